@@ -1,0 +1,148 @@
+//! The command line: what each command takes, and how it runs.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Overrides};
+use crate::database::Database;
+use crate::demo_data;
+use crate::domain::red_flags::{self, Overall};
+use crate::store::red_flags as flag_store;
+
+#[derive(Debug, Parser)]
+#[command(name = "mpis-dash", version, about = "Operations console for MPIS")]
+pub struct Cli {
+    /// PostgreSQL URL of the MPIS database; without one, a private embedded cluster is used.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Config file (default: config.toml in the OS config dir, e.g. ~/.config/mpis-dash/).
+    #[arg(long, env = "MPIS_DASH_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Where the embedded cluster and logs live.
+    #[arg(long, env = "MPIS_DASH_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Name recorded in the audit log for actions (default: the OS user).
+    #[arg(long, env = "MPIS_DASH_OPERATOR", global = true)]
+    pub operator: Option<String>,
+    /// Use the embedded cluster seeded once with demo data (ignores any database URL).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the embedded migrations and exit.
+    Migrate,
+    /// Evaluate red flags once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Check {
+        /// Print the summary JSON (the shape of GET /api/red-flags) instead of one line.
+        #[arg(long)]
+        json: bool,
+        /// Give up (UNKNOWN) after this many seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Seed realistic demo data (once), or large synthetic data with --scale.
+    DemoData {
+        /// Generate N published items (with runs and metrics in proportion) for benchmarks.
+        #[arg(long)]
+        scale: Option<u64>,
+    },
+}
+
+impl Cli {
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            config_path: self.config.clone(),
+            database_url: if self.demo {
+                None
+            } else {
+                self.database_url.clone()
+            },
+            data_dir: self.data_dir.clone(),
+            operator: self.operator.clone(),
+        }
+    }
+}
+
+/// Runs the parsed command; errors are printed by `main`.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut config = Config::load(&cli.overrides())?;
+    if cli.demo {
+        config.database_url = None;
+    }
+    match cli.command {
+        None => {
+            eprintln!(
+                "mpis-dash: the interactive dashboard is not part of this build yet; use one of the commands below.\n"
+            );
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(ExitCode::from(2))
+        }
+        Some(Command::Migrate) => {
+            let db = Database::open(&config, 2).await?;
+            let applied = crate::store::MIGRATOR.iter().count();
+            println!("migrations applied ({applied} known) to {}", db.target);
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Check { json, timeout }) => Ok(check(&config, json, timeout).await),
+        Some(Command::DemoData { scale }) => {
+            let db = Database::open(&config, 4).await?;
+            let outcome = match scale {
+                Some(items) => demo_data::seed_scale(&db.pool, items).await,
+                None => demo_data::seed_demo(&db.pool).await,
+            };
+            db.close().await;
+            println!("{}", outcome?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Nagios-style check: never hangs, and a database it cannot reach is UNKNOWN (3) with the
+/// reason on stderr.
+async fn check(config: &Config, json: bool, timeout_secs: u64) -> ExitCode {
+    let work = async {
+        let db = Database::open(config, 2).await?;
+        let evaluation =
+            flag_store::evaluate_and_record(&db.pool, &config.thresholds, chrono::Utc::now()).await;
+        db.close().await;
+        anyhow::Ok(evaluation?)
+    };
+    match tokio::time::timeout(Duration::from_secs(timeout_secs), work).await {
+        Ok(Ok(evaluation)) => {
+            if json {
+                println!("{}", evaluation.summary);
+            } else {
+                println!("{}", red_flags::one_line(&evaluation));
+            }
+            exit_code(evaluation.overall)
+        }
+        Ok(Err(err)) => unknown(json, &format!("{err:#}")),
+        Err(_) => unknown(json, &format!("no answer within {timeout_secs} s")),
+    }
+}
+
+fn unknown(json: bool, reason: &str) -> ExitCode {
+    eprintln!("mpis-dash check: database unreachable: {reason}");
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"status": "UNKNOWN", "error": reason})
+        );
+    } else {
+        println!("UNKNOWN - database unreachable");
+    }
+    exit_code(Overall::Unknown)
+}
+
+fn exit_code(overall: Overall) -> ExitCode {
+    ExitCode::from(u8::try_from(overall.exit_code()).unwrap_or(3))
+}

@@ -1,0 +1,195 @@
+//! Configuration: flags > environment > `config.toml` in the OS config dir > defaults.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::red_flags::Thresholds;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("no home directory: set --data-dir or MPIS_DASH_DATA_DIR")]
+    NoHome,
+}
+
+/// What `config.toml` may hold; every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub operator: Option<String>,
+    pub refresh_interval_secs: Option<u64>,
+    #[serde(default)]
+    pub red_flags: Option<Thresholds>,
+}
+
+/// Values given on the command line or in the environment (clap reads both).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_path: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub operator: Option<String>,
+}
+
+/// The resolved configuration every command runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `None`: use the embedded cluster in `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub operator: String,
+    pub refresh_interval_secs: u64,
+    pub thresholds: Thresholds,
+    /// The file that was read, if any.
+    pub config_file: Option<PathBuf>,
+}
+
+impl Config {
+    pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
+        let explicit = overrides.config_path.clone();
+        let path = explicit.clone().or_else(default_config_path);
+        let file = match &path {
+            Some(p) if p.exists() => Some(read_file(p)?),
+            Some(p) if explicit.is_some() => {
+                return Err(ConfigError::Read {
+                    path: p.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "file not found"),
+                });
+            }
+            _ => None,
+        };
+        let config_file = file.as_ref().and(path);
+        let file = file.unwrap_or_default();
+        let thresholds = file.red_flags.clone().unwrap_or_default();
+        thresholds.validate().map_err(|e| ConfigError::Parse {
+            path: config_file.clone().unwrap_or_default(),
+            message: format!("red_flags: {e}"),
+        })?;
+        let data_dir = match overrides.data_dir.clone().or(file.data_dir) {
+            Some(dir) => dir,
+            None => default_data_dir()?,
+        };
+        Ok(Config {
+            database_url: overrides
+                .database_url
+                .clone()
+                .filter(|u| !u.trim().is_empty())
+                .or(file.database_url),
+            data_dir,
+            operator: overrides
+                .operator
+                .clone()
+                .or(file.operator)
+                .unwrap_or_else(os_user),
+            refresh_interval_secs: file.refresh_interval_secs.unwrap_or(5).max(1),
+            thresholds,
+            config_file,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "mpis-dash")
+}
+
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Where the embedded cluster lives. As root the server runs as `postgres`, which cannot
+/// enter root's home, so root's cluster lives under /var/lib instead.
+pub fn default_data_dir() -> Result<PathBuf, ConfigError> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return Ok(PathBuf::from("/var/lib/mpis-dash"));
+    }
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .ok_or(ConfigError::NoHome)
+}
+
+/// The operator name recorded in audit entries when none is configured.
+pub fn os_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "operator".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_the_file_and_defaults_fill_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "database_url = \"postgres://file/db\"\noperator = \"file-op\"\nrefresh_interval_secs = 9\n[red_flags]\nfailed_runs_warning_pct = 12.5\n",
+        )
+        .unwrap();
+        let config = Config::load(&Overrides {
+            config_path: Some(path.clone()),
+            operator: Some("flag-op".into()),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(config.database_url.as_deref(), Some("postgres://file/db"));
+        assert_eq!(config.operator, "flag-op");
+        assert_eq!(config.refresh_interval_secs, 9);
+        assert_eq!(config.thresholds.failed_runs_warning_pct, 12.5);
+        assert_eq!(config.thresholds.missing_metrics_warning, 5);
+        assert_eq!(config.config_file, Some(path));
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_that_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "databse_url = \"x\"\n").unwrap();
+        let err = Config::load(&Overrides {
+            config_path: Some(path.clone()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("config.toml") && text.contains("databse_url"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_missing_explicit_config_file_is_an_error() {
+        let err = Config::load(&Overrides {
+            config_path: Some("/nonexistent/mpis.toml".into()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/mpis.toml"));
+    }
+}

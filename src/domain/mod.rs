@@ -1,0 +1,13 @@
+//! Pure domain rules of mpis-dash: synchronous, no I/O, nothing about SQL, HTTP or terminals.
+//!
+//! Everything here is a function of its inputs so it can be unit-tested with the worked examples
+//! of `MPIS_REFERENCE.md` and reused unchanged by the TUI, the HTTP API and the scheduler.
+
+pub mod channel;
+pub mod layout;
+pub mod metrics;
+pub mod pyround;
+pub mod red_flags;
+pub mod run_status;
+pub mod schedule;
+pub mod widget_catalog;

@@ -1,0 +1,184 @@
+//! Metrics ingestion jobs: cron schedules, with the next run computed on every write.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::PgPool;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult, map_constraint};
+use crate::domain::channel::Channel;
+use crate::domain::schedule::Schedule;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct IngestionJob {
+    pub id: Uuid,
+    pub job_name: String,
+    pub channel: String,
+    pub persona_id: Option<Uuid>,
+    pub schedule_cron: String,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub next_run_at: Option<DateTime<Utc>>,
+    pub enabled: bool,
+    pub config: Json<Value>,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub job_name: String,
+    pub channel: String,
+    pub persona_id: Option<Uuid>,
+    pub schedule_cron: String,
+    pub config: Value,
+    pub enabled: bool,
+}
+
+const COLUMNS: &str = "id, job_name, channel, persona_id, schedule_cron, last_run_at, next_run_at, \
+     enabled, config, last_status, last_error, created_at";
+
+/// Creates a job with a validated schedule and its first run time (the old service stored any
+/// string and never computed `next_run_at`).
+pub async fn create(pool: &PgPool, new: &NewJob, now: DateTime<Utc>) -> StoreResult<IngestionJob> {
+    let name = new.job_name.trim();
+    if name.is_empty() {
+        return Err(StoreError::invalid("job_name", "must not be empty"));
+    }
+    let channel = Channel::parse(&new.channel);
+    if channel.as_str().is_empty() {
+        return Err(StoreError::invalid("channel", "must not be empty"));
+    }
+    let schedule = Schedule::parse(&new.schedule_cron)
+        .map_err(|e| StoreError::invalid("schedule_cron", e.to_string()))?;
+    let config = if new.config.is_null() {
+        serde_json::json!({})
+    } else {
+        new.config.clone()
+    };
+    if !config.is_object() {
+        return Err(StoreError::invalid("config", "must be a JSON object"));
+    }
+    sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO metrics_ingestion_jobs (job_name, channel, persona_id, schedule_cron,
+             next_run_at, enabled, config)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+    )))
+    .bind(name)
+    .bind(channel.as_str())
+    .bind(new.persona_id)
+    .bind(schedule.as_str())
+    .bind(schedule.next_after(now))
+    .bind(new.enabled)
+    .bind(Json(config))
+    .fetch_one(pool)
+    .await
+    .map_err(|e| {
+        match map_constraint(
+            e,
+            StoreError::not_found("persona", format!("{:?}", new.persona_id)),
+        ) {
+            StoreError::Conflict(_) => {
+                StoreError::Conflict(format!("job_name {name:?} already exists"))
+            }
+            other => other,
+        }
+    })
+}
+
+pub async fn list(pool: &PgPool, limit: i64) -> StoreResult<Vec<IngestionJob>> {
+    let rows = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM metrics_ingestion_jobs ORDER BY job_name LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn set_enabled(
+    pool: &PgPool,
+    id: Uuid,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<IngestionJob> {
+    let job = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM metrics_ingestion_jobs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| StoreError::not_found("ingestion job", id))?;
+    let next = if enabled {
+        Schedule::parse(&job.schedule_cron)
+            .ok()
+            .and_then(|s| s.next_after(now))
+    } else {
+        job.next_run_at
+    };
+    let job = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET enabled = $2, next_run_at = $3 WHERE id = $1
+         RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(enabled)
+    .bind(next)
+    .fetch_one(pool)
+    .await?;
+    Ok(job)
+}
+
+/// Claims enabled jobs that are due, each for `lease`, so one instance runs each due job once.
+pub async fn claim_due(
+    pool: &PgPool,
+    lease: Duration,
+    limit: i64,
+) -> StoreResult<Vec<IngestionJob>> {
+    let rows = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET locked_until = NOW() + make_interval(secs => $1)
+         WHERE id IN (SELECT id FROM metrics_ingestion_jobs
+                      WHERE enabled AND next_run_at <= NOW()
+                        AND (locked_until IS NULL OR locked_until < NOW())
+                      ORDER BY next_run_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(lease.as_secs_f64())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Records a finished run and schedules the next one from the job's cron.
+pub async fn mark_ran(
+    pool: &PgPool,
+    id: Uuid,
+    finished_at: DateTime<Utc>,
+    error: Option<&str>,
+) -> StoreResult<IngestionJob> {
+    let cron: String =
+        sqlx::query_scalar("SELECT schedule_cron FROM metrics_ingestion_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ingestion job", id))?;
+    let next = Schedule::parse(&cron)
+        .ok()
+        .and_then(|s| s.next_after(finished_at));
+    let job = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET last_run_at = $2, next_run_at = $3, locked_until = NULL,
+             last_status = $4, last_error = $5
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(finished_at)
+    .bind(next)
+    .bind(if error.is_some() { "failed" } else { "success" })
+    .bind(error)
+    .fetch_one(pool)
+    .await?;
+    Ok(job)
+}

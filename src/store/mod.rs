@@ -1,0 +1,91 @@
+//! PostgreSQL storage: one file per aggregate, plain runtime queries with `FromRow` types.
+//!
+//! Every function takes a pool (or a transaction where several writes must land together) and
+//! returns domain-friendly rows. Queries read pages and aggregates, never whole tables.
+
+pub mod audit;
+pub mod genesis;
+pub mod jobs;
+pub mod layouts;
+pub mod metrics;
+pub mod outbox;
+pub mod personas;
+pub mod projects;
+pub mod red_flags;
+pub mod runs;
+pub mod widgets;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgConnection, PgPool};
+
+/// The embedded migrations (MPIS tables where missing, the dashboard tables, our additions).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// What a store call can fail with, so callers (CLI, HTTP, TUI) can say what happened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{entity} not found: {id}")]
+    NotFound { entity: &'static str, id: String },
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(entity: &'static str, id: impl ToString) -> StoreError {
+        StoreError::NotFound {
+            entity,
+            id: id.to_string(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens a pool. Short acquire timeout: a dashboard must say "unreachable" quickly, not hang.
+pub async fn connect(options: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(options)
+        .await?;
+    Ok(pool)
+}
+
+pub async fn migrate(pool: &PgPool) -> StoreResult<()> {
+    MIGRATOR.run(pool).await?;
+    Ok(())
+}
+
+pub async fn migrate_connection(conn: &mut PgConnection) -> StoreResult<()> {
+    MIGRATOR.run(conn).await?;
+    Ok(())
+}
+
+/// Maps a foreign-key or unique violation to a clear error instead of a raw SQL text.
+pub(crate) fn map_constraint(err: sqlx::Error, on_fk: StoreError) -> StoreError {
+    if let sqlx::Error::Database(db) = &err {
+        match db.code().as_deref() {
+            Some("23503") => return on_fk,
+            Some("23505") => {
+                return StoreError::Conflict(db.constraint().unwrap_or("unique").to_string());
+            }
+            _ => {}
+        }
+    }
+    StoreError::Database(err)
+}

@@ -1,0 +1,262 @@
+//! Publish records and their forwarding state: the outbox.
+//!
+//! A record is written (with its audit entry) before MPIS is called; the forwarder claims due
+//! records with a lease (`FOR UPDATE SKIP LOCKED`, so several instances never claim the same
+//! one), and marks each forwarded, retried later, or failed for good. The idempotency key makes
+//! a re-submitted form or callback return the record already written instead of a second one.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult, audit, map_constraint};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct PublishRecord {
+    pub id: Uuid,
+    pub idempotency_key: String,
+    pub run_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub persona_id: Option<Uuid>,
+    pub published_at: DateTime<Utc>,
+    pub draft_id: Uuid,
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub channel_url: Option<String>,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub mpis_published_item_id: Option<Uuid>,
+    pub forwarded_at: Option<DateTime<Utc>>,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPublishRecord {
+    pub idempotency_key: String,
+    pub run_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    pub persona_id: Option<Uuid>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub draft_id: Uuid,
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub channel_url: Option<String>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enqueued {
+    pub record: PublishRecord,
+    /// False when the idempotency key was seen before and the earlier record is returned.
+    pub created: bool,
+}
+
+/// How many records are in each state (the outbox widget's header).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct OutboxCounts {
+    pub queued: i64,
+    pub forwarded: i64,
+    pub failed: i64,
+}
+
+const COLUMNS: &str = "id, idempotency_key, run_id, project_id, persona_id, published_at, draft_id, \
+     channel, channel_item_id, channel_url, state, attempts, last_error, next_attempt_at, \
+     mpis_published_item_id, forwarded_at, created_by, created_at";
+
+/// Writes a queued record and its audit entry in one transaction.
+pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enqueued> {
+    let key = new.idempotency_key.trim();
+    if key.is_empty() {
+        return Err(StoreError::invalid("idempotency_key", "must not be empty"));
+    }
+    let channel = new.channel.trim().to_lowercase();
+    if channel.is_empty() {
+        return Err(StoreError::invalid("channel", "must not be empty"));
+    }
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO publish_records (idempotency_key, run_id, project_id, persona_id, published_at,
+             draft_id, channel, channel_item_id, channel_url, created_by)
+         VALUES ($1, $2, $3, $4, COALESCE($5, NOW()), $6, $7, $8, $9, $10)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING {COLUMNS}"
+    )))
+    .bind(key)
+    .bind(new.run_id)
+    .bind(new.project_id)
+    .bind(new.persona_id)
+    .bind(new.published_at)
+    .bind(new.draft_id)
+    .bind(&channel)
+    .bind(new.channel_item_id.as_deref())
+    .bind(new.channel_url.as_deref())
+    .bind(&new.created_by)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(|e| map_constraint(e, StoreError::invalid("project_id", "project not found")))?;
+    let Some(record) = inserted else {
+        tx.rollback().await?;
+        let existing = get_by_key(pool, key)
+            .await?
+            .ok_or_else(|| StoreError::not_found("publish record", key))?;
+        return Ok(Enqueued {
+            record: existing,
+            created: false,
+        });
+    };
+    audit::record(
+        &mut tx,
+        "publish_recorded",
+        "publish_record",
+        record.id,
+        &new.created_by,
+        json!({"draft_id": record.draft_id, "channel": record.channel,
+               "channel_item_id": record.channel_item_id, "run_id": record.run_id}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Enqueued {
+        record,
+        created: true,
+    })
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<PublishRecord>> {
+    let row = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM publish_records WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+pub async fn get_by_key(pool: &PgPool, key: &str) -> StoreResult<Option<PublishRecord>> {
+    let row = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM publish_records WHERE idempotency_key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Records not forwarded (queued or failed), newest first.
+pub async fn list_unforwarded(pool: &PgPool, limit: i64) -> StoreResult<Vec<PublishRecord>> {
+    let rows = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM publish_records WHERE state <> 'forwarded'
+         ORDER BY created_at DESC, id DESC LIMIT $1"
+    )))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn counts(pool: &PgPool) -> StoreResult<OutboxCounts> {
+    let counts = sqlx::query_as::<_, OutboxCounts>(
+        "SELECT count(*) FILTER (WHERE state = 'queued') AS queued,
+                count(*) FILTER (WHERE state = 'forwarded') AS forwarded,
+                count(*) FILTER (WHERE state = 'failed') AS failed
+         FROM publish_records",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(counts)
+}
+
+/// Claims up to `limit` due records for `lease`; a record whose forwarder died is claimable
+/// again once its lease ran out. Each claim counts as an attempt.
+pub async fn claim_due(
+    pool: &PgPool,
+    lease: Duration,
+    limit: i64,
+) -> StoreResult<Vec<PublishRecord>> {
+    let rows = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "UPDATE publish_records SET locked_until = NOW() + make_interval(secs => $1),
+             attempts = attempts + 1, updated_at = NOW()
+         WHERE id IN (SELECT id FROM publish_records
+                      WHERE state = 'queued' AND next_attempt_at <= NOW()
+                        AND (locked_until IS NULL OR locked_until < NOW())
+                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(lease.as_secs_f64())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// MPIS accepted the record: store its published item id and link the run's item to it.
+pub async fn mark_forwarded(
+    pool: &PgPool,
+    id: Uuid,
+    mpis_item_id: Uuid,
+) -> StoreResult<PublishRecord> {
+    let mut tx = pool.begin().await?;
+    let record = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "UPDATE publish_records SET state = 'forwarded', mpis_published_item_id = $2,
+             forwarded_at = NOW(), locked_until = NULL, last_error = NULL, updated_at = NOW()
+         WHERE id = $1 AND state = 'queued' RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(mpis_item_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::Conflict(format!("publish record {id} is not queued")))?;
+    sqlx::query(
+        "UPDATE dashboard_run_items SET published_item_id = $1
+         WHERE run_id = $2 AND draft_id = $3 AND lower(channel) = lower($4)
+           AND channel_item_id IS NOT DISTINCT FROM $5 AND published_item_id IS NULL",
+    )
+    .bind(mpis_item_id)
+    .bind(record.run_id)
+    .bind(record.draft_id)
+    .bind(&record.channel)
+    .bind(record.channel_item_id.as_deref())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// A retryable failure (MPIS down, timeout, 5xx): try again at `retry_at`.
+pub async fn record_failure(
+    pool: &PgPool,
+    id: Uuid,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE publish_records SET last_error = $2, next_attempt_at = $3, locked_until = NULL,
+             updated_at = NOW()
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// MPIS refused the record for good (4xx, e.g. unknown draft): stop retrying, keep the reason.
+pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE publish_records SET state = 'failed', last_error = $2, locked_until = NULL,
+             updated_at = NOW()
+         WHERE id = $1 AND state = 'queued'",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

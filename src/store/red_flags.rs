@@ -1,0 +1,358 @@
+//! Red flags: the counts behind them, the stored flag rows, acknowledge and resolve.
+//!
+//! The dashboard calls [`summary`] on every refresh; it must stay fast at millions of rows:
+//! - failed runs: per-hour counts kept by a trigger on `dashboard_runs`, plus one partial hour
+//!   counted directly, so the 24 h / 7 d figures are exact and read ~170 small rows;
+//! - missing publish records: the partial index over unlinked run items;
+//! - missing metrics: an anti-join over every published item is too slow for a refresh, so the
+//!   evaluator ([`evaluate_and_record`]) keeps the count as a snapshot that the summary reads
+//!   with its age. `mpis-dash check` always evaluates live.
+
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{Value, json};
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult, audit, runs};
+use crate::domain::red_flags::{self, Evaluation, FlagKind, RedFlagInputs, RunCounts, Thresholds};
+
+const MISSING_METRICS: &str = "missing_metrics";
+const SAMPLE_LIMIT: i64 = 10;
+/// Who resolves a flag whose condition went away by itself.
+pub const SYSTEM_RESOLVER: &str = "mpis-dash (condition cleared)";
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct RedFlag {
+    pub id: Uuid,
+    pub flag_type: String,
+    pub flag_key: Option<String>,
+    pub severity: String,
+    pub description: Option<String>,
+    pub metadata: Json<Value>,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+}
+
+const FLAG_COLUMNS: &str = "id, flag_type, flag_key, severity, description, metadata, created_at, \
+     last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by";
+
+/// The missing-metrics figure and when it was computed.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct Snapshot {
+    value: i64,
+    samples: Json<Value>,
+    computed_at: DateTime<Utc>,
+}
+
+/// Exact failed/total counts of runs started at or after `cutoff`.
+pub async fn run_counts_since(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<RunCounts> {
+    let (total, failed): (i64, i64) = sqlx::query_as(
+        "WITH edge AS (SELECT date_trunc('hour', $1::timestamptz, 'UTC') + INTERVAL '1 hour' AS t),
+              whole AS (SELECT COALESCE(sum(total_runs), 0)::bigint AS total,
+                               COALESCE(sum(failed_runs), 0)::bigint AS failed
+                        FROM dashboard_run_hourly_stats, edge WHERE hour >= edge.t),
+              part AS (SELECT count(*) AS total, count(*) FILTER (WHERE status = 'failed') AS failed
+                       FROM dashboard_runs, edge WHERE started_at >= $1 AND started_at < edge.t)
+         SELECT whole.total + part.total, whole.failed + part.failed FROM whole, part",
+    )
+    .bind(cutoff)
+    .fetch_one(pool)
+    .await?;
+    Ok(RunCounts { total, failed })
+}
+
+/// Completed runs with a successful item that never reached `published_items`, and a sample.
+async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT ri.run_id) FROM dashboard_run_items ri
+         JOIN dashboard_runs r ON r.run_id = ri.run_id
+         WHERE ri.succeeded AND ri.published_item_id IS NULL
+           AND r.status IN ('success', 'partial', 'failed')",
+    )
+    .fetch_one(pool)
+    .await?;
+    let sample: Vec<(Uuid, DateTime<Utc>, i64)> = sqlx::query_as(
+        "SELECT r.run_id, r.started_at, count(*) AS items FROM dashboard_run_items ri
+         JOIN dashboard_runs r ON r.run_id = ri.run_id
+         WHERE ri.succeeded AND ri.published_item_id IS NULL
+           AND r.status IN ('success', 'partial', 'failed')
+         GROUP BY r.run_id, r.started_at ORDER BY r.started_at DESC LIMIT $1",
+    )
+    .bind(SAMPLE_LIMIT)
+    .fetch_all(pool)
+    .await?;
+    let sample = sample
+        .into_iter()
+        .map(|(run_id, started_at, items)| {
+            json!({"run_id": run_id, "started_at": started_at, "missing_items": items})
+        })
+        .collect();
+    Ok((count, sample))
+}
+
+/// Counts published items without any normalized metrics (full anti-join) and stores the
+/// result as the snapshot the dashboard reads.
+pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
+    let started = std::time::Instant::now();
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM published_items p
+         WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let samples: Vec<(Uuid, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT p.id, p.published_at, p.channel FROM published_items p
+         WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)
+         ORDER BY p.published_at DESC LIMIT $1",
+    )
+    .bind(SAMPLE_LIMIT)
+    .fetch_all(pool)
+    .await?;
+    let samples: Vec<Value> = samples
+        .into_iter()
+        .map(|(id, at, channel)| json!({"published_item_id": id, "published_at": at, "channel": channel}))
+        .collect();
+    sqlx::query(
+        "INSERT INTO red_flag_snapshots (snapshot, value, samples, computed_at, duration_ms)
+         VALUES ($1, $2, $3, NOW(), $4)
+         ON CONFLICT (snapshot) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples,
+             computed_at = EXCLUDED.computed_at, duration_ms = EXCLUDED.duration_ms",
+    )
+    .bind(MISSING_METRICS)
+    .bind(count)
+    .bind(Json(Value::Array(samples)))
+    .bind(started.elapsed().as_millis().min(i32::MAX as u128) as i32)
+    .execute(pool)
+    .await?;
+    Ok(count)
+}
+
+async fn missing_metrics_snapshot(pool: &PgPool) -> StoreResult<Snapshot> {
+    let read = || {
+        sqlx::query_as::<_, Snapshot>(
+            "SELECT value, samples, computed_at FROM red_flag_snapshots WHERE snapshot = $1",
+        )
+        .bind(MISSING_METRICS)
+        .fetch_optional(pool)
+    };
+    if let Some(snapshot) = read().await? {
+        return Ok(snapshot);
+    }
+    refresh_missing_metrics(pool).await?;
+    read()
+        .await?
+        .ok_or_else(|| StoreError::not_found("red flag snapshot", MISSING_METRICS))
+}
+
+/// Everything the evaluation needs, read the fast way (see the module comment).
+pub async fn inputs(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+) -> StoreResult<(RedFlagInputs, DateTime<Utc>)> {
+    let runs_24h = run_counts_since(pool, now - Duration::hours(24)).await?;
+    let runs_7d = run_counts_since(pool, now - Duration::hours(168)).await?;
+    let (missing_publish_records, missing_publish_record_runs) =
+        missing_publish_records(pool).await?;
+    let snapshot = missing_metrics_snapshot(pool).await?;
+    let samples = match snapshot.samples.0 {
+        Value::Array(items) => items,
+        _ => Vec::new(),
+    };
+    let inputs = RedFlagInputs {
+        runs_24h,
+        runs_7d,
+        missing_metrics: snapshot.value,
+        missing_publish_records,
+        missing_metrics_items: samples,
+        missing_publish_record_runs,
+    };
+    Ok((inputs, snapshot.computed_at))
+}
+
+/// The summary the dashboard shows on every refresh (§1.6.13 shape plus severities, status,
+/// `evaluated_at` and the age of the missing-metrics figure as `missing_metrics.as_of`).
+pub async fn summary(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+) -> StoreResult<Evaluation> {
+    let (inputs, as_of) = inputs(pool, now).await?;
+    let mut evaluation = red_flags::evaluate(&inputs, thresholds);
+    annotate(&mut evaluation.summary, now, as_of);
+    Ok(evaluation)
+}
+
+fn annotate(summary: &mut Value, now: DateTime<Utc>, missing_metrics_as_of: DateTime<Utc>) {
+    if let Some(object) = summary.as_object_mut() {
+        object.insert("evaluated_at".into(), json!(now));
+    }
+    if let Some(missing) = summary
+        .get_mut("missing_metrics")
+        .and_then(Value::as_object_mut)
+    {
+        missing.insert("as_of".into(), json!(missing_metrics_as_of));
+    }
+}
+
+/// One full evaluation: link late publish records, recount missing metrics, evaluate, then
+/// open/update one flag row per condition and resolve the flags whose condition cleared.
+pub async fn evaluate_and_record(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+) -> StoreResult<Evaluation> {
+    runs::link_published_items(pool).await?;
+    refresh_missing_metrics(pool).await?;
+    let evaluation = summary(pool, thresholds, now).await?;
+    let mut tx = pool.begin().await?;
+    for flag in &evaluation.flags {
+        upsert_open_flag(&mut tx, flag).await?;
+    }
+    let raised: Vec<&str> = evaluation.flags.iter().map(|f| f.kind.key()).collect();
+    let evaluated: Vec<&str> = all_kinds().iter().map(|k| k.key()).collect();
+    sqlx::query(
+        "UPDATE red_flags SET resolved_at = NOW(), resolved_by = $3, updated_at = NOW()
+         WHERE resolved_at IS NULL AND flag_key = ANY($1) AND NOT (flag_key = ANY($2))",
+    )
+    .bind(&evaluated)
+    .bind(&raised)
+    .bind(SYSTEM_RESOLVER)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(evaluation)
+}
+
+fn all_kinds() -> [FlagKind; 4] {
+    [
+        FlagKind::FailedRuns24h,
+        FlagKind::FailedRuns7d,
+        FlagKind::MissingMetrics,
+        FlagKind::MissingPublishRecords,
+    ]
+}
+
+/// Opens the condition's flag or updates the open one; an escalation to critical clears an
+/// earlier acknowledgement, so the on-call person hears about it again.
+async fn upsert_open_flag(
+    tx: &mut Transaction<'_, Postgres>,
+    flag: &red_flags::Flag,
+) -> StoreResult<()> {
+    let severity = serde_json::to_value(flag.severity)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "critical".to_string());
+    sqlx::query(
+        "INSERT INTO red_flags (flag_type, flag_key, severity, description, metadata, last_seen_at)
+         VALUES ($1, $1, $2, $3, $4, NOW())
+         ON CONFLICT (flag_key) WHERE resolved_at IS NULL AND flag_key IS NOT NULL
+         DO UPDATE SET severity = EXCLUDED.severity, description = EXCLUDED.description,
+             metadata = EXCLUDED.metadata, last_seen_at = NOW(), updated_at = NOW(),
+             acknowledged_at = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
+                                    THEN NULL ELSE red_flags.acknowledged_at END,
+             acknowledged_by = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
+                                    THEN NULL ELSE red_flags.acknowledged_by END",
+    )
+    .bind(flag.kind.key())
+    .bind(severity)
+    .bind(&flag.description)
+    .bind(Json(&flag.metadata))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Open flags, critical first then newest; with `include_resolved`, resolved ones follow.
+pub async fn list(pool: &PgPool, include_resolved: bool, limit: i64) -> StoreResult<Vec<RedFlag>> {
+    let rows = sqlx::query_as::<_, RedFlag>(sqlx::AssertSqlSafe(format!(
+        "SELECT {FLAG_COLUMNS} FROM red_flags
+         WHERE $1 OR resolved_at IS NULL
+         ORDER BY (resolved_at IS NOT NULL), (severity = 'critical') DESC, created_at DESC
+         LIMIT $2"
+    )))
+    .bind(include_resolved)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<RedFlag>> {
+    let row = sqlx::query_as::<_, RedFlag>(sqlx::AssertSqlSafe(format!(
+        "SELECT {FLAG_COLUMNS} FROM red_flags WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Marks an open flag as seen by `operator`, with an audit entry.
+pub async fn acknowledge(pool: &PgPool, id: Uuid, operator: &str) -> StoreResult<RedFlag> {
+    change_open_flag(
+        pool,
+        id,
+        operator,
+        "red_flag_acknowledged",
+        "acknowledged_at = NOW(), acknowledged_by = $2",
+    )
+    .await
+}
+
+/// Resolves an open flag as `operator`, with an audit entry. If its condition still holds, the
+/// next evaluation opens a new flag.
+pub async fn resolve(pool: &PgPool, id: Uuid, operator: &str) -> StoreResult<RedFlag> {
+    change_open_flag(
+        pool,
+        id,
+        operator,
+        "red_flag_resolved",
+        "resolved_at = NOW(), resolved_by = $2",
+    )
+    .await
+}
+
+async fn change_open_flag(
+    pool: &PgPool,
+    id: Uuid,
+    operator: &str,
+    event: &str,
+    assignments: &str,
+) -> StoreResult<RedFlag> {
+    let operator = operator.trim();
+    if operator.is_empty() {
+        return Err(StoreError::invalid("operator", "must not be empty"));
+    }
+    let mut tx = pool.begin().await?;
+    let flag = sqlx::query_as::<_, RedFlag>(sqlx::AssertSqlSafe(format!(
+        "UPDATE red_flags SET {assignments}, updated_at = NOW()
+         WHERE id = $1 AND resolved_at IS NULL RETURNING {FLAG_COLUMNS}"
+    )))
+    .bind(id)
+    .bind(operator)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(flag) = flag else {
+        tx.rollback().await?;
+        return Err(match get(pool, id).await? {
+            Some(_) => StoreError::Conflict(format!("red flag {id} is already resolved")),
+            None => StoreError::not_found("red flag", id),
+        });
+    };
+    audit::record(
+        &mut tx,
+        event,
+        "red_flag",
+        flag.id,
+        operator,
+        json!({"flag_type": flag.flag_type, "severity": flag.severity, "description": flag.description}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flag)
+}

@@ -1,0 +1,448 @@
+//! Publishing runs: create, read, page, and complete with per-item results in one transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::{StoreError, StoreResult, map_constraint};
+use crate::domain::run_status::{self, RunStatus};
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct Run {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub project_id: Uuid,
+    pub persona_id: Uuid,
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub n8n_execution_id: Option<Uuid>,
+    pub n8n_execution_ref: Option<String>,
+    pub error_message: Option<String>,
+    pub meta: Json<Value>,
+}
+
+/// A row of the recent-runs list: the run plus the names an operator reads.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct RunListRow {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub status: String,
+    pub project_id: Uuid,
+    pub project_name: String,
+    pub persona_id: Uuid,
+    pub persona_name: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct RunItem {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub item_no: i32,
+    pub draft_id: Option<Uuid>,
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub channel_url: Option<String>,
+    pub status: Option<String>,
+    pub succeeded: bool,
+    pub error: Option<String>,
+    pub metrics: Json<Value>,
+    pub published_item_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub project_id: Uuid,
+    pub persona_id: Uuid,
+    pub channels: Vec<String>,
+    pub date_from: NaiveDate,
+    pub date_to: NaiveDate,
+    pub templates: Value,
+    pub options: Value,
+}
+
+/// Filters of the runs list; all optional and combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub status: Option<RunStatus>,
+    pub project_id: Option<Uuid>,
+    pub persona_id: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    /// Case-insensitive text found in the error message, project or persona name.
+    pub text: Option<String>,
+}
+
+/// Keyset cursor: the last row of the previous page (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunCursor {
+    pub started_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPage {
+    pub rows: Vec<RunListRow>,
+    /// Where the next (older) page starts; `None` on the last page.
+    pub next: Option<RunCursor>,
+}
+
+/// One published item as the n8n completion callback reports it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ItemReport {
+    pub draft_id: Option<Uuid>,
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub channel_url: Option<String>,
+    pub status: Option<String>,
+    pub error: Option<String>,
+    pub metrics: Value,
+}
+
+/// The completion callback's content (contract v1, with the documented `partial`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub status: RunStatus,
+    pub persona_id: Option<Uuid>,
+    pub project_id: Option<Uuid>,
+    /// n8n's execution id as sent: numeric strings in practice, UUIDs in the old contract.
+    pub n8n_execution_id: String,
+    pub error: Option<String>,
+    pub items: Vec<ItemReport>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompleteOutcome {
+    pub run: Run,
+    /// True when the same execution's callback arrived again and nothing was changed.
+    pub replayed: bool,
+}
+
+const RUN_COLUMNS: &str = "id, run_id, project_id, persona_id, status, started_at, completed_at, \
+     n8n_execution_id, n8n_execution_ref, error_message, meta";
+
+/// Creates a pending run with a fresh correlation id. The project must exist and belong to
+/// the persona, and the date range must be ordered.
+pub async fn create(pool: &PgPool, new: &NewRun) -> StoreResult<Run> {
+    if new.date_to < new.date_from {
+        return Err(StoreError::invalid(
+            "date_to",
+            format!("{} is before date_from {}", new.date_to, new.date_from),
+        ));
+    }
+    let project_persona: Option<Uuid> =
+        sqlx::query_scalar("SELECT persona_id FROM dashboard_projects WHERE id = $1")
+            .bind(new.project_id)
+            .fetch_optional(pool)
+            .await?;
+    match project_persona {
+        None => return Err(StoreError::not_found("project", new.project_id)),
+        Some(p) if p != new.persona_id => {
+            return Err(StoreError::invalid(
+                "persona_id",
+                format!("project {} belongs to persona {p}", new.project_id),
+            ));
+        }
+        Some(_) => {}
+    }
+    let meta = serde_json::json!({
+        "channels": new.channels,
+        "date_from": new.date_from.to_string(),
+        "date_to": new.date_to.to_string(),
+        "templates": non_null_object(&new.templates),
+        "options": non_null_object(&new.options),
+    });
+    sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO dashboard_runs (run_id, project_id, persona_id, meta) VALUES ($1, $2, $3, $4)
+         RETURNING {RUN_COLUMNS}"
+    )))
+    .bind(Uuid::new_v4())
+    .bind(new.project_id)
+    .bind(new.persona_id)
+    .bind(Json(meta))
+    .fetch_one(pool)
+    .await
+    .map_err(|e| map_constraint(e, StoreError::not_found("persona", new.persona_id)))
+}
+
+fn non_null_object(v: &Value) -> Value {
+    if v.is_null() {
+        serde_json::json!({})
+    } else {
+        v.clone()
+    }
+}
+
+/// Looks a run up by its correlation id (`run_id`, not the row id).
+pub async fn get(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<Run>> {
+    let run = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM dashboard_runs WHERE run_id = $1"
+    )))
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(run)
+}
+
+/// n8n picked the run up.
+pub async fn mark_running(pool: &PgPool, run_id: Uuid) -> StoreResult<Run> {
+    sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+        "UPDATE dashboard_runs SET status = 'running', updated_at = NOW()
+         WHERE run_id = $1 AND status = 'pending' RETURNING {RUN_COLUMNS}"
+    )))
+    .bind(run_id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| StoreError::Conflict(format!("run {run_id} is not pending")))
+}
+
+/// One page of runs, newest first, with keyset paging so deep pages stay as fast as the first.
+pub async fn list(
+    pool: &PgPool,
+    filter: &RunFilter,
+    after: Option<RunCursor>,
+    limit: i64,
+) -> StoreResult<RunPage> {
+    let limit = limit.clamp(1, 500);
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT r.id, r.run_id, r.status, r.project_id, pr.name AS project_name, r.persona_id,
+                pe.name AS persona_name, r.started_at, r.completed_at, r.error_message
+         FROM dashboard_runs r
+         JOIN dashboard_projects pr ON pr.id = r.project_id
+         JOIN personas pe ON pe.id = r.persona_id
+         WHERE TRUE",
+    );
+    if let Some(status) = filter.status {
+        q.push(" AND r.status = ").push_bind(status.as_str());
+    }
+    if let Some(project) = filter.project_id {
+        q.push(" AND r.project_id = ").push_bind(project);
+    }
+    if let Some(persona) = filter.persona_id {
+        q.push(" AND r.persona_id = ").push_bind(persona);
+    }
+    if let Some(since) = filter.since {
+        q.push(" AND r.started_at >= ").push_bind(since);
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let pattern = format!("%{}%", escape_like(text.trim()));
+        q.push(" AND (r.error_message ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR pr.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR pe.name ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some(cursor) = after {
+        q.push(" AND (r.started_at, r.id) < (")
+            .push_bind(cursor.started_at)
+            .push(", ")
+            .push_bind(cursor.id)
+            .push(")");
+    }
+    q.push(" ORDER BY r.started_at DESC, r.id DESC LIMIT ")
+        .push_bind(limit + 1);
+    let mut rows: Vec<RunListRow> = q.build_query_as().fetch_all(pool).await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| RunCursor {
+            started_at: r.started_at,
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    Ok(RunPage { rows, next })
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Per-item results of a run, in the order the callback reported them.
+pub async fn items(pool: &PgPool, run_id: Uuid) -> StoreResult<Vec<RunItem>> {
+    let rows = sqlx::query_as::<_, RunItem>(
+        "SELECT id, run_id, item_no, draft_id, channel, channel_item_id, channel_url, status,
+                succeeded, error, metrics, published_item_id
+         FROM dashboard_run_items WHERE run_id = $1 ORDER BY item_no",
+    )
+    .bind(run_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Records the n8n completion callback: final status by the aggregation rule, the per-item
+/// results linked to their published items, all in one transaction. A repeated callback of
+/// the same execution is a no-op (n8n retries); a different execution completing a finished
+/// run is a conflict.
+pub async fn complete(
+    pool: &PgPool,
+    run_id: Uuid,
+    completion: &Completion,
+) -> StoreResult<CompleteOutcome> {
+    validate_completion(completion)?;
+    let mut tx = pool.begin().await?;
+    let run = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+        "SELECT {RUN_COLUMNS} FROM dashboard_runs WHERE run_id = $1 FOR UPDATE"
+    )))
+    .bind(run_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("run", run_id))?;
+
+    if let Some(persona) = completion.persona_id
+        && persona != run.persona_id
+    {
+        return Err(StoreError::invalid(
+            "persona_id",
+            format!("run {run_id} belongs to persona {}", run.persona_id),
+        ));
+    }
+    if let Some(project) = completion.project_id
+        && project != run.project_id
+    {
+        return Err(StoreError::invalid(
+            "project_id",
+            format!("run {run_id} belongs to project {}", run.project_id),
+        ));
+    }
+    let execution = completion.n8n_execution_id.trim();
+    let current =
+        RunStatus::parse(&run.status).map_err(|e| StoreError::invalid("status", e.to_string()))?;
+    if current.is_final() {
+        if run.n8n_execution_ref.as_deref() == Some(execution) {
+            return Ok(CompleteOutcome {
+                run,
+                replayed: true,
+            });
+        }
+        return Err(StoreError::Conflict(format!(
+            "run {run_id} was already completed ({}) by n8n execution {}",
+            run.status,
+            run.n8n_execution_ref.as_deref().unwrap_or("unknown")
+        )));
+    }
+
+    let statuses: Vec<Option<&str>> = completion
+        .items
+        .iter()
+        .map(|i| i.status.as_deref())
+        .collect();
+    let final_status = run_status::aggregate(completion.status, &statuses);
+    let updated = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+        "UPDATE dashboard_runs SET status = $2, completed_at = NOW(), n8n_execution_id = $3,
+                n8n_execution_ref = $4, error_message = $5, updated_at = NOW()
+         WHERE run_id = $1 RETURNING {RUN_COLUMNS}"
+    )))
+    .bind(run_id)
+    .bind(final_status.as_str())
+    .bind(Uuid::parse_str(execution).ok())
+    .bind(execution)
+    .bind(completion.error.as_deref())
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(map_bad_text)?;
+
+    if !completion.items.is_empty() {
+        insert_items(&mut tx, run_id, &completion.items).await?;
+    }
+    tx.commit().await?;
+    Ok(CompleteOutcome {
+        run: updated,
+        replayed: false,
+    })
+}
+
+fn validate_completion(completion: &Completion) -> StoreResult<()> {
+    if completion.n8n_execution_id.trim().is_empty() {
+        return Err(StoreError::invalid("n8n_execution_id", "must not be empty"));
+    }
+    for (index, item) in completion.items.iter().enumerate() {
+        if item.channel.trim().is_empty() {
+            return Err(StoreError::invalid(
+                format!("published_items[{index}].channel"),
+                "must not be empty",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Inserts the items in one statement; each successful item is linked to the published item
+/// MPIS recorded for the same draft, channel and channel item id, when there is one.
+async fn insert_items(
+    tx: &mut sqlx::Transaction<'_, Postgres>,
+    run_id: Uuid,
+    items: &[ItemReport],
+) -> StoreResult<()> {
+    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
+        "INSERT INTO dashboard_run_items (run_id, item_no, draft_id, channel, channel_item_id,
+             channel_url, status, succeeded, error, metrics, published_item_id)
+         SELECT v.run_id, v.item_no, v.draft_id, v.channel, v.channel_item_id, v.channel_url,
+                v.status, v.succeeded, v.error, v.metrics,
+                CASE WHEN v.succeeded THEN (
+                    SELECT p.id FROM published_items p
+                    WHERE p.draft_id = v.draft_id AND lower(p.channel) = lower(v.channel)
+                      AND p.channel_item_id IS NOT DISTINCT FROM v.channel_item_id
+                    ORDER BY p.published_at DESC LIMIT 1) END
+         FROM (",
+    );
+    q.push_values(items.iter().enumerate(), |mut b, (index, item)| {
+        b.push_bind(run_id)
+            .push_bind(index as i32)
+            .push_bind(item.draft_id)
+            .push_bind(item.channel.trim().to_lowercase())
+            .push_bind(item.channel_item_id.as_deref())
+            .push_bind(item.channel_url.as_deref())
+            .push_bind(item.status.as_deref())
+            .push_bind(!run_status::item_failed(item.status.as_deref()))
+            .push_bind(item.error.as_deref())
+            .push_bind(Json(&item.metrics));
+    });
+    q.push(
+        ") AS v(run_id, item_no, draft_id, channel, channel_item_id, channel_url, status,
+               succeeded, error, metrics)",
+    );
+    q.build().execute(&mut **tx).await.map_err(map_bad_text)?;
+    Ok(())
+}
+
+/// Text PostgreSQL cannot store (NUL bytes, `\u0000` in JSON) is bad input, not a server fault.
+fn map_bad_text(err: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &err
+        && matches!(db.code().as_deref(), Some("22P05" | "22021" | "22P02"))
+    {
+        return StoreError::invalid("published_items", db.message().to_string());
+    }
+    map_constraint(
+        err,
+        StoreError::invalid("published_items", "refers to a missing row"),
+    )
+}
+
+/// Links successful items to published items that appeared after the callback (n8n may record
+/// the publish in MPIS late). Returns how many items were linked.
+pub async fn link_published_items(pool: &PgPool) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE dashboard_run_items ri SET published_item_id = (
+             SELECT p.id FROM published_items p
+             WHERE p.draft_id = ri.draft_id AND lower(p.channel) = lower(ri.channel)
+               AND p.channel_item_id IS NOT DISTINCT FROM ri.channel_item_id
+             ORDER BY p.published_at DESC LIMIT 1)
+         WHERE ri.succeeded AND ri.published_item_id IS NULL AND ri.draft_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM published_items p
+                       WHERE p.draft_id = ri.draft_id AND lower(p.channel) = lower(ri.channel)
+                         AND p.channel_item_id IS NOT DISTINCT FROM ri.channel_item_id)",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
