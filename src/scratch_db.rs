@@ -39,6 +39,44 @@ pub struct ScratchDb {
 impl ScratchDb {
     /// Creates a new database from the migrated template.
     pub async fn new() -> Result<ScratchDb, String> {
+        let template = server()?.template.clone();
+        ScratchDb::from_template(&template).await
+    }
+
+    /// Creates an empty database with no migrations applied (migration tests start here).
+    pub async fn empty() -> Result<ScratchDb, String> {
+        ScratchDb::from_template("template0").await
+    }
+
+    /// A `postgres://` URL of this database, for child processes (the CLI under test).
+    pub fn url(&self) -> String {
+        if let Ok(admin) = std::env::var("DATABASE_URL")
+            && !admin.is_empty()
+        {
+            let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
+            let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+            let query = if query.is_empty() {
+                String::new()
+            } else {
+                format!("?{query}")
+            };
+            return format!("{server}/{}{query}", self.name);
+        }
+        let socket = self
+            .options
+            .get_socket()
+            .map(|dir| format!("?host={}", dir.display()))
+            .unwrap_or_default();
+        format!(
+            "postgres://{}@{}:{}/{}{socket}",
+            self.options.get_username(),
+            self.options.get_host(),
+            self.options.get_port(),
+            self.name
+        )
+    }
+
+    async fn from_template(template: &str) -> Result<ScratchDb, String> {
         let server = server()?;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut admin = server
@@ -47,8 +85,7 @@ impl ScratchDb {
             .await
             .map_err(|e| format!("connect to the test server: {e}"))?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE DATABASE {name} TEMPLATE {}",
-            server.template
+            "CREATE DATABASE {name} TEMPLATE {template}"
         )))
         .execute(&mut admin)
         .await

@@ -225,7 +225,11 @@ impl LayoutConfig {
                 errors.push(LayoutError::UnknownWidget {
                     index,
                     widget_id: id.clone(),
-                    known: known_widget_ids.join(", "),
+                    known: if known_widget_ids.is_empty() {
+                        "none registered".to_string()
+                    } else {
+                        known_widget_ids.join(", ")
+                    },
                 });
             }
             for (field, size) in [("w", p.w), ("h", p.h)] {

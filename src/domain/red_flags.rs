@@ -15,7 +15,7 @@ use super::pyround::python_round;
 /// When a count becomes a flag. Defaults reproduce MPIS (failed runs > 10 %, missing metrics
 /// > 5) and the spec's "any missing publish record is critical".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Failed runs strictly above this percentage raise a warning.
     pub failed_runs_warning_pct: f64,
