@@ -1,1 +1,153 @@
-fn main() {}
+//! Times the store functions the dashboard calls on every refresh, at scale.
+//!
+//! `cargo bench --bench store_refresh` starts a throwaway PostgreSQL cluster, loads synthetic
+//! data with `demo_data::seed_scale` (default 1,000,000 published items, 900,000 metrics rows,
+//! 400,000 runs over 30 days; `MPIS_BENCH_ITEMS` changes the size), then runs each refresh query
+//! `MPIS_BENCH_ROUNDS` times (default 50) and prints median, p95 and max against the targets.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use mpis_dash::demo_data;
+use mpis_dash::domain::red_flags::Thresholds;
+use mpis_dash::scratch_db::ScratchDb;
+use mpis_dash::store::runs::{self, RunFilter};
+use mpis_dash::store::{metrics, red_flags};
+use sqlx::PgPool;
+
+const TARGET_EACH_MS: f64 = 20.0;
+const TARGET_ALL_MS: f64 = 50.0;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Timing {
+    name: &'static str,
+    samples: Vec<Duration>,
+    target_ms: f64,
+}
+
+impl Timing {
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted[index].as_secs_f64() * 1000.0
+    }
+
+    fn report(&self) -> bool {
+        let median = self.percentile(0.5);
+        let ok = median < self.target_ms;
+        println!(
+            "{:<38} {:>9.2} {:>9.2} {:>9.2} {:>8.0}  {}",
+            self.name,
+            median,
+            self.percentile(0.95),
+            self.percentile(1.0),
+            self.target_ms,
+            if ok { "ok" } else { "OVER TARGET" }
+        );
+        ok
+    }
+}
+
+async fn time<F, Fut, T>(name: &'static str, rounds: u64, target_ms: f64, mut f: F) -> Timing
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    for _ in 0..3 {
+        f().await;
+    }
+    let mut samples = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        std::hint::black_box(f().await);
+        samples.push(started.elapsed());
+    }
+    Timing {
+        name,
+        samples,
+        target_ms,
+    }
+}
+
+/// Everything one dashboard refresh reads, in sequence (the worst case: one connection).
+async fn one_refresh(pool: &PgPool, thresholds: &Thresholds) {
+    let now = Utc::now();
+    red_flags::summary(pool, thresholds, now)
+        .await
+        .expect("summary");
+    runs::list(pool, &RunFilter::default(), None, 50)
+        .await
+        .expect("runs");
+    metrics::per_channel(pool, 30, None)
+        .await
+        .expect("per channel");
+    metrics::engagement_per_day(pool, 30, None, None)
+        .await
+        .expect("per day");
+    metrics::top_items(pool, 30, 10, None)
+        .await
+        .expect("top items");
+    metrics::recent_posts(pool, 20, None)
+        .await
+        .expect("recent posts");
+}
+
+fn main() {
+    let items = env_number("MPIS_BENCH_ITEMS", 1_000_000);
+    let rounds = env_number("MPIS_BENCH_ROUNDS", 50);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async {
+        let started = Instant::now();
+        let db = ScratchDb::new().await.expect("throwaway database");
+        println!("throwaway cluster + database ready in {:.2} s", started.elapsed().as_secs_f64());
+
+        let started = Instant::now();
+        let message = demo_data::seed_scale(&db.pool, items).await.expect("seed scale");
+        println!("{message}");
+        println!("load incl. ANALYZE and first evaluation: {:.1} s", started.elapsed().as_secs_f64());
+
+        let pool = &db.pool;
+        let thresholds = Thresholds::default();
+        let started = Instant::now();
+        red_flags::evaluate_and_record(pool, &thresholds, Utc::now()).await.expect("evaluate");
+        let full_evaluation = started.elapsed().as_secs_f64() * 1000.0;
+
+        // A cursor ten pages deep, to show keyset paging does not slow down with depth.
+        let mut cursor = None;
+        for _ in 0..10 {
+            cursor = runs::list(pool, &RunFilter::default(), cursor, 50).await.expect("page").next;
+        }
+
+        let no_filter = RunFilter::default();
+        let timings = vec![
+            time("red flag summary", rounds, TARGET_EACH_MS, || red_flags::summary(pool, &thresholds, Utc::now())).await,
+            time("recent runs, first page (50)", rounds, TARGET_EACH_MS, || runs::list(pool, &no_filter, None, 50)).await,
+            time("recent runs, page 11 (keyset)", rounds, TARGET_EACH_MS, || runs::list(pool, &no_filter, cursor, 50)).await,
+            time("per-channel aggregates, 30 d", rounds, TARGET_EACH_MS, || metrics::per_channel(pool, 30, None)).await,
+            time("engagement per day, 30 d", rounds, TARGET_EACH_MS, || metrics::engagement_per_day(pool, 30, None, None)).await,
+            time("engagement per day, 90 d", rounds, TARGET_EACH_MS, || metrics::engagement_per_day(pool, 90, None, None)).await,
+            time("top items, 30 d (10)", rounds, TARGET_EACH_MS, || metrics::top_items(pool, 30, 10, None)).await,
+            time("recent posts (20)", rounds, TARGET_EACH_MS, || metrics::recent_posts(pool, 20, None)).await,
+            time("ALL of one refresh, sequential", rounds, TARGET_ALL_MS, || one_refresh(pool, &thresholds)).await,
+        ];
+        println!();
+        println!("{:<38} {:>9} {:>9} {:>9} {:>8}", "query (ms)", "median", "p95", "max", "target");
+        let mut all_ok = true;
+        for timing in &timings {
+            all_ok &= timing.report();
+        }
+        println!();
+        println!(
+            "full red flag evaluation (what `check` and the evaluator run; not per refresh): {full_evaluation:.0} ms"
+        );
+        println!("{}", if all_ok { "all refresh queries within target" } else { "SOME QUERIES OVER TARGET" });
+    });
+}

@@ -131,11 +131,19 @@ DROP TRIGGER IF EXISTS mpis_dash_run_stats_update ON dashboard_runs;
 CREATE TRIGGER mpis_dash_run_stats_update AFTER UPDATE ON dashboard_runs
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION mpis_dash_run_stats_on_update();
 
+-- Recomputes the hourly counts from scratch: the backfill below, and bulk loads that ran
+-- with triggers off.
+CREATE OR REPLACE FUNCTION mpis_dash_rebuild_run_hourly_stats() RETURNS VOID AS $$
+BEGIN
+    DELETE FROM dashboard_run_hourly_stats;
+    INSERT INTO dashboard_run_hourly_stats (hour, total_runs, failed_runs)
+    SELECT date_trunc('hour', started_at, 'UTC'), count(*), count(*) FILTER (WHERE status = 'failed')
+    FROM dashboard_runs GROUP BY 1;
+END;
+$$ LANGUAGE plpgsql;
+
 -- Runs that existed before this migration (a database that already had 006).
-INSERT INTO dashboard_run_hourly_stats (hour, total_runs, failed_runs)
-SELECT date_trunc('hour', started_at, 'UTC'), count(*), count(*) FILTER (WHERE status = 'failed')
-FROM dashboard_runs GROUP BY 1
-ON CONFLICT (hour) DO NOTHING;
+SELECT mpis_dash_rebuild_run_hourly_stats();
 
 -- Engagement per UTC day, channel and persona, maintained on write to normalized_metrics
 -- (our table), so charts over 30/90 days read at most a few hundred rows.
@@ -146,7 +154,7 @@ CREATE TABLE IF NOT EXISTS metric_daily_rollups (
     metric_rows BIGINT NOT NULL DEFAULT 0,
     rated_rows BIGINT NOT NULL DEFAULT 0,
     engagement_sum DOUBLE PRECISION NOT NULL DEFAULT 0,
-    views_sum BIGINT NOT NULL DEFAULT 0,
+    views_sum BIGINT NOT NULL DEFAULT 0,       -- views, or reach where a channel has no views (Instagram)
     reactions_sum BIGINT NOT NULL DEFAULT 0,
     comments_sum BIGINT NOT NULL DEFAULT 0,
     shares_sum BIGINT NOT NULL DEFAULT 0,
@@ -184,7 +192,7 @@ BEGIN
                  sign * count(*) AS metric_rows,
                  sign * count(m.engagement_rate) AS rated_rows,
                  sign * COALESCE(sum(m.engagement_rate), 0)::double precision AS engagement_sum,
-                 sign * COALESCE(sum(m.views), 0) AS views_sum,
+                 sign * COALESCE(sum(COALESCE(m.views, m.reach)), 0) AS views_sum,
                  sign * COALESCE(sum(m.reactions), 0) AS reactions_sum,
                  sign * COALESCE(sum(m.comments), 0) AS comments_sum,
                  sign * COALESCE(sum(m.shares), 0) AS shares_sum
@@ -204,19 +212,28 @@ DROP TRIGGER IF EXISTS mpis_dash_metrics_rollup_delete ON normalized_metrics;
 CREATE TRIGGER mpis_dash_metrics_rollup_delete AFTER DELETE ON normalized_metrics
     REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION mpis_dash_metrics_rollup_trigger();
 
-INSERT INTO metric_daily_rollups (day, channel, persona_id, metric_rows, rated_rows, engagement_sum,
-    views_sum, reactions_sum, comments_sum, shares_sum)
-SELECT (m.measured_at AT TIME ZONE 'UTC')::date, lower(m.channel),
-    COALESCE(cp.persona_id, '00000000-0000-0000-0000-000000000000'::uuid),
-    count(*), count(m.engagement_rate), COALESCE(sum(m.engagement_rate), 0)::double precision,
-    COALESCE(sum(m.views), 0), COALESCE(sum(m.reactions), 0), COALESCE(sum(m.comments), 0),
-    COALESCE(sum(m.shares), 0)
-FROM normalized_metrics m
-LEFT JOIN published_items p ON p.id = m.published_item_id
-LEFT JOIN content_drafts cd ON cd.id = p.draft_id
-LEFT JOIN content_plans cp ON cp.id = cd.plan_id
-GROUP BY 1, 2, 3
-ON CONFLICT DO NOTHING;
+-- Recomputes the rollups from scratch: the backfill below, and bulk loads that ran with
+-- triggers off.
+CREATE OR REPLACE FUNCTION mpis_dash_rebuild_metric_daily_rollups() RETURNS VOID AS $$
+BEGIN
+    DELETE FROM metric_daily_rollups;
+    INSERT INTO metric_daily_rollups (day, channel, persona_id, metric_rows, rated_rows,
+        engagement_sum, views_sum, reactions_sum, comments_sum, shares_sum)
+    SELECT (m.measured_at AT TIME ZONE 'UTC')::date, lower(m.channel),
+        COALESCE(cp.persona_id, '00000000-0000-0000-0000-000000000000'::uuid),
+        count(*), count(m.engagement_rate), COALESCE(sum(m.engagement_rate), 0)::double precision,
+        COALESCE(sum(COALESCE(m.views, m.reach)), 0), COALESCE(sum(m.reactions), 0), COALESCE(sum(m.comments), 0),
+        COALESCE(sum(m.shares), 0)
+    FROM normalized_metrics m
+    LEFT JOIN published_items p ON p.id = m.published_item_id
+    LEFT JOIN content_drafts cd ON cd.id = p.draft_id
+    LEFT JOIN content_plans cp ON cp.id = cd.plan_id
+    GROUP BY 1, 2, 3;
+END;
+$$ LANGUAGE plpgsql;
+
+-- Measurements that existed before this migration.
+SELECT mpis_dash_rebuild_metric_daily_rollups();
 
 -- Latest metrics of an item (recent posts) and best items (top items) without scanning.
 CREATE INDEX IF NOT EXISTS idx_normalized_metrics_item_measured

@@ -8,9 +8,9 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
 use crate::database::Database;
-use crate::demo_data;
 use crate::domain::red_flags::{self, Overall};
 use crate::store::red_flags as flag_store;
+use crate::{demo_data, status};
 
 #[derive(Debug, Parser)]
 #[command(name = "mpis-dash", version, about = "Operations console for MPIS")]
@@ -36,6 +36,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// A plain-text overview: red flags, recent runs, channels, approvals, outbox, jobs
+    /// (the default when no command is given).
+    Status,
     /// Apply the embedded migrations and exit.
     Migrate,
     /// Evaluate red flags once; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
@@ -77,13 +80,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.database_url = None;
     }
     match cli.command {
-        None => {
-            eprintln!(
-                "mpis-dash: the interactive dashboard is not part of this build yet; use one of the commands below.\n"
-            );
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(ExitCode::from(2))
+        None | Some(Command::Status) => {
+            let db = Database::open(&config, 4).await?;
+            if cli.demo {
+                demo_data::seed_demo(&db.pool).await?;
+            }
+            let now = chrono::Utc::now();
+            let data = status::load(&db.pool, &config.thresholds, now).await;
+            let target = db.target.clone();
+            db.close().await;
+            print!("{}", status::render(&data?, &target, now));
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => {
             let db = Database::open(&config, 2).await?;

@@ -1,7 +1,8 @@
 //! mpis-dash: the operations console of MPIS (Multi-Persona Intelligence System).
 //!
 //! Layers, bottom up: `domain` (pure rules), `store` (PostgreSQL), `pg_local` (the embedded
-//! default database), `demo_data` (seeding), and the command-line glue in `cli`/`config`.
+//! default database), `demo_data` (seeding), `status` (the text overview, through `sanitize`),
+//! and the command-line glue in `cli`/`config`/`database`.
 
 pub mod cli;
 pub mod config;
@@ -9,5 +10,7 @@ pub mod database;
 pub mod demo_data;
 pub mod domain;
 pub mod pg_local;
+pub mod sanitize;
 pub mod scratch_db;
+pub mod status;
 pub mod store;

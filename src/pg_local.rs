@@ -184,7 +184,8 @@ impl LocalCluster {
         );
         if durability == Durability::Throwaway {
             server_opts.push_str(
-                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB",
+                " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB \
+                 -c max_wal_size=8GB -c checkpoint_timeout=1h",
             );
         }
         let log = self.root.join("postgres.log");
@@ -265,7 +266,7 @@ pub fn find_server_binaries() -> Option<PathBuf> {
             Some((version, e.path().join("bin")))
         })
         .collect();
-    versioned.sort_by(|a, b| b.0.cmp(&a.0));
+    versioned.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
     candidates.extend(versioned.into_iter().map(|(_, p)| p));
     // A PATH entry may be a wrapper dir (Debian's /usr/bin has pg_ctl but not postgres).
     candidates.into_iter().find(|d| has_all(d))

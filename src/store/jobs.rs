@@ -79,7 +79,10 @@ pub async fn create(pool: &PgPool, new: &NewJob, now: DateTime<Utc>) -> StoreRes
     .map_err(|e| {
         match map_constraint(
             e,
-            StoreError::not_found("persona", format!("{:?}", new.persona_id)),
+            StoreError::not_found(
+                "persona",
+                new.persona_id.map(|p| p.to_string()).unwrap_or_default(),
+            ),
         ) {
             StoreError::Conflict(_) => {
                 StoreError::Conflict(format!("job_name {name:?} already exists"))

@@ -62,12 +62,14 @@ pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<Layout>> {
     Ok(row)
 }
 
-/// The layout to open: the user's default, else the global default, else the oldest global.
+/// The layout to open: the user's default, else the global default, else the oldest global
+/// (else, with no global layout at all, the user's oldest).
 pub async fn get_default(pool: &PgPool, user_id: Option<Uuid>) -> StoreResult<Option<Layout>> {
     let row = sqlx::query_as::<_, Layout>(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM dashboard_layouts
          WHERE user_id = $1 OR user_id IS NULL
-         ORDER BY (user_id IS NULL), is_default DESC, created_at, id
+         ORDER BY (user_id IS NOT NULL AND is_default) DESC, (user_id IS NULL AND is_default) DESC,
+                  (user_id IS NULL) DESC, created_at, id
          LIMIT 1"
     )))
     .bind(user_id)

@@ -207,34 +207,64 @@ pub async fn engagement_per_day(
 
 /// The best items by engagement measured in the last `days` days, one row per item.
 /// Walks the engagement index from the top, so it reads a few hundred rows at most.
+///
+/// The best `10 * limit` measurements are the candidates; an item measured often (an hourly
+/// ingestion job) can fill most of them, so when they hold fewer than `limit` items and more
+/// measurements exist, the window is widened until it holds enough.
 pub async fn top_items(
     pool: &PgPool,
     days: i32,
     limit: i64,
     channel: Option<&str>,
 ) -> StoreResult<Vec<ItemPerformance>> {
-    let rows = sqlx::query_as::<_, ItemPerformance>(
-        "SELECT best.published_item_id, p.channel, p.channel_url, p.published_at, best.views,
-                best.reactions, best.comments, best.shares,
-                best.engagement_rate::float8 AS engagement_rate, best.measured_at
-         FROM (SELECT DISTINCT ON (published_item_id) * FROM (
-                   SELECT published_item_id, views, reactions, comments, shares, engagement_rate,
-                          measured_at
-                   FROM normalized_metrics
-                   WHERE engagement_rate IS NOT NULL
-                     AND measured_at > NOW() - make_interval(days => $1)
-                     AND ($3::text IS NULL OR channel = lower($3))
-                   ORDER BY engagement_rate DESC LIMIT $2 * 10) AS candidates
-               ORDER BY published_item_id, engagement_rate DESC) AS best
-         JOIN published_items p ON p.id = best.published_item_id
-         ORDER BY best.engagement_rate DESC, p.published_at DESC LIMIT $2",
-    )
-    .bind(days)
-    .bind(limit)
-    .bind(channel)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows)
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut candidates = limit.saturating_mul(10);
+    loop {
+        let rows = sqlx::query_as::<_, ItemPerformance>(
+            "SELECT best.published_item_id, p.channel, p.channel_url, p.published_at, best.views,
+                    best.reactions, best.comments, best.shares,
+                    best.engagement_rate::float8 AS engagement_rate, best.measured_at
+             FROM (SELECT DISTINCT ON (published_item_id) * FROM (
+                       SELECT published_item_id, views, reactions, comments, shares,
+                              engagement_rate, measured_at
+                       FROM normalized_metrics
+                       WHERE engagement_rate IS NOT NULL
+                         AND measured_at > NOW() - make_interval(days => $1)
+                         AND ($3::text IS NULL OR lower(channel) = lower($3))
+                       ORDER BY engagement_rate DESC LIMIT $4) AS candidates
+                   ORDER BY published_item_id, engagement_rate DESC) AS best
+             JOIN published_items p ON p.id = best.published_item_id
+             ORDER BY best.engagement_rate DESC, p.published_at DESC LIMIT $2",
+        )
+        .bind(days)
+        .bind(limit)
+        .bind(channel)
+        .bind(candidates)
+        .fetch_all(pool)
+        .await?;
+        if rows.len() as i64 >= limit {
+            return Ok(rows);
+        }
+        let available: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM (
+                 SELECT 1 FROM normalized_metrics
+                 WHERE engagement_rate IS NOT NULL
+                   AND measured_at > NOW() - make_interval(days => $1)
+                   AND ($2::text IS NULL OR lower(channel) = lower($2))
+                 ORDER BY engagement_rate DESC LIMIT $3) AS c",
+        )
+        .bind(days)
+        .bind(channel)
+        .bind(candidates)
+        .fetch_one(pool)
+        .await?;
+        if available < candidates {
+            return Ok(rows); // every measurement was a candidate: there are no more items
+        }
+        candidates = candidates.saturating_mul(4);
+    }
 }
 
 /// The newest published items with their latest measurement (if any).

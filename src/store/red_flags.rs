@@ -99,24 +99,21 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
 /// result as the snapshot the dashboard reads.
 pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     let started = std::time::Instant::now();
-    let count: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM published_items p
-         WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)",
-    )
-    .fetch_one(pool)
-    .await?;
-    let samples: Vec<(Uuid, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT p.id, p.published_at, p.channel FROM published_items p
-         WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)
-         ORDER BY p.published_at DESC LIMIT $1",
+    // One anti-join, materialized once, gives both the count and the newest examples.
+    let (count, samples): (i64, Json<Value>) = sqlx::query_as(
+        "WITH missing AS MATERIALIZED (
+             SELECT p.id, p.published_at, p.channel FROM published_items p
+             WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id))
+         SELECT (SELECT count(*) FROM missing),
+                COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
+                              'published_at', published_at, 'channel', channel)
+                              ORDER BY published_at DESC)
+                          FROM (SELECT * FROM missing ORDER BY published_at DESC LIMIT $1) AS newest),
+                         '[]'::jsonb)",
     )
     .bind(SAMPLE_LIMIT)
-    .fetch_all(pool)
+    .fetch_one(pool)
     .await?;
-    let samples: Vec<Value> = samples
-        .into_iter()
-        .map(|(id, at, channel)| json!({"published_item_id": id, "published_at": at, "channel": channel}))
-        .collect();
     sqlx::query(
         "INSERT INTO red_flag_snapshots (snapshot, value, samples, computed_at, duration_ms)
          VALUES ($1, $2, $3, NOW(), $4)
@@ -125,7 +122,7 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     )
     .bind(MISSING_METRICS)
     .bind(count)
-    .bind(Json(Value::Array(samples)))
+    .bind(samples)
     .bind(started.elapsed().as_millis().min(i32::MAX as u128) as i32)
     .execute(pool)
     .await?;

@@ -362,6 +362,15 @@ pub async fn complete(
 }
 
 fn validate_completion(completion: &Completion) -> StoreResult<()> {
+    if !completion.status.is_final() {
+        return Err(StoreError::invalid(
+            "status",
+            format!(
+                "{} is not a completion status: a run completes as success, failed or partial",
+                completion.status
+            ),
+        ));
+    }
     if completion.n8n_execution_id.trim().is_empty() {
         return Err(StoreError::invalid("n8n_execution_id", "must not be empty"));
     }
