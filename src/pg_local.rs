@@ -244,11 +244,6 @@ impl LocalCluster {
 /// Finds a directory holding `initdb`, `pg_ctl` and `postgres`: PATH first, then
 /// `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`.
 pub fn find_server_binaries() -> Option<PathBuf> {
-    let has_all = |dir: &Path| {
-        ["initdb", "pg_ctl", "postgres"]
-            .iter()
-            .all(|b| dir.join(b).is_file())
-    };
     let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
@@ -268,7 +263,17 @@ pub fn find_server_binaries() -> Option<PathBuf> {
         .collect();
     versioned.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
     candidates.extend(versioned.into_iter().map(|(_, p)| p));
-    // A PATH entry may be a wrapper dir (Debian's /usr/bin has pg_ctl but not postgres).
+    first_with_server_binaries(candidates)
+}
+
+/// The first directory holding all three server binaries. A PATH entry may be a wrapper dir
+/// (Debian's /usr/bin has pg_ctl but not postgres), so each must have them all.
+fn first_with_server_binaries(candidates: Vec<PathBuf>) -> Option<PathBuf> {
+    let has_all = |dir: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| dir.join(b).is_file())
+    };
     candidates.into_iter().find(|d| has_all(d))
 }
 
@@ -350,6 +355,34 @@ mod tests {
     fn finds_the_server_binaries_of_this_machine() {
         let dir = find_server_binaries().expect("PostgreSQL server binaries on this image");
         assert!(dir.join("postgres").is_file());
+    }
+
+    #[test]
+    fn a_directory_needs_all_three_server_binaries() {
+        let root = tempfile::tempdir().unwrap();
+        let wrappers = root.path().join("usr-bin");
+        let server = root.path().join("pg-bin");
+        for (dir, names) in [
+            (&wrappers, &["pg_ctl", "psql"][..]),
+            (&server, &["initdb", "pg_ctl", "postgres"][..]),
+        ] {
+            std::fs::create_dir_all(dir).unwrap();
+            for name in names {
+                std::fs::write(dir.join(name), "").unwrap();
+            }
+        }
+        assert_eq!(
+            first_with_server_binaries(vec![wrappers.clone(), server.clone()]),
+            Some(server)
+        );
+        assert_eq!(first_with_server_binaries(vec![wrappers]), None);
+    }
+
+    #[test]
+    fn without_binaries_the_message_names_the_package_to_install() {
+        let text = PgLocalError::BinariesNotFound.to_string();
+        assert!(text.contains("apt-get install postgresql"), "{text}");
+        assert!(text.contains("DATABASE_URL"), "{text}");
     }
 
     #[test]
