@@ -145,6 +145,34 @@ $$ LANGUAGE plpgsql;
 -- Runs that existed before this migration (a database that already had 006).
 SELECT mpis_dash_rebuild_run_hourly_stats();
 
+-- Each measurement remembers its item's persona, resolved once on insert through the item's
+-- draft and plan (MPIS's tables, read only). The rollups need it when a measurement is deleted
+-- by the cascade from its published item, when that item can no longer be looked up.
+ALTER TABLE normalized_metrics ADD COLUMN IF NOT EXISTS persona_id UUID;
+
+CREATE OR REPLACE FUNCTION mpis_dash_metrics_fill_persona() RETURNS TRIGGER AS $$
+BEGIN
+    IF NEW.persona_id IS NULL THEN
+        SELECT cp.persona_id INTO NEW.persona_id
+        FROM published_items p
+        JOIN content_drafts cd ON cd.id = p.draft_id
+        JOIN content_plans cp ON cp.id = cd.plan_id
+        WHERE p.id = NEW.published_item_id;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS mpis_dash_metrics_fill_persona ON normalized_metrics;
+CREATE TRIGGER mpis_dash_metrics_fill_persona BEFORE INSERT ON normalized_metrics
+    FOR EACH ROW EXECUTE FUNCTION mpis_dash_metrics_fill_persona();
+
+UPDATE normalized_metrics m SET persona_id = cp.persona_id
+FROM published_items p
+JOIN content_drafts cd ON cd.id = p.draft_id
+JOIN content_plans cp ON cp.id = cd.plan_id
+WHERE p.id = m.published_item_id AND m.persona_id IS NULL;
+
 -- Engagement per UTC day, channel and persona, maintained on write to normalized_metrics
 -- (our table), so charts over 30/90 days read at most a few hundred rows.
 CREATE TABLE IF NOT EXISTS metric_daily_rollups (
@@ -182,13 +210,13 @@ END;
 $$ LANGUAGE plpgsql;
 
 -- Inserts add to the rollups, deletes subtract; both triggers name their transition table
--- changed_rows. The persona is found through the item's draft and plan (MPIS's tables, read only).
+-- changed_rows.
 CREATE OR REPLACE FUNCTION mpis_dash_metrics_rollup_trigger() RETURNS TRIGGER AS $$
 DECLARE sign INTEGER := CASE TG_OP WHEN 'DELETE' THEN -1 ELSE 1 END;
 BEGIN
     PERFORM mpis_dash_metric_rollup(COALESCE(jsonb_agg(d), '[]'::jsonb))
     FROM (SELECT (m.measured_at AT TIME ZONE 'UTC')::date AS day, lower(m.channel) AS channel,
-                 COALESCE(cp.persona_id, '00000000-0000-0000-0000-000000000000'::uuid) AS persona_id,
+                 COALESCE(m.persona_id, '00000000-0000-0000-0000-000000000000'::uuid) AS persona_id,
                  sign * count(*) AS metric_rows,
                  sign * count(m.engagement_rate) AS rated_rows,
                  sign * COALESCE(sum(m.engagement_rate), 0)::double precision AS engagement_sum,
@@ -197,9 +225,6 @@ BEGIN
                  sign * COALESCE(sum(m.comments), 0) AS comments_sum,
                  sign * COALESCE(sum(m.shares), 0) AS shares_sum
           FROM changed_rows m
-          LEFT JOIN published_items p ON p.id = m.published_item_id
-          LEFT JOIN content_drafts cd ON cd.id = p.draft_id
-          LEFT JOIN content_plans cp ON cp.id = cd.plan_id
           GROUP BY 1, 2, 3) AS d;
     RETURN NULL;
 END;
@@ -220,17 +245,33 @@ BEGIN
     INSERT INTO metric_daily_rollups (day, channel, persona_id, metric_rows, rated_rows,
         engagement_sum, views_sum, reactions_sum, comments_sum, shares_sum)
     SELECT (m.measured_at AT TIME ZONE 'UTC')::date, lower(m.channel),
-        COALESCE(cp.persona_id, '00000000-0000-0000-0000-000000000000'::uuid),
+        COALESCE(m.persona_id, '00000000-0000-0000-0000-000000000000'::uuid),
         count(*), count(m.engagement_rate), COALESCE(sum(m.engagement_rate), 0)::double precision,
         COALESCE(sum(COALESCE(m.views, m.reach)), 0), COALESCE(sum(m.reactions), 0), COALESCE(sum(m.comments), 0),
         COALESCE(sum(m.shares), 0)
     FROM normalized_metrics m
-    LEFT JOIN published_items p ON p.id = m.published_item_id
-    LEFT JOIN content_drafts cd ON cd.id = p.draft_id
-    LEFT JOIN content_plans cp ON cp.id = cd.plan_id
     GROUP BY 1, 2, 3;
 END;
 $$ LANGUAGE plpgsql;
+
+-- TRUNCATE fires no row or DELETE triggers: start the pre-aggregates over.
+CREATE OR REPLACE FUNCTION mpis_dash_rebuild_after_truncate() RETURNS TRIGGER AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'dashboard_runs' THEN
+        PERFORM mpis_dash_rebuild_run_hourly_stats();
+    ELSE
+        PERFORM mpis_dash_rebuild_metric_daily_rollups();
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+DROP TRIGGER IF EXISTS mpis_dash_run_stats_truncate ON dashboard_runs;
+CREATE TRIGGER mpis_dash_run_stats_truncate AFTER TRUNCATE ON dashboard_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION mpis_dash_rebuild_after_truncate();
+DROP TRIGGER IF EXISTS mpis_dash_metrics_rollup_truncate ON normalized_metrics;
+CREATE TRIGGER mpis_dash_metrics_rollup_truncate AFTER TRUNCATE ON normalized_metrics
+    FOR EACH STATEMENT EXECUTE FUNCTION mpis_dash_rebuild_after_truncate();
 
 -- Measurements that existed before this migration.
 SELECT mpis_dash_rebuild_metric_daily_rollups();

@@ -26,7 +26,8 @@ pub enum OpenError {
     Store(#[from] StoreError),
 }
 
-/// An open, migrated database; dropping it stops the embedded cluster if we started it.
+/// An open, migrated database; dropping it stops the embedded cluster if we started it
+/// (through `LocalCluster`'s own `Drop`).
 pub struct Database {
     pub pool: PgPool,
     /// Where it is, for messages (never includes a password).
@@ -77,14 +78,6 @@ impl Database {
         self.pool.close().await;
         if let Some(mut cluster) = self.cluster.take() {
             let _ = tokio::task::spawn_blocking(move || cluster.stop_if_started_here()).await;
-        }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Some(cluster) = self.cluster.as_mut() {
-            let _ = cluster.stop_if_started_here();
         }
     }
 }

@@ -573,17 +573,22 @@ fn scale_statements(items: i64, run_rows: i64) -> Vec<(&'static str, String)> {
         // Nine items in ten get one measurement; every tenth stays unmeasured.
         ("normalized_metrics", String::from(
             "INSERT INTO normalized_metrics (published_item_id, channel, views, reach, reactions,
-                 comments, shares, engagement_rate, measured_at, source)
+                 comments, shares, engagement_rate, measured_at, source, persona_id)
              SELECT id, channel, views, views, reactions, comments, shares,
-                    round((reactions + comments + shares)::numeric / views, 4), measured_at, 'synthetic'
-             FROM (SELECT id, channel, views,
+                    round((reactions + comments + shares)::numeric / views, 4), measured_at,
+                    'synthetic', persona_id
+             FROM (SELECT id, channel, views, persona_id,
                           (views * (0.02 + random() * 0.08))::int AS reactions,
                           (views * random() * 0.01)::int AS comments,
                           (views * random() * 0.02)::int AS shares,
                           LEAST(published_at + random() * INTERVAL '48 hours', NOW()) AS measured_at
-                   FROM (SELECT id, channel, published_at, (100 + random() * 10000)::int AS views
-                         FROM published_items WHERE meta @> '{\"synthetic\": true}'
-                           AND channel_item_id::bigint % 10 <> 0) AS measured) AS m"
+                   FROM (SELECT p.id, p.channel, p.published_at, cp.persona_id,
+                                (100 + random() * 10000)::int AS views
+                         FROM published_items p
+                         JOIN content_drafts cd ON cd.id = p.draft_id
+                         JOIN content_plans cp ON cp.id = cd.plan_id
+                         WHERE p.meta @> '{\"synthetic\": true}'
+                           AND p.channel_item_id::bigint % 10 <> 0) AS measured) AS m"
         )),
         // 80 % success, 8 % failed, 7 % partial, 3 % running, 2 % pending.
         ("dashboard_runs", format!(

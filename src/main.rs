@@ -12,11 +12,33 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli::run(Cli::parse()).await {
+    // On Ctrl-C / SIGTERM / SIGHUP the command's future is dropped, which closes the database
+    // and stops an embedded cluster this process started.
+    let outcome = tokio::select! {
+        outcome = cli::run(Cli::parse()) => outcome,
+        signal = shutdown_signal() => Err(anyhow::anyhow!("interrupted by {signal}")),
+    };
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("mpis-dash: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return "Ctrl-C";
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "Ctrl-C",
+        _ = term.recv() => "SIGTERM",
+        _ = hup.recv() => "SIGHUP",
     }
 }

@@ -241,6 +241,15 @@ impl LocalCluster {
     }
 }
 
+/// Every exit path (error, signal, panic unwinding) stops a cluster this process started.
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        if let Err(err) = self.stop_if_started_here() {
+            tracing::warn!("could not stop the embedded cluster: {err}");
+        }
+    }
+}
+
 /// Finds a directory holding `initdb`, `pg_ctl` and `postgres`: PATH first, then
 /// `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`.
 pub fn find_server_binaries() -> Option<PathBuf> {

@@ -1063,6 +1063,18 @@ async fn retries_wait_for_their_time_and_leases_block_a_second_claim() {
     let failed = outbox::get(pool, b.id).await.unwrap().unwrap();
     assert_eq!(failed.state, "failed");
     assert_eq!(failed.last_error.as_deref(), Some("400 Draft not found"));
+    // A final record cannot be failed or retried again; an unknown one is not found.
+    assert!(matches!(
+        outbox::record_failure(pool, b.id, "late", Utc::now()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        outbox::mark_failed(pool, Uuid::new_v4(), "x").await,
+        Err(StoreError::NotFound {
+            entity: "publish record",
+            ..
+        })
+    ));
     sqlx::query("UPDATE publish_records SET locked_until = NULL")
         .execute(pool)
         .await
@@ -1583,7 +1595,7 @@ async fn rollup_drift(pool: &PgPool) -> i64 {
                     COALESCE(cp.persona_id, '00000000-0000-0000-0000-000000000000'::uuid) AS persona_id,
                     count(*) AS metric_rows, count(m.engagement_rate) AS rated_rows,
                     COALESCE(sum(m.engagement_rate), 0)::float8 AS engagement_sum,
-                    COALESCE(sum(m.views), 0) AS views_sum,
+                    COALESCE(sum(COALESCE(m.views, m.reach)), 0) AS views_sum,
                     COALESCE(sum(m.reactions), 0) AS reactions_sum,
                     COALESCE(sum(m.comments), 0) AS comments_sum,
                     COALESCE(sum(m.shares), 0) AS shares_sum
@@ -1673,11 +1685,52 @@ async fn daily_rollups_equal_a_direct_aggregate_after_inserts_and_deletes() {
     assert!(common::count(pool, "normalized_metrics").await < 30);
     assert_eq!(rollup_drift(pool).await, 0, "after deletes");
 
+    // A published item deleted in MPIS takes its measurements with it (ON DELETE CASCADE);
+    // the persona's rollups must lose them too, though the item can no longer be looked up.
+    sqlx::query("DELETE FROM published_items WHERE id = $1")
+        .bind(items[2].0)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rollup_drift(pool).await,
+        0,
+        "after a cascade from published_items"
+    );
+    let maria_rows: Option<i64> = sqlx::query_scalar(
+        "SELECT sum(metric_rows)::bigint FROM metric_daily_rollups WHERE persona_id = $1",
+    )
+    .bind(maria)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(maria_rows.unwrap_or(0), 0, "Maria's only item is gone");
+
     sqlx::query("DELETE FROM normalized_metrics")
         .execute(pool)
         .await
         .unwrap();
     assert_eq!(rollup_drift(pool).await, 0, "after deleting everything");
+
+    // TRUNCATE fires no delete triggers; the rollups are rebuilt instead.
+    sqlx::query(
+        "INSERT INTO normalized_metrics (published_item_id, channel, views, measured_at)
+         VALUES ($1, 'telegram', 10, NOW())",
+    )
+    .bind(items[0].0)
+    .execute(pool)
+    .await
+    .unwrap();
+    assert_eq!(rollup_drift(pool).await, 0, "after a re-insert");
+    sqlx::query("TRUNCATE normalized_metrics")
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        common::count(pool, "metric_daily_rollups").await,
+        0,
+        "after TRUNCATE"
+    );
     assert!(
         metrics::per_channel(pool, 30, None)
             .await

@@ -628,7 +628,10 @@ async fn mark_running_moves_only_pending_runs() {
         runs::mark_running(pool, run.run_id).await,
         Err(StoreError::Conflict(_))
     ));
-    assert!(runs::mark_running(pool, Uuid::new_v4()).await.is_err());
+    assert!(matches!(
+        runs::mark_running(pool, Uuid::new_v4()).await,
+        Err(StoreError::NotFound { entity: "run", .. })
+    ));
 
     // A running run completes normally; a completed one cannot go back to running.
     let out = runs::complete(

@@ -171,7 +171,7 @@ pub async fn per_channel(
          FROM metric_daily_rollups
          WHERE day > (NOW() AT TIME ZONE 'UTC')::date - $1
            AND ($2::uuid IS NULL OR persona_id = $2)
-         GROUP BY channel ORDER BY channel",
+         GROUP BY channel HAVING sum(metric_rows) > 0 ORDER BY channel",
     )
     .bind(days)
     .bind(persona_id)
@@ -195,7 +195,7 @@ pub async fn engagement_per_day(
          WHERE day > (NOW() AT TIME ZONE 'UTC')::date - $1
            AND ($2::text IS NULL OR channel = lower($2))
            AND ($3::uuid IS NULL OR persona_id = $3)
-         GROUP BY day, channel ORDER BY day, channel",
+         GROUP BY day, channel HAVING sum(metric_rows) > 0 ORDER BY day, channel",
     )
     .bind(days)
     .bind(channel)

@@ -234,7 +234,7 @@ pub async fn record_failure(
     error: &str,
     retry_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE publish_records SET last_error = $2, next_attempt_at = $3, locked_until = NULL,
              updated_at = NOW()
          WHERE id = $1 AND state = 'queued'",
@@ -244,12 +244,12 @@ pub async fn record_failure(
     .bind(retry_at)
     .execute(pool)
     .await?;
-    Ok(())
+    ensure_was_queued(pool, id, done.rows_affected()).await
 }
 
 /// MPIS refused the record for good (4xx, e.g. unknown draft): stop retrying, keep the reason.
 pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> StoreResult<()> {
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE publish_records SET state = 'failed', last_error = $2, locked_until = NULL,
              updated_at = NOW()
          WHERE id = $1 AND state = 'queued'",
@@ -258,5 +258,19 @@ pub async fn mark_failed(pool: &PgPool, id: Uuid, error: &str) -> StoreResult<()
     .bind(error)
     .execute(pool)
     .await?;
-    Ok(())
+    ensure_was_queued(pool, id, done.rows_affected()).await
+}
+
+/// A state change that touched nothing: say whether the record is unknown or already final.
+async fn ensure_was_queued(pool: &PgPool, id: Uuid, changed: u64) -> StoreResult<()> {
+    if changed > 0 {
+        return Ok(());
+    }
+    Err(match get(pool, id).await? {
+        Some(record) => StoreError::Conflict(format!(
+            "publish record {id} is {}, not queued",
+            record.state
+        )),
+        None => StoreError::not_found("publish record", id),
+    })
 }

@@ -240,10 +240,6 @@ async fn upsert_open_flag(
     tx: &mut Transaction<'_, Postgres>,
     flag: &red_flags::Flag,
 ) -> StoreResult<()> {
-    let severity = serde_json::to_value(flag.severity)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "critical".to_string());
     sqlx::query(
         "INSERT INTO red_flags (flag_type, flag_key, severity, description, metadata, last_seen_at)
          VALUES ($1, $1, $2, $3, $4, NOW())
@@ -256,7 +252,7 @@ async fn upsert_open_flag(
                                     THEN NULL ELSE red_flags.acknowledged_by END",
     )
     .bind(flag.kind.key())
-    .bind(severity)
+    .bind(flag.severity.as_str())
     .bind(&flag.description)
     .bind(Json(&flag.metadata))
     .execute(&mut **tx)

@@ -190,14 +190,22 @@ pub async fn get(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<Run>> {
 
 /// n8n picked the run up.
 pub async fn mark_running(pool: &PgPool, run_id: Uuid) -> StoreResult<Run> {
-    sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+    let updated = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
         "UPDATE dashboard_runs SET status = 'running', updated_at = NOW()
          WHERE run_id = $1 AND status = 'pending' RETURNING {RUN_COLUMNS}"
     )))
     .bind(run_id)
     .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| StoreError::Conflict(format!("run {run_id} is not pending")))
+    .await?;
+    match updated {
+        Some(run) => Ok(run),
+        None => Err(match get(pool, run_id).await? {
+            Some(run) => {
+                StoreError::Conflict(format!("run {run_id} is {}, not pending", run.status))
+            }
+            None => StoreError::not_found("run", run_id),
+        }),
+    }
 }
 
 /// One page of runs, newest first, with keyset paging so deep pages stay as fast as the first.
