@@ -276,9 +276,8 @@ CREATE TRIGGER mpis_dash_metrics_rollup_truncate AFTER TRUNCATE ON normalized_me
 -- Measurements that existed before this migration.
 SELECT mpis_dash_rebuild_metric_daily_rollups();
 
--- Latest metrics of an item (recent posts) and best items (top items) without scanning.
-CREATE INDEX IF NOT EXISTS idx_normalized_metrics_item_measured
-    ON normalized_metrics (published_item_id, measured_at DESC);
+-- Best items (top items) without scanning. (An item's latest measurement is found through
+-- 006's idx_normalized_metrics_published_item_id: items have few measurements each.)
 CREATE INDEX IF NOT EXISTS idx_normalized_metrics_engagement
     ON normalized_metrics (engagement_rate DESC) WHERE engagement_rate IS NOT NULL;
 

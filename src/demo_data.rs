@@ -482,7 +482,7 @@ pub async fn seed_scale(pool: &PgPool, items: u64) -> StoreResult<String> {
     }
     let started = std::time::Instant::now();
     let items = items.max(1) as i64;
-    let metrics_rows = items - items / 10;
+    let metrics_rows = items - items / 10; // every tenth item stays unmeasured
     let run_rows = items * 4 / 10;
     let mut tx = pool.begin().await?;
     // As a superuser (the embedded and throwaway clusters), skip per-row foreign-key checks and
@@ -531,86 +531,122 @@ pub async fn seed_scale(pool: &PgPool, items: u64) -> StoreResult<String> {
     ))
 }
 
+/// A UUID made from a running number: synthetic rows get ids in insertion order, so every
+/// B-tree they touch grows at its edge instead of at random pages (the load's main cost).
+fn sequential_uuid(prefix: &str, number: &str) -> String {
+    format!("('{prefix}-0000-4000-8000-' || lpad(to_hex({number}), 12, '0'))::uuid")
+}
+
 /// The set-based statements, with the row counts written in (they are our own integers).
+/// Item `g` (1 = newest) is published `g / items` of 30 days ago; nine items in ten have one
+/// measurement; runs are spread evenly over the same 30 days.
 fn scale_statements(items: i64, run_rows: i64) -> Vec<(&'static str, String)> {
     const SCALE_PERSONAS: &str = "SELECT id FROM personas WHERE slug LIKE 'scale-persona-%'";
-    vec![
-        ("personas", "INSERT INTO personas (name, slug, language, active_version)
-         SELECT 'Scale Persona ' || g, 'scale-persona-' || g, 'en', 'v1' FROM generate_series(1, 20) g"
-            .to_string()),
-        ("content_plans", format!(
-            "INSERT INTO content_plans (persona_id, title, topic, channel, status)
-             SELECT p.id, 'Plan ' || g, 'topic ' || (g % 7),
-                    (ARRAY['telegram','instagram','tiktok','youtube'])[1 + g % 4], 'published'
-             FROM ({SCALE_PERSONAS}) p, generate_series(1, 10) g"
-        )),
-        ("content_drafts", format!(
-            "INSERT INTO content_drafts (plan_id, draft_no, content_json, status)
-             SELECT cp.id, d, '{{\"variants\": []}}', 'approved'
-             FROM content_plans cp, generate_series(1, 10) d
-             WHERE cp.persona_id IN ({SCALE_PERSONAS})"
-        )),
-        ("dashboard_projects", format!(
-            "INSERT INTO dashboard_projects (name, persona_id, channels)
-             SELECT 'Scale Project ' || p.id || '-' || g, p.id,
-                    ARRAY['telegram','instagram','tiktok','youtube']
-             FROM ({SCALE_PERSONAS}) p, generate_series(1, 3) g"
-        )),
-        ("published_items", format!(
-            "WITH drafts AS MATERIALIZED (
-                 SELECT d.id, row_number() OVER (ORDER BY d.id) - 1 AS n
-                 FROM content_drafts d JOIN content_plans cp ON cp.id = d.plan_id
-                 WHERE cp.persona_id IN ({SCALE_PERSONAS}))
-             INSERT INTO published_items (draft_id, channel, channel_item_id, channel_url,
-                 published_at, meta)
-             SELECT drafts.id, (ARRAY['telegram','instagram','tiktok','youtube'])[1 + g % 4],
-                    g::text, 'https://example.org/scale/' || g,
-                    NOW() - (random() * INTERVAL '30 days'), '{{\"synthetic\": true}}'
+    const CHANNEL_OF_G: &str = "(ARRAY['telegram','instagram','tiktok','youtube'])[1 + g % 4]";
+    let drafts = format!(
+        "drafts AS MATERIALIZED (
+             SELECT d.id, cp.persona_id, row_number() OVER (ORDER BY d.id) - 1 AS n
+             FROM content_drafts d JOIN content_plans cp ON cp.id = d.plan_id
+             WHERE cp.persona_id IN ({SCALE_PERSONAS})),
+         item AS (
+             SELECT g, drafts.id AS draft_id, drafts.persona_id,
+                    NOW() - INTERVAL '30 days' * (g::float8 / {items}) AS published_at
              FROM generate_series(1, {items}) g
              CROSS JOIN (SELECT count(*) AS total FROM drafts) AS t
-             JOIN drafts ON drafts.n = g % t.total"
-        )),
-        // Nine items in ten get one measurement; every tenth stays unmeasured.
-        ("normalized_metrics", String::from(
-            "INSERT INTO normalized_metrics (published_item_id, channel, views, reach, reactions,
-                 comments, shares, engagement_rate, measured_at, source, persona_id)
-             SELECT id, channel, views, views, reactions, comments, shares,
-                    round((reactions + comments + shares)::numeric / views, 4), measured_at,
-                    'synthetic', persona_id
-             FROM (SELECT id, channel, views, persona_id,
-                          (views * (0.02 + random() * 0.08))::int AS reactions,
-                          (views * random() * 0.01)::int AS comments,
-                          (views * random() * 0.02)::int AS shares,
-                          LEAST(published_at + random() * INTERVAL '48 hours', NOW()) AS measured_at
-                   FROM (SELECT p.id, p.channel, p.published_at, cp.persona_id,
-                                (100 + random() * 10000)::int AS views
-                         FROM published_items p
-                         JOIN content_drafts cd ON cd.id = p.draft_id
-                         JOIN content_plans cp ON cp.id = cd.plan_id
-                         WHERE p.meta @> '{\"synthetic\": true}'
-                           AND p.channel_item_id::bigint % 10 <> 0) AS measured) AS m"
-        )),
+             JOIN drafts ON drafts.n = g % t.total)"
+    );
+    let item_id = sequential_uuid("00000000", "g");
+    vec![
+        (
+            "personas",
+            "INSERT INTO personas (name, slug, language, active_version)
+             SELECT 'Scale Persona ' || g, 'scale-persona-' || g, 'en', 'v1'
+             FROM generate_series(1, 20) g"
+                .to_string(),
+        ),
+        (
+            "content_plans",
+            format!(
+                "INSERT INTO content_plans (persona_id, title, topic, channel, status)
+                 SELECT p.id, 'Plan ' || g, 'topic ' || (g % 7), {CHANNEL_OF_G}, 'published'
+                 FROM ({SCALE_PERSONAS}) p, generate_series(1, 10) g"
+            ),
+        ),
+        (
+            "content_drafts",
+            format!(
+                "INSERT INTO content_drafts (plan_id, draft_no, content_json, status)
+                 SELECT cp.id, d, '{{\"variants\": []}}', 'approved'
+                 FROM content_plans cp, generate_series(1, 10) d
+                 WHERE cp.persona_id IN ({SCALE_PERSONAS})"
+            ),
+        ),
+        (
+            "dashboard_projects",
+            format!(
+                "INSERT INTO dashboard_projects (name, persona_id, channels)
+                 SELECT 'Scale Project ' || p.id || '-' || g, p.id,
+                        ARRAY['telegram','instagram','tiktok','youtube']
+                 FROM ({SCALE_PERSONAS}) p, generate_series(1, 3) g"
+            ),
+        ),
+        (
+            "published_items",
+            format!(
+                "WITH {drafts}
+                 INSERT INTO published_items (id, draft_id, channel, channel_item_id, channel_url,
+                     published_at, meta)
+                 SELECT {item_id}, draft_id, {CHANNEL_OF_G}, g::text,
+                        'https://example.org/scale/' || g, published_at, '{{\"synthetic\": true}}'
+                 FROM item ORDER BY g"
+            ),
+        ),
+        (
+            "normalized_metrics",
+            format!(
+                "WITH {drafts}
+                 INSERT INTO normalized_metrics (id, published_item_id, channel, views, reach,
+                     reactions, comments, shares, engagement_rate, measured_at, source, persona_id)
+                 SELECT {metric_id}, {item_id}, {CHANNEL_OF_G}, views, views, reactions, comments,
+                        shares, round((reactions + comments + shares)::numeric / views, 4),
+                        LEAST(published_at + (g % 48) * INTERVAL '1 hour', NOW()), 'synthetic',
+                        persona_id
+                 FROM (SELECT *, (views * (0.02 + random() * 0.08))::int AS reactions,
+                              (views * random() * 0.01)::int AS comments,
+                              (views * random() * 0.02)::int AS shares
+                       FROM (SELECT *, (100 + random() * 10000)::int AS views FROM item
+                             WHERE g % 10 <> 0) AS measured) AS m
+                 ORDER BY g",
+                metric_id = sequential_uuid("00000001", "g"),
+            ),
+        ),
         // 80 % success, 8 % failed, 7 % partial, 3 % running, 2 % pending.
-        ("dashboard_runs", format!(
-            "INSERT INTO dashboard_runs (run_id, project_id, persona_id, status, started_at,
-                 completed_at, n8n_execution_ref, error_message)
-             SELECT uuid_generate_v4(), pr.id, pr.persona_id, s.status, s.started_at,
-                    CASE WHEN s.status IN ('pending', 'running') THEN NULL
-                         ELSE s.started_at + (30 + random() * 900) * INTERVAL '1 second' END,
-                    (100000 + g)::text,
-                    CASE WHEN s.status = 'failed'
-                         THEN 'Failed to authenticate with Telegram API: Invalid bot token' END
-             FROM generate_series(1, {run_rows}) g
-             CROSS JOIN (SELECT count(*) AS total FROM dashboard_projects
-                         WHERE name LIKE 'Scale Project %') AS t
-             JOIN (SELECT id, persona_id, row_number() OVER (ORDER BY id) - 1 AS n
-                   FROM dashboard_projects WHERE name LIKE 'Scale Project %') pr
-               ON pr.n = g % t.total
-             CROSS JOIN LATERAL (
-                 SELECT NOW() - (random() * INTERVAL '30 days') + g * INTERVAL '0 seconds' AS started_at,
-                        CASE WHEN g % 100 < 80 THEN 'success' WHEN g % 100 < 88 THEN 'failed'
-                             WHEN g % 100 < 95 THEN 'partial' WHEN g % 100 < 98 THEN 'running'
-                             ELSE 'pending' END AS status) s"
-        )),
+        (
+            "dashboard_runs",
+            format!(
+                "INSERT INTO dashboard_runs (id, run_id, project_id, persona_id, status, started_at,
+                     completed_at, n8n_execution_ref, error_message)
+                 SELECT {row_id}, {run_id}, pr.id, pr.persona_id, s.status, s.started_at,
+                        CASE WHEN s.status IN ('pending', 'running') THEN NULL
+                             ELSE s.started_at + (30 + random() * 900) * INTERVAL '1 second' END,
+                        (100000 + g)::text,
+                        CASE WHEN s.status = 'failed'
+                             THEN 'Failed to authenticate with Telegram API: Invalid bot token' END
+                 FROM generate_series(1, {run_rows}) g
+                 CROSS JOIN (SELECT count(*) AS total FROM dashboard_projects
+                             WHERE name LIKE 'Scale Project %') AS t
+                 JOIN (SELECT id, persona_id, row_number() OVER (ORDER BY id) - 1 AS n
+                       FROM dashboard_projects WHERE name LIKE 'Scale Project %') pr
+                   ON pr.n = g % t.total
+                 CROSS JOIN LATERAL (
+                     SELECT NOW() - INTERVAL '30 days' * (g::float8 / {run_rows}) AS started_at,
+                            CASE WHEN g % 100 < 80 THEN 'success' WHEN g % 100 < 88 THEN 'failed'
+                                 WHEN g % 100 < 95 THEN 'partial' WHEN g % 100 < 98 THEN 'running'
+                                 ELSE 'pending' END AS status) s
+                 ORDER BY g",
+                row_id = sequential_uuid("00000002", "g"),
+                run_id = sequential_uuid("00000003", "g"),
+            ),
+        ),
     ]
 }
