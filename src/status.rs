@@ -38,6 +38,8 @@ pub async fn load(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> StoreResult<StatusData> {
+    // No evaluator runs beside a one-shot command: recount missing metrics unless fresh.
+    red_flags::refresh_missing_metrics_if_older(pool, chrono::Duration::seconds(60), now).await?;
     Ok(StatusData {
         evaluation: red_flags::summary(pool, thresholds, now).await?,
         open_flags: red_flags::list(pool, false, 20).await?,

@@ -342,16 +342,30 @@ async fn missing_metrics_counts_items_without_metrics_as_of_the_last_refresh() {
     assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 7);
     assert_eq!(summary(pool).await["missing_metrics"]["count"], 7);
 
+    // One-shot readers recount only a snapshot older than they accept.
+    common::published_item(pool, draft, "telegram", "later", now).await;
+    let fresh = red_flags::refresh_missing_metrics_if_older(pool, Duration::hours(1), Utc::now());
+    assert!(!fresh.await.unwrap(), "a fresh snapshot is kept");
+    assert_eq!(summary(pool).await["missing_metrics"]["count"], 7);
+    let two_hours_later = Utc::now() + Duration::hours(2);
+    let stale =
+        red_flags::refresh_missing_metrics_if_older(pool, Duration::hours(1), two_hours_later);
+    assert!(stale.await.unwrap(), "a stale snapshot is recounted");
+    assert_eq!(summary(pool).await["missing_metrics"]["count"], 8);
+
     // Measuring items brings the count down (again after a refresh).
     let rows: Vec<_> = items[3..6]
         .iter()
         .map(|&i| MetricRow::from_raw(i, "telegram", json!({"views": 1}), now, "test"))
         .collect();
     metrics::insert_batch(pool, &rows).await.unwrap();
-    assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 4);
+    assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 5);
     let s = summary(pool).await;
-    assert_eq!(s["missing_metrics"]["count"], 4);
-    assert_eq!(s["missing_metrics"]["alert"], false);
+    assert_eq!(s["missing_metrics"]["count"], 5);
+    assert_eq!(
+        s["missing_metrics"]["alert"], false,
+        "5 is not above the threshold of 5"
+    );
 }
 
 #[tokio::test]

@@ -129,6 +129,26 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     Ok(count)
 }
 
+/// Recounts missing metrics when the snapshot is absent or older than `max_age` (one-shot
+/// readers such as `mpis-dash status`, which have no evaluator running beside them).
+/// Returns whether it recounted.
+pub async fn refresh_missing_metrics_if_older(
+    pool: &PgPool,
+    max_age: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let computed_at: Option<DateTime<Utc>> =
+        sqlx::query_scalar("SELECT computed_at FROM red_flag_snapshots WHERE snapshot = $1")
+            .bind(MISSING_METRICS)
+            .fetch_optional(pool)
+            .await?;
+    if computed_at.is_some_and(|at| now - at <= max_age) {
+        return Ok(false);
+    }
+    refresh_missing_metrics(pool).await?;
+    Ok(true)
+}
+
 async fn missing_metrics_snapshot(pool: &PgPool) -> StoreResult<Snapshot> {
     let read = || {
         sqlx::query_as::<_, Snapshot>(
