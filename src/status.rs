@@ -214,10 +214,7 @@ mod tests {
                         total: 140,
                         failed: 12,
                     },
-                    missing_metrics: 0,
-                    missing_publish_records: 0,
-                    missing_metrics_items: vec![],
-                    missing_publish_record_runs: vec![],
+                    ..RedFlagInputs::default()
                 },
                 &Thresholds::default(),
             ),
