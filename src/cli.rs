@@ -10,7 +10,12 @@ use crate::config::{Config, Overrides};
 use crate::database::Database;
 use crate::domain::red_flags::{self, Overall};
 use crate::store::red_flags as flag_store;
-use crate::{demo_data, status};
+use std::io::IsTerminal;
+
+use crate::tui::app::{App, AppOptions};
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::Theme;
+use crate::{demo_data, status, tui};
 
 #[derive(Debug, Parser)]
 #[command(name = "mpis-dash", version, about = "Operations console for MPIS")]
@@ -30,6 +35,9 @@ pub struct Cli {
     /// Use the embedded cluster seeded once with demo data (ignores any database URL).
     #[arg(long, global = true)]
     pub demo: bool,
+    /// Hide every action that writes (acknowledge, resolve, layout editing, the evaluator).
+    #[arg(long, global = true)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -37,7 +45,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// A plain-text overview: red flags, recent runs, channels, approvals, outbox, jobs
-    /// (the default when no command is given).
+    /// (what `mpis-dash` prints when its output is not a terminal).
     Status,
     /// Apply the embedded migrations and exit.
     Migrate,
@@ -79,7 +87,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.demo {
         config.database_url = None;
     }
+    let interactive = cli.command.is_none() && std::io::stdout().is_terminal();
+    init_logging(&config, interactive);
     match cli.command {
+        None if interactive => {
+            let db = Database::open(&config, 8).await?;
+            if cli.demo {
+                demo_data::seed_demo(&db.pool).await?;
+            }
+            let outcome = dashboard(&config, &db, cli.read_only).await;
+            db.close().await;
+            outcome?;
+            Ok(ExitCode::SUCCESS)
+        }
         None | Some(Command::Status) => {
             let db = Database::open(&config, 4).await?;
             if cli.demo {
@@ -111,6 +131,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The interactive dashboard on an open database.
+async fn dashboard(config: &Config, db: &Database, read_only: bool) -> anyhow::Result<()> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::from_config(&config.theme, no_color).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
+    let options = AppOptions {
+        operator: config.operator.clone(),
+        refresh_interval: Duration::from_secs(config.refresh_interval_secs),
+        read_only,
+        theme,
+        keymap,
+        preferred_layout: config.default_layout.clone(),
+        source: db.target.clone(),
+    };
+    let (commands, events) = tui::worker::spawn(
+        db.pool.clone(),
+        config.operator.clone(),
+        tui::user_id(&config.operator),
+        config.thresholds.clone(),
+    );
+    let app = App::new(options, (80, 24), std::time::Instant::now());
+    tui::terminal::run(app, commands, events).await?;
+    Ok(())
+}
+
+/// Logs go to stderr for one-shot commands, and to a file while the dashboard owns the terminal.
+fn init_logging(config: &Config, to_file: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MPIS_DASH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let file = to_file
+        .then(|| {
+            std::fs::create_dir_all(&config.data_dir).ok()?;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(config.data_dir.join("mpis-dash.log"))
+                .ok()
+        })
+        .flatten();
+    let _ = match file {
+        Some(file) => builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init(),
+        None if to_file => builder.with_writer(std::io::sink).try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
 }
 
 /// Nagios-style check: never hangs, and a database it cannot reach is UNKNOWN (3) with the

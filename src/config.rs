@@ -2,9 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::domain::red_flags::Thresholds;
+use crate::tui::theme::ThemeConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -30,6 +33,13 @@ pub struct FileConfig {
     pub refresh_interval_secs: Option<u64>,
     #[serde(default)]
     pub red_flags: Option<Thresholds>,
+    /// The layout the dashboard opens with (by name).
+    pub default_layout: Option<String>,
+    /// Key overrides: action name -> key ("refresh" = "f5").
+    #[serde(default)]
+    pub keys: HashMap<String, String>,
+    #[serde(default)]
+    pub theme: ThemeConfig,
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -50,6 +60,9 @@ pub struct Config {
     pub operator: String,
     pub refresh_interval_secs: u64,
     pub thresholds: Thresholds,
+    pub default_layout: Option<String>,
+    pub keys: HashMap<String, String>,
+    pub theme: ThemeConfig,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -93,6 +106,9 @@ impl Config {
                 .unwrap_or_else(os_user),
             refresh_interval_secs: file.refresh_interval_secs.unwrap_or(5).max(1),
             thresholds,
+            default_layout: file.default_layout,
+            keys: file.keys,
+            theme: file.theme,
             config_file,
         })
     }

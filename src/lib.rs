@@ -14,3 +14,4 @@ pub mod sanitize;
 pub mod scratch_db;
 pub mod status;
 pub mod store;
+pub mod tui;

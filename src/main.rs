@@ -5,13 +5,6 @@ use mpis_dash::cli::{self, Cli};
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MPIS_DASH_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     // On Ctrl-C / SIGTERM / SIGHUP the command's future is dropped, which closes the database
     // and stops an embedded cluster this process started.
     let outcome = tokio::select! {

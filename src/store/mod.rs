@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod personas;
 pub mod projects;
+pub mod recommendations;
 pub mod red_flags;
 pub mod runs;
 pub mod widgets;

@@ -1,0 +1,1324 @@
+//! The dashboard's state and its `update`: every input (key, mouse, resize, tick, data from the
+//! worker) changes plain state and may ask the worker for I/O. Nothing here blocks or draws.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::Rect;
+use uuid::Uuid;
+
+use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
+use super::keymap::{Action, Keymap};
+use super::theme::Theme;
+use super::widgets::matches_filter;
+use super::worker::{Command, DataEvent, RunDetail};
+use crate::domain::layout::{
+    CellRect, GRID_COLUMNS, LayoutConfig, MAX_GRID_ROWS, Position, WidgetPlacement,
+};
+use crate::domain::widget_catalog::{BUILTIN_WIDGETS, builtin_widget_ids, default_layouts};
+use crate::store::layouts::Layout;
+use crate::store::red_flags::RedFlag;
+use crate::store::runs::{RunCursor, RunListRow};
+
+/// The smallest terminal the dashboard lays out; smaller gets a clear message.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// How often the red flag evaluator runs while the dashboard is open (not read-only).
+const EVALUATE_EVERY: Duration = Duration::from_secs(30);
+
+/// Inputs to `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Tick,
+    Data(DataEvent),
+}
+
+/// Settings the app starts with.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub operator: String,
+    pub refresh_interval: Duration,
+    pub read_only: bool,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    /// Layout to open by name (config `default_layout`), else the user's/global default.
+    pub preferred_layout: Option<String>,
+    /// Shown in the status line ("embedded cluster in ...", "MPIS sandbox").
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Dashboard,
+    RunDetail(RunDetailState),
+    RedFlags(FlagsState),
+    LayoutEditor(EditorState),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetailState {
+    pub run_id: Uuid,
+    pub detail: Loadable<RunDetail>,
+    /// Which copyable id is focused (`y` copies it).
+    pub focused_id: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagsState {
+    pub flags: Loadable<Vec<RedFlag>>,
+    pub include_resolved: bool,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditorState {
+    pub config: LayoutConfig,
+    pub focus: usize,
+    /// Widget picker for `+`: index into the built-in catalog.
+    pub picker: Option<usize>,
+    /// The validation problems of the current config (shown; saving is refused while any).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    Palette(PaletteState),
+    Confirm(ConfirmState),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PaletteState {
+    pub input: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmState {
+    pub question: String,
+    pub on_yes: Command,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connection {
+    Connecting,
+    Ok,
+    Unreachable(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub error: bool,
+}
+
+/// One placed widget and its data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot {
+    pub placement: WidgetPlacement,
+    pub kind: WidgetKind,
+    pub filter: WidgetFilter,
+    pub data: Loadable<WidgetData>,
+    pub generation: u64,
+    pub selected: usize,
+    /// For `runs`: the cursors of the pages before the current one.
+    pub page_history: Vec<Option<RunCursor>>,
+    pub cursor: Option<RunCursor>,
+}
+
+impl Slot {
+    fn new(placement: WidgetPlacement) -> Slot {
+        let kind = WidgetKind::from_id(&placement.widget_id);
+        let filter = WidgetFilter::from_config(&placement.config);
+        Slot {
+            placement,
+            kind,
+            filter,
+            data: Loadable::default(),
+            generation: 0,
+            selected: 0,
+            page_history: Vec::new(),
+            cursor: None,
+        }
+    }
+
+    /// Tables whose change means this widget should reload.
+    fn shows_table(&self, table: &str) -> bool {
+        let tables: &[&str] = match self.kind {
+            WidgetKind::RedFlags => &[
+                "red_flags",
+                "dashboard_runs",
+                "dashboard_run_items",
+                "red_flag_snapshots",
+            ],
+            WidgetKind::Runs => &["dashboard_runs"],
+            WidgetKind::RecentPosts
+            | WidgetKind::EngagementChart
+            | WidgetKind::ChannelPerformance => &["normalized_metrics"],
+            WidgetKind::Outbox => &["publish_records"],
+            WidgetKind::IngestionJobs => &["metrics_ingestion_jobs"],
+            _ => &[],
+        };
+        tables.contains(&table)
+    }
+}
+
+pub struct App {
+    pub options: AppOptions,
+    pub keymap: Keymap,
+    pub screen: Screen,
+    /// Screens to return to with Esc.
+    pub back_stack: Vec<Screen>,
+    pub overlay: Option<Overlay>,
+    pub layouts: Loadable<Vec<Layout>>,
+    /// The layout shown (index into `layouts`), and its slots.
+    pub layout_index: Option<usize>,
+    pub slots: Vec<Slot>,
+    pub focus: usize,
+    /// The `/` filter: the text, and whether keys are going into it.
+    pub filter: String,
+    pub filter_editing: bool,
+    pub paused: bool,
+    pub last_refresh: Option<DateTime<Utc>>,
+    next_refresh: Instant,
+    next_evaluation: Instant,
+    pub connection: Connection,
+    pub message: Option<StatusMessage>,
+    /// Terminal size, for layout and mouse hit-testing.
+    pub size: (u16, u16),
+    pub now: Instant,
+    pub should_quit: bool,
+    /// Text the event loop should put on the clipboard (OSC 52), then clear.
+    pub clipboard: Option<String>,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(options: AppOptions, size: (u16, u16), now: Instant) -> App {
+        App {
+            keymap: options.keymap.clone(),
+            options,
+            screen: Screen::Dashboard,
+            back_stack: Vec::new(),
+            overlay: None,
+            layouts: Loadable::default(),
+            layout_index: None,
+            slots: Vec::new(),
+            focus: 0,
+            filter: String::new(),
+            filter_editing: false,
+            paused: false,
+            last_refresh: None,
+            next_refresh: now,
+            next_evaluation: now,
+            connection: Connection::Connecting,
+            message: None,
+            size,
+            now,
+            should_quit: false,
+            clipboard: None,
+            dirty: true,
+        }
+    }
+
+    /// What to ask the worker for at start.
+    pub fn init(&mut self) -> Vec<Command> {
+        self.layouts.start();
+        vec![Command::LoadLayouts]
+    }
+
+    /// The data is older than this many seconds: shown as stale.
+    pub fn stale_after_secs(&self) -> u64 {
+        self.options.refresh_interval.as_secs().max(1) * 2
+    }
+
+    pub fn current_layout(&self) -> Option<&Layout> {
+        self.layout_index
+            .and_then(|i| self.layouts.value.as_ref().and_then(|l| l.get(i)))
+    }
+
+    /// The screen area the dashboard grid fills (all but the status line).
+    pub fn grid_area(&self) -> Rect {
+        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1))
+    }
+
+    pub fn slot_rects(&self) -> Vec<Rect> {
+        let config = LayoutConfig {
+            widgets: self.slots.iter().map(|s| s.placement.clone()).collect(),
+        };
+        let area = self.grid_area();
+        config
+            .cell_rects(CellRect {
+                x: area.x,
+                y: area.y,
+                width: area.width,
+                height: area.height,
+            })
+            .into_iter()
+            .map(|r| Rect::new(r.x, r.y, r.width, r.height))
+            .collect()
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    pub fn update(&mut self, event: Event) -> Vec<Command> {
+        let commands = match event {
+            Event::Tick => return self.tick(),
+            Event::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
+            Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
+            Event::Key(_) => return Vec::new(),
+            Event::Mouse(mouse) => self.mouse(mouse),
+            Event::Data(data) => self.data(data),
+        };
+        self.dirty = true;
+        commands
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.message = Some(StatusMessage {
+            text: text.into(),
+            error,
+        });
+    }
+
+    // ---- time -------------------------------------------------------------------------------
+
+    fn tick(&mut self) -> Vec<Command> {
+        let before = self.visible_ages();
+        self.now = Instant::now();
+        let mut commands = Vec::new();
+        if !self.paused && self.now >= self.next_refresh && self.current_layout().is_some() {
+            commands.extend(self.refresh_all());
+        }
+        if !self.options.read_only && self.now >= self.next_evaluation {
+            self.next_evaluation = self.now + EVALUATE_EVERY;
+            commands.push(Command::Evaluate);
+        }
+        // Redraw only when something visible changed (a stale marker appeared or aged a unit),
+        // so an idle dashboard writes nothing to the terminal.
+        if !commands.is_empty() || before != self.visible_ages() {
+            self.dirty = true;
+        }
+        commands
+    }
+
+    /// What of the time is visible: each slot's state and its coarse age.
+    fn visible_ages(&self) -> Vec<(LoadState, Option<String>)> {
+        let stale = self.stale_after_secs();
+        self.slots
+            .iter()
+            .map(|s| {
+                let state = s.data.state(self.now, stale, WidgetData::is_empty);
+                let age = (state == LoadState::Stale)
+                    .then(|| {
+                        s.data
+                            .age_secs(self.now)
+                            .map(super::widgets::short_duration)
+                    })
+                    .flatten();
+                (state, age)
+            })
+            .collect()
+    }
+
+    /// Reloads every widget (and the open screen's data).
+    pub fn refresh_all(&mut self) -> Vec<Command> {
+        self.next_refresh = self.now + self.options.refresh_interval;
+        let mut commands: Vec<Command> = (0..self.slots.len()).map(|i| self.load_slot(i)).collect();
+        commands.extend(self.reload_screen());
+        commands
+    }
+
+    fn load_slot(&mut self, index: usize) -> Command {
+        let slot = &mut self.slots[index];
+        slot.generation += 1;
+        slot.data.start();
+        Command::LoadWidget {
+            slot: index,
+            generation: slot.generation,
+            kind: slot.kind.clone(),
+            filter: slot.filter.clone(),
+            cursor: slot.cursor,
+            page: slot.page_history.len() + 1,
+        }
+    }
+
+    fn reload_screen(&mut self) -> Vec<Command> {
+        match &mut self.screen {
+            Screen::RunDetail(state) => {
+                state.detail.start();
+                vec![Command::LoadRunDetail {
+                    run_id: state.run_id,
+                }]
+            }
+            Screen::RedFlags(state) => {
+                state.flags.start();
+                vec![Command::LoadFlags {
+                    include_resolved: state.include_resolved,
+                }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    // ---- data from the worker -----------------------------------------------------------------
+
+    fn data(&mut self, event: DataEvent) -> Vec<Command> {
+        let wall = Utc::now();
+        let now = Instant::now();
+        self.now = now;
+        match event {
+            DataEvent::Connection(Ok(())) => {
+                if self.connection != Connection::Ok
+                    && matches!(self.connection, Connection::Unreachable(_))
+                {
+                    self.say("database reachable again", false);
+                }
+                self.connection = Connection::Ok;
+            }
+            DataEvent::Connection(Err(reason)) => {
+                self.connection = Connection::Unreachable(reason);
+            }
+            DataEvent::Layouts(Ok(layouts)) => {
+                self.layouts.succeed(layouts, wall, now);
+                let keep = self.current_layout().map(|l| l.id);
+                let index = self.pick_layout(keep);
+                return self.show_layout(index);
+            }
+            DataEvent::Layouts(Err(error)) => {
+                self.layouts.fail(error.clone());
+                self.say(format!("cannot load layouts: {error}"), true);
+                if self.slots.is_empty() {
+                    // Still show something useful: the built-in default layout.
+                    return self.show_config(default_layouts().remove(0).2);
+                }
+            }
+            DataEvent::Widget {
+                slot,
+                generation,
+                result,
+            } => {
+                if let Some(s) = self.slots.get_mut(slot)
+                    && s.generation == generation
+                {
+                    match result {
+                        Ok(data) => {
+                            s.data.succeed(data, wall, now);
+                            self.last_refresh = Some(wall);
+                        }
+                        Err(error) => s.data.fail(error),
+                    }
+                    self.clamp_selection(slot);
+                }
+            }
+            DataEvent::RunDetail(result) => {
+                if let Screen::RunDetail(state) = &mut self.screen {
+                    match result {
+                        Ok(detail) if detail.run.run_id == state.run_id => {
+                            state.detail.succeed(detail, wall, now)
+                        }
+                        Ok(_) => {}
+                        Err(error) => state.detail.fail(error),
+                    }
+                }
+            }
+            DataEvent::Flags(result) => {
+                if let Screen::RedFlags(state) = &mut self.screen {
+                    match result {
+                        Ok(flags) => {
+                            state.selected = state.selected.min(flags.len().saturating_sub(1));
+                            state.flags.succeed(flags, wall, now);
+                        }
+                        Err(error) => state.flags.fail(error),
+                    }
+                }
+            }
+            DataEvent::ActionDone { message, ok } => {
+                self.say(message, !ok);
+                let mut commands = self.reload_screen();
+                commands.extend(self.reload_tables(&["red_flags".to_string()]));
+                return commands;
+            }
+            DataEvent::LayoutSaved(Ok(layout)) => {
+                self.say(format!("layout {:?} saved", layout.name), false);
+                self.screen = Screen::Dashboard;
+                self.layouts.start();
+                return vec![Command::LoadLayouts];
+            }
+            DataEvent::LayoutSaved(Err(error)) => {
+                self.say(format!("layout not saved: {error}"), true)
+            }
+            DataEvent::Changed(tables) => return self.reload_tables(&tables),
+        }
+        Vec::new()
+    }
+
+    /// Live updates: reload just the widgets (and screen) that show a changed table.
+    fn reload_tables(&mut self, tables: &[String]) -> Vec<Command> {
+        let affected: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| tables.iter().any(|t| self.slots[i].shows_table(t)))
+            .collect();
+        let mut commands: Vec<Command> = affected.into_iter().map(|i| self.load_slot(i)).collect();
+        let screen_shows = match &self.screen {
+            Screen::RunDetail(_) => tables.iter().any(|t| t.starts_with("dashboard_run")),
+            Screen::RedFlags(_) => tables.iter().any(|t| t == "red_flags"),
+            _ => false,
+        };
+        if screen_shows {
+            commands.extend(self.reload_screen());
+        }
+        commands
+    }
+
+    fn pick_layout(&self, keep: Option<Uuid>) -> Option<usize> {
+        let layouts = self.layouts.value.as_ref()?;
+        if let Some(id) = keep
+            && let Some(i) = layouts.iter().position(|l| l.id == id)
+        {
+            return Some(i);
+        }
+        if let Some(name) = &self.options.preferred_layout
+            && let Some(i) = layouts
+                .iter()
+                .position(|l| l.name.eq_ignore_ascii_case(name))
+        {
+            return Some(i);
+        }
+        // list_for_user orders the user's own first, defaults first.
+        (!layouts.is_empty()).then_some(0)
+    }
+
+    fn show_layout(&mut self, index: Option<usize>) -> Vec<Command> {
+        self.layout_index = index;
+        let Some(layout) = self.current_layout() else {
+            return self.show_config(default_layouts().remove(0).2);
+        };
+        match LayoutConfig::from_json(&layout.layout_config.0) {
+            Ok(config) => self.show_config(config),
+            Err(error) => {
+                let name = layout.name.clone();
+                self.say(
+                    format!("layout {name:?} is invalid ({error}); showing the built-in default"),
+                    true,
+                );
+                self.show_config(default_layouts().remove(0).2)
+            }
+        }
+    }
+
+    fn show_config(&mut self, config: LayoutConfig) -> Vec<Command> {
+        let same = self.slots.len() == config.widgets.len()
+            && self
+                .slots
+                .iter()
+                .zip(&config.widgets)
+                .all(|(s, p)| s.placement == *p);
+        if !same {
+            self.slots = config.widgets.into_iter().map(Slot::new).collect();
+            self.focus = 0;
+        }
+        self.refresh_all()
+    }
+
+    fn clamp_selection(&mut self, index: usize) {
+        let rows = self.row_count(index);
+        let slot = &mut self.slots[index];
+        slot.selected = slot.selected.min(rows.saturating_sub(1));
+    }
+
+    /// How many selectable rows a widget shows (after the `/` filter).
+    pub fn row_count(&self, index: usize) -> usize {
+        let filter = self.active_filter();
+        match self.slots.get(index).and_then(|s| s.data.value.as_ref()) {
+            Some(WidgetData::Runs(d)) => d
+                .rows
+                .iter()
+                .filter(|r| matches_filter(filter, &run_fields(r)))
+                .count(),
+            Some(WidgetData::RecentPosts(d)) => d
+                .iter()
+                .filter(|p| {
+                    matches_filter(
+                        filter,
+                        &[&p.channel, p.channel_url.as_deref().unwrap_or("")],
+                    )
+                })
+                .count(),
+            Some(WidgetData::Personas(d)) => d.personas.len() + d.awaiting_approval.len(),
+            Some(WidgetData::Jobs(d)) => d.len(),
+            Some(WidgetData::Outbox(d)) => d.unforwarded.len(),
+            Some(WidgetData::RedFlags(d)) => d.open_flags.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn active_filter(&self) -> Option<&str> {
+        (!self.filter.trim().is_empty()).then_some(self.filter.as_str())
+    }
+
+    /// The run selected in the focused `runs` widget, if any.
+    pub fn selected_run(&self) -> Option<&RunListRow> {
+        let slot = self.slots.get(self.focus)?;
+        let Some(WidgetData::Runs(d)) = slot.data.value.as_ref() else {
+            return None;
+        };
+        let filter = self.active_filter();
+        d.rows
+            .iter()
+            .filter(|r| matches_filter(filter, &run_fields(r)))
+            .nth(slot.selected)
+    }
+
+    // ---- keys ---------------------------------------------------------------------------------
+
+    fn key(&mut self, key: KeyEvent) -> Vec<Command> {
+        if let Some(overlay) = self.overlay.take() {
+            return self.overlay_key(overlay, key);
+        }
+        if self.filter_editing {
+            return self.filter_key(key);
+        }
+        if let Screen::LayoutEditor(_) = self.screen
+            && let Some(commands) = self.editor_key(key)
+        {
+            return commands;
+        }
+        let Some(action) = self.keymap.action(&key) else {
+            return Vec::new();
+        };
+        self.action(action)
+    }
+
+    fn action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            Action::Help => {
+                self.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            Action::Palette => {
+                self.overlay = Some(Overlay::Palette(PaletteState::default()));
+                Vec::new()
+            }
+            Action::Filter => {
+                self.filter_editing = true;
+                Vec::new()
+            }
+            Action::Refresh => {
+                self.say("refreshing…", false);
+                self.refresh_all()
+            }
+            Action::TogglePause => {
+                self.paused = !self.paused;
+                if self.paused {
+                    self.say("auto-refresh paused (p to resume, r to refresh now)", false);
+                    Vec::new()
+                } else {
+                    self.say("auto-refresh resumed", false);
+                    self.refresh_all()
+                }
+            }
+            Action::Back => self.back(),
+            Action::NextLayout => self.next_layout(),
+            _ => match &self.screen {
+                Screen::Dashboard => self.dashboard_action(action),
+                Screen::RunDetail(_) => self.run_detail_action(action),
+                Screen::RedFlags(_) => self.flags_action(action),
+                Screen::LayoutEditor(_) => Vec::new(),
+            },
+        }
+    }
+
+    fn back(&mut self) -> Vec<Command> {
+        if !self.filter.is_empty() {
+            self.filter.clear();
+            return Vec::new();
+        }
+        match self.back_stack.pop() {
+            Some(screen) => {
+                self.screen = screen;
+                self.reload_screen()
+            }
+            None => {
+                self.screen = Screen::Dashboard;
+                Vec::new()
+            }
+        }
+    }
+
+    fn open(&mut self, screen: Screen) -> Vec<Command> {
+        let previous = std::mem::replace(&mut self.screen, screen);
+        self.back_stack.push(previous);
+        self.filter.clear();
+        self.reload_screen()
+    }
+
+    fn next_layout(&mut self) -> Vec<Command> {
+        let count = self.layouts.value.as_ref().map_or(0, Vec::len);
+        if count == 0 {
+            self.say("no layouts loaded yet", true);
+            return Vec::new();
+        }
+        let next = self.layout_index.map_or(0, |i| (i + 1) % count);
+        self.screen = Screen::Dashboard;
+        let commands = self.show_layout(Some(next));
+        if let Some(layout) = self.current_layout() {
+            let name = layout.name.clone();
+            self.say(format!("layout {name}"), false);
+        }
+        commands
+    }
+
+    fn dashboard_action(&mut self, action: Action) -> Vec<Command> {
+        let count = self.slots.len();
+        match action {
+            Action::FocusNext if count > 0 => self.focus = (self.focus + 1) % count,
+            Action::FocusPrev if count > 0 => self.focus = (self.focus + count - 1) % count,
+            Action::Left | Action::Right if count > 0 => self.focus = self.neighbour(action),
+            Action::Down => self.move_selection(1),
+            Action::Up => self.move_selection(-1),
+            Action::PageDown => return self.page(true),
+            Action::PageUp => return self.page(false),
+            Action::Enter => return self.drill_in(),
+            Action::EditLayout => {
+                if self.options.read_only {
+                    self.say("read-only: the layout editor is off", true);
+                } else {
+                    let config = LayoutConfig {
+                        widgets: self.slots.iter().map(|s| s.placement.clone()).collect(),
+                    };
+                    self.back_stack.push(Screen::Dashboard);
+                    self.screen = Screen::LayoutEditor(EditorState {
+                        config,
+                        focus: self.focus,
+                        picker: None,
+                        problems: vec![],
+                    });
+                }
+            }
+            Action::CycleTimeRange => return self.cycle_time_range(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The widget to the left/right of the focused one (nearest by grid position).
+    fn neighbour(&self, action: Action) -> usize {
+        let current = &self.slots[self.focus].placement.position;
+        let center = |p: &Position| (p.x as i32 * 2 + p.w as i32, p.y as i32 * 2 + p.h as i32);
+        let (cx, cy) = center(current);
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != self.focus)
+            .filter(|(_, s)| {
+                let (x, _) = center(&s.placement.position);
+                if action == Action::Left {
+                    x < cx
+                } else {
+                    x > cx
+                }
+            })
+            .min_by_key(|(_, s)| {
+                let (x, y) = center(&s.placement.position);
+                (x - cx).abs() + 2 * (y - cy).abs()
+            })
+            .map_or(self.focus, |(i, _)| i)
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        let rows = self.row_count(self.focus);
+        if let Some(slot) = self.slots.get_mut(self.focus) {
+            let next = (slot.selected as i64 + delta).clamp(0, rows.saturating_sub(1) as i64);
+            slot.selected = next as usize;
+        }
+    }
+
+    /// PageDown/PageUp: next/previous page of runs from the database; elsewhere, 10 rows.
+    fn page(&mut self, forward: bool) -> Vec<Command> {
+        let focus = self.focus;
+        let Some(slot) = self.slots.get_mut(focus) else {
+            return Vec::new();
+        };
+        if let Some(WidgetData::Runs(d)) = &slot.data.value {
+            if forward {
+                match d.next {
+                    Some(next) => {
+                        slot.page_history.push(slot.cursor);
+                        slot.cursor = Some(next);
+                    }
+                    None => {
+                        self.say("this is the oldest page", false);
+                        return Vec::new();
+                    }
+                }
+            } else {
+                match slot.page_history.pop() {
+                    Some(previous) => slot.cursor = previous,
+                    None => return Vec::new(),
+                }
+            }
+            slot.selected = 0;
+            return vec![self.load_slot(focus)];
+        }
+        self.move_selection(if forward { 10 } else { -10 });
+        Vec::new()
+    }
+
+    fn drill_in(&mut self) -> Vec<Command> {
+        let Some(slot) = self.slots.get(self.focus) else {
+            return Vec::new();
+        };
+        match slot.kind {
+            WidgetKind::RedFlags => self.open_flags(),
+            WidgetKind::Runs => match self.selected_run() {
+                Some(run) => {
+                    let run_id = run.run_id;
+                    self.open_run(run_id)
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    fn open_flags(&mut self) -> Vec<Command> {
+        self.open(Screen::RedFlags(FlagsState {
+            flags: Loadable::default(),
+            include_resolved: false,
+            selected: 0,
+        }))
+    }
+
+    fn open_run(&mut self, run_id: Uuid) -> Vec<Command> {
+        self.open(Screen::RunDetail(RunDetailState {
+            run_id,
+            detail: Loadable::default(),
+            focused_id: 0,
+        }))
+    }
+
+    fn cycle_time_range(&mut self) -> Vec<Command> {
+        let focus = self.focus;
+        let Some(slot) = self.slots.get_mut(focus) else {
+            return Vec::new();
+        };
+        if !matches!(
+            slot.kind,
+            WidgetKind::EngagementChart | WidgetKind::ChannelPerformance
+        ) {
+            return Vec::new();
+        }
+        slot.filter.days = match slot.filter.days {
+            7 => 30,
+            30 => 90,
+            _ => 7,
+        };
+        let days = slot.filter.days;
+        self.say(format!("time range {days} days"), false);
+        vec![self.load_slot(focus)]
+    }
+
+    // ---- run detail ---------------------------------------------------------------------------
+
+    /// The ids on the run detail screen, in display order, with their labels.
+    pub fn run_detail_ids(state: &RunDetailState) -> Vec<(String, String)> {
+        let Some(detail) = &state.detail.value else {
+            return Vec::new();
+        };
+        let run = &detail.run;
+        let mut ids = vec![
+            ("run_id".to_string(), run.run_id.to_string()),
+            ("project_id".to_string(), run.project_id.to_string()),
+            ("persona_id".to_string(), run.persona_id.to_string()),
+        ];
+        if let Some(execution) = &run.n8n_execution_ref {
+            ids.push(("n8n_execution_id".to_string(), execution.clone()));
+        }
+        for item in &detail.items {
+            if let Some(draft) = item.draft_id {
+                ids.push((
+                    format!("item {} draft_id", item.item_no + 1),
+                    draft.to_string(),
+                ));
+            }
+            if let Some(published) = item.published_item_id {
+                ids.push((
+                    format!("item {} published_item_id", item.item_no + 1),
+                    published.to_string(),
+                ));
+            }
+        }
+        ids
+    }
+
+    fn run_detail_action(&mut self, action: Action) -> Vec<Command> {
+        let Screen::RunDetail(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        let count = App::run_detail_ids(state).len();
+        match action {
+            Action::Down | Action::FocusNext if count > 0 => {
+                state.focused_id = (state.focused_id + 1).min(count - 1)
+            }
+            Action::Up | Action::FocusPrev => state.focused_id = state.focused_id.saturating_sub(1),
+            Action::Copy => {
+                if let Some((label, id)) =
+                    App::run_detail_ids(state).into_iter().nth(state.focused_id)
+                {
+                    self.clipboard = Some(id.clone());
+                    self.say(format!("copied {label} {id} (if your terminal ignores OSC 52, select it from here)"), false);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    // ---- red flags screen ---------------------------------------------------------------------
+
+    fn flags_action(&mut self, action: Action) -> Vec<Command> {
+        let read_only = self.options.read_only;
+        let Screen::RedFlags(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        let flags = state.flags.value.clone().unwrap_or_default();
+        match action {
+            Action::Down => {
+                state.selected = (state.selected + 1).min(flags.len().saturating_sub(1))
+            }
+            Action::Up => state.selected = state.selected.saturating_sub(1),
+            Action::ToggleResolved => {
+                state.include_resolved = !state.include_resolved;
+                let shown = if state.include_resolved {
+                    "shown"
+                } else {
+                    "hidden"
+                };
+                self.say(format!("resolved flags {shown}"), false);
+                return self.reload_screen();
+            }
+            Action::Acknowledge | Action::Resolve => {
+                if read_only {
+                    self.say("read-only: acknowledging and resolving are off", true);
+                    return Vec::new();
+                }
+                let Some(flag) = flags.get(state.selected) else {
+                    return Vec::new();
+                };
+                if flag.resolved_at.is_some() {
+                    self.say("that flag is already resolved", true);
+                    return Vec::new();
+                }
+                let what =
+                    super::widgets::clean(flag.description.as_deref().unwrap_or(&flag.flag_type));
+                let (verb, on_yes) = if action == Action::Acknowledge {
+                    ("Acknowledge", Command::AcknowledgeFlag { id: flag.id })
+                } else {
+                    ("Resolve", Command::ResolveFlag { id: flag.id })
+                };
+                self.overlay = Some(Overlay::Confirm(ConfirmState {
+                    question: format!("{verb} \"{what}\" as {}?", self.options.operator),
+                    on_yes,
+                }));
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    // ---- layout editor ------------------------------------------------------------------------
+
+    /// Editor keys first (move with arrows/hjkl, resize with Shift, + add, d remove, s save,
+    /// R reset); `None` passes the key on to the global actions.
+    fn editor_key(&mut self, key: KeyEvent) -> Option<Vec<Command>> {
+        let Screen::LayoutEditor(state) = &mut self.screen else {
+            return None;
+        };
+        if let Some(choice) = state.picker {
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    state.picker = Some((choice + 1) % BUILTIN_WIDGETS.len())
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    state.picker =
+                        Some((choice + BUILTIN_WIDGETS.len() - 1) % BUILTIN_WIDGETS.len())
+                }
+                KeyCode::Enter => {
+                    state.picker = None;
+                    let id = BUILTIN_WIDGETS[choice].id.to_string();
+                    let y = state.config.rows();
+                    state.config.widgets.push(WidgetPlacement {
+                        widget_id: id,
+                        position: Position {
+                            x: 0,
+                            y,
+                            w: GRID_COLUMNS / 2,
+                            h: 2,
+                        },
+                        config: Default::default(),
+                    });
+                    state.focus = state.config.widgets.len() - 1;
+                }
+                KeyCode::Esc => state.picker = None,
+                _ => {}
+            }
+            self.validate_editor();
+            return Some(Vec::new());
+        }
+        let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+        let count = state.config.widgets.len();
+        let focus = state.focus.min(count.saturating_sub(1));
+        let position = state.config.widgets.get_mut(focus).map(|w| &mut w.position);
+        match (key.code, position) {
+            (KeyCode::Tab, _) if count > 0 => state.focus = (focus + 1) % count,
+            (KeyCode::BackTab, _) if count > 0 => state.focus = (focus + count - 1) % count,
+            (KeyCode::Char('H'), Some(p)) => p.w = p.w.saturating_sub(1).max(1),
+            (KeyCode::Char('L'), Some(p)) => p.w = (p.w + 1).min(GRID_COLUMNS - p.x),
+            (KeyCode::Char('K'), Some(p)) => p.h = p.h.saturating_sub(1).max(1),
+            (KeyCode::Char('J'), Some(p)) => p.h = (p.h + 1).min(MAX_GRID_ROWS - p.y),
+            (KeyCode::Left, Some(p)) if shift => p.w = p.w.saturating_sub(1).max(1),
+            (KeyCode::Right, Some(p)) if shift => p.w = (p.w + 1).min(GRID_COLUMNS - p.x),
+            (KeyCode::Up, Some(p)) if shift => p.h = p.h.saturating_sub(1).max(1),
+            (KeyCode::Down, Some(p)) if shift => p.h = (p.h + 1).min(MAX_GRID_ROWS - p.y),
+            (KeyCode::Left | KeyCode::Char('h'), Some(p)) => p.x = p.x.saturating_sub(1),
+            (KeyCode::Right | KeyCode::Char('l'), Some(p)) => {
+                p.x = (p.x + 1).min(GRID_COLUMNS - p.w)
+            }
+            (KeyCode::Up | KeyCode::Char('k'), Some(p)) => p.y = p.y.saturating_sub(1),
+            (KeyCode::Down | KeyCode::Char('j'), Some(p)) => {
+                p.y = (p.y + 1).min(MAX_GRID_ROWS - p.h)
+            }
+            (KeyCode::Char('+') | KeyCode::Char('a'), _) => state.picker = Some(0),
+            (KeyCode::Char('d') | KeyCode::Delete, _) if count > 0 => {
+                state.config.widgets.remove(focus);
+                state.focus = focus.min(state.config.widgets.len().saturating_sub(1));
+            }
+            (KeyCode::Char('s'), _) => return Some(self.save_layout()),
+            (KeyCode::Char('R'), _) => return Some(self.reset_layout()),
+            _ => return None,
+        }
+        self.validate_editor();
+        Some(Vec::new())
+    }
+
+    fn validate_editor(&mut self) {
+        if let Screen::LayoutEditor(state) = &mut self.screen {
+            let known = builtin_widget_ids();
+            state.problems = match state.config.validate(&known) {
+                Ok(()) => Vec::new(),
+                Err(errors) => errors.iter().map(ToString::to_string).collect(),
+            };
+        }
+    }
+
+    fn save_layout(&mut self) -> Vec<Command> {
+        self.validate_editor();
+        let Screen::LayoutEditor(state) = &self.screen else {
+            return Vec::new();
+        };
+        if let Some(problem) = state.problems.first() {
+            self.say(format!("cannot save: {problem}"), true);
+            return Vec::new();
+        }
+        let config = state.config.to_json();
+        let current = self.current_layout();
+        let own_id = current.filter(|l| l.user_id.is_some()).map(|l| l.id);
+        let name = current.map_or_else(
+            || "My Dashboard".to_string(),
+            |l| format!("{} ({})", l.name, self.options.operator),
+        );
+        let name = if own_id.is_some() {
+            current.map(|l| l.name.clone()).unwrap_or(name)
+        } else {
+            name
+        };
+        self.say("saving layout…", false);
+        vec![Command::SaveLayout {
+            own_id,
+            name,
+            config,
+        }]
+    }
+
+    fn reset_layout(&mut self) -> Vec<Command> {
+        match self.current_layout() {
+            Some(layout) if layout.user_id.is_some() => {
+                let id = layout.id;
+                self.overlay = Some(Overlay::Confirm(ConfirmState {
+                    question: "Remove your layout and go back to the default?".to_string(),
+                    on_yes: Command::DeleteLayout { id },
+                }));
+                Vec::new()
+            }
+            _ => {
+                if let Screen::LayoutEditor(state) = &mut self.screen {
+                    state.config = default_layouts().remove(0).2;
+                    state.focus = 0;
+                }
+                self.validate_editor();
+                self.say("editor reset to the built-in default (s to save)", false);
+                Vec::new()
+            }
+        }
+    }
+
+    // ---- overlays -----------------------------------------------------------------------------
+
+    fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
+        match overlay {
+            Overlay::Help => {
+                if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')
+                {
+                    self.should_quit = true;
+                }
+                Vec::new() // any other key closes help
+            }
+            Overlay::Confirm(confirm) => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                    self.say("working…", false);
+                    vec![confirm.on_yes]
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.say("cancelled", false);
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::Confirm(confirm));
+                    Vec::new()
+                }
+            },
+            Overlay::Palette(mut palette) => match key.code {
+                KeyCode::Esc => Vec::new(),
+                KeyCode::Enter => self.run_palette(&palette.input.clone()),
+                KeyCode::Tab => {
+                    let matches = palette_completions(&palette.input, &self.layout_names());
+                    if let Some(first) = matches.first() {
+                        palette.input = first.clone();
+                    }
+                    self.overlay = Some(Overlay::Palette(palette));
+                    Vec::new()
+                }
+                KeyCode::Backspace => {
+                    palette.input.pop();
+                    palette.error = None;
+                    self.overlay = Some(Overlay::Palette(palette));
+                    Vec::new()
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    palette.input.push(c);
+                    palette.error = None;
+                    self.overlay = Some(Overlay::Palette(palette));
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::Palette(palette));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Vec<Command> {
+        match key.code {
+            KeyCode::Enter => self.filter_editing = false,
+            KeyCode::Esc => {
+                self.filter_editing = false;
+                self.filter.clear();
+            }
+            KeyCode::Backspace => {
+                self.filter.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.filter.push(c)
+            }
+            _ => {}
+        }
+        for i in 0..self.slots.len() {
+            self.slots[i].selected = 0;
+            self.clamp_selection(i);
+        }
+        Vec::new()
+    }
+
+    pub fn layout_names(&self) -> Vec<String> {
+        self.layouts
+            .value
+            .as_ref()
+            .map(|l| l.iter().map(|l| l.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    fn run_palette(&mut self, input: &str) -> Vec<Command> {
+        let input = input.trim();
+        let (command, argument) = input
+            .split_once(' ')
+            .map_or((input, ""), |(c, a)| (c, a.trim()));
+        match command {
+            "" => Vec::new(),
+            "q" | "quit" => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            "runs" => self.focus_widget(&WidgetKind::Runs),
+            "flags" | "red-flags" => {
+                self.screen = Screen::Dashboard;
+                self.back_stack.clear();
+                self.open_flags()
+            }
+            "dashboard" | "home" => {
+                self.screen = Screen::Dashboard;
+                self.back_stack.clear();
+                Vec::new()
+            }
+            "help" => {
+                self.overlay = Some(Overlay::Help);
+                Vec::new()
+            }
+            "refresh" => self.refresh_all(),
+            "pause" => self.action(Action::TogglePause),
+            "edit" => self.dashboard_action(Action::EditLayout),
+            "run" => match Uuid::parse_str(argument) {
+                Ok(run_id) => self.open_run(run_id),
+                Err(_) => self.palette_error(input, "usage: run <run_id>"),
+            },
+            "layout" if argument.is_empty() => self.next_layout(),
+            "layout" => {
+                let index = self
+                    .layouts
+                    .value
+                    .as_ref()
+                    .and_then(|l| l.iter().position(|l| l.name.eq_ignore_ascii_case(argument)));
+                match index {
+                    Some(i) => {
+                        self.screen = Screen::Dashboard;
+                        self.back_stack.clear();
+                        let commands = self.show_layout(Some(i));
+                        self.say(format!("layout {argument}"), false);
+                        commands
+                    }
+                    None => {
+                        let known = self.layout_names().join(", ");
+                        self.palette_error(
+                            input,
+                            &format!("no layout named {argument:?} (have: {known})"),
+                        )
+                    }
+                }
+            }
+            other => {
+                let known = PALETTE_COMMANDS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.palette_error(input, &format!("unknown command {other:?}; try {known}"))
+            }
+        }
+    }
+
+    fn palette_error(&mut self, input: &str, error: &str) -> Vec<Command> {
+        self.overlay = Some(Overlay::Palette(PaletteState {
+            input: input.to_string(),
+            error: Some(error.to_string()),
+        }));
+        Vec::new()
+    }
+
+    fn focus_widget(&mut self, kind: &WidgetKind) -> Vec<Command> {
+        self.screen = Screen::Dashboard;
+        self.back_stack.clear();
+        match self.slots.iter().position(|s| &s.kind == kind) {
+            Some(i) => self.focus = i,
+            None => self.say(format!("this layout has no {} widget", kind.title()), true),
+        }
+        Vec::new()
+    }
+
+    // ---- mouse --------------------------------------------------------------------------------
+
+    fn mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        if self.overlay.is_some() || !matches!(self.screen, Screen::Dashboard) {
+            return match mouse.kind {
+                MouseEventKind::ScrollDown => self.action(Action::Down),
+                MouseEventKind::ScrollUp => self.action(Action::Up),
+                _ => Vec::new(),
+            };
+        }
+        let hit = self.slot_rects().iter().position(|r| {
+            r.contains(ratatui::layout::Position {
+                x: mouse.column,
+                y: mouse.row,
+            })
+        });
+        match (mouse.kind, hit) {
+            (MouseEventKind::Down(MouseButton::Left), Some(i)) => self.focus = i,
+            (MouseEventKind::ScrollDown, Some(i)) => {
+                self.focus = i;
+                self.move_selection(1);
+            }
+            (MouseEventKind::ScrollUp, Some(i)) => {
+                self.focus = i;
+                self.move_selection(-1);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+/// The fields the `/` filter searches in a run row (the runs widget uses the same).
+pub fn run_fields(row: &RunListRow) -> [&str; 4] {
+    [
+        &row.status,
+        &row.project_name,
+        &row.persona_name,
+        row.error_message.as_deref().unwrap_or(""),
+    ]
+}
+
+/// The palette's commands with a short description (shown as completions and in help).
+pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
+    ("runs", "focus the runs widget"),
+    ("flags", "open the red flags screen"),
+    ("layout", "switch layout: layout NAME (Tab completes)"),
+    ("edit", "edit the layout"),
+    ("run", "open a run: run RUN_ID"),
+    ("dashboard", "back to the dashboard"),
+    ("refresh", "refresh now"),
+    ("pause", "pause/resume auto-refresh"),
+    ("help", "keys of this screen"),
+    ("quit", "leave"),
+];
+
+/// Completions of what was typed: commands, or layout names after `layout `.
+pub fn palette_completions(input: &str, layout_names: &[String]) -> Vec<String> {
+    let lower = input.to_lowercase();
+    if let Some(rest) = lower.strip_prefix("layout ") {
+        return layout_names
+            .iter()
+            .filter(|n| n.to_lowercase().starts_with(rest.trim_start()))
+            .map(|n| format!("layout {n}"))
+            .collect();
+    }
+    PALETTE_COMMANDS
+        .iter()
+        .filter(|(c, _)| c.starts_with(&lower))
+        .map(|(c, _)| c.to_string())
+        .collect()
+}

@@ -1,0 +1,274 @@
+//! Keys -> actions, with the defaults users expect (arrows and hjkl, Tab, Enter, Esc, ?, :, /)
+//! and overrides from the config file (`[keys]`, e.g. `refresh = "f5"`).
+
+use std::collections::HashMap;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Quit,
+    Help,
+    Palette,
+    Filter,
+    Refresh,
+    TogglePause,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Enter,
+    Back,
+    NextLayout,
+    EditLayout,
+    Acknowledge,
+    Resolve,
+    ToggleResolved,
+    Copy,
+    CycleTimeRange,
+    AddWidget,
+    RemoveWidget,
+    Save,
+    Reset,
+}
+
+impl Action {
+    /// Names usable in the config file.
+    pub fn from_name(name: &str) -> Option<Action> {
+        use Action::*;
+        Some(match name {
+            "quit" => Quit,
+            "help" => Help,
+            "palette" => Palette,
+            "filter" => Filter,
+            "refresh" => Refresh,
+            "pause" => TogglePause,
+            "focus_next" => FocusNext,
+            "focus_prev" => FocusPrev,
+            "up" => Up,
+            "down" => Down,
+            "left" => Left,
+            "right" => Right,
+            "page_up" => PageUp,
+            "page_down" => PageDown,
+            "open" => Enter,
+            "back" => Back,
+            "next_layout" => NextLayout,
+            "edit_layout" => EditLayout,
+            "acknowledge" => Acknowledge,
+            "resolve" => Resolve,
+            "toggle_resolved" => ToggleResolved,
+            "copy" => Copy,
+            "time_range" => CycleTimeRange,
+            _ => return None,
+        })
+    }
+}
+
+/// A key as written in the config: "q", "ctrl-c", "f5", "enter", "shift-tab", "pagedown".
+pub fn parse_key(text: &str) -> Option<KeyEvent> {
+    let lower = text.trim().to_lowercase();
+    let (modifiers, name) = if let Some(rest) = lower.strip_prefix("ctrl-") {
+        (KeyModifiers::CONTROL, rest.to_string())
+    } else if let Some(rest) = lower.strip_prefix("alt-") {
+        (KeyModifiers::ALT, rest.to_string())
+    } else if let Some(rest) = lower.strip_prefix("shift-") {
+        (KeyModifiers::SHIFT, rest.to_string())
+    } else {
+        (KeyModifiers::NONE, lower.clone())
+    };
+    let code = match name.as_str() {
+        "enter" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" if modifiers == KeyModifiers::SHIFT => {
+            return Some(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT));
+        }
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "space" => KeyCode::Char(' '),
+        f if f.starts_with('f') && f.len() > 1 => KeyCode::F(f[1..].parse().ok()?),
+        _ => {
+            // Single characters keep their case from the original text ("L" vs "l").
+            let original = text.trim();
+            let c = original.rsplit('-').next()?.chars().collect::<Vec<_>>();
+            if c.len() != 1 {
+                return None;
+            }
+            KeyCode::Char(c[0])
+        }
+    };
+    Some(KeyEvent::new(code, modifiers))
+}
+
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: HashMap<(KeyCode, KeyModifiers), Action>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use Action::*;
+        use KeyCode::*;
+        let none = KeyModifiers::NONE;
+        let shift = KeyModifiers::SHIFT;
+        let mut bindings = HashMap::new();
+        let mut bind = |code, modifiers, action| {
+            bindings.insert((code, modifiers), action);
+        };
+        bind(Char('q'), none, Quit);
+        bind(Char('c'), KeyModifiers::CONTROL, Quit);
+        bind(Char('?'), none, Help);
+        bind(Char('?'), shift, Help);
+        bind(Char(':'), none, Palette);
+        bind(Char(':'), shift, Palette);
+        bind(Char('/'), none, Filter);
+        bind(Char('r'), none, Refresh);
+        bind(Char('p'), none, TogglePause);
+        bind(Tab, none, FocusNext);
+        bind(BackTab, shift, FocusPrev);
+        bind(BackTab, none, FocusPrev);
+        for (code, action) in [
+            (KeyCode::Up, Action::Up),
+            (Char('k'), Action::Up),
+            (KeyCode::Down, Action::Down),
+            (Char('j'), Action::Down),
+            (KeyCode::Left, Action::Left),
+            (Char('h'), Action::Left),
+            (KeyCode::Right, Action::Right),
+            (Char('l'), Action::Right),
+        ] {
+            bind(code, none, action);
+        }
+        bind(KeyCode::PageUp, none, Action::PageUp);
+        bind(KeyCode::PageDown, none, Action::PageDown);
+        bind(KeyCode::Enter, none, Action::Enter);
+        bind(Esc, none, Back);
+        bind(Char('L'), shift, NextLayout);
+        bind(Char('L'), none, NextLayout);
+        bind(Char('e'), none, EditLayout);
+        bind(Char('a'), none, Acknowledge);
+        bind(Char('x'), none, Resolve);
+        bind(Char('t'), none, ToggleResolved);
+        bind(Char('y'), none, Copy);
+        bind(Char('T'), shift, CycleTimeRange);
+        bind(Char('T'), none, CycleTimeRange);
+        bind(Char('+'), none, AddWidget);
+        bind(Char('d'), none, RemoveWidget);
+        bind(Char('s'), none, Save);
+        bind(Char('R'), shift, Reset);
+        bind(Char('R'), none, Reset);
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with `overrides` (action name -> key) applied; unknown names are errors.
+    pub fn with_overrides(overrides: &HashMap<String, String>) -> Result<Keymap, String> {
+        let mut keymap = Keymap::default();
+        for (name, key) in overrides {
+            let action =
+                Action::from_name(name).ok_or_else(|| format!("keys.{name}: unknown action"))?;
+            let event =
+                parse_key(key).ok_or_else(|| format!("keys.{name}: cannot read key {key:?}"))?;
+            keymap.bindings.retain(|_, a| *a != action);
+            keymap
+                .bindings
+                .insert((event.code, event.modifiers), action);
+        }
+        Ok(keymap)
+    }
+
+    pub fn action(&self, key: &KeyEvent) -> Option<Action> {
+        let modifiers =
+            key.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        self.bindings
+            .get(&(key.code, modifiers))
+            .or_else(|| {
+                self.bindings
+                    .get(&(key.code, modifiers - KeyModifiers::SHIFT))
+            })
+            .copied()
+    }
+
+    /// The key shown for an action in help ("q", "Ctrl-c", "Tab").
+    pub fn describe(&self, action: Action) -> String {
+        let mut keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|((code, modifiers), _)| {
+                let name = match code {
+                    KeyCode::Char(' ') => "Space".to_string(),
+                    KeyCode::Char(c) => c.to_string(),
+                    KeyCode::F(n) => format!("F{n}"),
+                    KeyCode::BackTab => "Shift-Tab".to_string(),
+                    other => format!("{other:?}"),
+                };
+                if modifiers.contains(KeyModifiers::CONTROL) {
+                    format!("Ctrl-{name}")
+                } else {
+                    name
+                }
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_cover_arrows_and_vi_keys() {
+        let keymap = Keymap::default();
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(keymap.action(&key('j')), Some(Action::Down));
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+            Some(Action::Help)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_the_default_key_and_bad_ones_name_the_action() {
+        let overrides = HashMap::from([("refresh".to_string(), "f5".to_string())]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
+            Some(Action::Refresh)
+        );
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Char('r'), KeyModifiers::NONE)),
+            None
+        );
+        let bad = HashMap::from([("refrsh".to_string(), "f5".to_string())]);
+        assert!(
+            Keymap::with_overrides(&bad)
+                .unwrap_err()
+                .contains("keys.refrsh")
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! The terminal dashboard: an Elm-style loop (event -> `App::update` -> `view`), with every
+//! database query on a background worker that talks to the loop through channels.
+
+pub mod app;
+pub mod data;
+pub mod keymap;
+pub mod popups;
+pub mod screens;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+pub mod worker;
+
+/// The `user_id` of an operator's own layouts: a stable UUID from the operator name (there is no
+/// users table; the same name gets the same layouts on every machine).
+pub fn user_id(operator: &str) -> uuid::Uuid {
+    const OPERATORS: uuid::Uuid = uuid::Uuid::from_u128(0x6d70_6973_2d64_6173_682d_6f70_6572_6174);
+    uuid::Uuid::new_v5(&OPERATORS, operator.trim().as_bytes())
+}

@@ -1,0 +1,91 @@
+//! `?`: the keys of the current screen (from the keymap, so overrides show).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::tui::app::{App, PALETTE_COMMANDS, Screen};
+use crate::tui::keymap::Action;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let keys = &app.keymap;
+    let k = |action| keys.describe(action);
+    let mut rows: Vec<(String, &str)> = match &app.screen {
+        Screen::Dashboard => vec![
+            (
+                format!("{} / {}", k(Action::FocusNext), k(Action::FocusPrev)),
+                "focus next / previous widget",
+            ),
+            (
+                format!("{} {}", k(Action::Left), k(Action::Right)),
+                "focus the widget left / right",
+            ),
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a row",
+            ),
+            (
+                format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+                "older / newer page (runs)",
+            ),
+            (k(Action::Enter), "open: run detail, red flags"),
+            (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
+            (k(Action::NextLayout), "next layout"),
+            (k(Action::EditLayout), "edit the layout"),
+            ("click / wheel".to_string(), "focus / scroll a widget"),
+        ],
+        Screen::RunDetail(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select an id",
+            ),
+            (k(Action::Copy), "copy the selected id"),
+        ],
+        Screen::RedFlags(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a flag",
+            ),
+            (k(Action::Acknowledge), "acknowledge (asks first)"),
+            (k(Action::Resolve), "resolve (asks first)"),
+            (k(Action::ToggleResolved), "show / hide resolved flags"),
+        ],
+        Screen::LayoutEditor(_) => vec![
+            ("Tab".to_string(), "next widget"),
+            ("arrows / hjkl".to_string(), "move the widget"),
+            ("Shift+arrows / HJKL".to_string(), "resize the widget"),
+            ("+".to_string(), "add a widget"),
+            ("d".to_string(), "remove the widget"),
+            ("s".to_string(), "save as your layout"),
+            ("R".to_string(), "reset to the default"),
+        ],
+    };
+    rows.extend([
+        (k(Action::Filter), "filter lists (Enter keeps, Esc clears)"),
+        (k(Action::Palette), "command palette"),
+        (k(Action::Refresh), "refresh now"),
+        (k(Action::TogglePause), "pause / resume auto-refresh"),
+        (k(Action::Back), "back"),
+        (k(Action::Help), "this help"),
+        (k(Action::Quit), "quit"),
+    ]);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(key, what)| Line::from(format!(" {key:<24} {what}")))
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(" commands (:)", app.options.theme.header()));
+    for (command, what) in PALETTE_COMMANDS {
+        lines.push(Line::from(format!(" :{command:<23} {what}")));
+    }
+    let popup = crate::tui::popups::centered(area, 72, lines.len() as u16 + 2);
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Help: keys of this screen (any key closes) "),
+        )
+        .render(popup, buf);
+}

@@ -1,0 +1,5 @@
+//! Full-screen views reached from the dashboard (Enter) and left with Esc.
+
+pub mod layout_editor;
+pub mod red_flags;
+pub mod run_detail;

@@ -1,0 +1,158 @@
+//! Run detail: every field of a run with its correlation ids (focus one with j/k, copy with y),
+//! the per-item results with their metrics, and the error text.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use crate::tui::app::{App, RunDetailState};
+use crate::tui::widgets::{clean, short_duration};
+
+pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
+    let theme = &app.options.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(
+            format!(" Run {} ", state.run_id),
+            theme.header(),
+        ))
+        .title_bottom(Line::styled(
+            " j/k select id · y copy · Esc back ",
+            theme.muted(),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(detail) = &state.detail.value else {
+        let text = match &state.detail.error {
+            Some(error) => Line::styled(format!("error: {}", clean(error)), theme.critical()),
+            None => Line::styled("loading…", theme.muted()),
+        };
+        Paragraph::new(text).render(inner, buf);
+        return;
+    };
+    let run = &detail.run;
+    let mut lines = Vec::new();
+    let field = |label: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{label:<18}"), theme.header()),
+            Span::raw(value),
+        ])
+    };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<18}", "status"), theme.header()),
+        Span::styled(run.status.to_uppercase(), theme.status(&run.status)),
+    ]));
+    lines.push(field("project", clean(&detail.project_name)));
+    lines.push(field("persona", clean(&detail.persona_name)));
+    lines.push(field(
+        "started",
+        run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    ));
+    let completed = match run.completed_at {
+        Some(done) => format!(
+            "{} (took {})",
+            done.format("%Y-%m-%d %H:%M:%S UTC"),
+            short_duration((done - run.started_at).num_seconds().max(0) as u64)
+        ),
+        None => "not yet".to_string(),
+    };
+    lines.push(field("completed", completed));
+    if let Some(error) = &run.error_message {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", "error"), theme.header()),
+            Span::styled(clean(error), theme.critical()),
+        ]));
+    }
+    if let Some(meta) = run.meta.0.as_object() {
+        let channels = meta
+            .get("channels")
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        let range = format!(
+            "{} .. {}",
+            meta.get("date_from")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?"),
+            meta.get("date_to").and_then(|v| v.as_str()).unwrap_or("?")
+        );
+        lines.push(field("channels", clean(&channels)));
+        lines.push(field("dates", clean(&range)));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("correlation ids", theme.header()));
+    for (index, (label, id)) in App::run_detail_ids(state).iter().enumerate() {
+        let focused = index == state.focused_id;
+        let marker = if focused { "▶ " } else { "  " };
+        let style = if focused {
+            theme.selected()
+        } else {
+            ratatui::style::Style::default()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(marker),
+            Span::styled(format!("{label:<28}"), theme.muted()),
+            Span::styled(clean(id), style),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("published items ({})", detail.items.len()),
+        theme.header(),
+    ));
+    if detail.items.is_empty() {
+        lines.push(Line::styled("  none reported", theme.muted()));
+    }
+    for item in &detail.items {
+        let status = item.status.clone().unwrap_or_else(|| "success".to_string());
+        let marker = if item.succeeded { "[ OK ]" } else { "[FAIL]" };
+        let linked = match item.published_item_id {
+            Some(_) => "recorded in MPIS",
+            None if item.succeeded => "NOT in published_items",
+            None => "",
+        };
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {marker} "),
+                theme.status(if item.succeeded { "success" } else { "failed" }),
+            ),
+            Span::raw(format!(
+                "#{} {:<10} {:<14} {} ",
+                item.item_no + 1,
+                clean(&item.channel),
+                clean(item.channel_item_id.as_deref().unwrap_or("-")),
+                clean(&status)
+            )),
+            Span::styled(
+                linked,
+                if item.succeeded && item.published_item_id.is_none() {
+                    theme.critical()
+                } else {
+                    theme.muted()
+                },
+            ),
+        ]));
+        if let Some(url) = &item.channel_url {
+            lines.push(Line::styled(
+                format!("         {}", clean(url)),
+                theme.muted(),
+            ));
+        }
+        if let Some(metrics) = item.metrics.0.as_object().filter(|m| !m.is_empty()) {
+            let text: Vec<String> = metrics.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            lines.push(Line::raw(format!(
+                "         metrics: {}",
+                clean(&text.join(", "))
+            )));
+        }
+        if let Some(error) = &item.error {
+            lines.push(Line::styled(
+                format!("         error: {}", clean(error)),
+                theme.critical(),
+            ));
+        }
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}

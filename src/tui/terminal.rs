@@ -1,0 +1,139 @@
+//! The event loop: terminal set-up and restore, input, ticks, worker events, drawing.
+//! The terminal is restored on quit, on error, on panic (ratatui's hook) and on SIGTERM/SIGHUP.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::crossterm::event::{
+    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
+};
+use ratatui::crossterm::execute;
+use ratatui::{DefaultTerminal, Terminal};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use super::app::{App, Event};
+use super::view::view;
+use super::worker::{Command, DataEvent};
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// Runs the dashboard until the user quits or a signal arrives; always restores the terminal.
+pub async fn run(
+    mut app: App,
+    commands: UnboundedSender<Command>,
+    events: UnboundedReceiver<DataEvent>,
+) -> io::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(io::stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, &mut app, commands, events).await;
+    let _ = execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    commands: UnboundedSender<Command>,
+    mut events: UnboundedReceiver<DataEvent>,
+) -> io::Result<()> {
+    let size = terminal.size()?;
+    app.update(Event::Resize(size.width, size.height));
+    send(&commands, app.init());
+    let mut input = EventStream::new();
+    let mut ticks = tokio::time::interval(TICK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    loop {
+        draw_if_dirty(terminal, app)?;
+        let event = tokio::select! {
+            Some(input) = input.next() => match input? {
+                TermEvent::Key(key) => Event::Key(key),
+                TermEvent::Mouse(mouse) => Event::Mouse(mouse),
+                TermEvent::Resize(w, h) => Event::Resize(w, h),
+                _ => continue,
+            },
+            Some(data) = events.recv() => Event::Data(data),
+            _ = ticks.tick() => Event::Tick,
+            _ = term.recv() => break,
+            _ = hup.recv() => break,
+        };
+        send(&commands, app.update(event));
+        if let Some(text) = app.clipboard.take() {
+            copy_with_osc52(&text)?;
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Draws a frame when the state changed; ratatui then writes only the cells that differ.
+pub fn draw_if_dirty<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+) -> Result<(), B::Error> {
+    if app.dirty {
+        app.dirty = false;
+        terminal.draw(|frame| view(app, frame))?;
+    }
+    Ok(())
+}
+
+fn send(channel: &UnboundedSender<Command>, commands: Vec<Command>) {
+    for command in commands {
+        // The worker lives as long as the loop; a closed channel only happens on shutdown.
+        let _ = channel.send(command);
+    }
+}
+
+/// Puts text on the clipboard of the operator's terminal (OSC 52), which works over SSH.
+fn copy_with_osc52(text: &str) -> io::Result<()> {
+    let mut out = io::stdout();
+    write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+    out.flush()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_rfc_4648_examples() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! Colors and text styles. 16-color safe by default (named ANSI colors only); `NO_COLOR` or
+//! `theme.monochrome` turns every color off, so state is always also told by a text marker.
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+/// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemeConfig {
+    pub monochrome: bool,
+    pub accent: Option<String>,
+    pub critical: Option<String>,
+    pub warning: Option<String>,
+    pub ok: Option<String>,
+    pub muted: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub monochrome: bool,
+    pub accent: Color,
+    pub critical: Color,
+    pub warning: Color,
+    pub ok: Color,
+    pub muted: Color,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Theme {
+            monochrome: false,
+            accent: Color::Cyan,
+            critical: Color::Red,
+            warning: Color::Yellow,
+            ok: Color::Green,
+            muted: Color::DarkGray,
+        }
+    }
+}
+
+impl Theme {
+    /// The theme from config, with `NO_COLOR` (any non-empty value) winning.
+    pub fn from_config(config: &ThemeConfig, no_color: bool) -> Result<Theme, String> {
+        let mut theme = Theme {
+            monochrome: config.monochrome || no_color,
+            ..Theme::default()
+        };
+        let pick = |name: &str, value: &Option<String>, slot: &mut Color| -> Result<(), String> {
+            if let Some(text) = value {
+                *slot = text
+                    .parse::<Color>()
+                    .map_err(|_| format!("theme.{name}: unknown color {text:?}"))?;
+            }
+            Ok(())
+        };
+        pick("accent", &config.accent, &mut theme.accent)?;
+        pick("critical", &config.critical, &mut theme.critical)?;
+        pick("warning", &config.warning, &mut theme.warning)?;
+        pick("ok", &config.ok, &mut theme.ok)?;
+        pick("muted", &config.muted, &mut theme.muted)?;
+        Ok(theme)
+    }
+
+    pub fn monochrome() -> Theme {
+        Theme {
+            monochrome: true,
+            ..Theme::default()
+        }
+    }
+
+    fn fg(&self, color: Color) -> Style {
+        if self.monochrome {
+            Style::default()
+        } else {
+            Style::default().fg(color)
+        }
+    }
+
+    pub fn critical(&self) -> Style {
+        self.fg(self.critical).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn warning(&self) -> Style {
+        self.fg(self.warning)
+    }
+
+    pub fn ok(&self) -> Style {
+        self.fg(self.ok)
+    }
+
+    pub fn muted(&self) -> Style {
+        if self.monochrome {
+            Style::default().add_modifier(Modifier::DIM)
+        } else {
+            self.fg(self.muted)
+        }
+    }
+
+    pub fn accent(&self) -> Style {
+        self.fg(self.accent)
+    }
+
+    /// The border of the focused widget: colored and bold (bold alone without color).
+    pub fn focused_border(&self) -> Style {
+        self.fg(self.accent).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn border(&self) -> Style {
+        Style::default()
+    }
+
+    /// The selected row of a list: reversed, readable in every palette.
+    pub fn selected(&self) -> Style {
+        Style::default().add_modifier(Modifier::REVERSED)
+    }
+
+    pub fn header(&self) -> Style {
+        Style::default().add_modifier(Modifier::BOLD)
+    }
+
+    /// A run or flag status word, colored by what it means.
+    pub fn status(&self, status: &str) -> Style {
+        match status {
+            "failed" | "critical" => self.critical(),
+            "partial" | "warning" | "running" | "pending" | "queued" => self.warning(),
+            "success" | "forwarded" | "ok" => self.ok(),
+            _ => Style::default(),
+        }
+    }
+}

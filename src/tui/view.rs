@@ -1,0 +1,150 @@
+//! Rendering: a pure function of `App` onto a frame. Screens and popups each have a module;
+//! this one places them and draws the status line.
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::app::{App, Connection, MIN_HEIGHT, MIN_WIDTH, Overlay, Screen};
+use super::data::WidgetData;
+use super::popups;
+use super::screens;
+use super::widgets::{self, WidgetView, clean};
+
+pub fn view(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if app.too_small() {
+        let text = format!(
+            "terminal too small: {}x{}, mpis-dash needs at least {MIN_WIDTH}x{MIN_HEIGHT}\nenlarge the window (or q to quit)",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .wrap(Wrap { trim: true })
+                .alignment(Alignment::Center),
+            area,
+        );
+        return;
+    }
+    let body = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+    let status = Rect::new(area.x, area.y + body.height, area.width, 1);
+    match &app.screen {
+        Screen::Dashboard => dashboard(app, frame, body),
+        Screen::RunDetail(state) => {
+            screens::run_detail::render(app, state, body, frame.buffer_mut())
+        }
+        Screen::RedFlags(state) => screens::red_flags::render(app, state, body, frame.buffer_mut()),
+        Screen::LayoutEditor(state) => {
+            screens::layout_editor::render(app, state, body, frame.buffer_mut())
+        }
+    }
+    status_line(app, frame, status);
+    match &app.overlay {
+        Some(Overlay::Help) => popups::help::render(app, area, frame.buffer_mut()),
+        Some(Overlay::Palette(state)) => {
+            popups::palette::render(app, state, area, frame.buffer_mut())
+        }
+        Some(Overlay::Confirm(state)) => {
+            popups::confirm::render(&app.options.theme, state, area, frame.buffer_mut())
+        }
+        None => {}
+    }
+}
+
+fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
+    if app.slots.is_empty() {
+        let text = if app.layouts.loading {
+            "loading layout…"
+        } else {
+            "this layout has no widgets: e to edit it"
+        };
+        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), area);
+        return;
+    }
+    let stale_after = app.stale_after_secs();
+    for (index, (slot, rect)) in app.slots.iter().zip(app.slot_rects()).enumerate() {
+        let view = WidgetView {
+            kind: &slot.kind,
+            subtitle: subtitle(slot),
+            state: slot.data.state(app.now, stale_after, WidgetData::is_empty),
+            data: slot.data.value.as_ref(),
+            error: slot.data.error.as_deref(),
+            age_secs: slot.data.age_secs(app.now),
+            loaded_at: slot.data.loaded_at.map(|(wall, _)| wall),
+            focused: index == app.focus,
+            selected: slot.selected,
+            filter: app.active_filter(),
+            theme: &app.options.theme,
+        };
+        widgets::render(&view, rect, frame.buffer_mut());
+    }
+}
+
+/// The filter in effect, shown after the widget's title.
+fn subtitle(slot: &super::app::Slot) -> String {
+    use super::data::WidgetKind::*;
+    let mut parts = Vec::new();
+    if matches!(slot.kind, EngagementChart | ChannelPerformance) {
+        parts.push(format!("{}d", slot.filter.days));
+    }
+    if let Some(channel) = &slot.filter.channel {
+        parts.push(channel.clone());
+    }
+    if let Some(status) = &slot.filter.status {
+        parts.push(status.clone());
+    }
+    if slot.filter.persona_id.is_some() {
+        parts.push("one persona".to_string());
+    }
+    parts.join(" · ")
+}
+
+/// Connection, last refresh, pause, layout, the last message, and where to find help.
+fn status_line(app: &App, frame: &mut Frame, area: Rect) {
+    let theme = &app.options.theme;
+    let mut spans = Vec::new();
+    match &app.connection {
+        Connection::Ok => spans.push(Span::styled("● db ok", theme.ok())),
+        Connection::Connecting => spans.push(Span::styled("○ connecting", theme.muted())),
+        Connection::Unreachable(reason) => spans.push(Span::styled(
+            format!("✖ database unreachable, retrying: {}", clean(reason)),
+            theme.critical(),
+        )),
+    }
+    let refreshed = app
+        .last_refresh
+        .map(|t| t.format("%H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "never".to_string());
+    spans.push(Span::raw(format!(" │ refreshed {refreshed}")));
+    if app.paused {
+        spans.push(Span::styled(" │ PAUSED", theme.warning()));
+    }
+    if app.options.read_only {
+        spans.push(Span::styled(" │ READ-ONLY", theme.warning()));
+    }
+    if let Some(layout) = app.current_layout() {
+        spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
+    }
+    if app.filter_editing || !app.filter.is_empty() {
+        let cursor = if app.filter_editing { "▏" } else { "" };
+        spans.push(Span::styled(
+            format!(" │ /{}{cursor}", clean(&app.filter)),
+            theme.accent(),
+        ));
+    }
+    if let Some(message) = &app.message {
+        let style = if message.error {
+            theme.critical()
+        } else {
+            theme.accent()
+        };
+        spans.push(Span::styled(format!(" │ {}", clean(&message.text)), style));
+    }
+    let hint = Span::styled("  ? help  : commands  q quit", theme.muted());
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    if used + hint.content.chars().count() < area.width as usize {
+        spans.push(hint);
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

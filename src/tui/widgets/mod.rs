@@ -1,0 +1,374 @@
+//! Dashboard widgets: a bordered frame that shows the loading / error / empty / stale states the
+//! same way for every widget, and one body renderer per widget kind (one file each).
+//!
+//! Rendering is a pure function of [`WidgetView`]; every string from the database passes
+//! through [`crate::sanitize::sanitize`] (use [`clean`]) before it reaches a cell.
+
+pub mod channel_performance;
+pub mod engagement_chart;
+pub mod ingestion_jobs;
+pub mod outbox;
+pub mod persona_overview;
+pub mod recent_posts;
+pub mod recommendations;
+pub mod red_flags;
+pub mod runs;
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+
+use super::data::{LoadState, WidgetData, WidgetKind};
+use super::theme::Theme;
+
+/// Everything a widget needs to draw itself.
+pub struct WidgetView<'a> {
+    pub kind: &'a WidgetKind,
+    /// Extra title text, e.g. the filter in effect ("30d · telegram").
+    pub subtitle: String,
+    pub state: LoadState,
+    pub data: Option<&'a WidgetData>,
+    pub error: Option<&'a str>,
+    /// Seconds since the data arrived (for the stale marker).
+    pub age_secs: Option<u64>,
+    /// When the data arrived: relative times inside the widget ("5m ago") are measured from
+    /// here, so an unchanged widget draws the same cells on every frame.
+    pub loaded_at: Option<DateTime<Utc>>,
+    pub focused: bool,
+    /// Index of the selected row in list widgets.
+    pub selected: usize,
+    /// The `/` filter text, applied to list rows (case-insensitive).
+    pub filter: Option<&'a str>,
+    pub theme: &'a Theme,
+}
+
+/// Draws the frame, then the state or the body.
+pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
+    let theme = view.theme;
+    let focus_marker = if view.focused { "▶ " } else { "" };
+    let mut title = vec![Span::styled(
+        format!(" {focus_marker}{} ", view.kind.title()),
+        theme.header(),
+    )];
+    if !view.subtitle.is_empty() {
+        title.push(Span::styled(
+            format!("{} ", clean(&view.subtitle)),
+            theme.muted(),
+        ));
+    }
+    if view.state == LoadState::Stale {
+        let age = view.age_secs.map(short_duration).unwrap_or_default();
+        title.push(Span::styled(format!("[stale {age}] "), theme.warning()));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(if view.focused {
+            BorderType::Thick
+        } else {
+            BorderType::Plain
+        })
+        .border_style(if view.focused {
+            theme.focused_border()
+        } else {
+            theme.border()
+        })
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    match (view.state, view.data) {
+        (LoadState::Loading, _) | (_, None) if view.error.is_none() => {
+            message(inner, buf, "loading…", theme.muted());
+        }
+        (LoadState::Error, _) | (_, None) => {
+            let text = format!("error: {}", clean(view.error.unwrap_or("unknown")));
+            message(inner, buf, &text, theme.critical());
+        }
+        (LoadState::Empty, Some(data)) => empty(view.kind, data, inner, buf, view),
+        (_, Some(data)) => body(data, inner, buf, view),
+    }
+}
+
+/// The empty state: most widgets say so; some still draw (the red flags always have numbers).
+fn empty(kind: &WidgetKind, data: &WidgetData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    let text = match kind {
+        WidgetKind::Runs => "no runs yet",
+        WidgetKind::RecentPosts => "nothing published yet",
+        WidgetKind::EngagementChart => "no metrics in this period",
+        WidgetKind::ChannelPerformance => "no metrics in this period",
+        WidgetKind::PersonaOverview => "no personas yet: start one with :genesis",
+        WidgetKind::EidosRecommendations => "no recommendations computed yet",
+        WidgetKind::IngestionJobs => "no ingestion jobs",
+        WidgetKind::Outbox => "every publish record was forwarded",
+        _ => return body(data, area, buf, view),
+    };
+    message(area, buf, text, view.theme.muted());
+}
+
+fn body(data: &WidgetData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    match data {
+        WidgetData::RedFlags(d) => red_flags::render(d, area, buf, view),
+        WidgetData::Runs(d) => runs::render(d, area, buf, view),
+        WidgetData::RecentPosts(d) => recent_posts::render(d, area, buf, view),
+        WidgetData::Engagement(d) => engagement_chart::render(d, area, buf, view),
+        WidgetData::Channels(d) => channel_performance::render(d, area, buf, view),
+        WidgetData::Personas(d) => persona_overview::render(d, area, buf, view),
+        WidgetData::Recommendations(d) => recommendations::render(d, area, buf, view),
+        WidgetData::Jobs(d) => ingestion_jobs::render(d, area, buf, view),
+        WidgetData::Outbox(d) => outbox::render(d, area, buf, view),
+    }
+}
+
+fn message(area: Rect, buf: &mut Buffer, text: &str, style: Style) {
+    Paragraph::new(Line::styled(text.to_string(), style))
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+/// Database / network text made safe for a cell (control characters shown, never emitted).
+pub fn clean(text: &str) -> String {
+    crate::sanitize::sanitize(text).into_owned()
+}
+
+/// Whether a list row matches the `/` filter (case-insensitive substring of any field).
+pub fn matches_filter(filter: Option<&str>, fields: &[&str]) -> bool {
+    match filter.map(str::trim).filter(|f| !f.is_empty()) {
+        None => true,
+        Some(f) => {
+            let needle = f.to_lowercase();
+            fields
+                .iter()
+                .any(|field| field.to_lowercase().contains(&needle))
+        }
+    }
+}
+
+/// "45s", "12m", "3h", "2d": coarse on purpose, so it rarely changes between frames.
+pub fn short_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
+    }
+}
+
+/// Age of `at` as seen when the data was loaded ("5m ago").
+pub fn age(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
+    let reference = loaded_at.unwrap_or(at);
+    let secs = (reference - at).num_seconds().max(0) as u64;
+    format!("{} ago", short_duration(secs))
+}
+
+/// Cuts `text` to `width` characters with an ellipsis.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// Time from `loaded_at` until `at`: "in 3h", or "due" once it has passed.
+pub fn until(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
+    let reference = loaded_at.unwrap_or(at);
+    let secs = (at - reference).num_seconds();
+    if secs <= 0 {
+        "due".to_string()
+    } else {
+        format!("in {}", short_duration(secs as u64))
+    }
+}
+
+/// A status word with a symbol in front, so it reads without color: "✗ failed".
+pub fn status_marker(status: &str) -> String {
+    let symbol = match status {
+        "success" | "forwarded" | "ok" => "✓",
+        "failed" | "critical" => "✗",
+        "partial" | "warning" => "◐",
+        "running" => "▶",
+        "pending" | "queued" => "○",
+        _ => "·",
+    };
+    format!("{symbol} {}", clean(status))
+}
+
+/// A ratio (0.0421) as a percentage with two decimals ("4.21%"), or "-".
+pub fn percent(ratio: Option<f64>) -> String {
+    match ratio {
+        Some(r) if r.is_finite() => format!("{:.2}%", r * 100.0),
+        _ => "-".to_string(),
+    }
+}
+
+/// A count that fits a narrow column: 950, 9950, 12.3k, 4.5M.
+pub fn count(n: i64) -> String {
+    let abs = n.unsigned_abs();
+    if abs < 10_000 {
+        n.to_string()
+    } else if abs < 1_000_000 {
+        format!("{:.1}k", n as f64 / 1_000.0)
+    } else {
+        format!("{:.1}M", n as f64 / 1_000_000.0)
+    }
+}
+
+/// A column of a list widget. Columns are shown by `priority` (lower first) as long as their
+/// `min` width fits, then widened up to `max` in the same order; `max: FILL` takes what is left.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub min: u16,
+    pub max: u16,
+    pub priority: u8,
+    /// Right-aligned (numbers).
+    pub right: bool,
+}
+
+/// `Column::max` of a column that takes the remaining width.
+pub const FILL: u16 = u16::MAX;
+
+const COLUMN_SPACING: u16 = 1;
+const SELECTION_SYMBOL: &str = "▸";
+
+/// The width of each column in `width` cells (0: hidden), one space between columns.
+pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
+    let mut order: Vec<usize> = (0..columns.len()).collect();
+    order.sort_by_key(|&i| columns[i].priority);
+    let mut widths = vec![0u16; columns.len()];
+    let mut used: u16 = 0;
+    for &i in &order {
+        let gap = if used == 0 { 0 } else { COLUMN_SPACING };
+        let need = columns[i].min.max(1).saturating_add(gap);
+        if used.saturating_add(need) > width {
+            break;
+        }
+        widths[i] = columns[i].min.max(1);
+        used += need;
+    }
+    let mut extra = width.saturating_sub(used);
+    for &i in &order {
+        if widths[i] == 0 || columns[i].max == FILL {
+            continue;
+        }
+        let grow = columns[i].max.saturating_sub(widths[i]).min(extra);
+        widths[i] += grow;
+        extra -= grow;
+    }
+    if let Some(&i) = order
+        .iter()
+        .find(|&&i| widths[i] > 0 && columns[i].max == FILL)
+    {
+        widths[i] = widths[i].saturating_add(extra);
+    }
+    widths
+}
+
+/// One cell of a list row: sanitized text and its style.
+pub type CellText = (String, Style);
+
+/// Draws a list widget's table: a header, the rows (the selected one highlighted while the
+/// widget has focus, scrolled so it stays visible) and an optional footer line. `rows` must
+/// already be filtered; `view.selected` indexes them.
+pub fn list_table(
+    area: Rect,
+    buf: &mut Buffer,
+    view: &WidgetView,
+    columns: &[Column],
+    rows: &[Vec<CellText>],
+    footer: Option<Line>,
+) {
+    use ratatui::layout::{Alignment, Constraint};
+    use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState};
+
+    if area.is_empty() {
+        return;
+    }
+    let theme = view.theme;
+    let mut table_area = area;
+    if let Some(footer) = footer
+        && area.height >= 3
+    {
+        table_area.height -= 1;
+        let footer_area = Rect {
+            y: area.bottom() - 1,
+            height: 1,
+            ..area
+        };
+        footer.render(footer_area, buf);
+    }
+    let with_header = table_area.height >= 2;
+    let widths = column_widths(columns, table_area.width.saturating_sub(1));
+    let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
+    let cell = |text: &str, i: usize, style: Style| {
+        let line = Line::styled(fit(text, usize::from(widths[i])), style);
+        Cell::from(if columns[i].right {
+            line.alignment(Alignment::Right)
+        } else {
+            line
+        })
+    };
+    let table_rows: Vec<Row> = rows
+        .iter()
+        .map(|row| {
+            Row::new(shown.iter().map(|&i| {
+                let (text, style) = row
+                    .get(i)
+                    .map(|(t, s)| (t.as_str(), *s))
+                    .unwrap_or(("", Style::default()));
+                cell(text, i, style)
+            }))
+        })
+        .collect();
+    let mut table = Table::new(
+        table_rows,
+        shown.iter().map(|&i| Constraint::Length(widths[i])),
+    )
+    .column_spacing(COLUMN_SPACING)
+    .highlight_symbol(SELECTION_SYMBOL)
+    .highlight_spacing(HighlightSpacing::Always)
+    .row_highlight_style(theme.selected());
+    if with_header {
+        table = table.header(Row::new(
+            shown
+                .iter()
+                .map(|&i| cell(columns[i].title, i, theme.header())),
+        ));
+    }
+    let visible = usize::from(table_area.height - u16::from(with_header)).max(1);
+    let selected = view.selected.min(rows.len().saturating_sub(1));
+    let mut state = TableState::default()
+        .with_offset((selected + 1).saturating_sub(visible))
+        .with_selected((view.focused && !rows.is_empty()).then_some(selected));
+    StatefulWidget::render(table, table_area, buf, &mut state);
+    if rows.is_empty() && table_area.height > u16::from(with_header) {
+        let y = table_area.y + u16::from(with_header);
+        let text = match view.filter.map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => format!("nothing matches /{}", clean(f)),
+            None => "nothing to show".to_string(),
+        };
+        Line::styled(text, theme.muted()).render(
+            Rect {
+                y,
+                height: 1,
+                ..table_area
+            },
+            buf,
+        );
+    }
+}
+
+/// "/text: 3 of 50" while a `/` filter is in effect.
+pub fn filter_note(view: &WidgetView, shown: usize, total: usize) -> Option<Span<'static>> {
+    let filter = view.filter.map(str::trim).filter(|f| !f.is_empty())?;
+    Some(Span::styled(
+        format!("/{}: {shown} of {total}", clean(filter)),
+        view.theme.accent(),
+    ))
+}

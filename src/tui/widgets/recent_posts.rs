@@ -1,0 +1,109 @@
+//! `recent-posts`: the last published items with their latest views, reactions and engagement.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+
+use super::{
+    CellText, Column, FILL, WidgetView, age, clean, count, filter_note, list_table, matches_filter,
+    percent,
+};
+use crate::store::metrics::ItemPerformance;
+
+const COLUMNS: [Column; 6] = [
+    Column {
+        title: "channel",
+        min: 9,
+        max: 10,
+        priority: 0,
+        right: false,
+    },
+    Column {
+        title: "published",
+        min: 9,
+        max: 9,
+        priority: 1,
+        right: true,
+    },
+    Column {
+        title: "views",
+        min: 6,
+        max: 7,
+        priority: 3,
+        right: true,
+    },
+    Column {
+        title: "react",
+        min: 6,
+        max: 6,
+        priority: 4,
+        right: true,
+    },
+    Column {
+        title: "engage",
+        min: 6,
+        max: 7,
+        priority: 2,
+        right: true,
+    },
+    Column {
+        title: "url",
+        min: 12,
+        max: FILL,
+        priority: 5,
+        right: false,
+    },
+];
+
+/// The posts the `/` filter lets through, in display order (what `view.selected` indexes).
+pub fn filtered<'a>(data: &'a [ItemPerformance], filter: Option<&str>) -> Vec<&'a ItemPerformance> {
+    data.iter()
+        .filter(|p| {
+            matches_filter(
+                filter,
+                &[&p.channel, p.channel_url.as_deref().unwrap_or("")],
+            )
+        })
+        .collect()
+}
+
+#[allow(clippy::ptr_arg)] // the signature every widget body shares
+pub fn render(data: &Vec<ItemPerformance>, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    let theme = view.theme;
+    let rows = filtered(data, view.filter);
+    let number = |n: Option<i32>| {
+        n.map(|n| count(i64::from(n)))
+            .unwrap_or_else(|| "-".to_string())
+    };
+    let cells: Vec<Vec<CellText>> = rows
+        .iter()
+        .map(|p| {
+            let url = p.channel_url.as_deref().map(short_url).unwrap_or_default();
+            let rate_style = if p.engagement_rate.is_some() {
+                theme.accent()
+            } else {
+                theme.muted()
+            };
+            vec![
+                (clean(&p.channel), Default::default()),
+                (age(p.published_at, view.loaded_at), theme.muted()),
+                (number(p.views), Default::default()),
+                (number(p.reactions), Default::default()),
+                (percent(p.engagement_rate), rate_style),
+                (clean(&url), theme.muted()),
+            ]
+        })
+        .collect();
+    let footer = filter_note(view, rows.len(), data.len()).map(Line::from);
+    list_table(area, buf, view, &COLUMNS, &cells, footer);
+}
+
+/// The URL without its scheme and `www.`: the part that tells posts apart.
+fn short_url(url: &str) -> &str {
+    let url = url.trim();
+    let url = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or(url);
+    url.strip_prefix("www.").unwrap_or(url)
+}

@@ -1,0 +1,303 @@
+//! `red-flags`: failed-run percentages (24 h / 7 d), missing metrics, missing publish records
+//! and the open flags by severity. Every check has a text marker (`[CRIT]`, `[WARN]`, `[ OK ]`)
+//! besides its color. Compact in a narrow cell; labels get longer and the open flags are
+//! listed as space allows.
+
+use chrono::{DateTime, Utc};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use serde_json::Value;
+
+use super::{WidgetView, age, clean, fit};
+use crate::tui::data::RedFlagsData;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    Ok,
+    Warning,
+    Critical,
+}
+
+impl Level {
+    fn from_severity(severity: Option<&str>) -> Level {
+        match severity.map(str::to_ascii_lowercase).as_deref() {
+            Some("critical") => Level::Critical,
+            Some("warning") => Level::Warning,
+            _ => Level::Ok,
+        }
+    }
+
+    fn marker(self) -> &'static str {
+        match self {
+            Level::Ok => "[ OK ]",
+            Level::Warning => "[WARN]",
+            Level::Critical => "[CRIT]",
+        }
+    }
+
+    fn style(self, theme: &Theme) -> Style {
+        match self {
+            Level::Ok => theme.ok(),
+            Level::Warning => theme.warning(),
+            Level::Critical => theme.critical(),
+        }
+    }
+}
+
+/// How much room there is for words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    Short,
+    Medium,
+    Long,
+}
+
+pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    if area.is_empty() {
+        return;
+    }
+    let theme = view.theme;
+    let tier = match area.width {
+        0..34 => Tier::Short,
+        34..64 => Tier::Medium,
+        _ => Tier::Long,
+    };
+    let summary = &data.summary;
+    let mut lines = Vec::new();
+    if summary.get("failed_runs").is_some() {
+        lines.push(window_line(summary, "last_24h", tier, theme));
+        lines.push(window_line(summary, "last_7d", tier, theme));
+        lines.push(missing_metrics_line(summary, tier, view));
+        lines.push(missing_records_line(summary, tier, theme));
+    }
+    lines.push(open_line(data, tier, theme));
+    let height = usize::from(area.height);
+    if height > lines.len() {
+        lines.insert(0, overall_line(data, tier, view));
+    }
+    if height > lines.len() && !data.open_flags.is_empty() {
+        let room = height - lines.len();
+        let shown = if data.open_flags.len() > room {
+            room - 1
+        } else {
+            data.open_flags.len()
+        };
+        for flag in data.open_flags.iter().take(shown) {
+            let level = Level::from_severity(Some(&flag.severity));
+            let since = format!(" · {}", age(flag.created_at, view.loaded_at));
+            let what = flag.description.as_deref().unwrap_or(&flag.flag_type);
+            let room = usize::from(area.width).saturating_sub(9 + since.chars().count());
+            lines.push(Line::from(vec![
+                Span::raw("  "),
+                Span::styled(level.marker(), level.style(theme)),
+                Span::raw(" "),
+                Span::raw(fit(&clean(what), room)),
+                Span::styled(since, theme.muted()),
+            ]));
+        }
+        if shown < data.open_flags.len() {
+            let more = data.open_flags.len() - shown;
+            lines.push(Line::styled(
+                format!("  +{more} more (:flags)"),
+                theme.muted(),
+            ));
+        }
+    }
+    for (i, line) in lines.into_iter().take(height).enumerate() {
+        let y = area.y + i as u16;
+        line.render(
+            Rect {
+                y,
+                height: 1,
+                ..area
+            },
+            buf,
+        );
+    }
+}
+
+fn int(value: Option<&Value>, key: &str) -> i64 {
+    value
+        .and_then(|v| v.get(key))
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
+}
+
+fn level_of(value: Option<&Value>) -> Level {
+    Level::from_severity(
+        value
+            .and_then(|v| v.get("severity"))
+            .and_then(Value::as_str),
+    )
+}
+
+/// `[CRIT] 24h 30.0% 6/20`, longer with more room.
+fn window_line(summary: &Value, key: &str, tier: Tier, theme: &Theme) -> Line<'static> {
+    let window = summary.get("failed_runs").and_then(|f| f.get(key));
+    let level = level_of(window);
+    let total = int(window, "total_runs");
+    let failed = int(window, "failed_runs");
+    let pct = window
+        .and_then(|w| w.get("percentage"))
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0);
+    let day = key == "last_24h";
+    let (label, value) = match tier {
+        Tier::Short => (
+            if day { "24h" } else { "7d" },
+            format!("{pct:>5.1}% {failed}/{total}"),
+        ),
+        Tier::Medium => (
+            if day { "failed 24h" } else { "failed 7d" },
+            format!("{pct:>5.1}%  {failed}/{total}"),
+        ),
+        Tier::Long => (
+            if day {
+                "failed runs, last 24 h"
+            } else {
+                "failed runs, last 7 days"
+            },
+            format!("{pct:>5.1}%  {failed} of {total} runs"),
+        ),
+    };
+    check_line(level, label, value, tier, theme)
+}
+
+fn missing_metrics_line(summary: &Value, tier: Tier, view: &WidgetView) -> Line<'static> {
+    let entry = summary.get("missing_metrics");
+    let level = level_of(entry);
+    let n = int(entry, "count");
+    let (label, value) = match tier {
+        Tier::Short => ("no metrics", n.to_string()),
+        Tier::Medium => ("missing metrics", n.to_string()),
+        Tier::Long => {
+            let as_of = entry
+                .and_then(|e| e.get("as_of"))
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                .map(|t| format!(" (counted {})", age(t, view.loaded_at)))
+                .unwrap_or_default();
+            let items = if n == 1 { "item" } else { "items" };
+            (
+                "missing metrics",
+                format!("{n:>5}  published {items}{as_of}"),
+            )
+        }
+    };
+    check_line(level, label, value, tier, view.theme)
+}
+
+fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> Line<'static> {
+    let entry = summary.get("missing_publish_records");
+    let level = level_of(entry);
+    let n = int(entry, "count");
+    let (label, value) = match tier {
+        Tier::Short => ("no records", n.to_string()),
+        Tier::Medium => ("missing records", n.to_string()),
+        Tier::Long => {
+            let runs = if n == 1 { "run" } else { "runs" };
+            ("missing publish records", format!("{n:>5}  {runs}"))
+        }
+    };
+    check_line(level, label, value, tier, theme)
+}
+
+fn check_line(
+    level: Level,
+    label: &str,
+    value: String,
+    tier: Tier,
+    theme: &Theme,
+) -> Line<'static> {
+    let label = match tier {
+        Tier::Short => format!("{label} "),
+        Tier::Medium => format!("{label:<16}"),
+        Tier::Long => format!("{label:<25}"),
+    };
+    let value_style = if level == Level::Ok {
+        Style::default()
+    } else {
+        level.style(theme)
+    };
+    Line::from(vec![
+        Span::styled(level.marker(), level.style(theme)),
+        Span::raw(" "),
+        Span::raw(label),
+        Span::styled(value, value_style),
+    ])
+}
+
+/// Open flags by severity: `open: 1 crit · 2 warn`.
+fn open_line(data: &RedFlagsData, tier: Tier, theme: &Theme) -> Line<'static> {
+    let count = |level: Level| {
+        data.open_flags
+            .iter()
+            .filter(|f| Level::from_severity(Some(&f.severity)) == level)
+            .count()
+    };
+    let (critical, warning) = (count(Level::Critical), count(Level::Warning));
+    let (label, crit, warn) = match tier {
+        Tier::Short => ("open: ", "crit", "warn"),
+        _ => ("open flags: ", "critical", "warning"),
+    };
+    if data.open_flags.is_empty() {
+        return Line::from(vec![Span::raw(label), Span::styled("none", theme.ok())]);
+    }
+    let style = |n: usize, level: Level| {
+        if n > 0 {
+            level.style(theme)
+        } else {
+            theme.muted()
+        }
+    };
+    let mut spans = vec![
+        Span::raw(label),
+        Span::styled(
+            format!("{critical} {crit}"),
+            style(critical, Level::Critical),
+        ),
+        Span::raw(" · "),
+        Span::styled(format!("{warning} {warn}"), style(warning, Level::Warning)),
+    ];
+    let other = data.open_flags.len() - critical - warning;
+    if other > 0 {
+        spans.push(Span::raw(format!(" · {other} other")));
+    }
+    Line::from(spans)
+}
+
+/// The overall status word, with when it was evaluated (or why it could not be).
+fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'static> {
+    let theme = view.theme;
+    let overall = clean(&data.overall);
+    let style = match overall.to_ascii_uppercase().as_str() {
+        "CRITICAL" => theme.critical(),
+        "WARNING" => theme.warning(),
+        "OK" => theme.ok(),
+        _ => Style::default(),
+    };
+    let mut spans = Vec::new();
+    if tier > Tier::Short {
+        spans.push(Span::raw("status: "));
+    }
+    spans.push(Span::styled(overall, style));
+    if let Some(error) = data.summary.get("error").and_then(Value::as_str) {
+        spans.push(Span::styled(format!(" - {}", clean(error)), theme.muted()));
+    } else if tier > Tier::Short
+        && let Some(evaluated) = data
+            .summary
+            .get("evaluated_at")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<DateTime<Utc>>().ok())
+    {
+        spans.push(Span::styled(
+            format!(" · evaluated {}", age(evaluated, view.loaded_at)),
+            theme.muted(),
+        ));
+    }
+    Line::from(spans)
+}

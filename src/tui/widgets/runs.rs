@@ -1,0 +1,125 @@
+//! `runs`: one page of recent runs, newest first, with status, names, timing and error.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+
+use super::{
+    CellText, Column, FILL, WidgetView, age, clean, filter_note, list_table, matches_filter,
+    status_marker,
+};
+use crate::store::runs::RunListRow;
+use crate::tui::data::RunsData;
+
+const COLUMNS: [Column; 6] = [
+    Column {
+        title: "status",
+        min: 9,
+        max: 9,
+        priority: 0,
+        right: false,
+    },
+    Column {
+        title: "project",
+        min: 10,
+        max: 24,
+        priority: 1,
+        right: false,
+    },
+    Column {
+        title: "persona",
+        min: 10,
+        max: 20,
+        priority: 3,
+        right: false,
+    },
+    Column {
+        title: "started",
+        min: 8,
+        max: 8,
+        priority: 2,
+        right: true,
+    },
+    Column {
+        title: "took",
+        min: 7,
+        max: 7,
+        priority: 4,
+        right: true,
+    },
+    Column {
+        title: "error",
+        min: 10,
+        max: FILL,
+        priority: 5,
+        right: false,
+    },
+];
+
+/// The rows the `/` filter lets through, in display order (what `view.selected` indexes).
+pub fn filtered<'a>(data: &'a RunsData, filter: Option<&str>) -> Vec<&'a RunListRow> {
+    data.rows
+        .iter()
+        .filter(|r| {
+            let error = r.error_message.as_deref().unwrap_or("");
+            matches_filter(
+                filter,
+                &[&r.status, &r.project_name, &r.persona_name, error],
+            )
+        })
+        .collect()
+}
+
+pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    let theme = view.theme;
+    let rows = filtered(data, view.filter);
+    let cells: Vec<Vec<CellText>> = rows
+        .iter()
+        .map(|r| {
+            let took = match r.completed_at {
+                Some(done) => duration((done - r.started_at).num_seconds().max(0) as u64),
+                None => "running".to_string(),
+            };
+            // A list cell shows the first line; the run detail screen has the rest.
+            let error = r
+                .error_message
+                .as_deref()
+                .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
+            vec![
+                (status_marker(&r.status), theme.status(&r.status)),
+                (clean(&r.project_name), Default::default()),
+                (clean(&r.persona_name), Default::default()),
+                (age(r.started_at, view.loaded_at), theme.muted()),
+                (took, Default::default()),
+                (
+                    error.map(|e| clean(e.trim())).unwrap_or_default(),
+                    theme.critical(),
+                ),
+            ]
+        })
+        .collect();
+    let mut footer = Vec::new();
+    if let Some(note) = filter_note(view, rows.len(), data.rows.len()) {
+        footer.push(note);
+        footer.push(Span::raw(" · "));
+    }
+    // `page` counts the pages before this one.
+    footer.push(Span::styled(
+        format!("page {}", data.page + 1),
+        theme.muted(),
+    ));
+    if data.next.is_some() {
+        footer.push(Span::styled(" · more ↓", theme.accent()));
+    }
+    list_table(area, buf, view, &COLUMNS, &cells, Some(Line::from(footer)));
+}
+
+/// "42s", "4m05s", "3h12m", "2d04h": finer than the list ages, a run's length matters.
+fn duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        3600..86400 => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d{:02}h", secs / 86400, secs % 86400 / 3600),
+    }
+}

@@ -1,0 +1,405 @@
+//! The background worker: runs every database query and write for the UI on tokio tasks and
+//! sends the results back as events. The UI loop never awaits I/O, so a key is handled within
+//! a frame however slow PostgreSQL is (or while it is down).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde_json::Value;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use uuid::Uuid;
+
+use super::data::{
+    OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetFilter,
+    WidgetKind,
+};
+use crate::domain::red_flags::Thresholds;
+use crate::domain::run_status::RunStatus;
+use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
+use crate::store::projects;
+use crate::store::red_flags::{self, RedFlag};
+use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem};
+use crate::store::{StoreError, genesis, jobs, metrics, outbox, personas, recommendations as recs};
+
+/// The channel our tables' triggers notify on (migration 0005).
+pub const CHANGES_CHANNEL: &str = "mpis_dash_changes";
+
+/// What the UI asks the worker to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    LoadLayouts,
+    /// Load one widget; `generation` lets the UI drop answers that arrive out of date.
+    LoadWidget {
+        slot: usize,
+        generation: u64,
+        kind: WidgetKind,
+        filter: WidgetFilter,
+        /// For `runs`: the page to load (None = newest) and its number.
+        cursor: Option<RunCursor>,
+        page: usize,
+    },
+    LoadRunDetail {
+        run_id: Uuid,
+    },
+    LoadFlags {
+        include_resolved: bool,
+    },
+    AcknowledgeFlag {
+        id: Uuid,
+    },
+    ResolveFlag {
+        id: Uuid,
+    },
+    /// Save as the user's layout: update their own, or create it from a global one.
+    SaveLayout {
+        own_id: Option<Uuid>,
+        name: String,
+        config: Value,
+    },
+    DeleteLayout {
+        id: Uuid,
+    },
+    /// One pass of the red flag evaluator (keeps flag rows and the missing-metrics snapshot fresh).
+    Evaluate,
+}
+
+/// A run with everything the detail screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetail {
+    pub run: Run,
+    pub project_name: String,
+    pub persona_name: String,
+    pub items: Vec<RunItem>,
+}
+
+/// What the worker reports back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataEvent {
+    Layouts(Result<Vec<Layout>, String>),
+    Widget {
+        slot: usize,
+        generation: u64,
+        result: Result<WidgetData, String>,
+    },
+    RunDetail(Result<RunDetail, String>),
+    Flags(Result<Vec<RedFlag>, String>),
+    /// A write finished: the message for the status line, and whether it succeeded.
+    ActionDone {
+        message: String,
+        ok: bool,
+    },
+    LayoutSaved(Result<Layout, String>),
+    /// Whether the database answered the last query (and why not).
+    Connection(Result<(), String>),
+    /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
+    Changed(Vec<String>),
+}
+
+/// Starts the worker and the change listener; returns the command sender and event receiver.
+pub fn spawn(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    let (command_tx, mut command_rx) = unbounded_channel::<Command>();
+    let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
+    tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
+    tokio::spawn(async move {
+        while let Some(command) = command_rx.recv().await {
+            // One task per command: a slow query never holds up the others.
+            let context = Context {
+                pool: pool.clone(),
+                operator: operator.clone(),
+                user_id,
+                thresholds: thresholds.clone(),
+                events: event_tx.clone(),
+            };
+            tokio::spawn(async move { context.handle(command).await });
+        }
+    });
+    (command_tx, event_rx)
+}
+
+struct Context {
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    events: UnboundedSender<DataEvent>,
+}
+
+impl Context {
+    fn send(&self, event: DataEvent) {
+        // The UI has quit when the receiver is gone; nothing left to tell.
+        let _ = self.events.send(event);
+    }
+
+    /// Reports the connection state that a result implies, then passes the result on.
+    fn observe<T>(&self, result: Result<T, StoreError>) -> Result<T, String> {
+        match &result {
+            Ok(_) => self.send(DataEvent::Connection(Ok(()))),
+            Err(StoreError::Database(err)) if is_connection_error(err) => {
+                self.send(DataEvent::Connection(Err(err.to_string())))
+            }
+            Err(_) => {}
+        }
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn handle(self, command: Command) {
+        match command {
+            Command::LoadLayouts => {
+                let result = layouts::list_for_user(&self.pool, Some(self.user_id)).await;
+                let event = DataEvent::Layouts(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadWidget {
+                slot,
+                generation,
+                kind,
+                filter,
+                cursor,
+                page,
+            } => {
+                let result =
+                    load_widget(&self.pool, &self.thresholds, &kind, &filter, cursor, page).await;
+                let result = self.observe(result);
+                self.send(DataEvent::Widget {
+                    slot,
+                    generation,
+                    result,
+                });
+            }
+            Command::LoadRunDetail { run_id } => {
+                let result = load_run_detail(&self.pool, run_id).await;
+                let event = DataEvent::RunDetail(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadFlags { include_resolved } => {
+                let result = red_flags::list(&self.pool, include_resolved, 200).await;
+                let event = DataEvent::Flags(self.observe(result));
+                self.send(event);
+            }
+            Command::AcknowledgeFlag { id } => {
+                let result = red_flags::acknowledge(&self.pool, id, &self.operator).await;
+                self.report(result.map(|f| format!("acknowledged: {}", flag_name(&f))));
+            }
+            Command::ResolveFlag { id } => {
+                let result = red_flags::resolve(&self.pool, id, &self.operator).await;
+                self.report(result.map(|f| format!("resolved: {}", flag_name(&f))));
+            }
+            Command::SaveLayout {
+                own_id,
+                name,
+                config,
+            } => {
+                let result = match own_id {
+                    Some(id) => {
+                        let changes = LayoutChanges {
+                            config: Some(config),
+                            ..LayoutChanges::default()
+                        };
+                        layouts::update(&self.pool, id, &changes).await
+                    }
+                    None => {
+                        let new = NewLayout {
+                            user_id: Some(self.user_id),
+                            name,
+                            is_default: true,
+                            config,
+                        };
+                        layouts::create(&self.pool, &new).await
+                    }
+                };
+                let event = DataEvent::LayoutSaved(self.observe(result));
+                self.send(event);
+            }
+            Command::DeleteLayout { id } => {
+                let result = layouts::delete(&self.pool, id).await;
+                self.report(
+                    result.map(|()| "your layout was removed; the default is back".to_string()),
+                );
+            }
+            Command::Evaluate => {
+                let result =
+                    red_flags::evaluate_and_record(&self.pool, &self.thresholds, Utc::now()).await;
+                // Quiet on success: the widgets reload through the change notifications.
+                if let Err(message) = self.observe(result) {
+                    self.send(DataEvent::ActionDone {
+                        message: format!("red flag evaluation failed: {message}"),
+                        ok: false,
+                    });
+                }
+            }
+        }
+    }
+
+    fn report(&self, result: Result<String, StoreError>) {
+        let event = match self.observe(result) {
+            Ok(message) => DataEvent::ActionDone { message, ok: true },
+            Err(message) => DataEvent::ActionDone { message, ok: false },
+        };
+        self.send(event);
+    }
+}
+
+fn flag_name(flag: &RedFlag) -> String {
+    flag.description
+        .clone()
+        .unwrap_or_else(|| flag.flag_type.clone())
+}
+
+fn is_connection_error(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
+}
+
+const LIST_ROWS: i64 = 50;
+
+async fn load_widget(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    kind: &WidgetKind,
+    filter: &WidgetFilter,
+    cursor: Option<RunCursor>,
+    page: usize,
+) -> Result<WidgetData, StoreError> {
+    let channel = filter.channel.as_deref();
+    Ok(match kind {
+        WidgetKind::RedFlags => {
+            let evaluation = red_flags::summary(pool, thresholds, Utc::now()).await?;
+            WidgetData::RedFlags(RedFlagsData {
+                overall: evaluation.overall.as_str().to_string(),
+                summary: evaluation.summary,
+                open_flags: red_flags::list(pool, false, 20).await?,
+            })
+        }
+        WidgetKind::Runs => {
+            let run_filter = RunFilter {
+                status: filter
+                    .status
+                    .as_deref()
+                    .and_then(|s| RunStatus::parse(s).ok()),
+                persona_id: filter.persona_id,
+                ..RunFilter::default()
+            };
+            let page_rows = runs::list(pool, &run_filter, cursor, LIST_ROWS).await?;
+            WidgetData::Runs(RunsData {
+                rows: page_rows.rows,
+                next: page_rows.next,
+                page,
+            })
+        }
+        WidgetKind::RecentPosts => {
+            WidgetData::RecentPosts(metrics::recent_posts(pool, LIST_ROWS, channel).await?)
+        }
+        WidgetKind::EngagementChart => WidgetData::Engagement(
+            metrics::engagement_per_day(pool, filter.days, channel, filter.persona_id).await?,
+        ),
+        WidgetKind::ChannelPerformance => {
+            WidgetData::Channels(metrics::per_channel(pool, filter.days, filter.persona_id).await?)
+        }
+        WidgetKind::PersonaOverview => WidgetData::Personas(PersonasData {
+            personas: personas::list(pool, LIST_ROWS, 0).await?,
+            awaiting_approval: genesis::awaiting_approval(pool, 20).await?,
+        }),
+        WidgetKind::EidosRecommendations => WidgetData::Recommendations(
+            recs::latest(pool, filter.persona_id, 10)
+                .await?
+                .into_iter()
+                .map(|r| Recommendation {
+                    persona_id: r.persona_id,
+                    computed_at: r.computed_at,
+                    status: format!("{} · {}", r.persona_name, r.status),
+                    items: recs::texts(&r.recommendations.0)
+                        .into_iter()
+                        .take(3)
+                        .collect(),
+                })
+                .collect(),
+        ),
+        WidgetKind::IngestionJobs => {
+            let mut all = jobs::list(pool, 200).await?;
+            if let Some(channel) = channel {
+                all.retain(|j| j.channel.eq_ignore_ascii_case(channel));
+            }
+            WidgetData::Jobs(all)
+        }
+        WidgetKind::Outbox => WidgetData::Outbox(OutboxData {
+            counts: outbox::counts(pool).await?,
+            unforwarded: outbox::list_unforwarded(pool, LIST_ROWS).await?,
+        }),
+        WidgetKind::Unsupported(id) => {
+            return Err(StoreError::invalid(
+                "widget_id",
+                format!("{id} is a custom widget this terminal cannot draw"),
+            ));
+        }
+    })
+}
+
+async fn load_run_detail(pool: &PgPool, run_id: Uuid) -> Result<RunDetail, StoreError> {
+    let run = runs::get(pool, run_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("run", run_id))?;
+    let project_name = projects::get(pool, run.project_id)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let persona_name = personas::get(pool, run.persona_id)
+        .await?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    let items = runs::items(pool, run_id).await?;
+    Ok(RunDetail {
+        run,
+        project_name,
+        persona_name,
+        items,
+    })
+}
+
+/// LISTENs on a dedicated connection and forwards which tables changed; reconnects with
+/// backoff when the database goes away (the UI keeps polling meanwhile).
+async fn listen_for_changes(pool: PgPool, events: UnboundedSender<DataEvent>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if listener.listen(CHANGES_CHANNEL).await.is_ok() {
+                    backoff = Duration::from_millis(500);
+                    loop {
+                        match listener.recv().await {
+                            Ok(notification) => {
+                                let tables = notification
+                                    .payload()
+                                    .split(',')
+                                    .map(str::to_string)
+                                    .collect();
+                                if events.send(DataEvent::Changed(tables)).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            Err(_) if events.is_closed() => return,
+            Err(_) => {}
+        }
+        if events.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
