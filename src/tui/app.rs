@@ -351,7 +351,7 @@ impl App {
             kind: slot.kind.clone(),
             filter: slot.filter.clone(),
             cursor: slot.cursor,
-            page: slot.page_history.len() + 1,
+            page: slot.page_history.len(),
         }
     }
 

@@ -110,7 +110,7 @@ pub struct RunsData {
     pub rows: Vec<RunListRow>,
     /// Where the next (older) page starts.
     pub next: Option<RunCursor>,
-    /// The cursors of the pages before this one (page 1 has none).
+    /// How many pages come before this one (0 on the newest page).
     pub page: usize,
 }
 

@@ -36,7 +36,7 @@ pub enum Command {
         generation: u64,
         kind: WidgetKind,
         filter: WidgetFilter,
-        /// For `runs`: the page to load (None = newest) and its number.
+        /// For `runs`: where the page starts (None = newest) and how many pages come before it.
         cursor: Option<RunCursor>,
         page: usize,
     },

@@ -202,7 +202,10 @@ fn nice_ceiling(value: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
-/// One row per channel: name, a sparkline of the most recent days, the period average.
+/// Name, figure and the space after them in a sparkline row.
+const VALUE_WIDTH: u16 = 1 + 6 + 1;
+
+/// One row per channel: name, the period average, a sparkline of the most recent days.
 fn sparklines(
     series: &[Series],
     first: NaiveDate,
@@ -214,7 +217,11 @@ fn sparklines(
     let mut rows = area.height as usize;
     let mut y = area.y;
     if rows > series.len() {
-        let header = format!("{} – {}, avg", first.format("%b %d"), last.format("%b %d"));
+        let header = format!(
+            "avg engagement, {} – {}",
+            first.format("%b %d"),
+            last.format("%b %d")
+        );
         Line::styled(fit(&header, usize::from(area.width)), theme.muted()).render(
             Rect {
                 y,
@@ -237,7 +244,6 @@ fn sparklines(
         .max()
         .unwrap_or(0)
         .clamp(1, 10) as u16;
-    let value_width = 7;
     let peak = series
         .iter()
         .flat_map(|s| s.daily.iter().flatten())
@@ -249,20 +255,24 @@ fn sparklines(
             ..area
         };
         y += 1;
-        Line::from(Span::styled(
+        let name = format!(
+            "{:<w$} ",
             fit(&s.name, usize::from(name_width)),
-            series_style(theme, i),
-        ))
+            w = usize::from(name_width)
+        );
+        let value = format!("{:>6} ", percent(s.average));
+        Line::from(vec![
+            Span::styled(name, series_style(theme, i)),
+            Span::raw(value),
+        ])
         .render(row, buf);
-        let value = Rect {
-            x: row.right().saturating_sub(value_width).max(row.x),
-            width: value_width.min(row.width),
+        let spark = Rect {
+            x: row.x.saturating_add(name_width + VALUE_WIDTH),
+            width: row.width.saturating_sub(name_width + VALUE_WIDTH),
             ..row
         };
-        let spark_x = row.x + name_width + 1;
-        let spark_width = value.x.saturating_sub(spark_x + 1);
-        if spark_width >= 4 {
-            let days = s.daily.len().saturating_sub(usize::from(spark_width));
+        if spark.width >= 4 {
+            let days = s.daily.len().saturating_sub(usize::from(spark.width));
             let bars: Vec<Option<u64>> = s.daily[days..]
                 .iter()
                 .map(|r| r.map(|r| (r * 10_000.0).round() as u64))
@@ -273,19 +283,7 @@ fn sparklines(
                 .style(series_style(theme, i))
                 .absent_value_style(theme.muted())
                 .absent_value_symbol("·")
-                .render(
-                    Rect {
-                        x: spark_x,
-                        width: spark_width,
-                        ..row
-                    },
-                    buf,
-                );
-        }
-        if row.width > name_width + value_width {
-            Line::from(percent(s.average))
-                .right_aligned()
-                .render(value, buf);
+                .render(spark, buf);
         }
     }
     if shown < series.len() && rows > 0 {

@@ -186,17 +186,21 @@ pub fn until(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
     }
 }
 
-/// A status word with a symbol in front, so it reads without color: "✗ failed".
-pub fn status_marker(status: &str) -> String {
-    let symbol = match status {
+/// The symbol of a status word, so it reads without color: ✓ ✗ ◐ ▶ ○ (· for others).
+pub fn status_symbol(status: &str) -> &'static str {
+    match status {
         "success" | "forwarded" | "ok" => "✓",
         "failed" | "critical" => "✗",
         "partial" | "warning" => "◐",
         "running" => "▶",
         "pending" | "queued" => "○",
         _ => "·",
-    };
-    format!("{symbol} {}", clean(status))
+    }
+}
+
+/// A status word with its symbol in front: "✗ failed".
+pub fn status_marker(status: &str) -> String {
+    format!("{} {}", status_symbol(status), clean(status))
 }
 
 /// A ratio (0.0421) as a percentage with two decimals ("4.21%"), or "-".
@@ -229,6 +233,30 @@ pub struct Column {
     pub priority: u8,
     /// Right-aligned (numbers).
     pub right: bool,
+}
+
+impl Column {
+    /// A left-aligned column.
+    pub const fn left(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            title,
+            min,
+            max,
+            priority,
+            right: false,
+        }
+    }
+
+    /// A right-aligned column (numbers, ages).
+    pub const fn right(title: &'static str, min: u16, max: u16, priority: u8) -> Column {
+        Column {
+            title,
+            min,
+            max,
+            priority,
+            right: true,
+        }
+    }
 }
 
 /// `Column::max` of a column that takes the remaining width.

@@ -1,15 +1,103 @@
-//! Widget body (to be written).
+//! `outbox`: how many publish records are queued, failed and forwarded, then each record not yet
+//! forwarded to MPIS with its attempts, next attempt and last error.
 
-#[allow(unused_imports)]
-use crate::store::{
-    jobs::IngestionJob,
-    metrics::{ChannelAggregate, DailyEngagement, ItemPerformance},
-};
-#[allow(unused_imports)]
-use crate::tui::data::*;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
 
-use super::WidgetView;
+use super::{
+    CellText, Column, FILL, WidgetView, clean, filter_note, list_table, matches_filter,
+    status_marker, until,
+};
+use crate::store::outbox::PublishRecord;
+use crate::tui::data::OutboxData;
 
-pub fn render(_data: &OutboxData, _area: Rect, _buf: &mut Buffer, _view: &WidgetView) {}
+const COLUMNS: [Column; 6] = [
+    Column::left("state", 8, 8, 0),
+    Column::left("channel", 9, 10, 1),
+    Column::left("item", 8, 18, 4),
+    Column::right("tries", 5, 5, 3),
+    Column::right("next", 8, 8, 2),
+    Column::left("last error", 10, FILL, 5),
+];
+
+/// The records the `/` filter lets through, in display order (what `view.selected` indexes).
+pub fn filtered<'a>(data: &'a OutboxData, filter: Option<&str>) -> Vec<&'a PublishRecord> {
+    data.unforwarded
+        .iter()
+        .filter(|r| {
+            let item = r.channel_item_id.as_deref().unwrap_or("");
+            let error = r.last_error.as_deref().unwrap_or("");
+            matches_filter(filter, &[&r.state, &r.channel, item, error])
+        })
+        .collect()
+}
+
+pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    if area.is_empty() {
+        return;
+    }
+    let theme = view.theme;
+    let c = &data.counts;
+    let muted_unless = |n: i64, style| if n > 0 { style } else { theme.muted() };
+    let mut header = vec![
+        Span::styled(
+            format!("{} queued", c.queued),
+            muted_unless(c.queued, theme.warning()),
+        ),
+        Span::raw(" · "),
+        Span::styled(
+            format!("{} failed", c.failed),
+            muted_unless(c.failed, theme.critical()),
+        ),
+        Span::raw(" · "),
+        Span::styled(format!("{} forwarded", c.forwarded), theme.ok()),
+    ];
+    let rows = filtered(data, view.filter);
+    if let Some(note) = filter_note(view, rows.len(), data.unforwarded.len()) {
+        header.push(Span::raw("  "));
+        header.push(note);
+    }
+    Line::from(header).render(Rect { height: 1, ..area }, buf);
+    if area.height < 2 {
+        return;
+    }
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height - 1,
+        ..area
+    };
+    let cells: Vec<Vec<CellText>> = rows
+        .iter()
+        .map(|r| {
+            let next = if r.state == "failed" {
+                ("gave up".to_string(), theme.critical())
+            } else {
+                (until(r.next_attempt_at, view.loaded_at), Default::default())
+            };
+            let error = r
+                .last_error
+                .as_deref()
+                .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
+            vec![
+                (status_marker(&r.state), theme.status(&r.state)),
+                (clean(&r.channel), Default::default()),
+                (
+                    r.channel_item_id
+                        .as_deref()
+                        .map(clean)
+                        .unwrap_or_else(|| "-".into()),
+                    theme.muted(),
+                ),
+                (r.attempts.to_string(), Default::default()),
+                next,
+                (
+                    error.map(|e| clean(e.trim())).unwrap_or_default(),
+                    theme.critical(),
+                ),
+            ]
+        })
+        .collect();
+    list_table(body, buf, view, &COLUMNS, &cells, None);
+}

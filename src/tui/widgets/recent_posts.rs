@@ -11,48 +11,12 @@ use super::{
 use crate::store::metrics::ItemPerformance;
 
 const COLUMNS: [Column; 6] = [
-    Column {
-        title: "channel",
-        min: 9,
-        max: 10,
-        priority: 0,
-        right: false,
-    },
-    Column {
-        title: "published",
-        min: 9,
-        max: 9,
-        priority: 1,
-        right: true,
-    },
-    Column {
-        title: "views",
-        min: 6,
-        max: 7,
-        priority: 3,
-        right: true,
-    },
-    Column {
-        title: "react",
-        min: 6,
-        max: 6,
-        priority: 4,
-        right: true,
-    },
-    Column {
-        title: "engage",
-        min: 6,
-        max: 7,
-        priority: 2,
-        right: true,
-    },
-    Column {
-        title: "url",
-        min: 12,
-        max: FILL,
-        priority: 5,
-        right: false,
-    },
+    Column::left("channel", 9, 10, 0),
+    Column::right("published", 9, 9, 1),
+    Column::right("views", 6, 7, 3),
+    Column::right("react", 6, 6, 4),
+    Column::right("engage", 6, 7, 2),
+    Column::left("url", 12, FILL, 5),
 ];
 
 /// The posts the `/` filter lets through, in display order (what `view.selected` indexes).

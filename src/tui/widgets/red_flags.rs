@@ -79,44 +79,58 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
     if height > lines.len() {
         lines.insert(0, overall_line(data, tier, view));
     }
+    let mut highlight = None;
     if height > lines.len() && !data.open_flags.is_empty() {
+        let flags = &data.open_flags;
         let room = height - lines.len();
-        let shown = if data.open_flags.len() > room {
+        let capacity = if flags.len() > room {
             room - 1
         } else {
-            data.open_flags.len()
+            flags.len()
         };
-        for flag in data.open_flags.iter().take(shown) {
+        // While focused, the selected flag is marked (and scrolled to); Enter opens the list.
+        let selected = view.focused.then(|| view.selected.min(flags.len() - 1));
+        let offset = selected.map_or(0, |s| (s + 1).saturating_sub(capacity));
+        for (index, flag) in flags.iter().enumerate().skip(offset).take(capacity) {
             let level = Level::from_severity(Some(&flag.severity));
-            let since = format!(" · {}", age(flag.created_at, view.loaded_at));
+            let mut since = format!(" · {}", age(flag.created_at, view.loaded_at));
+            if let Some(by) = &flag.acknowledged_by {
+                since.push_str(&format!(" · ack {}", clean(by)));
+            }
             let what = flag.description.as_deref().unwrap_or(&flag.flag_type);
             let room = usize::from(area.width).saturating_sub(9 + since.chars().count());
+            let mark = if selected == Some(index) {
+                highlight = Some(lines.len());
+                "▸ "
+            } else {
+                "  "
+            };
             lines.push(Line::from(vec![
-                Span::raw("  "),
+                Span::raw(mark),
                 Span::styled(level.marker(), level.style(theme)),
                 Span::raw(" "),
                 Span::raw(fit(&clean(what), room)),
                 Span::styled(since, theme.muted()),
             ]));
         }
-        if shown < data.open_flags.len() {
-            let more = data.open_flags.len() - shown;
+        if capacity < flags.len() {
+            let more = flags.len() - capacity;
             lines.push(Line::styled(
-                format!("  +{more} more (:flags)"),
+                format!("  +{more} more (Enter: all flags)"),
                 theme.muted(),
             ));
         }
     }
     for (i, line) in lines.into_iter().take(height).enumerate() {
-        let y = area.y + i as u16;
-        line.render(
-            Rect {
-                y,
-                height: 1,
-                ..area
-            },
-            buf,
-        );
+        let row = Rect {
+            y: area.y + i as u16,
+            height: 1,
+            ..area
+        };
+        line.render(row, buf);
+        if highlight == Some(i) {
+            buf.set_style(row, theme.selected());
+        }
     }
 }
 
@@ -173,7 +187,7 @@ fn missing_metrics_line(summary: &Value, tier: Tier, view: &WidgetView) -> Line<
     let n = int(entry, "count");
     let (label, value) = match tier {
         Tier::Short => ("no metrics", n.to_string()),
-        Tier::Medium => ("missing metrics", n.to_string()),
+        Tier::Medium => ("missing metrics", format!("{n:>5}")),
         Tier::Long => {
             let as_of = entry
                 .and_then(|e| e.get("as_of"))
@@ -197,7 +211,7 @@ fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> Line<'sta
     let n = int(entry, "count");
     let (label, value) = match tier {
         Tier::Short => ("no records", n.to_string()),
-        Tier::Medium => ("missing records", n.to_string()),
+        Tier::Medium => ("missing records", format!("{n:>5}")),
         Tier::Long => {
             let runs = if n == 1 { "run" } else { "runs" };
             ("missing publish records", format!("{n:>5}  {runs}"))

@@ -12,48 +12,12 @@ use crate::store::runs::RunListRow;
 use crate::tui::data::RunsData;
 
 const COLUMNS: [Column; 6] = [
-    Column {
-        title: "status",
-        min: 9,
-        max: 9,
-        priority: 0,
-        right: false,
-    },
-    Column {
-        title: "project",
-        min: 10,
-        max: 24,
-        priority: 1,
-        right: false,
-    },
-    Column {
-        title: "persona",
-        min: 10,
-        max: 20,
-        priority: 3,
-        right: false,
-    },
-    Column {
-        title: "started",
-        min: 8,
-        max: 8,
-        priority: 2,
-        right: true,
-    },
-    Column {
-        title: "took",
-        min: 7,
-        max: 7,
-        priority: 4,
-        right: true,
-    },
-    Column {
-        title: "error",
-        min: 10,
-        max: FILL,
-        priority: 5,
-        right: false,
-    },
+    Column::left("status", 9, 9, 0),
+    Column::left("project", 10, 20, 1),
+    Column::left("persona", 10, 16, 3),
+    Column::right("started", 8, 8, 2),
+    Column::right("took", 7, 7, 4),
+    Column::left("error", 10, FILL, 5),
 ];
 
 /// The rows the `/` filter lets through, in display order (what `view.selected` indexes).
@@ -78,7 +42,8 @@ pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) 
         .map(|r| {
             let took = match r.completed_at {
                 Some(done) => duration((done - r.started_at).num_seconds().max(0) as u64),
-                None => "running".to_string(),
+                None if r.status == "running" => "running".to_string(),
+                None => "-".to_string(),
             };
             // A list cell shows the first line; the run detail screen has the rest.
             let error = r

@@ -1,0 +1,178 @@
+//! End to end: the real binary with `--demo` in a tmux pane (a real terminal), driven by keys;
+//! the screen text is asserted at each step and the process must exit 0 with the embedded
+//! cluster stopped behind it.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A private tmux server with one 120x40 pane running the command; killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(command: &str) -> Tmux {
+        let socket = format!("mpis-dash-e2e-{}", uuid::Uuid::new_v4().simple());
+        let tmux = Tmux { socket };
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            command,
+        ]);
+        tmux.run(&["set", "-s", "escape-time", "0"]);
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", "app", key]);
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "app", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "app"])
+    }
+
+    /// Polls the screen until it shows every one of `needles` (bounded, no fixed sleeps).
+    fn wait_for(&self, needles: &[&str], timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let screen = self.screen();
+            if needles.iter().all(|n| screen.contains(n)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {needles:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The program's exit status, which the wrapping shell prints as `EXIT=<code>`.
+    fn wait_for_exit(&self, timeout: Duration) -> i32 {
+        let screen = self.wait_for(&["EXIT="], timeout);
+        let code = screen.split("EXIT=").nth(1).unwrap_or("");
+        code.trim()
+            .split_whitespace()
+            .next()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(-1)
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+/// The demo's embedded cluster lives here; removed at the end.
+struct DataDir(PathBuf);
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let data = self.0.join("postgres/data");
+        if data.join("postmaster.pid").exists()
+            && let Some(bin) = mpis_dash::pg_local::find_server_binaries()
+        {
+            // Only if the test failed half-way: never leave a server running.
+            let _ = Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(bin.join("pg_ctl"))
+                .args(["stop", "-m", "immediate", "-D"])
+                .arg(&data)
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn demo_dashboard_drill_in_help_acknowledge_and_quit() {
+    let dir = DataDir(
+        std::env::temp_dir().join(format!("mpis-dash-e2e-{}", uuid::Uuid::new_v4().simple())),
+    );
+    // The shell reports the exit status on the screen once the dashboard has left it.
+    let command = format!(
+        "env -u DATABASE_URL {} --data-dir {} --operator e2e-operator --demo; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_mpis-dash"),
+        dir.0.display()
+    );
+    let tmux = Tmux::start(&command);
+
+    // The dashboard with data from the demo database.
+    tmux.wait_for(
+        &["Red Flags", "Recent Runs", "db ok", "Tech Blog Project"],
+        Duration::from_secs(60),
+    );
+
+    // Drill into a run: focus the runs widget, select a row, Enter.
+    // Rows: pending, running, then completed runs (which carry an n8n execution id).
+    tmux.keys(&["Tab", "j", "j", "Enter"]);
+    let detail = tmux.wait_for(
+        &["correlation ids", "run_id", "published items"],
+        Duration::from_secs(10),
+    );
+    assert!(detail.contains("n8n_execution_id"), "{detail}");
+
+    // Help for this screen, closed by any key; Esc back to the dashboard.
+    tmux.keys(&["?"]);
+    tmux.wait_for(
+        &["Help: keys of this screen", "copy the selected id"],
+        Duration::from_secs(5),
+    );
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["j/k select id"], Duration::from_secs(5));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["Recent Runs", "Engagement"], Duration::from_secs(5));
+
+    // Acknowledge a flag from the red flags screen, through the palette and a confirm step.
+    tmux.keys(&[":"]);
+    tmux.text("flags");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Red flags (open)", "[CRIT]"], Duration::from_secs(10));
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["Confirm", "as e2e-operator?"], Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    tmux.wait_for(
+        &["acknowledged:", "ack by e2e-operator"],
+        Duration::from_secs(10),
+    );
+
+    // Quit: exit 0, terminal restored, the embedded cluster stopped by the process.
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_for_exit(Duration::from_secs(30)), 0);
+    let after = tmux.screen();
+    assert!(
+        !after.contains("Recent Runs"),
+        "the alternate screen was left:\n{after}"
+    );
+    assert!(
+        !dir.0.join("postgres/data/postmaster.pid").exists(),
+        "the embedded cluster must be stopped on exit"
+    );
+}
