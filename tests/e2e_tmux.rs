@@ -76,8 +76,7 @@ impl Tmux {
     fn wait_for_exit(&self, timeout: Duration) -> i32 {
         let screen = self.wait_for(&["EXIT="], timeout);
         let code = screen.split("EXIT=").nth(1).unwrap_or("");
-        code.trim()
-            .split_whitespace()
+        code.split_whitespace()
             .next()
             .and_then(|c| c.parse().ok())
             .unwrap_or(-1)

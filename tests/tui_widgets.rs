@@ -556,6 +556,7 @@ fn recommendations() -> WidgetData {
     ])
 }
 
+#[allow(clippy::too_many_arguments)] // one row of fixture data, read like a table
 fn job(
     n: u128,
     name: &str,
@@ -795,4 +796,465 @@ fn ingestion_jobs_states() {
 #[test]
 fn outbox_states() {
     snapshot_all_states("outbox", "outbox", &outbox(), &outbox_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Focus, selection, filter, paging
+
+#[test]
+fn focused_and_unfocused_frames() {
+    let data = runs();
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&data));
+    insta::assert_snapshot!("runs_unfocused", setup.draw(SMALL).backend());
+    setup.focused = true;
+    setup.subtitle = "failed";
+    let terminal = setup.draw(SMALL);
+    insta::assert_snapshot!("runs_focused", terminal.backend());
+    // The focused border is colored; the selected (first) row is reversed.
+    let buffer = terminal.backend().buffer();
+    assert_eq!(buffer[(0, 0)].fg, Color::Cyan);
+    assert!(buffer[(5, 2)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn runs_selection_and_filter() {
+    let data = runs();
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&data));
+    setup.focused = true;
+    setup.filter = Some("FAIL");
+    setup.selected = 1;
+    let terminal = setup.draw(SMALL);
+    insta::assert_snapshot!("runs_filtered_selected", terminal.backend());
+    let text = text_of(terminal.backend().buffer());
+    assert!(
+        !text.contains("success"),
+        "the filter hides other rows:\n{text}"
+    );
+    // Row 0 is the header, rows 1 and 2 the two failed runs: the second one is selected.
+    let buffer = terminal.backend().buffer();
+    assert!(buffer[(5, 3)].modifier.contains(Modifier::REVERSED));
+    assert!(!buffer[(5, 2)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn runs_selection_below_the_fold_scrolls_into_view() {
+    let data = runs();
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&data));
+    setup.focused = true;
+    setup.selected = 6;
+    let terminal = setup.draw(SMALL);
+    insta::assert_snapshot!("runs_scrolled_to_selection", terminal.backend());
+    let text = text_of(terminal.backend().buffer());
+    assert!(text.contains("▸ ✗ failed  Product Hunt"), "{text}");
+}
+
+#[test]
+fn runs_filter_without_matches_and_last_page() {
+    let data = WidgetData::Runs(RunsData {
+        rows: run_rows(),
+        next: None,
+        page: 1,
+    });
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&data));
+    setup.filter = Some("nothing like this");
+    insta::assert_snapshot!("runs_filter_no_match_page_2", setup.draw(SMALL).backend());
+}
+
+#[test]
+fn persona_overview_selection_over_personas_and_jobs() {
+    let data = personas();
+    let mut setup = Setup::new(WidgetKind::PersonaOverview, LoadState::Ready, Some(&data));
+    setup.focused = true;
+    setup.selected = 5; // the second genesis job
+    insta::assert_snapshot!("persona_overview_job_selected", setup.draw(SMALL).backend());
+    setup.selected = 0;
+    setup.filter = Some("a");
+    let terminal = setup.draw((40, 7));
+    insta::assert_snapshot!("persona_overview_awaiting_hint", terminal.backend());
+}
+
+#[test]
+fn red_flags_selected_flag_and_narrow_cell() {
+    let data = red_flags();
+    let mut setup = Setup::new(WidgetKind::RedFlags, LoadState::Ready, Some(&data));
+    // A 4-column cell of an 80x24 layout: about 24x6 inside the border.
+    insta::assert_snapshot!("red_flags_narrow_cell", setup.draw((26, 8)).backend());
+    setup.focused = true;
+    setup.selected = 2;
+    let terminal = setup.draw((60, 11));
+    insta::assert_snapshot!("red_flags_flag_selected", terminal.backend());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Color and monochrome
+
+fn cell_at<'b>(buffer: &'b Buffer, needle: &str) -> Option<&'b ratatui::buffer::Cell> {
+    let text = text_of(buffer);
+    let width = usize::from(buffer.area.width);
+    text.lines().enumerate().find_map(|(y, line)| {
+        let byte = line.find(needle)?;
+        let x = line[..byte].chars().count();
+        debug_assert!(x < width);
+        Some(&buffer[(x as u16, y as u16)])
+    })
+}
+
+#[test]
+fn red_flags_colors_critical_red_and_warning_yellow() {
+    let data = red_flags();
+    let setup = Setup::new(WidgetKind::RedFlags, LoadState::Ready, Some(&data));
+    let terminal = setup.draw(SMALL);
+    let buffer = terminal.backend().buffer();
+    assert_eq!(cell_at(buffer, "[CRIT]").map(|c| c.fg), Some(Color::Red));
+    assert_eq!(cell_at(buffer, "[WARN]").map(|c| c.fg), Some(Color::Yellow));
+    assert_eq!(cell_at(buffer, "[ OK ]").map(|c| c.fg), Some(Color::Green));
+}
+
+#[test]
+fn monochrome_keeps_the_text_markers() {
+    let flags = red_flags();
+    let mut setup = Setup::new(WidgetKind::RedFlags, LoadState::Ready, Some(&flags));
+    setup.theme = Theme::monochrome();
+    let terminal = setup.draw(SMALL);
+    insta::assert_snapshot!("red_flags_monochrome", terminal.backend());
+    let text = text_of(terminal.backend().buffer());
+    for marker in ["[CRIT]", "[WARN]", "[ OK ]"] {
+        assert!(text.contains(marker), "{marker} missing:\n{text}");
+    }
+
+    let runs = runs();
+    let chart = engagement();
+    for (kind, data) in [
+        (WidgetKind::RedFlags, &flags),
+        (WidgetKind::Runs, &runs),
+        (WidgetKind::EngagementChart, &chart),
+    ] {
+        let mut setup = Setup::new(kind, LoadState::Stale, Some(data));
+        setup.theme = Theme::monochrome();
+        setup.focused = true;
+        for size in [SMALL, LARGE] {
+            let terminal = setup.draw(size);
+            for (x, y, cell) in cells(terminal.backend().buffer()) {
+                assert_eq!(
+                    (cell.fg, cell.bg),
+                    (Color::Reset, Color::Reset),
+                    "color at {x},{y} in monochrome"
+                );
+            }
+        }
+    }
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&runs));
+    setup.theme = Theme::monochrome();
+    let text = text_of(setup.draw(SMALL).backend().buffer());
+    for marker in ["✗ failed", "✓ success", "▶ running"] {
+        assert!(text.contains(marker), "{marker} missing:\n{text}");
+    }
+}
+
+#[test]
+fn engagement_chart_monochrome_tells_lines_apart_by_marker() {
+    let data = engagement();
+    let mut setup = Setup::new(WidgetKind::EngagementChart, LoadState::Ready, Some(&data));
+    setup.theme = Theme::monochrome();
+    insta::assert_snapshot!("engagement_chart_monochrome", setup.draw(LARGE).backend());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sanitization
+
+fn hostile_data() -> Vec<(WidgetKind, WidgetData)> {
+    let h = |prefix: &str| format!("{prefix}{HOSTILE}");
+    let mut runs = run_rows();
+    runs[0].project_name = h("Proj");
+    runs[0].persona_name = h("Evil");
+    runs[0].error_message = Some(h("err"));
+    runs[0].status = h("st");
+    let mut posts = match recent_posts() {
+        WidgetData::RecentPosts(p) => p,
+        _ => unreachable!(),
+    };
+    posts[0].channel = h("tg");
+    posts[0].channel_url = Some(h("https://t.me/"));
+    let mut days = match engagement() {
+        WidgetData::Engagement(d) => d,
+        _ => unreachable!(),
+    };
+    for d in &mut days {
+        if d.channel == "telegram" {
+            d.channel = h("tg");
+        }
+    }
+    let mut aggregates = match channels() {
+        WidgetData::Channels(c) => c,
+        _ => unreachable!(),
+    };
+    aggregates[0].channel = h("ig");
+    let mut people = match personas() {
+        WidgetData::Personas(p) => p,
+        _ => unreachable!(),
+    };
+    people.personas[0].name = h("Evil");
+    people.personas[0].language = Some(h("l"));
+    people.personas[0].active_version = Some(h("v"));
+    people.awaiting_approval[0].persona_name = h("Evil");
+    let mut recs = match recommendations() {
+        WidgetData::Recommendations(r) => r,
+        _ => unreachable!(),
+    };
+    recs[0].status = h("Evil · ");
+    recs[0].items[0] = h("Post ");
+    let mut job_rows = match jobs() {
+        WidgetData::Jobs(j) => j,
+        _ => unreachable!(),
+    };
+    job_rows[0].job_name = h("job");
+    job_rows[0].channel = h("ch");
+    job_rows[1].last_error = Some(h("e"));
+    job_rows[4].schedule_cron = h("cron");
+    let mut out = match outbox() {
+        WidgetData::Outbox(o) => o,
+        _ => unreachable!(),
+    };
+    out.unforwarded[0].channel = h("ch");
+    out.unforwarded[0].channel_item_id = Some(h("id"));
+    out.unforwarded[1].last_error = Some(h("e"));
+    out.unforwarded[2].state = h("s");
+    let mut flags = match red_flags() {
+        WidgetData::RedFlags(f) => f,
+        _ => unreachable!(),
+    };
+    flags.overall = h("CRIT");
+    flags.open_flags[0].description = Some(h("d"));
+    flags.open_flags[1].acknowledged_by = Some(h("ops"));
+    flags.summary["error"] = json!(h("boom"));
+    vec![
+        (WidgetKind::RedFlags, WidgetData::RedFlags(flags)),
+        (
+            WidgetKind::Runs,
+            WidgetData::Runs(RunsData {
+                rows: runs,
+                next: None,
+                page: 0,
+            }),
+        ),
+        (WidgetKind::RecentPosts, WidgetData::RecentPosts(posts)),
+        (WidgetKind::EngagementChart, WidgetData::Engagement(days)),
+        (
+            WidgetKind::ChannelPerformance,
+            WidgetData::Channels(aggregates),
+        ),
+        (WidgetKind::PersonaOverview, WidgetData::Personas(people)),
+        (
+            WidgetKind::EidosRecommendations,
+            WidgetData::Recommendations(recs),
+        ),
+        (WidgetKind::IngestionJobs, WidgetData::Jobs(job_rows)),
+        (WidgetKind::Outbox, WidgetData::Outbox(out)),
+    ]
+}
+
+fn assert_no_control_characters(buffer: &Buffer, what: &str) {
+    for (x, y, cell) in cells(buffer) {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{80}'..='\u{9f}').contains(&c)),
+            "{what}: control character in cell {x},{y}: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn names_with_escape_sequences_are_shown_escaped() {
+    let mut runs = run_rows();
+    runs[0].project_name = format!("P{HOSTILE}");
+    runs[1].persona_name = format!("Evil{HOSTILE}");
+    let data = WidgetData::Runs(RunsData {
+        rows: runs,
+        next: None,
+        page: 0,
+    });
+    let terminal = Setup::new(WidgetKind::Runs, LoadState::Ready, Some(&data)).draw(LARGE);
+    insta::assert_snapshot!("runs_hostile_names", terminal.backend());
+    let text = text_of(terminal.backend().buffer());
+    // The columns are narrower than the escaped names: what fits is shown escaped.
+    assert!(text.contains(r"P\x1b]0;pwned\x07"), "{text}");
+    assert!(text.contains(r"Evil\x1b]0;pwn"), "{text}");
+    assert_no_control_characters(terminal.backend().buffer(), "runs");
+
+    let mut people = match personas() {
+        WidgetData::Personas(p) => p,
+        _ => unreachable!(),
+    };
+    people.personas[0].name = format!("Evil{HOSTILE}");
+    people.awaiting_approval[0].persona_name = format!("Evil{HOSTILE}");
+    let data = WidgetData::Personas(people);
+    let terminal =
+        Setup::new(WidgetKind::PersonaOverview, LoadState::Ready, Some(&data)).draw(LARGE);
+    insta::assert_snapshot!("persona_overview_hostile_names", terminal.backend());
+    let text = text_of(terminal.backend().buffer());
+    assert_eq!(
+        text.matches(r"Evil\x1b]0;pwned\x07\x1b[2J").count(),
+        2,
+        "{text}"
+    );
+    assert_no_control_characters(terminal.backend().buffer(), "persona-overview");
+}
+
+#[test]
+fn no_widget_writes_a_control_character_whatever_the_data() {
+    for (kind, data) in hostile_data() {
+        for state in [LoadState::Ready, LoadState::Stale] {
+            for size in [SMALL, LARGE, (26, 8), (200, 50)] {
+                let mut setup = Setup::new(kind.clone(), state, Some(&data));
+                setup.focused = true;
+                setup.subtitle = HOSTILE;
+                let terminal = setup.draw(size);
+                let buffer = terminal.backend().buffer();
+                assert_no_control_characters(buffer, kind.title());
+                let text = text_of(buffer);
+                assert!(
+                    text.contains(r"\x1b"),
+                    "{}: the escape is not shown:\n{text}",
+                    kind.title()
+                );
+                // The `/` filter text is shown too: it is sanitized like the data.
+                setup.filter = Some(HOSTILE);
+                let terminal = setup.draw(size);
+                assert_no_control_characters(terminal.backend().buffer(), kind.title());
+            }
+        }
+    }
+    // The error text of the error state as well.
+    let mut setup = Setup::new(WidgetKind::Runs, LoadState::Error, None);
+    setup.error = Some(HOSTILE);
+    assert_no_control_characters(setup.draw(SMALL).backend().buffer(), "error state");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiny areas: never panic, never write outside the area
+
+fn all_widgets() -> Vec<(WidgetKind, WidgetData, WidgetData)> {
+    vec![
+        (WidgetKind::RedFlags, red_flags(), red_flags_all_clear()),
+        (WidgetKind::Runs, runs(), runs_empty()),
+        (
+            WidgetKind::RecentPosts,
+            recent_posts(),
+            WidgetData::RecentPosts(Vec::new()),
+        ),
+        (
+            WidgetKind::EngagementChart,
+            engagement(),
+            WidgetData::Engagement(Vec::new()),
+        ),
+        (
+            WidgetKind::ChannelPerformance,
+            channels(),
+            WidgetData::Channels(Vec::new()),
+        ),
+        (WidgetKind::PersonaOverview, personas(), personas_empty()),
+        (
+            WidgetKind::EidosRecommendations,
+            recommendations(),
+            WidgetData::Recommendations(Vec::new()),
+        ),
+        (
+            WidgetKind::IngestionJobs,
+            jobs(),
+            WidgetData::Jobs(Vec::new()),
+        ),
+        (WidgetKind::Outbox, outbox(), outbox_empty()),
+    ]
+}
+
+#[test]
+fn tiny_areas_never_panic_and_stay_inside_their_area() {
+    let sizes: Vec<(u16, u16)> = [0u16, 1, 2, 3, 4, 5, 7, 12, 20, 33, 64]
+        .iter()
+        .flat_map(|&w| [0u16, 1, 2, 3, 4, 5, 6, 9].map(move |h| (w, h)))
+        .collect();
+    let outside = "X";
+    for (kind, full, empty) in all_widgets() {
+        for (state, _) in STATES {
+            let data = match state {
+                LoadState::Loading | LoadState::Error => None,
+                LoadState::Empty => Some(&empty),
+                _ => Some(&full),
+            };
+            for &(width, height) in &sizes {
+                for (focused, selected, filter) in [(false, 0, None), (true, 99, Some("e"))] {
+                    let theme = Theme::default();
+                    let view = WidgetView {
+                        kind: &kind,
+                        subtitle: "30d · telegram".to_string(),
+                        state,
+                        data,
+                        error: (state == LoadState::Error).then_some("boom"),
+                        age_secs: Some(700),
+                        loaded_at: Some(loaded_at()),
+                        focused,
+                        selected,
+                        filter,
+                        theme: &theme,
+                    };
+                    // The widget's area sits inside a bigger buffer filled with a sentinel.
+                    let mut buffer = Buffer::filled(Rect::new(0, 0, 70, 12), {
+                        let mut cell = ratatui::buffer::Cell::default();
+                        cell.set_symbol(outside);
+                        cell
+                    });
+                    let area = Rect::new(2, 1, width, height.min(10));
+                    render(&view, area, &mut buffer);
+                    for (x, y, cell) in cells(&buffer) {
+                        if !area.contains((x, y).into()) {
+                            assert_eq!(
+                                cell.symbol(),
+                                outside,
+                                "{} ({state:?}) at {width}x{height} wrote outside its area at {x},{y}",
+                                kind.title()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A 1x1 terminal, through the same path as the app.
+    for (kind, full, _) in all_widgets() {
+        let terminal = Setup::new(kind, LoadState::Ready, Some(&full)).draw((1, 1));
+        assert_eq!(terminal.backend().buffer().area, Rect::new(0, 0, 1, 1));
+    }
+}
+
+#[test]
+fn engagement_chart_with_a_single_day_still_shows_points() {
+    let day = NaiveDate::from_ymd_opt(2025, 5, 20).expect("date");
+    let data = WidgetData::Engagement(vec![
+        DailyEngagement {
+            day,
+            channel: "telegram".to_string(),
+            measurements: 4,
+            avg_engagement: Some(0.052),
+            views: 1200,
+        },
+        DailyEngagement {
+            day,
+            channel: "x".to_string(),
+            measurements: 1,
+            avg_engagement: None,
+            views: 80,
+        },
+    ]);
+    let setup = Setup::new(WidgetKind::EngagementChart, LoadState::Ready, Some(&data));
+    insta::assert_snapshot!(
+        "engagement_chart_single_day_large",
+        setup.draw((60, 12)).backend()
+    );
+    insta::assert_snapshot!(
+        "engagement_chart_single_day_small",
+        setup.draw(SMALL).backend()
+    );
 }

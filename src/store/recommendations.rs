@@ -34,7 +34,7 @@ pub async fn latest(
     .fetch_all(pool)
     .await?;
     let mut rows = rows;
-    rows.sort_by(|a, b| b.computed_at.cmp(&a.computed_at));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.computed_at));
     rows.truncate(limit.max(0) as usize);
     Ok(rows)
 }

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
-use super::widgets::matches_filter;
 use super::worker::{Command, DataEvent, RunDetail};
 use crate::domain::layout::{
     CellRect, GRID_COLUMNS, LayoutConfig, MAX_GRID_ROWS, Position, WidgetPlacement,
@@ -30,6 +29,8 @@ pub const MIN_HEIGHT: u16 = 24;
 const EVALUATE_EVERY: Duration = Duration::from_secs(30);
 
 /// Inputs to `update`.
+// One event at a time, moved once: boxing the data would only add an allocation per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Key(KeyEvent),
@@ -53,6 +54,8 @@ pub struct AppOptions {
     pub source: String,
 }
 
+// One screen at a time (plus a short back stack): the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Dashboard,
@@ -67,6 +70,8 @@ pub struct RunDetailState {
     pub detail: Loadable<RunDetail>,
     /// Which copyable id is focused (`y` copies it).
     pub focused_id: usize,
+    /// Rows scrolled down (PageDown/PageUp), for a detail taller than the screen.
+    pub scroll: u16,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -250,10 +255,15 @@ impl App {
     }
 
     pub fn slot_rects(&self) -> Vec<Rect> {
+        self.slot_rects_in(self.grid_area())
+    }
+
+    /// The widgets' rectangles inside `area` (the view passes the frame's own area, so a
+    /// resize that has not reached `update` yet can never draw outside the buffer).
+    pub fn slot_rects_in(&self, area: Rect) -> Vec<Rect> {
         let config = LayoutConfig {
             widgets: self.slots.iter().map(|s| s.placement.clone()).collect(),
         };
-        let area = self.grid_area();
         config
             .cell_rects(CellRect {
                 x: area.x,
@@ -418,7 +428,14 @@ impl App {
                             s.data.succeed(data, wall, now);
                             self.last_refresh = Some(wall);
                         }
-                        Err(error) => s.data.fail(error),
+                        Err(error) => {
+                            // The status line carries the last error, naming the widget.
+                            self.message = Some(StatusMessage {
+                                text: format!("{}: {error}", s.kind.title()),
+                                error: true,
+                            });
+                            s.data.fail(error);
+                        }
                     }
                     self.clamp_selection(slot);
                 }
@@ -538,27 +555,20 @@ impl App {
         slot.selected = slot.selected.min(rows.saturating_sub(1));
     }
 
-    /// How many selectable rows a widget shows (after the `/` filter).
+    /// How many selectable rows a widget shows (after the `/` filter): the same rows the
+    /// widget draws, so the selection indexes what is on screen.
     pub fn row_count(&self, index: usize) -> usize {
+        use super::widgets::{ingestion_jobs, outbox, persona_overview, recent_posts, runs};
         let filter = self.active_filter();
         match self.slots.get(index).and_then(|s| s.data.value.as_ref()) {
-            Some(WidgetData::Runs(d)) => d
-                .rows
-                .iter()
-                .filter(|r| matches_filter(filter, &run_fields(r)))
-                .count(),
-            Some(WidgetData::RecentPosts(d)) => d
-                .iter()
-                .filter(|p| {
-                    matches_filter(
-                        filter,
-                        &[&p.channel, p.channel_url.as_deref().unwrap_or("")],
-                    )
-                })
-                .count(),
-            Some(WidgetData::Personas(d)) => d.personas.len() + d.awaiting_approval.len(),
-            Some(WidgetData::Jobs(d)) => d.len(),
-            Some(WidgetData::Outbox(d)) => d.unforwarded.len(),
+            Some(WidgetData::Runs(d)) => runs::filtered(d, filter).len(),
+            Some(WidgetData::RecentPosts(d)) => recent_posts::filtered(d, filter).len(),
+            Some(WidgetData::Personas(d)) => {
+                let (personas, jobs) = persona_overview::filtered(d, filter);
+                personas.len() + jobs.len()
+            }
+            Some(WidgetData::Jobs(d)) => ingestion_jobs::filtered(d, filter).len(),
+            Some(WidgetData::Outbox(d)) => outbox::filtered(d, filter).len(),
             Some(WidgetData::RedFlags(d)) => d.open_flags.len(),
             _ => 0,
         }
@@ -574,10 +584,8 @@ impl App {
         let Some(WidgetData::Runs(d)) = slot.data.value.as_ref() else {
             return None;
         };
-        let filter = self.active_filter();
-        d.rows
-            .iter()
-            .filter(|r| matches_filter(filter, &run_fields(r)))
+        super::widgets::runs::filtered(d, self.active_filter())
+            .into_iter()
             .nth(slot.selected)
     }
 
@@ -619,10 +627,7 @@ impl App {
                 self.filter_editing = true;
                 Vec::new()
             }
-            Action::Refresh => {
-                self.say("refreshing…", false);
-                self.refresh_all()
-            }
+            Action::Refresh => self.refresh_all(),
             Action::TogglePause => {
                 self.paused = !self.paused;
                 if self.paused {
@@ -676,12 +681,8 @@ impl App {
         }
         let next = self.layout_index.map_or(0, |i| (i + 1) % count);
         self.screen = Screen::Dashboard;
-        let commands = self.show_layout(Some(next));
-        if let Some(layout) = self.current_layout() {
-            let name = layout.name.clone();
-            self.say(format!("layout {name}"), false);
-        }
-        commands
+        // The status line names the layout shown.
+        self.show_layout(Some(next))
     }
 
     fn dashboard_action(&mut self, action: Action) -> Vec<Command> {
@@ -717,10 +718,12 @@ impl App {
         Vec::new()
     }
 
-    /// The widget to the left/right of the focused one (nearest by grid position).
+    /// The widget to the left/right of the focused one: one sharing rows with it first, then
+    /// the nearest by grid position.
     fn neighbour(&self, action: Action) -> usize {
         let current = &self.slots[self.focus].placement.position;
         let center = |p: &Position| (p.x as i32 * 2 + p.w as i32, p.y as i32 * 2 + p.h as i32);
+        let shares_rows = |p: &Position| p.y < current.y + current.h && current.y < p.y + p.h;
         let (cx, cy) = center(current);
         self.slots
             .iter()
@@ -736,7 +739,10 @@ impl App {
             })
             .min_by_key(|(_, s)| {
                 let (x, y) = center(&s.placement.position);
-                (x - cx).abs() + 2 * (y - cy).abs()
+                (
+                    !shares_rows(&s.placement.position),
+                    (x - cx).abs() + 2 * (y - cy).abs(),
+                )
             })
             .map_or(self.focus, |(i, _)| i)
     }
@@ -810,6 +816,7 @@ impl App {
             run_id,
             detail: Loadable::default(),
             focused_id: 0,
+            scroll: 0,
         }))
     }
 
@@ -868,11 +875,19 @@ impl App {
     }
 
     fn run_detail_action(&mut self, action: Action) -> Vec<Command> {
+        let body = Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1));
+        let theme = &self.options.theme;
         let Screen::RunDetail(state) = &mut self.screen else {
             return Vec::new();
         };
         let count = App::run_detail_ids(state).len();
+        let page = body.height.saturating_sub(4).max(1);
         match action {
+            Action::PageDown => {
+                let max = super::screens::run_detail::max_scroll(theme, state, body);
+                state.scroll = state.scroll.saturating_add(page).min(max);
+            }
+            Action::PageUp => state.scroll = state.scroll.saturating_sub(page),
             Action::Down | Action::FocusNext if count > 0 => {
                 state.focused_id = (state.focused_id + 1).min(count - 1)
             }
@@ -1208,9 +1223,7 @@ impl App {
                     Some(i) => {
                         self.screen = Screen::Dashboard;
                         self.back_stack.clear();
-                        let commands = self.show_layout(Some(i));
-                        self.say(format!("layout {argument}"), false);
-                        commands
+                        self.show_layout(Some(i))
                     }
                     None => {
                         let known = self.layout_names().join(", ");

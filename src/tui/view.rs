@@ -14,7 +14,7 @@ use super::widgets::{self, WidgetView, clean};
 
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    if app.too_small() {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
             "terminal too small: {}x{}, mpis-dash needs at least {MIN_WIDTH}x{MIN_HEIGHT}\nenlarge the window (or q to quit)",
             area.width, area.height
@@ -63,7 +63,8 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let stale_after = app.stale_after_secs();
-    for (index, (slot, rect)) in app.slots.iter().zip(app.slot_rects()).enumerate() {
+    for (index, (slot, rect)) in app.slots.iter().zip(app.slot_rects_in(area)).enumerate() {
+        let rect = rect.intersection(area);
         let view = WidgetView {
             kind: &slot.kind,
             subtitle: subtitle(slot),

@@ -376,19 +376,15 @@ async fn listen_for_changes(pool: PgPool, events: UnboundedSender<DataEvent>) {
             Ok(mut listener) => {
                 if listener.listen(CHANGES_CHANNEL).await.is_ok() {
                     backoff = Duration::from_millis(500);
-                    loop {
-                        match listener.recv().await {
-                            Ok(notification) => {
-                                let tables = notification
-                                    .payload()
-                                    .split(',')
-                                    .map(str::to_string)
-                                    .collect();
-                                if events.send(DataEvent::Changed(tables)).is_err() {
-                                    return;
-                                }
-                            }
-                            Err(_) => break,
+                    // An error means the connection is gone: reconnect below.
+                    while let Ok(notification) = listener.recv().await {
+                        let tables = notification
+                            .payload()
+                            .split(',')
+                            .map(str::to_string)
+                            .collect();
+                        if events.send(DataEvent::Changed(tables)).is_err() {
+                            return;
                         }
                     }
                 }

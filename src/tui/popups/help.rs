@@ -11,6 +11,7 @@ use crate::tui::keymap::Action;
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let keys = &app.keymap;
     let k = |action| keys.describe(action);
+    let read_only = app.options.read_only;
     let mut rows: Vec<(String, &str)> = match &app.screen {
         Screen::Dashboard => vec![
             (
@@ -34,13 +35,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (k(Action::NextLayout), "next layout"),
             (k(Action::EditLayout), "edit the layout"),
             ("click / wheel".to_string(), "focus / scroll a widget"),
-        ],
+        ]
+        .into_iter()
+        .filter(|(_, what)| !(read_only && *what == "edit the layout"))
+        .collect(),
         Screen::RunDetail(_) => vec![
             (
                 format!("{} {}", k(Action::Up), k(Action::Down)),
                 "select an id",
             ),
             (k(Action::Copy), "copy the selected id"),
+            (
+                format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+                "scroll",
+            ),
         ],
         Screen::RedFlags(_) => vec![
             (
@@ -50,7 +58,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (k(Action::Acknowledge), "acknowledge (asks first)"),
             (k(Action::Resolve), "resolve (asks first)"),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
-        ],
+        ]
+        .into_iter()
+        // --read-only hides every action that writes.
+        .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
+        .collect(),
         Screen::LayoutEditor(_) => vec![
             ("Tab".to_string(), "next widget"),
             ("arrows / hjkl".to_string(), "move the widget"),
@@ -76,10 +88,30 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(" commands (:)", app.options.theme.header()));
-    for (command, what) in PALETTE_COMMANDS {
-        lines.push(Line::from(format!(" :{command:<23} {what}")));
+    // Above the status line, which stays visible.
+    let room = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let width = 72u16.min(room.width);
+    if lines.len() + PALETTE_COMMANDS.len() + 2 <= usize::from(room.height) {
+        for (command, what) in PALETTE_COMMANDS {
+            lines.push(Line::from(format!(" :{command:<23} {what}")));
+        }
+    } else {
+        // Too short for one line each: the names only, several a line (the palette describes
+        // them as you type).
+        let mut line = String::new();
+        for (command, _) in PALETTE_COMMANDS {
+            let name = format!(" :{command} ");
+            if line.chars().count() + name.chars().count() > usize::from(width.saturating_sub(2)) {
+                lines.push(Line::from(std::mem::take(&mut line)));
+            }
+            line.push_str(&name);
+        }
+        lines.push(Line::from(line));
     }
-    let popup = crate::tui::popups::centered(area, 72, lines.len() as u16 + 2);
+    let popup = crate::tui::popups::centered(room, width, lines.len() as u16 + 2);
     Clear.render(popup, buf);
     Paragraph::new(lines)
         .block(

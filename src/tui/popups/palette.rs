@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, PALETTE_COMMANDS, PaletteState, palette_completions};
 use crate::tui::widgets::clean;
@@ -30,15 +30,22 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) {
             Span::styled(about, theme.muted()),
         ]));
     }
-    let height = lines.len() as u16 + 2;
+    let width = area.width.saturating_sub(4).min(80);
+    // Long errors wrap; the box grows to show them whole.
+    let rows: usize = lines
+        .iter()
+        .map(|l| super::wrapped_rows(&l.to_string(), usize::from(width.saturating_sub(2))))
+        .sum();
+    let height = rows as u16 + 2;
     let popup = Rect::new(
         area.x + 2,
         area.y + 1,
-        area.width.saturating_sub(4).min(80),
-        height.min(area.height),
+        width,
+        height.min(area.height.saturating_sub(1)),
     );
     Clear.render(popup, buf);
     Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .block(
             Block::default()
                 .borders(Borders::ALL)

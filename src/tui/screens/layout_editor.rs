@@ -12,21 +12,33 @@ use ratatui::widgets::{
 use crate::domain::layout::CellRect;
 use crate::domain::widget_catalog::BUILTIN_WIDGETS;
 use crate::tui::app::{App, EditorState};
-use crate::tui::popups::centered;
+use crate::tui::popups::{centered, wrapped_rows};
 use crate::tui::widgets::clean;
 
 pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
+    // Every key must stay readable at 80 columns: the short hint when the long one is cut.
+    let long = " Tab widget · arrows/hjkl move · Shift+arrows/HJKL resize · + add · d remove · s save · R reset · Esc cancel ";
+    let short = " Tab next · hjkl move · HJKL size · + add · d remove · s save · R reset · Esc ";
+    let hint = if long.chars().count() + 2 <= usize::from(area.width) {
+        long
+    } else {
+        short
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(" Layout editor ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab widget · arrows/hjkl move · Shift+arrows/HJKL resize · + add · d remove · s save · R reset · Esc cancel ",
-            theme.muted(),
-        ));
+        .title_bottom(Line::styled(hint, theme.muted()));
     let inner = block.inner(area);
     block.render(area, buf);
-    let problems = state.problems.len().min(3) as u16;
+    // Each problem gets the rows it wraps to (up to 4 in all), so none is cut off.
+    let width = usize::from(inner.width.max(1));
+    let problems = state
+        .problems
+        .iter()
+        .map(|p| wrapped_rows(&format!("✖ {}", clean(p)), width))
+        .sum::<usize>()
+        .min(4) as u16;
     let grid = Rect::new(
         inner.x,
         inner.y,
@@ -71,7 +83,6 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
         let lines: Vec<Line> = state
             .problems
             .iter()
-            .take(3)
             .map(|p| Line::styled(format!("✖ {}", clean(p)), theme.critical()))
             .collect();
         Paragraph::new(lines)

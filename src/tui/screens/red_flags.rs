@@ -1,13 +1,22 @@
 //! All open red flags with why (the numbers behind them), age, who acknowledged; `a`
-//! acknowledges and `x` resolves (each after a confirm), `t` shows resolved ones too.
+//! acknowledges and `x` resolves (each after a confirm), `t` shows resolved ones too. Below the
+//! table, the selected flag in full (the table cuts long text on narrow terminals).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget};
+use ratatui::widgets::{
+    Block, Borders, Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState,
+    Widget, Wrap,
+};
 
+use crate::store::red_flags::RedFlag;
 use crate::tui::app::{App, FlagsState};
+use crate::tui::theme::Theme;
 use crate::tui::widgets::{age, clean};
+
+/// Rows kept for the selected flag's details (a separator line and up to five of text).
+const DETAIL_ROWS: u16 = 6;
 
 pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -43,22 +52,34 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
         return;
     }
     let loaded_at = state.flags.loaded_at.map(|(wall, _)| wall);
-    let rows = flags.iter().enumerate().map(|(index, flag)| {
-        let marker = match (flag.resolved_at.is_some(), flag.severity.as_str()) {
-            (true, _) => "[DONE]",
-            (false, "critical") => "[CRIT]",
-            _ => "[WARN]",
+    // The table takes what its rows need; the selected flag's details go below it.
+    let wanted = u16::try_from(flags.len() + 1).unwrap_or(u16::MAX);
+    let table_height = if inner.height > DETAIL_ROWS + 2 {
+        wanted.min(inner.height - DETAIL_ROWS)
+    } else {
+        inner.height
+    };
+    let table_area = Rect {
+        height: table_height,
+        ..inner
+    };
+    if let Some(flag) = flags.get(state.selected)
+        && table_height < inner.height
+    {
+        let detail_area = Rect {
+            y: inner.y + table_height,
+            height: (inner.height - table_height).min(DETAIL_ROWS),
+            ..inner
         };
+        details(theme, flag, loaded_at, detail_area, buf);
+    }
+    let rows = flags.iter().map(|flag| {
+        let marker = marker(flag);
         let why = why(&flag.metadata.0);
         let who = match (&flag.resolved_by, &flag.acknowledged_by) {
             (Some(by), _) => format!("resolved by {}", clean(by)),
             (None, Some(by)) => format!("ack by {}", clean(by)),
             _ => String::new(),
-        };
-        let style = if index == state.selected {
-            theme.selected()
-        } else {
-            ratatui::style::Style::default()
         };
         Row::new(vec![
             Cell::from(Span::styled(marker, theme.status(&flag.severity))),
@@ -69,7 +90,6 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             Cell::from(age(flag.created_at, loaded_at)),
             Cell::from(who),
         ])
-        .style(style)
     });
     let table = Table::new(
         rows,
@@ -81,8 +101,73 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             Constraint::Length(22),
         ],
     )
-    .header(Row::new(vec!["", "flag", "why", "opened", "who"]).style(theme.header()));
-    Widget::render(table, inner, buf);
+    .header(Row::new(vec!["", "flag", "why", "opened", "who"]).style(theme.header()))
+    .row_highlight_style(theme.selected())
+    .highlight_symbol("▸ ")
+    .highlight_spacing(HighlightSpacing::Always);
+    // Stateful, so the selected flag is scrolled into view when the list is long.
+    let mut table_state = TableState::default().with_selected(Some(state.selected));
+    StatefulWidget::render(table, table_area, buf, &mut table_state);
+}
+
+fn marker(flag: &RedFlag) -> &'static str {
+    match (flag.resolved_at.is_some(), flag.severity.as_str()) {
+        (true, _) => "[DONE]",
+        (false, "critical") => "[CRIT]",
+        _ => "[WARN]",
+    }
+}
+
+/// The selected flag in full: description, the numbers, and who did what when.
+fn details(
+    theme: &Theme,
+    flag: &RedFlag,
+    loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let when = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let mut history = vec![format!(
+        "opened {} ({})",
+        when(flag.created_at),
+        age(flag.created_at, loaded_at)
+    )];
+    if let (Some(at), Some(by)) = (flag.acknowledged_at, &flag.acknowledged_by) {
+        history.push(format!("acknowledged by {} {}", clean(by), when(at)));
+    }
+    if let (Some(at), Some(by)) = (flag.resolved_at, &flag.resolved_by) {
+        history.push(format!("resolved by {} {}", clean(by), when(at)));
+    }
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(marker(flag), theme.status(&flag.severity)),
+            Span::styled(
+                format!(
+                    " {} ",
+                    clean(flag.description.as_deref().unwrap_or(&flag.flag_type))
+                ),
+                theme.header(),
+            ),
+            Span::styled(
+                format!("({}, {})", clean(&flag.flag_type), clean(&flag.severity)),
+                theme.muted(),
+            ),
+        ]),
+        Line::from(vec![
+            Span::styled("why: ", theme.muted()),
+            Span::raw(why(&flag.metadata.0)),
+        ]),
+        Line::raw(history.join(" · ")),
+    ];
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: true })
+        .block(
+            Block::default()
+                .borders(Borders::TOP)
+                .border_style(theme.muted())
+                .title(Line::styled(" selected ", theme.muted())),
+        )
+        .render(area, buf);
 }
 
 /// The numbers behind a flag, from its metadata ("3/20 = 15.0% > 10.0%").

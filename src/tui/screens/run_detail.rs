@@ -1,35 +1,74 @@
 //! Run detail: every field of a run with its correlation ids (focus one with j/k, copy with y),
-//! the per-item results with their metrics, and the error text.
+//! the per-item results with their metrics, and the error text. PageUp/PageDown scroll when it
+//! is taller than the screen.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, RunDetailState};
+use crate::tui::popups::wrapped_rows;
+use crate::tui::theme::Theme;
 use crate::tui::widgets::{clean, short_duration};
 
-pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
-    let theme = &app.options.theme;
-    let block = Block::default()
+fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'static> {
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(
             format!(" Run {} ", state.run_id),
             theme.header(),
         ))
         .title_bottom(Line::styled(
-            " j/k select id · y copy · Esc back ",
+            " j/k select id · y copy · PgUp/PgDn scroll · Esc back ",
             theme.muted(),
         ));
+    if more_below {
+        block = block
+            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+    }
+    block
+}
+
+/// How far the detail can scroll in `area` (the screen's body): its wrapped height minus what
+/// fits. 0 while loading or when everything fits.
+pub fn max_scroll(theme: &Theme, state: &RunDetailState, area: Rect) -> u16 {
+    let inner = block(theme, state, false).inner(area);
+    if inner.width == 0 {
+        return 0;
+    }
+    let rows: usize = lines(theme, state)
+        .iter()
+        .map(|line| wrapped_rows(&line.to_string(), usize::from(inner.width)))
+        .sum();
+    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+}
+
+pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
+    let theme = &app.options.theme;
+    let max = max_scroll(theme, state, area);
+    let scroll = state.scroll.min(max);
+    let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    let Some(detail) = &state.detail.value else {
+    if state.detail.value.is_none() {
         let text = match &state.detail.error {
             Some(error) => Line::styled(format!("error: {}", clean(error)), theme.critical()),
             None => Line::styled("loading…", theme.muted()),
         };
         Paragraph::new(text).render(inner, buf);
         return;
+    }
+    Paragraph::new(lines(theme, state))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(inner, buf);
+}
+
+/// The detail's lines (empty while loading).
+fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
+    let Some(detail) = &state.detail.value else {
+        return Vec::new();
     };
     let run = &detail.run;
     let mut lines = Vec::new();
@@ -124,7 +163,7 @@ pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
                 clean(&status)
             )),
             Span::styled(
-                linked,
+                linked.to_string(),
                 if item.succeeded && item.published_item_id.is_none() {
                     theme.critical()
                 } else {
@@ -152,7 +191,5 @@ pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
             ));
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+    lines
 }

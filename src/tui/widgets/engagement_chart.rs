@@ -89,7 +89,7 @@ fn series_marker(theme: &Theme, index: usize) -> (Marker, &'static str) {
     match index % 3 {
         0 => (Marker::Braille, "⣿⣿"),
         1 => (Marker::Dot, "••"),
-        _ => (Marker::Block, "██"),
+        _ => (Marker::Bar, "▄▄"),
     }
 }
 
@@ -157,14 +157,34 @@ fn chart(
         .map(|(i, p)| {
             Dataset::default()
                 .data(p)
-                .marker(series_marker(theme, i).0)
-                .graph_type(GraphType::Line)
+                // A lone point is a dot: one braille dot is hard to see.
+                .marker(if p.len() == 1 {
+                    Marker::Dot
+                } else {
+                    series_marker(theme, i).0
+                })
+                .graph_type(if p.len() == 1 {
+                    GraphType::Scatter
+                } else {
+                    GraphType::Line
+                })
                 .style(series_style(theme, i))
         })
         .collect();
-    let span = (last - first).num_days().max(1) as f64;
-    let middle = first + chrono::Days::new((span / 2.0) as u64);
     let day = |d: NaiveDate| d.format("%b %d").to_string();
+    let span = (last - first).num_days() as f64;
+    // A single day sits in the middle of the axis.
+    let (x_bounds, x_labels) = if span < 1.0 {
+        ([-1.0, 1.0], vec![String::new(), day(first), String::new()])
+    } else {
+        let middle = first + chrono::Days::new((span / 2.0) as u64);
+        let labels = if span >= 2.0 {
+            vec![day(first), day(middle), day(last)]
+        } else {
+            vec![day(first), day(last)]
+        };
+        ([0.0, span], labels)
+    };
     let pct = |v: f64| {
         if top >= 5.0 {
             format!("{v:.0}%")
@@ -176,9 +196,9 @@ fn chart(
         .legend_position(None)
         .x_axis(
             Axis::default()
-                .bounds([0.0, span])
+                .bounds(x_bounds)
                 .style(theme.muted())
-                .labels([day(first), day(middle), day(last)]),
+                .labels(x_labels),
         )
         .y_axis(
             Axis::default()
@@ -217,11 +237,15 @@ fn sparklines(
     let mut rows = area.height as usize;
     let mut y = area.y;
     if rows > series.len() {
-        let header = format!(
-            "avg engagement, {} – {}",
-            first.format("%b %d"),
-            last.format("%b %d")
-        );
+        let header = if first == last {
+            format!("avg engagement, {}", first.format("%b %d"))
+        } else {
+            format!(
+                "avg engagement, {} – {}",
+                first.format("%b %d"),
+                last.format("%b %d")
+            )
+        };
         Line::styled(fit(&header, usize::from(area.width)), theme.muted()).render(
             Rect {
                 y,

@@ -263,7 +263,8 @@ impl Column {
 pub const FILL: u16 = u16::MAX;
 
 const COLUMN_SPACING: u16 = 1;
-const SELECTION_SYMBOL: &str = "▸";
+/// Marks the selected row (besides its reversed colors), so it also shows in plain text.
+pub const SELECTION_SYMBOL: &str = "▸ ";
 
 /// The width of each column in `width` cells (0: hidden), one space between columns.
 pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
@@ -302,14 +303,15 @@ pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
 pub type CellText = (String, Style);
 
 /// Draws a list widget's table: a header, the rows (the selected one highlighted while the
-/// widget has focus, scrolled so it stays visible) and an optional footer line. `rows` must
-/// already be filtered; `view.selected` indexes them.
+/// widget has focus, scrolled so it stays visible) and an optional footer line. `count` rows,
+/// already filtered, that `view.selected` indexes; `row(i)` makes the cells of row `i`.
 pub fn list_table(
     area: Rect,
     buf: &mut Buffer,
     view: &WidgetView,
     columns: &[Column],
-    rows: &[Vec<CellText>],
+    count: usize,
+    row: impl Fn(usize) -> Vec<CellText>,
     footer: Option<Line>,
 ) {
     use ratatui::layout::{Alignment, Constraint};
@@ -332,7 +334,8 @@ pub fn list_table(
         footer.render(footer_area, buf);
     }
     let with_header = table_area.height >= 2;
-    let widths = column_widths(columns, table_area.width.saturating_sub(1));
+    let selection_width = SELECTION_SYMBOL.chars().count() as u16;
+    let widths = column_widths(columns, table_area.width.saturating_sub(selection_width));
     let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
     let cell = |text: &str, i: usize, style: Style| {
         let line = Line::styled(fit(text, usize::from(widths[i])), style);
@@ -342,9 +345,13 @@ pub fn list_table(
             line
         })
     };
-    let table_rows: Vec<Row> = rows
-        .iter()
-        .map(|row| {
+    // Only the rows on screen are built: the one selected, and as many above it as fit.
+    let visible = usize::from(table_area.height - u16::from(with_header)).max(1);
+    let selected = view.selected.min(count.saturating_sub(1));
+    let offset = (selected + 1).saturating_sub(visible);
+    let table_rows: Vec<Row> = (offset..count.min(offset + visible))
+        .map(|index| {
+            let row = row(index);
             Row::new(shown.iter().map(|&i| {
                 let (text, style) = row
                     .get(i)
@@ -369,13 +376,10 @@ pub fn list_table(
                 .map(|&i| cell(columns[i].title, i, theme.header())),
         ));
     }
-    let visible = usize::from(table_area.height - u16::from(with_header)).max(1);
-    let selected = view.selected.min(rows.len().saturating_sub(1));
     let mut state = TableState::default()
-        .with_offset((selected + 1).saturating_sub(visible))
-        .with_selected((view.focused && !rows.is_empty()).then_some(selected));
+        .with_selected((view.focused && count > 0).then_some(selected - offset));
     StatefulWidget::render(table, table_area, buf, &mut state);
-    if rows.is_empty() && table_area.height > u16::from(with_header) {
+    if count == 0 && table_area.height > u16::from(with_header) {
         let y = table_area.y + u16::from(with_header);
         let text = match view.filter.map(str::trim).filter(|f| !f.is_empty()) {
             Some(f) => format!("nothing matches /{}", clean(f)),

@@ -68,36 +68,36 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
         height: area.height - 1,
         ..area
     };
-    let cells: Vec<Vec<CellText>> = rows
-        .iter()
-        .map(|r| {
-            let next = if r.state == "failed" {
-                ("gave up".to_string(), theme.critical())
-            } else {
-                (until(r.next_attempt_at, view.loaded_at), Default::default())
-            };
-            let error = r
-                .last_error
-                .as_deref()
-                .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
-            vec![
-                (status_marker(&r.state), theme.status(&r.state)),
-                (clean(&r.channel), Default::default()),
-                (
-                    r.channel_item_id
-                        .as_deref()
-                        .map(clean)
-                        .unwrap_or_else(|| "-".into()),
-                    theme.muted(),
-                ),
-                (r.attempts.to_string(), Default::default()),
-                next,
-                (
-                    error.map(|e| clean(e.trim())).unwrap_or_default(),
-                    theme.critical(),
-                ),
-            ]
-        })
-        .collect();
-    list_table(body, buf, view, &COLUMNS, &cells, None);
+    let cells = |index: usize| -> Vec<CellText> {
+        let Some(r) = rows.get(index) else {
+            return Vec::new();
+        };
+        let next = if r.state == "failed" {
+            ("gave up".to_string(), theme.critical())
+        } else {
+            (until(r.next_attempt_at, view.loaded_at), Default::default())
+        };
+        let error = r
+            .last_error
+            .as_deref()
+            .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
+        vec![
+            (status_marker(&r.state), theme.status(&r.state)),
+            (clean(&r.channel), Default::default()),
+            (
+                r.channel_item_id
+                    .as_deref()
+                    .map(clean)
+                    .unwrap_or_else(|| "-".into()),
+                theme.muted(),
+            ),
+            (r.attempts.to_string(), Default::default()),
+            next,
+            (
+                error.map(|e| clean(e.trim())).unwrap_or_default(),
+                theme.critical(),
+            ),
+        ]
+    };
+    list_table(body, buf, view, &COLUMNS, rows.len(), cells, None);
 }

@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{
-    Column, WidgetView, clean, column_widths, filter_note, fit, matches_filter, short_duration,
+    Column, SELECTION_SYMBOL, WidgetView, clean, column_widths, filter_note, fit, matches_filter,
+    short_duration,
 };
 use crate::store::genesis::PendingGenesisJob;
 use crate::store::personas::PersonaSummary;
@@ -17,8 +18,9 @@ use crate::tui::data::PersonasData;
 
 const COLUMNS: [Column; 3] = [
     Column::left("persona", 8, 28, 0),
-    Column::left("version", 7, 8, 1),
-    Column::left("lang", 6, 12, 2),
+    Column::left("version", 8, 8, 1),
+    // Also the waiting time of a genesis job ("waiting 45m").
+    Column::left("lang", 11, 12, 2),
 ];
 
 /// Waiting longer than this is shown as a warning.
@@ -59,7 +61,7 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
     }
     let theme = view.theme;
     let (personas, jobs) = filtered(data, view.filter);
-    let widths = column_widths(&COLUMNS, area.width.saturating_sub(1));
+    let widths = column_widths(&COLUMNS, area.width.saturating_sub(2));
     let dash = || ("-".to_string(), theme.muted());
 
     let mut items = Vec::new();
@@ -85,7 +87,7 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
     for j in &jobs {
         let reference = view.loaded_at.unwrap_or(j.updated_at);
         let waited = (reference - j.updated_at).num_seconds().max(0) as u64;
-        let wait = if widths[2] >= 12 {
+        let wait = if widths[2] >= 11 {
             format!("waiting {}", short_duration(waited))
         } else {
             short_duration(waited)
@@ -170,7 +172,8 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             Item::Heading(line) => line.clone().render(row, buf),
             Item::Row(cells) => {
                 let selected = view.focused && i == selected_line;
-                draw_row(cells, &widths, row, buf, if selected { "▸" } else { " " });
+                let mark = if selected { SELECTION_SYMBOL } else { "" };
+                draw_row(cells, &widths, row, buf, mark);
                 if selected {
                     buf.set_style(row, theme.selected());
                 }
@@ -181,7 +184,7 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
 
 /// A one-line row: the selection mark, then each shown column (one space apart).
 fn draw_row(cells: &[(String, Style); 3], widths: &[u16], row: Rect, buf: &mut Buffer, mark: &str) {
-    let mut spans = vec![Span::raw(format!("{mark:<1}"))];
+    let mut spans = vec![Span::raw(format!("{mark:<2}"))];
     let mut first = true;
     for ((text, style), &width) in cells.iter().zip(widths) {
         if width == 0 {

@@ -39,27 +39,27 @@ pub fn render(data: &Vec<ItemPerformance>, area: Rect, buf: &mut Buffer, view: &
         n.map(|n| count(i64::from(n)))
             .unwrap_or_else(|| "-".to_string())
     };
-    let cells: Vec<Vec<CellText>> = rows
-        .iter()
-        .map(|p| {
-            let url = p.channel_url.as_deref().map(short_url).unwrap_or_default();
-            let rate_style = if p.engagement_rate.is_some() {
-                theme.accent()
-            } else {
-                theme.muted()
-            };
-            vec![
-                (clean(&p.channel), Default::default()),
-                (age(p.published_at, view.loaded_at), theme.muted()),
-                (number(p.views), Default::default()),
-                (number(p.reactions), Default::default()),
-                (percent(p.engagement_rate), rate_style),
-                (clean(&url), theme.muted()),
-            ]
-        })
-        .collect();
+    let cells = |index: usize| -> Vec<CellText> {
+        let Some(p) = rows.get(index) else {
+            return Vec::new();
+        };
+        let url = p.channel_url.as_deref().map(short_url).unwrap_or_default();
+        let rate_style = if p.engagement_rate.is_some() {
+            theme.accent()
+        } else {
+            theme.muted()
+        };
+        vec![
+            (clean(&p.channel), Default::default()),
+            (age(p.published_at, view.loaded_at), theme.muted()),
+            (number(p.views), Default::default()),
+            (number(p.reactions), Default::default()),
+            (percent(p.engagement_rate), rate_style),
+            (clean(url), theme.muted()),
+        ]
+    };
     let footer = filter_note(view, rows.len(), data.len()).map(Line::from);
-    list_table(area, buf, view, &COLUMNS, &cells, footer);
+    list_table(area, buf, view, &COLUMNS, rows.len(), cells, footer);
 }
 
 /// The URL without its scheme and `www.`: the part that tells posts apart.

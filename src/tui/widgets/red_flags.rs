@@ -162,7 +162,7 @@ fn window_line(summary: &Value, key: &str, tier: Tier, theme: &Theme) -> Line<'s
     let day = key == "last_24h";
     let (label, value) = match tier {
         Tier::Short => (
-            if day { "24h" } else { "7d" },
+            if day { "24h" } else { "7d " },
             format!("{pct:>5.1}% {failed}/{total}"),
         ),
         Tier::Medium => (

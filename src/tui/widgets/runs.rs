@@ -37,32 +37,32 @@ pub fn filtered<'a>(data: &'a RunsData, filter: Option<&str>) -> Vec<&'a RunList
 pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
     let theme = view.theme;
     let rows = filtered(data, view.filter);
-    let cells: Vec<Vec<CellText>> = rows
-        .iter()
-        .map(|r| {
-            let took = match r.completed_at {
-                Some(done) => duration((done - r.started_at).num_seconds().max(0) as u64),
-                None if r.status == "running" => "running".to_string(),
-                None => "-".to_string(),
-            };
-            // A list cell shows the first line; the run detail screen has the rest.
-            let error = r
-                .error_message
-                .as_deref()
-                .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
-            vec![
-                (status_marker(&r.status), theme.status(&r.status)),
-                (clean(&r.project_name), Default::default()),
-                (clean(&r.persona_name), Default::default()),
-                (age(r.started_at, view.loaded_at), theme.muted()),
-                (took, Default::default()),
-                (
-                    error.map(|e| clean(e.trim())).unwrap_or_default(),
-                    theme.critical(),
-                ),
-            ]
-        })
-        .collect();
+    let cells = |index: usize| -> Vec<CellText> {
+        let Some(r) = rows.get(index) else {
+            return Vec::new();
+        };
+        let took = match r.completed_at {
+            Some(done) => duration((done - r.started_at).num_seconds().max(0) as u64),
+            None if r.status == "running" => "running".to_string(),
+            None => "-".to_string(),
+        };
+        // A list cell shows the first line; the run detail screen has the rest.
+        let error = r
+            .error_message
+            .as_deref()
+            .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
+        vec![
+            (status_marker(&r.status), theme.status(&r.status)),
+            (clean(&r.project_name), Default::default()),
+            (clean(&r.persona_name), Default::default()),
+            (age(r.started_at, view.loaded_at), theme.muted()),
+            (took, Default::default()),
+            (
+                error.map(|e| clean(e.trim())).unwrap_or_default(),
+                theme.critical(),
+            ),
+        ]
+    };
     let mut footer = Vec::new();
     if let Some(note) = filter_note(view, rows.len(), data.rows.len()) {
         footer.push(note);
@@ -76,7 +76,15 @@ pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) 
     if data.next.is_some() {
         footer.push(Span::styled(" · more ↓", theme.accent()));
     }
-    list_table(area, buf, view, &COLUMNS, &cells, Some(Line::from(footer)));
+    list_table(
+        area,
+        buf,
+        view,
+        &COLUMNS,
+        rows.len(),
+        cells,
+        Some(Line::from(footer)),
+    );
 }
 
 /// "42s", "4m05s", "3h12m", "2d04h": finer than the list ages, a run's length matters.

@@ -1,0 +1,1391 @@
+//! Key-sequence tests of `App::update`: the dashboard's state machine driven by synthetic keys,
+//! mouse events and worker answers, asserting on state and on the commands it asks for. No
+//! database and no terminal: the app is pure.
+
+mod tui_common;
+
+use std::time::{Duration, Instant};
+
+use mpis_dash::domain::layout::{LayoutConfig, MAX_GRID_ROWS, Position};
+use mpis_dash::domain::widget_catalog::BUILTIN_WIDGETS;
+use mpis_dash::tui::app::{App, Connection, Event, Overlay, Screen};
+use mpis_dash::tui::data::{LoadState, WidgetData, WidgetKind};
+use mpis_dash::tui::worker::{Command, DataEvent};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use serde_json::json;
+use tui_common::*;
+
+fn message(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
+}
+
+fn message_is_error(app: &App) -> bool {
+    app.message.as_ref().is_some_and(|m| m.error)
+}
+
+fn editor(app: &App) -> &mpis_dash::tui::app::EditorState {
+    match &app.screen {
+        Screen::LayoutEditor(state) => state,
+        other => panic!("not in the layout editor: {other:?}"),
+    }
+}
+
+fn positions(config: &LayoutConfig) -> Vec<(String, u16, u16, u16, u16)> {
+    config
+        .widgets
+        .iter()
+        .map(|w| {
+            let p = w.position;
+            (w.widget_id.clone(), p.x, p.y, p.w, p.h)
+        })
+        .collect()
+}
+
+fn kinds(app: &App) -> Vec<WidgetKind> {
+    app.slots.iter().map(|s| s.kind.clone()).collect()
+}
+
+/// The runs widget focused (Overview: red-flags is first, runs second).
+fn focus_runs(app: &mut App) -> usize {
+    let runs = slot_of(app, &WidgetKind::Runs);
+    while app.focus != runs {
+        press(app, KeyCode::Tab);
+    }
+    runs
+}
+
+/// Opens the red flags screen from the dashboard and answers its load with `flags`.
+fn on_flags_screen(app: &mut App, flags: Vec<mpis_dash::store::red_flags::RedFlag>) {
+    let commands = type_text(app, ":flags");
+    assert!(commands.is_empty());
+    let commands = press(app, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::LoadFlags {
+            include_resolved: false
+        }]
+    );
+    app.update(Event::Data(DataEvent::Flags(Ok(flags))));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+#[test]
+fn init_asks_for_the_layouts_and_shows_loading() {
+    let mut app = app();
+    assert_eq!(app.init(), vec![Command::LoadLayouts]);
+    assert!(app.layouts.loading);
+    assert!(app.slots.is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert_eq!(app.connection, Connection::Connecting);
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn layouts_arriving_load_one_widget_per_placement_of_the_default() {
+    let (app, commands) = started();
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("Overview")
+    );
+    let expected = overview_config();
+    assert_eq!(app.slots.len(), expected.widgets.len());
+    assert_eq!(commands.len(), expected.widgets.len());
+    for (i, (command, placement)) in commands.iter().zip(&expected.widgets).enumerate() {
+        match command {
+            Command::LoadWidget {
+                slot,
+                generation,
+                kind,
+                filter,
+                cursor,
+                page,
+            } => {
+                assert_eq!(*slot, i);
+                assert_eq!(*generation, 1);
+                assert_eq!(*kind, WidgetKind::from_id(&placement.widget_id));
+                assert_eq!(*cursor, None);
+                assert_eq!(*page, 0);
+                if placement.widget_id == "engagement-chart" {
+                    assert_eq!(filter.days, 30);
+                }
+            }
+            other => panic!("expected LoadWidget, got {other:?}"),
+        }
+    }
+    assert!(app.slots.iter().all(|s| s.data.loading));
+    assert_eq!(app.focus, 0);
+}
+
+#[test]
+fn the_preferred_layout_is_opened_by_name() {
+    let options = mpis_dash::tui::app::AppOptions {
+        preferred_layout: Some("on-call".to_string()),
+        ..options()
+    };
+    let (app, commands) = started_with(options, (80, 24));
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("On-call")
+    );
+    assert_eq!(commands.len(), on_call_config().widgets.len());
+}
+
+#[test]
+fn an_invalid_layout_config_falls_back_to_the_default_with_an_error() {
+    let mut app = app();
+    app.init();
+    let broken = layout_row(0xbad, None, "Broken", json!({"widgets": "nope"}));
+    let commands = app.update(Event::Data(DataEvent::Layouts(Ok(vec![broken]))));
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("Broken")
+    );
+    let placements: Vec<_> = app.slots.iter().map(|s| s.placement.clone()).collect();
+    assert_eq!(placements, overview_config().widgets);
+    assert_eq!(widget_loads(&commands).len(), 6);
+    let text = message(&app);
+    assert!(message_is_error(&app), "{text}");
+    assert!(text.contains("\"Broken\" is invalid"), "{text}");
+    assert!(text.contains("widgets"), "names the problem: {text}");
+    assert!(text.contains("built-in default"), "{text}");
+}
+
+#[test]
+fn layouts_failing_to_load_still_show_the_builtin_default() {
+    let mut app = app();
+    app.init();
+    let commands = app.update(Event::Data(DataEvent::Layouts(Err(
+        "connection refused".to_string()
+    ))));
+    assert_eq!(widget_loads(&commands).len(), 6);
+    assert!(message(&app).contains("connection refused"));
+    assert!(message_is_error(&app));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Focus
+
+#[test]
+fn tab_and_shift_tab_cycle_the_focus() {
+    let (mut app, _) = started();
+    let count = app.slots.len();
+    for expected in (1..count).chain([0]) {
+        press(&mut app, KeyCode::Tab);
+        assert_eq!(app.focus, expected);
+    }
+    app.update(shift(KeyCode::BackTab));
+    assert_eq!(app.focus, count - 1);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(app.focus, count - 2);
+}
+
+#[test]
+fn h_l_and_arrows_move_the_focus_to_the_neighbour() {
+    // Overview:  red-flags | runs
+    //            engagement-chart | channel-performance
+    //            recent-posts | persona-overview
+    let (mut app, _) = started();
+    let slot = |app: &App, id: &str| slot_of(app, &WidgetKind::from_id(id));
+    let red_flags = slot(&app, "red-flags");
+    let runs = slot(&app, "runs");
+    let chart = slot(&app, "engagement-chart");
+    let channels = slot(&app, "channel-performance");
+    let posts = slot(&app, "recent-posts");
+    let personas = slot(&app, "persona-overview");
+
+    assert_eq!(app.focus, red_flags);
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(app.focus, runs);
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.focus, red_flags);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(app.focus, red_flags, "nothing left of red-flags");
+
+    // The row below: left/right stay in the same row.
+    app.focus = chart;
+    press(&mut app, KeyCode::Right);
+    assert_eq!(app.focus, channels);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(
+        app.focus, chart,
+        "left of channel-performance is the chart beside it"
+    );
+
+    app.focus = posts;
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(
+        app.focus, personas,
+        "right of recent-posts is persona-overview"
+    );
+    press(&mut app, KeyCode::Char('h'));
+    assert_eq!(app.focus, posts);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Navigation
+
+#[test]
+fn j_k_and_arrows_move_the_selection_within_bounds() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    assert_eq!(app.slots[runs].selected, 0);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.slots[runs].selected, 2);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.slots[runs].selected, 1);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(app.slots[runs].selected, 0, "stops at the top");
+    for _ in 0..20 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(
+        app.slots[runs].selected,
+        run_rows().len() - 1,
+        "stops at the bottom"
+    );
+    assert_eq!(
+        app.selected_run().map(|r| r.run_id),
+        Some(run_rows().last().unwrap().run_id)
+    );
+}
+
+#[test]
+fn page_down_loads_the_next_page_and_page_up_goes_back() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('j'));
+    let generation = app.slots[runs].generation;
+
+    let commands = press(&mut app, KeyCode::PageDown);
+    assert_eq!(commands.len(), 1);
+    match &commands[0] {
+        Command::LoadWidget {
+            slot,
+            generation: g,
+            kind,
+            cursor,
+            page,
+            ..
+        } => {
+            assert_eq!(*slot, runs);
+            assert_eq!(*g, generation + 1);
+            assert_eq!(*kind, WidgetKind::Runs);
+            assert_eq!(*cursor, Some(next_cursor()));
+            assert_eq!(*page, 1);
+        }
+        other => panic!("expected LoadWidget, got {other:?}"),
+    }
+    assert_eq!(app.slots[runs].selected, 0);
+    app.update(Event::Data(DataEvent::Widget {
+        slot: runs,
+        generation: generation + 1,
+        result: Ok(runs_second_page()),
+    }));
+    assert_eq!(app.selected_run().map(|r| r.run_id), Some(id(0x1009)));
+
+    // The last page: PageDown says so and loads nothing.
+    assert!(press(&mut app, KeyCode::PageDown).is_empty());
+    assert!(message(&app).contains("oldest page"), "{}", message(&app));
+
+    let commands = press(&mut app, KeyCode::PageUp);
+    match commands.as_slice() {
+        [Command::LoadWidget { cursor, page, .. }] => {
+            assert_eq!(*cursor, None);
+            assert_eq!(*page, 0);
+        }
+        other => panic!("expected one LoadWidget, got {other:?}"),
+    }
+    // Already the newest page: nothing to go back to.
+    assert!(press(&mut app, KeyCode::PageUp).is_empty());
+}
+
+#[test]
+fn enter_on_runs_opens_run_detail_and_esc_returns() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('j'));
+    let run_id = run_rows()[1].run_id;
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::LoadRunDetail { run_id }]);
+    match &app.screen {
+        Screen::RunDetail(state) => {
+            assert_eq!(state.run_id, run_id);
+            assert!(state.detail.loading);
+        }
+        other => panic!("expected run detail, got {other:?}"),
+    }
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    match &app.screen {
+        Screen::RunDetail(state) => assert_eq!(state.detail.value, Some(run_detail())),
+        other => panic!("{other:?}"),
+    }
+    // j/k pick an id, y copies it.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard, Some(run_detail().run.project_id.to_string()));
+
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert_eq!(app.focus, runs);
+    assert_eq!(
+        app.slots[runs].selected, 1,
+        "the selection survives the visit"
+    );
+}
+
+#[test]
+fn run_detail_scrolls_with_page_keys_within_its_height() {
+    let mut app = loaded();
+    focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    let scroll = |app: &App| match &app.screen {
+        Screen::RunDetail(state) => state.scroll,
+        other => panic!("{other:?}"),
+    };
+    assert!(press(&mut app, KeyCode::PageDown).is_empty());
+    let bottom = scroll(&app);
+    assert!(bottom > 0, "taller than 80x24: it scrolls");
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(scroll(&app), bottom, "not past the end");
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(scroll(&app), 0);
+    // On a tall terminal everything fits: nothing to scroll.
+    app.update(Event::Resize(200, 50));
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(scroll(&app), 0);
+}
+
+#[test]
+fn enter_respects_the_filter() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "nova");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.filter_editing);
+    assert_eq!(app.filter, "nova");
+    assert_eq!(app.row_count(runs), 3, "runs 2, 5 and 8 are Nova Finance's");
+    press(&mut app, KeyCode::Char('j'));
+    let commands = press(&mut app, KeyCode::Enter);
+    // The second *shown* row is run 5, not run 2 (the second row of the page).
+    assert_eq!(
+        commands,
+        vec![Command::LoadRunDetail { run_id: id(0x1005) }]
+    );
+}
+
+#[test]
+fn enter_on_red_flags_opens_the_red_flags_screen_and_esc_returns() {
+    let mut app = loaded();
+    assert_eq!(app.slots[app.focus].kind, WidgetKind::RedFlags);
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::LoadFlags {
+            include_resolved: false
+        }]
+    );
+    assert!(matches!(app.screen, Screen::RedFlags(_)));
+    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))));
+    press(&mut app, KeyCode::Char('j'));
+    match &app.screen {
+        Screen::RedFlags(state) => {
+            assert_eq!(state.selected, 1);
+            assert_eq!(state.flags.value.as_ref().map(Vec::len), Some(3));
+        }
+        other => panic!("{other:?}"),
+    }
+    // t shows resolved flags too, and reloads.
+    let commands = press(&mut app, KeyCode::Char('t'));
+    assert_eq!(
+        commands,
+        vec![Command::LoadFlags {
+            include_resolved: true
+        }]
+    );
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn enter_on_other_widgets_does_nothing() {
+    let mut app = loaded();
+    app.focus = slot_of(&app, &WidgetKind::ChannelPerformance);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `/` filter
+
+#[test]
+fn filter_typing_goes_into_the_filter_not_to_actions() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('/'));
+    assert!(app.filter_editing);
+    let commands = type_text(&mut app, "qrpje:?");
+    assert!(commands.is_empty(), "no refresh: {commands:?}");
+    assert!(!app.should_quit, "q while filtering must not quit");
+    assert!(!app.paused);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert_eq!(app.filter, "qrpje:?");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "failed");
+    // Enter keeps the filter and hands the keys back.
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.filter_editing);
+    assert_eq!(app.filter, "failed");
+    assert_eq!(app.row_count(runs), 2);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.selected_run().map(|r| r.run_id), Some(id(0x1007)));
+
+    // Esc while typing clears it.
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "x");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.filter_editing);
+    assert_eq!(app.filter, "");
+    assert_eq!(app.row_count(runs), 8);
+}
+
+#[test]
+fn esc_on_the_dashboard_clears_a_kept_filter() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "weekly");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.filter, "");
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn the_filter_resets_and_clamps_the_selection() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    for _ in 0..6 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "travel");
+    assert_eq!(app.slots[runs].selected, 0);
+    assert_eq!(app.row_count(runs), 2);
+    type_text(&mut app, "zzz");
+    assert_eq!(app.row_count(runs), 0);
+    assert_eq!(app.selected_run(), None);
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "no run to open");
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn the_filter_counts_the_rows_each_widget_shows() {
+    let mut app = loaded();
+    let commands = app.update(char_key('L')); // On-call: red-flags, runs, outbox, jobs
+    answer(&mut app, &commands);
+    let outbox = slot_of(&app, &WidgetKind::Outbox);
+    let jobs = slot_of(&app, &WidgetKind::IngestionJobs);
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    assert_eq!(app.row_count(outbox), 2);
+    assert_eq!(app.row_count(jobs), 2);
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "telegram");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.row_count(outbox), 1);
+    assert_eq!(app.row_count(jobs), 1);
+    assert_eq!(app.row_count(runs), 1, "run 2's error mentions telegram");
+    // The selection cannot go past what is shown.
+    app.focus = outbox;
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.slots[outbox].selected, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Palette
+
+#[test]
+fn palette_opens_completes_and_runs() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    assert!(matches!(app.overlay, Some(Overlay::Palette(_))));
+    type_text(&mut app, "fl");
+    press(&mut app, KeyCode::Tab);
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => assert_eq!(p.input, "flags"),
+        other => panic!("{other:?}"),
+    }
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::LoadFlags {
+            include_resolved: false
+        }]
+    );
+    assert!(app.overlay.is_none());
+    assert!(matches!(app.screen, Screen::RedFlags(_)));
+}
+
+#[test]
+fn palette_keys_are_text_not_actions() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    let commands = type_text(&mut app, "rq");
+    assert!(commands.is_empty());
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Backspace);
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => assert_eq!(p.input, "r"),
+        other => panic!("{other:?}"),
+    }
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn palette_layout_switches_by_name_with_completion() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "layout on");
+    press(&mut app, KeyCode::Tab);
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => assert_eq!(p.input, "layout On-call"),
+        other => panic!("{other:?}"),
+    }
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("On-call")
+    );
+    assert_eq!(
+        kinds(&app),
+        [
+            WidgetKind::RedFlags,
+            WidgetKind::Runs,
+            WidgetKind::Outbox,
+            WidgetKind::IngestionJobs
+        ]
+    );
+    assert_eq!(
+        widget_loads(&commands),
+        vec![(0, 1), (1, 1), (2, 1), (3, 1)]
+    );
+    assert!(message(&app).contains("On-call"));
+
+    // Typed in full, any case.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "layout OVERVIEW");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("Overview")
+    );
+    assert_eq!(widget_loads(&commands).len(), 6);
+}
+
+#[test]
+fn capital_l_cycles_the_layouts() {
+    let mut app = loaded();
+    let commands = app.update(char_key('L'));
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("On-call")
+    );
+    assert_eq!(widget_loads(&commands).len(), 4);
+    app.update(char_key('L'));
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("Overview")
+    );
+}
+
+#[test]
+fn palette_unknown_command_names_it_and_stays_open() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "frobnicate");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(commands.is_empty());
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => {
+            assert_eq!(p.input, "frobnicate");
+            let error = p.error.as_deref().expect("an error");
+            assert!(error.contains("frobnicate"), "{error}");
+            assert!(error.contains("flags"), "lists the commands: {error}");
+        }
+        other => panic!("palette closed: {other:?}"),
+    }
+    // Typing clears the error.
+    type_text(&mut app, "x");
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => assert_eq!(p.error, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn palette_unknown_layout_names_the_known_ones() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "layout Nightly");
+    press(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => {
+            let error = p.error.as_deref().expect("an error");
+            assert!(error.contains("Nightly"), "{error}");
+            assert!(
+                error.contains("Overview") && error.contains("On-call"),
+                "{error}"
+            );
+        }
+        other => panic!("palette closed: {other:?}"),
+    }
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("Overview")
+    );
+}
+
+#[test]
+fn palette_quit_quits() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "quit");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.should_quit);
+}
+
+#[test]
+fn palette_run_opens_a_run_by_id_and_rejects_garbage() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, &format!("run {}", id(0x1003)));
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::LoadRunDetail { run_id: id(0x1003) }]
+    );
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "run 42");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => assert!(p.error.as_deref().unwrap().contains("usage")),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confirm (red flags screen)
+
+#[test]
+fn acknowledge_asks_first_naming_the_flag_and_the_operator() {
+    let mut app = loaded();
+    on_flags_screen(&mut app, open_flags());
+    assert!(press(&mut app, KeyCode::Char('a')).is_empty());
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => {
+            assert!(
+                confirm
+                    .question
+                    .contains("6 of 20 runs failed in the last 24 h"),
+                "{}",
+                confirm.question
+            );
+            assert!(confirm.question.contains("alice"), "{}", confirm.question);
+            assert_eq!(confirm.on_yes, Command::AcknowledgeFlag { id: id(0xf1) });
+        }
+        other => panic!("no confirm: {other:?}"),
+    }
+    // n cancels, and nothing is written.
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.overlay.is_none());
+    // Esc cancels too (and does not leave the screen).
+    press(&mut app, KeyCode::Char('a'));
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(matches!(app.screen, Screen::RedFlags(_)));
+    // Other keys leave the question open.
+    press(&mut app, KeyCode::Char('a'));
+    assert!(press(&mut app, KeyCode::Char('j')).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    // y acknowledges.
+    let commands = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(commands, vec![Command::AcknowledgeFlag { id: id(0xf1) }]);
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn resolve_asks_first_and_yes_resolves_the_selected_flag() {
+    let mut app = loaded();
+    on_flags_screen(&mut app, open_flags());
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('x'));
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => {
+            assert!(
+                confirm.question.starts_with("Resolve"),
+                "{}",
+                confirm.question
+            );
+            assert!(
+                confirm.question.contains("16 of 140"),
+                "{}",
+                confirm.question
+            );
+        }
+        other => panic!("no confirm: {other:?}"),
+    }
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::ResolveFlag { id: id(0xf2) }]);
+
+    // The worker reports back: the message shows and the screen and widgets reload.
+    let commands = app.update(Event::Data(DataEvent::ActionDone {
+        message: "resolved: 16 of 140 runs failed in the last 7 days".to_string(),
+        ok: true,
+    }));
+    assert!(message(&app).starts_with("resolved"));
+    assert!(commands.contains(&Command::LoadFlags {
+        include_resolved: false
+    }));
+}
+
+#[test]
+fn a_resolved_flag_cannot_be_acknowledged_again() {
+    let mut app = loaded();
+    on_flags_screen(&mut app, flags_with_history());
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.overlay.is_none());
+    assert!(message(&app).contains("already resolved"));
+}
+
+#[test]
+fn read_only_never_asks_and_says_so() {
+    let options = mpis_dash::tui::app::AppOptions {
+        read_only: true,
+        ..options()
+    };
+    let mut app = loaded_with(options, (80, 24));
+    on_flags_screen(&mut app, open_flags());
+    for c in ['a', 'x'] {
+        let commands = press(&mut app, KeyCode::Char(c));
+        assert!(commands.is_empty());
+        assert!(app.overlay.is_none());
+        assert!(message(&app).contains("read-only"), "{}", message(&app));
+    }
+    // No editor either, and no evaluator writes on ticks.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(message(&app).contains("read-only"));
+    assert!(!app.update(Event::Tick).contains(&Command::Evaluate));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout editor
+
+fn in_editor() -> App {
+    let mut app = loaded();
+    let commands = press(&mut app, KeyCode::Char('e'));
+    assert!(commands.is_empty());
+    app
+}
+
+#[test]
+fn e_opens_the_editor_with_the_current_placements() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('e'));
+    let state = editor(&app);
+    assert_eq!(state.config, overview_config());
+    assert_eq!(state.focus, 1, "starts on the focused widget");
+    assert_eq!(state.picker, None);
+    assert!(state.problems.is_empty());
+    // Esc leaves without saving.
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.screen, Screen::Dashboard);
+}
+
+#[test]
+fn editor_arrows_move_and_shift_arrows_resize_within_the_grid() {
+    let mut app = in_editor();
+    // Focus channel-performance (x 8, w 4: flush with the right edge).
+    let target = 3;
+    while editor(&app).focus != target {
+        press(&mut app, KeyCode::Tab);
+    }
+    let pos = |app: &App| editor(app).config.widgets[target].position;
+    assert_eq!(
+        pos(&app),
+        Position {
+            x: 8,
+            y: 2,
+            w: 4,
+            h: 2
+        }
+    );
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(pos(&app).x, 8, "cannot move past the 12th column");
+    app.update(shift(KeyCode::Right));
+    app.update(char_key('L'));
+    assert_eq!(pos(&app).w, 4, "cannot grow past the 12th column");
+    app.update(shift(KeyCode::Left));
+    assert_eq!(pos(&app).w, 3);
+    app.update(char_key('H'));
+    app.update(char_key('H'));
+    app.update(char_key('H'));
+    assert_eq!(pos(&app).w, 1, "never narrower than one column");
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Char('l'));
+    assert_eq!(pos(&app).x, 10);
+    app.update(shift(KeyCode::Up));
+    assert_eq!(pos(&app).h, 1);
+    app.update(char_key('K'));
+    assert_eq!(pos(&app).h, 1, "never shorter than one row");
+    app.update(char_key('J'));
+    app.update(shift(KeyCode::Down));
+    assert_eq!(pos(&app).h, 3);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char('k'));
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(pos(&app).y, 0, "cannot move above the top");
+    for _ in 0..100 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(
+        pos(&app).y,
+        MAX_GRID_ROWS - 3,
+        "cannot move below the row limit"
+    );
+    for _ in 0..100 {
+        press(&mut app, KeyCode::Left);
+    }
+    assert_eq!(pos(&app).x, 0);
+    // Still on the dashboard's back stack, nothing saved.
+    assert!(app.back_stack.contains(&Screen::Dashboard));
+}
+
+#[test]
+fn editor_overlap_is_a_problem_and_save_is_refused() {
+    let mut app = in_editor();
+    // red-flags (x 0, w 4) one column right: overlaps runs (x 4).
+    press(&mut app, KeyCode::Right);
+    let problems = editor(&app).problems.clone();
+    assert!(!problems.is_empty());
+    assert!(problems[0].contains("overlap"), "{problems:?}");
+    assert!(problems[0].contains("red-flags") && problems[0].contains("runs"));
+    let commands = press(&mut app, KeyCode::Char('s'));
+    assert!(commands.is_empty());
+    assert!(message_is_error(&app));
+    assert!(
+        message(&app).starts_with("cannot save"),
+        "{}",
+        message(&app)
+    );
+    assert!(matches!(app.screen, Screen::LayoutEditor(_)));
+    // Back where it was: valid again.
+    press(&mut app, KeyCode::Left);
+    assert!(editor(&app).problems.is_empty());
+}
+
+#[test]
+fn editor_plus_enter_adds_a_widget_from_the_catalog_and_d_removes() {
+    let mut app = in_editor();
+    press(&mut app, KeyCode::Char('+'));
+    assert_eq!(editor(&app).picker, Some(0));
+    // Up from the first entry wraps to the last: outbox.
+    press(&mut app, KeyCode::Up);
+    assert_eq!(editor(&app).picker, Some(BUILTIN_WIDGETS.len() - 1));
+    // Keys in the picker do not move the widget or quit.
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    press(&mut app, KeyCode::Enter);
+    let state = editor(&app);
+    assert_eq!(state.picker, None);
+    assert_eq!(state.config.widgets.len(), 7);
+    let added = state.config.widgets.last().unwrap();
+    assert_eq!(added.widget_id, "outbox");
+    assert_eq!(
+        added.position,
+        Position {
+            x: 0,
+            y: 6,
+            w: 6,
+            h: 2
+        }
+    );
+    assert_eq!(state.focus, 6);
+    assert!(state.problems.is_empty(), "{:?}", state.problems);
+
+    // Esc in the picker adds nothing.
+    press(&mut app, KeyCode::Char('+'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(editor(&app).config.widgets.len(), 7);
+    assert!(matches!(app.screen, Screen::LayoutEditor(_)));
+
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(editor(&app).config, overview_config());
+    assert_eq!(editor(&app).focus, 5);
+}
+
+#[test]
+fn editor_valid_save_emits_save_layout_with_the_config() {
+    let mut app = in_editor();
+    // Remove persona-overview and widen recent-posts into its place.
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(editor(&app).focus, 4, "recent-posts, the widget before it");
+    for _ in 0..6 {
+        app.update(char_key('L'));
+    }
+    let config = editor(&app).config.clone();
+    assert_eq!(
+        positions(&config).last().unwrap(),
+        &("recent-posts".to_string(), 0, 4, 12, 2)
+    );
+    let commands = press(&mut app, KeyCode::Char('s'));
+    assert_eq!(
+        commands,
+        vec![Command::SaveLayout {
+            own_id: None,
+            name: "Overview (alice)".to_string(),
+            config: config.to_json(),
+        }]
+    );
+    assert_eq!(
+        LayoutConfig::from_json(&config.to_json()).unwrap(),
+        config,
+        "the JSON reads back"
+    );
+
+    // Saved: back to the dashboard, layouts reloaded.
+    let commands = app.update(Event::Data(DataEvent::LayoutSaved(Ok(layout_row(
+        OWN_LAYOUT_ID,
+        Some(mpis_dash::tui::user_id("alice")),
+        "Overview (alice)",
+        config.to_json(),
+    )))));
+    assert_eq!(commands, vec![Command::LoadLayouts]);
+    assert_eq!(app.screen, Screen::Dashboard);
+    assert!(message(&app).contains("saved"));
+}
+
+#[test]
+fn editor_save_on_an_own_layout_updates_it() {
+    let mut app = app();
+    app.init();
+    let mut rows = vec![own_layout()];
+    rows.extend(layouts());
+    app.update(Event::Data(DataEvent::Layouts(Ok(rows))));
+    assert_eq!(app.current_layout().map(|l| l.name.as_str()), Some("Mine"));
+    press(&mut app, KeyCode::Char('e'));
+    let commands = press(&mut app, KeyCode::Char('s'));
+    assert_eq!(
+        commands,
+        vec![Command::SaveLayout {
+            own_id: Some(id(OWN_LAYOUT_ID)),
+            name: "Mine".to_string(),
+            config: on_call_config().to_json(),
+        }]
+    );
+    // R on an own layout asks before deleting it.
+    app.update(char_key('R'));
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => assert_eq!(
+            confirm.on_yes,
+            Command::DeleteLayout {
+                id: id(OWN_LAYOUT_ID)
+            }
+        ),
+        other => panic!("no confirm: {other:?}"),
+    }
+    assert_eq!(
+        press(&mut app, KeyCode::Char('y')),
+        vec![Command::DeleteLayout {
+            id: id(OWN_LAYOUT_ID)
+        }]
+    );
+}
+
+#[test]
+fn editor_reset_on_a_global_layout_restores_the_default() {
+    let mut app = loaded();
+    app.update(char_key('L')); // On-call
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(editor(&app).config, on_call_config());
+    press(&mut app, KeyCode::Char('d'));
+    let commands = app.update(char_key('R'));
+    assert!(commands.is_empty());
+    assert!(app.overlay.is_none(), "nothing of the user's is deleted");
+    assert_eq!(editor(&app).config, overview_config());
+    assert_eq!(editor(&app).focus, 0);
+    assert!(message(&app).contains("reset"), "{}", message(&app));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refresh, pause, ticks
+
+#[test]
+fn r_reissues_every_load_with_a_new_generation() {
+    let mut app = loaded();
+    let commands = press(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        widget_loads(&commands),
+        (0..6).map(|i| (i, 2)).collect::<Vec<_>>()
+    );
+    // On a screen, the screen's data is reloaded too.
+    press(&mut app, KeyCode::Enter);
+    let commands = press(&mut app, KeyCode::Char('r'));
+    assert_eq!(widget_loads(&commands).len(), 6);
+    assert!(commands.contains(&Command::LoadFlags {
+        include_resolved: false
+    }));
+}
+
+#[test]
+fn ticks_refresh_when_due_and_pause_stops_them() {
+    // Refresh every tick: the interval has always passed.
+    let options = mpis_dash::tui::app::AppOptions {
+        refresh_interval: Duration::ZERO,
+        ..options()
+    };
+    let (mut app, _) = started_with(options, (80, 24));
+    let commands = app.update(Event::Tick);
+    assert_eq!(widget_loads(&commands).len(), 6);
+    assert!(
+        commands.contains(&Command::Evaluate),
+        "first tick evaluates"
+    );
+
+    press(&mut app, KeyCode::Char('p'));
+    assert!(app.paused);
+    assert!(message(&app).contains("paused"));
+    let commands = app.update(Event::Tick);
+    assert!(widget_loads(&commands).is_empty(), "{commands:?}");
+
+    // Resuming refreshes at once.
+    let commands = press(&mut app, KeyCode::Char('p'));
+    assert!(!app.paused);
+    assert_eq!(widget_loads(&commands).len(), 6);
+}
+
+#[test]
+fn a_tick_before_the_interval_does_not_refresh() {
+    let past = Instant::now() - Duration::from_secs(60);
+    let mut app = App::new(options(), (80, 24), past);
+    app.init();
+    app.update(Event::Data(DataEvent::Layouts(Ok(layouts()))));
+    // The layouts were just loaded: the next refresh is 5 s away. The evaluator was due at
+    // construction time (a minute ago), so it runs, and then not again for a while.
+    let commands = app.update(Event::Tick);
+    assert_eq!(commands, vec![Command::Evaluate]);
+    assert!(app.update(Event::Tick).is_empty());
+}
+
+#[test]
+fn a_tick_without_a_layout_only_evaluates() {
+    let past = Instant::now() - Duration::from_secs(60);
+    let mut app = App::new(options(), (80, 24), past);
+    app.init();
+    assert_eq!(app.update(Event::Tick), vec![Command::Evaluate]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data events
+
+#[test]
+fn out_of_date_widget_results_are_ignored() {
+    let (mut app, first) = started();
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    assert!(
+        first
+            .iter()
+            .any(|c| matches!(c, Command::LoadWidget { slot, generation: 1, .. } if *slot == runs))
+    );
+    press(&mut app, KeyCode::Char('r')); // generation 2 now
+    app.update(Event::Data(DataEvent::Widget {
+        slot: runs,
+        generation: 1,
+        result: Ok(runs_page()),
+    }));
+    assert_eq!(
+        app.slots[runs].data.value, None,
+        "the old answer is dropped"
+    );
+    assert!(app.slots[runs].data.loading);
+    app.update(Event::Data(DataEvent::Widget {
+        slot: runs,
+        generation: 1,
+        result: Err("late failure".to_string()),
+    }));
+    assert_eq!(app.slots[runs].data.error, None);
+    // Out of range slots are ignored too.
+    app.update(Event::Data(DataEvent::Widget {
+        slot: 99,
+        generation: 2,
+        result: Ok(runs_page()),
+    }));
+    app.update(Event::Data(DataEvent::Widget {
+        slot: runs,
+        generation: 2,
+        result: Ok(runs_page()),
+    }));
+    assert_eq!(app.slots[runs].data.value, Some(runs_page()));
+    assert!(app.last_refresh.is_some());
+}
+
+#[test]
+fn connection_loss_and_recovery() {
+    let mut app = loaded();
+    assert_eq!(app.connection, Connection::Ok);
+    app.update(Event::Data(DataEvent::Connection(Err(
+        "connection refused (os error 111)".to_string(),
+    ))));
+    assert_eq!(
+        app.connection,
+        Connection::Unreachable("connection refused (os error 111)".to_string())
+    );
+    app.update(Event::Data(DataEvent::Connection(Ok(()))));
+    assert_eq!(app.connection, Connection::Ok);
+    assert!(
+        message(&app).contains("reachable again"),
+        "{}",
+        message(&app)
+    );
+    assert!(!message_is_error(&app));
+}
+
+#[test]
+fn a_widget_error_after_success_keeps_the_value_and_marks_it_stale() {
+    let mut app = loaded();
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    let commands = press(&mut app, KeyCode::Char('r'));
+    let generation = widget_loads(&commands)
+        .into_iter()
+        .find(|(s, _)| *s == runs)
+        .unwrap()
+        .1;
+    app.update(Event::Data(DataEvent::Widget {
+        slot: runs,
+        generation,
+        result: Err("connection refused".to_string()),
+    }));
+    let slot = &app.slots[runs];
+    assert_eq!(slot.data.value, Some(runs_page()));
+    assert_eq!(slot.data.error.as_deref(), Some("connection refused"));
+    assert_eq!(
+        slot.data
+            .state(app.now, app.stale_after_secs(), WidgetData::is_empty),
+        LoadState::Stale
+    );
+    // Without a value first, an error is an error.
+    let (mut fresh, commands) = started();
+    let (slot, generation) = widget_loads(&commands)[0];
+    fresh.update(Event::Data(DataEvent::Widget {
+        slot,
+        generation,
+        result: Err("boom".to_string()),
+    }));
+    assert_eq!(
+        fresh.slots[slot]
+            .data
+            .state(fresh.now, fresh.stale_after_secs(), WidgetData::is_empty),
+        LoadState::Error
+    );
+}
+
+#[test]
+fn changed_tables_reload_only_the_widgets_that_show_them() {
+    let mut app = loaded();
+    let commands = app.update(Event::Data(DataEvent::Changed(vec![
+        "dashboard_runs".to_string(),
+    ])));
+    let mut reloaded: Vec<WidgetKind> = widget_loads(&commands)
+        .into_iter()
+        .map(|(s, _)| app.slots[s].kind.clone())
+        .collect();
+    reloaded.sort_by_key(|k| k.title().to_string());
+    assert_eq!(reloaded, [WidgetKind::Runs, WidgetKind::RedFlags]);
+    assert_eq!(commands.len(), 2);
+
+    let commands = app.update(Event::Data(DataEvent::Changed(vec![
+        "personas".to_string(),
+    ])));
+    assert!(commands.is_empty());
+
+    // The red flags screen reloads on red_flags changes.
+    press(&mut app, KeyCode::Enter);
+    let commands = app.update(Event::Data(DataEvent::Changed(vec![
+        "red_flags".to_string(),
+    ])));
+    assert!(commands.contains(&Command::LoadFlags {
+        include_resolved: false
+    }));
+    assert_eq!(
+        widget_loads(&commands).len(),
+        1,
+        "only the red-flags widget"
+    );
+}
+
+#[test]
+fn run_detail_for_another_run_is_ignored() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, &format!("run {}", id(0x1003)));
+    press(&mut app, KeyCode::Enter);
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    match &app.screen {
+        Screen::RunDetail(state) => assert_eq!(state.detail.value, None),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mouse
+
+fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Event {
+    Event::Mouse(MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+#[test]
+fn click_focuses_the_widget_under_the_cursor() {
+    let mut app = loaded();
+    let rects = app.slot_rects();
+    assert_eq!(rects.len(), 6);
+    for (i, rect) in rects.iter().enumerate().rev() {
+        let (x, y) = (rect.x + rect.width / 2, rect.y + rect.height / 2);
+        app.update(mouse(MouseEventKind::Down(MouseButton::Left), x, y));
+        assert_eq!(app.focus, i, "click at {x},{y}");
+    }
+    // A click on the status line changes nothing.
+    app.focus = 2;
+    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 10, 23));
+    assert_eq!(app.focus, 2);
+}
+
+#[test]
+fn the_wheel_focuses_and_moves_the_selection() {
+    let mut app = loaded();
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    let rect = app.slot_rects()[runs];
+    let (x, y) = (rect.x + 2, rect.y + 2);
+    app.update(mouse(MouseEventKind::ScrollDown, x, y));
+    app.update(mouse(MouseEventKind::ScrollDown, x, y));
+    assert_eq!(app.focus, runs);
+    assert_eq!(app.slots[runs].selected, 2);
+    app.update(mouse(MouseEventKind::ScrollUp, x, y));
+    assert_eq!(app.slots[runs].selected, 1);
+
+    // On a screen, the wheel moves its selection.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "flags");
+    press(&mut app, KeyCode::Enter);
+    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))));
+    app.update(mouse(MouseEventKind::ScrollDown, 5, 5));
+    match &app.screen {
+        Screen::RedFlags(state) => assert_eq!(state.selected, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn resize_relayouts_at_once() {
+    let mut app = loaded();
+    let before = app.slot_rects();
+    app.update(Event::Resize(200, 50));
+    let after = app.slot_rects();
+    assert_ne!(before, after);
+    assert_eq!(after.iter().map(|r| r.right()).max(), Some(200));
+    assert!(
+        after.iter().all(|r| r.bottom() <= 49),
+        "the status line stays free"
+    );
+    app.update(Event::Resize(60, 20));
+    assert!(app.too_small());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quit and help
+
+#[test]
+fn q_and_ctrl_c_quit() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+    let mut app = loaded();
+    app.update(ctrl('c'));
+    assert!(app.should_quit);
+    // Ctrl-C quits from the help overlay too.
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('?'));
+    app.update(ctrl('c'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let mut app = loaded();
+    app.update(Event::Key(KeyEvent {
+        code: KeyCode::Char('q'),
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Release,
+        state: KeyEventState::NONE,
+    }));
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn help_opens_with_question_mark_and_any_key_closes_it() {
+    let mut app = loaded();
+    let runs = focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.overlay, Some(Overlay::Help));
+    // The closing key does nothing else.
+    assert!(press(&mut app, KeyCode::Char('j')).is_empty());
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.slots[runs].selected, 0);
+    // q closes help without quitting.
+    app.update(char_key('?'));
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char('?'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(app.overlay, None, "the second ? closed it");
+    press(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Char('q'));
+    assert_eq!(app.overlay, None);
+    assert!(!app.should_quit);
+}
