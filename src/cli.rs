@@ -202,7 +202,7 @@ async fn check(config: &Config, json: bool, timeout_secs: u64) -> ExitCode {
             }
             exit_code(evaluation.overall)
         }
-        Ok(Err(err)) => unknown(json, &format!("{err:#}")),
+        Ok(Err(err)) => unknown(json, &format!("{err}")),
         Err(_) => unknown(json, &format!("no answer within {timeout_secs} s")),
     }
 }

@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("mpis-dash: {err:#}");
+            eprintln!("mpis-dash: {err}");
             ExitCode::FAILURE
         }
     }

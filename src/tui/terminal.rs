@@ -27,6 +27,13 @@ pub async fn run(
     events: UnboundedReceiver<DataEvent>,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
+    // ratatui's hook restores raw mode and the main screen on panic; mouse reporting must be
+    // switched off too, or the shell would receive mouse escape codes afterwards.
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = execute!(io::stdout(), DisableMouseCapture);
+        ratatui_hook(info);
+    }));
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, commands, events).await;
     let _ = execute!(io::stdout(), DisableMouseCapture);
