@@ -558,6 +558,46 @@ async fn every_command_answers_with_the_right_event_on_the_demo_data() {
         "a completed demo run has its items"
     );
     assert!(detail.items.iter().all(|i| i.run_id == done.run_id));
+
+    // An older successful run: its published items have been measured, and the detail carries
+    // the latest measurement of each.
+    let measured = first_page
+        .rows
+        .iter()
+        .skip(10)
+        .find(|r| r.status == "success")
+        .expect("an older successful run");
+    let detail = h
+        .request(
+            Command::LoadRunDetail {
+                run_id: measured.run_id,
+            },
+            |event| match event {
+                DataEvent::RunDetail(result) => Some(result.clone()),
+                _ => None,
+            },
+        )
+        .await
+        .1
+        .expect("run detail");
+    let published: Vec<Uuid> = detail
+        .items
+        .iter()
+        .filter_map(|i| i.published_item_id)
+        .collect();
+    assert!(!published.is_empty());
+    assert_eq!(
+        detail.latest_metrics.len(),
+        published.len(),
+        "one latest measurement per item"
+    );
+    assert!(
+        detail
+            .latest_metrics
+            .iter()
+            .all(|m| published.contains(&m.published_item_id))
+    );
+    assert!(detail.latest_metrics.iter().all(|m| m.measured_at.is_some()));
     let unknown = Uuid::new_v4();
     let error = h
         .request(

@@ -312,3 +312,19 @@ pub async fn for_item(
     .await?;
     Ok(rows)
 }
+
+/// The latest measurement of each of `ids` (items without one are left out).
+pub async fn latest_for_items(pool: &PgPool, ids: &[Uuid]) -> StoreResult<Vec<ItemPerformance>> {
+    let rows = sqlx::query_as::<_, ItemPerformance>(
+        "SELECT DISTINCT ON (p.id) p.id AS published_item_id, p.channel, p.channel_url,
+                p.published_at, m.views, m.reactions, m.comments, m.shares,
+                m.engagement_rate::float8 AS engagement_rate, m.measured_at
+         FROM published_items p JOIN normalized_metrics m ON m.published_item_id = p.id
+         WHERE p.id = ANY($1)
+         ORDER BY p.id, m.measured_at DESC",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}

@@ -18,6 +18,7 @@ use super::data::{
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
+use crate::store::metrics::ItemPerformance;
 use crate::store::projects;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem};
@@ -72,6 +73,8 @@ pub struct RunDetail {
     pub project_name: String,
     pub persona_name: String,
     pub items: Vec<RunItem>,
+    /// The latest measurement of each item that reached `published_items`.
+    pub latest_metrics: Vec<ItemPerformance>,
 }
 
 /// What the worker reports back.
@@ -359,7 +362,10 @@ async fn load_run_detail(pool: &PgPool, run_id: Uuid) -> Result<RunDetail, Store
         .map(|p| p.name)
         .unwrap_or_default();
     let items = runs::items(pool, run_id).await?;
+    let published: Vec<Uuid> = items.iter().filter_map(|i| i.published_item_id).collect();
+    let latest_metrics = metrics::latest_for_items(pool, &published).await?;
     Ok(RunDetail {
+        latest_metrics,
         run,
         project_name,
         persona_name,

@@ -275,9 +275,21 @@ pub fn run_detail() -> RunDetail {
         } else {
             json!({})
         }),
-        published_item_id: None,
+        published_item_id: succeeded.then(|| id(0xc000 + no as u128)),
     };
     RunDetail {
+        latest_metrics: vec![ItemPerformance {
+            published_item_id: id(0xc000),
+            channel: "telegram".to_string(),
+            channel_url: Some("https://t.me/novafinance/1287".to_string()),
+            published_at: row.started_at,
+            views: Some(1540),
+            reactions: Some(88),
+            comments: Some(7),
+            shares: Some(12),
+            engagement_rate: Some(0.0694),
+            measured_at: Some(row.started_at + chrono::Duration::hours(24)),
+        }],
         run,
         project_name: row.project_name.clone(),
         persona_name: row.persona_name.clone(),

@@ -180,8 +180,31 @@ fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
         if let Some(metrics) = item.metrics.0.as_object().filter(|m| !m.is_empty()) {
             let text: Vec<String> = metrics.iter().map(|(k, v)| format!("{k} {v}")).collect();
             lines.push(Line::raw(format!(
-                "         metrics: {}",
+                "         reported metrics: {}",
                 clean(&text.join(", "))
+            )));
+        }
+        let measured = item.published_item_id.and_then(|id| {
+            detail
+                .latest_metrics
+                .iter()
+                .find(|m| m.published_item_id == id)
+        });
+        if let Some(m) = measured {
+            let number = |v: Option<i32>| v.map_or("-".to_string(), |v| v.to_string());
+            let rate = m
+                .engagement_rate
+                .map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
+            let at = m
+                .measured_at
+                .map(|t| t.format(" (%Y-%m-%d %H:%M UTC)").to_string())
+                .unwrap_or_default();
+            lines.push(Line::raw(format!(
+                "         latest metrics: views {} · reactions {} · comments {} · shares {} · engagement {rate}{at}",
+                number(m.views),
+                number(m.reactions),
+                number(m.comments),
+                number(m.shares),
             )));
         }
         if let Some(error) = &item.error {
