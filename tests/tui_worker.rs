@@ -597,7 +597,12 @@ async fn every_command_answers_with_the_right_event_on_the_demo_data() {
             .iter()
             .all(|m| published.contains(&m.published_item_id))
     );
-    assert!(detail.latest_metrics.iter().all(|m| m.measured_at.is_some()));
+    assert!(
+        detail
+            .latest_metrics
+            .iter()
+            .all(|m| m.measured_at.is_some())
+    );
     let unknown = Uuid::new_v4();
     let error = h
         .request(

@@ -59,11 +59,7 @@ pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
             theme.muted(),
         ));
     }
-    if view.state == LoadState::Stale {
-        let age = view.age_secs.map(short_duration).unwrap_or_default();
-        title.push(Span::styled(format!("[stale {age}] "), theme.warning()));
-    }
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .border_type(if view.focused {
             BorderType::Thick
@@ -76,6 +72,11 @@ pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
             theme.border()
         })
         .title(Line::from(title));
+    // On the bottom border: a narrow widget cuts its title from the right, never this.
+    if view.state == LoadState::Stale {
+        let age = view.age_secs.map(short_duration).unwrap_or_default();
+        block = block.title_bottom(Line::styled(format!(" [stale {age}] "), theme.warning()));
+    }
     let inner = block.inner(area);
     block.render(area, buf);
     if inner.width == 0 || inner.height == 0 {
