@@ -183,6 +183,27 @@ mod tests {
     }
 
     #[test]
+    fn keys_theme_and_default_layout_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "default_layout = \"On-call\"\n[keys]\nrefresh = \"f5\"\n[theme]\naccent = \"magenta\"\nmonochrome = true\n",
+        )
+        .unwrap();
+        let config = Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(config.default_layout.as_deref(), Some("On-call"));
+        assert_eq!(config.keys.get("refresh").map(String::as_str), Some("f5"));
+        assert_eq!(config.theme.accent.as_deref(), Some("magenta"));
+        assert!(config.theme.monochrome);
+    }
+
+    #[test]
     fn an_unknown_key_is_an_error_that_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

@@ -129,3 +129,39 @@ impl Theme {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_colors_apply_and_a_bad_one_names_its_key() {
+        let config = ThemeConfig {
+            accent: Some("lightblue".into()),
+            critical: Some("#ff8800".into()),
+            ..ThemeConfig::default()
+        };
+        let theme = Theme::from_config(&config, false).unwrap();
+        assert_eq!(theme.accent, Color::LightBlue);
+        assert_eq!(theme.critical, Color::Rgb(0xff, 0x88, 0x00));
+        let bad = ThemeConfig {
+            warning: Some("blurple".into()),
+            ..ThemeConfig::default()
+        };
+        let error = Theme::from_config(&bad, false).unwrap_err();
+        assert!(
+            error.contains("theme.warning") && error.contains("blurple"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn no_color_turns_every_color_off_but_keeps_emphasis() {
+        let theme = Theme::from_config(&ThemeConfig::default(), true).unwrap();
+        assert!(theme.monochrome);
+        assert_eq!(theme.critical().fg, None);
+        assert!(theme.critical().add_modifier.contains(Modifier::BOLD));
+        assert_eq!(theme.status("failed").fg, None);
+        assert_eq!(Theme::default().status("failed").fg, Some(Color::Red));
+    }
+}
