@@ -64,6 +64,27 @@ pub enum Command {
         #[arg(long)]
         scale: Option<u64>,
     },
+    /// A local stand-in for the MPIS API (in memory, MPIS's shapes and errors), with faults.
+    MpisSandbox {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        listen: std::net::SocketAddr,
+        /// Added to every request, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        latency_ms: u64,
+        /// Share of requests (0..1) answered with a random 500.
+        #[arg(long, default_value_t = 0.0)]
+        error_rate: f64,
+        /// Answer every request with 503.
+        #[arg(long)]
+        force_5xx: bool,
+        /// Send malformed (truncated) bodies.
+        #[arg(long)]
+        malformed: bool,
+        /// Drop connections instead of answering.
+        #[arg(long)]
+        drop_connections: bool,
+    },
 }
 
 impl Cli {
@@ -130,7 +151,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", outcome?);
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::MpisSandbox {
+            listen,
+            latency_ms,
+            error_rate,
+            force_5xx,
+            malformed,
+            drop_connections,
+        }) => {
+            let faults = crate::mpis::SandboxFaults {
+                latency: Duration::from_millis(latency_ms),
+                error_rate,
+                force_5xx,
+                malformed_bodies: malformed,
+                drop_connections,
+            };
+            mpis_sandbox(listen, faults).await
+        }
     }
+}
+
+/// Serves the MPIS sandbox until the process is interrupted (Ctrl-C ends `main`'s wait).
+async fn mpis_sandbox(
+    listen: std::net::SocketAddr,
+    faults: crate::mpis::SandboxFaults,
+) -> anyhow::Result<ExitCode> {
+    if !(0.0..=1.0).contains(&faults.error_rate) {
+        anyhow::bail!("--error-rate must be between 0 and 1");
+    }
+    let described = faults.describe();
+    let sandbox = crate::mpis::sandbox::start(listen, faults)
+        .await
+        .map_err(|err| anyhow::anyhow!("MPIS sandbox cannot listen on {listen}: {err}"))?;
+    println!(
+        "MPIS sandbox listening on {} (faults: {described})",
+        sandbox.url()
+    );
+    println!(
+        "Point mpis-dash at it with MPIS_API_URL={}; Ctrl-C stops it.",
+        sandbox.url()
+    );
+    std::future::pending::<()>().await;
+    drop(sandbox);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The interactive dashboard on an open database.

@@ -9,6 +9,8 @@ pub mod config;
 pub mod database;
 pub mod demo_data;
 pub mod domain;
+pub mod jobs;
+pub mod mpis;
 pub mod pg_local;
 pub mod sanitize;
 pub mod scratch_db;

@@ -4,8 +4,11 @@
 //! of `MPIS_REFERENCE.md` and reused unchanged by the TUI, the HTTP API and the scheduler.
 
 pub mod channel;
+pub mod form;
+pub mod genesis;
 pub mod layout;
 pub mod metrics;
+pub mod publish;
 pub mod pyround;
 pub mod red_flags;
 pub mod run_status;

@@ -1,0 +1,192 @@
+//! The publish outbox forwarder: sends queued publish records to MPIS until MPIS accepts them,
+//! and never sends one twice.
+//!
+//! A record is claimed with a lease (`store::outbox::claim_due`, `FOR UPDATE SKIP LOCKED`), so
+//! several forwarders never hold the same one. Before sending, the forwarder looks for the
+//! published item in MPIS's own table (the dashboard shares MPIS's database): if an earlier
+//! attempt reached MPIS and the process died before marking the record, the item is already
+//! there and the record is marked forwarded without a second send. Each send also carries the
+//! record's idempotency key. Retryable failures (unreachable, timeout, 5xx) are retried with
+//! exponential backoff and jitter; MPIS refusing the record (4xx) fails it for good.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::store::StoreResult;
+use crate::store::outbox::{self, PublishRecord};
+
+/// Why a send did not succeed, as the forwarder needs to know it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForwardError {
+    pub message: String,
+    /// True when trying again later can succeed (MPIS down, timeout, 5xx).
+    pub retryable: bool,
+}
+
+/// Something that delivers a publish record to MPIS and returns MPIS's published item id.
+pub trait Forward: Send + Sync {
+    fn forward(
+        &self,
+        record: &PublishRecord,
+    ) -> impl Future<Output = Result<Uuid, ForwardError>> + Send;
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub forwarded: usize,
+    /// Found already recorded in MPIS (an earlier attempt got through): marked, not re-sent.
+    pub already_recorded: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+pub struct Forwarder<F> {
+    pool: PgPool,
+    forward: F,
+    /// How long a claimed record is ours; longer than any send can take.
+    pub lease: Duration,
+    pub batch: i64,
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl<F: Forward> Forwarder<F> {
+    pub fn new(pool: PgPool, forward: F) -> Forwarder<F> {
+        Forwarder {
+            pool,
+            forward,
+            lease: Duration::from_secs(120),
+            batch: 20,
+            backoff_base: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(600),
+        }
+    }
+
+    /// Claims the due records and tries each once.
+    pub async fn run_once(&self) -> StoreResult<PassReport> {
+        let mut report = PassReport::default();
+        for record in outbox::claim_due(&self.pool, self.lease, self.batch).await? {
+            if let Some(existing) = already_in_mpis(&self.pool, &record).await? {
+                outbox::mark_forwarded(&self.pool, record.id, existing).await?;
+                report.already_recorded += 1;
+                continue;
+            }
+            match self.forward.forward(&record).await {
+                Ok(mpis_id) => {
+                    outbox::mark_forwarded(&self.pool, record.id, mpis_id).await?;
+                    report.forwarded += 1;
+                }
+                Err(error) if error.retryable => {
+                    let retry_at = retry_time(
+                        Utc::now(),
+                        record.attempts,
+                        self.backoff_base,
+                        self.backoff_max,
+                    );
+                    outbox::record_failure(&self.pool, record.id, &error.message, retry_at).await?;
+                    report.retrying += 1;
+                }
+                Err(error) => {
+                    outbox::mark_failed(&self.pool, record.id, &error.message).await?;
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs passes every `interval` until `stop` resolves; a failing pass (database down) is
+    /// logged and retried at the next interval.
+    pub async fn run_until(&self, interval: Duration, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        let mut ticks = tokio::time::interval(interval);
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = ticks.tick() => {
+                    if let Err(error) = self.run_once().await {
+                        tracing::warn!("publish outbox pass failed: {error}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The published item MPIS already recorded for this record, if the dashboard shares its
+/// database and an earlier attempt got through.
+async fn already_in_mpis(pool: &PgPool, record: &PublishRecord) -> StoreResult<Option<Uuid>> {
+    let id = sqlx::query_scalar(
+        "SELECT id FROM published_items
+         WHERE draft_id = $1 AND lower(channel) = lower($2)
+           AND channel_item_id IS NOT DISTINCT FROM $3 AND published_at >= $4 - INTERVAL '1 minute'
+         ORDER BY published_at LIMIT 1",
+    )
+    .bind(record.draft_id)
+    .bind(&record.channel)
+    .bind(record.channel_item_id.as_deref())
+    .bind(record.created_at)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Exponential backoff from the attempt count (1 = the first try failed), with up to 20 %
+/// jitter so many records failing together do not retry together.
+pub fn retry_time(
+    now: DateTime<Utc>,
+    attempts: i32,
+    base: Duration,
+    max: Duration,
+) -> DateTime<Utc> {
+    let exponent = attempts.clamp(1, 20) as u32 - 1;
+    let delay = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
+    let jitter = delay.mul_f64(fastrand::f64() * 0.2);
+    now + chrono::Duration::from_std(delay + jitter).unwrap_or(chrono::Duration::seconds(600))
+}
+
+/// The real forwarder: MPIS's `POST /publisher/publish/record` with the four fields MPIS takes
+/// (the dashboard's local fields never leave) and the record's idempotency key.
+impl Forward for crate::mpis::MpisClient {
+    async fn forward(&self, record: &PublishRecord) -> Result<Uuid, ForwardError> {
+        let request = crate::mpis::types::PublishRecordRequest {
+            draft_id: record.draft_id,
+            channel: record.channel.clone(),
+            channel_item_id: record.channel_item_id.clone(),
+            channel_url: record.channel_url.clone(),
+        };
+        self.publish_record(&request, &record.idempotency_key)
+            .await
+            .map(|response| response.id)
+            .map_err(|error| ForwardError {
+                message: error.user_message(),
+                retryable: error.is_retryable(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_per_attempt_with_bounded_jitter_and_a_ceiling() {
+        let now = Utc::now();
+        let base = Duration::from_secs(5);
+        let max = Duration::from_secs(600);
+        for (attempts, low) in [(1, 5), (2, 10), (3, 20), (4, 40)] {
+            let wait = (retry_time(now, attempts, base, max) - now).num_milliseconds();
+            assert!(
+                wait >= low * 1000 && wait <= low * 1200,
+                "attempt {attempts}: {wait} ms"
+            );
+        }
+        let capped = (retry_time(now, 30, base, max) - now).num_seconds();
+        assert!((600..=720).contains(&capped), "{capped}");
+    }
+}
