@@ -12,6 +12,8 @@ use crate::domain::red_flags::{self, Overall};
 use crate::store::red_flags as flag_store;
 use std::io::IsTerminal;
 
+use crate::jobs::outbox::Forwarder;
+use crate::mpis::{MpisClient, MpisConfig, SandboxFaults, SandboxHandle};
 use crate::tui::app::{App, AppOptions};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::Theme;
@@ -38,6 +40,12 @@ pub struct Cli {
     /// Hide every action that writes (acknowledge, resolve, layout editing, the evaluator).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// MPIS API base URL; without one, `--demo` answers MPIS calls with the built-in sandbox.
+    #[arg(long, env = "MPIS_API_URL", global = true)]
+    pub mpis_api_url: Option<String>,
+    /// Sent as `X-API-Key` to MPIS.
+    #[arg(long, env = "MPIS_API_KEY", global = true, hide_env_values = true)]
+    pub mpis_api_key: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -98,6 +106,8 @@ impl Cli {
             },
             data_dir: self.data_dir.clone(),
             operator: self.operator.clone(),
+            mpis_api_url: self.mpis_api_url.clone(),
+            mpis_api_key: self.mpis_api_key.clone(),
         }
     }
 }
@@ -116,7 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if cli.demo {
                 demo_data::seed_demo(&db.pool).await?;
             }
-            let outcome = dashboard(&config, &db, cli.read_only).await;
+            let outcome = dashboard(&config, &db, cli.read_only, cli.demo).await;
             db.close().await;
             outcome?;
             Ok(ExitCode::SUCCESS)
@@ -196,8 +206,50 @@ async fn mpis_sandbox(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The MPIS the dashboard talks to: the configured one; with `--demo` and none configured, the
+/// built-in sandbox on a free loopback port (said so in the status line); else none.
+async fn mpis_for_dashboard(
+    config: &Config,
+    demo: bool,
+) -> anyhow::Result<(Option<MpisClient>, Option<SandboxHandle>, String)> {
+    if let Some(url) = &config.mpis_api_url {
+        let mut mpis = MpisConfig::new(url.clone());
+        mpis.api_key = config.mpis_api_key.clone();
+        return Ok((Some(MpisClient::new(mpis)?), None, format!("MPIS {url}")));
+    }
+    if demo {
+        let sandbox = crate::mpis::sandbox::start(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            SandboxFaults::none(),
+        )
+        .await?;
+        let client = MpisClient::new(MpisConfig::new(sandbox.url()))?;
+        let label = format!("MPIS sandbox {}", sandbox.url());
+        return Ok((Some(client), Some(sandbox), label));
+    }
+    Ok((None, None, "MPIS not configured".to_string()))
+}
+
 /// The interactive dashboard on an open database.
-async fn dashboard(config: &Config, db: &Database, read_only: bool) -> anyhow::Result<()> {
+async fn dashboard(
+    config: &Config,
+    db: &Database,
+    read_only: bool,
+    demo: bool,
+) -> anyhow::Result<()> {
+    let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo).await?;
+    // Publish records queued by anyone are forwarded while the dashboard runs (not read-only).
+    let (stop_forwarder, stopped) = tokio::sync::oneshot::channel::<()>();
+    if let (Some(client), false) = (mpis.clone(), read_only) {
+        let forwarder = Forwarder::new(db.pool.clone(), client);
+        tokio::spawn(async move {
+            forwarder
+                .run_until(Duration::from_secs(5), async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::from_config(&config.theme, no_color).map_err(anyhow::Error::msg)?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
@@ -208,7 +260,7 @@ async fn dashboard(config: &Config, db: &Database, read_only: bool) -> anyhow::R
         theme,
         keymap,
         preferred_layout: config.default_layout.clone(),
-        source: db.target.clone(),
+        source: format!("{} · {mpis_label}", db.target),
     };
     let (commands, events) = tui::worker::spawn(
         db.pool.clone(),
@@ -217,7 +269,9 @@ async fn dashboard(config: &Config, db: &Database, read_only: bool) -> anyhow::R
         config.thresholds.clone(),
     );
     let app = App::new(options, (80, 24), std::time::Instant::now());
-    tui::terminal::run(app, commands, events).await?;
+    let outcome = tui::terminal::run(app, commands, events).await;
+    let _ = stop_forwarder.send(());
+    outcome?;
     Ok(())
 }
 

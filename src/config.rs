@@ -35,6 +35,9 @@ pub struct FileConfig {
     pub red_flags: Option<Thresholds>,
     /// The layout the dashboard opens with (by name).
     pub default_layout: Option<String>,
+    /// MPIS API base URL (e.g. http://127.0.0.1:8080) and optional API key.
+    pub mpis_api_url: Option<String>,
+    pub mpis_api_key: Option<String>,
     /// Key overrides: action name -> key ("refresh" = "f5").
     #[serde(default)]
     pub keys: HashMap<String, String>,
@@ -49,6 +52,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub data_dir: Option<PathBuf>,
     pub operator: Option<String>,
+    pub mpis_api_url: Option<String>,
+    pub mpis_api_key: Option<String>,
 }
 
 /// The resolved configuration every command runs with.
@@ -63,6 +68,9 @@ pub struct Config {
     pub default_layout: Option<String>,
     pub keys: HashMap<String, String>,
     pub theme: ThemeConfig,
+    /// `None`: no MPIS configured (the demo then starts the built-in sandbox).
+    pub mpis_api_url: Option<String>,
+    pub mpis_api_key: Option<String>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
 }
@@ -107,11 +115,19 @@ impl Config {
             refresh_interval_secs: file.refresh_interval_secs.unwrap_or(5).max(1),
             thresholds,
             default_layout: file.default_layout,
+            mpis_api_url: non_empty(overrides.mpis_api_url.clone())
+                .or(non_empty(file.mpis_api_url)),
+            mpis_api_key: non_empty(overrides.mpis_api_key.clone())
+                .or(non_empty(file.mpis_api_key)),
             keys: file.keys,
             theme: file.theme,
             config_file,
         })
     }
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

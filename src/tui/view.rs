@@ -142,9 +142,16 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
         };
         spans.push(Span::styled(format!(" │ {}", clean(&message.text)), style));
     }
+    // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
+    let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());
     let hint = Span::styled("  ? help  : commands  q quit", theme.muted());
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    if used + hint.content.chars().count() < area.width as usize {
+    let (hint_width, source_width) = (hint.content.chars().count(), source.content.chars().count());
+    let room = area.width as usize;
+    if used + source_width + hint_width < room {
+        spans.push(source);
+    }
+    if used + hint_width < room {
         spans.push(hint);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
