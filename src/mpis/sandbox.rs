@@ -15,7 +15,8 @@
 //!   and ids marked unknown; analytics data is generated (plausible, stable per persona).
 //! - Commits end in `committed` (as an MPIS with Qdrant does), not
 //!   `committed_with_memory_pending`; no files are written.
-//! - Slugs transliterate Latin and Cyrillic letters only (MPIS uses `unidecode`).
+//! - Slugs transliterate Latin and Cyrillic letters only (MPIS uses `unidecode`); the slug rule
+//!   and the draft edits are the domain's ([`crate::domain::genesis`]).
 
 mod fastapi;
 mod genesis;
@@ -40,7 +41,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use self::fastapi::{detail, json_body, unprocessable, uuid_param};
-pub use self::genesis::{EXPORT_FILES, PERSONAS_BASE_DIR, slugify};
+pub use self::genesis::{EXPORT_FILES, PERSONAS_BASE_DIR};
+use crate::domain::genesis::{EditOperationJson, apply_edits, slugify};
 use crate::mpis::types::{
     GenesisApproveRequest, GenesisStartRequest, JobStatus, PersonaCore, PublishRecordResponse,
 };
@@ -471,7 +473,8 @@ async fn genesis_approve(State(shared): AppState, body: Bytes) -> Response {
     };
 
     if !request.edits.is_empty() {
-        let updated = match genesis::apply_edits(&current.core, &request.edits) {
+        let edits: Vec<EditOperationJson> = request.edits.iter().map(Into::into).collect();
+        let updated = match apply_edits(&current.core, &edits) {
             Ok(updated) => updated,
             Err(message) => return bad(format!("Edit error: {message}")),
         };

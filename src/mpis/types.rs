@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::genesis;
+
 // ------------------------------------------------------------------------------------------------
 // Timestamps
 
@@ -341,6 +343,27 @@ pub struct EditOperation {
     pub op: EditOp,
     #[serde(default)]
     pub value: Value,
+}
+
+impl From<EditOp> for genesis::EditOp {
+    fn from(op: EditOp) -> Self {
+        match op {
+            EditOp::Add => Self::Add,
+            EditOp::Replace => Self::Replace,
+            EditOp::Remove => Self::Remove,
+        }
+    }
+}
+
+/// The same edit in the domain's form, for [`genesis::apply_edits`] (MPIS's patch rules).
+impl From<&EditOperation> for genesis::EditOperationJson {
+    fn from(edit: &EditOperation) -> Self {
+        Self {
+            path: edit.path.clone(),
+            op: edit.op.into(),
+            value: edit.value.clone(),
+        }
+    }
 }
 
 /// `POST /genesis/approve` body. With `edits`, a new draft is made (edits win over `confirm`);

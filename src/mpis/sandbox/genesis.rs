@@ -1,10 +1,14 @@
-//! The genesis parts of the sandbox: slugs, a generated first draft, and MPIS's edit
-//! operations (add / replace / remove at dot paths with `[n]` indices) with its error texts.
+//! The genesis parts of the sandbox: numbered slugs on collision, a generated first draft, the
+//! approver's prompt and the export paths of a commit.
+//!
+//! The slug rule and the draft edits (paths, add / replace / remove, MPIS's error texts) are
+//! MPIS's and live in [`crate::domain::genesis`] (`slugify`, `apply_edits`), shared with the
+//! forms' previews.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::mpis::types::{EditOp, EditOperation, GenesisStartRequest};
+use crate::mpis::types::GenesisStartRequest;
 
 /// Where MPIS writes personas (`PERSONAS_BASE_DIR`'s default).
 pub const PERSONAS_BASE_DIR: &str = "/opt/mpis/personas";
@@ -26,57 +30,6 @@ pub const EXPORT_FILES: [(&str, &str); 13] = [
     ("technical_spec.json", "docs"),
 ];
 
-/// MPIS's slug rule: transliterate to ASCII, lowercase, whitespace/underscores to `-`, drop
-/// everything outside `[a-z0-9-]`, collapse and trim `-`, at most 50 characters (then trailing `-`
-/// stripped); `persona` when nothing is left; `""` for `""`.
-///
-/// MPIS uses `unidecode`; the sandbox transliterates Latin letters with diacritics and Cyrillic
-/// (as unidecode does) and drops other scripts.
-pub fn slugify(text: &str) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    let mut ascii = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            ascii.push(c);
-        } else if c.is_whitespace() {
-            ascii.push(' ');
-        } else {
-            ascii.push_str(transliterate(c));
-        }
-    }
-    let mut slug = String::with_capacity(ascii.len());
-    let mut pending_dash = false;
-    for c in ascii.to_lowercase().chars() {
-        let c = if c.is_ascii_whitespace() || c == '_' {
-            '-'
-        } else {
-            c
-        };
-        if c == '-' {
-            pending_dash = true;
-        } else if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            if pending_dash && !slug.is_empty() {
-                slug.push('-');
-            }
-            pending_dash = false;
-            slug.push(c);
-        }
-    }
-    if slug.len() > 50 {
-        slug.truncate(50);
-        while slug.ends_with('-') {
-            slug.pop();
-        }
-    }
-    if slug.is_empty() {
-        "persona".to_owned()
-    } else {
-        slug
-    }
-}
-
 /// The first free slug: `slug`, then `slug-2`, `slug-3`, ...
 pub fn unique_slug(slug: &str, taken: impl Fn(&str) -> bool) -> String {
     if !taken(slug) {
@@ -86,79 +39,6 @@ pub fn unique_slug(slug: &str, taken: impl Fn(&str) -> bool) -> String {
         .map(|n| format!("{slug}-{n}"))
         .find(|candidate| !taken(candidate))
         .unwrap_or_else(|| slug.to_owned())
-}
-
-fn transliterate(c: char) -> &'static str {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
-        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "A",
-        'æ' => "ae",
-        'Æ' => "AE",
-        'ç' | 'ć' | 'č' => "c",
-        'Ç' | 'Ć' | 'Č' => "C",
-        'ď' | 'đ' | 'ð' => "d",
-        'Ď' | 'Đ' | 'Ð' => "D",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
-        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "E",
-        'ğ' => "g",
-        'Ğ' => "G",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' => "i",
-        'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => "I",
-        'ł' | 'ľ' | 'ĺ' => "l",
-        'Ł' | 'Ľ' | 'Ĺ' => "L",
-        'ñ' | 'ń' | 'ň' => "n",
-        'Ñ' | 'Ń' | 'Ň' => "N",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
-        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "O",
-        'œ' => "oe",
-        'Œ' => "OE",
-        'ř' | 'ŕ' => "r",
-        'Ř' | 'Ŕ' => "R",
-        'ś' | 'š' | 'ş' | 'ș' => "s",
-        'Ś' | 'Š' | 'Ş' | 'Ș' => "S",
-        'ß' => "ss",
-        'ť' | 'ţ' | 'ț' => "t",
-        'Ť' | 'Ţ' | 'Ț' => "T",
-        'þ' => "th",
-        'Þ' => "Th",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
-        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "U",
-        'ý' | 'ÿ' => "y",
-        'Ý' | 'Ÿ' => "Y",
-        'ź' | 'ż' | 'ž' => "z",
-        'Ź' | 'Ż' | 'Ž' => "Z",
-        'а' | 'А' => "a",
-        'б' | 'Б' => "b",
-        'в' | 'В' => "v",
-        'г' | 'Г' | 'ґ' | 'Ґ' => "g",
-        'д' | 'Д' => "d",
-        'е' | 'Е' | 'э' | 'Э' => "e",
-        'ё' | 'Ё' => "io",
-        'є' | 'Є' => "ie",
-        'ж' | 'Ж' => "zh",
-        'з' | 'З' => "z",
-        'и' | 'И' | 'й' | 'Й' | 'і' | 'І' | 'ї' | 'Ї' => "i",
-        'к' | 'К' => "k",
-        'л' | 'Л' => "l",
-        'м' | 'М' => "m",
-        'н' | 'Н' => "n",
-        'о' | 'О' => "o",
-        'п' | 'П' => "p",
-        'р' | 'Р' => "r",
-        'с' | 'С' => "s",
-        'т' | 'Т' => "t",
-        'у' | 'У' => "u",
-        'ф' | 'Ф' => "f",
-        'х' | 'Х' => "kh",
-        'ц' | 'Ц' => "ts",
-        'ч' | 'Ч' => "ch",
-        'ш' | 'Ш' => "sh",
-        'щ' | 'Щ' => "shch",
-        'ы' | 'Ы' => "y",
-        'ю' | 'Ю' => "iu",
-        'я' | 'Я' => "ia",
-        _ => "",
-    }
 }
 
 /// A plausible first draft for a start request (what MPIS's DRY_RUN pipeline would make): a
@@ -226,177 +106,6 @@ pub fn human_prompt(name: &str, draft_no: i32) -> String {
     )
 }
 
-/// One step of an edit path.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-/// MPIS's path grammar: dot-separated parts; a part `name[n]` is a key then an index, a part
-/// `[n]` is an index, anything else a key.
-fn parse_path(path: &str) -> Vec<Step> {
-    if path.is_empty() {
-        return Vec::new();
-    }
-    let mut steps = Vec::new();
-    for part in path.split('.') {
-        if let Some((key, index)) = split_indexed(part) {
-            if !key.is_empty() {
-                steps.push(Step::Key(key.to_owned()));
-            }
-            steps.push(Step::Index(index));
-        } else {
-            steps.push(Step::Key(part.to_owned()));
-        }
-    }
-    steps
-}
-
-/// `name[3]` -> `("name", 3)` (name of word characters), `[3]` -> `("", 3)`.
-fn split_indexed(part: &str) -> Option<(&str, usize)> {
-    let inner = part.strip_suffix(']')?;
-    let (key, digits) = inner.split_once('[')?;
-    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    if !key.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return None;
-    }
-    Some((key, digits.parse().ok()?))
-}
-
-/// Python's name for a JSON value's type, as MPIS's messages use it.
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "str",
-        Value::Array(_) => "list",
-        Value::Object(_) => "dict",
-    }
-}
-
-fn navigate<'a>(root: &'a mut Value, steps: &[Step]) -> Result<&'a mut Value, String> {
-    let mut current = root;
-    for step in steps {
-        current = match (step, current) {
-            (Step::Index(i), Value::Array(items)) => {
-                items.get_mut(*i).ok_or("Parent path not found")?
-            }
-            (Step::Key(key), Value::Object(map)) => {
-                map.get_mut(key).ok_or("Parent path not found")?
-            }
-            (Step::Key(key), _) => return Err(format!("Cannot navigate to '{key}'")),
-            (Step::Index(_), _) => return Err("Parent path not found".to_owned()),
-        };
-    }
-    Ok(current)
-}
-
-/// Applies the edits to a copy of `core`, in order; MPIS's error text (without the
-/// `Edit error: ` prefix) on the first that fails.
-pub fn apply_edits(core: &Value, edits: &[EditOperation]) -> Result<Value, String> {
-    let mut result = core.clone();
-    for edit in edits {
-        let steps = parse_path(&edit.path);
-        match edit.op {
-            EditOp::Replace => {
-                if edit.value.is_null() {
-                    return Err("Replace operation requires a value".to_owned());
-                }
-                replace(&mut result, &steps, edit.value.clone())?;
-            }
-            EditOp::Add => {
-                if edit.value.is_null() {
-                    return Err("Add operation requires a value".to_owned());
-                }
-                add(&mut result, &steps, edit.value.clone())?;
-            }
-            EditOp::Remove => remove(&mut result, &steps)?,
-        }
-    }
-    Ok(result)
-}
-
-fn replace(root: &mut Value, steps: &[Step], value: Value) -> Result<(), String> {
-    let Some((last, parents)) = steps.split_last() else {
-        return Err("Empty path".to_owned());
-    };
-    let parent = navigate(root, parents)?;
-    match (last, parent) {
-        (Step::Index(i), Value::Array(items)) => match items.get_mut(*i) {
-            Some(slot) => {
-                *slot = value;
-                Ok(())
-            }
-            None => Err(format!("Index {i} out of range")),
-        },
-        (Step::Index(i), _) => Err(format!("Expected list for index {i}")),
-        (Step::Key(key), Value::Object(map)) => {
-            map.insert(key.clone(), value);
-            Ok(())
-        }
-        (Step::Key(key), other) => Err(format!("Cannot set '{key}' on {}", type_name(other))),
-    }
-}
-
-fn add(root: &mut Value, steps: &[Step], value: Value) -> Result<(), String> {
-    let Some((last, parents)) = steps.split_last() else {
-        return Err("Empty path".to_owned());
-    };
-    let parent = navigate(root, parents)?;
-    match (last, parent) {
-        (Step::Key(key), Value::Object(map)) => {
-            match map.get_mut(key) {
-                Some(Value::Array(items)) => items.push(value),
-                _ => {
-                    map.insert(key.clone(), value);
-                }
-            }
-            Ok(())
-        }
-        (Step::Index(i), Value::Object(map)) => {
-            map.insert(i.to_string(), value);
-            Ok(())
-        }
-        (Step::Index(i), Value::Array(items)) => {
-            if *i >= items.len() {
-                items.push(value);
-            } else {
-                items.insert(*i, value);
-            }
-            Ok(())
-        }
-        _ => Err("Cannot add at path".to_owned()),
-    }
-}
-
-fn remove(root: &mut Value, steps: &[Step]) -> Result<(), String> {
-    let Some((last, parents)) = steps.split_last() else {
-        return Err("Empty path".to_owned());
-    };
-    let parent = navigate(root, parents)?;
-    match (last, parent) {
-        (Step::Index(i), Value::Array(items)) => {
-            if *i < items.len() {
-                items.remove(*i);
-                Ok(())
-            } else {
-                Err("Path not found for removal".to_owned())
-            }
-        }
-        (Step::Index(i), _) => Err(format!("Expected list for index {i}")),
-        (Step::Key(key), Value::Object(map)) => map
-            .remove(key)
-            .map(|_| ())
-            .ok_or_else(|| "Path not found for removal".to_owned()),
-        (Step::Key(key), _) => Err(format!("Cannot remove '{key}'")),
-    }
-}
-
 /// `export_paths` of a commit: `{base_path, files: {name: path}}`.
 pub fn export_paths(slug: &str) -> Value {
     let base = format!("{PERSONAS_BASE_DIR}/{slug}");
@@ -410,6 +119,8 @@ pub fn export_paths(slug: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::genesis::{EditOperationJson, apply_edits, slugify};
+    use crate::mpis::types::{EditOp, EditOperation};
 
     fn edit(path: &str, op: EditOp, value: Value) -> EditOperation {
         EditOperation {
@@ -417,6 +128,12 @@ mod tests {
             op,
             value,
         }
+    }
+
+    /// The sandbox's edits go through the domain's MPIS patch rules (as `genesis_approve` does).
+    fn apply(core: &Value, edits: &[EditOperation]) -> Result<Value, String> {
+        let edits: Vec<EditOperationJson> = edits.iter().map(Into::into).collect();
+        apply_edits(core, &edits)
     }
 
     #[test]
@@ -442,25 +159,43 @@ mod tests {
     }
 
     #[test]
-    fn paths_parse_like_mpis() {
+    fn edit_operations_convert_to_the_domain_form() {
+        for (op, domain_op) in [
+            (EditOp::Add, crate::domain::genesis::EditOp::Add),
+            (EditOp::Replace, crate::domain::genesis::EditOp::Replace),
+            (EditOp::Remove, crate::domain::genesis::EditOp::Remove),
+        ] {
+            assert_eq!(
+                EditOperationJson::from(&edit("credo.statements[1]", op, json!("c"))),
+                EditOperationJson {
+                    path: "credo.statements[1]".to_owned(),
+                    op: domain_op,
+                    value: json!("c"),
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn paths_read_like_mpis() {
+        let core = json!({"a": [1, 2], "credo": {}});
+        // `a.[0]` is the key `a` then index 0.
         assert_eq!(
-            parse_path("credo.statements[1]"),
-            [
-                Step::Key("credo".into()),
-                Step::Key("statements".into()),
-                Step::Index(1)
-            ]
+            apply(&core, &[edit("a.[0]", EditOp::Replace, json!(9))]),
+            Ok(json!({"a": [9, 2], "credo": {}}))
         );
-        assert_eq!(parse_path("a.[0]"), [Step::Key("a".into()), Step::Index(0)]);
-        assert_eq!(parse_path("a[x]"), [Step::Key("a[x]".into())]);
-        assert_eq!(parse_path(""), []);
+        // `a[x]` is not an index: the whole part is a key.
+        assert_eq!(
+            apply(&core, &[edit("credo.a[x]", EditOp::Replace, json!(1))]),
+            Ok(json!({"a": [1, 2], "credo": {"a[x]": 1}}))
+        );
     }
 
     #[test]
     fn edits_apply_and_fail_with_mpis_texts() {
         let core =
             json!({"credo": {"statements": ["a", "b"]}, "lexicon": {"signature_phrases": []}});
-        let changed = apply_edits(
+        let changed = apply(
             &core,
             &[
                 edit("credo.statements[1]", EditOp::Replace, json!("c")),
@@ -481,7 +216,7 @@ mod tests {
                 "lexicon": {"signature_phrases": ["Consider this"]}
             }))
         );
-        let fails = |e: EditOperation| apply_edits(&core, &[e]).err().unwrap_or_default();
+        let fails = |e: EditOperation| apply(&core, &[e]).err().unwrap_or_default();
         assert_eq!(
             fails(edit("nope.deeper.x", EditOp::Replace, json!(1))),
             "Parent path not found"

@@ -51,9 +51,15 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
             format!("{} failed", c.failed),
             muted_unless(c.failed, theme.critical()),
         ),
-        Span::raw(" · "),
-        Span::styled(format!("{} forwarded", c.forwarded), theme.ok()),
     ];
+    // The forwarded count matters least here (the widget is about what has not gone out): it
+    // is left off when the cell is too narrow for all three, as in the On-call layout at 80x24.
+    let forwarded = format!("{} forwarded", c.forwarded);
+    let used: usize = header.iter().map(|s| s.content.chars().count()).sum();
+    if used + 3 + forwarded.len() <= area.width as usize {
+        header.push(Span::raw(" · "));
+        header.push(Span::styled(forwarded, theme.ok()));
+    }
     let rows = filtered(data, view.filter);
     if let Some(note) = filter_note(view, rows.len(), data.unforwarded.len()) {
         header.push(Span::raw("  "));
