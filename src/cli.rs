@@ -262,11 +262,12 @@ async fn dashboard(
         preferred_layout: config.default_layout.clone(),
         source: format!("{} · {mpis_label}", db.target),
     };
-    let (commands, events) = tui::worker::spawn(
+    let (commands, events) = tui::worker::spawn_with_mpis(
         db.pool.clone(),
         config.operator.clone(),
         tui::user_id(&config.operator),
         config.thresholds.clone(),
+        mpis,
     );
     let app = App::new(options, (80, 24), std::time::Instant::now());
     let outcome = tui::terminal::run(app, commands, events).await;

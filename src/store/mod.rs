@@ -4,6 +4,7 @@
 //! returns domain-friendly rows. Queries read pages and aggregates, never whole tables.
 
 pub mod audit;
+pub mod drafts;
 pub mod genesis;
 pub mod jobs;
 pub mod layouts;

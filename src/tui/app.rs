@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 use uuid::Uuid;
 
 use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
+use super::forms::publish::{FormAction, PublishFormState};
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
 use super::worker::{Command, DataEvent, RunDetail};
@@ -62,6 +63,7 @@ pub enum Screen {
     RunDetail(RunDetailState),
     RedFlags(FlagsState),
     LayoutEditor(EditorState),
+    PublishForm(PublishFormState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -318,7 +320,9 @@ impl App {
         }
         // Redraw only when something visible changed (a stale marker appeared or aged a unit),
         // so an idle dashboard writes nothing to the terminal.
-        if !commands.is_empty() || before != self.visible_ages() {
+        // The elapsed time of an MPIS call in flight counts up.
+        let waiting = matches!(&self.screen, Screen::PublishForm(form) if form.submitting());
+        if !commands.is_empty() || waiting || before != self.visible_ages() {
             self.dirty = true;
         }
         commands
@@ -478,6 +482,31 @@ impl App {
                 self.say(format!("layout not saved: {error}"), true)
             }
             DataEvent::Changed(tables) => return self.reload_tables(&tables),
+            DataEvent::Drafts(result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    match result {
+                        Ok(drafts) => state.drafts.succeed(drafts, wall, now),
+                        Err(error) => state.drafts.fail(error),
+                    }
+                }
+            }
+            DataEvent::Published(result) => {
+                let text = match &result {
+                    Ok(outcome) if !outcome.created => {
+                        format!("already submitted earlier; {}", outcome.note)
+                    }
+                    Ok(outcome) => outcome.note.clone(),
+                    Err(error) => format!("publish record not written: {error}"),
+                };
+                let failed = match &result {
+                    Ok(outcome) => outcome.record.state == "failed",
+                    Err(_) => true,
+                };
+                self.say(text, failed);
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    state.finished(result);
+                }
+            }
         }
         Vec::new()
     }
@@ -598,6 +627,20 @@ impl App {
         if self.filter_editing {
             return self.filter_key(key);
         }
+        if let Screen::PublishForm(state) = &mut self.screen {
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                self.should_quit = true;
+                return Vec::new();
+            }
+            return match state.key(key, Utc::now()) {
+                FormAction::None => Vec::new(),
+                FormAction::Submit(valid) => {
+                    self.say("writing the publish record…", false);
+                    vec![Command::Publish(valid)]
+                }
+                FormAction::Close => self.back(),
+            };
+        }
         if let Screen::LayoutEditor(_) = self.screen
             && let Some(commands) = self.editor_key(key)
         {
@@ -644,7 +687,7 @@ impl App {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),
                 Screen::RedFlags(_) => self.flags_action(action),
-                Screen::LayoutEditor(_) => Vec::new(),
+                Screen::LayoutEditor(_) | Screen::PublishForm(_) => Vec::new(),
             },
         }
     }
@@ -801,6 +844,18 @@ impl App {
             },
             _ => Vec::new(),
         }
+    }
+
+    /// The publish record form (not in read-only mode); loads the approved drafts to pick from.
+    fn open_publish_form(&mut self) -> Vec<Command> {
+        if self.options.read_only {
+            self.say("read-only: publishing is off", true);
+            return Vec::new();
+        }
+        let mut state = PublishFormState::default();
+        state.drafts.start();
+        self.open(Screen::PublishForm(state));
+        vec![Command::LoadDrafts]
     }
 
     fn open_flags(&mut self) -> Vec<Command> {
@@ -1208,6 +1263,7 @@ impl App {
             "refresh" => self.refresh_all(),
             "pause" => self.action(Action::TogglePause),
             "edit" => self.dashboard_action(Action::EditLayout),
+            "publish" => self.open_publish_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
                 Err(_) => self.palette_error(input, "usage: run <run_id>"),
@@ -1311,6 +1367,10 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("flags", "open the red flags screen"),
     ("layout", "switch layout: layout NAME (Tab completes)"),
     ("edit", "edit the layout"),
+    (
+        "publish",
+        "record a publish (written locally, forwarded to MPIS)",
+    ),
     ("run", "open a run: run RUN_ID"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),

@@ -18,3 +18,4 @@ pub fn user_id(operator: &str) -> uuid::Uuid {
     const OPERATORS: uuid::Uuid = uuid::Uuid::from_u128(0x6d70_6973_2d64_6173_682d_6f70_6572_6174);
     uuid::Uuid::new_v5(&OPERATORS, operator.trim().as_bytes())
 }
+pub mod forms;

@@ -35,6 +35,9 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::run_detail::render(app, state, body, frame.buffer_mut())
         }
         Screen::RedFlags(state) => screens::red_flags::render(app, state, body, frame.buffer_mut()),
+        Screen::PublishForm(state) => {
+            screens::publish_form::render(app, state, body, frame.buffer_mut())
+        }
         Screen::LayoutEditor(state) => {
             screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }

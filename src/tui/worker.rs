@@ -15,10 +15,15 @@ use super::data::{
     OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetFilter,
     WidgetKind,
 };
+use crate::domain::publish::ValidPublish;
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
+use crate::jobs::outbox::Forwarder;
+use crate::mpis::MpisClient;
+use crate::store::drafts::{self, DraftChoice};
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
+use crate::store::outbox::{NewPublishRecord, PublishRecord};
 use crate::store::projects;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem};
@@ -64,6 +69,20 @@ pub enum Command {
     },
     /// One pass of the red flag evaluator (keeps flag rows and the missing-metrics snapshot fresh).
     Evaluate,
+    /// Approved drafts for the publish form's picker.
+    LoadDrafts,
+    /// Write the publish record to the outbox (with its audit entry), then try to forward it.
+    Publish(ValidPublish),
+}
+
+/// What happened to a submitted publish record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishOutcome {
+    pub record: PublishRecord,
+    /// False when the same record (idempotency key) had been submitted before.
+    pub created: bool,
+    /// What the operator should know: forwarded with MPIS's id, or queued and why.
+    pub note: String,
 }
 
 /// A run with everything the detail screen shows.
@@ -98,6 +117,8 @@ pub enum DataEvent {
     Connection(Result<(), String>),
     /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
     Changed(Vec<String>),
+    Drafts(Result<Vec<DraftChoice>, String>),
+    Published(Result<PublishOutcome, String>),
 }
 
 /// Starts the worker and the change listener; returns the command sender and event receiver.
@@ -107,6 +128,17 @@ pub fn spawn(
     user_id: Uuid,
     thresholds: Thresholds,
 ) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    spawn_with_mpis(pool, operator, user_id, thresholds, None)
+}
+
+/// As [`spawn`], with the MPIS client that publish records are forwarded through.
+pub fn spawn_with_mpis(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    mpis: Option<MpisClient>,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
@@ -115,6 +147,7 @@ pub fn spawn(
             // One task per command: a slow query never holds up the others.
             let context = Context {
                 pool: pool.clone(),
+                mpis: mpis.clone(),
                 operator: operator.clone(),
                 user_id,
                 thresholds: thresholds.clone(),
@@ -128,6 +161,7 @@ pub fn spawn(
 
 struct Context {
     pool: PgPool,
+    mpis: Option<MpisClient>,
     operator: String,
     user_id: Uuid,
     thresholds: Thresholds,
@@ -226,6 +260,16 @@ impl Context {
                     result.map(|()| "your layout was removed; the default is back".to_string()),
                 );
             }
+            Command::LoadDrafts => {
+                let result = drafts::approved(&self.pool, 200).await;
+                let event = DataEvent::Drafts(self.observe(result));
+                self.send(event);
+            }
+            Command::Publish(valid) => {
+                let result = self.publish(&valid).await;
+                let event = DataEvent::Published(self.observe(result));
+                self.send(event);
+            }
             Command::Evaluate => {
                 let result =
                     red_flags::evaluate_and_record(&self.pool, &self.thresholds, Utc::now()).await;
@@ -238,6 +282,61 @@ impl Context {
                 }
             }
         }
+    }
+
+    /// The outbox write first (one transaction with its audit entry): from then on nothing is
+    /// lost. Then one forwarding pass, so the operator usually sees MPIS's id at once.
+    async fn publish(&self, valid: &ValidPublish) -> Result<PublishOutcome, StoreError> {
+        let new = NewPublishRecord {
+            idempotency_key: valid.idempotency_key(),
+            run_id: valid.run_id(),
+            project_id: valid.project_id(),
+            persona_id: None,
+            published_at: Some(valid.published_at()),
+            draft_id: valid.draft_id(),
+            channel: valid.channel().as_str().to_string(),
+            channel_item_id: Some(valid.channel_item_id().to_string()),
+            channel_url: valid.channel_url().map(str::to_string),
+            created_by: self.operator.clone(),
+        };
+        let enqueued = outbox::enqueue(&self.pool, &new).await?;
+        let id = enqueued.record.id;
+        if let Some(client) = &self.mpis
+            && enqueued.record.state == "queued"
+        {
+            Forwarder::new(self.pool.clone(), client.clone())
+                .run_once()
+                .await?;
+        }
+        let record = outbox::get(&self.pool, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("publish record", id))?;
+        let note = match (record.state.as_str(), &self.mpis) {
+            ("forwarded", _) => format!(
+                "forwarded to MPIS: published item {}",
+                record
+                    .mpis_published_item_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_default()
+            ),
+            ("failed", _) => format!(
+                "MPIS refused it: {}",
+                record.last_error.clone().unwrap_or_default()
+            ),
+            (_, None) => "queued: no MPIS configured; it is forwarded once one is".to_string(),
+            (_, Some(_)) => format!(
+                "queued, will retry: {}",
+                record
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "waiting for its turn".to_string())
+            ),
+        };
+        Ok(PublishOutcome {
+            record,
+            created: enqueued.created,
+            note,
+        })
     }
 
     fn report(&self, result: Result<String, StoreError>) {

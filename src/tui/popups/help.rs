@@ -13,6 +13,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let k = |action| keys.describe(action);
     let read_only = app.options.read_only;
     let mut rows: Vec<(String, &str)> = match &app.screen {
+        Screen::PublishForm(_) => vec![
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
+            (
+                "Up / Down (draft field)".to_string(),
+                "pick an approved draft",
+            ),
+            ("Ctrl-S".to_string(), "validate and submit"),
+            ("Esc".to_string(), "leave the form"),
+        ],
         Screen::Dashboard => vec![
             (
                 format!("{} / {}", k(Action::FocusNext), k(Action::FocusPrev)),

@@ -1,0 +1,275 @@
+//! The publish record form: key sequences through `App::update` (pure), and the worker's
+//! publish command against PostgreSQL and the MPIS sandbox over real HTTP.
+
+mod common;
+mod tui_common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use mpis_dash::domain::red_flags::Thresholds;
+use mpis_dash::mpis::sandbox::{self, SandboxFaults};
+use mpis_dash::mpis::{MpisClient, MpisConfig};
+use mpis_dash::store::drafts::DraftChoice;
+use mpis_dash::tui::app::{App, Event, Screen};
+use mpis_dash::tui::forms::publish::PublishFormState;
+use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_common::{id, options, press, started_with, type_text};
+
+fn ctrl(app: &mut App, c: char) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn form(app: &App) -> &PublishFormState {
+    match &app.screen {
+        Screen::PublishForm(state) => state,
+        other => panic!("expected the publish form, got {other:?}"),
+    }
+}
+
+fn open_form(app: &mut App) -> Vec<Command> {
+    press(app, KeyCode::Char(':'));
+    type_text(app, "publish");
+    press(app, KeyCode::Enter)
+}
+
+fn drafts() -> Vec<DraftChoice> {
+    (1..=3)
+        .map(|n| DraftChoice {
+            id: id(0xd000 + n),
+            draft_no: 1,
+            plan_title: format!("Plan {n}"),
+            channel: if n == 2 { "instagram" } else { "telegram" }.to_string(),
+            persona_name: "Alex".to_string(),
+            created_at: tui_common::loaded_at(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_palette_opens_the_form_which_loads_the_approved_drafts() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    assert_eq!(open_form(&mut app), vec![Command::LoadDrafts]);
+    assert!(form(&app).drafts.loading);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    assert_eq!(form(&app).drafts.value.as_ref().map(Vec::len), Some(3));
+}
+
+#[test]
+fn submitting_an_empty_form_names_every_missing_field_and_sends_nothing() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    press(&mut app, KeyCode::Tab); // away from the first field
+    assert!(ctrl(&mut app, 's').is_empty());
+    let state = form(&app);
+    let fields: Vec<&str> = state.errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["draft_id", "channel", "channel_item_id"]);
+    assert_eq!(
+        state.focus, 0,
+        "focus moves to the first field with a problem"
+    );
+    assert!(state.error(0).is_some());
+}
+
+#[test]
+fn typed_text_goes_into_fields_not_to_actions_and_a_valid_form_is_sent() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    // Down on the draft field picks drafts (and fills their channel); Up goes back.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(form(&app).form.draft_id_text, id(0xd002).to_string());
+    assert_eq!(form(&app).form.channel_text, "instagram");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).form.channel_text, "telegram");
+    // "q", "?" and ":" are text here.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "q?:42");
+    assert!(!app.should_quit && app.overlay.is_none());
+    assert_eq!(form(&app).form.channel_item_id, "q?:42");
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Backspace);
+    type_text(&mut app, "4242");
+    let commands = ctrl(&mut app, 's');
+    let [Command::Publish(valid)] = commands.as_slice() else {
+        panic!("expected one Publish command, got {commands:?}");
+    };
+    assert_eq!(valid.draft_id(), id(0xd001));
+    assert_eq!(valid.channel_item_id(), "q4242");
+    let forwarded = valid.forwarded_json();
+    assert_eq!(
+        forwarded.as_object().map(|o| o.len()),
+        Some(4),
+        "only MPIS's four fields"
+    );
+    assert!(form(&app).submitting());
+    // While it is in flight, keys do nothing but Esc.
+    assert!(ctrl(&mut app, 's').is_empty());
+}
+
+#[test]
+fn the_outcome_is_shown_and_the_form_is_ready_for_the_next_item() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "77");
+    ctrl(&mut app, 's');
+    app.update(Event::Data(DataEvent::Published(Err(
+        "database unreachable".into(),
+    ))));
+    assert!(!form(&app).submitting());
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.error && m.text.contains("not written"))
+    );
+    assert_eq!(
+        form(&app).form.channel_item_id,
+        "77",
+        "kept for another try after a failure"
+    );
+    // Esc leaves, Ctrl-C quits from within the form.
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Dashboard));
+    open_form(&mut app);
+    ctrl(&mut app, 'c');
+    assert!(app.should_quit);
+}
+
+#[test]
+fn read_only_refuses_the_form() {
+    let mut read_only = options();
+    read_only.read_only = true;
+    let (mut app, _) = started_with(read_only, (120, 40));
+    assert!(open_form(&mut app).is_empty());
+    assert!(matches!(app.screen, Screen::Dashboard));
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("read-only"))
+    );
+}
+
+async fn publish(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<DataEvent>,
+) -> Result<PublishOutcome, String> {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an answer in time")
+            .expect("worker alive");
+        if let DataEvent::Published(result) = event {
+            return result;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_worker_writes_the_outbox_first_then_forwards_once() {
+    let db = common::db().await;
+    let persona = common::persona(&db.pool, "Alex").await;
+    let draft = common::draft(&db.pool, persona, "telegram").await;
+    let sandbox = sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxFaults::none())
+        .await
+        .unwrap();
+    let client = MpisClient::new(MpisConfig::new(sandbox.url())).unwrap();
+    let (commands, mut events) = worker::spawn_with_mpis(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+        Some(client),
+    );
+    let mut form = PublishFormState::default();
+    form.form.draft_id_text = draft.to_string();
+    form.form.channel_text = "telegram".into();
+    form.form.channel_item_id = "9001".into();
+    let valid = form.form.validate(Utc::now()).unwrap();
+
+    commands.send(Command::Publish(valid.clone())).unwrap();
+    let outcome = publish(&mut events).await.unwrap();
+    assert!(outcome.created);
+    assert_eq!(outcome.record.state, "forwarded");
+    assert!(
+        outcome.note.contains("forwarded to MPIS"),
+        "{}",
+        outcome.note
+    );
+    assert_eq!(sandbox.published().len(), 1);
+    assert_eq!(outcome.record.created_by.as_deref(), Some("alice"));
+
+    // The same form submitted again is the same record: not written twice, not sent twice.
+    commands.send(Command::Publish(valid)).unwrap();
+    let again = publish(&mut events).await.unwrap();
+    assert!(!again.created);
+    assert_eq!(again.record.id, outcome.record.id);
+    assert_eq!(sandbox.published().len(), 1);
+
+    // MPIS down: the record is written and stays queued with the reason.
+    sandbox.set_faults(SandboxFaults {
+        force_5xx: true,
+        ..SandboxFaults::none()
+    });
+    let mut other = PublishFormState::default();
+    other.form.draft_id_text = draft.to_string();
+    other.form.channel_text = "telegram".into();
+    other.form.channel_item_id = "9002".into();
+    commands
+        .send(Command::Publish(other.form.validate(Utc::now()).unwrap()))
+        .unwrap();
+    let queued = publish(&mut events).await.unwrap();
+    assert_eq!(queued.record.state, "queued");
+    assert!(
+        queued.note.starts_with("queued, will retry"),
+        "{}",
+        queued.note
+    );
+    let audit: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE event_type = 'publish_recorded'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(audit, 2, "one audit entry per record written");
+}
+
+#[test]
+fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
+    use ratatui::{Terminal, backend::TestBackend};
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    press(&mut app, KeyCode::Tab);
+    ctrl(&mut app, 's');
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(&app, f))
+        .unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    for text in [
+        "Record a publish",
+        "channel item id",
+        "✖ required: the content draft that was published",
+        "approved drafts (3)",
+        "Plan 2",
+        "Ctrl-S submit",
+    ] {
+        assert!(screen.contains(text), "missing {text:?}");
+    }
+}
