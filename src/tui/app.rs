@@ -11,7 +11,9 @@ use ratatui::layout::Rect;
 use uuid::Uuid;
 
 use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
-use super::forms::publish::{FormAction, PublishFormState};
+use super::forms::FormAction;
+use super::forms::genesis::GenesisFormState;
+use super::forms::publish::PublishFormState;
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
 use super::worker::{Command, DataEvent, RunDetail};
@@ -19,6 +21,7 @@ use crate::domain::layout::{
     CellRect, GRID_COLUMNS, LayoutConfig, MAX_GRID_ROWS, Position, WidgetPlacement,
 };
 use crate::domain::widget_catalog::{BUILTIN_WIDGETS, builtin_widget_ids, default_layouts};
+use crate::mpis::types::GenesisStartResponse;
 use crate::store::layouts::Layout;
 use crate::store::red_flags::RedFlag;
 use crate::store::runs::{RunCursor, RunListRow};
@@ -64,6 +67,7 @@ pub enum Screen {
     RedFlags(FlagsState),
     LayoutEditor(EditorState),
     PublishForm(PublishFormState),
+    GenesisForm(GenesisFormState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -321,7 +325,11 @@ impl App {
         // Redraw only when something visible changed (a stale marker appeared or aged a unit),
         // so an idle dashboard writes nothing to the terminal.
         // The elapsed time of an MPIS call in flight counts up.
-        let waiting = matches!(&self.screen, Screen::PublishForm(form) if form.submitting());
+        let waiting = match &self.screen {
+            Screen::PublishForm(form) => form.submitting(),
+            Screen::GenesisForm(form) => form.submitting(),
+            _ => false,
+        };
         if !commands.is_empty() || waiting || before != self.visible_ages() {
             self.dirty = true;
         }
@@ -507,6 +515,7 @@ impl App {
                     state.finished(result);
                 }
             }
+            DataEvent::GenesisStarted(result) => self.genesis_started(result),
         }
         Vec::new()
     }
@@ -638,6 +647,27 @@ impl App {
                     self.say("writing the publish record…", false);
                     vec![Command::Publish(valid)]
                 }
+                FormAction::Cancel | FormAction::Close => self.back(),
+            };
+        }
+        if let Screen::GenesisForm(state) = &mut self.screen {
+            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                self.should_quit = true;
+                return Vec::new();
+            }
+            return match state.key(key) {
+                FormAction::None => Vec::new(),
+                FormAction::Submit(valid) => {
+                    self.say(
+                        "starting the genesis job in MPIS… (Esc cancels waiting)",
+                        false,
+                    );
+                    vec![Command::GenesisStart(valid)]
+                }
+                FormAction::Cancel => {
+                    self.say("cancelled waiting", false);
+                    vec![Command::CancelGenesis]
+                }
                 FormAction::Close => self.back(),
             };
         }
@@ -687,7 +717,9 @@ impl App {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),
                 Screen::RedFlags(_) => self.flags_action(action),
-                Screen::LayoutEditor(_) | Screen::PublishForm(_) => Vec::new(),
+                Screen::LayoutEditor(_) | Screen::PublishForm(_) | Screen::GenesisForm(_) => {
+                    Vec::new()
+                }
             },
         }
     }
@@ -856,6 +888,35 @@ impl App {
         state.drafts.start();
         self.open(Screen::PublishForm(state));
         vec![Command::LoadDrafts]
+    }
+
+    /// The genesis start form (not in read-only mode).
+    fn open_genesis_form(&mut self) -> Vec<Command> {
+        if self.options.read_only {
+            self.say("read-only: starting a genesis job is off", true);
+            return Vec::new();
+        }
+        self.open(Screen::GenesisForm(GenesisFormState::default()))
+    }
+
+    /// MPIS answered the genesis start (or the worker gave up on it).
+    fn genesis_started(&mut self, result: Result<GenesisStartResponse, String>) {
+        let waiting = matches!(&self.screen, Screen::GenesisForm(form) if form.submitting());
+        match &result {
+            // A late "cancelled" after Esc: already said.
+            Err(_) if !waiting => return,
+            Ok(response) => self.say(
+                format!(
+                    "genesis job {} started: {}, draft {}",
+                    response.job_id, response.status, response.draft_no
+                ),
+                false,
+            ),
+            Err(error) => self.say(format!("genesis not started: {error}"), true),
+        }
+        if let Screen::GenesisForm(state) = &mut self.screen {
+            state.finished(result);
+        }
     }
 
     fn open_flags(&mut self) -> Vec<Command> {
@@ -1264,6 +1325,7 @@ impl App {
             "pause" => self.action(Action::TogglePause),
             "edit" => self.dashboard_action(Action::EditLayout),
             "publish" => self.open_publish_form(),
+            "genesis" => self.open_genesis_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
                 Err(_) => self.palette_error(input, "usage: run <run_id>"),
@@ -1371,6 +1433,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
         "publish",
         "record a publish (written locally, forwarded to MPIS)",
     ),
+    ("genesis", "start a persona genesis job in MPIS"),
     ("run", "open a run: run RUN_ID"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),

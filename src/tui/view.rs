@@ -38,6 +38,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::PublishForm(state) => {
             screens::publish_form::render(app, state, body, frame.buffer_mut())
         }
+        Screen::GenesisForm(state) => {
+            screens::genesis_form::render(app, state, body, frame.buffer_mut())
+        }
         Screen::LayoutEditor(state) => {
             screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }

@@ -9,17 +9,20 @@ use serde_json::Value;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
 use uuid::Uuid;
 
 use super::data::{
     OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetFilter,
     WidgetKind,
 };
+use crate::domain::genesis::{SourceKind, ValidGenesis};
 use crate::domain::publish::ValidPublish;
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
 use crate::jobs::outbox::Forwarder;
 use crate::mpis::MpisClient;
+use crate::mpis::types::{GenesisStartRequest, GenesisStartResponse, SourceInput, SourceType};
 use crate::store::drafts::{self, DraftChoice};
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
@@ -73,6 +76,10 @@ pub enum Command {
     LoadDrafts,
     /// Write the publish record to the outbox (with its audit entry), then try to forward it.
     Publish(ValidPublish),
+    /// `POST /genesis/start` in MPIS; answered by `GenesisStarted`.
+    GenesisStart(ValidGenesis),
+    /// Stop waiting for the genesis start in flight (its task is aborted).
+    CancelGenesis,
 }
 
 /// What happened to a submitted publish record.
@@ -119,7 +126,12 @@ pub enum DataEvent {
     Changed(Vec<String>),
     Drafts(Result<Vec<DraftChoice>, String>),
     Published(Result<PublishOutcome, String>),
+    /// MPIS's answer to `GenesisStart`, or why there is none (`cancelled` after `CancelGenesis`).
+    GenesisStarted(Result<GenesisStartResponse, String>),
 }
+
+/// The answer sent when a genesis start is cancelled.
+pub const CANCELLED: &str = "cancelled";
 
 /// Starts the worker and the change listener; returns the command sender and event receiver.
 pub fn spawn(
@@ -143,7 +155,17 @@ pub fn spawn_with_mpis(
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
     tokio::spawn(async move {
+        // The genesis start in flight, so that `CancelGenesis` can abort it.
+        let mut genesis: Option<AbortHandle> = None;
         while let Some(command) = command_rx.recv().await {
+            if command == Command::CancelGenesis {
+                if let Some(handle) = genesis.take().filter(|h| !h.is_finished()) {
+                    handle.abort();
+                    let _ = event_tx.send(DataEvent::GenesisStarted(Err(CANCELLED.to_string())));
+                }
+                continue;
+            }
+            let is_genesis = matches!(command, Command::GenesisStart(_));
             // One task per command: a slow query never holds up the others.
             let context = Context {
                 pool: pool.clone(),
@@ -153,7 +175,10 @@ pub fn spawn_with_mpis(
                 thresholds: thresholds.clone(),
                 events: event_tx.clone(),
             };
-            tokio::spawn(async move { context.handle(command).await });
+            let task = tokio::spawn(async move { context.handle(command).await });
+            if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
+                previous.abort();
+            }
         }
     });
     (command_tx, event_rx)
@@ -270,6 +295,21 @@ impl Context {
                 let event = DataEvent::Published(self.observe(result));
                 self.send(event);
             }
+            Command::GenesisStart(valid) => {
+                let result = match &self.mpis {
+                    None => Err(
+                        "no MPIS configured: set MPIS_API_URL (or run with --demo for the sandbox)"
+                            .to_string(),
+                    ),
+                    Some(client) => client
+                        .genesis_start(&genesis_request(&valid))
+                        .await
+                        .map_err(|e| e.user_message()),
+                };
+                self.send(DataEvent::GenesisStarted(result));
+            }
+            // Handled by the command loop, which holds the task to abort.
+            Command::CancelGenesis => {}
             Command::Evaluate => {
                 let result =
                     red_flags::evaluate_and_record(&self.pool, &self.thresholds, Utc::now()).await;
@@ -345,6 +385,33 @@ impl Context {
             Err(message) => DataEvent::ActionDone { message, ok: false },
         };
         self.send(event);
+    }
+}
+
+/// The body of `POST /genesis/start` for a checked form.
+pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
+    GenesisStartRequest {
+        persona_name: valid.persona_name.clone(),
+        inspiration_source: valid.inspiration_source.clone(),
+        language: valid.language.clone(),
+        public_persona: valid.public_persona,
+        public_name: valid.public_name.clone(),
+        gdrive_folder_id: valid.gdrive_folder_id.clone(),
+        notes: valid.notes.clone(),
+        sources: valid
+            .sources
+            .iter()
+            .map(|(kind, reference)| SourceInput {
+                kind: match kind {
+                    SourceKind::Url => SourceType::Url,
+                    SourceKind::Youtube => SourceType::Youtube,
+                    SourceKind::Text => SourceType::Text,
+                    SourceKind::File => SourceType::File,
+                },
+                reference: reference.clone(),
+                metadata: Default::default(),
+            })
+            .collect(),
     }
 }
 

@@ -37,15 +37,7 @@ pub struct PublishFormState {
     pub outcome: Option<Result<PublishOutcome, String>>,
 }
 
-/// What a key did to the form.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FormAction {
-    None,
-    /// Valid: send this to the worker.
-    Submit(ValidPublish),
-    /// Leave the form.
-    Close,
-}
+pub use super::FormAction;
 
 impl PublishFormState {
     pub fn value(&self, field: usize) -> &str {
@@ -88,7 +80,7 @@ impl PublishFormState {
     }
 
     /// Handles a key; typed text goes into the focused field.
-    pub fn key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> FormAction {
+    pub fn key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> FormAction<ValidPublish> {
         if self.submitting() {
             // Waiting for the worker: only leaving is possible (the record is safe in the
             // outbox either way once written).
@@ -136,7 +128,7 @@ impl PublishFormState {
         self.form.channel_text = drafts[next].channel.clone();
     }
 
-    fn submit(&mut self, now: DateTime<Utc>) -> FormAction {
+    fn submit(&mut self, now: DateTime<Utc>) -> FormAction<ValidPublish> {
         match self.form.validate(now) {
             Ok(valid) => {
                 self.errors.clear();

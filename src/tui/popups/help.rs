@@ -25,6 +25,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("Ctrl-S".to_string(), "validate and submit"),
             ("Esc".to_string(), "leave the form"),
         ],
+        Screen::GenesisForm(_) => vec![
+            ("Tab / Shift-Tab".to_string(), "next / previous field"),
+            ("Left / Right (language)".to_string(), "choose the language"),
+            ("Space (public persona)".to_string(), "toggle on / off"),
+            (
+                "Enter (sources, notes)".to_string(),
+                "new line (one source a line)",
+            ),
+            ("Ctrl-S".to_string(), "validate and start the job"),
+            ("Esc".to_string(), "cancel waiting / leave the form"),
+        ],
         Screen::Dashboard => vec![
             (
                 format!("{} / {}", k(Action::FocusNext), k(Action::FocusPrev)),

@@ -1,5 +1,6 @@
 //! Full-screen views reached from the dashboard (Enter) and left with Esc.
 
+pub mod genesis_form;
 pub mod layout_editor;
 pub mod publish_form;
 pub mod red_flags;

@@ -1,0 +1,194 @@
+//! The genesis start form: each field with its value (cursor on the focused one) and its
+//! validation messages beside it, the slug preview, each sources line with its detected type,
+//! a spinner while MPIS works, and MPIS's answer below the fields.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use crate::domain::genesis::{detect_source, language_name};
+use crate::mpis::types::GenesisStartResponse;
+use crate::tui::app::App;
+use crate::tui::forms::genesis::{
+    FIELDS, GenesisFormState, LANGUAGE, NOTES, PUBLIC_PERSONA, SOURCES,
+};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{clean, short_duration};
+
+const LABEL_WIDTH: usize = 24;
+
+pub fn render(app: &App, state: &GenesisFormState, area: Rect, buf: &mut Buffer) {
+    let theme = &app.options.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(" Start a persona genesis ", theme.header()))
+        .title_bottom(Line::styled(
+            " Tab next · ←/→ language · Space toggle · Ctrl-S submit · Esc back ",
+            theme.muted(),
+        ));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let mut lines = Vec::new();
+    for (index, (_, label)) in FIELDS.iter().enumerate() {
+        field_lines(state, index, label, theme, &mut lines);
+        if index == 0 {
+            let slug = state.form.slug_preview();
+            if !slug.is_empty() {
+                lines.push(Line::styled(
+                    format!("  {:<LABEL_WIDTH$}{}", "slug preview", clean(&slug)),
+                    theme.muted(),
+                ));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    if let Some(started) = state.submitted_at {
+        let elapsed = app.now.saturating_duration_since(started).as_secs();
+        lines.push(Line::styled(
+            format!(
+                "⠿ starting the genesis job in MPIS… {} (Esc cancels waiting)",
+                short_duration(elapsed)
+            ),
+            theme.accent(),
+        ));
+    }
+    match &state.outcome {
+        Some(Ok(response)) => result_lines(response, theme, &mut lines),
+        Some(Err(error)) => lines.push(Line::styled(
+            format!("genesis not started: {}", clean(error)),
+            theme.critical(),
+        )),
+        None => {}
+    }
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
+}
+
+fn field_lines<'a>(
+    state: &GenesisFormState,
+    index: usize,
+    label: &str,
+    theme: &Theme,
+    lines: &mut Vec<Line<'a>>,
+) {
+    let focused = index == state.focus;
+    let marker = if focused { "▶ " } else { "  " };
+    let cursor = if focused && !state.submitting() {
+        "▏"
+    } else {
+        ""
+    };
+    let value_style = if focused {
+        theme.accent()
+    } else {
+        Style::default()
+    };
+    let errors = state.errors_of(index);
+    let value = match index {
+        LANGUAGE => {
+            let code = state.value(index);
+            let name = language_name(code).unwrap_or("?");
+            format!("◀ {name} ({}) ▶", clean(code))
+        }
+        PUBLIC_PERSONA => {
+            let on = state.form.public_persona;
+            format!("[{}] {}", if on { "x" } else { " " }, state.value(index))
+        }
+        SOURCES | NOTES => String::new(),
+        _ => format!("{}{cursor}", clean(state.value(index))),
+    };
+    let mut spans = vec![
+        Span::raw(marker),
+        Span::styled(format!("{label:<LABEL_WIDTH$}"), theme.header()),
+        Span::styled(value, value_style),
+    ];
+    let multi_line = matches!(index, SOURCES | NOTES);
+    if !multi_line && let Some(error) = errors.first() {
+        spans.push(Span::styled(
+            format!("  ✖ {}", clean(error)),
+            theme.critical(),
+        ));
+    }
+    lines.push(Line::from(spans));
+    if !multi_line {
+        return;
+    }
+    let text = state.value(index);
+    let mut text_lines: Vec<&str> = text.split('\n').collect();
+    if text.is_empty() && !focused {
+        text_lines.clear();
+    }
+    let count = text_lines.len();
+    for (n, line) in text_lines.into_iter().enumerate() {
+        let cursor = if n + 1 == count { cursor } else { "" };
+        let mut spans = vec![Span::raw("    ")];
+        if index == SOURCES {
+            let tag = detect_source(line)
+                .map(|s| format!("[{}]", s.kind))
+                .unwrap_or_default();
+            spans.push(Span::styled(format!("{tag:<10}"), theme.muted()));
+        }
+        spans.push(Span::styled(
+            format!("{}{cursor}", clean(line)),
+            value_style,
+        ));
+        lines.push(Line::from(spans));
+    }
+    for error in errors {
+        lines.push(Line::styled(
+            format!("    ✖ {}", clean(error)),
+            theme.critical(),
+        ));
+    }
+}
+
+/// MPIS's answer: the job, its draft and the persona preview, read-only.
+fn result_lines(response: &GenesisStartResponse, theme: &Theme, lines: &mut Vec<Line<'_>>) {
+    lines.push(Line::styled("── MPIS answered ──", theme.header()));
+    lines.push(Line::styled(
+        format!(
+            "job {} · status {} · draft {}",
+            response.job_id,
+            clean(response.status.as_str()),
+            response.draft_no
+        ),
+        theme.ok(),
+    ));
+    if let Some(preview) = &response.preview {
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|i| clean(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        lines.push(Line::from(format!(
+            "preview: {} ({})",
+            clean(&preview.name),
+            clean(&preview.slug)
+        )));
+        if !preview.summary.is_empty() {
+            lines.push(Line::from(format!("summary: {}", clean(&preview.summary))));
+        }
+        lines.push(Line::from(format!(
+            "top topics: {}",
+            list(&preview.top_topics)
+        )));
+        lines.push(Line::from(format!(
+            "tones: {}",
+            list(&preview.dominant_tones)
+        )));
+        for action in &preview.next_actions {
+            lines.push(Line::from(format!("next: {}", clean(action))));
+        }
+    }
+    if let Some(prompt) = &response.human_prompt {
+        lines.push(Line::styled(
+            format!("MPIS asks: {}", clean(prompt)),
+            theme.accent(),
+        ));
+    }
+}

@@ -1,0 +1,405 @@
+//! The genesis start form: key sequences through `App::update` (pure), what the screen shows,
+//! and the worker's genesis start against the MPIS sandbox over real HTTP (with cancelling).
+
+mod common;
+mod tui_common;
+
+use std::time::Duration;
+
+use mpis_dash::domain::red_flags::Thresholds;
+use mpis_dash::mpis::sandbox::{self, SandboxFaults};
+use mpis_dash::mpis::types::{GenesisStartResponse, JobStatus, PersonaCard};
+use mpis_dash::mpis::{MpisClient, MpisConfig};
+use mpis_dash::tui::app::{App, Event, Screen};
+use mpis_dash::tui::forms::genesis::GenesisFormState;
+use mpis_dash::tui::worker::{self, Command, DataEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
+use tui_common::{id, options, press, started_with, type_text};
+
+fn ctrl(app: &mut App, c: char) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+fn form(app: &App) -> &GenesisFormState {
+    match &app.screen {
+        Screen::GenesisForm(state) => state,
+        other => panic!("expected the genesis form, got {other:?}"),
+    }
+}
+
+fn open_form(app: &mut App) -> Vec<Command> {
+    press(app, KeyCode::Char(':'));
+    type_text(app, "genesis");
+    press(app, KeyCode::Enter)
+}
+
+fn app_with_form() -> App {
+    let (mut app, _) = started_with(options(), (120, 40));
+    assert!(open_form(&mut app).is_empty(), "the form loads nothing");
+    form(&app);
+    app
+}
+
+fn status(app: &App) -> &str {
+    app.message.as_ref().map_or("", |m| m.text.as_str())
+}
+
+#[test]
+fn an_empty_submit_names_persona_name_and_sends_nothing() {
+    let mut app = app_with_form();
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert!(ctrl(&mut app, 's').is_empty());
+    let state = form(&app);
+    let fields: Vec<&str> = state.errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["persona_name"]);
+    assert_eq!(state.focus, 0, "focus moves to the first bad field");
+    assert_eq!(state.errors_of(0), ["required"]);
+    assert!(!state.submitting());
+}
+
+#[test]
+fn public_persona_requires_a_public_name() {
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Char(' '));
+    assert!(form(&app).form.public_persona);
+    assert!(ctrl(&mut app, 's').is_empty());
+    let state = form(&app);
+    let fields: Vec<&str> = state.errors.iter().map(|e| e.field).collect();
+    assert_eq!(fields, ["public_name"]);
+    assert_eq!(state.focus, 4);
+    // Toggled off again, the same form is valid.
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::Char(' '));
+    assert!(!form(&app).form.public_persona);
+    assert!(matches!(
+        ctrl(&mut app, 's').as_slice(),
+        [Command::GenesisStart(_)]
+    ));
+}
+
+#[test]
+fn typed_text_never_triggers_actions_and_ctrl_c_still_quits() {
+    let mut app = app_with_form();
+    type_text(&mut app, "q?:/p");
+    assert!(!app.should_quit && app.overlay.is_none());
+    assert_eq!(form(&app).form.persona_name, "q?:/p");
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(form(&app).form.persona_name, "q?:/");
+    ctrl(&mut app, 'c');
+    assert!(app.should_quit);
+}
+
+#[test]
+fn the_language_cycles_through_the_offered_languages() {
+    let mut app = app_with_form();
+    assert_eq!(form(&app).form.language, "en");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Right);
+    assert_eq!(form(&app).form.language, "ru");
+    press(&mut app, KeyCode::Down);
+    assert_eq!(form(&app).form.language, "uk");
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(form(&app).form.language, "en");
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).form.language, "pl", "wraps around");
+    // Letters do not change a choice.
+    type_text(&mut app, "de");
+    assert_eq!(form(&app).form.language, "pl");
+}
+
+fn go_to_sources(app: &mut App) {
+    for _ in 0..6 {
+        press(app, KeyCode::Tab);
+    }
+    assert_eq!(form(app).focus, 6);
+}
+
+#[test]
+fn enter_inserts_a_newline_in_sources_and_a_valid_form_is_sent() {
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(form(&app).focus, 1, "Enter moves on in a one-line field");
+    press(&mut app, KeyCode::BackTab);
+    go_to_sources(&mut app);
+    type_text(&mut app, "https://example.org/a");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "youtu.be/abc123XYZ");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "grace and doubt");
+    assert_eq!(form(&app).focus, 6, "still on sources");
+    assert_eq!(
+        form(&app).form.sources_text,
+        "https://example.org/a\nyoutu.be/abc123XYZ\ngrace and doubt"
+    );
+    let commands = ctrl(&mut app, 's');
+    let [Command::GenesisStart(valid)] = commands.as_slice() else {
+        panic!("expected one GenesisStart, got {commands:?}");
+    };
+    let body = valid.to_request_json();
+    assert_eq!(body["persona_name"], json!("Tim Keller"));
+    assert_eq!(
+        body["sources"],
+        json!([
+            {"type": "url", "ref": "https://example.org/a", "metadata": {}},
+            {"type": "youtube", "ref": "https://youtu.be/abc123XYZ", "metadata": {}},
+            {"type": "text", "ref": "grace and doubt", "metadata": {}},
+        ])
+    );
+    let request = worker::genesis_request(valid);
+    assert_eq!(
+        serde_json::to_value(&request).unwrap()["sources"],
+        body["sources"]
+    );
+    assert!(form(&app).submitting());
+    // While in flight, other keys wait.
+    assert!(ctrl(&mut app, 's').is_empty());
+    type_text(&mut app, "x");
+    assert!(form(&app).form.sources_text.ends_with("doubt"));
+}
+
+fn submitted() -> App {
+    let mut app = app_with_form();
+    type_text(&mut app, "Alex");
+    assert_eq!(ctrl(&mut app, 's').len(), 1);
+    app
+}
+
+#[test]
+fn esc_while_in_flight_cancels_waiting_and_keeps_the_form() {
+    let mut app = submitted();
+    assert_eq!(press(&mut app, KeyCode::Esc), vec![Command::CancelGenesis]);
+    assert!(!form(&app).submitting());
+    assert!(status(&app).contains("cancelled waiting"));
+    // The worker's "cancelled" that follows changes nothing.
+    app.update(Event::Data(DataEvent::GenesisStarted(Err(
+        "cancelled".into()
+    ))));
+    assert!(status(&app).contains("cancelled waiting"));
+    // Esc again leaves.
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Dashboard));
+}
+
+fn response() -> GenesisStartResponse {
+    GenesisStartResponse {
+        job_id: id(0x9e),
+        status: JobStatus::AwaitingApproval,
+        draft_no: 1,
+        human_prompt: Some("Review the draft\u{1b}[31m and approve".into()),
+        preview: Some(PersonaCard {
+            persona_id: None,
+            name: "Alex".into(),
+            slug: "alex".into(),
+            active_version: "draft".into(),
+            summary: "A calm voice.".into(),
+            top_topics: vec!["faith".into(), "city".into()],
+            dominant_tones: vec!["warm".into()],
+            next_actions: vec!["Approve the draft".into()],
+        }),
+    }
+}
+
+#[test]
+fn the_answer_is_shown_below_the_form_which_stays() {
+    let mut app = submitted();
+    app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
+    let state = form(&app);
+    assert!(!state.submitting());
+    assert_eq!(state.form.persona_name, "Alex", "the form is kept");
+    assert_eq!(
+        status(&app),
+        format!(
+            "genesis job {} started: awaiting_approval, draft 1",
+            id(0x9e)
+        )
+    );
+    let screen = render(&app);
+    for text in [
+        "status awaiting_approval · draft 1",
+        "preview: Alex (alex)",
+        "summary: A calm voice.",
+        "top topics: faith, city",
+        "tones: warm",
+        "next: Approve the draft",
+        "Review the draft",
+    ] {
+        assert!(screen.contains(text), "missing {text:?}");
+    }
+    assert!(!screen.contains('\u{1b}'));
+
+    // An error goes to the status line and the panel.
+    let mut app = submitted();
+    app.update(Event::Data(DataEvent::GenesisStarted(Err(
+        "MPIS refused (HTTP 422): too long".into(),
+    ))));
+    assert!(app.message.as_ref().is_some_and(|m| m.error));
+    assert!(status(&app).contains("too long"));
+    assert!(render(&app).contains("genesis not started: MPIS refused"));
+}
+
+#[test]
+fn read_only_refuses_the_form() {
+    let mut read_only = options();
+    read_only.read_only = true;
+    let (mut app, _) = started_with(read_only, (120, 40));
+    assert!(open_form(&mut app).is_empty());
+    assert!(matches!(app.screen, Screen::Dashboard));
+    assert!(status(&app).contains("read-only"));
+}
+
+fn render(app: &App) -> String {
+    use ratatui::{Terminal, backend::TestBackend};
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(app, f))
+        .unwrap();
+    terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect()
+}
+
+#[test]
+fn the_screen_shows_labels_errors_the_slug_and_source_types() {
+    let mut app = app_with_form();
+    type_text(&mut app, "Тим Келлер");
+    go_to_sources(&mut app);
+    for line in [
+        "https://example.org/x",
+        "https://www.youtube.com/watch?v=abcdef",
+        "just some text",
+        "./notes.pdf",
+        "ftp://old.example.org/file",
+    ] {
+        type_text(&mut app, line);
+        press(&mut app, KeyCode::Enter);
+    }
+    ctrl(&mut app, 's');
+    let screen = render(&app);
+    for text in [
+        "Start a persona genesis",
+        "persona name",
+        "language",
+        "English (en)",
+        "public persona",
+        "Drive folder id",
+        "sources (one a line)",
+        "notes",
+        "slug preview",
+        "tim-keller",
+        "[url]",
+        "[youtube]",
+        "[text]",
+        "[file]",
+        "✖ line 5:",
+        "Ctrl-S submit",
+    ] {
+        assert!(screen.contains(text), "missing {text:?}");
+    }
+    // In flight: the spinner says how to stop waiting.
+    let mut app = submitted();
+    assert!(render(&app).contains("Esc cancels waiting"));
+    press(&mut app, KeyCode::Esc);
+    assert!(render(&app).contains("cancelled waiting"));
+}
+
+async fn started(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<DataEvent>,
+) -> Result<GenesisStartResponse, String> {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(20), events.recv())
+            .await
+            .expect("an answer in time")
+            .expect("worker alive");
+        if let DataEvent::GenesisStarted(result) = event {
+            return result;
+        }
+    }
+}
+
+fn valid(name: &str) -> mpis_dash::domain::genesis::ValidGenesis {
+    let mut state = GenesisFormState::default();
+    state.form.persona_name = name.into();
+    state.form.sources_text = "https://example.org/talks\ngrace".into();
+    state.form.validate().unwrap()
+}
+
+#[tokio::test]
+async fn the_worker_starts_genesis_in_the_sandbox_and_can_cancel() {
+    let db = common::db().await;
+    let sandbox = sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxFaults::none())
+        .await
+        .unwrap();
+    let client = MpisClient::new(MpisConfig::new(sandbox.url())).unwrap();
+    let (commands, mut events) = worker::spawn_with_mpis(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+        Some(client),
+    );
+
+    commands.send(Command::GenesisStart(valid("Alex"))).unwrap();
+    let response = started(&mut events).await.unwrap();
+    assert_eq!(response.status, JobStatus::AwaitingApproval);
+    assert_eq!(response.draft_no, 1);
+    assert_eq!(response.preview.map(|p| p.name), Some("Alex".to_string()));
+
+    // Slow MPIS: cancelling right away answers "cancelled" without waiting for it.
+    sandbox.set_faults(SandboxFaults {
+        latency: Duration::from_secs(5),
+        ..SandboxFaults::none()
+    });
+    commands.send(Command::GenesisStart(valid("Slow"))).unwrap();
+    commands.send(Command::CancelGenesis).unwrap();
+    let error = started(&mut events).await.unwrap_err();
+    assert!(error.contains("cancelled"), "{error}");
+}
+
+#[tokio::test]
+async fn without_mpis_the_worker_says_none_is_configured() {
+    let db = common::db().await;
+    let (commands, mut events) = worker::spawn_with_mpis(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+        None,
+    );
+    commands.send(Command::GenesisStart(valid("Alex"))).unwrap();
+    let error = started(&mut events).await.unwrap_err();
+    assert!(error.contains("no MPIS configured"), "{error}");
+}
+
+#[test]
+fn ticks_redraw_while_in_flight_and_help_lists_the_form_keys() {
+    let mut idle = app_with_form();
+    idle.update(Event::Tick);
+    idle.dirty = false;
+    idle.update(Event::Tick);
+    assert!(!idle.dirty, "nothing to redraw while idle");
+    let mut app = submitted();
+    app.update(Event::Tick);
+    app.dirty = false;
+    app.update(Event::Tick);
+    assert!(app.dirty, "the elapsed time counts up");
+    app.overlay = Some(mpis_dash::tui::app::Overlay::Help);
+    let screen = render(&app);
+    for text in ["Space (public persona)", "Ctrl-S", ":genesis"] {
+        assert!(screen.contains(text), "missing {text:?}");
+    }
+}
