@@ -80,32 +80,8 @@ pub struct Health {
 // ------------------------------------------------------------------------------------------------
 // Genesis (§1.2)
 
-/// `SourceInput.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceType {
-    Text,
-    Url,
-    File,
-    Youtube,
-}
-
-impl SourceType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Text => "text",
-            Self::Url => "url",
-            Self::File => "file",
-            Self::Youtube => "youtube",
-        }
-    }
-}
-
-impl fmt::Display for SourceType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// `SourceInput.type`: the domain's source kinds, serialized as MPIS spells them.
+pub use crate::domain::genesis::SourceKind as SourceType;
 
 /// One source of a genesis job: JSON `{type, ref, metadata}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -310,30 +286,8 @@ pub struct GenesisStatus {
     pub errors: Vec<String>,
 }
 
-/// `EditOperation.op`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum EditOp {
-    Add,
-    Replace,
-    Remove,
-}
-
-impl EditOp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Add => "add",
-            Self::Replace => "replace",
-            Self::Remove => "remove",
-        }
-    }
-}
-
-impl fmt::Display for EditOp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// `EditOperation.op`: the domain's edit operations, serialized as MPIS spells them.
+pub use crate::domain::genesis::EditOp;
 
 /// One edit of a draft's persona core. `path` is dot notation with `[n]` indices
 /// (`credo.statements[1]`, `ethos.virtues`); `value` is required (non-null) for add and replace.
@@ -345,22 +299,12 @@ pub struct EditOperation {
     pub value: Value,
 }
 
-impl From<EditOp> for genesis::EditOp {
-    fn from(op: EditOp) -> Self {
-        match op {
-            EditOp::Add => Self::Add,
-            EditOp::Replace => Self::Replace,
-            EditOp::Remove => Self::Remove,
-        }
-    }
-}
-
 /// The same edit in the domain's form, for [`genesis::apply_edits`] (MPIS's patch rules).
 impl From<&EditOperation> for genesis::EditOperationJson {
     fn from(edit: &EditOperation) -> Self {
         Self {
             path: edit.path.clone(),
-            op: edit.op.into(),
+            op: edit.op,
             value: edit.value.clone(),
         }
     }

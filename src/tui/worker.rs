@@ -16,13 +16,13 @@ use super::data::{
     OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetFilter,
     WidgetKind,
 };
-use crate::domain::genesis::{SourceKind, ValidGenesis};
+use crate::domain::genesis::ValidGenesis;
 use crate::domain::publish::ValidPublish;
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
 use crate::jobs::outbox::Forwarder;
 use crate::mpis::MpisClient;
-use crate::mpis::types::{GenesisStartRequest, GenesisStartResponse, SourceInput, SourceType};
+use crate::mpis::types::{GenesisStartRequest, GenesisStartResponse, SourceInput};
 use crate::store::drafts::{self, DraftChoice};
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
@@ -402,12 +402,7 @@ pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
             .sources
             .iter()
             .map(|(kind, reference)| SourceInput {
-                kind: match kind {
-                    SourceKind::Url => SourceType::Url,
-                    SourceKind::Youtube => SourceType::Youtube,
-                    SourceKind::Text => SourceType::Text,
-                    SourceKind::File => SourceType::File,
-                },
+                kind: *kind,
                 reference: reference.clone(),
                 metadata: Default::default(),
             })
