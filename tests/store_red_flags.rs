@@ -342,16 +342,31 @@ async fn missing_metrics_counts_items_without_metrics_as_of_the_last_refresh() {
     assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 7);
     assert_eq!(summary(pool).await["missing_metrics"]["count"], 7);
 
+    // Open dashboards evaluating often share a recent recount; `check` always recounts.
+    common::published_item(pool, draft, "telegram", "shared", now).await;
+    let thresholds = Thresholds::default();
+    let shared =
+        red_flags::evaluate_and_record_within(pool, &thresholds, Utc::now(), Duration::hours(1));
+    assert_eq!(
+        shared.await.unwrap().summary["missing_metrics"]["count"],
+        7,
+        "snapshot reused"
+    );
+    let live = red_flags::evaluate_and_record(pool, &thresholds, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(live.summary["missing_metrics"]["count"], 8, "recounted");
+
     // One-shot readers recount only a snapshot older than they accept.
     common::published_item(pool, draft, "telegram", "later", now).await;
     let fresh = red_flags::refresh_missing_metrics_if_older(pool, Duration::hours(1), Utc::now());
     assert!(!fresh.await.unwrap(), "a fresh snapshot is kept");
-    assert_eq!(summary(pool).await["missing_metrics"]["count"], 7);
+    assert_eq!(summary(pool).await["missing_metrics"]["count"], 8);
     let two_hours_later = Utc::now() + Duration::hours(2);
     let stale =
         red_flags::refresh_missing_metrics_if_older(pool, Duration::hours(1), two_hours_later);
     assert!(stale.await.unwrap(), "a stale snapshot is recounted");
-    assert_eq!(summary(pool).await["missing_metrics"]["count"], 8);
+    assert_eq!(summary(pool).await["missing_metrics"]["count"], 9);
 
     // Measuring items brings the count down (again after a refresh).
     let rows: Vec<_> = items[3..6]
@@ -359,12 +374,12 @@ async fn missing_metrics_counts_items_without_metrics_as_of_the_last_refresh() {
         .map(|&i| MetricRow::from_raw(i, "telegram", json!({"views": 1}), now, "test"))
         .collect();
     metrics::insert_batch(pool, &rows).await.unwrap();
-    assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 5);
+    assert_eq!(red_flags::refresh_missing_metrics(pool).await.unwrap(), 6);
     let s = summary(pool).await;
-    assert_eq!(s["missing_metrics"]["count"], 5);
+    assert_eq!(s["missing_metrics"]["count"], 6);
     assert_eq!(
-        s["missing_metrics"]["alert"], false,
-        "5 is not above the threshold of 5"
+        s["missing_metrics"]["alert"], true,
+        "6 is above the threshold of 5"
     );
 }
 

@@ -223,8 +223,24 @@ pub async fn evaluate_and_record(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> StoreResult<Evaluation> {
+    evaluate_and_record_within(pool, thresholds, now, Duration::zero()).await
+}
+
+/// As [`evaluate_and_record`], but the missing-metrics anti-join is skipped when its snapshot
+/// is at most `max_snapshot_age` old: several open dashboards (or `serve` instances) evaluating
+/// every few seconds then share one recount instead of each running it.
+pub async fn evaluate_and_record_within(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+    max_snapshot_age: Duration,
+) -> StoreResult<Evaluation> {
     runs::link_published_items(pool).await?;
-    refresh_missing_metrics(pool).await?;
+    if max_snapshot_age <= Duration::zero() {
+        refresh_missing_metrics(pool).await?;
+    } else {
+        refresh_missing_metrics_if_older(pool, max_snapshot_age, now).await?;
+    }
     let evaluation = summary(pool, thresholds, now).await?;
     let mut tx = pool.begin().await?;
     for flag in &evaluation.flags {

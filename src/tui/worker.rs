@@ -311,8 +311,14 @@ impl Context {
             // Handled by the command loop, which holds the task to abort.
             Command::CancelGenesis => {}
             Command::Evaluate => {
-                let result =
-                    red_flags::evaluate_and_record(&self.pool, &self.thresholds, Utc::now()).await;
+                // Shares the missing-metrics recount with other open dashboards (25 s).
+                let result = red_flags::evaluate_and_record_within(
+                    &self.pool,
+                    &self.thresholds,
+                    Utc::now(),
+                    chrono::Duration::seconds(25),
+                )
+                .await;
                 // Quiet on success: the widgets reload through the change notifications.
                 if let Err(message) = self.observe(result) {
                     self.send(DataEvent::ActionDone {
