@@ -111,7 +111,7 @@ impl Drop for DataDir {
 }
 
 #[test]
-fn demo_dashboard_drill_in_help_acknowledge_and_quit() {
+fn demo_dashboard_drill_in_help_acknowledge_publish_and_quit() {
     let dir = DataDir(
         std::env::temp_dir().join(format!("mpis-dash-e2e-{}", uuid::Uuid::new_v4().simple())),
     );
@@ -161,6 +161,24 @@ fn demo_dashboard_drill_in_help_acknowledge_and_quit() {
         &["acknowledged:", "ack by e2e-operator"],
         Duration::from_secs(10),
     );
+
+    // Record a publish through the form: it is written to the outbox and forwarded to the
+    // built-in MPIS sandbox (no MPIS is configured).
+    tmux.keys(&["Escape", ":"]);
+    tmux.text("publish");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        &["Record a publish", "approved drafts"],
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["Down", "Tab", "Tab"]);
+    tmux.text("e2e-4242");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for(
+        &["[FORWARDED]", "forwarded to MPIS: published item"],
+        Duration::from_secs(15),
+    );
+    tmux.keys(&["Escape"]);
 
     // Quit: exit 0, terminal restored, the embedded cluster stopped by the process.
     tmux.keys(&["q"]);
