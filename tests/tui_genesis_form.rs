@@ -211,9 +211,15 @@ fn response() -> GenesisStartResponse {
 }
 
 #[test]
-fn the_answer_is_shown_below_the_form_which_stays() {
+fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
     let mut app = submitted();
-    app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
+    let commands = app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
+    assert_eq!(commands, vec![Command::GenesisStatus(id(0x9e))]);
+    assert!(
+        matches!(&app.screen, Screen::GenesisJob(job) if job.job_id == id(0x9e)),
+        "the job view opens"
+    );
+    press(&mut app, KeyCode::Esc);
     let state = form(&app);
     assert!(!state.submitting());
     assert_eq!(state.form.persona_name, "Alex", "the form is kept");

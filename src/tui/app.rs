@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
 use super::forms::FormAction;
 use super::forms::genesis::GenesisFormState;
+use super::forms::genesis_job::{ApproveFailure, GenesisJobState, JobAction};
 use super::forms::publish::PublishFormState;
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
@@ -21,7 +22,9 @@ use crate::domain::layout::{
     CellRect, GRID_COLUMNS, LayoutConfig, MAX_GRID_ROWS, Position, WidgetPlacement,
 };
 use crate::domain::widget_catalog::{BUILTIN_WIDGETS, builtin_widget_ids, default_layouts};
-use crate::mpis::types::GenesisStartResponse;
+use crate::mpis::types::{
+    GenesisApproveRequest, GenesisApproveResponse, GenesisStartResponse, GenesisStatus,
+};
 use crate::store::layouts::Layout;
 use crate::store::red_flags::RedFlag;
 use crate::store::runs::{RunCursor, RunListRow};
@@ -68,6 +71,7 @@ pub enum Screen {
     LayoutEditor(EditorState),
     PublishForm(PublishFormState),
     GenesisForm(GenesisFormState),
+    GenesisJob(GenesisJobState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -318,6 +322,12 @@ impl App {
         if !self.paused && self.now >= self.next_refresh && self.current_layout().is_some() {
             commands.extend(self.refresh_all());
         }
+        if let Screen::GenesisJob(job) = &mut self.screen
+            && job.poll_due(self.now)
+        {
+            job.loading = true;
+            commands.push(Command::GenesisStatus(job.job_id));
+        }
         if !self.options.read_only && self.now >= self.next_evaluation {
             self.next_evaluation = self.now + EVALUATE_EVERY;
             commands.push(Command::Evaluate);
@@ -390,6 +400,10 @@ impl App {
                 vec![Command::LoadFlags {
                     include_resolved: state.include_resolved,
                 }]
+            }
+            Screen::GenesisJob(state) => {
+                state.loading = true;
+                vec![Command::GenesisStatus(state.job_id)]
             }
             _ => Vec::new(),
         }
@@ -515,7 +529,13 @@ impl App {
                     state.finished(result);
                 }
             }
-            DataEvent::GenesisStarted(result) => self.genesis_started(result),
+            DataEvent::GenesisStarted(result) => return self.genesis_started(result),
+            DataEvent::GenesisStatusLoaded(job_id, result) => {
+                self.genesis_status_loaded(job_id, result, now)
+            }
+            DataEvent::GenesisApproved(job_id, result) => {
+                return self.genesis_approved(job_id, result);
+            }
         }
         Vec::new()
     }
@@ -671,6 +691,11 @@ impl App {
                 FormAction::Close => self.back(),
             };
         }
+        if let Screen::GenesisJob(_) = self.screen
+            && let Some(commands) = self.genesis_job_key(key)
+        {
+            return commands;
+        }
         if let Screen::LayoutEditor(_) = self.screen
             && let Some(commands) = self.editor_key(key)
         {
@@ -717,9 +742,10 @@ impl App {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),
                 Screen::RedFlags(_) => self.flags_action(action),
-                Screen::LayoutEditor(_) | Screen::PublishForm(_) | Screen::GenesisForm(_) => {
-                    Vec::new()
-                }
+                Screen::LayoutEditor(_)
+                | Screen::PublishForm(_)
+                | Screen::GenesisForm(_)
+                | Screen::GenesisJob(_) => Vec::new(),
             },
         }
     }
@@ -899,12 +925,14 @@ impl App {
         self.open(Screen::GenesisForm(GenesisFormState::default()))
     }
 
-    /// MPIS answered the genesis start (or the worker gave up on it).
-    fn genesis_started(&mut self, result: Result<GenesisStartResponse, String>) {
+    /// MPIS answered the genesis start (or the worker gave up on it). A started job opens its
+    /// job view, the form staying on the back stack.
+    fn genesis_started(&mut self, result: Result<GenesisStartResponse, String>) -> Vec<Command> {
         let waiting = matches!(&self.screen, Screen::GenesisForm(form) if form.submitting());
+        let started = result.as_ref().ok().map(|r| r.job_id);
         match &result {
             // A late "cancelled" after Esc: already said.
-            Err(_) if !waiting => return,
+            Err(_) if !waiting => return Vec::new(),
             Ok(response) => self.say(
                 format!(
                     "genesis job {} started: {}, draft {}",
@@ -914,9 +942,142 @@ impl App {
             ),
             Err(error) => self.say(format!("genesis not started: {error}"), true),
         }
-        if let Screen::GenesisForm(state) = &mut self.screen {
+        let on_form = if let Screen::GenesisForm(state) = &mut self.screen {
             state.finished(result);
+            true
+        } else {
+            false
+        };
+        match started {
+            Some(job_id) if on_form => self.open_genesis_job(job_id),
+            _ => Vec::new(),
         }
+    }
+
+    /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
+    fn open_genesis_job(&mut self, job_id: Uuid) -> Vec<Command> {
+        self.open(Screen::GenesisJob(GenesisJobState::new(job_id, self.now)))
+    }
+
+    fn genesis_status_loaded(
+        &mut self,
+        job_id: Uuid,
+        result: Result<GenesisStatus, String>,
+        now: Instant,
+    ) {
+        if let Screen::GenesisJob(state) = &mut self.screen
+            && state.job_id == job_id
+        {
+            if let Err(error) = &result {
+                self.message = Some(StatusMessage {
+                    text: format!("genesis status not loaded: {error}"),
+                    error: true,
+                });
+            }
+            state.status_loaded(result, now);
+        }
+    }
+
+    /// MPIS answered an edit or the approval: the view is updated and the status reloaded.
+    fn genesis_approved(
+        &mut self,
+        job_id: Uuid,
+        result: Result<GenesisApproveResponse, ApproveFailure>,
+    ) -> Vec<Command> {
+        let text = match &result {
+            Ok(response) => match (&response.persona_id, &response.version) {
+                (Some(persona), version) => (
+                    format!(
+                        "approved: persona {persona} version {}",
+                        version.as_deref().unwrap_or("?")
+                    ),
+                    false,
+                ),
+                (None, _) => (format!("draft {} saved in MPIS", response.draft_no), false),
+            },
+            Err(failure) => match failure.stale_draft {
+                Some((expected, got)) => (
+                    super::forms::genesis_job::stale_message(expected, got),
+                    true,
+                ),
+                None => (format!("not approved: {}", failure.message), true),
+            },
+        };
+        self.say(text.0, text.1);
+        let Screen::GenesisJob(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        if state.job_id != job_id {
+            return Vec::new();
+        }
+        let reload = match &result {
+            Ok(_) => true,
+            Err(failure) => failure.stale_draft.is_some(),
+        };
+        state.approved(result);
+        if reload {
+            state.loading = true;
+            vec![Command::GenesisStatus(job_id)]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Keys of the job view (before the keymap); `None` lets the keymap have it.
+    fn genesis_job_key(&mut self, key: KeyEvent) -> Option<Vec<Command>> {
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.should_quit = true;
+            return Some(Vec::new());
+        }
+        let read_only = self.options.read_only;
+        let operator = self.options.operator.clone();
+        let Screen::GenesisJob(state) = &mut self.screen else {
+            return None;
+        };
+        let editing = state.edit.is_some();
+        let action = state.key(key, read_only);
+        let commands = match action {
+            JobAction::None if editing || state.edit.is_some() => Vec::new(),
+            JobAction::None => return None,
+            JobAction::Close => self.back(),
+            JobAction::Reload => {
+                state.loading = true;
+                vec![Command::GenesisStatus(state.job_id)]
+            }
+            JobAction::Refused(message) => {
+                self.say(message, true);
+                Vec::new()
+            }
+            JobAction::Edit(edit) => {
+                let request = GenesisApproveRequest {
+                    job_id: state.job_id,
+                    draft_no: state.draft_no,
+                    confirm: false,
+                    edits: vec![edit],
+                };
+                self.say("sending the edit to MPIS…", false);
+                vec![Command::GenesisApprove(request)]
+            }
+            JobAction::Approve => {
+                let request = GenesisApproveRequest {
+                    job_id: state.job_id,
+                    draft_no: state.draft_no,
+                    confirm: true,
+                    edits: Vec::new(),
+                };
+                let question = format!(
+                    "Approve persona {} draft {} as {operator}?",
+                    state.persona_name(),
+                    state.draft_no
+                );
+                self.overlay = Some(Overlay::Confirm(ConfirmState {
+                    question,
+                    on_yes: Command::GenesisApprove(request),
+                }));
+                Vec::new()
+            }
+        };
+        Some(commands)
     }
 
     fn open_flags(&mut self) -> Vec<Command> {
@@ -1326,6 +1487,10 @@ impl App {
             "edit" => self.dashboard_action(Action::EditLayout),
             "publish" => self.open_publish_form(),
             "genesis" => self.open_genesis_form(),
+            "job" => match Uuid::parse_str(argument) {
+                Ok(job_id) => self.open_genesis_job(job_id),
+                Err(_) => self.palette_error(input, "usage: job <job_id>"),
+            },
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
                 Err(_) => self.palette_error(input, "usage: run <run_id>"),
@@ -1434,6 +1599,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
         "record a publish (written locally, forwarded to MPIS)",
     ),
     ("genesis", "start a persona genesis job in MPIS"),
+    ("job", "open a genesis job: job JOB_ID"),
     ("run", "open a run: run RUN_ID"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),

@@ -41,6 +41,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::GenesisForm(state) => {
             screens::genesis_form::render(app, state, body, frame.buffer_mut())
         }
+        Screen::GenesisJob(state) => {
+            screens::genesis_job::render(app, state, body, frame.buffer_mut())
+        }
         Screen::LayoutEditor(state) => {
             screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }

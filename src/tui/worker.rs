@@ -22,7 +22,11 @@ use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
 use crate::jobs::outbox::Forwarder;
 use crate::mpis::MpisClient;
-use crate::mpis::types::{GenesisStartRequest, GenesisStartResponse, SourceInput};
+use crate::mpis::types::{
+    GenesisApproveRequest, GenesisApproveResponse, GenesisStartRequest, GenesisStartResponse,
+    GenesisStatus, SourceInput,
+};
+use crate::store::audit;
 use crate::store::drafts::{self, DraftChoice};
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
@@ -31,6 +35,7 @@ use crate::store::projects;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem};
 use crate::store::{StoreError, genesis, jobs, metrics, outbox, personas, recommendations as recs};
+use crate::tui::forms::genesis_job::ApproveFailure;
 
 /// The channel our tables' triggers notify on (migration 0005).
 pub const CHANGES_CHANNEL: &str = "mpis_dash_changes";
@@ -80,6 +85,11 @@ pub enum Command {
     GenesisStart(ValidGenesis),
     /// Stop waiting for the genesis start in flight (its task is aborted).
     CancelGenesis,
+    /// `GET /genesis/status/{job_id}`; answered by `GenesisStatusLoaded`.
+    GenesisStatus(Uuid),
+    /// `POST /genesis/approve` (edits or the confirm); answered by `GenesisApproved`, with an
+    /// audit entry written on success.
+    GenesisApprove(GenesisApproveRequest),
 }
 
 /// What happened to a submitted publish record.
@@ -128,7 +138,13 @@ pub enum DataEvent {
     Published(Result<PublishOutcome, String>),
     /// MPIS's answer to `GenesisStart`, or why there is none (`cancelled` after `CancelGenesis`).
     GenesisStarted(Result<GenesisStartResponse, String>),
+    GenesisStatusLoaded(Uuid, Result<GenesisStatus, String>),
+    GenesisApproved(Uuid, Result<GenesisApproveResponse, ApproveFailure>),
 }
+
+/// Why a genesis call was not made.
+pub const NO_MPIS: &str =
+    "no MPIS configured: set MPIS_API_URL (or run with --demo for the sandbox)";
 
 /// The answer sent when a genesis start is cancelled.
 pub const CANCELLED: &str = "cancelled";
@@ -295,12 +311,23 @@ impl Context {
                 let event = DataEvent::Published(self.observe(result));
                 self.send(event);
             }
+            Command::GenesisStatus(job_id) => {
+                let result = match &self.mpis {
+                    None => Err(NO_MPIS.to_string()),
+                    Some(client) => client
+                        .genesis_status(job_id)
+                        .await
+                        .map_err(|e| e.user_message()),
+                };
+                self.send(DataEvent::GenesisStatusLoaded(job_id, result));
+            }
+            Command::GenesisApprove(request) => {
+                let result = self.genesis_approve(&request).await;
+                self.send(DataEvent::GenesisApproved(request.job_id, result));
+            }
             Command::GenesisStart(valid) => {
                 let result = match &self.mpis {
-                    None => Err(
-                        "no MPIS configured: set MPIS_API_URL (or run with --demo for the sandbox)"
-                            .to_string(),
-                    ),
+                    None => Err(NO_MPIS.to_string()),
                     Some(client) => client
                         .genesis_start(&genesis_request(&valid))
                         .await
@@ -383,6 +410,65 @@ impl Context {
             created: enqueued.created,
             note,
         })
+    }
+
+    /// An edit or the confirm in MPIS; on success the audit entry with the operator.
+    async fn genesis_approve(
+        &self,
+        request: &GenesisApproveRequest,
+    ) -> Result<GenesisApproveResponse, ApproveFailure> {
+        let Some(client) = &self.mpis else {
+            return Err(ApproveFailure {
+                message: NO_MPIS.to_string(),
+                stale_draft: None,
+            });
+        };
+        let response = client
+            .genesis_approve(request)
+            .await
+            .map_err(|e| ApproveFailure {
+                message: e.user_message(),
+                stale_draft: e.stale_draft(),
+            })?;
+        let (event_type, details) = if request.confirm {
+            (
+                "genesis_approved",
+                serde_json::json!({
+                    "persona_id": response.persona_id,
+                    "version": response.version,
+                    "draft_no": request.draft_no,
+                }),
+            )
+        } else {
+            (
+                "genesis_draft_edited",
+                serde_json::json!({
+                    "draft_no": response.draft_no,
+                    "edits": request.edits,
+                }),
+            )
+        };
+        if let Err(error) = self.audit(event_type, request.job_id, details).await {
+            self.send(DataEvent::ActionDone {
+                message: format!("MPIS accepted it, but the audit entry failed: {error}"),
+                ok: false,
+            });
+        }
+        Ok(response)
+    }
+
+    async fn audit(&self, event_type: &str, job_id: Uuid, details: Value) -> Result<(), String> {
+        let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
+        audit::record(
+            &mut conn,
+            event_type,
+            "genesis_job",
+            job_id,
+            &self.operator,
+            details,
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     fn report(&self, result: Result<String, StoreError>) {

@@ -2,6 +2,7 @@
 //! live in `screens/`.
 
 pub mod genesis;
+pub mod genesis_job;
 pub mod publish;
 
 /// What a key did to a form; `T` is the checked value the form submits.

@@ -36,6 +36,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("Ctrl-S".to_string(), "validate and start the job"),
             ("Esc".to_string(), "cancel waiting / leave the form"),
         ],
+        Screen::GenesisJob(_) => vec![
+            ("e".to_string(), "edit the draft (path, op, JSON value)"),
+            (
+                "Tab / Left / Right (edit)".to_string(),
+                "next field / cycle op",
+            ),
+            (
+                "Enter (edit)".to_string(),
+                "validate and send as a new draft",
+            ),
+            ("A".to_string(), "approve the current draft (asks first)"),
+            ("r".to_string(), "reload the status"),
+            ("Esc".to_string(), "close the edit line / leave"),
+        ],
         Screen::Dashboard => vec![
             (
                 format!("{} / {}", k(Action::FocusNext), k(Action::FocusPrev)),

@@ -1,6 +1,7 @@
 //! Full-screen views reached from the dashboard (Enter) and left with Esc.
 
 pub mod genesis_form;
+pub mod genesis_job;
 pub mod layout_editor;
 pub mod publish_form;
 pub mod red_flags;

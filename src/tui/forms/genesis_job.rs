@@ -1,0 +1,235 @@
+//! The genesis job view: MPIS's status of one job (polled while not final), its draft preview,
+//! the edit line (`e`) and the approval (`A`). State and key handling only (pure); the screen
+//! that draws it is `screens/genesis_job.rs`.
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
+
+use crate::domain::form::FieldError;
+use crate::domain::genesis::{EditDraft, EditOp, validate_edit};
+use crate::mpis::types::{EditOperation, GenesisApproveResponse, GenesisStatus};
+
+/// How often the status is asked for while the job is not final.
+pub const POLL_EVERY: Duration = Duration::from_secs(2);
+
+/// The edit line's fields in Tab order.
+pub const EDIT_FIELDS: [&str; 3] = ["path", "op", "value"];
+
+/// Why an approval failed: MPIS's message, and `(expected, got)` for a stale draft number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproveFailure {
+    pub message: String,
+    pub stale_draft: Option<(i32, i32)>,
+}
+
+/// The edit line as typed (`e`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditLine {
+    pub draft: EditDraft,
+    /// 0 path, 1 op, 2 value.
+    pub focus: usize,
+    pub error: Option<FieldError>,
+}
+
+impl Default for EditLine {
+    fn default() -> Self {
+        EditLine {
+            draft: EditDraft {
+                path: String::new(),
+                op: EditOp::Replace,
+                value_text: String::new(),
+            },
+            focus: 0,
+            error: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenesisJobState {
+    pub job_id: Uuid,
+    /// MPIS's last status answer.
+    pub status: Option<GenesisStatus>,
+    /// Why the last status request failed.
+    pub load_error: Option<String>,
+    /// A status request is in flight (one at a time).
+    pub loading: bool,
+    /// When the next poll is due (while the job is not final).
+    pub next_poll: Instant,
+    /// The draft number edits and approvals are sent with.
+    pub draft_no: i32,
+    /// The answer to the confirm: persona id, version, export paths.
+    pub approved: Option<GenesisApproveResponse>,
+    pub edit: Option<EditLine>,
+    /// The last thing to explain in the view (a stale draft, an approval error).
+    pub notice: Option<String>,
+}
+
+/// What a key did in the job view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobAction {
+    None,
+    Close,
+    Reload,
+    /// `e` or `A` in read-only mode.
+    Refused(&'static str),
+    /// A valid edit: send it as a new draft.
+    Edit(EditOperation),
+    /// `A`: ask to approve the current draft.
+    Approve,
+}
+
+impl GenesisJobState {
+    pub fn new(job_id: Uuid, now: Instant) -> GenesisJobState {
+        GenesisJobState {
+            job_id,
+            status: None,
+            load_error: None,
+            loading: false,
+            next_poll: now,
+            draft_no: 0,
+            approved: None,
+            edit: None,
+            notice: None,
+        }
+    }
+
+    /// Whether the job reached a final status (no more polling).
+    pub fn is_final(&self) -> bool {
+        self.status.as_ref().is_some_and(|s| s.status.is_final())
+    }
+
+    /// Whether a poll should be sent now.
+    pub fn poll_due(&self, now: Instant) -> bool {
+        !self.loading && !self.is_final() && now >= self.next_poll
+    }
+
+    /// The persona's name as the preview gives it (for the confirm question).
+    pub fn persona_name(&self) -> String {
+        self.status
+            .as_ref()
+            .and_then(|s| s.preview.as_ref())
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| self.job_id.to_string())
+    }
+
+    /// A status answer arrived.
+    pub fn status_loaded(&mut self, result: Result<GenesisStatus, String>, now: Instant) {
+        self.loading = false;
+        self.next_poll = now + POLL_EVERY;
+        match result {
+            Ok(status) => {
+                self.draft_no = status.draft_no;
+                self.status = Some(status);
+                self.load_error = None;
+            }
+            Err(error) => self.load_error = Some(error),
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent, read_only: bool) -> JobAction {
+        if self.edit.is_some() {
+            return self.edit_key(key);
+        }
+        match key.code {
+            KeyCode::Esc => JobAction::Close,
+            KeyCode::Char('r') => JobAction::Reload,
+            KeyCode::Char('e') if read_only => {
+                JobAction::Refused("read-only: editing drafts is off")
+            }
+            KeyCode::Char('A') if read_only => {
+                JobAction::Refused("read-only: approving personas is off")
+            }
+            KeyCode::Char('e') => {
+                self.edit = Some(EditLine::default());
+                JobAction::None
+            }
+            KeyCode::Char('A') => JobAction::Approve,
+            _ => JobAction::None,
+        }
+    }
+
+    fn edit_key(&mut self, key: KeyEvent) -> JobAction {
+        let Some(edit) = self.edit.as_mut() else {
+            return JobAction::None;
+        };
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.edit = None,
+            KeyCode::Tab => edit.focus = (edit.focus + 1) % EDIT_FIELDS.len(),
+            KeyCode::BackTab => {
+                edit.focus = (edit.focus + EDIT_FIELDS.len() - 1) % EDIT_FIELDS.len()
+            }
+            KeyCode::Left if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, -1),
+            KeyCode::Right if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, 1),
+            KeyCode::Backspace => {
+                match edit.focus {
+                    0 => edit.draft.path.pop(),
+                    2 => edit.draft.value_text.pop(),
+                    _ => None,
+                };
+            }
+            KeyCode::Enter => match validate_edit(&edit.draft) {
+                Ok(valid) => {
+                    self.edit = None;
+                    return JobAction::Edit(EditOperation {
+                        path: valid.path,
+                        op: valid.op,
+                        value: valid.value,
+                    });
+                }
+                Err(error) => {
+                    edit.focus = if error.field == "value" { 2 } else { 0 };
+                    edit.error = Some(error);
+                }
+            },
+            KeyCode::Char(c) if !control => match edit.focus {
+                0 => edit.draft.path.push(c),
+                2 => edit.draft.value_text.push(c),
+                _ => {}
+            },
+            _ => {}
+        }
+        JobAction::None
+    }
+
+    /// MPIS answered an edit or the approval.
+    pub fn approved(&mut self, result: Result<GenesisApproveResponse, ApproveFailure>) {
+        match result {
+            Ok(response) => {
+                self.draft_no = response.draft_no;
+                self.notice = None;
+                if let Some(status) = &mut self.status {
+                    status.draft_no = response.draft_no;
+                    status.status = response.status.clone();
+                    if response.preview.is_some() {
+                        status.preview = response.preview.clone();
+                    }
+                    status.human_prompt = response.human_prompt.clone();
+                }
+                if response.persona_id.is_some() {
+                    self.approved = Some(response);
+                }
+            }
+            Err(failure) => {
+                self.notice = Some(match failure.stale_draft {
+                    Some((expected, got)) => stale_message(expected, got),
+                    None => failure.message,
+                });
+            }
+        }
+    }
+}
+
+/// What a stale draft number is explained with.
+pub fn stale_message(expected: i32, got: i32) -> String {
+    format!("draft {got} is out of date: MPIS is at draft {expected}; the view was refreshed")
+}
+
+fn cycle(op: EditOp, delta: isize) -> EditOp {
+    let count = EditOp::ALL.len() as isize;
+    let current = EditOp::ALL.iter().position(|o| *o == op).unwrap_or(0) as isize;
+    EditOp::ALL[(current + delta).rem_euclid(count) as usize]
+}
