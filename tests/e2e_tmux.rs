@@ -111,7 +111,7 @@ impl Drop for DataDir {
 }
 
 #[test]
-fn demo_dashboard_drill_in_help_acknowledge_publish_and_quit() {
+fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
     let dir = DataDir(
         std::env::temp_dir().join(format!("mpis-dash-e2e-{}", uuid::Uuid::new_v4().simple())),
     );
@@ -179,6 +179,29 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_and_quit() {
         Duration::from_secs(15),
     );
     tmux.keys(&["Escape"]);
+
+    // Start a persona genesis in the sandbox and approve its first draft.
+    tmux.keys(&[":"]);
+    tmux.text("genesis");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["Start a persona genesis"], Duration::from_secs(10));
+    tmux.text("E2E Persona");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for(
+        &["Genesis job", "awaiting_approval"],
+        Duration::from_secs(15),
+    );
+    tmux.keys(&["A"]);
+    tmux.wait_for(
+        &["Approve persona E2E Persona draft 1 as e2e-operator?"],
+        Duration::from_secs(5),
+    );
+    tmux.keys(&["y"]);
+    tmux.wait_for(
+        &["version 1.0", "persona_core.json"],
+        Duration::from_secs(15),
+    );
+    tmux.keys(&["Escape", "Escape"]);
 
     // Quit: exit 0, terminal restored, the embedded cluster stopped by the process.
     tmux.keys(&["q"]);
