@@ -42,7 +42,7 @@ use uuid::Uuid;
 
 use self::fastapi::{detail, json_body, unprocessable, uuid_param};
 pub use self::genesis::{EXPORT_FILES, PERSONAS_BASE_DIR};
-use crate::domain::genesis::{EditOperationJson, apply_edits, slugify};
+use crate::domain::genesis::{apply_edits, slugify};
 use crate::mpis::types::{
     GenesisApproveRequest, GenesisStartRequest, JobStatus, PersonaCore, PublishRecordResponse,
 };
@@ -473,8 +473,7 @@ async fn genesis_approve(State(shared): AppState, body: Bytes) -> Response {
     };
 
     if !request.edits.is_empty() {
-        let edits: Vec<EditOperationJson> = request.edits.iter().map(Into::into).collect();
-        let updated = match apply_edits(&current.core, &edits) {
+        let updated = match apply_edits(&current.core, &request.edits) {
             Ok(updated) => updated,
             Err(message) => return bad(format!("Edit error: {message}")),
         };

@@ -13,8 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::domain::genesis;
-
 // ------------------------------------------------------------------------------------------------
 // Timestamps
 
@@ -289,26 +287,9 @@ pub struct GenesisStatus {
 /// `EditOperation.op`: the domain's edit operations, serialized as MPIS spells them.
 pub use crate::domain::genesis::EditOp;
 
-/// One edit of a draft's persona core. `path` is dot notation with `[n]` indices
-/// (`credo.statements[1]`, `ethos.virtues`); `value` is required (non-null) for add and replace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EditOperation {
-    pub path: String,
-    pub op: EditOp,
-    #[serde(default)]
-    pub value: Value,
-}
-
-/// The same edit in the domain's form, for [`genesis::apply_edits`] (MPIS's patch rules).
-impl From<&EditOperation> for genesis::EditOperationJson {
-    fn from(edit: &EditOperation) -> Self {
-        Self {
-            path: edit.path.clone(),
-            op: edit.op,
-            value: edit.value.clone(),
-        }
-    }
-}
+/// One edit of a draft's persona core (`{path, op, value}`): the domain's edit, which the
+/// domain's `validate_edit` builds and `apply_edits` applies with MPIS's patch rules.
+pub use crate::domain::genesis::EditOperationJson as EditOperation;
 
 /// `POST /genesis/approve` body. With `edits`, a new draft is made (edits win over `confirm`);
 /// with only `confirm`, the persona is committed.

@@ -119,7 +119,7 @@ pub fn export_paths(slug: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::genesis::{EditOperationJson, apply_edits, slugify};
+    use crate::domain::genesis::{apply_edits, slugify};
     use crate::mpis::types::{EditOp, EditOperation};
 
     fn edit(path: &str, op: EditOp, value: Value) -> EditOperation {
@@ -128,12 +128,6 @@ mod tests {
             op,
             value,
         }
-    }
-
-    /// The sandbox's edits go through the domain's MPIS patch rules (as `genesis_approve` does).
-    fn apply(core: &Value, edits: &[EditOperation]) -> Result<Value, String> {
-        let edits: Vec<EditOperationJson> = edits.iter().map(Into::into).collect();
-        apply_edits(core, &edits)
     }
 
     #[test]
@@ -159,34 +153,16 @@ mod tests {
     }
 
     #[test]
-    fn edit_operations_convert_to_the_domain_form() {
-        for (op, domain_op) in [
-            (EditOp::Add, crate::domain::genesis::EditOp::Add),
-            (EditOp::Replace, crate::domain::genesis::EditOp::Replace),
-            (EditOp::Remove, crate::domain::genesis::EditOp::Remove),
-        ] {
-            assert_eq!(
-                EditOperationJson::from(&edit("credo.statements[1]", op, json!("c"))),
-                EditOperationJson {
-                    path: "credo.statements[1]".to_owned(),
-                    op: domain_op,
-                    value: json!("c"),
-                }
-            );
-        }
-    }
-
-    #[test]
     fn paths_read_like_mpis() {
         let core = json!({"a": [1, 2], "credo": {}});
         // `a.[0]` is the key `a` then index 0.
         assert_eq!(
-            apply(&core, &[edit("a.[0]", EditOp::Replace, json!(9))]),
+            apply_edits(&core, &[edit("a.[0]", EditOp::Replace, json!(9))]),
             Ok(json!({"a": [9, 2], "credo": {}}))
         );
         // `a[x]` is not an index: the whole part is a key.
         assert_eq!(
-            apply(&core, &[edit("credo.a[x]", EditOp::Replace, json!(1))]),
+            apply_edits(&core, &[edit("credo.a[x]", EditOp::Replace, json!(1))]),
             Ok(json!({"a": [1, 2], "credo": {"a[x]": 1}}))
         );
     }
@@ -195,7 +171,7 @@ mod tests {
     fn edits_apply_and_fail_with_mpis_texts() {
         let core =
             json!({"credo": {"statements": ["a", "b"]}, "lexicon": {"signature_phrases": []}});
-        let changed = apply(
+        let changed = apply_edits(
             &core,
             &[
                 edit("credo.statements[1]", EditOp::Replace, json!("c")),
@@ -216,7 +192,7 @@ mod tests {
                 "lexicon": {"signature_phrases": ["Consider this"]}
             }))
         );
-        let fails = |e: EditOperation| apply(&core, &[e]).err().unwrap_or_default();
+        let fails = |e: EditOperation| apply_edits(&core, &[e]).err().unwrap_or_default();
         assert_eq!(
             fails(edit("nope.deeper.x", EditOp::Replace, json!(1))),
             "Parent path not found"
