@@ -69,6 +69,28 @@ fn send(tx: &UnboundedSender<Command>, commands: Vec<Command>) {
     }
 }
 
+/// A worker, an app at 200x50 that asked for its layouts, and a test terminal.
+fn start_app(
+    pool: &PgPool,
+) -> (
+    UnboundedSender<Command>,
+    UnboundedReceiver<DataEvent>,
+    App,
+    Terminal<TestBackend>,
+) {
+    let (tx, rx) = worker::spawn(
+        pool.clone(),
+        "bench".into(),
+        mpis_dash::tui::user_id("bench"),
+        Thresholds::default(),
+    );
+    let mut app = App::new(options(), (200, 50), Instant::now());
+    app.update(Event::Resize(200, 50));
+    let terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
+    send(&tx, app.init());
+    (tx, rx, app, terminal)
+}
+
 /// Feeds worker events into the app until every widget has data (or the timeout).
 async fn until_loaded(
     app: &mut App,
@@ -117,16 +139,7 @@ fn max(samples: &[f64]) -> f64 {
 
 async fn first_frame_and_rendering(pool: &PgPool) {
     let started = Instant::now();
-    let (tx, mut rx) = worker::spawn(
-        pool.clone(),
-        "bench".into(),
-        mpis_dash::tui::user_id("bench"),
-        Thresholds::default(),
-    );
-    let mut app = App::new(options(), (200, 50), Instant::now());
-    app.update(Event::Resize(200, 50));
-    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    send(&tx, app.init());
+    let (tx, mut rx, mut app, mut terminal) = start_app(pool);
     draw_if_dirty(&mut terminal, &mut app).expect("draw");
     let first_frame = started.elapsed().as_secs_f64() * 1000.0;
     until_loaded(&mut app, &tx, &mut rx).await;
@@ -181,16 +194,7 @@ async fn first_frame_and_rendering(pool: &PgPool) {
 }
 
 async fn key_to_frame_while_a_query_hangs(pool: &PgPool, db: &ScratchDb) {
-    let (tx, mut rx) = worker::spawn(
-        pool.clone(),
-        "bench".into(),
-        mpis_dash::tui::user_id("bench"),
-        Thresholds::default(),
-    );
-    let mut app = App::new(options(), (200, 50), Instant::now());
-    app.update(Event::Resize(200, 50));
-    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    send(&tx, app.init());
+    let (tx, mut rx, mut app, mut terminal) = start_app(pool);
     until_loaded(&mut app, &tx, &mut rx).await;
     // Another session holds an exclusive lock: every runs query now waits.
     let mut blocker = sqlx::PgConnection::connect_with(&db.options)
@@ -230,16 +234,7 @@ async fn key_to_frame_while_a_query_hangs(pool: &PgPool, db: &ScratchDb) {
 }
 
 async fn notify_latency(pool: &PgPool) {
-    let (tx, mut rx) = worker::spawn(
-        pool.clone(),
-        "bench".into(),
-        mpis_dash::tui::user_id("bench"),
-        Thresholds::default(),
-    );
-    let mut app = App::new(options(), (200, 50), Instant::now());
-    app.update(Event::Resize(200, 50));
-    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    send(&tx, app.init());
+    let (tx, mut rx, mut app, mut terminal) = start_app(pool);
     until_loaded(&mut app, &tx, &mut rx).await;
     let project = mpis_dash::store::projects::list(pool, 1, 0)
         .await
@@ -313,16 +308,7 @@ async fn notify_latency(pool: &PgPool) {
 async fn memory_with_scale_data(items: u64) {
     let db = ScratchDb::new().await.expect("database");
     demo_data::seed_scale(&db.pool, items).await.expect("scale");
-    let (tx, mut rx) = worker::spawn(
-        db.pool.clone(),
-        "bench".into(),
-        mpis_dash::tui::user_id("bench"),
-        Thresholds::default(),
-    );
-    let mut app = App::new(options(), (200, 50), Instant::now());
-    app.update(Event::Resize(200, 50));
-    let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
-    send(&tx, app.init());
+    let (tx, mut rx, mut app, mut terminal) = start_app(&db.pool);
     until_loaded(&mut app, &tx, &mut rx).await;
     let before = rss_mib();
     let mut peak = before;
