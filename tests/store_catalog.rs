@@ -657,6 +657,42 @@ async fn only_genesis_jobs_awaiting_approval_are_listed_longest_waiting_first() 
     assert_eq!(genesis::awaiting_approval(pool, 1).await.unwrap().len(), 1);
 }
 
+#[tokio::test]
+async fn a_genesis_draft_is_read_by_number_or_the_latest_stored_before_it() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let job_id: Uuid = sqlx::query_scalar(
+        "INSERT INTO genesis_jobs (persona_name, slug, status, draft_no)
+         VALUES ('Ana', 'ana', 'awaiting_approval', 3) RETURNING id",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    for (draft_no, topic) in [(1, "first"), (2, "second")] {
+        sqlx::query(
+            "INSERT INTO genesis_drafts (job_id, draft_no, draft_core_json, human_prompt)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(job_id)
+        .bind(draft_no)
+        .bind(serde_json::json!({"topics": {"primary": [topic]}}))
+        .bind(format!("review draft {draft_no}"))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let first = genesis::draft(pool, job_id, 1).await.unwrap().unwrap();
+    assert_eq!(first.draft_no, 1);
+    assert_eq!(first.core["topics"]["primary"][0], "first");
+    assert_eq!(first.human_prompt.as_deref(), Some("review draft 1"));
+    // Draft 3 is not stored yet: the latest one before it stands in, with its own number.
+    let latest = genesis::draft(pool, job_id, 3).await.unwrap().unwrap();
+    assert_eq!(latest.draft_no, 2);
+    assert_eq!(latest.core["topics"]["primary"][0], "second");
+    assert_eq!(genesis::draft(pool, job_id, 0).await.unwrap(), None);
+    assert_eq!(genesis::draft(pool, Uuid::new_v4(), 5).await.unwrap(), None);
+}
+
 // ---------------------------------------------------------------------------------------
 // Ingestion jobs
 

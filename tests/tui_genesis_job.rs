@@ -15,8 +15,10 @@ use mpis_dash::mpis::types::{
     JobStatus, PersonaCard, Progress,
 };
 use mpis_dash::mpis::{MpisClient, MpisConfig};
+use mpis_dash::store::genesis::GenesisDraft;
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
-use mpis_dash::tui::forms::genesis_job::{ApproveFailure, GenesisJobState};
+use mpis_dash::tui::data::WidgetKind;
+use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState};
 use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
@@ -78,8 +80,40 @@ fn app_with_job(read_only: bool) -> App {
     assert_eq!(open_job(&mut app), vec![Command::GenesisStatus(id(0x9e))]);
     let loaded =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 1)));
-    assert!(app.update(Event::Data(loaded)).is_empty());
+    // The first status asks the database for the draft it names, once.
+    assert_eq!(app.update(Event::Data(loaded)), vec![draft_request(1)]);
     app
+}
+
+fn draft_request(draft_no: i32) -> Command {
+    Command::LoadGenesisDraft {
+        job_id: id(0x9e),
+        draft_no,
+    }
+}
+
+fn stored_draft(draft_no: i32, core: serde_json::Value) -> GenesisDraft {
+    GenesisDraft {
+        job_id: id(0x9e),
+        draft_no,
+        core,
+        human_prompt: Some("Review draft and approve".into()),
+        created_at: tui_common::at("2026-11-30T10:15:00Z"),
+    }
+}
+
+fn draft_arrives(app: &mut App, asked: i32, draft: Option<GenesisDraft>) -> Vec<Command> {
+    app.update(Event::Data(DataEvent::GenesisDraft {
+        job_id: id(0x9e),
+        draft_no: asked,
+        result: Ok(draft),
+    }))
+}
+
+/// A draft with `n` statements: taller than the screen for large `n`.
+fn long_core(n: usize) -> serde_json::Value {
+    let statements: Vec<String> = (0..n).map(|i| format!("statement number {i}")).collect();
+    json!({"credo": {"summary": "Calm\u{1b}[2J voice", "statements": statements}})
 }
 
 fn render(app: &App) -> String {
@@ -198,7 +232,10 @@ fn a_valid_edit_sends_one_edit_with_the_current_draft() {
         id(0x9e),
         Ok(answer),
     )));
-    assert_eq!(commands, vec![Command::GenesisStatus(id(0x9e))]);
+    assert_eq!(
+        commands,
+        vec![draft_request(2), Command::GenesisStatus(id(0x9e))]
+    );
     assert_eq!(job(&app).draft_no, 2);
 }
 
@@ -301,11 +338,241 @@ fn read_only_opens_the_view_but_refuses_edit_and_approve() {
 }
 
 #[test]
+fn the_stored_draft_is_shown_sanitized_under_the_preview() {
+    let mut app = app_with_job(false);
+    // Asked, not answered yet: nothing claims the draft is missing.
+    assert!(!render(&app).contains("not in this database"));
+    let core = json!({"credo": {"summary": "Calm\u{1b}[2J voice", "statements": ["Be kind"]}});
+    assert!(draft_arrives(&mut app, 1, Some(stored_draft(1, core))).is_empty());
+    let screen = render(&app);
+    for text in [
+        "── draft 1 as stored 2026-11-30 10:15 UTC ──",
+        "\"credo\": {",
+        "\"statements\": [",
+        "\"Be kind\"",
+    ] {
+        assert!(screen.contains(text), "missing {text:?}");
+    }
+    assert!(!screen.contains('\u{1b}'));
+    // The preview comes first, the draft after it.
+    assert!(screen.find("── preview ──") < screen.find("── draft 1"));
+    // The same draft number is not read again on the next poll.
+    let again =
+        DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 1)));
+    assert!(app.update(Event::Data(again)).is_empty());
+}
+
+#[test]
+fn an_older_stored_draft_stands_in_and_a_missing_one_is_said() {
+    let mut app = app_with_job(false);
+    draft_arrives(&mut app, 1, None);
+    assert!(render(&app).contains("not in this database (MPIS keeps its own)"));
+    // MPIS moved to draft 3; the database only has draft 2 so far.
+    let moved =
+        DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
+    assert_eq!(app.update(Event::Data(moved)), vec![draft_request(3)]);
+    draft_arrives(&mut app, 3, Some(stored_draft(2, json!({"credo": {}}))));
+    let screen = render(&app);
+    assert!(
+        screen.contains("── draft 2 as stored 2026-11-30 10:15 UTC (draft 3 not stored yet) ──")
+    );
+    assert!(!screen.contains("not in this database"));
+    // Asked again on the next poll, until draft 3 is there.
+    let poll = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
+    assert_eq!(app.update(Event::Data(poll)), vec![draft_request(3)]);
+    // A late answer for an older request changes nothing.
+    draft_arrives(&mut app, 1, Some(stored_draft(1, json!({"old": true}))));
+    assert_eq!(job(&app).draft.as_ref().map(|d| d.draft_no), Some(2));
+    draft_arrives(&mut app, 3, Some(stored_draft(3, json!({"credo": {}}))));
+    assert!(render(&app).contains("── draft 3 as stored"));
+    // A database error is said in the view.
+    let poll = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 4)));
+    assert_eq!(app.update(Event::Data(poll)), vec![draft_request(4)]);
+    app.update(Event::Data(DataEvent::GenesisDraft {
+        job_id: id(0x9e),
+        draft_no: 4,
+        result: Err("connection refused".into()),
+    }));
+    assert!(render(&app).contains("draft not read from the database: connection refused"));
+}
+
+#[test]
+fn a_long_draft_scrolls_and_says_there_is_more() {
+    let mut app = app_with_job(false);
+    draft_arrives(&mut app, 1, Some(stored_draft(1, long_core(80))));
+    let screen = render(&app);
+    assert!(screen.contains("more ↓"));
+    assert!(screen.contains("status awaiting_approval"));
+    assert!(!screen.contains("statement number 79"));
+    press(&mut app, KeyCode::End);
+    let bottom = job(&app).scroll;
+    assert!(bottom > 0);
+    let screen = render(&app);
+    assert!(screen.contains("statement number 79"));
+    assert!(!screen.contains("more ↓"));
+    // Past the end stays at the end; j/k move one row; Home goes back to the top.
+    press(&mut app, KeyCode::PageDown);
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(job(&app).scroll, bottom);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(job(&app).scroll, bottom - 1);
+    press(&mut app, KeyCode::PageUp);
+    assert!(job(&app).scroll < bottom - 1);
+    press(&mut app, KeyCode::Home);
+    assert_eq!(job(&app).scroll, 0);
+    assert!(render(&app).contains("status awaiting_approval"));
+}
+
+#[test]
+fn an_edit_in_flight_shows_a_spinner_refuses_more_and_esc_stops_waiting() {
+    let mut app = app_with_job(false);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "credo.summary");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "\"New\"");
+    assert_eq!(press(&mut app, KeyCode::Enter).len(), 1);
+    assert_eq!(job(&app).pending.map(|p| p.what), Some(CallKind::Edit));
+    // Three seconds later the elapsed time shows.
+    job_mut(&mut app).pending.as_mut().unwrap().since = Instant::now() - Duration::from_secs(3);
+    app.update(Event::Tick);
+    assert!(app.dirty, "the elapsed time counts up");
+    let screen = render(&app);
+    assert!(
+        screen.contains("⠿ waiting for MPIS to answer the edit… 3s (Esc stops waiting)"),
+        "{screen}"
+    );
+    // No second edit or approval with the same draft number meanwhile.
+    assert!(press(&mut app, KeyCode::Char('e')).is_empty());
+    assert!(press(&mut app, KeyCode::Char('A')).is_empty());
+    assert!(job(&app).edit.is_none() && app.overlay.is_none());
+    assert!(status_text(&app).contains("waiting for MPIS"));
+    // Esc stops waiting (the view stays, its status is reloaded); a second Esc leaves.
+    assert_eq!(
+        press(&mut app, KeyCode::Esc),
+        vec![Command::GenesisStatus(id(0x9e))]
+    );
+    assert!(job(&app).pending.is_none());
+    assert!(status_text(&app).contains("stopped waiting for the edit"));
+    assert!(!render(&app).contains("waiting for MPIS to answer"));
+    // MPIS's late answer is still applied.
+    let answer = GenesisApproveResponse {
+        job_id: id(0x9e),
+        status: JobStatus::AwaitingApproval,
+        draft_no: 2,
+        human_prompt: None,
+        preview: None,
+        persona_id: None,
+        version: None,
+        export_paths: None,
+    };
+    app.update(Event::Data(DataEvent::GenesisApproved(
+        id(0x9e),
+        Ok(answer),
+    )));
+    assert_eq!(job(&app).draft_no, 2);
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Dashboard));
+}
+
+#[test]
+fn the_approval_in_flight_shows_a_spinner_until_mpis_answers() {
+    let mut app = app_with_job(false);
+    press(&mut app, KeyCode::Char('A'));
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(job(&app).pending.map(|p| p.what), Some(CallKind::Approve));
+    assert!(render(&app).contains("waiting for MPIS to answer the approval… 0s"));
+    let failure = ApproveFailure {
+        message: "MPIS timed out".into(),
+        stale_draft: None,
+    };
+    app.update(Event::Data(DataEvent::GenesisApproved(
+        id(0x9e),
+        Err(failure),
+    )));
+    assert!(job(&app).pending.is_none());
+    assert!(!render(&app).contains("waiting for MPIS"));
+    // Once committed, nothing is left to edit or approve.
+    let done = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::Committed, 1)));
+    app.update(Event::Data(done));
+    assert!(press(&mut app, KeyCode::Char('A')).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(status_text(&app).contains("the job is finished"));
+}
+
+#[test]
+fn enter_on_a_job_awaiting_approval_in_persona_overview_opens_it() {
+    let mut app = tui_common::loaded_with(options(), (120, 40));
+    let slot = tui_common::slot_of(&app, &WidgetKind::PersonaOverview);
+    app.focus = slot;
+    // Three personas, then the job: Enter on a persona says where jobs are.
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    assert!(matches!(app.screen, Screen::Dashboard));
+    assert!(status_text(&app).contains("awaiting approval"));
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::GenesisStatus(id(0x6001))]
+    );
+    assert_eq!(job(&app).job_id, id(0x6001));
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Dashboard));
+}
+
+#[test]
+fn the_palette_opens_an_awaiting_job_by_persona_name() {
+    let mut app = tui_common::loaded_with(options(), (120, 40));
+    // Completions after "genesis ": new, then the awaiting jobs' persona names.
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis or");
+    press(&mut app, KeyCode::Tab);
+    match &app.overlay {
+        Some(Overlay::Palette(palette)) => assert_eq!(palette.input, "genesis Orbit Science"),
+        other => panic!("expected the palette, got {other:?}"),
+    }
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::GenesisStatus(id(0x6001))]
+    );
+    assert_eq!(job(&app).job_id, id(0x6001));
+    // By slug prefix too; an unknown name is an error that lists the awaiting ones.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis nobody");
+    assert!(press(&mut app, KeyCode::Enter).is_empty());
+    match &app.overlay {
+        Some(Overlay::Palette(palette)) => assert_eq!(
+            palette.error.as_deref(),
+            Some("no job awaiting approval for \"nobody\"; awaiting: Orbit Science")
+        ),
+        other => panic!("expected the palette with an error, got {other:?}"),
+    }
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis orbit-sci");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(job(&app).job_id, id(0x6001));
+    // Plain `:genesis` still starts a new job.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis");
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screen, Screen::GenesisForm(_)));
+}
+
+#[test]
 fn help_lists_the_job_view_keys() {
     let mut app = app_with_job(false);
     app.overlay = Some(Overlay::Help);
     let screen = render(&app);
-    for text in ["edit the draft", "approve the current draft"] {
+    for text in [
+        "edit the draft",
+        "approve the current draft",
+        "stop waiting for MPIS",
+        "scroll (the stored draft",
+    ] {
         assert!(screen.contains(text), "missing {text:?}");
     }
 }
@@ -433,4 +700,50 @@ async fn without_mpis_the_job_view_calls_say_none_is_configured() {
     })
     .await;
     assert!(result.unwrap_err().contains("no MPIS configured"));
+}
+
+#[tokio::test]
+async fn the_worker_reads_the_draft_mpis_stored_in_the_database() {
+    let db = common::db().await;
+    let job_id: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO genesis_jobs (persona_name, slug, status, draft_no)
+         VALUES ('Alex', 'alex', 'awaiting_approval', 2) RETURNING id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO genesis_drafts (job_id, draft_no, draft_core_json, human_prompt)
+         VALUES ($1, 2, $2, 'Review draft 2')",
+    )
+    .bind(job_id)
+    .bind(json!({"credo": {"summary": "from the database"}}))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let (commands, mut events) = worker::spawn(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+    );
+    commands
+        .send(Command::LoadGenesisDraft {
+            job_id,
+            draft_no: 2,
+        })
+        .unwrap();
+    let (answered_job, asked, draft) = next_event(&mut events, |e| match e {
+        DataEvent::GenesisDraft {
+            job_id,
+            draft_no,
+            result,
+        } => Some((job_id, draft_no, result)),
+        _ => None,
+    })
+    .await;
+    assert_eq!((answered_job, asked), (job_id, 2));
+    let draft = draft.unwrap().expect("the stored draft");
+    assert_eq!(draft.core["credo"]["summary"], "from the database");
+    assert_eq!(draft.human_prompt.as_deref(), Some("Review draft 2"));
 }

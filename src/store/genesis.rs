@@ -29,3 +29,33 @@ pub async fn awaiting_approval(pool: &PgPool, limit: i64) -> StoreResult<Vec<Pen
     .await?;
     Ok(rows)
 }
+
+/// One draft of a genesis job as MPIS stored it (`genesis_drafts`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct GenesisDraft {
+    pub job_id: Uuid,
+    pub draft_no: i32,
+    pub core: serde_json::Value,
+    pub human_prompt: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The draft `draft_no` of a job, or its latest draft when MPIS has not stored that number yet
+/// (MPIS writes the draft row after answering); `None` when the job has no draft here (MPIS
+/// keeps its database elsewhere, or the job is still collecting).
+pub async fn draft(
+    pool: &PgPool,
+    job_id: Uuid,
+    draft_no: i32,
+) -> StoreResult<Option<GenesisDraft>> {
+    let row = sqlx::query_as::<_, GenesisDraft>(
+        "SELECT job_id, draft_no, draft_core_json AS core, human_prompt, created_at
+         FROM genesis_drafts WHERE job_id = $1 AND draft_no <= $2
+         ORDER BY draft_no DESC LIMIT 1",
+    )
+    .bind(job_id)
+    .bind(draft_no)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}

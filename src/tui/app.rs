@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::data::{LoadState, Loadable, WidgetData, WidgetFilter, WidgetKind};
 use super::forms::FormAction;
 use super::forms::genesis::GenesisFormState;
-use super::forms::genesis_job::{ApproveFailure, GenesisJobState, JobAction};
+use super::forms::genesis_job::{
+    ApproveFailure, CallKind, GenesisJobState, JobAction, PendingCall, Scroll,
+};
 use super::forms::publish::PublishFormState;
 use super::keymap::{Action, Keymap};
 use super::theme::Theme;
@@ -25,6 +27,7 @@ use crate::domain::widget_catalog::{BUILTIN_WIDGETS, builtin_widget_ids, default
 use crate::mpis::types::{
     GenesisApproveRequest, GenesisApproveResponse, GenesisStartResponse, GenesisStatus,
 };
+use crate::store::genesis::PendingGenesisJob;
 use crate::store::layouts::Layout;
 use crate::store::red_flags::RedFlag;
 use crate::store::runs::{RunCursor, RunListRow};
@@ -338,6 +341,7 @@ impl App {
         let waiting = match &self.screen {
             Screen::PublishForm(form) => form.submitting(),
             Screen::GenesisForm(form) => form.submitting(),
+            Screen::GenesisJob(job) => job.pending.is_some(),
             _ => false,
         };
         if !commands.is_empty() || waiting || before != self.visible_ages() {
@@ -531,7 +535,18 @@ impl App {
             }
             DataEvent::GenesisStarted(result) => return self.genesis_started(result),
             DataEvent::GenesisStatusLoaded(job_id, result) => {
-                self.genesis_status_loaded(job_id, result, now)
+                return self.genesis_status_loaded(job_id, result, now);
+            }
+            DataEvent::GenesisDraft {
+                job_id,
+                draft_no,
+                result,
+            } => {
+                if let Screen::GenesisJob(state) = &mut self.screen
+                    && state.job_id == job_id
+                {
+                    state.draft_loaded(draft_no, result);
+                }
             }
             DataEvent::GenesisApproved(job_id, result) => {
                 return self.genesis_approved(job_id, result);
@@ -900,8 +915,106 @@ impl App {
                 }
                 None => Vec::new(),
             },
+            WidgetKind::PersonaOverview => {
+                let Some(WidgetData::Personas(data)) = slot.data.value.as_ref() else {
+                    return Vec::new();
+                };
+                let (personas, jobs) =
+                    super::widgets::persona_overview::filtered(data, self.active_filter());
+                match slot.selected.checked_sub(personas.len()) {
+                    Some(index) => match jobs.get(index) {
+                        Some(job) => {
+                            let job_id = job.id;
+                            self.open_genesis_job(job_id)
+                        }
+                        None => Vec::new(),
+                    },
+                    None => {
+                        self.say(
+                            "Enter opens the genesis jobs awaiting approval (below the personas)",
+                            false,
+                        );
+                        Vec::new()
+                    }
+                }
+            }
             _ => Vec::new(),
         }
+    }
+
+    /// The genesis jobs awaiting approval that a persona-overview widget has loaded.
+    pub fn awaiting_jobs(&self) -> Vec<&PendingGenesisJob> {
+        let mut jobs: Vec<&PendingGenesisJob> = Vec::new();
+        for slot in &self.slots {
+            if let Some(WidgetData::Personas(data)) = slot.data.value.as_ref() {
+                for job in &data.awaiting_approval {
+                    if jobs.iter().all(|j| j.id != job.id) {
+                        jobs.push(job);
+                    }
+                }
+            }
+        }
+        jobs
+    }
+
+    /// What the palette completes: layout names and the awaiting jobs' persona names.
+    pub fn palette_names(&self) -> PaletteNames {
+        PaletteNames {
+            layouts: self.layout_names(),
+            genesis_jobs: self
+                .awaiting_jobs()
+                .iter()
+                .map(|j| j.persona_name.clone())
+                .collect(),
+        }
+    }
+
+    /// `:genesis` (or `:genesis new`) starts one; `:genesis NAME|JOB_ID` opens a job awaiting
+    /// approval by its persona's name or slug (exact, else the only one starting so).
+    fn palette_genesis(&mut self, input: &str, argument: &str) -> Vec<Command> {
+        if argument.is_empty() || argument.eq_ignore_ascii_case("new") {
+            return self.open_genesis_form();
+        }
+        if let Ok(job_id) = Uuid::parse_str(argument) {
+            return self.open_genesis_job(job_id);
+        }
+        let wanted = argument.to_lowercase();
+        let jobs = self.awaiting_jobs();
+        let exact = jobs
+            .iter()
+            .find(|j| j.persona_name.to_lowercase() == wanted || j.slug.to_lowercase() == wanted);
+        let starting: Vec<_> = jobs
+            .iter()
+            .filter(|j| {
+                j.persona_name.to_lowercase().starts_with(&wanted)
+                    || j.slug.to_lowercase().starts_with(&wanted)
+            })
+            .collect();
+        let found = exact.or(match starting.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        });
+        if let Some(job) = found {
+            let job_id = job.id;
+            return self.open_genesis_job(job_id);
+        }
+        let names: Vec<String> = jobs
+            .iter()
+            .map(|j| super::widgets::clean(&j.persona_name))
+            .collect();
+        let error = if jobs.is_empty() {
+            "no genesis job awaiting approval is shown (a persona-overview widget lists them); \
+             :job JOB_ID opens any job"
+                .to_string()
+        } else if starting.len() > 1 {
+            format!("{argument:?} matches several jobs: {}", names.join(", "))
+        } else {
+            format!(
+                "no job awaiting approval for {argument:?}; awaiting: {}",
+                names.join(", ")
+            )
+        };
+        self.palette_error(input, &error)
     }
 
     /// The publish record form (not in read-only mode); loads the approved drafts to pick from.
@@ -964,18 +1077,21 @@ impl App {
         job_id: Uuid,
         result: Result<GenesisStatus, String>,
         now: Instant,
-    ) {
-        if let Screen::GenesisJob(state) = &mut self.screen
-            && state.job_id == job_id
-        {
-            if let Err(error) = &result {
-                self.message = Some(StatusMessage {
-                    text: format!("genesis status not loaded: {error}"),
-                    error: true,
-                });
-            }
-            state.status_loaded(result, now);
+    ) -> Vec<Command> {
+        let Screen::GenesisJob(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        if state.job_id != job_id {
+            return Vec::new();
         }
+        if let Err(error) = &result {
+            self.message = Some(StatusMessage {
+                text: format!("genesis status not loaded: {error}"),
+                error: true,
+            });
+        }
+        state.status_loaded(result, now);
+        genesis_draft_command(state).into_iter().collect()
     }
 
     /// MPIS answered an edit or the approval: the view is updated and the status reloaded.
@@ -1015,12 +1131,12 @@ impl App {
             Err(failure) => failure.stale_draft.is_some(),
         };
         state.approved(result);
+        let mut commands: Vec<Command> = genesis_draft_command(state).into_iter().collect();
         if reload {
             state.loading = true;
-            vec![Command::GenesisStatus(job_id)]
-        } else {
-            Vec::new()
+            commands.push(Command::GenesisStatus(job_id));
         }
+        commands
     }
 
     /// Keys of the job view (before the keymap); `None` lets the keymap have it.
@@ -1031,6 +1147,9 @@ impl App {
         }
         let read_only = self.options.read_only;
         let operator = self.options.operator.clone();
+        let body = self.grid_area();
+        let now = self.now;
+        let theme = &self.options.theme;
         let Screen::GenesisJob(state) = &mut self.screen else {
             return None;
         };
@@ -1048,6 +1167,34 @@ impl App {
                 self.say(message, true);
                 Vec::new()
             }
+            JobAction::Scroll(scroll) => {
+                let max = super::screens::genesis_job::max_scroll(theme, state, body);
+                let page = body.height.saturating_sub(4).max(1);
+                state.scroll = match scroll {
+                    Scroll::Up => state.scroll.saturating_sub(1),
+                    Scroll::Down => state.scroll.saturating_add(1),
+                    Scroll::PageUp => state.scroll.saturating_sub(page),
+                    Scroll::PageDown => state.scroll.saturating_add(page),
+                    Scroll::Top => 0,
+                    Scroll::Bottom => max,
+                }
+                .min(max);
+                Vec::new()
+            }
+            JobAction::StopWaiting(what) => {
+                // The request may already be with MPIS: its answer is still applied when it
+                // comes; the status is reloaded now so the view shows what MPIS has.
+                state.loading = true;
+                let job_id = state.job_id;
+                self.say(
+                    format!(
+                        "stopped waiting for {}; MPIS may still apply it (the view updates when it answers)",
+                        what.as_str()
+                    ),
+                    false,
+                );
+                vec![Command::GenesisStatus(job_id)]
+            }
             JobAction::Edit(edit) => {
                 let request = GenesisApproveRequest {
                     job_id: state.job_id,
@@ -1055,7 +1202,11 @@ impl App {
                     confirm: false,
                     edits: vec![edit],
                 };
-                self.say("sending the edit to MPIS…", false);
+                state.pending = Some(PendingCall {
+                    what: CallKind::Edit,
+                    since: now,
+                });
+                self.say("sending the edit to MPIS… (Esc stops waiting)", false);
                 vec![Command::GenesisApprove(request)]
             }
             JobAction::Approve => {
@@ -1152,7 +1303,7 @@ impl App {
     }
 
     fn run_detail_action(&mut self, action: Action) -> Vec<Command> {
-        let body = Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1));
+        let body = self.grid_area();
         let theme = &self.options.theme;
         let Screen::RunDetail(state) = &mut self.screen else {
             return Vec::new();
@@ -1384,6 +1535,16 @@ impl App {
             Overlay::Confirm(confirm) => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                     self.say("working…", false);
+                    if let (Command::GenesisApprove(request), Screen::GenesisJob(state)) =
+                        (&confirm.on_yes, &mut self.screen)
+                        && state.job_id == request.job_id
+                    {
+                        state.pending = Some(PendingCall {
+                            what: CallKind::Approve,
+                            since: self.now,
+                        });
+                        self.say("approving in MPIS… (Esc stops waiting)", false);
+                    }
                     vec![confirm.on_yes]
                 }
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
@@ -1399,7 +1560,7 @@ impl App {
                 KeyCode::Esc => Vec::new(),
                 KeyCode::Enter => self.run_palette(&palette.input.clone()),
                 KeyCode::Tab => {
-                    let matches = palette_completions(&palette.input, &self.layout_names());
+                    let matches = palette_completions(&palette.input, &self.palette_names());
                     if let Some(first) = matches.first() {
                         palette.input = first.clone();
                     }
@@ -1486,7 +1647,7 @@ impl App {
             "pause" => self.action(Action::TogglePause),
             "edit" => self.dashboard_action(Action::EditLayout),
             "publish" => self.open_publish_form(),
-            "genesis" => self.open_genesis_form(),
+            "genesis" => self.palette_genesis(input, argument),
             "job" => match Uuid::parse_str(argument) {
                 Ok(job_id) => self.open_genesis_job(job_id),
                 Err(_) => self.palette_error(input, "usage: job <job_id>"),
@@ -1598,7 +1759,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
         "publish",
         "record a publish (written locally, forwarded to MPIS)",
     ),
-    ("genesis", "start a persona genesis job in MPIS"),
+    ("genesis", "new genesis job; genesis NAME opens one"),
     ("job", "open a genesis job: job JOB_ID"),
     ("run", "open a run: run RUN_ID"),
     ("dashboard", "back to the dashboard"),
@@ -1608,19 +1769,46 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave"),
 ];
 
-/// Completions of what was typed: commands, or layout names after `layout `.
-pub fn palette_completions(input: &str, layout_names: &[String]) -> Vec<String> {
+/// The names the palette completes after `layout ` and `genesis `.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaletteNames {
+    pub layouts: Vec<String>,
+    /// Persona names of the genesis jobs awaiting approval.
+    pub genesis_jobs: Vec<String>,
+}
+
+/// Completions of what was typed: commands, layout names after `layout `, and `new` or the
+/// awaiting jobs' persona names after `genesis `.
+pub fn palette_completions(input: &str, names: &PaletteNames) -> Vec<String> {
     let lower = input.to_lowercase();
-    if let Some(rest) = lower.strip_prefix("layout ") {
-        return layout_names
+    let complete = |command: &str, rest: &str, options: &[String]| -> Vec<String> {
+        options
             .iter()
             .filter(|n| n.to_lowercase().starts_with(rest.trim_start()))
-            .map(|n| format!("layout {n}"))
-            .collect();
+            .map(|n| format!("{command} {n}"))
+            .collect()
+    };
+    if let Some(rest) = lower.strip_prefix("layout ") {
+        return complete("layout", rest, &names.layouts);
+    }
+    if let Some(rest) = lower.strip_prefix("genesis ") {
+        let mut options = vec!["new".to_string()];
+        options.extend(names.genesis_jobs.iter().cloned());
+        return complete("genesis", rest, &options);
     }
     PALETTE_COMMANDS
         .iter()
         .filter(|(c, _)| c.starts_with(&lower))
         .map(|(c, _)| c.to_string())
         .collect()
+}
+
+/// The read of the job's current draft from the database, when the view does not have it yet.
+fn genesis_draft_command(state: &mut GenesisJobState) -> Option<Command> {
+    state
+        .take_draft_request()
+        .map(|draft_no| Command::LoadGenesisDraft {
+            job_id: state.job_id,
+            draft_no,
+        })
 }

@@ -28,6 +28,7 @@ use crate::mpis::types::{
 };
 use crate::store::audit;
 use crate::store::drafts::{self, DraftChoice};
+use crate::store::genesis::GenesisDraft;
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
 use crate::store::outbox::{NewPublishRecord, PublishRecord};
@@ -90,6 +91,11 @@ pub enum Command {
     /// `POST /genesis/approve` (edits or the confirm); answered by `GenesisApproved`, with an
     /// audit entry written on success.
     GenesisApprove(GenesisApproveRequest),
+    /// The job's draft as MPIS stored it in `genesis_drafts`; answered by `GenesisDraft`.
+    LoadGenesisDraft {
+        job_id: Uuid,
+        draft_no: i32,
+    },
 }
 
 /// What happened to a submitted publish record.
@@ -140,6 +146,11 @@ pub enum DataEvent {
     GenesisStarted(Result<GenesisStartResponse, String>),
     GenesisStatusLoaded(Uuid, Result<GenesisStatus, String>),
     GenesisApproved(Uuid, Result<GenesisApproveResponse, ApproveFailure>),
+    GenesisDraft {
+        job_id: Uuid,
+        draft_no: i32,
+        result: Result<Option<GenesisDraft>, String>,
+    },
 }
 
 /// Why a genesis call was not made.
@@ -334,6 +345,15 @@ impl Context {
                         .map_err(|e| e.user_message()),
                 };
                 self.send(DataEvent::GenesisStarted(result));
+            }
+            Command::LoadGenesisDraft { job_id, draft_no } => {
+                let result = genesis::draft(&self.pool, job_id, draft_no).await;
+                let result = self.observe(result);
+                self.send(DataEvent::GenesisDraft {
+                    job_id,
+                    draft_no,
+                    result,
+                });
             }
             // Handled by the command loop, which holds the task to abort.
             Command::CancelGenesis => {}

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::form::FieldError;
 use crate::domain::genesis::{EditDraft, EditOp, validate_edit};
 use crate::mpis::types::{EditOperation, GenesisApproveResponse, GenesisStatus};
+use crate::store::genesis::GenesisDraft;
 
 /// How often the status is asked for while the job is not final.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -47,6 +48,40 @@ impl Default for EditLine {
     }
 }
 
+/// An edit or the approval sent to MPIS and not answered yet (a spinner and the elapsed time
+/// show; Esc stops waiting).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PendingCall {
+    pub what: CallKind,
+    pub since: Instant,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    Edit,
+    Approve,
+}
+
+impl CallKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallKind::Edit => "the edit",
+            CallKind::Approve => "the approval",
+        }
+    }
+}
+
+/// A scroll key of the job view (the app clamps it to the content's height).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scroll {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenesisJobState {
     pub job_id: Uuid,
@@ -65,6 +100,18 @@ pub struct GenesisJobState {
     pub edit: Option<EditLine>,
     /// The last thing to explain in the view (a stale draft, an approval error).
     pub notice: Option<String>,
+    /// The draft as MPIS stored it in `genesis_drafts` (when MPIS shares this database).
+    pub draft: Option<GenesisDraft>,
+    /// Why the draft could not be read.
+    pub draft_error: Option<String>,
+    /// The database answered that it holds no draft of this job (MPIS keeps its own database).
+    pub draft_missing: bool,
+    /// The draft number last asked of the database (each new number is read once).
+    pub draft_requested: Option<i32>,
+    /// The edit or approval waiting for MPIS's answer.
+    pub pending: Option<PendingCall>,
+    /// Rows scrolled down (the draft makes the view taller than most screens).
+    pub scroll: u16,
 }
 
 /// What a key did in the job view.
@@ -79,6 +126,9 @@ pub enum JobAction {
     Edit(EditOperation),
     /// `A`: ask to approve the current draft.
     Approve,
+    /// Esc while an edit or approval waits: stop waiting (MPIS may still apply it).
+    StopWaiting(CallKind),
+    Scroll(Scroll),
 }
 
 impl GenesisJobState {
@@ -93,6 +143,46 @@ impl GenesisJobState {
             approved: None,
             edit: None,
             notice: None,
+            draft: None,
+            draft_error: None,
+            draft_missing: false,
+            draft_requested: None,
+            pending: None,
+            scroll: 0,
+        }
+    }
+
+    /// The draft number to read from the database now, if the view does not have it yet
+    /// (once per draft number; marked as asked).
+    pub fn take_draft_request(&mut self) -> Option<i32> {
+        let wanted = self.status.as_ref().map(|_| self.draft_no)?;
+        if wanted < 1 || self.draft_requested == Some(wanted) {
+            return None;
+        }
+        self.draft_requested = Some(wanted);
+        Some(wanted)
+    }
+
+    /// The database answered the draft request for `draft_no`.
+    pub fn draft_loaded(&mut self, draft_no: i32, result: Result<Option<GenesisDraft>, String>) {
+        if self.draft_requested != Some(draft_no) {
+            return; // an answer for an older draft number
+        }
+        match result {
+            Ok(draft) => {
+                // An older stored draft stands in until MPIS's row for this number arrives;
+                // ask again on the next status poll.
+                if draft.as_ref().is_none_or(|d| d.draft_no != draft_no) {
+                    self.draft_requested = None;
+                }
+                self.draft_missing = draft.is_none() && self.draft.is_none();
+                self.draft = draft.or(self.draft.take());
+                self.draft_error = None;
+            }
+            Err(error) => {
+                self.draft_requested = None;
+                self.draft_error = Some(error);
+            }
         }
     }
 
@@ -133,14 +223,35 @@ impl GenesisJobState {
         if self.edit.is_some() {
             return self.edit_key(key);
         }
+        let waiting = self.pending.map(|p| p.what);
         match key.code {
-            KeyCode::Esc => JobAction::Close,
+            KeyCode::Esc => match waiting {
+                Some(what) => {
+                    self.pending = None;
+                    JobAction::StopWaiting(what)
+                }
+                None => JobAction::Close,
+            },
             KeyCode::Char('r') => JobAction::Reload,
+            KeyCode::Up | KeyCode::Char('k') => JobAction::Scroll(Scroll::Up),
+            KeyCode::Down | KeyCode::Char('j') => JobAction::Scroll(Scroll::Down),
+            KeyCode::PageUp => JobAction::Scroll(Scroll::PageUp),
+            KeyCode::PageDown | KeyCode::Char(' ') => JobAction::Scroll(Scroll::PageDown),
+            KeyCode::Home | KeyCode::Char('g') => JobAction::Scroll(Scroll::Top),
+            KeyCode::End | KeyCode::Char('G') => JobAction::Scroll(Scroll::Bottom),
             KeyCode::Char('e') if read_only => {
                 JobAction::Refused("read-only: editing drafts is off")
             }
             KeyCode::Char('A') if read_only => {
                 JobAction::Refused("read-only: approving personas is off")
+            }
+            KeyCode::Char('e') | KeyCode::Char('A') if waiting.is_some() => {
+                JobAction::Refused("waiting for MPIS to answer (Esc stops waiting)")
+            }
+            KeyCode::Char('e') | KeyCode::Char('A')
+                if self.approved.is_some() || self.is_final() =>
+            {
+                JobAction::Refused("the job is finished: nothing left to edit or approve")
             }
             KeyCode::Char('e') => {
                 self.edit = Some(EditLine::default());
@@ -197,6 +308,7 @@ impl GenesisJobState {
 
     /// MPIS answered an edit or the approval.
     pub fn approved(&mut self, result: Result<GenesisApproveResponse, ApproveFailure>) {
+        self.pending = None;
         match result {
             Ok(response) => {
                 self.draft_no = response.draft_no;

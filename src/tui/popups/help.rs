@@ -48,7 +48,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             ("A".to_string(), "approve the current draft (asks first)"),
             ("r".to_string(), "reload the status"),
-            ("Esc".to_string(), "close the edit line / leave"),
+            (
+                "j/k PgUp/PgDn g/G".to_string(),
+                "scroll (the stored draft is below the preview)",
+            ),
+            (
+                "Esc".to_string(),
+                "stop waiting for MPIS / close the edit line / leave",
+            ),
         ],
         Screen::Dashboard => vec![
             (

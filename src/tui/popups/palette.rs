@@ -10,7 +10,7 @@ use crate::tui::widgets::clean;
 
 pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
-    let completions = palette_completions(&state.input, &app.layout_names());
+    let completions = palette_completions(&state.input, &app.palette_names());
     let mut lines = vec![Line::from(vec![
         Span::styled(":", theme.accent()),
         Span::raw(clean(&state.input)),

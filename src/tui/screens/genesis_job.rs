@@ -1,111 +1,86 @@
-//! The genesis job view: status and progress (a gauge line), the draft's preview and MPIS's
-//! prompt, the errors, the edit line while open, and after the confirm the persona id, version
-//! and export paths. Everything from MPIS goes through `clean()`.
+//! The genesis job view: status and progress (a gauge line), the call waiting for MPIS (spinner
+//! and elapsed time), what to explain, the edit line while open, after the confirm the persona
+//! id, version and export paths, then the draft's preview, MPIS's prompt and the draft itself as
+//! stored in `genesis_drafts`. Taller than the screen: j/k and PgUp/PgDn scroll. Everything from
+//! MPIS or the database goes through `clean()`.
+
+use std::time::Instant;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
-use crate::tui::widgets::clean;
+use crate::tui::popups::wrapped_rows;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{clean, short_duration};
 
 const GAUGE_WIDTH: usize = 30;
 
-pub fn render(app: &App, state: &GenesisJobState, area: Rect, buf: &mut Buffer) {
-    let theme = &app.options.theme;
-    let block = Block::default()
+fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'static> {
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(Line::styled(
             format!(" Genesis job {} ", state.job_id),
             theme.header(),
         ))
         .title_bottom(Line::styled(
-            " e edit draft · A approve · r reload · Esc back ",
+            " e edit draft · A approve · r reload · j/k PgUp/PgDn scroll · Esc back ",
             theme.muted(),
         ));
+    if more_below {
+        block = block
+            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+    }
+    block
+}
+
+/// How far the view can scroll in `area` (the screen's body): its wrapped height minus what
+/// fits; 0 when everything fits.
+pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect) -> u16 {
+    let inner = block(theme, state, false).inner(area);
+    if inner.width == 0 {
+        return 0;
+    }
+    let now = state.pending.map_or_else(Instant::now, |p| p.since);
+    let rows: usize = lines(theme, state, now)
+        .iter()
+        .map(|line| wrapped_rows(&line.to_string(), usize::from(inner.width)))
+        .sum();
+    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+}
+
+pub fn render(app: &App, state: &GenesisJobState, area: Rect, buf: &mut Buffer) {
+    let theme = &app.options.theme;
+    let max = max_scroll(theme, state, area);
+    let scroll = state.scroll.min(max);
+    let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    let mut lines: Vec<Line> = Vec::new();
-    let list = |items: &[String]| {
-        items
-            .iter()
-            .map(|i| clean(i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match &state.status {
-        None if state.load_error.is_none() => lines.push(Line::styled(
-            "loading the job status from MPIS…",
-            theme.muted(),
-        )),
-        None => {}
-        Some(status) => {
-            lines.push(Line::styled(
-                format!(
-                    "status {} · draft {}{}",
-                    clean(status.status.as_str()),
-                    state.draft_no,
-                    if state.loading {
-                        " · ⠿ refreshing"
-                    } else {
-                        ""
-                    }
-                ),
-                if status.status.is_final() {
-                    theme.ok()
-                } else {
-                    theme.accent()
-                },
-            ));
-            let percent = status.progress.percent.clamp(0, 100) as usize;
-            let filled = percent * GAUGE_WIDTH / 100;
-            lines.push(Line::from(format!(
-                "{} [{}{}] {percent}%",
-                clean(&status.progress.stage),
-                "█".repeat(filled),
-                "░".repeat(GAUGE_WIDTH - filled)
-            )));
-            if !status.progress.message.is_empty() {
-                lines.push(Line::styled(clean(&status.progress.message), theme.muted()));
-            }
-            if let Some(preview) = &status.preview {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled("── preview ──", theme.header()));
-                lines.push(Line::from(format!(
-                    "name: {} ({})",
-                    clean(&preview.name),
-                    clean(&preview.slug)
-                )));
-                if !preview.summary.is_empty() {
-                    lines.push(Line::from(format!("summary: {}", clean(&preview.summary))));
-                }
-                lines.push(Line::from(format!(
-                    "top topics: {}",
-                    list(&preview.top_topics)
-                )));
-                lines.push(Line::from(format!(
-                    "tones: {}",
-                    list(&preview.dominant_tones)
-                )));
-                for action in &preview.next_actions {
-                    lines.push(Line::from(format!("next: {}", clean(action))));
-                }
-            }
-            if let Some(prompt) = &status.human_prompt {
-                lines.push(Line::styled(
-                    format!("MPIS asks: {}", clean(prompt)),
-                    theme.accent(),
-                ));
-            }
-            for error in &status.errors {
-                lines.push(Line::styled(
-                    format!("✖ {}", clean(error)),
-                    theme.critical(),
-                ));
-            }
-        }
+    Paragraph::new(lines(theme, state, app.now))
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(inner, buf);
+}
+
+/// The view's lines, top to bottom; what needs the operator's attention comes first so that a
+/// long draft never pushes it off the screen.
+fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'static>> {
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    status_lines(theme, state, &mut lines);
+    if let Some(pending) = &state.pending {
+        let elapsed = now.saturating_duration_since(pending.since).as_secs();
+        lines.push(Line::styled(
+            format!(
+                "⠿ waiting for MPIS to answer {}… {} (Esc stops waiting)",
+                pending.what.as_str(),
+                short_duration(elapsed)
+            ),
+            theme.accent(),
+        ));
     }
     if let Some(error) = &state.load_error {
         lines.push(Line::styled(
@@ -113,68 +88,208 @@ pub fn render(app: &App, state: &GenesisJobState, area: Rect, buf: &mut Buffer) 
             theme.critical(),
         ));
     }
-    if let Some(approved) = &state.approved {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled("── approved ──", theme.header()));
-        lines.push(Line::styled(
-            format!(
-                "persona {} · version {}",
-                approved
-                    .persona_id
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                clean(approved.version.as_deref().unwrap_or("?"))
-            ),
-            theme.ok(),
-        ));
-        if let Some(paths) = &approved.export_paths {
-            lines.push(Line::from(format!(
-                "exported to {}",
-                clean(&paths.base_path)
-            )));
-            for (name, path) in &paths.files {
-                lines.push(Line::from(format!("  {}: {}", clean(name), clean(path))));
-            }
-        }
-    }
     if let Some(notice) = &state.notice {
         lines.push(Line::styled(clean(notice), theme.critical()));
     }
-    if let Some(edit) = &state.edit {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            "── edit the draft (Tab next · ←/→ op · Enter send · Esc cancel) ──",
-            theme.header(),
-        ));
-        let values = [
-            edit.draft.path.clone(),
-            format!("◀ {} ▶", edit.draft.op),
-            edit.draft.value_text.clone(),
-        ];
-        for (index, (label, value)) in EDIT_FIELDS.iter().zip(values).enumerate() {
-            let focused = index == edit.focus;
-            let cursor = if focused && index != 1 { "▏" } else { "" };
+    edit_lines(theme, state, &mut lines);
+    approved_lines(theme, state, &mut lines);
+    preview_lines(theme, state, &mut lines);
+    draft_lines(theme, state, &mut lines);
+    lines
+}
+
+fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+    let Some(status) = &state.status else {
+        if state.load_error.is_none() {
             lines.push(Line::styled(
-                format!(
-                    "{}{label:<8}{}{cursor}",
-                    if focused { "▶ " } else { "  " },
-                    clean(&value)
-                ),
-                if focused {
-                    theme.accent()
-                } else {
-                    ratatui::style::Style::default()
-                },
+                "loading the job status from MPIS…",
+                theme.muted(),
             ));
         }
-        if let Some(error) = &edit.error {
-            lines.push(Line::styled(
-                format!("✖ {}: {}", error.field, clean(&error.message)),
-                theme.critical(),
-            ));
+        return;
+    };
+    lines.push(Line::styled(
+        format!(
+            "status {} · draft {}{}",
+            clean(status.status.as_str()),
+            state.draft_no,
+            if state.loading {
+                " · ⠿ refreshing"
+            } else {
+                ""
+            }
+        ),
+        if status.status.is_final() {
+            theme.ok()
+        } else {
+            theme.accent()
+        },
+    ));
+    let percent = status.progress.percent.clamp(0, 100) as usize;
+    let filled = percent * GAUGE_WIDTH / 100;
+    lines.push(Line::from(format!(
+        "{} [{}{}] {percent}%",
+        clean(&status.progress.stage),
+        "█".repeat(filled),
+        "░".repeat(GAUGE_WIDTH - filled)
+    )));
+    if !status.progress.message.is_empty() {
+        lines.push(Line::styled(clean(&status.progress.message), theme.muted()));
+    }
+    for error in &status.errors {
+        lines.push(Line::styled(
+            format!("✖ {}", clean(error)),
+            theme.critical(),
+        ));
+    }
+}
+
+fn edit_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+    let Some(edit) = &state.edit else {
+        return;
+    };
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "── edit the draft (Tab next · ←/→ op · Enter send · Esc cancel) ──",
+        theme.header(),
+    ));
+    let values = [
+        edit.draft.path.clone(),
+        format!("◀ {} ▶", edit.draft.op),
+        edit.draft.value_text.clone(),
+    ];
+    for (index, (label, value)) in EDIT_FIELDS.iter().zip(values).enumerate() {
+        let focused = index == edit.focus;
+        let cursor = if focused && index != 1 { "▏" } else { "" };
+        lines.push(Line::styled(
+            format!(
+                "{}{label:<8}{}{cursor}",
+                if focused { "▶ " } else { "  " },
+                clean(&value)
+            ),
+            if focused {
+                theme.accent()
+            } else {
+                Style::default()
+            },
+        ));
+    }
+    if let Some(error) = &edit.error {
+        lines.push(Line::styled(
+            format!("✖ {}: {}", error.field, clean(&error.message)),
+            theme.critical(),
+        ));
+    }
+    lines.push(Line::styled(
+        "paths as in the draft below: credo.statements[0], ethos.virtues; values are JSON (\"text\", 3, [..])",
+        theme.muted(),
+    ));
+}
+
+fn approved_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+    let Some(approved) = &state.approved else {
+        return;
+    };
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("── approved ──", theme.header()));
+    lines.push(Line::styled(
+        format!(
+            "persona {} · version {}",
+            approved
+                .persona_id
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            clean(approved.version.as_deref().unwrap_or("?"))
+        ),
+        theme.ok(),
+    ));
+    if let Some(paths) = &approved.export_paths {
+        lines.push(Line::from(format!(
+            "exported to {}",
+            clean(&paths.base_path)
+        )));
+        for (name, path) in &paths.files {
+            lines.push(Line::from(format!("  {}: {}", clean(name), clean(path))));
         }
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+}
+
+fn preview_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+    let Some(status) = &state.status else {
+        return;
+    };
+    let list = |items: &[String]| {
+        items
+            .iter()
+            .map(|i| clean(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if let Some(preview) = &status.preview {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled("── preview ──", theme.header()));
+        lines.push(Line::from(format!(
+            "name: {} ({})",
+            clean(&preview.name),
+            clean(&preview.slug)
+        )));
+        if !preview.summary.is_empty() {
+            lines.push(Line::from(format!("summary: {}", clean(&preview.summary))));
+        }
+        lines.push(Line::from(format!(
+            "top topics: {}",
+            list(&preview.top_topics)
+        )));
+        lines.push(Line::from(format!(
+            "tones: {}",
+            list(&preview.dominant_tones)
+        )));
+        for action in &preview.next_actions {
+            lines.push(Line::from(format!("next: {}", clean(action))));
+        }
+    }
+    if let Some(prompt) = &status.human_prompt {
+        lines.push(Line::styled(
+            format!("MPIS asks: {}", clean(prompt)),
+            theme.accent(),
+        ));
+    }
+}
+
+/// The draft as MPIS stored it, pretty-printed JSON (the paths `e` edits are visible in it).
+fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+    if state.status.is_none() {
+        return;
+    }
+    lines.push(Line::raw(""));
+    match (&state.draft, &state.draft_error) {
+        (_, Some(error)) => lines.push(Line::styled(
+            format!("draft not read from the database: {}", clean(error)),
+            theme.critical(),
+        )),
+        (None, None) if state.draft_missing => {
+            lines.push(Line::styled(
+                "── draft ── not in this database (MPIS keeps its own); the preview above is MPIS's summary",
+                theme.muted(),
+            ))
+        }
+        (None, None) => {}
+        (Some(draft), None) => {
+            let older = if draft.draft_no == state.draft_no {
+                String::new()
+            } else {
+                format!(" (draft {} not stored yet)", state.draft_no)
+            };
+            lines.push(Line::styled(
+                format!(
+                    "── draft {} as stored {}{older} ──",
+                    draft.draft_no,
+                    draft.created_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                theme.header(),
+            ));
+            let pretty = serde_json::to_string_pretty(&draft.core).unwrap_or_default();
+            lines.extend(pretty.lines().map(|line| Line::raw(clean(line))));
+        }
+    }
 }
