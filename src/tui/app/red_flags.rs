@@ -1,0 +1,57 @@
+//! The red flags screen's side of `App`: selection, acknowledge and resolve (asked first).
+
+// A split `impl App`: the parent module's types and imports.
+use super::*;
+
+impl App {
+    pub(super) fn flags_action(&mut self, action: Action) -> Vec<Command> {
+        let read_only = self.options.read_only;
+        let Screen::RedFlags(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        let flags = state.flags.value.clone().unwrap_or_default();
+        match action {
+            Action::Down => {
+                state.selected = (state.selected + 1).min(flags.len().saturating_sub(1))
+            }
+            Action::Up => state.selected = state.selected.saturating_sub(1),
+            Action::ToggleResolved => {
+                state.include_resolved = !state.include_resolved;
+                let shown = if state.include_resolved {
+                    "shown"
+                } else {
+                    "hidden"
+                };
+                self.say(format!("resolved flags {shown}"), false);
+                return self.reload_screen();
+            }
+            Action::Acknowledge | Action::Resolve => {
+                if read_only {
+                    self.say("read-only: acknowledging and resolving are off", true);
+                    return Vec::new();
+                }
+                let Some(flag) = flags.get(state.selected) else {
+                    return Vec::new();
+                };
+                if flag.resolved_at.is_some() {
+                    self.say("that flag is already resolved", true);
+                    return Vec::new();
+                }
+                let what = crate::tui::widgets::clean(
+                    flag.description.as_deref().unwrap_or(&flag.flag_type),
+                );
+                let (verb, on_yes) = if action == Action::Acknowledge {
+                    ("Acknowledge", Command::AcknowledgeFlag { id: flag.id })
+                } else {
+                    ("Resolve", Command::ResolveFlag { id: flag.id })
+                };
+                self.overlay = Some(Overlay::Confirm(ConfirmState {
+                    question: format!("{verb} \"{what}\" as {}?", self.options.operator),
+                    on_yes,
+                }));
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,68 @@
+//! The run detail screen's side of `App`: its ids to copy and its scrolling.
+
+// A split `impl App`: the parent module's types and imports.
+use super::*;
+
+impl App {
+    /// The ids on the run detail screen, in display order, with their labels.
+    pub fn run_detail_ids(state: &RunDetailState) -> Vec<(String, String)> {
+        let Some(detail) = &state.detail.value else {
+            return Vec::new();
+        };
+        let run = &detail.run;
+        let mut ids = vec![
+            ("run_id".to_string(), run.run_id.to_string()),
+            ("project_id".to_string(), run.project_id.to_string()),
+            ("persona_id".to_string(), run.persona_id.to_string()),
+        ];
+        if let Some(execution) = &run.n8n_execution_ref {
+            ids.push(("n8n_execution_id".to_string(), execution.clone()));
+        }
+        for item in &detail.items {
+            if let Some(draft) = item.draft_id {
+                ids.push((
+                    format!("item {} draft_id", item.item_no + 1),
+                    draft.to_string(),
+                ));
+            }
+            if let Some(published) = item.published_item_id {
+                ids.push((
+                    format!("item {} published_item_id", item.item_no + 1),
+                    published.to_string(),
+                ));
+            }
+        }
+        ids
+    }
+
+    pub(super) fn run_detail_action(&mut self, action: Action) -> Vec<Command> {
+        let body = self.grid_area();
+        let theme = &self.options.theme;
+        let Screen::RunDetail(state) = &mut self.screen else {
+            return Vec::new();
+        };
+        let count = App::run_detail_ids(state).len();
+        let page = body.height.saturating_sub(4).max(1);
+        match action {
+            Action::PageDown => {
+                let max = crate::tui::screens::run_detail::max_scroll(theme, state, body);
+                state.scroll = state.scroll.saturating_add(page).min(max);
+            }
+            Action::PageUp => state.scroll = state.scroll.saturating_sub(page),
+            Action::Down | Action::FocusNext if count > 0 => {
+                state.focused_id = (state.focused_id + 1).min(count - 1)
+            }
+            Action::Up | Action::FocusPrev => state.focused_id = state.focused_id.saturating_sub(1),
+            Action::Copy => {
+                if let Some((label, id)) =
+                    App::run_detail_ids(state).into_iter().nth(state.focused_id)
+                {
+                    self.clipboard = Some(id.clone());
+                    self.say(format!("copied {label} {id} (if your terminal ignores OSC 52, select it from here)"), false);
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
