@@ -207,10 +207,12 @@ async fn mpis_sandbox(
 }
 
 /// The MPIS the dashboard talks to: the configured one; with `--demo` and none configured, the
-/// built-in sandbox on a free loopback port (said so in the status line); else none.
+/// built-in sandbox on a free loopback port (said so in the status line), keeping its genesis
+/// jobs in the dashboard's database as MPIS does; else none.
 async fn mpis_for_dashboard(
     config: &Config,
     demo: bool,
+    pool: &sqlx::PgPool,
 ) -> anyhow::Result<(Option<MpisClient>, Option<SandboxHandle>, String)> {
     if let Some(url) = &config.mpis_api_url {
         let mut mpis = MpisConfig::new(url.clone());
@@ -218,9 +220,10 @@ async fn mpis_for_dashboard(
         return Ok((Some(MpisClient::new(mpis)?), None, format!("MPIS {url}")));
     }
     if demo {
-        let sandbox = crate::mpis::sandbox::start(
+        let sandbox = crate::mpis::sandbox::start_with_database(
             std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             SandboxFaults::none(),
+            pool.clone(),
         )
         .await?;
         let client = MpisClient::new(MpisConfig::new(sandbox.url()))?;
@@ -237,7 +240,7 @@ async fn dashboard(
     read_only: bool,
     demo: bool,
 ) -> anyhow::Result<()> {
-    let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo).await?;
+    let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
     // Publish records queued by anyone are forwarded while the dashboard runs (not read-only).
     let (stop_forwarder, stopped) = tokio::sync::oneshot::channel::<()>();
     if let (Some(client), false) = (mpis.clone(), read_only) {

@@ -12,6 +12,8 @@ use uuid::Uuid;
 
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
+use crate::mpis::sandbox::genesis;
+use crate::mpis::types::{GenesisStartRequest, SourceInput, SourceType};
 use crate::store::metrics::{self, MetricRow};
 use crate::store::outbox::{self, NewPublishRecord};
 use crate::store::runs::{self, Completion, ItemReport, NewRun};
@@ -100,7 +102,7 @@ pub async fn seed_demo(pool: &PgPool) -> StoreResult<String> {
         .await?;
         project_ids.push((project, drafts));
     }
-    insert_genesis_jobs(pool).await?;
+    insert_genesis_jobs(pool, now).await?;
 
     let mut published = 0;
     for i in 0..RUNS {
@@ -197,27 +199,36 @@ async fn insert_drafts(
     Ok(drafts)
 }
 
-async fn insert_genesis_jobs(pool: &PgPool) -> StoreResult<()> {
+/// One persona genesis awaiting approval (draft 1), as MPIS leaves it after `/genesis/start`:
+/// the draft is in MPIS's PersonaCore shape, so the `--demo` sandbox can edit and commit it.
+async fn insert_genesis_jobs(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<()> {
+    let name = "Sofia - Urban Gardener";
+    let mut request = GenesisStartRequest::new(name);
+    request.sources = vec![SourceInput {
+        kind: SourceType::Url,
+        reference: "https://example.org/balcony-gardens".to_string(),
+        metadata: Default::default(),
+    }];
+    let mut core = genesis::first_draft(&request, now);
+    core["credo"]["summary"] = json!("Grows food on a city balcony and teaches others to.");
+    core["topics"]["primary"] = json!(["balcony gardening", "composting", "seasonal food"]);
+    core["ethos"]["emotional_tone"] = json!(["warm", "practical"]);
+    let input = serde_json::to_value(&request).unwrap_or_else(|_| json!({}));
     let job_id: Uuid = sqlx::query_scalar(
         "INSERT INTO genesis_jobs (persona_name, slug, input_json, status, draft_no)
-         VALUES ('Sofia - Urban Gardener', 'sofia-urban-gardener', $1, 'awaiting_approval', 1)
+         VALUES ($1, 'sofia-urban-gardener', $2, 'awaiting_approval', 1)
          RETURNING id",
     )
-    .bind(
-        json!({"persona_name": "Sofia - Urban Gardener", "language": "en",
-                 "sources": [{"type": "url", "ref": "https://example.org/balcony-gardens"}]}),
-    )
+    .bind(name)
+    .bind(input)
     .fetch_one(pool)
     .await?;
     sqlx::query(
         "INSERT INTO genesis_drafts (job_id, draft_no, draft_core_json, human_prompt) VALUES ($1, 1, $2, $3)",
     )
     .bind(job_id)
-    .bind(json!({"name": "Sofia - Urban Gardener", "slug": "sofia-urban-gardener",
-                 "summary": "Grows food on a city balcony and teaches others to.",
-                 "topics": ["balcony gardening", "composting", "seasonal food"],
-                 "tones": ["warm", "practical"]}))
-    .bind("Review Sofia's core: are the topics right for an Instagram-first persona?")
+    .bind(core)
+    .bind(genesis::human_prompt(name, 1))
     .execute(pool)
     .await?;
     Ok(())

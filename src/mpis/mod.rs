@@ -4,7 +4,8 @@
 //! - [`types`]: requests and responses in MPIS's shapes (timestamps read naive or with offset).
 //! - [`error`]: [`MpisError`], what went wrong in terms a UI can show.
 //! - [`client`]: [`MpisClient`] with timeouts and safe retries; [`MpisConfig`] from the environment.
-//! - [`sandbox`]: an in-memory MPIS with fault injection (`mpis-dash mpis-sandbox`, tests).
+//! - [`sandbox`]: a stand-in MPIS with fault injection (`mpis-dash mpis-sandbox`, tests; in memory,
+//!   or on the dashboard's database for `--demo`).
 
 pub mod client;
 pub mod error;

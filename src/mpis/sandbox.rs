@@ -6,6 +6,10 @@
 //! malformed bodies, and keeps everything in memory. Faults (latency, random 500s, forced 5xx,
 //! malformed bodies, dropped connections) can be set at start and changed while it runs.
 //!
+//! Started with a database ([`start_with_database`], as `--demo` does with the dashboard's), it
+//! also keeps genesis jobs, drafts and committed personas in MPIS's tables there, as MPIS does,
+//! and answers for jobs it finds there that it did not start (`demo-data`'s, an earlier run's).
+//!
 //! Where it differs from a real MPIS, on purpose:
 //! - `POST /publisher/publish/record` has no drafts table behind it: any draft id is accepted
 //!   except the nil UUID and ids marked unknown with [`SandboxHandle::mark_unknown`]. It honours
@@ -15,11 +19,15 @@
 //!   and ids marked unknown; analytics data is generated (plausible, stable per persona).
 //! - Commits end in `committed` (as an MPIS with Qdrant does), not
 //!   `committed_with_memory_pending`; no files are written.
+//! - On a database it writes `genesis_jobs`, `genesis_drafts`, `personas` and
+//!   `persona_versions` only: no `sources` or `audit_log` rows, and a job is inserted directly as
+//!   `awaiting_approval` (MPIS passes through `queued`, `collecting`, `processing`).
 //! - Slugs transliterate Latin and Cyrillic letters only (MPIS uses `unidecode`); the slug rule
 //!   and the draft edits are the domain's ([`crate::domain::genesis`]).
 
+mod database;
 mod fastapi;
-mod genesis;
+pub(crate) mod genesis;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
@@ -36,6 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::{Value, json};
+use sqlx::PgPool;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -146,13 +155,33 @@ pub struct SandboxHandle {
 }
 
 /// Binds `addr` (port 0 picks a free port) and serves the MPIS routes until the handle is
-/// dropped or shut down.
+/// dropped or shut down. Everything stays in memory.
 pub async fn start(addr: SocketAddr, faults: SandboxFaults) -> io::Result<SandboxHandle> {
+    serve(addr, faults, None).await
+}
+
+/// [`start`], but genesis jobs, drafts and committed personas are also written to (and unknown
+/// jobs read from) MPIS's tables in `pool`, as MPIS does with the database the dashboard reads.
+pub async fn start_with_database(
+    addr: SocketAddr,
+    faults: SandboxFaults,
+    pool: PgPool,
+) -> io::Result<SandboxHandle> {
+    serve(addr, faults, Some(pool)).await
+}
+
+async fn serve(
+    addr: SocketAddr,
+    faults: SandboxFaults,
+    database: Option<PgPool>,
+) -> io::Result<SandboxHandle> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         faults: Mutex::new(faults),
         state: Mutex::new(SandboxState::default()),
+        database,
+        genesis_writes: tokio::sync::Mutex::new(()),
     });
     let app = router(Arc::clone(&shared));
     let (shutdown, stop) = oneshot::channel::<()>();
@@ -242,6 +271,12 @@ impl Drop for SandboxHandle {
 struct Shared {
     faults: Mutex<SandboxFaults>,
     state: Mutex<SandboxState>,
+    /// MPIS's database, when the sandbox shares one with the dashboard.
+    database: Option<PgPool>,
+    /// Held by a genesis start or approve for its whole request, across the database write, so
+    /// that a decision taken on the in-memory state is still true when it is written (the std
+    /// `state` lock is never held across an `.await`).
+    genesis_writes: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -269,7 +304,8 @@ struct Job {
 
 struct Draft {
     core: Value,
-    human_prompt: String,
+    /// `None` only for a draft read from the database without one.
+    human_prompt: Option<String>,
 }
 
 struct Persona {
@@ -378,12 +414,23 @@ async fn genesis_start(State(shared): AppState, body: Bytes) -> Response {
         Ok(request) => request,
         Err(err) => return body_error(err),
     };
-    let mut state = lock(&shared.state);
+    let _writes = shared.genesis_writes.lock().await;
     let base = slugify(&request.persona_name);
-    let slug = genesis::unique_slug(&base, |candidate| {
-        state.jobs.values().any(|job| job.slug == candidate)
-            || state.personas.values().any(|p| p.slug == candidate)
-    });
+    let taken_in_database = match &shared.database {
+        Some(pool) => match database::taken_slugs(pool, &base).await {
+            Ok(taken) => taken,
+            Err(err) => return genesis_failed(err),
+        },
+        None => HashSet::new(),
+    };
+    let slug = {
+        let state = lock(&shared.state);
+        genesis::unique_slug(&base, |candidate| {
+            taken_in_database.contains(candidate)
+                || state.jobs.values().any(|job| job.slug == candidate)
+                || state.personas.values().any(|p| p.slug == candidate)
+        })
+    };
     let core = genesis::first_draft(&request, Utc::now());
     let human_prompt = genesis::human_prompt(&request.persona_name, 1);
     let job = Job {
@@ -396,19 +443,91 @@ async fn genesis_start(State(shared): AppState, body: Bytes) -> Response {
             1,
             Draft {
                 core: core.clone(),
-                human_prompt: human_prompt.clone(),
+                human_prompt: Some(human_prompt.clone()),
             },
         )]),
         persona_id: None,
         error: None,
     };
+    if let Some(pool) = &shared.database {
+        let input = serde_json::to_value(&request).unwrap_or_else(|_| json!({}));
+        let started = database::StartedJob {
+            id: job.id,
+            persona_name: &job.persona_name,
+            slug: &job.slug,
+            input: &input,
+            core: &core,
+            human_prompt: &human_prompt,
+        };
+        if let Err(err) = database::insert_started_job(pool, &started).await {
+            return genesis_failed(err);
+        }
+    }
     let preview = card(&core, None, &job.persona_name, &job.slug, "draft");
     let answer = json!({
         "job_id": job.id, "status": job.status, "draft_no": job.draft_no,
         "human_prompt": human_prompt, "preview": preview
     });
-    state.jobs.insert(job.id, job);
+    lock(&shared.state).jobs.insert(job.id, job);
     axum::Json(answer).into_response()
+}
+
+/// MPIS's answer when `/genesis/start` fails on something other than a bad value.
+fn genesis_failed(err: database::Error) -> Response {
+    detail(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Genesis failed: {err}"),
+    )
+}
+
+/// With a database: a job the sandbox does not hold yet (seeded by `demo-data`, started by an
+/// earlier run) is read from it into memory, so that the routes below treat it as their own.
+/// Absent there too: nothing happens (the route answers its "not found"). A database failure is
+/// MPIS's catch-all 500 with the error as `detail`.
+async fn load_unknown_job(shared: &Shared, job_id: Uuid) -> Result<(), Box<Response>> {
+    let Some(pool) = &shared.database else {
+        return Ok(());
+    };
+    if lock(&shared.state).jobs.contains_key(&job_id) {
+        return Ok(());
+    }
+    let stored = match database::load_job(pool, job_id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return Ok(()),
+        Err(err) => {
+            return Err(Box::new(detail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                err.to_string(),
+            )));
+        }
+    };
+    let mut state = lock(&shared.state);
+    if let Some(persona_id) = stored.persona_id {
+        let slug = stored.slug.clone();
+        state.personas.entry(persona_id).or_insert(Persona { slug });
+    }
+    // A request that loaded (or changed) it meanwhile has the newer copy.
+    state.jobs.entry(job_id).or_insert_with(|| Job {
+        id: stored.id,
+        persona_name: stored.persona_name,
+        slug: stored.slug,
+        status: JobStatus::from(stored.status),
+        draft_no: stored.draft_no,
+        drafts: stored
+            .drafts
+            .into_iter()
+            .map(|draft| {
+                let loaded = Draft {
+                    core: draft.draft_core_json,
+                    human_prompt: draft.human_prompt,
+                };
+                (draft.draft_no, loaded)
+            })
+            .collect(),
+        persona_id: stored.persona_id,
+        error: stored.error,
+    });
+    Ok(())
 }
 
 async fn genesis_status(State(shared): AppState, Path(raw): Path<String>) -> Response {
@@ -416,6 +535,9 @@ async fn genesis_status(State(shared): AppState, Path(raw): Path<String>) -> Res
         Ok(id) => id,
         Err(response) => return *response,
     };
+    if let Err(response) = load_unknown_job(&shared, job_id).await {
+        return *response;
+    }
     let state = lock(&shared.state);
     let Some(job) = state.jobs.get(&job_id) else {
         return detail(StatusCode::NOT_FOUND, format!("Job not found: {job_id}"));
@@ -437,11 +559,31 @@ async fn genesis_status(State(shared): AppState, Path(raw): Path<String>) -> Res
         "status": job.status,
         "progress": {"stage": job.status, "percent": percent, "message": message},
         "draft_no": job.draft_no,
-        "human_prompt": draft.map(|d| d.human_prompt.clone()),
+        "human_prompt": draft.and_then(|d| d.human_prompt.clone()),
         "preview": preview,
         "errors": job.error.iter().collect::<Vec<_>>()
     }))
     .into_response()
+}
+
+/// What an accepted approval does, decided on the state before anything is written.
+enum Approval {
+    /// A new draft `draft_no` of the job.
+    Edit {
+        job_id: Uuid,
+        draft_no: i32,
+        draft: Draft,
+        answer: Value,
+    },
+    /// The job's current draft becomes the persona `persona_id`.
+    Commit {
+        job_id: Uuid,
+        persona_id: Uuid,
+        name: String,
+        slug: String,
+        core: Value,
+        answer: Value,
+    },
 }
 
 async fn genesis_approve(State(shared): AppState, body: Bytes) -> Response {
@@ -453,52 +595,73 @@ async fn genesis_approve(State(shared): AppState, body: Bytes) -> Response {
         Ok(request) => request,
         Err(err) => return body_error(err),
     };
-    let mut guard = lock(&shared.state);
-    let state = &mut *guard;
-    let bad = |message: String| detail(StatusCode::BAD_REQUEST, message);
-    let Some(job) = state.jobs.get_mut(&request.job_id) else {
-        return bad(format!("Job not found: {}", request.job_id));
+    let _writes = shared.genesis_writes.lock().await;
+    if let Err(response) = load_unknown_job(&shared, request.job_id).await {
+        return *response;
+    }
+    let approval = match decide_approval(&lock(&shared.state), &request) {
+        Ok(approval) => approval,
+        Err(response) => return *response,
+    };
+    if let Some(pool) = &shared.database
+        && let Err(err) = write_approval(pool, &approval).await
+    {
+        return detail(StatusCode::INTERNAL_SERVER_ERROR, err.to_string());
+    }
+    let answer = apply_approval(&mut lock(&shared.state), approval);
+    axum::Json(answer).into_response()
+}
+
+/// MPIS's checks, in its order, and the outcome: a new draft (edits win even with confirm) or
+/// the commit. Changes nothing.
+fn decide_approval(
+    state: &SandboxState,
+    request: &GenesisApproveRequest,
+) -> Result<Approval, Box<Response>> {
+    let bad = |message: String| Box::new(detail(StatusCode::BAD_REQUEST, message));
+    let Some(job) = state.jobs.get(&request.job_id) else {
+        return Err(bad(format!("Job not found: {}", request.job_id)));
     };
     if job.status != JobStatus::AwaitingApproval {
-        return bad(format!("Job is not awaiting approval: {}", job.status));
+        return Err(bad(format!("Job is not awaiting approval: {}", job.status)));
     }
     if job.draft_no != request.draft_no {
-        return bad(format!(
+        return Err(bad(format!(
             "Draft number mismatch: expected {}, got {}",
             job.draft_no, request.draft_no
-        ));
+        )));
     }
     let Some(current) = job.drafts.get(&request.draft_no) else {
-        return bad(format!("Draft not found: {}", request.draft_no));
+        return Err(bad(format!("Draft not found: {}", request.draft_no)));
     };
 
     if !request.edits.is_empty() {
         let updated = match apply_edits(&current.core, &request.edits) {
             Ok(updated) => updated,
-            Err(message) => return bad(format!("Edit error: {message}")),
+            Err(message) => return Err(bad(format!("Edit error: {message}"))),
         };
         if let Err(err) = serde_json::from_value::<PersonaCore>(updated.clone()) {
-            return bad(format!(
+            return Err(bad(format!(
                 "Validation error: 1 validation error for PersonaCore: {err}"
-            ));
+            )));
         }
         let draft_no = job.draft_no + 1;
         let human_prompt = genesis::human_prompt(&job.persona_name, draft_no);
         let preview = card(&updated, None, &job.persona_name, &job.slug, "draft");
-        job.drafts.insert(
-            draft_no,
-            Draft {
-                core: updated,
-                human_prompt: human_prompt.clone(),
-            },
-        );
-        job.draft_no = draft_no;
-        return axum::Json(json!({
+        let answer = json!({
             "job_id": job.id, "status": job.status, "draft_no": draft_no,
             "human_prompt": human_prompt, "preview": preview,
             "persona_id": null, "version": null, "export_paths": null
-        }))
-        .into_response();
+        });
+        return Ok(Approval::Edit {
+            job_id: job.id,
+            draft_no,
+            draft: Draft {
+                core: updated,
+                human_prompt: Some(human_prompt),
+            },
+            answer,
+        });
     }
 
     if request.confirm {
@@ -510,19 +673,99 @@ async fn genesis_approve(State(shared): AppState, body: Bytes) -> Response {
             &job.slug,
             "1.0",
         );
-        job.status = JobStatus::Committed;
-        job.persona_id = Some(persona_id);
         let answer = json!({
-            "job_id": job.id, "status": job.status, "draft_no": job.draft_no,
+            "job_id": job.id, "status": JobStatus::Committed, "draft_no": job.draft_no,
             "human_prompt": null, "preview": preview,
             "persona_id": persona_id, "version": "1.0",
             "export_paths": genesis::export_paths(&job.slug)
         });
-        let slug = job.slug.clone();
-        state.personas.insert(persona_id, Persona { slug });
-        return axum::Json(answer).into_response();
+        return Ok(Approval::Commit {
+            job_id: job.id,
+            persona_id,
+            name: job.persona_name.clone(),
+            slug: job.slug.clone(),
+            core: current.core.clone(),
+            answer,
+        });
     }
-    bad("Either confirm=true or edits[] must be provided".to_owned())
+    let neither = "Either confirm=true or edits[] must be provided";
+    Err(bad(neither.to_owned()))
+}
+
+/// The approval in MPIS's tables: the new draft, or the persona, its version 1.0 and the
+/// committed job (description = `credo.summary`, language = the core's or `en`, as MPIS does).
+async fn write_approval(pool: &PgPool, approval: &Approval) -> database::Result<()> {
+    match approval {
+        Approval::Edit {
+            job_id,
+            draft_no,
+            draft,
+            ..
+        } => {
+            let new = database::NewDraft {
+                job_id: *job_id,
+                draft_no: *draft_no,
+                core: &draft.core,
+                human_prompt: draft.human_prompt.as_deref().unwrap_or_default(),
+            };
+            database::insert_draft(pool, &new).await
+        }
+        Approval::Commit {
+            job_id,
+            persona_id,
+            name,
+            slug,
+            core,
+            ..
+        } => {
+            let parsed: PersonaCore = serde_json::from_value(core.clone()).unwrap_or_default();
+            let language = Some(parsed.language.as_str())
+                .filter(|language| !language.is_empty())
+                .unwrap_or("en");
+            let commit = database::Commit {
+                job_id: *job_id,
+                persona_id: *persona_id,
+                name,
+                slug,
+                description: &parsed.credo.summary,
+                language,
+                core,
+            };
+            database::commit(pool, &commit).await
+        }
+    }
+}
+
+/// The approval in memory; returns the answer.
+fn apply_approval(state: &mut SandboxState, approval: Approval) -> Value {
+    match approval {
+        Approval::Edit {
+            job_id,
+            draft_no,
+            draft,
+            answer,
+        } => {
+            if let Some(job) = state.jobs.get_mut(&job_id) {
+                job.drafts.insert(draft_no, draft);
+                job.draft_no = draft_no;
+            }
+            answer
+        }
+        Approval::Commit {
+            job_id,
+            persona_id,
+            slug,
+            answer,
+            ..
+        } => {
+            if let Some(job) = state.jobs.get_mut(&job_id) {
+                job.status = JobStatus::Committed;
+                job.persona_id = Some(persona_id);
+            }
+            state.personas.insert(persona_id, Persona { slug });
+            answer
+        }
+    }
 }
 
 async fn genesis_export(State(shared): AppState, Path(raw): Path<String>) -> Response {
