@@ -191,9 +191,28 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
         &["Genesis job", "awaiting_approval"],
         Duration::from_secs(15),
     );
+    // The sandbox keeps its drafts in the dashboard's database, as MPIS does: the view shows
+    // the stored draft. An edit makes draft 2, which is then approved.
+    tmux.wait_for(
+        &["draft 1 as stored", "\"credo\": {"],
+        Duration::from_secs(10),
+    );
+    tmux.keys(&["e"]);
+    tmux.text("credo.summary");
+    tmux.keys(&["Tab", "Tab"]);
+    tmux.text("\"Edited from the e2e test\"");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        &[
+            "draft 2 saved in MPIS",
+            "draft 2 as stored",
+            "Edited from the e2e test",
+        ],
+        Duration::from_secs(15),
+    );
     tmux.keys(&["A"]);
     tmux.wait_for(
-        &["Approve persona E2E Persona draft 1 as e2e-operator?"],
+        &["Approve persona E2E Persona draft 2 as e2e-operator?"],
         Duration::from_secs(5),
     );
     tmux.keys(&["y"]);
@@ -202,6 +221,21 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
         Duration::from_secs(15),
     );
     tmux.keys(&["Escape", "Escape"]);
+
+    // The job demo-data seeded is reachable by name from the palette and answered by the
+    // sandbox from the database.
+    tmux.keys(&[":"]);
+    tmux.text("genesis Sofia");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(
+        &[
+            "status awaiting_approval",
+            "Sofia - Urban Gardener",
+            "draft 1 as stored",
+        ],
+        Duration::from_secs(15),
+    );
+    tmux.keys(&["Escape"]);
 
     // Quit: exit 0, terminal restored, the embedded cluster stopped by the process.
     tmux.keys(&["q"]);
