@@ -194,7 +194,7 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
     // The sandbox keeps its drafts in the dashboard's database, as MPIS does: the view shows
     // the stored draft. An edit makes draft 2, which is then approved.
     tmux.wait_for(
-        &["draft 1 as stored", "\"credo\": {"],
+        &["draft 1 as stored", "credo.summary = "],
         Duration::from_secs(10),
     );
     tmux.keys(&["e"]);
@@ -206,7 +206,7 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
         &[
             "draft 2 saved in MPIS",
             "draft 2 as stored",
-            "Edited from the e2e test",
+            "credo.summary = \"Edited from the e2e test\"",
         ],
         Duration::from_secs(15),
     );

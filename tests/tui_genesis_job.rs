@@ -18,7 +18,7 @@ use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::genesis::GenesisDraft;
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::data::WidgetKind;
-use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState};
+use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState, LATEST_DRAFT};
 use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::crossterm::event::KeyCode;
 use serde_json::json;
@@ -77,12 +77,23 @@ fn app_with_job(read_only: bool) -> App {
     let mut opts = options();
     opts.read_only = read_only;
     let (mut app, _) = started_with(opts, (120, 40));
-    assert_eq!(open_job(&mut app), vec![Command::GenesisStatus(id(0x9e))]);
+    assert_eq!(open_job(&mut app), opened(id(0x9e)));
     let loaded =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 1)));
     // The first status asks the database for the draft it names, once.
     assert_eq!(app.update(Event::Data(loaded)), vec![draft_request(1)]);
     app
+}
+
+/// What opening a job asks for: MPIS's status, and the newest draft stored in the database.
+fn opened(job_id: uuid::Uuid) -> Vec<Command> {
+    vec![
+        Command::GenesisStatus(job_id),
+        Command::LoadGenesisDraft {
+            job_id,
+            draft_no: LATEST_DRAFT,
+        },
+    ]
 }
 
 fn draft_request(draft_no: i32) -> Command {
@@ -110,10 +121,12 @@ fn draft_arrives(app: &mut App, asked: i32, draft: Option<GenesisDraft>) -> Vec<
     }))
 }
 
-/// A draft with `n` statements: taller than the screen for large `n`.
+/// A draft with `n` topic objects (a line each): taller than the screen for large `n`.
 fn long_core(n: usize) -> serde_json::Value {
-    let statements: Vec<String> = (0..n).map(|i| format!("statement number {i}")).collect();
-    json!({"credo": {"summary": "Calm\u{1b}[2J voice", "statements": statements}})
+    let topics: Vec<serde_json::Value> = (0..n)
+        .map(|i| json!({"name": format!("topic number {i}")}))
+        .collect();
+    json!({"credo": {"summary": "Calm voice"}, "topics": topics})
 }
 
 fn render(app: &App) -> String {
@@ -347,9 +360,9 @@ fn the_stored_draft_is_shown_sanitized_under_the_preview() {
     let screen = render(&app);
     for text in [
         "── draft 1 as stored 2026-11-30 10:15 UTC ──",
-        "\"credo\": {",
-        "\"statements\": [",
-        "\"Be kind\"",
+        "credo.statements = [\"Be kind\"]",
+        // Control characters stay escaped, as JSON writes them.
+        "credo.summary = \"Calm\\u001b[2J voice\"",
     ] {
         assert!(screen.contains(text), "missing {text:?}");
     }
@@ -403,12 +416,12 @@ fn a_long_draft_scrolls_and_says_there_is_more() {
     let screen = render(&app);
     assert!(screen.contains("more ↓"));
     assert!(screen.contains("status awaiting_approval"));
-    assert!(!screen.contains("statement number 79"));
+    assert!(!screen.contains("topic number 79"));
     press(&mut app, KeyCode::End);
     let bottom = job(&app).scroll;
     assert!(bottom > 0);
     let screen = render(&app);
-    assert!(screen.contains("statement number 79"));
+    assert!(screen.contains("topic number 79"));
     assert!(!screen.contains("more ↓"));
     // Past the end stays at the end; j/k move one row; Home goes back to the top.
     press(&mut app, KeyCode::PageDown);
@@ -512,10 +525,7 @@ fn enter_on_a_job_awaiting_approval_in_persona_overview_opens_it() {
     for _ in 0..3 {
         press(&mut app, KeyCode::Char('j'));
     }
-    assert_eq!(
-        press(&mut app, KeyCode::Enter),
-        vec![Command::GenesisStatus(id(0x6001))]
-    );
+    assert_eq!(press(&mut app, KeyCode::Enter), opened(id(0x6001)));
     assert_eq!(job(&app).job_id, id(0x6001));
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Dashboard));
@@ -532,10 +542,7 @@ fn the_palette_opens_an_awaiting_job_by_persona_name() {
         Some(Overlay::Palette(palette)) => assert_eq!(palette.input, "genesis Orbit Science"),
         other => panic!("expected the palette, got {other:?}"),
     }
-    assert_eq!(
-        press(&mut app, KeyCode::Enter),
-        vec![Command::GenesisStatus(id(0x6001))]
-    );
+    assert_eq!(press(&mut app, KeyCode::Enter), opened(id(0x6001)));
     assert_eq!(job(&app).job_id, id(0x6001));
     // By slug prefix too; an unknown name is an error that lists the awaiting ones.
     press(&mut app, KeyCode::Esc);
@@ -746,4 +753,35 @@ async fn the_worker_reads_the_draft_mpis_stored_in_the_database() {
     let draft = draft.unwrap().expect("the stored draft");
     assert_eq!(draft.core["credo"]["summary"], "from the database");
     assert_eq!(draft.human_prompt.as_deref(), Some("Review draft 2"));
+}
+
+#[test]
+fn the_stored_draft_shows_while_mpis_has_not_answered_yet() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    assert_eq!(open_job(&mut app), opened(id(0x9e)));
+    draft_arrives(
+        &mut app,
+        LATEST_DRAFT,
+        Some(stored_draft(
+            2,
+            json!({"credo": {"summary": "kept in the database"}}),
+        )),
+    );
+    let screen = render(&app);
+    assert!(screen.contains("loading the job status from MPIS…"));
+    assert!(screen.contains("── draft 2 as stored 2026-11-30 10:15 UTC ──"));
+    assert!(screen.contains("kept in the database"));
+    assert!(!screen.contains("not stored yet"));
+    // Until MPIS says which draft is current, nothing is edited or approved.
+    assert!(press(&mut app, KeyCode::Char('e')).is_empty());
+    assert!(press(&mut app, KeyCode::Char('A')).is_empty());
+    assert!(job(&app).edit.is_none() && app.overlay.is_none());
+    assert!(status_text(&app).contains("has not answered the job status yet"));
+    // MPIS answers with draft 2, which is already here: no second read. Draft 3 is read.
+    let loaded =
+        DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 2)));
+    assert!(app.update(Event::Data(loaded)).is_empty());
+    let moved =
+        DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
+    assert_eq!(app.update(Event::Data(moved)), vec![draft_request(3)]);
 }

@@ -1144,6 +1144,35 @@ pub fn apply_edits(core: &Value, ops: &[EditOperationJson]) -> Result<Value, Str
     Ok(copy)
 }
 
+/// A draft as the lines an approver reads and edits: each leaf with the path `e` takes
+/// (`credo.summary = "..."`). Arrays of plain values stay on one line, since `add` on such a path
+/// appends to them; arrays holding objects or arrays are opened with `[n]`. Keys sorted (as
+/// `serde_json` keeps them); values as compact JSON.
+pub fn draft_paths(core: &Value) -> Vec<(String, String)> {
+    fn walk(value: &Value, steps: &mut Vec<PathStep>, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) if !map.is_empty() => {
+                for (key, child) in map {
+                    steps.push(PathStep::Key(key.clone()));
+                    walk(child, steps, out);
+                    steps.pop();
+                }
+            }
+            Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+                for (index, child) in items.iter().enumerate() {
+                    steps.push(PathStep::Index(index));
+                    walk(child, steps, out);
+                    steps.pop();
+                }
+            }
+            leaf => out.push((format_path(steps), leaf.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk(core, &mut Vec::new(), &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2346,5 +2375,51 @@ mod tests {
         );
         assert_eq!(doc, core());
         assert_eq!(apply_edits(&doc, &[]), Ok(core()));
+    }
+
+    #[test]
+    fn a_draft_reads_as_the_paths_an_edit_takes() {
+        let core = json!({
+            "credo": {"summary": "Calm", "statements": ["a", "b"]},
+            "alignment": {"vector": []},
+            "topics": [{"name": "faith", "weight": 2}, ["x"]],
+            "empty": {},
+            "count": 3
+        });
+        let lines: Vec<(String, String)> = draft_paths(&core);
+        let expected: Vec<(String, String)> = [
+            ("credo.summary", "\"Calm\""),
+            ("credo.statements", "[\"a\",\"b\"]"),
+            ("alignment.vector", "[]"),
+            ("topics[0].name", "\"faith\""),
+            ("topics[0].weight", "2"),
+            ("topics[1]", "[\"x\"]"),
+            ("empty", "{}"),
+            ("count", "3"),
+        ]
+        .iter()
+        .map(|(p, v)| (p.to_string(), v.to_string()))
+        .collect();
+        let mut sorted_lines = lines.clone();
+        let mut sorted_expected = expected.clone();
+        sorted_lines.sort();
+        sorted_expected.sort();
+        assert_eq!(sorted_lines, sorted_expected);
+        // Every path printed is one the edit line accepts and resolves to that value.
+        for (path, value) in &lines {
+            let steps = parse_path(path).expect(path);
+            let mut at = &core;
+            for step in &steps {
+                at = match step {
+                    PathStep::Key(k) => &at[k.as_str()],
+                    PathStep::Index(i) => &at[*i],
+                };
+            }
+            assert_eq!(&at.to_string(), value, "{path}");
+        }
+        assert_eq!(
+            draft_paths(&json!("plain")),
+            vec![(String::new(), "\"plain\"".to_string())]
+        );
     }
 }

@@ -111,7 +111,12 @@ impl App {
 
     /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
     pub(super) fn open_genesis_job(&mut self, job_id: Uuid) -> Vec<Command> {
-        self.open(Screen::GenesisJob(GenesisJobState::new(job_id, self.now)))
+        let mut state = GenesisJobState::new(job_id, self.now);
+        // The stored draft is read at once, so it shows even while MPIS is slow or down.
+        let draft_no = state.request_latest_draft();
+        let mut commands = self.open(Screen::GenesisJob(state));
+        commands.push(Command::LoadGenesisDraft { job_id, draft_no });
+        commands
     }
 
     pub(super) fn genesis_status_loaded(

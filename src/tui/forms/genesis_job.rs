@@ -15,6 +15,9 @@ use crate::store::genesis::GenesisDraft;
 /// How often the status is asked for while the job is not final.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
 
+/// Asks the database for a job's newest stored draft, whatever its number.
+pub const LATEST_DRAFT: i32 = i32::MAX;
+
 /// The edit line's fields in Tab order.
 pub const EDIT_FIELDS: [&str; 3] = ["path", "op", "value"];
 
@@ -152,6 +155,13 @@ impl GenesisJobState {
         }
     }
 
+    /// Marks the job's latest stored draft as asked for (on opening, before MPIS has said which
+    /// draft is current); returns the draft number to ask with.
+    pub fn request_latest_draft(&mut self) -> i32 {
+        self.draft_requested = Some(LATEST_DRAFT);
+        LATEST_DRAFT
+    }
+
     /// The draft number to read from the database now, if the view does not have it yet
     /// (once per draft number; marked as asked).
     pub fn take_draft_request(&mut self) -> Option<i32> {
@@ -160,7 +170,8 @@ impl GenesisJobState {
             return None;
         }
         self.draft_requested = Some(wanted);
-        Some(wanted)
+        let have = self.draft.as_ref().is_some_and(|d| d.draft_no == wanted);
+        (!have).then_some(wanted)
     }
 
     /// The database answered the draft request for `draft_no`.
@@ -245,6 +256,9 @@ impl GenesisJobState {
             KeyCode::Char('A') if read_only => {
                 JobAction::Refused("read-only: approving personas is off")
             }
+            KeyCode::Char('e') | KeyCode::Char('A') if self.status.is_none() => JobAction::Refused(
+                "MPIS has not answered the job status yet, so the current draft is not known",
+            ),
             KeyCode::Char('e') | KeyCode::Char('A') if waiting.is_some() => {
                 JobAction::Refused("waiting for MPIS to answer (Esc stops waiting)")
             }

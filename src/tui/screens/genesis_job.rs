@@ -9,9 +9,10 @@ use std::time::Instant;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use crate::domain::genesis::draft_paths;
 use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
 use crate::tui::popups::wrapped_rows;
@@ -181,7 +182,7 @@ fn edit_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'stat
         ));
     }
     lines.push(Line::styled(
-        "paths as in the draft below: credo.statements[0], ethos.virtues; values are JSON (\"text\", 3, [..])",
+        "paths as in the draft below (credo.summary, ethos.virtues); values are JSON: \"text\", 3, [..]",
         theme.muted(),
     ));
 }
@@ -256,9 +257,13 @@ fn preview_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'s
     }
 }
 
-/// The draft as MPIS stored it, pretty-printed JSON (the paths `e` edits are visible in it).
+/// The draft as MPIS stored it, one `path = value` line per leaf: the paths `e` edits.
 fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
-    if state.status.is_none() {
+    if state.status.is_none()
+        && state.draft.is_none()
+        && state.draft_error.is_none()
+        && !state.draft_missing
+    {
         return;
     }
     lines.push(Line::raw(""));
@@ -275,10 +280,10 @@ fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'sta
         }
         (None, None) => {}
         (Some(draft), None) => {
-            let older = if draft.draft_no == state.draft_no {
-                String::new()
-            } else {
+            let older = if state.status.is_some() && draft.draft_no < state.draft_no {
                 format!(" (draft {} not stored yet)", state.draft_no)
+            } else {
+                String::new()
             };
             lines.push(Line::styled(
                 format!(
@@ -288,8 +293,13 @@ fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'sta
                 ),
                 theme.header(),
             ));
-            let pretty = serde_json::to_string_pretty(&draft.core).unwrap_or_default();
-            lines.extend(pretty.lines().map(|line| Line::raw(clean(line))));
+            lines.extend(draft_paths(&draft.core).into_iter().map(|(path, value)| {
+                Line::from(vec![
+                    Span::styled(clean(&path), theme.accent()),
+                    Span::raw(" = "),
+                    Span::raw(clean(&value)),
+                ])
+            }));
         }
     }
 }
