@@ -9,6 +9,7 @@ pub mod config;
 pub mod database;
 pub mod demo_data;
 pub mod domain;
+pub mod hangup;
 pub mod jobs;
 pub mod mpis;
 pub mod pg_local;

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -14,7 +15,8 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("mpis-dash: {err}");
+            // Not eprintln!: with the terminal gone a failed write must not panic.
+            let _ = writeln!(std::io::stderr(), "mpis-dash: {err}");
             ExitCode::FAILURE
         }
     }
@@ -29,9 +31,12 @@ async fn shutdown_signal() -> &'static str {
         let _ = tokio::signal::ctrl_c().await;
         return "Ctrl-C";
     };
-    tokio::select! {
+    let signal = tokio::select! {
         _ = tokio::signal::ctrl_c() => "Ctrl-C",
         _ = term.recv() => "SIGTERM",
         _ = hup.recv() => "SIGHUP",
-    }
+    };
+    // Before the command's future is dropped (and with it the dashboard's terminal).
+    mpis_dash::hangup::detach_from_hung_up_terminal();
+    signal
 }

@@ -250,3 +250,30 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
         "the embedded cluster must be stopped on exit"
     );
 }
+
+/// An SSH connection that drops closes the terminal under the dashboard (SIGHUP, and every
+/// write fails with EIO): it must still stop the embedded cluster it started.
+#[test]
+fn a_closed_terminal_stops_the_embedded_cluster() {
+    let dir = DataDir(
+        std::env::temp_dir().join(format!("mpis-dash-hup-{}", uuid::Uuid::new_v4().simple())),
+    );
+    let command = format!(
+        "env -u DATABASE_URL {} --data-dir {} --demo; sleep 60",
+        env!("CARGO_BIN_EXE_mpis-dash"),
+        dir.0.display()
+    );
+    let tmux = Tmux::start(&command);
+    tmux.wait_for(&["Recent Runs", "db ok"], Duration::from_secs(60));
+    let pid_file = dir.0.join("postgres/data/postmaster.pid");
+    assert!(pid_file.exists(), "the demo runs its embedded cluster");
+    tmux.run(&["kill-session", "-t", "app"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while pid_file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the embedded cluster was left running after the terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

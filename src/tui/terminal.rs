@@ -36,6 +36,8 @@ pub async fn run(
     }));
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, commands, events).await;
+    // A terminal that hung up takes no restore; nothing may panic writing to it.
+    crate::hangup::detach_from_hung_up_terminal();
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
