@@ -12,7 +12,10 @@ use mpis_dash::mpis::types::{GenesisStartResponse, JobStatus, PersonaCard};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::tui::app::{App, Event, Screen};
 use mpis_dash::tui::forms::genesis::GenesisFormState;
+use mpis_dash::tui::forms::genesis_job::LATEST_DRAFT;
+use mpis_dash::tui::screens::genesis_form;
 use mpis_dash::tui::worker::{self, Command, DataEvent};
+use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 use tui_common::{id, options, press, started_with, type_text};
@@ -214,7 +217,17 @@ fn response() -> GenesisStartResponse {
 fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
     let mut app = submitted();
     let commands = app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
-    assert_eq!(commands, vec![Command::GenesisStatus(id(0x9e))]);
+    assert_eq!(
+        commands,
+        vec![
+            Command::GenesisStatus(id(0x9e)),
+            // The stored draft is read at once (it shows while MPIS is slow).
+            Command::LoadGenesisDraft {
+                job_id: id(0x9e),
+                draft_no: LATEST_DRAFT,
+            },
+        ]
+    );
     assert!(
         matches!(&app.screen, Screen::GenesisJob(job) if job.job_id == id(0x9e)),
         "the job view opens"
@@ -265,8 +278,7 @@ fn read_only_refuses_the_form() {
 }
 
 fn render(app: &App) -> String {
-    use ratatui::{Terminal, backend::TestBackend};
-    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(120, 40)).unwrap();
     terminal
         .draw(|f| mpis_dash::tui::view::view(app, f))
         .unwrap();
@@ -407,5 +419,184 @@ fn ticks_redraw_while_in_flight_and_help_lists_the_form_keys() {
     let screen = render(&app);
     for text in ["Space (public persona)", "Ctrl-S", ":genesis"] {
         assert!(screen.contains(text), "missing {text:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taller than the screen: the focused field scrolls into sight (snapshots:
+// `tests/snapshots/tui_genesis_form__<name>.snap`).
+
+/// The form screen alone in a `width` x `height` area (below 80x24 `view` only says the terminal
+/// is too small, but the screen itself must still keep the focused field in sight).
+fn draw_form(app: &App, (width, height): (u16, u16)) -> ratatui::Terminal<TestBackend> {
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| {
+            let area = f.area();
+            genesis_form::render(app, form(app), area, f.buffer_mut());
+        })
+        .unwrap();
+    terminal
+}
+
+fn text_of(terminal: &ratatui::Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+/// Types `lines` into a multi-line field, Enter between them.
+fn type_lines<S: AsRef<str>>(app: &mut App, lines: &[S]) {
+    for (n, line) in lines.iter().enumerate() {
+        if n > 0 {
+            press(app, KeyCode::Enter);
+        }
+        type_text(app, line.as_ref());
+    }
+}
+
+/// A name, `sources` (one a line) and the notes field focused.
+fn filled<S: AsRef<str>>(sources: &[S]) -> App {
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    go_to_sources(&mut app);
+    type_lines(&mut app, sources);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(form(&app).focus, 7, "on notes");
+    app
+}
+
+const SOURCES: [&str; 4] = [
+    "https://example.org/talks",
+    "youtu.be/abc123XYZ",
+    "grace and doubt",
+    "./sermons.pdf",
+];
+
+#[test]
+fn at_80x15_typing_in_notes_scrolls_the_first_field_out_and_shift_tab_brings_it_back() {
+    let mut app = filled(&SOURCES);
+    type_lines(&mut app, &["calm, warm", "quotes the psalms"]);
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
+    for text in [
+        "▶ notes",
+        "calm, warm",
+        "quotes the psalms▏",
+        "more ↑",
+        "Ctrl-S submit",
+    ] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+    assert!(!screen.contains("persona name"), "scrolled out:\n{screen}");
+    assert!(!screen.contains("more ↓"), "nothing below the notes");
+    insta::assert_snapshot!("notes_80x15", terminal.backend());
+
+    for _ in 0..7 {
+        press(&mut app, KeyCode::BackTab);
+    }
+    assert_eq!(form(&app).focus, 0);
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
+    for text in ["▶ persona name", "Tim Keller▏", "tim-keller", "more ↓"] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+    assert!(!screen.contains("more ↑"), "back at the top:\n{screen}");
+    insta::assert_snapshot!("first_field_80x15", terminal.backend());
+
+    // Every field in turn is in sight, with the cursor.
+    for field in 0..8 {
+        assert_eq!(form(&app).focus, field);
+        let screen = text_of(&draw_form(&app, (80, 15)));
+        assert!(
+            screen.contains('▶'),
+            "field {field} out of sight:\n{screen}"
+        );
+        press(&mut app, KeyCode::Tab);
+    }
+}
+
+#[test]
+fn at_80x15_an_error_on_a_late_field_is_in_sight_after_ctrl_s() {
+    let mut sources = SOURCES.to_vec();
+    sources.extend(["https://example.org/more", "ftp://old.example.org/file"]);
+    let mut app = filled(&sources);
+    type_text(&mut app, "a long note");
+    assert!(ctrl(&mut app, 's').is_empty(), "a bad source sends nothing");
+    assert_eq!(form(&app).focus, 6, "focus moves to sources");
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
+    for text in [
+        "▶ sources (one a line)",
+        "ftp://old.example.org/file",
+        "✖ line 6:",
+        "more ↑",
+        "more ↓",
+    ] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+    insta::assert_snapshot!("sources_error_80x15", terminal.backend());
+}
+
+#[test]
+fn a_long_sources_list_keeps_the_line_being_edited_in_sight() {
+    let lines: Vec<String> = (1..=20)
+        .map(|n| format!("https://example.org/{n}"))
+        .collect();
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    go_to_sources(&mut app);
+    type_lines(&mut app, &lines);
+    let screen = text_of(&draw_form(&app, (80, 15)));
+    assert!(
+        screen.contains("https://example.org/20▏"),
+        "the last line with the cursor:\n{screen}"
+    );
+    assert!(screen.contains("more ↑") && screen.contains("more ↓"));
+    assert!(!screen.contains("https://example.org/1 "));
+}
+
+#[test]
+fn at_80x24_the_whole_screen_follows_the_focus() {
+    let sources: Vec<String> = (1..=8)
+        .map(|n| format!("https://example.org/talk-{n}"))
+        .collect();
+    let mut app = filled(&sources);
+    type_lines(&mut app, &["one", "two", "three", "four", "five", "six"]);
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(&app, f))
+        .unwrap();
+    let screen = text_of(&terminal);
+    for text in ["▶ notes", "six▏", "more ↑"] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+    insta::assert_snapshot!("notes_80x24", terminal.backend());
+}
+
+#[test]
+fn at_80x15_the_spinner_and_then_the_refusal_are_in_sight() {
+    // Sent from the first field: while waiting, the spinner is what is shown.
+    let mut app = filled(&SOURCES);
+    for _ in 0..7 {
+        press(&mut app, KeyCode::BackTab);
+    }
+    assert_eq!(ctrl(&mut app, 's').len(), 1);
+    let screen = text_of(&draw_form(&app, (80, 15)));
+    assert!(
+        screen.contains("Esc cancels waiting"),
+        "the spinner:\n{screen}"
+    );
+    // The refusal is below; the focused field stays in sight (the status line has it too).
+    app.update(Event::Data(DataEvent::GenesisStarted(Err(
+        "MPIS refused (HTTP 422): too long".into(),
+    ))));
+    let screen = text_of(&draw_form(&app, (80, 15)));
+    assert!(screen.contains("▶ persona name") && screen.contains("more ↓"));
+    // Further down, the refusal comes into sight along with the field.
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let screen = text_of(&draw_form(&app, (80, 15)));
+    for text in ["▶ notes", "genesis not started: MPIS refused"] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
 }

@@ -13,7 +13,10 @@ use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::drafts::DraftChoice;
 use mpis_dash::tui::app::{App, Event, Screen};
 use mpis_dash::tui::forms::publish::PublishFormState;
+use mpis_dash::tui::screens::publish_form;
 use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_common::{id, options, press, started_with, type_text};
 
@@ -245,7 +248,6 @@ async fn the_worker_writes_the_outbox_first_then_forwards_once() {
 
 #[test]
 fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
-    use ratatui::{Terminal, backend::TestBackend};
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
     app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
@@ -272,4 +274,99 @@ fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
     ] {
         assert!(screen.contains(text), "missing {text:?}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Taller than the screen: the focused field scrolls into sight (snapshots:
+// `tests/snapshots/tui_publish_form__<name>.snap`).
+
+/// The form screen alone in a `width` x `height` area (below 80x24 `view` only says the terminal
+/// is too small, but the screen itself must still keep the focused field in sight).
+fn draw_form(app: &App, (width, height): (u16, u16)) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| {
+            let area = f.area();
+            publish_form::render(app, form(app), area, f.buffer_mut());
+        })
+        .unwrap();
+    terminal
+}
+
+fn text_of(terminal: &Terminal<TestBackend>) -> String {
+    terminal.backend().to_string()
+}
+
+fn assert_shows(terminal: &Terminal<TestBackend>, texts: &[&str]) {
+    let screen = text_of(terminal);
+    for text in texts {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+}
+
+/// The form with six approved drafts loaded.
+fn form_with_drafts() -> App {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    let mut many = drafts();
+    for n in 4..=6 {
+        let mut draft = many[0].clone();
+        draft.id = id(0xd000 + n);
+        draft.plan_title = format!("Plan {n}");
+        many.push(draft);
+    }
+    app.update(Event::Data(DataEvent::Drafts(Ok(many))));
+    app
+}
+
+#[test]
+fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
+    let mut app = form_with_drafts();
+    for _ in 0..5 {
+        press(&mut app, KeyCode::Down);
+    }
+    assert_eq!(form(&app).picked, Some(4));
+    let terminal = draw_form(&app, (80, 15));
+    assert_shows(&terminal, &["▶ draft", "▸", "Plan 5", "more ↑", "more ↓"]);
+    insta::assert_snapshot!("picked_draft_80x15", terminal.backend());
+
+    // The last field: typed text and its error after Ctrl-S.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "4242");
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "last tuesday");
+    assert_shows(
+        &draw_form(&app, (80, 15)),
+        &["▶ published at (empty = now)", "last tuesday▏"],
+    );
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert_eq!(form(&app).focus, 6, "the only bad field");
+    let terminal = draw_form(&app, (80, 15));
+    assert_shows(&terminal, &["▶ published at", "last tuesday", "✖"]);
+    insta::assert_snapshot!("published_at_error_80x15", terminal.backend());
+
+    // Corrected and sent: the spinner, then the outcome.
+    for _ in 0.."last tuesday".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    assert_eq!(ctrl(&mut app, 's').len(), 1);
+    assert_shows(&draw_form(&app, (80, 15)), &["submitting…"]);
+    app.update(Event::Data(DataEvent::Published(Err(
+        "database unreachable".into(),
+    ))));
+    let terminal = draw_form(&app, (80, 15));
+    assert_shows(
+        &terminal,
+        &["▶ published at", "not written: database unreachable"],
+    );
+
+    // Back on the draft field, the picked draft is in sight again.
+    for _ in 0..6 {
+        press(&mut app, KeyCode::BackTab);
+    }
+    assert_eq!(form(&app).focus, 0);
+    assert_shows(&draw_form(&app, (80, 15)), &["▶ draft", "Plan 5"]);
 }

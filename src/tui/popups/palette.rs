@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, PALETTE_COMMANDS, PaletteState, palette_completions};
-use crate::tui::widgets::clean;
+use crate::tui::widgets::{clean, wrapped_height};
 
 pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -34,7 +34,7 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) {
     // Long errors wrap; the box grows to show them whole.
     let rows: usize = lines
         .iter()
-        .map(|l| super::wrapped_rows(&l.to_string(), usize::from(width.saturating_sub(2))))
+        .map(|l| wrapped_height(l, width.saturating_sub(2)))
         .sum();
     let height = rows as u16 + 2;
     let popup = Rect::new(

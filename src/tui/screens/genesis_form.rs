@@ -1,12 +1,13 @@
 //! The genesis start form: each field with its value (cursor on the focused one) and its
 //! validation messages beside it, the slug preview, each sources line with its detected type,
-//! a spinner while MPIS works, and MPIS's answer below the fields.
+//! a spinner while MPIS works, and MPIS's answer below the fields. Taller than the screen, it
+//! scrolls to keep the focused field (an editor's last line, its errors) in sight.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 use crate::domain::genesis::{detect_source, language_name};
 use crate::mpis::types::GenesisStartResponse;
@@ -15,7 +16,7 @@ use crate::tui::forms::genesis::{
     FIELDS, GenesisFormState, LANGUAGE, NOTES, PUBLIC_PERSONA, SOURCES,
 };
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, short_duration};
+use crate::tui::widgets::{FormFocus, clean, render_form, short_duration};
 
 const LABEL_WIDTH: usize = 24;
 
@@ -28,11 +29,15 @@ pub fn render(app: &App, state: &GenesisFormState, area: Rect, buf: &mut Buffer)
             " Tab next · ←/→ language · Space toggle · Ctrl-S submit · Esc back ",
             theme.muted(),
         ));
-    let inner = block.inner(area);
-    block.render(area, buf);
     let mut lines = Vec::new();
+    let mut focus = FormFocus {
+        field: 0..0,
+        cursor: 0,
+        also: None,
+    };
     for (index, (_, label)) in FIELDS.iter().enumerate() {
-        field_lines(state, index, label, theme, &mut lines);
+        let start = lines.len();
+        let cursor = field_lines(state, index, label, theme, &mut lines);
         if index == 0 {
             let slug = state.form.slug_preview();
             if !slug.is_empty() {
@@ -42,8 +47,14 @@ pub fn render(app: &App, state: &GenesisFormState, area: Rect, buf: &mut Buffer)
                 ));
             }
         }
+        if index == state.focus {
+            focus.field = start..lines.len();
+            focus.cursor = cursor;
+        }
     }
     lines.push(Line::raw(""));
+    // Kept in sight: the spinner while submitting, then (room permitting) the answer's first line.
+    let status = lines.len();
     if let Some(started) = state.submitted_at {
         let elapsed = app.now.saturating_duration_since(started).as_secs();
         lines.push(Line::styled(
@@ -62,18 +73,28 @@ pub fn render(app: &App, state: &GenesisFormState, area: Rect, buf: &mut Buffer)
         )),
         None => {}
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+    if state.submitting() {
+        // Keys wait meanwhile: the spinner is what to look at.
+        focus = FormFocus {
+            field: status..status + 1,
+            cursor: status,
+            also: None,
+        };
+    } else if lines.len() > status {
+        focus.also = Some(status);
+    }
+    render_form(block, lines, &focus, theme, area, buf);
 }
 
+/// Adds the lines of field `index`; returns the index of the line with its cursor (the label
+/// line, or a multi-line editor's last line).
 fn field_lines<'a>(
     state: &GenesisFormState,
     index: usize,
     label: &str,
     theme: &Theme,
     lines: &mut Vec<Line<'a>>,
-) {
+) -> usize {
     let focused = index == state.focus;
     let marker = if focused { "▶ " } else { "  " };
     let cursor = if focused && !state.submitting() {
@@ -112,9 +133,10 @@ fn field_lines<'a>(
             theme.critical(),
         ));
     }
+    let label_line = lines.len();
     lines.push(Line::from(spans));
     if !multi_line {
-        return;
+        return label_line;
     }
     let text = state.value(index);
     let mut text_lines: Vec<&str> = text.split('\n').collect();
@@ -137,12 +159,18 @@ fn field_lines<'a>(
         ));
         lines.push(Line::from(spans));
     }
+    let cursor_line = if count > 0 {
+        lines.len() - 1
+    } else {
+        label_line
+    };
     for error in errors {
         lines.push(Line::styled(
             format!("    ✖ {}", clean(error)),
             theme.critical(),
         ));
     }
+    cursor_line
 }
 
 /// MPIS's answer: the job, its draft and the persona preview, read-only.

@@ -15,9 +15,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use crate::domain::genesis::draft_paths;
 use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
-use crate::tui::popups::wrapped_rows;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, short_duration};
+use crate::tui::widgets::{clean, short_duration, wrapped_height};
 
 const GAUGE_WIDTH: usize = 30;
 
@@ -49,7 +48,7 @@ pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect) -> u16 {
     let now = state.pending.map_or_else(Instant::now, |p| p.since);
     let rows: usize = lines(theme, state, now)
         .iter()
-        .map(|line| wrapped_rows(&line.to_string(), usize::from(inner.width)))
+        .map(|line| wrapped_height(line, inner.width))
         .sum();
     u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
 }

@@ -12,8 +12,8 @@ use ratatui::widgets::{
 use crate::domain::layout::CellRect;
 use crate::domain::widget_catalog::BUILTIN_WIDGETS;
 use crate::tui::app::{App, EditorState};
-use crate::tui::popups::{centered, wrapped_rows};
-use crate::tui::widgets::clean;
+use crate::tui::popups::centered;
+use crate::tui::widgets::{clean, wrapped_height};
 
 pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -32,11 +32,11 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
     let inner = block.inner(area);
     block.render(area, buf);
     // Each problem gets the rows it wraps to (up to 4 in all), so none is cut off.
-    let width = usize::from(inner.width.max(1));
+    let width = inner.width.max(1);
     let problems = state
         .problems
         .iter()
-        .map(|p| wrapped_rows(&format!("✖ {}", clean(p)), width))
+        .map(|p| wrapped_height(&Line::raw(format!("✖ {}", clean(p))), width))
         .sum::<usize>()
         .min(4) as u16;
     let grid = Rect::new(

@@ -1,16 +1,17 @@
 //! The publish record form: each field with its value (cursor on the focused one) and its
 //! validation message beside it, the approved drafts to pick from, and what happened to the
-//! last submission.
+//! last submission. Taller than the screen, it scrolls to keep the focused field (and on the
+//! draft field the picked draft) in sight.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 use crate::tui::app::App;
 use crate::tui::forms::publish::{FIELDS, PublishFormState};
-use crate::tui::widgets::{clean, fit, short_duration};
+use crate::tui::widgets::{FormFocus, clean, fit, render_form, short_duration};
 
 pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -21,8 +22,6 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
             " Tab next field · Up/Down pick a draft · Ctrl-S submit · Esc back ",
             theme.muted(),
         ));
-    let inner = block.inner(area);
-    block.render(area, buf);
     let mut lines = vec![
         Line::styled(
             "Written to the local outbox first (nothing is lost if MPIS is down), then forwarded to MPIS with draft, channel, item id and url only.",
@@ -30,8 +29,17 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         ),
         Line::raw(""),
     ];
+    let mut focus = FormFocus {
+        field: 0..0,
+        cursor: 0,
+        also: None,
+    };
     for (index, (_, label)) in FIELDS.iter().enumerate() {
         let focused = index == state.focus;
+        if focused {
+            focus.field = lines.len()..lines.len() + 1;
+            focus.cursor = lines.len();
+        }
         let marker = if focused { "▶ " } else { "  " };
         let cursor = if focused && !state.submitting() {
             "▏"
@@ -60,6 +68,9 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
+    // On the draft field the picked draft (or the list's heading) stays in sight when there is
+    // room; elsewhere the outcome does.
+    let mut picked_line = lines.len();
     match (&state.drafts.value, &state.drafts.error) {
         (Some(drafts), _) if drafts.is_empty() => lines.push(Line::styled(
             "no approved drafts in this database: type a draft id",
@@ -77,6 +88,9 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
             let start = picked.saturating_sub(2);
             for (index, draft) in drafts.iter().enumerate().skip(start).take(5) {
                 let chosen = state.picked == Some(index);
+                if chosen {
+                    picked_line = lines.len();
+                }
                 let style = if chosen {
                     theme.selected()
                 } else {
@@ -102,6 +116,7 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         (None, None) => lines.push(Line::styled("loading approved drafts…", theme.muted())),
     }
     lines.push(Line::raw(""));
+    let status = lines.len();
     if let Some(started) = state.submitted_at {
         let elapsed = app.now.saturating_duration_since(started).as_secs();
         lines.push(Line::styled(
@@ -135,7 +150,17 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         )),
         None => {}
     }
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .render(inner, buf);
+    if state.submitting() {
+        // Keys wait meanwhile: the spinner is what to look at.
+        focus = FormFocus {
+            field: status..status + 1,
+            cursor: status,
+            also: None,
+        };
+    } else if state.focus == 0 {
+        focus.also = Some(picked_line);
+    } else if lines.len() > status {
+        focus.also = Some(status);
+    }
+    render_form(block, lines, &focus, theme, area, buf);
 }

@@ -8,9 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, RunDetailState};
-use crate::tui::popups::wrapped_rows;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, short_duration};
+use crate::tui::widgets::{clean, short_duration, wrapped_height};
 
 fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'static> {
     let mut block = Block::default()
@@ -39,7 +38,7 @@ pub fn max_scroll(theme: &Theme, state: &RunDetailState, area: Rect) -> u16 {
     }
     let rows: usize = lines(theme, state)
         .iter()
-        .map(|line| wrapped_rows(&line.to_string(), usize::from(inner.width)))
+        .map(|line| wrapped_height(line, inner.width))
         .sum();
     u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
 }

@@ -16,7 +16,7 @@ pub mod runs;
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
@@ -404,4 +404,94 @@ pub fn filter_note(view: &WidgetView, shown: usize, total: usize) -> Option<Span
         format!("/{}: {shown} of {total}", clean(filter)),
         view.theme.accent(),
     ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forms taller than the screen
+
+/// What of a form must stay in sight, as indices into its lines.
+pub struct FormFocus {
+    /// The focused field: its label line up to its last error line.
+    pub field: std::ops::Range<usize>,
+    /// The line with the cursor (a multi-line editor's last line), kept in sight when the whole
+    /// field does not fit.
+    pub cursor: usize,
+    /// A line shown too when there is room (the picked draft, the spinner, the outcome), never
+    /// at the cost of the field's first line.
+    pub also: Option<usize>,
+}
+
+/// Draws a form's `lines` (wrapped) inside `block`, scrolled so that `focus` is in sight. The
+/// scroll is worked out from the lines on every frame (nothing is remembered), and the border
+/// says "more ↑" / "more ↓" when lines are cut off above / below.
+pub fn render_form(
+    block: Block,
+    mut lines: Vec<Line>,
+    focus: &FormFocus,
+    theme: &Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let inner = block.inner(area);
+    // Blank lines at the end are not "more below".
+    while lines.last().is_some_and(|line| line.width() == 0) {
+        lines.pop();
+    }
+    // The first row of each line, and the total after the last.
+    let mut starts = Vec::with_capacity(lines.len() + 1);
+    let mut total = 0;
+    for line in &lines {
+        starts.push(total);
+        total += wrapped_height(line, inner.width);
+    }
+    starts.push(total);
+    let row = |line: usize| starts[line.min(lines.len())];
+    let visible = usize::from(inner.height);
+    let offset = form_offset(
+        visible,
+        row(focus.field.start)..row(focus.field.end),
+        row(focus.cursor),
+        focus.also.map(|line| row(line + 1)),
+    );
+    let mut block = block;
+    if offset > 0 {
+        block = block.title(Line::styled(" more ↑ ", theme.accent()).alignment(Alignment::Right));
+    }
+    if total > offset + visible {
+        block = block
+            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+    }
+    block.render(area, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
+        .render(inner, buf);
+}
+
+/// The first row to show: the focused field's rows (`field`) end in sight, and so does `also_end`
+/// (the row after a line worth showing) as far as the field's first row allows; a field taller
+/// than the screen shows its end (last lines, errors) but keeps `cursor`'s row in sight.
+fn form_offset(
+    visible: usize,
+    field: std::ops::Range<usize>,
+    cursor: usize,
+    also_end: Option<usize>,
+) -> usize {
+    let offset = field.end.saturating_sub(visible);
+    if field.len() > visible {
+        return offset.min(cursor);
+    }
+    match also_end {
+        Some(end) => offset.max(end.saturating_sub(visible).min(field.start)),
+        None => offset,
+    }
+}
+
+/// Rows `line` takes in a `Paragraph` wrapped (`trim: false`) at `width`: ratatui's own count,
+/// so boxes and scroll limits match what is drawn.
+pub fn wrapped_height(line: &Line, width: u16) -> usize {
+    Paragraph::new(line.clone())
+        .wrap(Wrap { trim: false })
+        .line_count(width.max(1))
+        .max(1)
 }
