@@ -11,10 +11,11 @@ use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::drafts::DraftChoice;
+use mpis_dash::store::projects::Project;
 use mpis_dash::tui::app::{App, Event, Screen};
 use mpis_dash::tui::forms::publish::PublishFormState;
 use mpis_dash::tui::screens::publish_form;
-use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome};
+use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTargets};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -56,8 +57,11 @@ fn drafts() -> Vec<DraftChoice> {
 #[test]
 fn the_palette_opens_the_form_which_loads_the_approved_drafts() {
     let (mut app, _) = started_with(options(), (120, 40));
-    assert_eq!(open_form(&mut app), vec![Command::LoadDrafts]);
-    assert!(form(&app).drafts.loading);
+    assert_eq!(
+        open_form(&mut app),
+        vec![Command::LoadDrafts, Command::LoadPublishTargets]
+    );
+    assert!(form(&app).drafts.loading && form(&app).targets.loading);
     app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
     assert_eq!(form(&app).drafts.value.as_ref().map(Vec::len), Some(3));
 }
@@ -369,4 +373,167 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
     }
     assert_eq!(form(&app).focus, 0);
     assert_shows(&draw_form(&app, (80, 15)), &["▶ draft", "Plan 5"]);
+}
+
+/// Three recent runs (run_ids 0x1001..) of projects 0x2001.., and those projects plus one more,
+/// newest first.
+fn targets() -> PublishTargets {
+    let runs = tui_common::run_rows()
+        .into_iter()
+        .take(3)
+        .collect::<Vec<_>>();
+    let mut projects: Vec<Project> = runs
+        .iter()
+        .map(|run| Project {
+            id: run.project_id,
+            name: run.project_name.clone(),
+            persona_id: run.persona_id,
+            channels: vec!["telegram".into(), "youtube".into()],
+            created_at: tui_common::loaded_at(),
+        })
+        .collect();
+    projects.push(Project {
+        id: id(0x2999),
+        name: "Quiet Project".into(),
+        persona_id: id(0x3999),
+        channels: vec!["tiktok".into()],
+        created_at: tui_common::loaded_at(),
+    });
+    PublishTargets { runs, projects }
+}
+
+#[test]
+fn channel_run_and_project_are_picked_with_up_and_down() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::PublishTargets(Ok(targets()))));
+    // Channel: cycles MPIS's four, from what is typed.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(form(&app).form.channel_text, "telegram");
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(form(&app).form.channel_text, "tiktok");
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).form.channel_text, "youtube", "wraps around");
+    assert!(text_of(&draw_form(&app, (120, 40))).contains("Up/Down: telegram · instagram"));
+    // Run: the second recent run fills the run id and its project.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Tab);
+    }
+    assert_eq!(form(&app).focus, 4);
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    assert!(
+        screen.contains("recent runs (3), Up/Down on the run field"),
+        "{screen}"
+    );
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    let expected_run = targets().runs[1].clone();
+    assert_eq!(form(&app).picked_run, Some(1));
+    assert_eq!(form(&app).form.run_id_text, expected_run.run_id.to_string());
+    assert_eq!(
+        form(&app).form.project_id_text,
+        expected_run.project_id.to_string()
+    );
+    assert_eq!(form(&app).picked_project, Some(1));
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    let picked_row = screen
+        .lines()
+        .find(|l| l.contains("▸"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        picked_row.contains(&expected_run.project_name),
+        "{picked_row}"
+    );
+    // Project: Up from the run's project goes to the newer one; the list wraps.
+    press(&mut app, KeyCode::Tab);
+    assert!(text_of(&draw_form(&app, (120, 40))).contains("projects (4), Up/Down"));
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).picked_project, Some(3));
+    assert_eq!(form(&app).form.project_id_text, id(0x2999).to_string());
+    // What was picked is what is sent.
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "item-1");
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, &id(0xd001).to_string());
+    let commands = ctrl(&mut app, 's');
+    match commands.as_slice() {
+        [Command::Publish(valid)] => {
+            assert_eq!(valid.run_id(), Some(expected_run.run_id));
+            assert_eq!(valid.project_id(), Some(id(0x2999)));
+        }
+        other => panic!("expected one publish, got {other:?}"),
+    }
+}
+
+#[test]
+fn run_and_project_pickers_say_what_is_missing() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Tab);
+    }
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    assert!(screen.contains("loading recent runs and projects…"));
+    app.update(Event::Data(DataEvent::PublishTargets(
+        Err("timeout".into()),
+    )));
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    assert!(screen.contains("cannot load runs and projects: timeout"));
+    let empty = PublishTargets::default();
+    app.update(Event::Data(DataEvent::PublishTargets(Ok(empty))));
+    assert!(press(&mut app, KeyCode::Down).is_empty());
+    assert_eq!(form(&app).form.run_id_text, "");
+    assert!(text_of(&draw_form(&app, (120, 40))).contains("no runs in this database"));
+    press(&mut app, KeyCode::Tab);
+    assert!(text_of(&draw_form(&app, (120, 40))).contains("no projects in this database"));
+}
+
+#[tokio::test]
+async fn the_worker_loads_recent_runs_and_projects_to_pick_from() {
+    let db = common::db().await;
+    mpis_dash::demo_data::seed_demo(&db.pool).await.unwrap();
+    let (commands, mut events) = worker::spawn(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+    );
+    commands.send(Command::LoadPublishTargets).unwrap();
+    let targets = loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an answer in time")
+            .expect("worker alive");
+        if let DataEvent::PublishTargets(result) = event {
+            break result.unwrap();
+        }
+    };
+    assert_eq!(
+        targets.runs.len(),
+        50,
+        "the 50 most recent of the demo's 120 runs"
+    );
+    assert!(
+        targets
+            .runs
+            .windows(2)
+            .all(|w| w[0].started_at >= w[1].started_at)
+    );
+    assert_eq!(targets.projects.len(), 3);
+    // Each run's project is among the projects offered.
+    assert!(
+        targets
+            .runs
+            .iter()
+            .all(|r| targets.projects.iter().any(|p| p.id == r.project_id))
+    );
 }

@@ -524,6 +524,14 @@ impl App {
                     }
                 }
             }
+            DataEvent::PublishTargets(result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    match result {
+                        Ok(targets) => state.targets.succeed(targets, wall, now),
+                        Err(error) => state.targets.fail(error),
+                    }
+                }
+            }
             DataEvent::Published(result) => {
                 let text = match &result {
                     Ok(outcome) if !outcome.created => {
@@ -950,7 +958,8 @@ impl App {
         }
     }
 
-    /// The publish record form (not in read-only mode); loads the approved drafts to pick from.
+    /// The publish record form (not in read-only mode); loads the approved drafts, recent runs
+    /// and projects to pick from.
     fn open_publish_form(&mut self) -> Vec<Command> {
         if self.options.read_only {
             self.say("read-only: publishing is off", true);
@@ -958,8 +967,9 @@ impl App {
         }
         let mut state = PublishFormState::default();
         state.drafts.start();
+        state.targets.start();
         self.open(Screen::PublishForm(state));
-        vec![Command::LoadDrafts]
+        vec![Command::LoadDrafts, Command::LoadPublishTargets]
     }
 
     fn open_flags(&mut self) -> Vec<Command> {

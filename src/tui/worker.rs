@@ -32,9 +32,9 @@ use crate::store::genesis::GenesisDraft;
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
 use crate::store::outbox::{NewPublishRecord, PublishRecord};
-use crate::store::projects;
+use crate::store::projects::{self, Project};
 use crate::store::red_flags::{self, RedFlag};
-use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem};
+use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem, RunListRow};
 use crate::store::{StoreError, genesis, jobs, metrics, outbox, personas, recommendations as recs};
 use crate::tui::forms::genesis_job::ApproveFailure;
 
@@ -80,6 +80,8 @@ pub enum Command {
     Evaluate,
     /// Approved drafts for the publish form's picker.
     LoadDrafts,
+    /// Recent runs and the projects for the publish form's run and project pickers.
+    LoadPublishTargets,
     /// Write the publish record to the outbox (with its audit entry), then try to forward it.
     Publish(ValidPublish),
     /// `POST /genesis/start` in MPIS; answered by `GenesisStarted`.
@@ -106,6 +108,15 @@ pub struct PublishOutcome {
     pub created: bool,
     /// What the operator should know: forwarded with MPIS's id, or queued and why.
     pub note: String,
+}
+
+/// What the publish form's run and project fields pick from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublishTargets {
+    /// The most recent runs, newest first.
+    pub runs: Vec<RunListRow>,
+    /// Projects, newest first.
+    pub projects: Vec<Project>,
 }
 
 /// A run with everything the detail screen shows.
@@ -141,6 +152,7 @@ pub enum DataEvent {
     /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
     Changed(Vec<String>),
     Drafts(Result<Vec<DraftChoice>, String>),
+    PublishTargets(Result<PublishTargets, String>),
     Published(Result<PublishOutcome, String>),
     /// MPIS's answer to `GenesisStart`, or why there is none (`cancelled` after `CancelGenesis`).
     GenesisStarted(Result<GenesisStartResponse, String>),
@@ -315,6 +327,11 @@ impl Context {
             Command::LoadDrafts => {
                 let result = drafts::approved(&self.pool, 200).await;
                 let event = DataEvent::Drafts(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadPublishTargets => {
+                let result = load_publish_targets(&self.pool).await;
+                let event = DataEvent::PublishTargets(self.observe(result));
                 self.send(event);
             }
             Command::Publish(valid) => {
@@ -501,6 +518,14 @@ impl Context {
 }
 
 /// The body of `POST /genesis/start` for a checked form.
+async fn load_publish_targets(pool: &PgPool) -> Result<PublishTargets, StoreError> {
+    let runs = runs::list(pool, &RunFilter::default(), None, 50)
+        .await?
+        .rows;
+    let projects = projects::list(pool, 200, 0).await?;
+    Ok(PublishTargets { runs, projects })
+}
+
 pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
     GenesisStartRequest {
         persona_name: valid.persona_name.clone(),

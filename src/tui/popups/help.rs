@@ -22,6 +22,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "Up / Down (draft field)".to_string(),
                 "pick an approved draft",
             ),
+            (
+                "Up / Down (channel, run, project)".to_string(),
+                "cycle the channel / pick a recent run (fills its project) / a project",
+            ),
             ("Ctrl-S".to_string(), "validate and submit"),
             ("Esc".to_string(), "leave the form"),
         ],

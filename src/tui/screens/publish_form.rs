@@ -10,8 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 use crate::tui::app::App;
-use crate::tui::forms::publish::{FIELDS, PublishFormState};
-use crate::tui::widgets::{FormFocus, clean, fit, render_form, short_duration};
+use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{FormFocus, clean, fit, render_form, short_duration, status_symbol};
 
 pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -19,7 +20,7 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         .borders(Borders::ALL)
         .title(Line::styled(" Record a publish ", theme.header()))
         .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick a draft · Ctrl-S submit · Esc back ",
+            " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
             theme.muted(),
         ));
     let mut lines = vec![
@@ -68,53 +69,19 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
-    // On the draft field the picked draft (or the list's heading) stays in sight when there is
-    // room; elsewhere the outcome does.
-    let mut picked_line = lines.len();
-    match (&state.drafts.value, &state.drafts.error) {
-        (Some(drafts), _) if drafts.is_empty() => lines.push(Line::styled(
-            "no approved drafts in this database: type a draft id",
-            theme.muted(),
-        )),
-        (Some(drafts), _) => {
+    // The focused field's picker (the drafts elsewhere); its picked row stays in sight when
+    // there is room, or else the outcome does.
+    let picked_line = match state.focus {
+        CHANNEL => {
             lines.push(Line::styled(
-                format!(
-                    "approved drafts ({}), Up/Down on the draft field:",
-                    drafts.len()
-                ),
-                theme.header(),
+                "Up/Down: telegram · instagram · tiktok · youtube",
+                theme.muted(),
             ));
-            let picked = state.picked.unwrap_or(0);
-            let start = picked.saturating_sub(2);
-            for (index, draft) in drafts.iter().enumerate().skip(start).take(5) {
-                let chosen = state.picked == Some(index);
-                if chosen {
-                    picked_line = lines.len();
-                }
-                let style = if chosen {
-                    theme.selected()
-                } else {
-                    Style::default()
-                };
-                lines.push(Line::styled(
-                    format!(
-                        "  {} {:<10} {} · {} (draft {})",
-                        if chosen { "▸" } else { " " },
-                        fit(&clean(&draft.channel), 10),
-                        fit(&clean(&draft.plan_title), 40),
-                        fit(&clean(&draft.persona_name), 30),
-                        draft.draft_no
-                    ),
-                    style,
-                ));
-            }
+            lines.len() - 1
         }
-        (None, Some(error)) => lines.push(Line::styled(
-            format!("cannot load drafts: {}", clean(error)),
-            theme.critical(),
-        )),
-        (None, None) => lines.push(Line::styled("loading approved drafts…", theme.muted())),
-    }
+        RUN | PROJECT => target_lines(theme, state, &mut lines),
+        _ => draft_lines(theme, state, &mut lines),
+    };
     lines.push(Line::raw(""));
     let status = lines.len();
     if let Some(started) = state.submitted_at {
@@ -157,10 +124,146 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
             cursor: status,
             also: None,
         };
-    } else if state.focus == 0 {
+    } else if [0, CHANNEL, RUN, PROJECT].contains(&state.focus) {
         focus.also = Some(picked_line);
     } else if lines.len() > status {
         focus.also = Some(status);
     }
     render_form(block, lines, &focus, theme, area, buf);
+}
+
+/// Up to five rows around the picked one, under a heading; returns the picked row's line (the
+/// heading's when nothing is picked).
+fn picker_lines(
+    theme: &Theme,
+    heading: String,
+    rows: Vec<String>,
+    picked: Option<usize>,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
+    let mut picked_line = lines.len();
+    lines.push(Line::styled(heading, theme.header()));
+    let start = picked.unwrap_or(0).saturating_sub(2);
+    for (index, row) in rows.into_iter().enumerate().skip(start).take(5) {
+        let chosen = picked == Some(index);
+        if chosen {
+            picked_line = lines.len();
+        }
+        lines.push(Line::styled(
+            format!("  {} {row}", if chosen { "▸" } else { " " }),
+            if chosen {
+                theme.selected()
+            } else {
+                Style::default()
+            },
+        ));
+    }
+    picked_line
+}
+
+/// The approved drafts to pick from (or why there are none).
+fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'static>>) -> usize {
+    match (&state.drafts.value, &state.drafts.error) {
+        (Some(drafts), _) if drafts.is_empty() => lines.push(Line::styled(
+            "no approved drafts in this database: type a draft id",
+            theme.muted(),
+        )),
+        (Some(drafts), _) => {
+            let rows = drafts
+                .iter()
+                .map(|draft| {
+                    format!(
+                        "{:<10} {} · {} (draft {})",
+                        fit(&clean(&draft.channel), 10),
+                        fit(&clean(&draft.plan_title), 40),
+                        fit(&clean(&draft.persona_name), 30),
+                        draft.draft_no
+                    )
+                })
+                .collect();
+            let heading = format!(
+                "approved drafts ({}), Up/Down on the draft field:",
+                drafts.len()
+            );
+            return picker_lines(theme, heading, rows, state.picked, lines);
+        }
+        (None, Some(error)) => lines.push(Line::styled(
+            format!("cannot load drafts: {}", clean(error)),
+            theme.critical(),
+        )),
+        (None, None) => lines.push(Line::styled("loading approved drafts…", theme.muted())),
+    }
+    lines.len() - 1
+}
+
+/// The recent runs (run field) or the projects (project field) to pick from.
+fn target_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'static>>) -> usize {
+    let targets = match (&state.targets.value, &state.targets.error) {
+        (Some(targets), _) => targets,
+        (None, Some(error)) => {
+            lines.push(Line::styled(
+                format!("cannot load runs and projects: {}", clean(error)),
+                theme.critical(),
+            ));
+            return lines.len() - 1;
+        }
+        (None, None) => {
+            lines.push(Line::styled(
+                "loading recent runs and projects…",
+                theme.muted(),
+            ));
+            return lines.len() - 1;
+        }
+    };
+    if state.focus == RUN {
+        if targets.runs.is_empty() {
+            lines.push(Line::styled(
+                "no runs in this database: type a run id, or leave it empty",
+                theme.muted(),
+            ));
+            return lines.len() - 1;
+        }
+        let rows = targets
+            .runs
+            .iter()
+            .map(|run| {
+                format!(
+                    "{} {:<8} {} · {} · {}",
+                    status_symbol(&run.status),
+                    fit(&clean(&run.status), 8),
+                    run.started_at.format("%m-%d %H:%M"),
+                    fit(&clean(&run.project_name), 28),
+                    fit(&clean(&run.persona_name), 24)
+                )
+            })
+            .collect();
+        let heading = format!(
+            "recent runs ({}), Up/Down on the run field (fills the project too):",
+            targets.runs.len()
+        );
+        return picker_lines(theme, heading, rows, state.picked_run, lines);
+    }
+    if targets.projects.is_empty() {
+        lines.push(Line::styled(
+            "no projects in this database: type a project id, or leave it empty",
+            theme.muted(),
+        ));
+        return lines.len() - 1;
+    }
+    let rows = targets
+        .projects
+        .iter()
+        .map(|project| {
+            format!(
+                "{} · {}",
+                fit(&clean(&project.name), 40),
+                fit(&clean(&project.channels.join(", ")), 40)
+            )
+        })
+        .collect();
+    let heading = format!(
+        "projects ({}), Up/Down on the project field:",
+        targets.projects.len()
+    );
+    picker_lines(theme, heading, rows, state.picked_project, lines)
 }
