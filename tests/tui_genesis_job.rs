@@ -577,8 +577,8 @@ fn help_lists_the_job_view_keys() {
     for text in [
         "edit the draft",
         "approve the current draft",
-        "stop waiting for MPIS",
-        "scroll (the stored draft",
+        "stop waiting / close the edit line / back",
+        "scroll (the stored draft is at the end)",
     ] {
         assert!(screen.contains(text), "missing {text:?}");
     }

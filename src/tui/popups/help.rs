@@ -22,10 +22,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "Up / Down (draft field)".to_string(),
                 "pick an approved draft",
             ),
+            ("Up / Down (channel)".to_string(), "cycle the four channels"),
             (
-                "Up / Down (channel, run, project)".to_string(),
-                "cycle the channel / pick a recent run (fills its project) / a project",
+                "Up / Down (run)".to_string(),
+                "pick a recent run (fills its project)",
             ),
+            ("Up / Down (project)".to_string(), "pick a project"),
             ("Ctrl-S".to_string(), "validate and submit"),
             ("Esc".to_string(), "leave the form"),
         ],
@@ -54,11 +56,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("r".to_string(), "reload the status"),
             (
                 "j/k PgUp/PgDn g/G".to_string(),
-                "scroll (the stored draft is below the preview)",
+                "scroll (the stored draft is at the end)",
             ),
             (
                 "Esc".to_string(),
-                "stop waiting for MPIS / close the edit line / leave",
+                "stop waiting / close the edit line / back",
             ),
         ],
         Screen::Dashboard => vec![
