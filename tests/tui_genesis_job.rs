@@ -674,7 +674,11 @@ async fn the_worker_edits_and_approves_in_the_sandbox_with_audit_entries() {
     let entries = mpis_dash::store::audit::for_entity(&db.pool, job_id, 10)
         .await
         .unwrap();
-    for event_type in ["genesis_draft_edited", "genesis_approved"] {
+    for event_type in [
+        "genesis_started",
+        "genesis_draft_edited",
+        "genesis_approved",
+    ] {
         let entry = entries
             .iter()
             .find(|e| e.event_type == event_type)
@@ -688,6 +692,11 @@ async fn the_worker_edits_and_approves_in_the_sandbox_with_audit_entries() {
         .unwrap();
     assert_eq!(approved_entry.details.0["draft_no"], 2);
     assert_eq!(approved_entry.details.0["version"], "1.0");
+    let started_entry = entries
+        .iter()
+        .find(|e| e.event_type == "genesis_started")
+        .unwrap();
+    assert_eq!(started_entry.details.0["persona_name"], "Alex");
 }
 
 #[tokio::test]

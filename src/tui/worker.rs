@@ -361,6 +361,21 @@ impl Context {
                         .await
                         .map_err(|e| e.user_message()),
                 };
+                if let Ok(started) = &result {
+                    let details = serde_json::json!({
+                        "persona_name": valid.persona_name,
+                        "draft_no": started.draft_no,
+                    });
+                    if let Err(error) = self.audit("genesis_started", started.job_id, details).await
+                    {
+                        self.send(DataEvent::ActionDone {
+                            message: format!(
+                                "MPIS started the job, but the audit entry failed: {error}"
+                            ),
+                            ok: false,
+                        });
+                    }
+                }
                 self.send(DataEvent::GenesisStarted(result));
             }
             Command::LoadGenesisDraft { job_id, draft_no } => {
