@@ -17,4 +17,5 @@ pub mod sanitize;
 pub mod scratch_db;
 pub mod status;
 pub mod store;
+pub mod text;
 pub mod tui;

@@ -95,12 +95,12 @@ pub fn render(data: &StatusData, target: &str, now: DateTime<Utc>) -> String {
             .map(|done| duration(done - run.started_at))
             .unwrap_or_else(|| "-".to_string());
         out.push(format!(
-            "  {:<8} {:<11} {:>8}  {:<22} {:<26} {}",
+            "  {:<8} {:<11} {:>8}  {} {} {}",
             run.status,
             age(run.started_at, now),
             took,
-            fit(&run.project_name, 22),
-            fit(&run.persona_name, 26),
+            pad(&run.project_name, 22),
+            pad(&run.persona_name, 26),
             fit(run.error_message.as_deref().unwrap_or(""), 60)
         ));
     }
@@ -119,8 +119,8 @@ pub fn render(data: &StatusData, target: &str, now: DateTime<Utc>) -> String {
             .map(|r| format!("{:.2} %", r * 100.0))
             .unwrap_or_else(|| "-".to_string());
         out.push(format!(
-            "  {:<12} {:>12} {:>14} {:>12}",
-            fit(&c.channel, 12),
+            "  {} {:>12} {:>14} {:>12}",
+            pad(&c.channel, 12),
             c.measurements,
             rate,
             c.views
@@ -156,10 +156,10 @@ pub fn render(data: &StatusData, target: &str, now: DateTime<Utc>) -> String {
             (true, None) => "no next run".to_string(),
         };
         out.push(format!(
-            "  {:<28} {:<10} {:<40} {}",
-            fit(&job.job_name, 28),
-            fit(&job.channel, 10),
-            fit(&schedule, 40),
+            "  {} {} {} {}",
+            pad(&job.job_name, 28),
+            pad(&job.channel, 10),
+            pad(&schedule, 40),
             next
         ));
     }
@@ -169,15 +169,14 @@ pub fn render(data: &StatusData, target: &str, now: DateTime<Utc>) -> String {
     out.join("\n") + "\n"
 }
 
-/// Sanitized, and cut to `width` characters with an ellipsis.
+/// Sanitized, and cut to `width` terminal columns with an ellipsis.
 fn fit(text: &str, width: usize) -> String {
-    let clean = sanitize(text);
-    if clean.chars().count() <= width {
-        return clean.into_owned();
-    }
-    let mut cut: String = clean.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    crate::text::fit(&sanitize(text), width)
+}
+
+/// Sanitized, fitted and padded to exactly `width` terminal columns (a table cell).
+fn pad(text: &str, width: usize) -> String {
+    crate::text::pad(&sanitize(text), width)
 }
 
 /// "5m ago", "3h ago", "2d ago".

@@ -1258,3 +1258,51 @@ fn engagement_chart_with_a_single_day_still_shows_points() {
         setup.draw(SMALL).backend()
     );
 }
+
+/// Column where `needle` starts on the buffer row that contains `row_marker` (a wide character
+/// takes two cells, so cell positions, not character counts, are compared).
+fn column_of(buffer: &Buffer, row_marker: &str, needle: &str) -> u16 {
+    let area = buffer.area;
+    for y in area.top()..area.bottom() {
+        let symbols: Vec<(u16, &str)> = (area.left()..area.right())
+            .map(|x| (x, buffer[(x, y)].symbol()))
+            .collect();
+        let row: String = symbols.iter().map(|(_, s)| *s).collect();
+        if !row.contains(row_marker) {
+            continue;
+        }
+        for (start, (x, _)) in symbols.iter().enumerate() {
+            let rest: String = symbols[start..].iter().map(|(_, s)| *s).collect();
+            if rest.starts_with(needle) {
+                return *x;
+            }
+        }
+    }
+    panic!("{needle:?} not found on the row of {row_marker:?}:\n{buffer:?}");
+}
+
+#[test]
+fn wide_characters_keep_the_columns_aligned() {
+    let mut people = match personas() {
+        WidgetData::Personas(p) => p,
+        _ => unreachable!(),
+    };
+    people.personas[0].name = "東京の庭師さくら 🌱 ガーデニング".to_string();
+    people.personas[0].active_version = Some("v7".to_string());
+    let data = WidgetData::Personas(people);
+    let setup = Setup::new(WidgetKind::PersonaOverview, LoadState::Ready, Some(&data));
+    let terminal = setup.draw((60, 12));
+    let buffer = terminal.backend().buffer();
+    // The wide name is cut to its column; the version column starts where the others' does.
+    assert_eq!(
+        column_of(buffer, "東", "v7"),
+        column_of(buffer, "Nova Finance", "v1")
+    );
+    // Cut by columns, the cut is marked with an ellipsis right before the next column.
+    let ellipsis = column_of(buffer, "東", "…");
+    assert!(ellipsis < column_of(buffer, "東", "v7"));
+    assert!(
+        ellipsis + 4 > column_of(buffer, "東", "v7"),
+        "cut at the column, not early"
+    );
+}

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders};
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{FormFocus, clean, fit, render_form, short_duration, status_symbol};
+use crate::tui::widgets::{FormFocus, clean, fit, pad, render_form, short_duration, status_symbol};
 
 pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -173,8 +173,8 @@ fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'st
                 .iter()
                 .map(|draft| {
                     format!(
-                        "{:<10} {} · {} (draft {})",
-                        fit(&clean(&draft.channel), 10),
+                        "{} {} · {} (draft {})",
+                        pad(&clean(&draft.channel), 10),
                         fit(&clean(&draft.plan_title), 40),
                         fit(&clean(&draft.persona_name), 30),
                         draft.draft_no
@@ -228,9 +228,9 @@ fn target_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'s
             .iter()
             .map(|run| {
                 format!(
-                    "{} {:<8} {} · {} · {}",
+                    "{} {} {} · {} · {}",
                     status_symbol(&run.status),
-                    fit(&clean(&run.status), 8),
+                    pad(&clean(&run.status), 8),
                     run.started_at.format("%m-%d %H:%M"),
                     fit(&clean(&run.project_name), 28),
                     fit(&clean(&run.persona_name), 24)

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{WidgetView, clean, count, fit, percent};
+use super::{WidgetView, clean, count, pad, percent};
 use crate::store::metrics::ChannelAggregate;
 
 /// Eighths of a cell, for bars finer than one character.
@@ -98,8 +98,8 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
     };
     for c in channels.iter().take(shown) {
         let mut spans = vec![Span::raw(format!(
-            "{:<name_width$} ",
-            fit(&clean(&c.channel), name_width)
+            "{} ",
+            pad(&clean(&c.channel), name_width)
         ))];
         let bar = match c.avg_engagement {
             Some(rate) if rate.is_finite() && peak > 0.0 => bar(rate / peak, bar_width),

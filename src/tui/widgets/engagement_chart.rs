@@ -11,7 +11,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Sparkline, Widget};
 
-use super::{WidgetView, clean, fit, percent};
+use super::{WidgetView, clean, fit, pad, percent};
 use crate::store::metrics::DailyEngagement;
 use crate::tui::theme::Theme;
 
@@ -279,11 +279,7 @@ fn sparklines(
             ..area
         };
         y += 1;
-        let name = format!(
-            "{:<w$} ",
-            fit(&s.name, usize::from(name_width)),
-            w = usize::from(name_width)
-        );
+        let name = format!("{} ", pad(&s.name, usize::from(name_width)));
         let value = format!("{:>6} ", percent(s.average));
         Line::from(vec![
             Span::styled(name, series_style(theme, i)),

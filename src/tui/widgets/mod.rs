@@ -166,15 +166,8 @@ pub fn age(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
     format!("{} ago", short_duration(secs))
 }
 
-/// Cuts `text` to `width` characters with an ellipsis.
-pub fn fit(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
+/// Cuts `text` to `width` terminal columns with an ellipsis / pads a cell to exactly `width`.
+pub use crate::text::{fit, pad};
 
 /// Time from `loaded_at` until `at`: "in 3h", or "due" once it has passed.
 pub fn until(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{
-    Column, SELECTION_SYMBOL, WidgetView, clean, column_widths, filter_note, fit, matches_filter,
+    Column, SELECTION_SYMBOL, WidgetView, clean, column_widths, filter_note, matches_filter, pad,
     short_duration,
 };
 use crate::store::genesis::PendingGenesisJob;
@@ -195,10 +195,7 @@ fn draw_row(cells: &[(String, Style); 3], widths: &[u16], row: Rect, buf: &mut B
         }
         first = false;
         let width = usize::from(width);
-        spans.push(Span::styled(
-            format!("{:<width$}", fit(text, width)),
-            *style,
-        ));
+        spans.push(Span::styled(pad(text, width), *style));
     }
     Line::from(spans).render(row, buf);
 }

@@ -1,0 +1,66 @@
+//! Display-width text helpers shared by `status` and the TUI: terminal columns, not characters
+//! (a CJK character or an emoji takes two columns, a combining mark none).
+
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+/// Columns `text` takes in a terminal.
+pub fn columns(text: &str) -> usize {
+    text.width()
+}
+
+/// Cuts `text` to at most `width` columns, ending with an ellipsis when something was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if columns(text) <= width {
+        return text.to_string();
+    }
+    let room = width.saturating_sub(1); // the ellipsis takes one column
+    let mut used = 0;
+    let mut cut = String::new();
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        cut.push(c);
+    }
+    if width > 0 {
+        cut.push('…');
+    }
+    cut
+}
+
+/// `text` fitted to `width` columns and padded with spaces to exactly `width` (a table cell;
+/// `format!("{:<w$}")` pads by characters, which misaligns wide ones).
+pub fn pad(text: &str, width: usize) -> String {
+    let mut cell = fit(text, width);
+    let used = columns(&cell);
+    cell.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
+    cell
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{columns, fit, pad};
+
+    #[test]
+    fn fits_by_columns_not_characters() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("exactly10!", 10), "exactly10!");
+        assert_eq!(fit("eleven chars", 10), "eleven ch…");
+        // Wide characters take two columns each: 4 of them are 8 columns.
+        assert_eq!(fit("東京大阪名古屋", 9), "東京大阪…");
+        assert_eq!(columns(&fit("東京大阪名古屋", 8)), 7);
+        assert_eq!(fit("🌱🌱🌱", 5), "🌱🌱…");
+        assert_eq!(fit("anything", 1), "…");
+        assert_eq!(fit("anything", 0), "");
+    }
+
+    #[test]
+    fn pads_to_exact_columns() {
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(pad("東京", 6), "東京  ");
+        assert_eq!(columns(&pad("東京大阪名古屋", 9)), 9);
+        assert_eq!(pad("too long here", 5), "too …");
+    }
+}
