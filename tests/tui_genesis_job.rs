@@ -341,11 +341,8 @@ fn read_only_opens_the_view_but_refuses_edit_and_approve() {
     assert!(press(&mut app, KeyCode::Char('A')).is_empty());
     assert!(app.overlay.is_none());
     assert!(status_text(&app).contains("read-only"));
-    // r reloads, Esc leaves.
-    assert_eq!(
-        press(&mut app, KeyCode::Char('r')),
-        vec![Command::GenesisStatus(id(0x9e))]
-    );
+    // r reloads the status and the stored draft, Esc leaves.
+    assert_eq!(press(&mut app, KeyCode::Char('r')), opened(id(0x9e)));
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Dashboard));
 }

@@ -207,8 +207,16 @@ impl App {
             JobAction::None => return None,
             JobAction::Close => self.back(),
             JobAction::Reload => {
+                // Both sources again: MPIS's status and the stored draft.
                 state.loading = true;
-                vec![Command::GenesisStatus(state.job_id)]
+                let draft_no = state.request_latest_draft();
+                vec![
+                    Command::GenesisStatus(state.job_id),
+                    Command::LoadGenesisDraft {
+                        job_id: state.job_id,
+                        draft_no,
+                    },
+                ]
             }
             JobAction::Refused(message) => {
                 self.say(message, true);
