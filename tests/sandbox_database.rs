@@ -564,3 +564,61 @@ async fn without_a_database_nothing_is_written() {
     assert_eq!(genesis_counts(pool).await, before);
     assert_eq!(before, [0, 0, 0, 0]);
 }
+
+#[tokio::test]
+async fn a_publish_record_is_a_published_item_and_marks_the_plan_published() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let persona = common::persona(pool, "Alex").await;
+    let draft = common::draft(pool, persona, "telegram").await;
+    let sandbox = sandbox_on(pool).await;
+    let client = client_for(&sandbox);
+    let request = mpis_dash::mpis::types::PublishRecordRequest {
+        draft_id: draft,
+        channel: "telegram".into(),
+        channel_item_id: Some("4242".into()),
+        channel_url: Some("https://t.me/alex/4242".into()),
+    };
+    let answer = client.publish_record(&request, "key-1").await.unwrap();
+    let row: (Uuid, String, Option<String>, Option<String>, DateTime<Utc>) = sqlx::query_as(
+        "SELECT draft_id, channel, channel_item_id, channel_url, published_at
+         FROM published_items WHERE id = $1",
+    )
+    .bind(answer.id)
+    .fetch_one(pool)
+    .await
+    .expect("MPIS's published item row, with the id it answered");
+    assert_eq!(row.0, draft);
+    assert_eq!(row.1, "telegram");
+    assert_eq!(row.2.as_deref(), Some("4242"));
+    assert_eq!(row.3.as_deref(), Some("https://t.me/alex/4242"));
+    assert!((row.4 - answer.published_at).num_milliseconds().abs() < 1);
+    let plan_status: String = sqlx::query_scalar(
+        "SELECT cp.status FROM content_plans cp JOIN content_drafts d ON d.plan_id = cp.id
+         WHERE d.id = $1",
+    )
+    .bind(draft)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(plan_status, "published");
+
+    // The same idempotency key: the first answer, no second row.
+    let again = client.publish_record(&request, "key-1").await.unwrap();
+    assert_eq!(again.id, answer.id);
+    // A draft MPIS does not have: its 400, and nothing written.
+    let mut unknown = request.clone();
+    unknown.draft_id = Uuid::new_v4();
+    match client.publish_record(&unknown, "key-2").await {
+        Err(MpisError::Rejected { status, detail }) => {
+            assert_eq!(status, 400);
+            assert_eq!(detail, format!("Draft {} not found", unknown.draft_id));
+        }
+        other => panic!("expected MPIS's 400, got {other:?}"),
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM published_items")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}

@@ -273,9 +273,9 @@ struct Shared {
     state: Mutex<SandboxState>,
     /// MPIS's database, when the sandbox shares one with the dashboard.
     database: Option<PgPool>,
-    /// Held by a genesis start or approve for its whole request, across the database write, so
-    /// that a decision taken on the in-memory state is still true when it is written (the std
-    /// `state` lock is never held across an `.await`).
+    /// Held by a genesis start or approve (and a publish record) for its whole request, across
+    /// the database write, so that a decision taken on the in-memory state is still true when it
+    /// is written (the std `state` lock is never held across an `.await`).
     genesis_writes: tokio::sync::Mutex<()>,
 }
 
@@ -825,25 +825,46 @@ async fn publish_record(State(shared): AppState, headers: HeaderMap, body: Bytes
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .map(str::to_owned);
-    let mut state = lock(&shared.state);
-    if draft_id.is_nil() || state.unknown.contains(&draft_id) {
-        return detail(
+    let not_found = || {
+        detail(
             StatusCode::BAD_REQUEST,
             format!("Draft {draft_id} not found"),
-        );
-    }
-    if let Some(key) = &key
-        && let Some(index) = state.by_idempotency_key.get(key)
-        && let Some(first) = state.published.get(*index)
-    {
-        return publish_answer(&first.response);
-    }
-    let response = PublishRecordResponse {
-        id: Uuid::new_v4(),
-        draft_id,
-        channel: channel.to_owned(),
-        published_at: Utc::now(),
+        )
     };
+    let _writes = shared.genesis_writes.lock().await;
+    let response = {
+        let state = lock(&shared.state);
+        if draft_id.is_nil() || state.unknown.contains(&draft_id) {
+            return not_found();
+        }
+        if let Some(key) = &key
+            && let Some(index) = state.by_idempotency_key.get(key)
+            && let Some(first) = state.published.get(*index)
+        {
+            return publish_answer(&first.response);
+        }
+        PublishRecordResponse {
+            id: Uuid::new_v4(),
+            draft_id,
+            channel: channel.to_owned(),
+            published_at: Utc::now(),
+        }
+    };
+    // With a database, MPIS's row in `published_items` (and the plan marked published); the
+    // draft must exist there.
+    if let Some(pool) = &shared.database {
+        match database::record_published(pool, &response, &value).await {
+            Ok(true) => {}
+            Ok(false) => return not_found(),
+            Err(err) => {
+                return detail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("Publish record failed: {err}"),
+                );
+            }
+        }
+    }
+    let mut state = lock(&shared.state);
     if let Some(key) = &key {
         let index = state.published.len();
         state.by_idempotency_key.insert(key.clone(), index);

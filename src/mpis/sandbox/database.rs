@@ -1,7 +1,8 @@
-//! The sandbox's writes and reads of MPIS's genesis tables, for when it runs on the dashboard's
-//! database (`--demo`): MPIS keeps its jobs, drafts and committed personas in the database the
-//! dashboard reads, so a sandbox that only kept them in memory would be invisible to the
-//! dashboard, and would not know the jobs seeded there (MPIS_REFERENCE.md §1.2, §2.1).
+//! The sandbox's writes and reads of MPIS's tables, for when it runs on the dashboard's database
+//! (`--demo`): MPIS keeps its genesis jobs, drafts, committed personas and published items in
+//! the database the dashboard reads, so a sandbox that only kept them in memory would be
+//! invisible to the dashboard, and would not know the jobs seeded there (MPIS_REFERENCE.md §1.2,
+//! §1.4, §2.1).
 //!
 //! Each step is one transaction, so the dashboard never sees a job without its draft or a
 //! committed job without its persona. Updates are guarded by the job's expected state: if the
@@ -13,6 +14,8 @@ use std::collections::HashSet;
 use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
+
+use crate::mpis::types::PublishRecordResponse;
 
 /// What can go wrong: the database itself, or a job row that is no longer as the sandbox knew it.
 #[derive(Debug, thiserror::Error)]
@@ -206,4 +209,50 @@ pub async fn load_job(pool: &PgPool, job_id: Uuid) -> Result<Option<StoredJob>> 
     .fetch_all(pool)
     .await?;
     Ok(Some(job))
+}
+
+/// Writes the published item MPIS records for `POST /publisher/publish/record` and marks the
+/// draft's plan `published`, in one transaction; `false` (nothing written) when the draft is not
+/// in `content_drafts`.
+pub async fn record_published(
+    pool: &PgPool,
+    item: &PublishRecordResponse,
+    request: &Value,
+) -> Result<bool> {
+    let text = |field: &str| request[field].as_str().map(str::to_owned);
+    let payload = match &request["published_payload"] {
+        Value::Object(_) => request["published_payload"].clone(),
+        _ => Value::Object(serde_json::Map::new()),
+    };
+    let mut tx = pool.begin().await?;
+    let plan_id: Option<Uuid> =
+        sqlx::query_scalar("SELECT plan_id FROM content_drafts WHERE id = $1 FOR UPDATE")
+            .bind(item.draft_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(plan_id) = plan_id else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "INSERT INTO published_items
+           (id, draft_id, channel, channel_item_id, channel_url, published_payload,
+            persona_version_used, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(item.id)
+    .bind(item.draft_id)
+    .bind(&item.channel)
+    .bind(text("channel_item_id"))
+    .bind(text("channel_url"))
+    .bind(payload)
+    .bind(text("persona_version_used"))
+    .bind(item.published_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE content_plans SET status = 'published', updated_at = NOW() WHERE id = $1")
+        .bind(plan_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }
