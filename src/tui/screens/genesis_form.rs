@@ -15,6 +15,7 @@ use crate::tui::app::App;
 use crate::tui::forms::genesis::{
     FIELDS, GenesisFormState, LANGUAGE, NOTES, PUBLIC_PERSONA, SOURCES,
 };
+use crate::tui::screens::persona_card::card_lines;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{FormFocus, clean, render_form, short_duration};
 
@@ -185,38 +186,10 @@ fn result_lines(response: &GenesisStartResponse, theme: &Theme, lines: &mut Vec<
         ),
         theme.ok(),
     ));
-    if let Some(preview) = &response.preview {
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|i| clean(i))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        lines.push(Line::from(format!(
-            "preview: {} ({})",
-            clean(&preview.name),
-            clean(&preview.slug)
-        )));
-        if !preview.summary.is_empty() {
-            lines.push(Line::from(format!("summary: {}", clean(&preview.summary))));
-        }
-        lines.push(Line::from(format!(
-            "top topics: {}",
-            list(&preview.top_topics)
-        )));
-        lines.push(Line::from(format!(
-            "tones: {}",
-            list(&preview.dominant_tones)
-        )));
-        for action in &preview.next_actions {
-            lines.push(Line::from(format!("next: {}", clean(action))));
-        }
-    }
-    if let Some(prompt) = &response.human_prompt {
-        lines.push(Line::styled(
-            format!("MPIS asks: {}", clean(prompt)),
-            theme.accent(),
-        ));
-    }
+    lines.extend(card_lines(
+        theme,
+        response.preview.as_ref(),
+        response.human_prompt.as_deref(),
+        "preview",
+    ));
 }

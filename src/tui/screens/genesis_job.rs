@@ -15,6 +15,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use crate::domain::genesis::draft_paths;
 use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
+use crate::tui::screens::persona_card::card_lines;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{clean, short_duration, wrapped_height};
 
@@ -218,42 +219,16 @@ fn preview_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'s
     let Some(status) = &state.status else {
         return;
     };
-    let list = |items: &[String]| {
-        items
-            .iter()
-            .map(|i| clean(i))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if let Some(preview) = &status.preview {
+    if status.preview.is_some() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("── preview ──", theme.header()));
-        lines.push(Line::from(format!(
-            "name: {} ({})",
-            clean(&preview.name),
-            clean(&preview.slug)
-        )));
-        if !preview.summary.is_empty() {
-            lines.push(Line::from(format!("summary: {}", clean(&preview.summary))));
-        }
-        lines.push(Line::from(format!(
-            "top topics: {}",
-            list(&preview.top_topics)
-        )));
-        lines.push(Line::from(format!(
-            "tones: {}",
-            list(&preview.dominant_tones)
-        )));
-        for action in &preview.next_actions {
-            lines.push(Line::from(format!("next: {}", clean(action))));
-        }
     }
-    if let Some(prompt) = &status.human_prompt {
-        lines.push(Line::styled(
-            format!("MPIS asks: {}", clean(prompt)),
-            theme.accent(),
-        ));
-    }
+    lines.extend(card_lines(
+        theme,
+        status.preview.as_ref(),
+        status.human_prompt.as_deref(),
+        "name",
+    ));
 }
 
 /// The draft as MPIS stored it, one `path = value` line per leaf: the paths `e` edits.

@@ -3,6 +3,7 @@
 pub mod genesis_form;
 pub mod genesis_job;
 pub mod layout_editor;
+pub mod persona_card;
 pub mod publish_form;
 pub mod red_flags;
 pub mod run_detail;
