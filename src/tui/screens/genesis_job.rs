@@ -17,7 +17,7 @@ use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
 use crate::tui::screens::persona_card::card_lines;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, short_duration, wrapped_height};
+use crate::tui::widgets::{clean, overflow_rows, short_duration};
 
 const GAUGE_WIDTH: usize = 30;
 
@@ -43,15 +43,8 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
 /// fits; 0 when everything fits.
 pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect) -> u16 {
     let inner = block(theme, state, false).inner(area);
-    if inner.width == 0 {
-        return 0;
-    }
     let now = state.pending.map_or_else(Instant::now, |p| p.since);
-    let rows: usize = lines(theme, state, now)
-        .iter()
-        .map(|line| wrapped_height(line, inner.width))
-        .sum();
-    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+    overflow_rows(&lines(theme, state, now), inner)
 }
 
 pub fn render(app: &App, state: &GenesisJobState, area: Rect, buf: &mut Buffer) {

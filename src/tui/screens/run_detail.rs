@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::tui::app::{App, RunDetailState};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, short_duration, wrapped_height};
+use crate::tui::widgets::{clean, overflow_rows, short_duration};
 
 fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'static> {
     let mut block = Block::default()
@@ -33,14 +33,7 @@ fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'stat
 /// fits. 0 while loading or when everything fits.
 pub fn max_scroll(theme: &Theme, state: &RunDetailState, area: Rect) -> u16 {
     let inner = block(theme, state, false).inner(area);
-    if inner.width == 0 {
-        return 0;
-    }
-    let rows: usize = lines(theme, state)
-        .iter()
-        .map(|line| wrapped_height(line, inner.width))
-        .sum();
-    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+    overflow_rows(&lines(theme, state), inner)
 }
 
 pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {

@@ -480,6 +480,18 @@ fn form_offset(
     }
 }
 
+/// How many rows `lines`, wrapped, overflow `inner` by: how far a view of them can scroll.
+pub fn overflow_rows(lines: &[Line], inner: Rect) -> u16 {
+    if inner.width == 0 {
+        return 0;
+    }
+    let rows: usize = lines
+        .iter()
+        .map(|line| wrapped_height(line, inner.width))
+        .sum();
+    u16::try_from(rows.saturating_sub(usize::from(inner.height))).unwrap_or(u16::MAX)
+}
+
 /// Rows `line` takes in a `Paragraph` wrapped (`trim: false`) at `width`: ratatui's own count,
 /// so boxes and scroll limits match what is drawn.
 pub fn wrapped_height(line: &Line, width: u16) -> usize {
