@@ -7,20 +7,23 @@
 //! malformed bodies, dropped connections) can be set at start and changed while it runs.
 //!
 //! Started with a database ([`start_with_database`], as `--demo` does with the dashboard's), it
-//! also keeps genesis jobs, drafts and committed personas in MPIS's tables there, as MPIS does,
-//! and answers for jobs it finds there that it did not start (`demo-data`'s, an earlier run's).
+//! also keeps genesis jobs, drafts, committed personas and published items in MPIS's tables
+//! there, as MPIS does, and answers for jobs it finds there that it did not start
+//! (`demo-data`'s, an earlier run's).
 //!
 //! Where it differs from a real MPIS, on purpose:
-//! - `POST /publisher/publish/record` has no drafts table behind it: any draft id is accepted
-//!   except the nil UUID and ids marked unknown with [`SandboxHandle::mark_unknown`]. It honours
+//! - `POST /publisher/publish/record` in memory has no drafts table behind it: any draft id is
+//!   accepted except the nil UUID and ids marked unknown with [`SandboxHandle::mark_unknown`]
+//!   (on a database the draft must be in `content_drafts`, as in MPIS). It honours
 //!   `Idempotency-Key` (the same key answers the first record again); **real MPIS does not** and
 //!   records a publish once per request.
 //! - `POST /publisher/metrics/ingest` and the analytics routes accept any id except the nil UUID
 //!   and ids marked unknown; analytics data is generated (plausible, stable per persona).
 //! - Commits end in `committed` (as an MPIS with Qdrant does), not
 //!   `committed_with_memory_pending`; no files are written.
-//! - On a database it writes `genesis_jobs`, `genesis_drafts`, `personas` and
-//!   `persona_versions` only: no `sources` or `audit_log` rows, and a job is inserted directly as
+//! - On a database it writes `genesis_jobs`, `genesis_drafts`, `personas`, `persona_versions`,
+//!   `published_items` and the plan's status only: no `sources` or `audit_log` rows, no
+//!   `<slug>/publisher/published/<id>.json` file, and a job is inserted directly as
 //!   `awaiting_approval` (MPIS passes through `queued`, `collecting`, `processing`).
 //! - Slugs transliterate Latin and Cyrillic letters only (MPIS uses `unidecode`); the slug rule
 //!   and the draft edits are the domain's ([`crate::domain::genesis`]).
