@@ -20,7 +20,7 @@ use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::data::WidgetKind;
 use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState, LATEST_DRAFT};
 use mpis_dash::tui::worker::{self, Command, DataEvent};
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use serde_json::json;
 use tui_common::{id, options, press, started_with, type_text};
 
@@ -431,6 +431,24 @@ fn a_long_draft_scrolls_and_says_there_is_more() {
     press(&mut app, KeyCode::Home);
     assert_eq!(job(&app).scroll, 0);
     assert!(render(&app).contains("status awaiting_approval"));
+    // The mouse wheel scrolls three rows a notch, within the same limits.
+    let wheel = |kind| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(wheel(MouseEventKind::ScrollDown));
+    app.update(wheel(MouseEventKind::ScrollDown));
+    assert_eq!(job(&app).scroll, 6);
+    app.update(wheel(MouseEventKind::ScrollUp));
+    assert_eq!(job(&app).scroll, 3);
+    for _ in 0..100 {
+        app.update(wheel(MouseEventKind::ScrollDown));
+    }
+    assert_eq!(job(&app).scroll, bottom);
 }
 
 #[test]

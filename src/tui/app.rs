@@ -1111,6 +1111,14 @@ impl App {
     // ---- mouse --------------------------------------------------------------------------------
 
     fn mouse(&mut self, mouse: MouseEvent) -> Vec<Command> {
+        if self.overlay.is_none() && matches!(self.screen, Screen::GenesisJob(_)) {
+            match mouse.kind {
+                MouseEventKind::ScrollDown => self.wheel_genesis_job(true),
+                MouseEventKind::ScrollUp => self.wheel_genesis_job(false),
+                _ => {}
+            }
+            return Vec::new();
+        }
         if self.overlay.is_some() || !matches!(self.screen, Screen::Dashboard) {
             return match mouse.kind {
                 MouseEventKind::ScrollDown => self.action(Action::Down),

@@ -110,6 +110,18 @@ impl App {
     }
 
     /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
+    /// The mouse wheel over the job view: three rows a notch.
+    pub(super) fn wheel_genesis_job(&mut self, down: bool) {
+        let body = self.grid_area();
+        let theme = &self.options.theme;
+        if let Screen::GenesisJob(state) = &mut self.screen {
+            let scroll = if down { Scroll::Down } else { Scroll::Up };
+            for _ in 0..3 {
+                scroll_job_view(theme, state, body, scroll);
+            }
+        }
+    }
+
     pub(super) fn open_genesis_job(&mut self, job_id: Uuid) -> Vec<Command> {
         let mut state = GenesisJobState::new(job_id, self.now);
         // The stored draft is read at once, so it shows even while MPIS is slow or down.
@@ -223,17 +235,7 @@ impl App {
                 Vec::new()
             }
             JobAction::Scroll(scroll) => {
-                let max = crate::tui::screens::genesis_job::max_scroll(theme, state, body);
-                let page = body.height.saturating_sub(4).max(1);
-                state.scroll = match scroll {
-                    Scroll::Up => state.scroll.saturating_sub(1),
-                    Scroll::Down => state.scroll.saturating_add(1),
-                    Scroll::PageUp => state.scroll.saturating_sub(page),
-                    Scroll::PageDown => state.scroll.saturating_add(page),
-                    Scroll::Top => 0,
-                    Scroll::Bottom => max,
-                }
-                .min(max);
+                scroll_job_view(theme, state, body, scroll);
                 Vec::new()
             }
             JobAction::StopWaiting(what) => {
@@ -295,4 +297,19 @@ fn genesis_draft_command(state: &mut GenesisJobState) -> Option<Command> {
             job_id: state.job_id,
             draft_no,
         })
+}
+
+/// Moves the job view by `scroll`, kept between the top and the last screenful of `body`.
+fn scroll_job_view(theme: &Theme, state: &mut GenesisJobState, body: Rect, scroll: Scroll) {
+    let max = crate::tui::screens::genesis_job::max_scroll(theme, state, body);
+    let page = body.height.saturating_sub(4).max(1);
+    state.scroll = match scroll {
+        Scroll::Up => state.scroll.saturating_sub(1),
+        Scroll::Down => state.scroll.saturating_add(1),
+        Scroll::PageUp => state.scroll.saturating_sub(page),
+        Scroll::PageDown => state.scroll.saturating_add(page),
+        Scroll::Top => 0,
+        Scroll::Bottom => max,
+    }
+    .min(max);
 }

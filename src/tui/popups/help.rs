@@ -55,7 +55,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("A".to_string(), "approve the current draft (asks first)"),
             ("r".to_string(), "reload the status"),
             (
-                "j/k PgUp/PgDn g/G".to_string(),
+                "j/k PgUp/PgDn g/G wheel".to_string(),
                 "scroll (the stored draft is at the end)",
             ),
             (
