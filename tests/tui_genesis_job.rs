@@ -96,6 +96,20 @@ fn opened(job_id: uuid::Uuid) -> Vec<Command> {
     ]
 }
 
+/// MPIS's answer to an edit: the new draft number, nothing committed.
+fn draft_saved(draft_no: i32) -> GenesisApproveResponse {
+    GenesisApproveResponse {
+        job_id: id(0x9e),
+        status: JobStatus::AwaitingApproval,
+        draft_no,
+        human_prompt: None,
+        preview: None,
+        persona_id: None,
+        version: None,
+        export_paths: None,
+    }
+}
+
 fn draft_request(draft_no: i32) -> Command {
     Command::LoadGenesisDraft {
         job_id: id(0x9e),
@@ -231,16 +245,7 @@ fn a_valid_edit_sends_one_edit_with_the_current_draft() {
     );
     assert!(job(&app).edit.is_none());
     // MPIS's answer: draft 2, and the status is reloaded.
-    let answer = GenesisApproveResponse {
-        job_id: id(0x9e),
-        status: JobStatus::AwaitingApproval,
-        draft_no: 2,
-        human_prompt: None,
-        preview: None,
-        persona_id: None,
-        version: None,
-        export_paths: None,
-    };
+    let answer = draft_saved(2);
     let commands = app.update(Event::Data(DataEvent::GenesisApproved(
         id(0x9e),
         Ok(answer),
@@ -484,16 +489,7 @@ fn an_edit_in_flight_shows_a_spinner_refuses_more_and_esc_stops_waiting() {
     assert!(status_text(&app).contains("stopped waiting for the edit"));
     assert!(!render(&app).contains("waiting for MPIS to answer"));
     // MPIS's late answer is still applied.
-    let answer = GenesisApproveResponse {
-        job_id: id(0x9e),
-        status: JobStatus::AwaitingApproval,
-        draft_no: 2,
-        human_prompt: None,
-        preview: None,
-        persona_id: None,
-        version: None,
-        export_paths: None,
-    };
+    let answer = draft_saved(2);
     app.update(Event::Data(DataEvent::GenesisApproved(
         id(0x9e),
         Ok(answer),
