@@ -59,6 +59,7 @@ fn options() -> AppOptions {
         keymap: Keymap::default(),
         preferred_layout: None,
         source: "bench".into(),
+        notices: Vec::new(),
     }
 }
 

@@ -7,8 +7,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Overrides};
-use crate::database::Database;
+use crate::database::{Database, OpenError, SchemaPolicy};
 use crate::domain::red_flags::{self, Overall};
+use crate::store::database_info::WriteAccess;
 use crate::store::red_flags as flag_store;
 use std::io::IsTerminal;
 
@@ -92,6 +93,12 @@ pub enum Command {
         /// Drop connections instead of answering.
         #[arg(long)]
         drop_connections: bool,
+        /// Handle each request, then drop the connection instead of answering (a lost response).
+        #[arg(long)]
+        drop_responses: bool,
+        /// Ignore Idempotency-Key on publish records, as the real MPIS does.
+        #[arg(long)]
+        ignore_idempotency_keys: bool,
     },
 }
 
@@ -120,9 +127,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let interactive = cli.command.is_none() && std::io::stdout().is_terminal();
     init_logging(&config, interactive);
+    // Only writers migrate; `--demo` seeds, so it writes.
+    let policy = |writes: bool| {
+        if writes || cli.demo {
+            SchemaPolicy::Migrate
+        } else {
+            SchemaPolicy::RequireCurrent
+        }
+    };
     match cli.command {
         None if interactive => {
-            let db = Database::open(&config, 8).await?;
+            let db = Database::open(&config, 8, policy(!cli.read_only)).await?;
             if cli.demo {
                 demo_data::seed_demo(&db.pool).await?;
             }
@@ -132,27 +147,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None | Some(Command::Status) => {
-            let db = Database::open(&config, 4).await?;
+            let db = Database::open(&config, 4, policy(false)).await?;
             if cli.demo {
                 demo_data::seed_demo(&db.pool).await?;
             }
             let now = chrono::Utc::now();
             let data = status::load(&db.pool, &config.thresholds, now).await;
+            let notices: Vec<String> = db.time_zone_warning().into_iter().collect();
             let target = db.target.clone();
             db.close().await;
-            print!("{}", status::render(&data?, &target, now));
+            print!("{}", status::render(&data?, &target, &notices, now));
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Migrate) => {
-            let db = Database::open(&config, 2).await?;
-            let applied = crate::store::MIGRATOR.iter().count();
-            println!("migrations applied ({applied} known) to {}", db.target);
-            db.close().await;
-            Ok(ExitCode::SUCCESS)
+        Some(Command::Migrate) => migrate(&config).await,
+        Some(Command::Check { json, timeout }) => {
+            Ok(check(&config, policy(false), json, timeout).await)
         }
-        Some(Command::Check { json, timeout }) => Ok(check(&config, json, timeout).await),
         Some(Command::DemoData { scale }) => {
-            let db = Database::open(&config, 4).await?;
+            let db = Database::open(&config, 4, SchemaPolicy::Migrate).await?;
             let outcome = match scale {
                 Some(items) => demo_data::seed_scale(&db.pool, items).await,
                 None => demo_data::seed_demo(&db.pool).await,
@@ -168,6 +180,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force_5xx,
             malformed,
             drop_connections,
+            drop_responses,
+            ignore_idempotency_keys,
         }) => {
             let faults = crate::mpis::SandboxFaults {
                 latency: Duration::from_millis(latency_ms),
@@ -175,10 +189,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 force_5xx,
                 malformed_bodies: malformed,
                 drop_connections,
+                drop_responses,
+                ignore_idempotency_keys,
             };
             mpis_sandbox(listen, faults).await
         }
     }
+}
+
+/// Exit code of a command that may not migrate and found the schema missing or behind.
+pub const EXIT_SCHEMA_NOT_READY: u8 = 4;
+
+/// The exit code for an error that ended a command: [`EXIT_SCHEMA_NOT_READY`] for a schema
+/// that must be migrated first, 1 for everything else.
+pub fn exit_code_for(err: &anyhow::Error) -> ExitCode {
+    match err.downcast_ref::<OpenError>() {
+        Some(OpenError::SchemaNotReady(_)) => ExitCode::from(EXIT_SCHEMA_NOT_READY),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// Applies what is missing and says from which version to which.
+async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let db = Database::open(config, 2, SchemaPolicy::Migrate).await?;
+    let needed = crate::store::database_info::needed_version();
+    match db.migrated_from {
+        Some(from) => println!("migrated {} from version {from} to {needed}", db.target),
+        None => println!(
+            "{} is already at version {needed}: nothing to do",
+            db.target
+        ),
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Serves the MPIS sandbox until the process is interrupted (Ctrl-C ends `main`'s wait).
@@ -240,6 +283,21 @@ async fn dashboard(
     read_only: bool,
     demo: bool,
 ) -> anyhow::Result<()> {
+    let mut notices = Vec::new();
+    if let Some(tz) = &db.time_zone
+        && let Some(notice) = crate::domain::time_zone::shifted_timestamps_notice(&tz.zone)
+    {
+        notices.push(notice);
+    }
+    // A role that may not write gets the read-only dashboard instead of errors every 30 s.
+    let read_only = match &db.access {
+        WriteAccess::Denied(why) if !read_only => {
+            tracing::warn!("dashboard starts read-only: {why}");
+            notices.push(why.clone());
+            true
+        }
+        _ => read_only,
+    };
     let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
     // Publish records queued by anyone are forwarded while the dashboard runs (not read-only).
     let (stop_forwarder, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -264,6 +322,7 @@ async fn dashboard(
         keymap,
         preferred_layout: config.default_layout.clone(),
         source: format!("{} · {mpis_label}", db.target),
+        notices,
     };
     let (commands, events) = tui::worker::spawn_with_mpis(
         db.pool.clone(),
@@ -304,39 +363,94 @@ fn init_logging(config: &Config, to_file: bool) {
     };
 }
 
-/// Nagios-style check: never hangs, and a database it cannot reach is UNKNOWN (3) with the
-/// reason on stderr.
-async fn check(config: &Config, json: bool, timeout_secs: u64) -> ExitCode {
+/// Nagios-style check: never hangs, never changes the schema, and a database it cannot use is
+/// UNKNOWN (3) with the real cause (unreachable, permission denied, schema behind). With a
+/// role that may not write it evaluates without recording flag rows, and says so in `--json`.
+async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: u64) -> ExitCode {
     let work = async {
-        let db = Database::open(config, 2).await?;
-        let evaluation =
-            flag_store::evaluate_and_record(&db.pool, &config.thresholds, chrono::Utc::now()).await;
+        let db = Database::open(config, 2, policy).await?;
+        let now = chrono::Utc::now();
+        let evaluation = match &db.access {
+            WriteAccess::Granted => {
+                flag_store::evaluate_and_record(&db.pool, &config.thresholds, now)
+                    .await
+                    .map(|evaluation| (evaluation, None))
+            }
+            WriteAccess::Denied(why) => flag_store::summary_within(
+                &db.pool,
+                &config.thresholds,
+                now,
+                Some(chrono::Duration::zero()),
+            )
+            .await
+            .map(|evaluation| (evaluation, Some(why.clone()))),
+        };
+        let time_zone = db.time_zone.clone();
         db.close().await;
-        anyhow::Ok(evaluation?)
+        let (evaluation, not_recorded) = evaluation.map_err(OpenError::from)?;
+        Ok::<_, OpenError>((evaluation, not_recorded, time_zone))
     };
     match tokio::time::timeout(Duration::from_secs(timeout_secs), work).await {
-        Ok(Ok(evaluation)) => {
+        Ok(Ok((mut evaluation, not_recorded, time_zone))) => {
+            let tz_warning = time_zone
+                .as_ref()
+                .and_then(|tz| crate::domain::time_zone::shifted_timestamps_warning(&tz.zone));
             if json {
+                if let Some(summary) = evaluation.summary.as_object_mut() {
+                    summary.insert("recorded".into(), (not_recorded.is_none()).into());
+                    if let Some(why) = &not_recorded {
+                        summary.insert(
+                            "not_recorded_reason".into(),
+                            format!("evaluated without recording flag rows: {why}").into(),
+                        );
+                    }
+                    if let Some(tz) = &time_zone {
+                        summary.insert(
+                            "database_time_zone".into(),
+                            serde_json::json!({
+                                "zone": tz.zone, "source": tz.source,
+                                "utc": tz_warning.is_none(), "warning": tz_warning,
+                            }),
+                        );
+                    }
+                }
                 println!("{}", evaluation.summary);
             } else {
-                println!("{}", red_flags::one_line(&evaluation));
+                let mut line = red_flags::one_line(&evaluation);
+                if let Some(tz) = &time_zone
+                    && let Some(notice) =
+                        crate::domain::time_zone::shifted_timestamps_notice(&tz.zone)
+                {
+                    line.push_str(&format!("; note: {notice}"));
+                }
+                println!("{line}");
+            }
+            if let Some(warning) = tz_warning {
+                eprintln!("mpis-dash check: {warning}");
             }
             exit_code(evaluation.overall)
         }
-        Ok(Err(err)) => unknown(json, &format!("{err}")),
-        Err(_) => unknown(json, &format!("no answer within {timeout_secs} s")),
+        Ok(Err(err)) => unknown(json, &err.cause(), &err.to_string()),
+        Err(_) => {
+            let reason = format!("no answer within {timeout_secs} s");
+            unknown(json, &reason, &reason)
+        }
     }
 }
 
-fn unknown(json: bool, reason: &str) -> ExitCode {
-    eprintln!("mpis-dash check: database unreachable: {reason}");
+/// UNKNOWN with its cause on stdout (what the monitor shows) and the full error on stderr.
+fn unknown(json: bool, cause: &str, detail: &str) -> ExitCode {
+    eprintln!("mpis-dash check: {cause}");
+    if detail != cause {
+        eprintln!("  ({detail})");
+    }
     if json {
         println!(
             "{}",
-            serde_json::json!({"status": "UNKNOWN", "error": reason})
+            serde_json::json!({"status": "UNKNOWN", "error": cause})
         );
     } else {
-        println!("UNKNOWN - database unreachable");
+        println!("UNKNOWN - {cause}");
     }
     exit_code(Overall::Unknown)
 }

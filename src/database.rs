@@ -4,7 +4,9 @@ use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
 
 use crate::config::Config;
+use crate::domain::time_zone;
 use crate::pg_local::{Durability, LocalCluster, PgLocalError};
+use crate::store::database_info::{self, ClientTimeZone, SchemaVersion, WriteAccess};
 use crate::store::{self, StoreError};
 
 /// The database the embedded cluster keeps MPIS's and the dashboard's tables in.
@@ -24,21 +26,44 @@ pub enum OpenError {
     },
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A command that must not change the schema found it missing or behind.
+    #[error("{0}")]
+    SchemaNotReady(SchemaVersion),
 }
 
-/// An open, migrated database; dropping it stops the embedded cluster if we started it
-/// (through `LocalCluster`'s own `Drop`).
+/// Whether opening may change the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaPolicy {
+    /// `migrate`, `serve`, `demo-data`, the dashboard when it may write: apply what is missing.
+    Migrate,
+    /// `status`, `check`, `--read-only`: never change the schema (a SELECT-only role must do);
+    /// a schema that is missing or behind is [`OpenError::SchemaNotReady`].
+    RequireCurrent,
+}
+
+/// An open database with a current schema; dropping it stops the embedded cluster if we
+/// started it (through `LocalCluster`'s own `Drop`).
 pub struct Database {
     pub pool: PgPool,
     /// Where it is, for messages (never includes a password).
     pub target: String,
+    /// Whether our role may write (a SELECT-only role, a standby: read-only).
+    pub access: WriteAccess,
+    /// The zone MPIS's sessions get; `None` when it could not be read.
+    pub time_zone: Option<ClientTimeZone>,
+    /// The schema version this open migrated from, when it migrated.
+    pub migrated_from: Option<i64>,
     cluster: Option<LocalCluster>,
 }
 
 impl Database {
-    /// Connects (starting the embedded cluster when no URL is configured) and applies the
-    /// migrations.
-    pub async fn open(config: &Config, max_connections: u32) -> Result<Database, OpenError> {
+    /// Connects (starting the embedded cluster when no URL is configured) and makes sure the
+    /// schema is current: by migrating, or (read-only) by refusing when it is not.
+    pub async fn open(
+        config: &Config,
+        max_connections: u32,
+        policy: SchemaPolicy,
+    ) -> Result<Database, OpenError> {
         let (options, target, cluster) = match &config.database_url {
             Some(url) => {
                 let options: PgConnectOptions = url.parse().map_err(OpenError::BadUrl)?;
@@ -65,12 +90,48 @@ impl Database {
                 target: target.clone(),
                 source,
             })?;
-        store::migrate(&pool).await?;
+        // Checked first even when migrating: an up-to-date schema needs no DDL rights (a
+        // dashboard on a role that can write rows but not create tables still starts).
+        let version = database_info::schema_version(&pool).await?;
+        let mut migrated_from = None;
+        if !version.is_current() {
+            match policy {
+                SchemaPolicy::Migrate => {
+                    store::migrate(&pool).await?;
+                    migrated_from = Some(version.applied);
+                }
+                SchemaPolicy::RequireCurrent => return Err(OpenError::SchemaNotReady(version)),
+            }
+        }
+        let access = database_info::write_access(&pool).await?;
+        let time_zone = match database_info::client_time_zone(&pool).await {
+            Ok(zone) => Some(zone),
+            Err(err) => {
+                tracing::warn!("cannot read the database's time zone: {err}");
+                None
+            }
+        };
+        if let Some(warning) = time_zone
+            .as_ref()
+            .and_then(|tz| time_zone::shifted_timestamps_warning(&tz.zone))
+        {
+            tracing::warn!("{warning}");
+        }
         Ok(Database {
             pool,
             target,
+            access,
+            time_zone,
+            migrated_from,
             cluster,
         })
+    }
+
+    /// The status-line / `status` explanation when MPIS's timestamps are shifted.
+    pub fn time_zone_warning(&self) -> Option<String> {
+        let tz = self.time_zone.as_ref()?;
+        time_zone::shifted_timestamps_warning(&tz.zone)
+            .map(|warning| format!("{warning} (from the {})", tz.source))
     }
 
     /// Closes the pool and stops the embedded cluster if this process started it.
@@ -106,6 +167,18 @@ async fn ensure_database(cluster: &LocalCluster) -> Result<(), OpenError> {
     }
     admin.close().await;
     Ok(())
+}
+
+impl OpenError {
+    /// One line for an operator (`check`'s UNKNOWN): the real cause, not always
+    /// "unreachable".
+    pub fn cause(&self) -> String {
+        match self {
+            OpenError::Connect { target, source } => format!("{} ({target})", source.cause()),
+            OpenError::Store(err) => err.cause(),
+            other => other.to_string(),
+        }
+    }
 }
 
 fn describe(options: &PgConnectOptions) -> String {

@@ -17,7 +17,7 @@ async fn main() -> ExitCode {
         Err(err) => {
             // Not eprintln!: with the terminal gone a failed write must not panic.
             let _ = writeln!(std::io::stderr(), "mpis-dash: {err}");
-            ExitCode::FAILURE
+            cli::exit_code_for(&err)
         }
     }
 }

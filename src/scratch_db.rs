@@ -40,12 +40,63 @@ impl ScratchDb {
     /// Creates a new database from the migrated template.
     pub async fn new() -> Result<ScratchDb, String> {
         let template = server()?.template.clone();
-        ScratchDb::from_template(&template).await
+        ScratchDb::from_template(&template, None).await
     }
 
     /// Creates an empty database with no migrations applied (migration tests start here).
     pub async fn empty() -> Result<ScratchDb, String> {
-        ScratchDb::from_template("template0").await
+        ScratchDb::from_template("template0", None).await
+    }
+
+    /// A migrated database whose default time zone is `zone` (`ALTER DATABASE ... SET
+    /// timezone`), as on a server set to local time. Our own sessions still run in UTC (sqlx
+    /// asks for it at start-up); [`ScratchDb::pool_in_zone`] gives sessions like MPIS's.
+    pub async fn with_time_zone(zone: &str) -> Result<ScratchDb, String> {
+        let template = server()?.template.clone();
+        ScratchDb::from_template(&template, Some(zone)).await
+    }
+
+    /// A pool on this database whose sessions run in `zone`, as a client that writes naive
+    /// times (MPIS) sees the database when its time zone is not UTC.
+    pub async fn pool_in_zone(&self, zone: &str) -> Result<PgPool, String> {
+        let set_zone = format!("SET TIME ZONE '{}'", zone.replace('\'', "''"));
+        PgPoolOptions::new()
+            .max_connections(4)
+            .after_connect(move |conn, _meta| {
+                let set_zone = set_zone.clone();
+                Box::pin(async move {
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(set_zone))
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .connect_with(self.options.clone())
+            .await
+            .map_err(|e| format!("connect to {} in {zone}: {e}", self.name))
+    }
+
+    /// Creates a login role that may read every table of this database and change nothing
+    /// (no DDL, no row writes) and returns a URL that connects as it.
+    pub async fn read_only_url(&self) -> Result<String, String> {
+        let role = format!("ro_{}", &self.name[2..]);
+        let password = uuid::Uuid::new_v4().simple().to_string();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {role} LOGIN PASSWORD '{password}';
+             GRANT CONNECT ON DATABASE {db} TO {role};
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+             GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};",
+            db = self.name
+        )))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| format!("create read-only role: {e}"))?;
+        let mut url = reqwest::Url::parse(&self.url()).map_err(|e| format!("database URL: {e}"))?;
+        url.set_username(&role)
+            .and_then(|()| url.set_password(Some(&password)))
+            .map_err(|()| "database URL cannot carry a user".to_owned())?;
+        Ok(url.to_string())
     }
 
     /// A `postgres://` URL of this database, for child processes (the CLI under test).
@@ -76,7 +127,7 @@ impl ScratchDb {
         )
     }
 
-    async fn from_template(template: &str) -> Result<ScratchDb, String> {
+    async fn from_template(template: &str, time_zone: Option<&str>) -> Result<ScratchDb, String> {
         let server = server()?;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let mut admin = server
@@ -90,6 +141,15 @@ impl ScratchDb {
         .execute(&mut admin)
         .await
         .map_err(|e| format!("create test database: {e}"))?;
+        if let Some(zone) = time_zone {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {name} SET timezone = '{}'",
+                zone.replace('\'', "''")
+            )))
+            .execute(&mut admin)
+            .await
+            .map_err(|e| format!("set the time zone of {name}: {e}"))?;
+        }
         admin.close().await.ok();
         let options = server.admin.clone().database(&name);
         let pool = PgPoolOptions::new()

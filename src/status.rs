@@ -38,10 +38,11 @@ pub async fn load(
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> StoreResult<StatusData> {
-    // No evaluator runs beside a one-shot command: recount missing metrics unless fresh.
-    red_flags::refresh_missing_metrics_if_older(pool, chrono::Duration::seconds(60), now).await?;
+    // No evaluator may run beside a one-shot command: count missing metrics live unless the
+    // stored figure is fresh. Nothing is written (`status` works with a SELECT-only role).
+    let max_age = Some(chrono::Duration::seconds(60));
     Ok(StatusData {
-        evaluation: red_flags::summary(pool, thresholds, now).await?,
+        evaluation: red_flags::summary_within(pool, thresholds, now, max_age).await?,
         open_flags: red_flags::list(pool, false, 20).await?,
         runs: runs::list(pool, &RunFilter::default(), None, RECENT_RUNS)
             .await?
@@ -53,14 +54,19 @@ pub async fn load(
     })
 }
 
-/// The overview as text lines (no colors, so it pipes and logs cleanly).
-pub fn render(data: &StatusData, target: &str, now: DateTime<Utc>) -> String {
+/// The overview as text lines (no colors, so it pipes and logs cleanly). `notices` are what
+/// the operator must know about the database itself (a time zone that shifts MPIS's times,
+/// a read-only role), shown under the header.
+pub fn render(data: &StatusData, target: &str, notices: &[String], now: DateTime<Utc>) -> String {
     let mut out = Vec::new();
     out.push(format!(
         "mpis-dash status - {} - {}",
         sanitize(target),
         now.format("%Y-%m-%d %H:%M UTC")
     ));
+    for notice in notices {
+        out.push(format!("NOTE: {}", sanitize(notice)));
+    }
     out.push(String::new());
     out.push(format!(
         "RED FLAGS: {}",
@@ -242,6 +248,7 @@ mod tests {
         let text = render(
             &data_with_run("Alex", "Invalid bot token"),
             "db",
+            &[],
             Utc::now(),
         );
         assert!(
@@ -261,11 +268,13 @@ mod tests {
         let text = render(
             &data_with_run("Evil\u{1b}]0;owned\u{7}\u{1b}[2J", "line1\nline2"),
             "db",
+            &["zone \u{1b}[31mX".to_owned()],
             Utc::now(),
         );
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
         assert!(text.contains("Evil\\x1b]0;owned\\x07"), "{text}");
         assert!(text.contains("line1\\x0aline2"), "{text}");
+        assert!(text.contains("NOTE: zone \\x1b[31mX"), "{text}");
     }
 
     #[test]

@@ -91,7 +91,12 @@ async fn demo_data_is_critical_with_exit_2_and_the_json_has_the_api_shape() {
 fn an_unreachable_database_is_unknown_with_exit_3_and_the_reason_on_stderr() {
     let out = mpis_dash("postgres://nobody@127.0.0.1:1/nothing", &["check"]);
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(text(&out.stdout).trim(), "UNKNOWN - database unreachable");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("UNKNOWN - database unreachable: Connection refused")
+            && stdout.contains("127.0.0.1"),
+        "{stdout}"
+    );
     let stderr = text(&out.stderr);
     assert!(
         stderr.contains("database unreachable") && stderr.contains("127.0.0.1"),
@@ -148,4 +153,213 @@ async fn runs_older_than_seven_days_do_not_count() {
     .unwrap();
     let out = mpis_dash(&db.url(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+const MPIS_ONLY_SCHEMA: &str = include_str!("fixtures/mpis_existing_schema.sql");
+
+/// Every table, trigger and function in the database, to show that nothing was created.
+async fn schema_objects(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT kind || ' ' || name FROM (
+             SELECT 'table' AS kind, tablename::text AS name FROM pg_tables WHERE schemaname = 'public'
+             UNION ALL SELECT 'trigger', tgname::text FROM pg_trigger WHERE NOT tgisinternal
+             UNION ALL SELECT 'function', proname::text FROM pg_proc
+                 WHERE pronamespace = 'public'::regnamespace) objects ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn read_only_commands_never_migrate_and_name_the_version_and_the_fix() {
+    let db = ScratchDb::empty().await.unwrap();
+    sqlx::raw_sql(MPIS_ONLY_SCHEMA)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let before = schema_objects(&db.pool).await;
+    let needed = mpis_dash::store::database_info::needed_version();
+    let line = format!(
+        "the dashboard schema is at version 0, this build needs {needed}: run `mpis-dash migrate`"
+    );
+
+    let status = mpis_dash(&db.url(), &["status"]);
+    assert_eq!(status.status.code(), Some(4), "{}", text(&status.stdout));
+    assert_eq!(text(&status.stderr).trim(), format!("mpis-dash: {line}"));
+    // The dashboard itself, read-only (its output is not a terminal here, so it would print
+    // the status; the schema check comes first either way).
+    let read_only = mpis_dash(&db.url(), &["--read-only"]);
+    assert_eq!(read_only.status.code(), Some(4));
+    assert_eq!(text(&read_only.stderr).trim(), format!("mpis-dash: {line}"));
+    // check keeps Nagios' codes: UNKNOWN, with the same line as the reason.
+    let check = mpis_dash(&db.url(), &["check"]);
+    assert_eq!(check.status.code(), Some(3));
+    assert_eq!(text(&check.stdout).trim(), format!("UNKNOWN - {line}"));
+    let json = mpis_dash(&db.url(), &["check", "--json"]);
+    let body: Value = serde_json::from_str(&text(&json.stdout)).unwrap();
+    assert_eq!(body["error"], line.as_str());
+    assert_eq!(
+        schema_objects(&db.pool).await,
+        before,
+        "nothing created on a database with only MPIS's schema"
+    );
+
+    // migrate does, and says from which version to which; then status works.
+    let migrate = mpis_dash(&db.url(), &["migrate"]);
+    assert_eq!(migrate.status.code(), Some(0), "{}", text(&migrate.stderr));
+    assert!(
+        text(&migrate.stdout).contains(&format!("from version 0 to {needed}")),
+        "{}",
+        text(&migrate.stdout)
+    );
+    let again = mpis_dash(&db.url(), &["migrate"]);
+    assert!(text(&again.stdout).contains("nothing to do"));
+    assert_eq!(mpis_dash(&db.url(), &["status"]).status.code(), Some(0));
+}
+
+#[tokio::test]
+async fn a_schema_behind_this_build_is_named_with_its_version() {
+    let db = ScratchDb::new().await.unwrap();
+    let needed = mpis_dash::store::database_info::needed_version();
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = $1")
+        .bind(needed)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let status = mpis_dash(&db.url(), &["status"]);
+    assert_eq!(status.status.code(), Some(4));
+    assert!(
+        text(&status.stderr).contains(&format!(
+            "the dashboard schema is at version {}, this build needs {needed}",
+            needed - 1
+        )),
+        "{}",
+        text(&status.stderr)
+    );
+}
+
+#[tokio::test]
+async fn a_select_only_role_runs_status_and_check_without_writing() {
+    let db = ScratchDb::new().await.unwrap();
+    let seeded = mpis_dash(&db.url(), &["demo-data"]);
+    assert_eq!(seeded.status.code(), Some(0), "{}", text(&seeded.stderr));
+    sqlx::query("DELETE FROM red_flags")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let reader = db.read_only_url().await.unwrap();
+
+    let status = mpis_dash(&reader, &["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    assert!(text(&status.stdout).contains("RED FLAGS: CRITICAL"));
+
+    // The same verdict as a writer's check, evaluated without recording flag rows.
+    let check = mpis_dash(&reader, &["check", "--json"]);
+    assert_eq!(check.status.code(), Some(2), "{}", text(&check.stderr));
+    let body: Value = serde_json::from_str(&text(&check.stdout)).unwrap();
+    assert_eq!(body["status"], "CRITICAL");
+    assert_eq!(body["recorded"], false);
+    assert!(
+        body["not_recorded_reason"]
+            .as_str()
+            .unwrap()
+            .contains("may not write"),
+        "{body}"
+    );
+    assert_eq!(
+        mpis_dash(&reader, &["check"]).status.code(),
+        Some(2),
+        "one-line check too"
+    );
+    let flags: i64 = sqlx::query_scalar("SELECT count(*) FROM red_flags")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(flags, 0, "a read-only check records nothing");
+
+    let writer = mpis_dash(&db.url(), &["check", "--json"]);
+    let written: Value = serde_json::from_str(&text(&writer.stdout)).unwrap();
+    assert_eq!(written["recorded"], true);
+    for field in ["count", "items", "severity"] {
+        assert_eq!(
+            written["missing_metrics"][field],
+            body["missing_metrics"][field]
+        );
+    }
+    assert_eq!(
+        written["missing_publish_records"]["count"],
+        body["missing_publish_records"]["count"]
+    );
+}
+
+#[tokio::test]
+async fn check_names_a_permission_error_instead_of_unreachable() {
+    let db = ScratchDb::new().await.unwrap();
+    let reader = db.read_only_url().await.unwrap();
+    sqlx::query("REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM PUBLIC")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let role = reader
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap()
+        .to_owned();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM {role}"
+    )))
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let out = mpis_dash(&reader, &["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("UNKNOWN - permission denied for table"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn a_database_outside_utc_is_named_by_status_and_check() {
+    let db = ScratchDb::with_time_zone("Asia/Kolkata").await.unwrap();
+    let status = mpis_dash(&db.url(), &["status"]);
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status.stderr));
+    let stdout = text(&status.stdout);
+    assert!(
+        stdout.contains("NOTE: the database time zone is Asia/Kolkata, not UTC")
+            && stdout.contains("(from the database setting)"),
+        "{stdout}"
+    );
+    // The log line (stderr for one-shot commands, at the default level).
+    assert!(
+        text(&status.stderr).contains("WARN")
+            && text(&status.stderr).contains("Asia/Kolkata, not UTC"),
+        "{}",
+        text(&status.stderr)
+    );
+
+    let check = mpis_dash(&db.url(), &["check"]);
+    assert_eq!(check.status.code(), Some(0));
+    assert!(
+        text(&check.stdout).starts_with("OK - ")
+            && text(&check.stdout)
+                .contains("note: db tz Asia/Kolkata is not UTC: MPIS times shifted"),
+        "{}",
+        text(&check.stdout)
+    );
+    let json = mpis_dash(&db.url(), &["check", "--json"]);
+    let body: Value = serde_json::from_str(&text(&json.stdout)).unwrap();
+    assert_eq!(body["database_time_zone"]["zone"], "Asia/Kolkata");
+    assert_eq!(body["database_time_zone"]["utc"], false);
+
+    // A UTC database says nothing of the kind.
+    let utc = ScratchDb::with_time_zone("UTC").await.unwrap();
+    let quiet = mpis_dash(&utc.url(), &["status"]);
+    assert!(!text(&quiet.stdout).contains("NOTE:"));
+    let json = mpis_dash(&utc.url(), &["check", "--json"]);
+    let body: Value = serde_json::from_str(&text(&json.stdout)).unwrap();
+    assert_eq!(body["database_time_zone"]["utc"], true);
 }

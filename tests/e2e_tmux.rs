@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mpis_dash::scratch_db::ScratchDb;
+
 /// A private tmux server with one 120x40 pane running the command; killed on drop.
 struct Tmux {
     socket: String,
@@ -276,4 +278,90 @@ fn a_closed_terminal_stops_the_embedded_cluster() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Runs `mpis-dash ARGS` against `url` in a tmux pane, printing its exit status afterwards.
+fn dashboard_on(url: &str, data_dir: &std::path::Path, args: &str) -> Tmux {
+    Tmux::start(&format!(
+        "env MPIS_DASH_CONFIG=/dev/null DATABASE_URL='{url}' {} --data-dir {} {args}; \
+         echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_mpis-dash"),
+        data_dir.display()
+    ))
+}
+
+/// The flag rows and their last change: what an evaluator pass would move.
+async fn flag_rows(pool: &sqlx::PgPool) -> (i64, Option<chrono::DateTime<chrono::Utc>>) {
+    sqlx::query_as("SELECT count(*), max(updated_at) FROM red_flags")
+        .fetch_one(pool)
+        .await
+        .expect("read red flags")
+}
+
+/// On-call over a SELECT-only role, on a database set to local time: the dashboard starts
+/// read-only by itself and says why, names the time zone, and writes nothing.
+#[test]
+fn a_select_only_role_outside_utc_gets_a_read_only_dashboard_that_says_why() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let db = runtime
+        .block_on(ScratchDb::with_time_zone("Asia/Kolkata"))
+        .expect("scratch database");
+    let seeded = Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
+        .args(["demo-data"])
+        .env("DATABASE_URL", db.url())
+        .env("MPIS_DASH_CONFIG", "/dev/null")
+        .output()
+        .expect("seed");
+    assert!(seeded.status.success(), "{seeded:?}");
+    let reader = runtime
+        .block_on(db.read_only_url())
+        .expect("read-only role");
+    let before = runtime.block_on(flag_rows(&db.pool));
+    let dir = tempfile::tempdir().expect("data dir");
+
+    let tmux = dashboard_on(&reader, dir.path(), "");
+    tmux.wait_for(
+        &[
+            "Recent Runs",
+            "db ok",
+            "READ-ONLY",
+            "db tz Asia/Kolkata is not UTC: MPIS times shifted",
+            "role ro_",
+        ],
+        Duration::from_secs(30),
+    );
+    // The evaluator would have run at once on a writable dashboard; give it the chance.
+    std::thread::sleep(Duration::from_secs(2));
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.wait_for_exit(Duration::from_secs(20)), 0);
+    assert_eq!(runtime.block_on(flag_rows(&db.pool)), before);
+    let log = std::fs::read_to_string(dir.path().join("mpis-dash.log")).unwrap_or_default();
+    assert!(
+        log.contains("dashboard starts read-only") && log.contains("Asia/Kolkata, not UTC"),
+        "{log}"
+    );
+}
+
+/// `--read-only` on a database with only MPIS's schema: one line naming the versions and the
+/// fix, a distinct exit code, and no terminal left in the alternate screen.
+#[test]
+fn read_only_on_a_database_without_the_dashboard_schema_says_to_migrate() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let db = runtime
+        .block_on(ScratchDb::empty())
+        .expect("scratch database");
+    runtime
+        .block_on(
+            sqlx::raw_sql(include_str!("fixtures/mpis_existing_schema.sql")).execute(&db.pool),
+        )
+        .expect("MPIS's schema");
+    let dir = tempfile::tempdir().expect("data dir");
+    let tmux = dashboard_on(&db.url(), dir.path(), "--read-only");
+    let screen = tmux.wait_for(&["EXIT="], Duration::from_secs(20));
+    assert!(
+        screen.contains("the dashboard schema is at version 0, this build needs")
+            && screen.contains("run `mpis-dash migrate`"),
+        "{screen}"
+    );
+    assert_eq!(tmux.wait_for_exit(Duration::from_secs(5)), 4);
 }

@@ -10,6 +10,7 @@ use chrono::Utc;
 use mpis_dash::jobs::outbox::Forwarder;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults, SandboxHandle};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
+use mpis_dash::scratch_db::ScratchDb;
 use mpis_dash::store::outbox::{self, NewPublishRecord, PublishRecord};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -189,4 +190,119 @@ async fn mpis_refusing_the_record_fails_it_for_good_with_its_reason() {
     );
     // Failed records are not retried.
     assert_eq!(forwarder.run_once().await.unwrap(), Default::default());
+}
+
+/// MPIS on the dashboard's database, as the real one: it ignores idempotency keys and writes
+/// `published_at` as naive UTC, which a database outside UTC shifts.
+async fn mpis_on(db: &ScratchDb, faults: SandboxFaults) -> (SandboxHandle, MpisClient) {
+    let sandbox =
+        sandbox::start_with_database("127.0.0.1:0".parse().unwrap(), faults, db.pool.clone())
+            .await
+            .unwrap();
+    let mut config = MpisConfig::new(sandbox.url());
+    config.request_timeout = Duration::from_secs(2);
+    (sandbox, MpisClient::new(config).unwrap())
+}
+
+#[tokio::test]
+async fn a_lost_response_on_a_database_outside_utc_is_recorded_in_mpis_once() {
+    // +05:30: MPIS's naive UTC times land 5 h 30 min early.
+    let db = ScratchDb::with_time_zone("Asia/Kolkata").await.unwrap();
+    let like_mpis = SandboxFaults {
+        ignore_idempotency_keys: true,
+        ..SandboxFaults::none()
+    };
+    let (sandbox, client) = mpis_on(
+        &db,
+        SandboxFaults {
+            drop_responses: true,
+            ..like_mpis.clone()
+        },
+    )
+    .await;
+    let persona = common::persona(&db.pool, "Alex").await;
+    let draft = common::draft(&db.pool, persona, "telegram").await;
+    let record = enqueue(&db.pool, draft, "606").await;
+    let forwarder = forwarder(&db.pool, &client);
+
+    // MPIS records the publish, but its answer never arrives.
+    let report = forwarder.run_once().await.unwrap();
+    assert_eq!((report.forwarded, report.retrying), (0, 1));
+    assert_eq!(common::count(&db.pool, "published_items").await, 1);
+    let published_at: chrono::DateTime<Utc> =
+        sqlx::query_scalar("SELECT published_at FROM published_items")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(
+        record.created_at - published_at > chrono::Duration::hours(5),
+        "MPIS's time is shifted by the zone ({published_at} vs {}), so no clock could match it",
+        record.created_at
+    );
+
+    // The retries find MPIS's item by draft, channel and item id, and send nothing.
+    sandbox.set_faults(like_mpis);
+    let sends = sandbox.request_count("POST", "/publisher/publish/record");
+    for _ in 0..3 {
+        forwarder.run_once().await.unwrap();
+    }
+    assert_eq!(
+        sandbox.request_count("POST", "/publisher/publish/record"),
+        sends
+    );
+    assert_eq!(common::count(&db.pool, "published_items").await, 1);
+    let done = state(&db.pool, record.id).await;
+    assert_eq!(done.state, "forwarded");
+    assert_eq!(
+        done.mpis_published_item_id,
+        Some(sandbox.published()[0].response.id)
+    );
+}
+
+#[tokio::test]
+async fn an_item_that_is_another_records_publish_is_not_taken_for_this_one() {
+    let db = common::db().await;
+    let (sandbox, client) = mpis_on(
+        &db,
+        SandboxFaults {
+            ignore_idempotency_keys: true,
+            ..SandboxFaults::none()
+        },
+    )
+    .await;
+    let persona = common::persona(&db.pool, "Alex").await;
+    let draft = common::draft(&db.pool, persona, "telegram").await;
+    let without_item_id = |key: &str| NewPublishRecord {
+        idempotency_key: key.to_owned(),
+        run_id: None,
+        project_id: None,
+        persona_id: None,
+        published_at: None,
+        draft_id: draft,
+        channel: "telegram".into(),
+        channel_item_id: None,
+        channel_url: None,
+        created_by: "alice".into(),
+    };
+    let forwarder = forwarder(&db.pool, &client);
+    let first = outbox::enqueue(&db.pool, &without_item_id("first"))
+        .await
+        .unwrap()
+        .record;
+    assert_eq!(forwarder.run_once().await.unwrap().forwarded, 1);
+
+    // A deliberate second publish of the same draft (no item id either): MPIS's first item is
+    // the first record's, so this one is sent and gets an item of its own.
+    let second = outbox::enqueue(&db.pool, &without_item_id("second"))
+        .await
+        .unwrap()
+        .record;
+    assert_eq!(outbox::find_in_mpis(&db.pool, &second).await.unwrap(), None);
+    assert_eq!(forwarder.run_once().await.unwrap().forwarded, 1);
+    assert_eq!(sandbox.published().len(), 2);
+    let (first, second) = (
+        state(&db.pool, first.id).await,
+        state(&db.pool, second.id).await,
+    );
+    assert_ne!(first.mpis_published_item_id, second.mpis_published_item_id);
 }

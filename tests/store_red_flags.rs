@@ -447,9 +447,11 @@ async fn missing_publish_records_counts_completed_runs_with_unlinked_successful_
     expected.sort();
     assert_eq!(sample, expected);
 
-    // MPIS records the publish late; once linked, the run no longer counts.
+    // MPIS records the publish late: the run no longer counts, even before the evaluator
+    // links the item (a read-only `check` cannot link, and must agree), nor after.
     common::published_item(pool, draft, "telegram", "2", Utc::now()).await;
-    runs::link_published_items(pool).await.unwrap();
+    assert_eq!(summary(pool).await["missing_publish_records"]["count"], 1);
+    assert_eq!(runs::link_published_items(pool).await.unwrap(), 1);
     assert_eq!(summary(pool).await["missing_publish_records"]["count"], 1);
 }
 

@@ -308,6 +308,7 @@ fn app_options() -> AppOptions {
         keymap: Keymap::default(),
         preferred_layout: None,
         source: "test".to_string(),
+        notices: Vec::new(),
     }
 }
 

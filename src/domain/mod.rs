@@ -13,4 +13,5 @@ pub mod pyround;
 pub mod red_flags;
 pub mod run_status;
 pub mod schedule;
+pub mod time_zone;
 pub mod widget_catalog;

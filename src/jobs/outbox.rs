@@ -4,8 +4,10 @@
 //! A record is claimed with a lease (`store::outbox::claim_due`, `FOR UPDATE SKIP LOCKED`), so
 //! several forwarders never hold the same one. Before sending, the forwarder looks for the
 //! published item in MPIS's own table (the dashboard shares MPIS's database): if an earlier
-//! attempt reached MPIS and the process died before marking the record, the item is already
-//! there and the record is marked forwarded without a second send. Each send also carries the
+//! attempt reached MPIS but its answer was lost (or the process died before marking the
+//! record), the item is already there and the record is marked forwarded without a second
+//! send. That match is by identity (draft, channel, channel item id), never by time: MPIS's
+//! timestamps are shifted when the database's time zone is not UTC. Each send also carries the
 //! record's idempotency key. Retryable failures (unreachable, timeout, 5xx) are retried with
 //! exponential backoff and jitter; MPIS refusing the record (4xx) fails it for good.
 
@@ -71,7 +73,7 @@ impl<F: Forward> Forwarder<F> {
     pub async fn run_once(&self) -> StoreResult<PassReport> {
         let mut report = PassReport::default();
         for record in outbox::claim_due(&self.pool, self.lease, self.batch).await? {
-            if let Some(existing) = already_in_mpis(&self.pool, &record).await? {
+            if let Some(existing) = outbox::find_in_mpis(&self.pool, &record).await? {
                 outbox::mark_forwarded(&self.pool, record.id, existing).await?;
                 report.already_recorded += 1;
                 continue;
@@ -116,24 +118,6 @@ impl<F: Forward> Forwarder<F> {
             }
         }
     }
-}
-
-/// The published item MPIS already recorded for this record, if the dashboard shares its
-/// database and an earlier attempt got through.
-async fn already_in_mpis(pool: &PgPool, record: &PublishRecord) -> StoreResult<Option<Uuid>> {
-    let id = sqlx::query_scalar(
-        "SELECT id FROM published_items
-         WHERE draft_id = $1 AND lower(channel) = lower($2)
-           AND channel_item_id IS NOT DISTINCT FROM $3 AND published_at >= $4 - INTERVAL '1 minute'
-         ORDER BY published_at LIMIT 1",
-    )
-    .bind(record.draft_id)
-    .bind(&record.channel)
-    .bind(record.channel_item_id.as_deref())
-    .bind(record.created_at)
-    .fetch_optional(pool)
-    .await?;
-    Ok(id)
 }
 
 /// Exponential backoff from the attempt count (1 = the first try failed), with up to 20 %

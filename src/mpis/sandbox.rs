@@ -76,6 +76,11 @@ pub struct SandboxFaults {
     pub malformed_bodies: bool,
     /// Drop the connection instead of answering.
     pub drop_connections: bool,
+    /// Handle the request (publish records are recorded), then drop the connection instead of
+    /// answering: a lost response, the case that tempts a client to send again.
+    pub drop_responses: bool,
+    /// Ignore `Idempotency-Key`, as the real MPIS does (a repeated publish is recorded again).
+    pub ignore_idempotency_keys: bool,
 }
 
 impl SandboxFaults {
@@ -104,6 +109,12 @@ impl SandboxFaults {
         }
         if self.drop_connections {
             parts.push("dropping connections".to_owned());
+        }
+        if self.drop_responses {
+            parts.push("dropping responses".to_owned());
+        }
+        if self.ignore_idempotency_keys {
+            parts.push("ignoring idempotency keys".to_owned());
         }
         if parts.is_empty() {
             "none".to_owned()
@@ -371,6 +382,9 @@ async fn inject_faults(State(shared): AppState, request: Request, next: Next) ->
         return (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response();
     }
     let response = next.run(request).await;
+    if faults.drop_responses {
+        return dropped_connection();
+    }
     if faults.malformed_bodies {
         return malformed(response).await;
     }
@@ -822,11 +836,12 @@ async fn publish_record(State(shared): AppState, headers: HeaderMap, body: Bytes
     ) else {
         return body_error("draft_id or channel unreadable");
     };
+    let ignore_keys = lock(&shared.faults).ignore_idempotency_keys;
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
-        .filter(|k| !k.is_empty())
+        .filter(|k| !k.is_empty() && !ignore_keys)
         .map(str::to_owned);
     let not_found = || {
         detail(
@@ -1152,10 +1167,13 @@ mod tests {
             force_5xx: true,
             malformed_bodies: true,
             drop_connections: true,
+            drop_responses: true,
+            ignore_idempotency_keys: true,
         };
         assert_eq!(
             faults.describe(),
-            "latency 250 ms, error rate 0.25, every answer 503, malformed bodies, dropping connections"
+            "latency 250 ms, error rate 0.25, every answer 503, malformed bodies, dropping connections, \
+             dropping responses, ignoring idempotency keys"
         );
     }
 

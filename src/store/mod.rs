@@ -4,6 +4,7 @@
 //! returns domain-friendly rows. Queries read pages and aggregates, never whole tables.
 
 pub mod audit;
+pub mod database_info;
 pub mod drafts;
 pub mod genesis;
 pub mod jobs;
@@ -20,7 +21,7 @@ pub mod widgets;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 
 /// The embedded migrations (MPIS tables where missing, the dashboard tables, our additions).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -48,6 +49,20 @@ impl StoreError {
         }
     }
 
+    /// What went wrong in one line for an operator: PostgreSQL's own message when the server
+    /// answered (permission denied, no such database), "database unreachable" only when it
+    /// did not.
+    pub fn cause(&self) -> String {
+        match self {
+            StoreError::Database(err) => describe_sqlx(err),
+            StoreError::Migrate(
+                sqlx::migrate::MigrateError::Execute(err)
+                | sqlx::migrate::MigrateError::ExecuteMigration(err, _),
+            ) => format!("migration failed: {}", describe_sqlx(err)),
+            other => other.to_string(),
+        }
+    }
+
     pub fn not_found(entity: &'static str, id: impl ToString) -> StoreError {
         StoreError::NotFound {
             entity,
@@ -58,11 +73,32 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+fn describe_sqlx(err: &sqlx::Error) -> String {
+    match err {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        sqlx::Error::Io(io) => format!("database unreachable: {io}"),
+        sqlx::Error::PoolTimedOut => "database unreachable: no connection within 5 s".to_owned(),
+        sqlx::Error::Tls(tls) => format!("database unreachable: TLS: {tls}"),
+        other => format!("database error: {other}"),
+    }
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens a pool. Short acquire timeout: a dashboard must say "unreachable" quickly, not hang.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
+    // One direct attempt first: a pool retries until its timeout and then says only "timed
+    // out", where this names the cause (refused, no such database, authentication) at once.
+    match tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options)).await {
+        Ok(Ok(probe)) => {
+            let _ = probe.close().await;
+        }
+        Ok(Err(err)) => return Err(err.into()),
+        Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
+    }
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(CONNECT_TIMEOUT)
         .connect_with(options)
         .await?;
     Ok(pool)

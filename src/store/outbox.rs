@@ -227,6 +227,32 @@ pub async fn mark_forwarded(
     Ok(record)
 }
 
+/// The published item MPIS already holds for this record, if the dashboard shares MPIS's
+/// database and an earlier attempt got through (its answer lost, or the process died before
+/// marking the record).
+///
+/// The same draft, channel and channel item id is the same publish; clocks are never compared
+/// (MPIS writes naive UTC, shifted on a database whose time zone is not UTC). An item already
+/// claimed by another record is someone else's publish, so a deliberate second publish of a
+/// draft without an item id is not mistaken for this one.
+pub async fn find_in_mpis(pool: &PgPool, record: &PublishRecord) -> StoreResult<Option<Uuid>> {
+    let id = sqlx::query_scalar(
+        "SELECT p.id FROM published_items p
+         WHERE p.draft_id = $1 AND lower(p.channel) = lower($2)
+           AND p.channel_item_id IS NOT DISTINCT FROM $3
+           AND NOT EXISTS (SELECT 1 FROM publish_records r
+                           WHERE r.mpis_published_item_id = p.id AND r.id <> $4)
+         ORDER BY p.published_at, p.id LIMIT 1",
+    )
+    .bind(record.draft_id)
+    .bind(&record.channel)
+    .bind(record.channel_item_id.as_deref())
+    .bind(record.id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id)
+}
+
 /// A retryable failure (MPIS down, timeout, 5xx): try again at `retry_at`.
 pub async fn record_failure(
     pool: &PgPool,

@@ -67,12 +67,17 @@ pub async fn run_counts_since(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResu
 }
 
 /// Completed runs with a successful item that never reached `published_items`, and a sample.
+/// An item whose published item arrived late but is not linked yet (the evaluator links it)
+/// is not missing: read-only evaluations must not count it either.
 async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)> {
     let count: i64 = sqlx::query_scalar(
         "SELECT count(DISTINCT ri.run_id) FROM dashboard_run_items ri
          JOIN dashboard_runs r ON r.run_id = ri.run_id
          WHERE ri.succeeded AND ri.published_item_id IS NULL
-           AND r.status IN ('success', 'partial', 'failed')",
+           AND r.status IN ('success', 'partial', 'failed') AND NOT EXISTS (
+               SELECT 1 FROM published_items p
+               WHERE p.draft_id = ri.draft_id AND lower(p.channel) = lower(ri.channel)
+                 AND p.channel_item_id IS NOT DISTINCT FROM ri.channel_item_id)",
     )
     .fetch_one(pool)
     .await?;
@@ -80,7 +85,10 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
         "SELECT r.run_id, r.started_at, count(*) AS items FROM dashboard_run_items ri
          JOIN dashboard_runs r ON r.run_id = ri.run_id
          WHERE ri.succeeded AND ri.published_item_id IS NULL
-           AND r.status IN ('success', 'partial', 'failed')
+           AND r.status IN ('success', 'partial', 'failed') AND NOT EXISTS (
+               SELECT 1 FROM published_items p
+               WHERE p.draft_id = ri.draft_id AND lower(p.channel) = lower(ri.channel)
+                 AND p.channel_item_id IS NOT DISTINCT FROM ri.channel_item_id)
          GROUP BY r.run_id, r.started_at ORDER BY r.started_at DESC LIMIT $1",
     )
     .bind(SAMPLE_LIMIT)
@@ -95,12 +103,11 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
     Ok((count, sample))
 }
 
-/// Counts published items without any normalized metrics (full anti-join) and stores the
-/// result as the snapshot the dashboard reads.
-pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
-    let started = std::time::Instant::now();
+/// Published items without any normalized metrics (one full anti-join, read only), with the
+/// newest few as examples.
+async fn count_missing_metrics(pool: &PgPool) -> StoreResult<(i64, Json<Value>)> {
     // One anti-join, materialized once, gives both the count and the newest examples.
-    let (count, samples): (i64, Json<Value>) = sqlx::query_as(
+    let counted = sqlx::query_as(
         "WITH missing AS MATERIALIZED (
              SELECT p.id, p.published_at, p.channel FROM published_items p
              WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id))
@@ -114,6 +121,14 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     .bind(SAMPLE_LIMIT)
     .fetch_one(pool)
     .await?;
+    Ok(counted)
+}
+
+/// Counts published items without any normalized metrics and stores the result as the
+/// snapshot the dashboard reads.
+pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
+    let started = std::time::Instant::now();
+    let (count, samples) = count_missing_metrics(pool).await?;
     sqlx::query(
         "INSERT INTO red_flag_snapshots (snapshot, value, samples, computed_at, duration_ms)
          VALUES ($1, $2, $3, NOW(), $4)
@@ -129,53 +144,66 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     Ok(count)
 }
 
-/// Recounts missing metrics when the snapshot is absent or older than `max_age` (one-shot
-/// readers such as `mpis-dash status`, which have no evaluator running beside them).
-/// Returns whether it recounted.
+/// Recounts missing metrics when the snapshot is absent or older than `max_age`. Returns
+/// whether it recounted.
 pub async fn refresh_missing_metrics_if_older(
     pool: &PgPool,
     max_age: Duration,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let computed_at: Option<DateTime<Utc>> =
-        sqlx::query_scalar("SELECT computed_at FROM red_flag_snapshots WHERE snapshot = $1")
-            .bind(MISSING_METRICS)
-            .fetch_optional(pool)
-            .await?;
-    if computed_at.is_some_and(|at| now - at <= max_age) {
+    let fresh = stored_snapshot(pool)
+        .await?
+        .is_some_and(|snapshot| now - snapshot.computed_at <= max_age);
+    if fresh {
         return Ok(false);
     }
     refresh_missing_metrics(pool).await?;
     Ok(true)
 }
 
-async fn missing_metrics_snapshot(pool: &PgPool) -> StoreResult<Snapshot> {
-    let read = || {
-        sqlx::query_as::<_, Snapshot>(
-            "SELECT value, samples, computed_at FROM red_flag_snapshots WHERE snapshot = $1",
-        )
-        .bind(MISSING_METRICS)
-        .fetch_optional(pool)
-    };
-    if let Some(snapshot) = read().await? {
+async fn stored_snapshot(pool: &PgPool) -> StoreResult<Option<Snapshot>> {
+    let snapshot = sqlx::query_as::<_, Snapshot>(
+        "SELECT value, samples, computed_at FROM red_flag_snapshots WHERE snapshot = $1",
+    )
+    .bind(MISSING_METRICS)
+    .fetch_optional(pool)
+    .await?;
+    Ok(snapshot)
+}
+
+/// The stored snapshot when it is at most `max_age` old (any age when `None`), else a live
+/// count. Never writes, so read-only roles and commands can call it.
+async fn missing_metrics_snapshot(
+    pool: &PgPool,
+    max_age: Option<Duration>,
+    now: DateTime<Utc>,
+) -> StoreResult<Snapshot> {
+    if let Some(snapshot) = stored_snapshot(pool).await?
+        && max_age.is_none_or(|max| now - snapshot.computed_at <= max)
+    {
         return Ok(snapshot);
     }
-    refresh_missing_metrics(pool).await?;
-    read()
-        .await?
-        .ok_or_else(|| StoreError::not_found("red flag snapshot", MISSING_METRICS))
+    let (value, samples) = count_missing_metrics(pool).await?;
+    Ok(Snapshot {
+        value,
+        samples,
+        computed_at: now,
+    })
 }
 
 /// Everything the evaluation needs, read the fast way (see the module comment).
+/// `max_snapshot_age`: how old the missing-metrics snapshot may be before it is counted live
+/// (`None`: any age, the refresh path).
 pub async fn inputs(
     pool: &PgPool,
     now: DateTime<Utc>,
+    max_snapshot_age: Option<Duration>,
 ) -> StoreResult<(RedFlagInputs, DateTime<Utc>)> {
     let runs_24h = run_counts_since(pool, now - Duration::hours(24)).await?;
     let runs_7d = run_counts_since(pool, now - Duration::hours(168)).await?;
     let (missing_publish_records, missing_publish_record_runs) =
         missing_publish_records(pool).await?;
-    let snapshot = missing_metrics_snapshot(pool).await?;
+    let snapshot = missing_metrics_snapshot(pool, max_snapshot_age, now).await?;
     let samples = match snapshot.samples.0 {
         Value::Array(items) => items,
         _ => Vec::new(),
@@ -193,12 +221,24 @@ pub async fn inputs(
 
 /// The summary the dashboard shows on every refresh (§1.6.13 shape plus severities, status,
 /// `evaluated_at` and the age of the missing-metrics figure as `missing_metrics.as_of`).
+/// Reads only.
 pub async fn summary(
     pool: &PgPool,
     thresholds: &Thresholds,
     now: DateTime<Utc>,
 ) -> StoreResult<Evaluation> {
-    let (inputs, as_of) = inputs(pool, now).await?;
+    summary_within(pool, thresholds, now, None).await
+}
+
+/// As [`summary`], with the missing-metrics figure counted live when the stored one is older
+/// than `max_snapshot_age` (one-shot readers: `status`, a read-only `check`). Reads only.
+pub async fn summary_within(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    now: DateTime<Utc>,
+    max_snapshot_age: Option<Duration>,
+) -> StoreResult<Evaluation> {
+    let (inputs, as_of) = inputs(pool, now, max_snapshot_age).await?;
     let mut evaluation = red_flags::evaluate(&inputs, thresholds);
     annotate(&mut evaluation.summary, now, as_of);
     Ok(evaluation)

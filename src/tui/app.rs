@@ -70,6 +70,9 @@ pub struct AppOptions {
     pub preferred_layout: Option<String>,
     /// Shown in the status line ("embedded cluster in ...", "MPIS sandbox").
     pub source: String,
+    /// What the operator must keep in mind about the database (a time zone that shifts
+    /// MPIS's times, why the dashboard is read-only): short, always in the status line.
+    pub notices: Vec<String>,
 }
 
 // One screen at a time (plus a short back stack): the size difference costs nothing.

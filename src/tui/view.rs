@@ -133,6 +133,12 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     if app.options.read_only {
         spans.push(Span::styled(" │ READ-ONLY", theme.warning()));
     }
+    for notice in &app.options.notices {
+        spans.push(Span::styled(
+            format!(" │ ⚠ {}", clean(notice)),
+            theme.warning(),
+        ));
+    }
     if let Some(layout) = app.current_layout() {
         spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
     }

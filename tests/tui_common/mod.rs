@@ -635,6 +635,7 @@ pub fn options() -> AppOptions {
         keymap: Keymap::default(),
         preferred_layout: None,
         source: "test".to_string(),
+        notices: Vec::new(),
     }
 }
 

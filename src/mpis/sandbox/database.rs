@@ -22,6 +22,8 @@ use crate::mpis::types::PublishRecordResponse;
 pub enum Error {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("genesis job {0} was changed in the database by someone else")]
     ChangedElsewhere(Uuid),
 }
@@ -224,7 +226,16 @@ pub async fn record_published(
         Value::Object(_) => request["published_payload"].clone(),
         _ => Value::Object(serde_json::Map::new()),
     };
+    // Like MPIS: `published_at` is a naive UTC time, read by PostgreSQL in the zone an MPIS
+    // session gets, so on a database whose time zone is not UTC it lands shifted.
+    let zone = crate::store::database_info::client_time_zone(pool)
+        .await?
+        .zone;
     let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('TimeZone', $1, true)")
+        .bind(crate::domain::time_zone::clean(&zone))
+        .execute(&mut *tx)
+        .await?;
     let plan_id: Option<Uuid> =
         sqlx::query_scalar("SELECT plan_id FROM content_drafts WHERE id = $1 FOR UPDATE")
             .bind(item.draft_id)
@@ -246,7 +257,7 @@ pub async fn record_published(
     .bind(text("channel_url"))
     .bind(payload)
     .bind(text("persona_version_used"))
-    .bind(item.published_at)
+    .bind(item.published_at.naive_utc())
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE content_plans SET status = 'published', updated_at = NOW() WHERE id = $1")
