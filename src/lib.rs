@@ -15,6 +15,7 @@ pub mod mpis;
 pub mod pg_local;
 pub mod sanitize;
 pub mod scratch_db;
+pub mod state_log;
 pub mod status;
 pub mod store;
 pub mod text;

@@ -306,3 +306,85 @@ async fn an_item_that_is_another_records_publish_is_not_taken_for_this_one() {
     );
     assert_ne!(first.mpis_published_item_id, second.mpis_published_item_id);
 }
+
+/// Log lines written at the default level (warn) while the guard lives, on this thread.
+#[derive(Clone, Default)]
+struct CapturedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn start(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    /// How many lines contain `needle`.
+    fn count(&self, needle: &str) -> usize {
+        let text = String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned();
+        text.lines().filter(|line| line.contains(needle)).count()
+    }
+}
+
+#[tokio::test]
+async fn an_outage_is_logged_at_warn_once_when_it_starts_and_once_when_it_ends() {
+    let log = CapturedLog::default();
+    let _guard = log.start();
+    let db = common::db().await;
+    let (sandbox, client) = mpis().await;
+    let forwarder = forwarder(&db.pool, &client);
+    for item in ["701", "702"] {
+        enqueue(&db.pool, Uuid::new_v4(), item).await;
+    }
+
+    sandbox.set_faults(SandboxFaults {
+        force_5xx: true,
+        ..SandboxFaults::none()
+    });
+    for _ in 0..3 {
+        assert_eq!(forwarder.run_once().await.unwrap().retrying, 2);
+    }
+    // Six failed sends: one line that MPIS is down, one that the outbox keeps retrying, with
+    // the reason.
+    assert_eq!(log.count("WARN"), 2, "{:?}", log.0);
+    assert_eq!(log.count("MPIS unavailable: MPIS failed (HTTP 503)"), 1);
+    assert_eq!(log.count("kept queued, retried with backoff"), 1);
+    assert_eq!(log.count("HTTP 503"), 2);
+
+    // MPIS drops connections instead: another kind of failure is news.
+    sandbox.set_faults(SandboxFaults {
+        drop_connections: true,
+        ..SandboxFaults::none()
+    });
+    forwarder.run_once().await.unwrap();
+    forwarder.run_once().await.unwrap();
+    assert_eq!(log.count("MPIS unavailable: MPIS unreachable"), 1);
+    assert_eq!(log.count("kept queued"), 2);
+
+    sandbox.set_faults(SandboxFaults::none());
+    assert_eq!(forwarder.run_once().await.unwrap().forwarded, 2);
+    assert_eq!(log.count("MPIS answers again after"), 1);
+    assert_eq!(log.count("publish outbox forwards again after"), 1);
+
+    // A record MPIS refuses is its own state change: one line, and no more for it.
+    let refused = Uuid::new_v4();
+    sandbox.mark_unknown(refused);
+    enqueue(&db.pool, refused, "703").await;
+    forwarder.run_once().await.unwrap();
+    forwarder.run_once().await.unwrap();
+    assert_eq!(log.count("refused by MPIS, not retried"), 1);
+    assert_eq!(log.count("WARN"), 7, "nothing else while all is well");
+}

@@ -316,6 +316,37 @@ fn status_paused_and_read_only() {
 }
 
 #[test]
+fn the_status_line_keeps_what_the_operator_must_know_about_the_database() {
+    let options = AppOptions {
+        read_only: true,
+        notices: vec![
+            "db tz Asia/Kolkata is not UTC: MPIS times shifted".to_string(),
+            "role ro \u{1b}[31mx may not write (red_flags)".to_string(),
+        ],
+        ..options()
+    };
+    let mut app = loaded_with(options, (200, 24));
+    freeze(&mut app);
+    let text = screen_text(&draw(&app));
+    let status = text.lines().last().unwrap_or_default().to_string();
+    assert!(
+        status.contains(
+            "READ-ONLY │ ⚠ db tz Asia/Kolkata is not UTC: MPIS times shifted │ ⚠ role ro \\x1b[31mx may not write"
+        ),
+        "{status}"
+    );
+    // Still there after a message comes and goes.
+    press(&mut app, KeyCode::Char('r'));
+    freeze(&mut app);
+    let status = screen_text(&draw(&app))
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(status.contains("⚠ db tz Asia/Kolkata"), "{status}");
+}
+
+#[test]
 fn red_flags_screen_read_only_hides_the_actions() {
     let options = AppOptions {
         read_only: true,

@@ -12,12 +12,13 @@
 //! exponential backoff and jitter; MPIS refusing the record (4xx) fails it for good.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::state_log::{Change, StateLog, format_outage};
 use crate::store::StoreResult;
 use crate::store::outbox::{self, PublishRecord};
 
@@ -27,6 +28,9 @@ pub struct ForwardError {
     pub message: String,
     /// True when trying again later can succeed (MPIS down, timeout, 5xx).
     pub retryable: bool,
+    /// A stable key of the kind of failure (`unreachable`, `HTTP 503`), so the log says when
+    /// forwarding starts failing, not on every attempt.
+    pub kind: String,
 }
 
 /// Something that delivers a publish record to MPIS and returns MPIS's published item id.
@@ -55,6 +59,10 @@ pub struct Forwarder<F> {
     pub batch: i64,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Whether records are getting through, and whether passes can reach the database: each
+    /// logged once per change.
+    forwarding: StateLog,
+    database: StateLog,
 }
 
 impl<F: Forward> Forwarder<F> {
@@ -66,6 +74,8 @@ impl<F: Forward> Forwarder<F> {
             batch: 20,
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(600),
+            forwarding: StateLog::new(),
+            database: StateLog::new(),
         }
     }
 
@@ -82,6 +92,14 @@ impl<F: Forward> Forwarder<F> {
                 Ok(mpis_id) => {
                     outbox::mark_forwarded(&self.pool, record.id, mpis_id).await?;
                     report.forwarded += 1;
+                    if let Some(Change::Up { reason, after }) =
+                        self.forwarding.succeeded(Instant::now())
+                    {
+                        tracing::warn!(
+                            "publish outbox forwards again after {} (last failure: {reason})",
+                            format_outage(after)
+                        );
+                    }
                 }
                 Err(error) if error.retryable => {
                     let retry_at = retry_time(
@@ -92,10 +110,41 @@ impl<F: Forward> Forwarder<F> {
                     );
                     outbox::record_failure(&self.pool, record.id, &error.message, retry_at).await?;
                     report.retrying += 1;
+                    if self
+                        .forwarding
+                        .failed(&error.kind, &error.message, Instant::now())
+                        .is_some()
+                    {
+                        tracing::warn!(
+                            "publish outbox: record {} (draft {}, {}) kept queued, retried with \
+                             backoff (attempt {}, next at {}): {}",
+                            record.id,
+                            record.draft_id,
+                            record.channel,
+                            record.attempts,
+                            retry_at.format("%H:%M:%S UTC"),
+                            error.message
+                        );
+                    } else {
+                        tracing::debug!(
+                            "publish record {} retry {} failed: {}",
+                            record.id,
+                            record.attempts,
+                            error.message
+                        );
+                    }
                 }
                 Err(error) => {
                     outbox::mark_failed(&self.pool, record.id, &error.message).await?;
                     report.failed += 1;
+                    // A record's own final state: one line per record, never repeated.
+                    tracing::warn!(
+                        "publish record {} (draft {}, {}) refused by MPIS, not retried: {}",
+                        record.id,
+                        record.draft_id,
+                        record.channel,
+                        error.message
+                    );
                 }
             }
         }
@@ -111,8 +160,21 @@ impl<F: Forward> Forwarder<F> {
             tokio::select! {
                 _ = &mut stop => return,
                 _ = ticks.tick() => {
-                    if let Err(error) = self.run_once().await {
-                        tracing::warn!("publish outbox pass failed: {error}");
+                    let now = Instant::now();
+                    let change = match self.run_once().await {
+                        Ok(_) => self.database.succeeded(now),
+                        Err(error) => self.database.failed("database", &error.cause(), now),
+                    };
+                    match change {
+                        Some(Change::Down { reason }) => tracing::warn!(
+                            "publish outbox paused, tried again every {}: {reason}",
+                            format_outage(interval)
+                        ),
+                        Some(Change::Up { after, .. }) => tracing::warn!(
+                            "publish outbox resumed after {}",
+                            format_outage(after)
+                        ),
+                        None => {}
                     }
                 }
             }
@@ -150,6 +212,7 @@ impl Forward for crate::mpis::MpisClient {
             .map_err(|error| ForwardError {
                 message: error.user_message(),
                 retryable: error.is_retryable(),
+                kind: error.outage_kind().unwrap_or_else(|| "refused".to_owned()),
             })
     }
 }

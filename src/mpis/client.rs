@@ -17,7 +17,8 @@
 
 use std::fmt;
 use std::future::Future;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode, Url};
@@ -31,6 +32,7 @@ use super::types::{
     GenesisStartResponse, GenesisStatus, Health, MetricsIngestRequest, MetricsIngestResponse,
     PersonaSummary, PublishRecordRequest, PublishRecordResponse, Recommendations, SummaryRange,
 };
+use crate::state_log::{Change, StateLog, format_outage};
 
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -120,6 +122,8 @@ pub struct MpisClient {
     http: reqwest::Client,
     base: String,
     config: MpisConfig,
+    /// Whether MPIS answers, shared by the clones: outages are logged once per change.
+    availability: Arc<StateLog>,
 }
 
 impl MpisClient {
@@ -147,7 +151,12 @@ impl MpisClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|err| MpisError::Config(format!("cannot build the HTTP client: {err}")))?;
-        Ok(Self { http, base, config })
+        Ok(Self {
+            http,
+            base,
+            config,
+            availability: Arc::new(StateLog::new()),
+        })
     }
 
     pub fn config(&self) -> &MpisConfig {
@@ -324,8 +333,34 @@ impl MpisClient {
                     );
                     tokio::time::sleep(pause).await;
                 }
-                other => return other,
+                other => {
+                    self.note_availability(&other);
+                    return other;
+                }
             }
+        }
+    }
+
+    /// Logs (at warn, the default level) when MPIS stops answering and when it answers again;
+    /// a refusal (4xx) is an answer.
+    fn note_availability<T>(&self, outcome: &Result<T, MpisError>) {
+        let now = Instant::now();
+        let change = match outcome {
+            Ok(_) | Err(MpisError::Rejected { .. }) => self.availability.succeeded(now),
+            Err(err) => err
+                .outage_kind()
+                .and_then(|kind| self.availability.failed(&kind, &err.to_string(), now)),
+        };
+        match change {
+            Some(Change::Down { reason }) => tracing::warn!(
+                "MPIS unavailable: {reason} (its calls fail until it answers; safe ones are \
+                 retried, publish records stay queued)"
+            ),
+            Some(Change::Up { reason, after }) => tracing::warn!(
+                "MPIS answers again after {} (last failure: {reason})",
+                format_outage(after)
+            ),
+            None => {}
         }
     }
 

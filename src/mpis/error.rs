@@ -52,6 +52,17 @@ impl MpisError {
         )
     }
 
+    /// For a failure that means MPIS is unavailable (unreachable, timing out, 5xx), a stable
+    /// key of its kind, so that an outage is logged once, not once per attempt.
+    pub fn outage_kind(&self) -> Option<String> {
+        match self {
+            Self::Unreachable { .. } => Some("unreachable".to_owned()),
+            Self::Timeout { .. } => Some("timeout".to_owned()),
+            Self::ServerError { status, .. } => Some(format!("HTTP {status}")),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of an answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
