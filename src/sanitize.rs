@@ -32,6 +32,27 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// As [`sanitize`], for text shown over several lines (MPIS's Markdown prompts, previews,
+/// error details): a line break (`\n`, `\r\n`) stays a `\n` for the caller to split on, and a
+/// tab becomes four spaces (Markdown's indent); every other control character, a lone `\r`
+/// included, is still a visible escape.
+pub fn sanitize_multiline(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => out.push('\n'),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\t' => out.push_str("    "),
+            c => out.push_str(&sanitize(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
+    Cow::Owned(out)
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control() || is_bidi_control(c)
 }
@@ -59,6 +80,20 @@ mod tests {
         let shown = sanitize(hostile);
         assert_eq!(shown, "Evil\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m");
         assert!(!shown.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn multiline_keeps_line_breaks_and_escapes_the_rest() {
+        assert!(matches!(
+            sanitize_multiline("# Review\n- one"),
+            Cow::Borrowed("# Review\n- one")
+        ));
+        assert_eq!(
+            sanitize_multiline("a\r\nb\rc\td\u{1b}[2J\u{7f}\u{202e}"),
+            "a\nb\\x0dc    d\\x1b[2J\\x7f\\u{202e}"
+        );
+        let shown = sanitize_multiline("x\n\u{9b}31m\u{1b}]52;c;AAAA\u{7}");
+        assert!(!shown.chars().any(|c| c != '\n' && c.is_control()));
     }
 
     #[test]

@@ -343,6 +343,54 @@ fn enter_on_runs_opens_run_detail_and_esc_returns() {
     );
 }
 
+/// The text a frame of `app` shows at `size`.
+fn screen_text(app: &App, (width, height): (u16, u16)) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(app, f))
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn a_run_completed_by_mpis_itself_shows_its_uuid_execution_id_copyable() {
+    // MPIS's own completion endpoint stores n8n's id in the UUID column, not in our text one.
+    let execution = uuid::Uuid::from_u128(0x5eed_0000_0000_4000_8000_0000_0000_0042);
+    let mut detail = run_detail();
+    detail.run.n8n_execution_ref = None;
+    detail.run.n8n_execution_id = Some(execution);
+    let mut app = loaded_with(options(), (120, 40));
+    focus_runs(&mut app);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Enter);
+    app.update(Event::Data(DataEvent::RunDetail(Ok(detail))));
+    let screen = screen_text(&app, (120, 40));
+    assert!(
+        screen.contains(&format!("{:<28}{execution}", "n8n_execution_id")),
+        "{screen}"
+    );
+    // run, project, persona, then the execution id: the fourth id.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Char('j'));
+    }
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard, Some(execution.to_string()));
+    assert!(message(&app).contains("copied n8n_execution_id"));
+
+    // Both present: our text reference wins (it is what n8n showed).
+    let mut both = run_detail();
+    both.run.n8n_execution_id = Some(execution);
+    app.update(Event::Data(DataEvent::RunDetail(Ok(both))));
+    app.message = None; // "copied …" named the uuid
+    let screen = screen_text(&app, (120, 40));
+    assert!(
+        screen.contains(&format!("{:<28}48213", "n8n_execution_id")),
+        "{screen}"
+    );
+    assert!(!screen.contains(&execution.to_string()));
+}
+
 #[test]
 fn run_detail_scrolls_with_page_keys_within_its_height() {
     let mut app = loaded();

@@ -10,7 +10,8 @@ use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::types::{GenesisStartResponse, JobStatus, PersonaCard};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
-use mpis_dash::tui::app::{App, Event, Screen};
+use mpis_dash::store::genesis::PendingGenesisJob;
+use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::forms::genesis::GenesisFormState;
 use mpis_dash::tui::forms::genesis_job::LATEST_DRAFT;
 use mpis_dash::tui::screens::genesis_form;
@@ -42,7 +43,9 @@ fn open_form(app: &mut App) -> Vec<Command> {
 
 fn app_with_form() -> App {
     let (mut app, _) = started_with(options(), (120, 40));
-    assert!(open_form(&mut app).is_empty(), "the form loads nothing");
+    // The form reads the jobs awaiting approval (starting a name again asks first).
+    assert_eq!(open_form(&mut app), vec![Command::LoadGenesisJobs]);
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))));
     form(&app);
     app
 }
@@ -214,7 +217,7 @@ fn response() -> GenesisStartResponse {
 }
 
 #[test]
-fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
+fn the_answer_opens_the_job_view_in_place_of_the_form() {
     let mut app = submitted();
     let commands = app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
     assert_eq!(
@@ -232,10 +235,6 @@ fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
         matches!(&app.screen, Screen::GenesisJob(job) if job.job_id == id(0x9e)),
         "the job view opens"
     );
-    press(&mut app, KeyCode::Esc);
-    let state = form(&app);
-    assert!(!state.submitting());
-    assert_eq!(state.form.persona_name, "Alex", "the form is kept");
     assert_eq!(
         status(&app),
         format!(
@@ -243,21 +242,13 @@ fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
             id(0x9e)
         )
     );
-    let screen = render(&app);
-    for text in [
-        "status awaiting_approval · draft 1",
-        "preview: Alex (alex)",
-        "summary: A calm voice.",
-        "top topics: faith, city",
-        "tones: warm",
-        "next: Approve the draft",
-        "Review the draft",
-    ] {
-        assert!(screen.contains(text), "missing {text:?}");
-    }
-    assert!(!screen.contains('\u{1b}'));
+    // The form is done: Esc goes back to where it was opened from, not to the filled form
+    // (where Ctrl-S would start the same persona again).
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Dashboard), "{:?}", app.screen);
+    assert!(app.back_stack.is_empty());
 
-    // An error goes to the status line and the panel.
+    // An error goes to the status line and the panel; the form stays for another try.
     let mut app = submitted();
     app.update(Event::Data(DataEvent::GenesisStarted(Err(
         "MPIS refused (HTTP 422): too long".into(),
@@ -265,6 +256,114 @@ fn the_answer_opens_the_job_view_and_the_form_stays_behind_it() {
     assert!(app.message.as_ref().is_some_and(|m| m.error));
     assert!(status(&app).contains("too long"));
     assert!(render(&app).contains("genesis not started: MPIS refused"));
+    assert_eq!(form(&app).form.persona_name, "Alex");
+}
+
+/// A job id as MPIS makes them (the fixtures' `id(n)` all start with zeros).
+fn job_id() -> uuid::Uuid {
+    uuid::Uuid::parse_str("4c1d9e27-5b0a-4f3e-9d61-0a7b2c3d4e5f").unwrap()
+}
+
+/// The question of the confirm on screen, if one is open.
+fn confirm_question(app: &App) -> Option<&str> {
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => Some(confirm.question.as_str()),
+        _ => None,
+    }
+}
+
+#[test]
+fn starting_the_same_name_again_in_a_session_asks_first_naming_the_earlier_job() {
+    let mut app = submitted();
+    let mut answer = response();
+    answer.job_id = job_id();
+    app.update(Event::Data(DataEvent::GenesisStarted(Ok(answer))));
+    press(&mut app, KeyCode::Esc);
+    // A new form is empty.
+    open_form(&mut app);
+    assert_eq!(form(&app).form.persona_name, "");
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))));
+    // Another name starts at once.
+    type_text(&mut app, "Nova");
+    let commands = ctrl(&mut app, 's');
+    assert!(matches!(commands.as_slice(), [Command::GenesisStart(_)]));
+    assert!(app.overlay.is_none());
+    app.update(Event::Data(DataEvent::GenesisStarted(Err(
+        "MPIS refused (HTTP 422): no".into(),
+    ))));
+
+    // The same name (any case) asks first, naming the earlier job.
+    for _ in 0.."Nova".len() {
+        press(&mut app, KeyCode::Backspace);
+    }
+    type_text(&mut app, "alex");
+    assert!(
+        ctrl(&mut app, 's').is_empty(),
+        "nothing sent before the answer"
+    );
+    let question = confirm_question(&app).expect("a confirm").to_string();
+    assert!(
+        question.starts_with("\"alex\" was started before: job 4c1d9e27 started here at "),
+        "{question}"
+    );
+    assert!(question.ends_with("Start another genesis job for it (MPIS gives it a new slug)?"));
+    assert!(
+        !form(&app).submitting(),
+        "no spinner while the question is open"
+    );
+    let screen = render(&app);
+    assert!(screen.contains("was started before"), "{screen}");
+    // No: nothing is sent, the form keeps its text.
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert!(app.overlay.is_none());
+    assert_eq!(form(&app).form.persona_name, "alex");
+    // Yes: sent, and the form waits for MPIS as usual.
+    ctrl(&mut app, 's');
+    let commands = press(&mut app, KeyCode::Char('y'));
+    match commands.as_slice() {
+        [Command::GenesisStart(valid)] => assert_eq!(valid.persona_name, "alex"),
+        other => panic!("expected the start, got {other:?}"),
+    }
+    assert!(form(&app).submitting());
+    assert!(status(&app).contains("starting the genesis job"));
+}
+
+#[test]
+fn a_job_of_that_name_awaiting_approval_or_a_start_not_waited_for_asks_first() {
+    // Known from the database (the form reads the jobs awaiting approval on opening).
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    let waiting = PendingGenesisJob {
+        id: job_id(),
+        persona_name: "Tim Keller".into(),
+        slug: "tim-keller".into(),
+        status: "awaiting_approval".into(),
+        draft_no: 2,
+        created_at: tui_common::at("2025-05-18T09:00:00Z"),
+        updated_at: tui_common::at("2025-05-18T09:30:00Z"),
+    };
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(vec![waiting]))));
+    type_text(&mut app, "Tim  Keller");
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert_eq!(
+        confirm_question(&app),
+        Some(
+            "\"Tim  Keller\" was started before: job 4c1d9e27 (tim-keller) started 2025-05-18 09:00 \
+             is awaiting approval. Start another genesis job for it (MPIS gives it a new slug)?"
+        )
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none() && !form(&app).submitting());
+
+    // Esc while waiting: MPIS may have started it all the same.
+    let mut app = submitted();
+    press(&mut app, KeyCode::Esc);
+    assert!(ctrl(&mut app, 's').is_empty());
+    let question = confirm_question(&app).expect("a confirm");
+    assert!(
+        question.contains("was not waited for (MPIS may have made it)"),
+        "{question}"
+    );
 }
 
 #[test]

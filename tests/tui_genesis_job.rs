@@ -15,7 +15,7 @@ use mpis_dash::mpis::types::{
     JobStatus, PersonaCard, Progress,
 };
 use mpis_dash::mpis::{MpisClient, MpisConfig};
-use mpis_dash::store::genesis::GenesisDraft;
+use mpis_dash::store::genesis::{GenesisDraft, PendingGenesisJob};
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::data::WidgetKind;
 use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState, LATEST_DRAFT};
@@ -158,6 +158,29 @@ fn render(app: &App) -> String {
         .collect()
 }
 
+/// The screen's rows (120 columns each), trailing spaces trimmed.
+fn rows(app: &App) -> Vec<String> {
+    let screen: Vec<char> = render(app).chars().collect();
+    screen
+        .chunks(120)
+        .map(|row| row.iter().collect::<String>().trim_end().to_string())
+        .collect()
+}
+
+/// The row that contains `text`, trimmed; panics naming the screen when none does.
+fn row_with(rows: &[String], text: &str) -> String {
+    rows.iter()
+        .find(|row| row.contains(text))
+        .map(|row| {
+            row.trim()
+                .trim_start_matches('│')
+                .trim_end_matches('│')
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| panic!("no row with {text:?} in\n{}", rows.join("\n")))
+}
+
 fn polls(commands: &[Command]) -> usize {
     commands
         .iter()
@@ -187,6 +210,129 @@ fn a_status_arriving_renders_its_fields() {
         assert!(screen.contains(text), "missing {text:?}");
     }
     assert!(!screen.contains('\u{1b}'));
+}
+
+#[test]
+fn multi_line_text_from_mpis_is_shown_as_lines_still_sanitized() {
+    let mut app = app_with_job(false);
+    let mut markdown = status(JobStatus::AwaitingApproval, 1);
+    markdown.human_prompt = Some(
+        "## Review the draft\n\nPlease check:\r\n- the credo\u{1b}[31m\n\t- the tone\n".into(),
+    );
+    markdown.errors = vec!["source 2 failed:\nHTTP 404\u{7}".into()];
+    if let Some(preview) = markdown.preview.as_mut() {
+        preview.summary = "A calm voice.\nKind, direct.".into();
+    }
+    let loaded = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(markdown));
+    app.update(Event::Data(loaded));
+    let rows = rows(&app);
+    let screen = rows.join("\n");
+    assert!(
+        !screen.contains("\\x0a") && !screen.contains("\\x0d"),
+        "{screen}"
+    );
+    assert!(!screen.contains('\u{1b}') && !screen.contains('\u{7}'));
+    // Each line of the prompt on its own row, indented under its label.
+    assert_eq!(
+        row_with(&rows, "MPIS asks:"),
+        "MPIS asks: ## Review the draft"
+    );
+    assert_eq!(row_with(&rows, "Please check:"), "Please check:");
+    assert_eq!(row_with(&rows, "- the credo"), "- the credo\\x1b[31m");
+    assert_eq!(row_with(&rows, "- the tone"), "- the tone");
+    let tone = rows.iter().find(|r| r.contains("- the tone")).unwrap();
+    assert!(
+        tone.contains("│      - the tone"),
+        "a tab is four spaces: {tone:?}"
+    );
+    // Error details and the preview's summary too.
+    assert_eq!(row_with(&rows, "source 2 failed"), "✖ source 2 failed:");
+    assert_eq!(row_with(&rows, "HTTP 404"), "HTTP 404\\x07");
+    assert_eq!(row_with(&rows, "summary:"), "summary: A calm voice.");
+    assert_eq!(row_with(&rows, "Kind, direct."), "Kind, direct.");
+}
+
+#[test]
+fn a_refused_edit_says_edit_refused_and_a_refused_approval_not_approved() {
+    let mut app = app_with_job(false);
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "credo.nothing");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "1");
+    assert_eq!(press(&mut app, KeyCode::Enter).len(), 1);
+    let failure = ApproveFailure {
+        call: CallKind::Edit,
+        message: "MPIS refused (HTTP 400): unknown path credo.nothing".into(),
+        stale_draft: None,
+    };
+    app.update(Event::Data(DataEvent::GenesisApproved(
+        id(0x9e),
+        Err(failure),
+    )));
+    assert_eq!(
+        status_text(&app),
+        "edit refused: MPIS refused (HTTP 400): unknown path credo.nothing"
+    );
+    let screen = render(&app);
+    assert!(screen.contains("edit refused: MPIS refused"), "{screen}");
+    assert!(!screen.contains("not approved"));
+
+    press(&mut app, KeyCode::Char('A'));
+    press(&mut app, KeyCode::Char('y'));
+    let failure = ApproveFailure {
+        call: CallKind::Approve,
+        message: "MPIS refused (HTTP 409): job is busy".into(),
+        stale_draft: None,
+    };
+    app.update(Event::Data(DataEvent::GenesisApproved(
+        id(0x9e),
+        Err(failure),
+    )));
+    assert_eq!(
+        status_text(&app),
+        "not approved: MPIS refused (HTTP 409): job is busy"
+    );
+}
+
+#[test]
+fn the_approval_confirm_follows_a_newer_draft_and_approves_the_number_it_shows() {
+    let mut app = app_with_job(false);
+    press(&mut app, KeyCode::Char('A'));
+    let question = |app: &App| match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => confirm.question.clone(),
+        other => panic!("expected the confirm, got {other:?}"),
+    };
+    assert_eq!(question(&app), "Approve persona Alex draft 1 as alice?");
+    // Someone else's edit: the poll says draft 2 while the confirm is open.
+    let moved =
+        DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 2)));
+    app.update(Event::Data(moved));
+    assert_eq!(
+        question(&app),
+        "MPIS moved on from draft 1 to draft 2 while you were asked. \
+         Approve persona Alex draft 2 as alice?"
+    );
+    assert!(render(&app).contains("Approve persona Alex draft 2 as alice?"));
+    // What it shows is what it sends.
+    let commands = press(&mut app, KeyCode::Char('y'));
+    assert_eq!(
+        commands,
+        vec![Command::GenesisApprove(GenesisApproveRequest {
+            job_id: id(0x9e),
+            draft_no: 2,
+            confirm: true,
+            edits: Vec::new(),
+        })]
+    );
+
+    // A job committed meanwhile closes the confirm: nothing is left to approve.
+    let mut app = app_with_job(false);
+    press(&mut app, KeyCode::Char('A'));
+    let done = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::Committed, 1)));
+    app.update(Event::Data(done));
+    assert!(app.overlay.is_none());
+    assert!(status_text(&app).contains("nothing left to approve"));
 }
 
 #[test]
@@ -310,6 +456,7 @@ fn approving_asks_first_then_sends_the_confirm_and_shows_the_persona() {
 fn a_stale_draft_is_explained_and_the_status_reloaded() {
     let mut app = app_with_job(false);
     let failure = ApproveFailure {
+        call: CallKind::Approve,
         message: "MPIS refused (HTTP 400): Draft number mismatch: expected 2, got 1".into(),
         stale_draft: Some((2, 1)),
     };
@@ -324,6 +471,7 @@ fn a_stale_draft_is_explained_and_the_status_reloaded() {
 
     // Other errors: the status line, no reload.
     let failure = ApproveFailure {
+        call: CallKind::Approve,
         message: "MPIS unreachable".into(),
         stale_draft: None,
     };
@@ -507,6 +655,7 @@ fn the_approval_in_flight_shows_a_spinner_until_mpis_answers() {
     assert_eq!(job(&app).pending.map(|p| p.what), Some(CallKind::Approve));
     assert!(render(&app).contains("waiting for MPIS to answer the approval… 0s"));
     let failure = ApproveFailure {
+        call: CallKind::Approve,
         message: "MPIS timed out".into(),
         stale_draft: None,
     };
@@ -578,6 +727,155 @@ fn the_palette_opens_an_awaiting_job_by_persona_name() {
     type_text(&mut app, "genesis");
     press(&mut app, KeyCode::Enter);
     assert!(matches!(app.screen, Screen::GenesisForm(_)));
+}
+
+/// Two jobs of "Orbit Science" (started a day apart) and one of "Alex", as MPIS makes ids.
+fn same_name_jobs() -> Vec<PendingGenesisJob> {
+    let job = |id: &str, name: &str, slug: &str, created: &str| PendingGenesisJob {
+        id: uuid::Uuid::parse_str(id).unwrap(),
+        persona_name: name.into(),
+        slug: slug.into(),
+        status: "awaiting_approval".into(),
+        draft_no: 1,
+        created_at: tui_common::at(created),
+        updated_at: tui_common::at(created),
+    };
+    vec![
+        job(
+            "1f0c2a9b-0000-4000-8000-000000000001",
+            "Orbit Science",
+            "orbit-science",
+            "2025-05-18T09:00:00Z",
+        ),
+        job(
+            "7d3e4410-0000-4000-8000-000000000002",
+            "Orbit Science",
+            "orbit-science-2",
+            "2025-05-19T14:30:00Z",
+        ),
+        job(
+            "cafe0001-0000-4000-8000-000000000003",
+            "Alex",
+            "alex",
+            "2025-05-20T08:00:00Z",
+        ),
+    ]
+}
+
+/// The dashboard on the "On-call" layout, loaded: no persona-overview widget.
+fn on_call_app() -> App {
+    let mut app = tui_common::loaded_with(options(), (120, 40));
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "layout On-call");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(!commands.is_empty());
+    tui_common::answer(&mut app, &commands);
+    assert!(
+        app.slots
+            .iter()
+            .all(|s| s.kind != WidgetKind::PersonaOverview)
+    );
+    app
+}
+
+#[test]
+fn the_palette_opens_a_job_by_name_from_a_layout_without_persona_overview() {
+    let mut app = on_call_app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis alex");
+    // The jobs are read from the database, then the name is resolved.
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadGenesisJobs]
+    );
+    assert!(status_text(&app).contains("looking up genesis jobs"));
+    let commands = app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    let alex = same_name_jobs()[2].id;
+    assert_eq!(commands, opened(alex));
+    assert_eq!(job(&app).job_id, alex);
+
+    // Nothing of that name: the palette says which jobs there are.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis nobody");
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadGenesisJobs]
+    );
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    match &app.overlay {
+        Some(Overlay::Palette(palette)) => assert_eq!(
+            palette.error.as_deref(),
+            Some(
+                "no job awaiting approval for \"nobody\"; awaiting: \
+                 Orbit Science · started 05-18 09:00 · 1f0c2a9b, \
+                 Orbit Science · started 05-19 14:30 · 7d3e4410, Alex"
+            )
+        ),
+        other => panic!("expected the palette with an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
+    let mut app = on_call_app();
+    // Typing `genesis ` reads the jobs for the completions (once).
+    press(&mut app, KeyCode::Char(':'));
+    assert_eq!(
+        type_text(&mut app, "genesis orb"),
+        vec![Command::LoadGenesisJobs]
+    );
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    let screen = render(&app);
+    for text in [
+        "genesis Orbit Science · started 05-18 09:00 · 1f0c2a9b",
+        "genesis Orbit Science · started 05-19 14:30 · 7d3e4410",
+    ] {
+        assert!(screen.contains(text), "missing {text:?} in {screen}");
+    }
+    press(&mut app, KeyCode::Tab);
+    match &app.overlay {
+        Some(Overlay::Palette(palette)) => assert_eq!(
+            palette.input,
+            "genesis Orbit Science · started 05-18 09:00 · 1f0c2a9b"
+        ),
+        other => panic!("expected the palette, got {other:?}"),
+    }
+    // Enter on a completion opens that job (the lookup reads the jobs afresh).
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        vec![Command::LoadGenesisJobs]
+    );
+    let commands = app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    assert_eq!(commands, opened(same_name_jobs()[0].id));
+
+    // The bare name is a choice between the two, with start time and short id.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis Orbit Science");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))))
+            .is_empty()
+    );
+    match &app.overlay {
+        Some(Overlay::PickJob(pick)) => assert_eq!(pick.jobs, same_name_jobs()[..2].to_vec()),
+        other => panic!("expected the choice, got {other:?}"),
+    }
+    let screen = render(&app);
+    for text in [
+        "Which genesis job?",
+        "Orbit Science · started 2025-05-18 09:00 · job 1f0c2a9b · draft 1",
+        "Orbit Science · started 2025-05-19 14:30 · job 7d3e4410 · draft 1",
+    ] {
+        assert!(screen.contains(text), "missing {text:?} in {screen}");
+    }
+    assert!(press(&mut app, KeyCode::Down).is_empty());
+    assert_eq!(
+        press(&mut app, KeyCode::Enter),
+        opened(same_name_jobs()[1].id)
+    );
+    assert!(app.overlay.is_none());
 }
 
 #[test]
@@ -727,6 +1025,63 @@ async fn without_mpis_the_job_view_calls_say_none_is_configured() {
     })
     .await;
     assert!(result.unwrap_err().contains("no MPIS configured"));
+    // A failure says whether an edit or the approval failed.
+    for (confirm, call) in [(false, CallKind::Edit), (true, CallKind::Approve)] {
+        let request = GenesisApproveRequest {
+            job_id: id(1),
+            draft_no: 1,
+            confirm,
+            edits: Vec::new(),
+        };
+        commands.send(Command::GenesisApprove(request)).unwrap();
+        let (_, result) = next_event(&mut events, |e| match e {
+            DataEvent::GenesisApproved(j, r) => Some((j, r)),
+            _ => None,
+        })
+        .await;
+        assert_eq!(result.unwrap_err().call, call);
+    }
+}
+
+#[tokio::test]
+async fn the_worker_reads_the_jobs_awaiting_approval_for_the_palette() {
+    let db = common::db().await;
+    for (name, slug, status) in [
+        ("Orbit Science", "orbit-science", "awaiting_approval"),
+        ("Orbit Science", "orbit-science-2", "awaiting_approval"),
+        ("Orbit Science", "orbit-science-3", "committed"),
+    ] {
+        sqlx::query("INSERT INTO genesis_jobs (persona_name, slug, status) VALUES ($1, $2, $3)")
+            .bind(name)
+            .bind(slug)
+            .bind(status)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let (commands, mut events) = worker::spawn(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+    );
+    commands.send(Command::LoadGenesisJobs).unwrap();
+    let jobs = next_event(&mut events, |e| match e {
+        DataEvent::GenesisJobs(result) => Some(result),
+        _ => None,
+    })
+    .await
+    .unwrap();
+    let mut slugs: Vec<&str> = jobs.iter().map(|j| j.slug.as_str()).collect();
+    slugs.sort();
+    assert_eq!(slugs, ["orbit-science", "orbit-science-2"]);
+    // Fed to the app on a layout without persona-overview, the name offers both.
+    let mut app = on_call_app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "genesis orbit science");
+    press(&mut app, KeyCode::Enter);
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(jobs))));
+    assert!(matches!(&app.overlay, Some(Overlay::PickJob(pick)) if pick.jobs.len() == 2));
 }
 
 #[tokio::test]

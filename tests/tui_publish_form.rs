@@ -11,8 +11,9 @@ use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::drafts::DraftChoice;
+use mpis_dash::store::outbox::PublishRecord;
 use mpis_dash::store::projects::Project;
-use mpis_dash::tui::app::{App, Event, Screen};
+use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::forms::publish::PublishFormState;
 use mpis_dash::tui::screens::publish_form;
 use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTargets};
@@ -50,6 +51,8 @@ fn drafts() -> Vec<DraftChoice> {
             channel: if n == 2 { "instagram" } else { "telegram" }.to_string(),
             persona_name: "Alex".to_string(),
             created_at: tui_common::loaded_at(),
+            status: "approved".to_string(),
+            published_on: Vec::new(),
         })
         .collect()
 }
@@ -406,6 +409,8 @@ fn targets() -> PublishTargets {
 fn channel_run_and_project_are_picked_with_up_and_down() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
+    // The approved drafts (the typed one among them, so no question before sending).
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
     app.update(Event::Data(DataEvent::PublishTargets(Ok(targets()))));
     // Channel: cycles MPIS's four, from what is typed.
     press(&mut app, KeyCode::Tab);
@@ -556,4 +561,389 @@ fn help_on_the_form_names_every_picker_within_the_popup() {
             "pick a project",
         ],
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The record's current state, drafts that are not approved, the picker's marks and room.
+
+/// A publish record of draft 0xd001 on telegram in `state`.
+fn record(state: &str) -> PublishRecord {
+    PublishRecord {
+        id: id(0x8001),
+        idempotency_key: "key-1".into(),
+        run_id: None,
+        project_id: None,
+        persona_id: None,
+        published_at: tui_common::at("2025-05-20T09:00:00Z"),
+        draft_id: id(0xd001),
+        channel: "telegram".into(),
+        channel_item_id: Some("4242".into()),
+        channel_url: None,
+        state: state.into(),
+        attempts: 1,
+        last_error: (state == "queued").then(|| "MPIS failed (HTTP 503)".to_string()),
+        next_attempt_at: tui_common::at("2025-05-20T09:00:30Z"),
+        mpis_published_item_id: (state == "forwarded").then(|| id(0xc0de)),
+        forwarded_at: None,
+        created_by: Some("alice".into()),
+        created_at: tui_common::at("2025-05-20T09:00:00Z"),
+    }
+}
+
+/// The form after submitting a record MPIS did not take yet (queued).
+fn form_with_queued_record() -> App {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "4242");
+    assert_eq!(ctrl(&mut app, 's').len(), 1);
+    let queued = record("queued");
+    let note = worker::publish_note(&queued, true);
+    app.update(Event::Data(DataEvent::Published(Ok(PublishOutcome {
+        record: queued,
+        created: true,
+        note,
+    }))));
+    app
+}
+
+fn screen_of(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(app, f))
+        .unwrap();
+    text_of(&terminal)
+}
+
+#[test]
+fn the_form_and_the_status_line_follow_the_record_until_it_is_forwarded() {
+    let mut app = form_with_queued_record();
+    let screen = screen_of(&app);
+    assert!(
+        screen.contains("[QUEUED] queued, will retry at 09:00:30 UTC: MPIS failed (HTTP 503)"),
+        "{screen}"
+    );
+    // The outbox forwarded it: the NOTIFY on publish_records re-reads the record.
+    let commands = app.update(Event::Data(DataEvent::Changed(vec![
+        "publish_records".into(),
+    ])));
+    assert_eq!(commands, vec![Command::LoadPublishRecord(id(0x8001))]);
+    let forwarded = record("forwarded");
+    let note = worker::publish_note(&forwarded, true);
+    app.update(Event::Data(DataEvent::PublishRecordLoaded(
+        id(0x8001),
+        Ok((forwarded, note)),
+    )));
+    let published = format!("forwarded to MPIS: published item {}", id(0xc0de));
+    let screen = screen_of(&app);
+    assert!(
+        screen.contains(&format!("[FORWARDED] {published}")),
+        "{screen}"
+    );
+    assert!(!screen.contains("QUEUED") && !screen.contains("will retry"));
+    let message = app.message.as_ref().expect("a status line message");
+    assert_eq!(message.text, format!("publish record: {published}"));
+    assert!(!message.error);
+    // Final: no more re-reads.
+    assert!(
+        app.update(Event::Data(DataEvent::Changed(vec![
+            "publish_records".into()
+        ])))
+        .is_empty()
+    );
+}
+
+#[test]
+fn without_notify_the_refresh_polls_the_queued_record_and_shows_a_refusal() {
+    let mut app = form_with_queued_record();
+    // The refresh (every interval, or `r`... here the tick after the interval) re-reads it.
+    let commands = app.refresh_all();
+    assert!(commands.contains(&Command::LoadPublishRecord(id(0x8001))));
+    // An unchanged record changes nothing.
+    let same = record("queued");
+    let note = worker::publish_note(&same, true);
+    app.message = None;
+    app.update(Event::Data(DataEvent::PublishRecordLoaded(
+        id(0x8001),
+        Ok((same, note)),
+    )));
+    assert!(app.message.is_none());
+    // MPIS refused it for good: said in red, with the reason.
+    let mut failed = record("failed");
+    failed.last_error = Some("MPIS refused (HTTP 422): unknown draft".into());
+    let note = worker::publish_note(&failed, true);
+    app.update(Event::Data(DataEvent::PublishRecordLoaded(
+        id(0x8001),
+        Ok((failed, note)),
+    )));
+    let screen = screen_of(&app);
+    assert!(
+        screen.contains("[FAILED] MPIS refused it: MPIS refused (HTTP 422): unknown draft"),
+        "{screen}"
+    );
+    assert!(app.message.as_ref().is_some_and(|m| m.error));
+}
+
+/// Types a draft id into the draft field (no picked draft).
+fn type_draft_id(app: &mut App, draft: uuid::Uuid) -> Vec<Command> {
+    type_text(app, &draft.to_string())
+}
+
+#[test]
+fn a_typed_draft_that_is_not_approved_is_warned_about_and_asked_about() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    let typed = id(0xd0f1);
+    // The id, once complete, is looked up (it is not among the approved drafts).
+    assert_eq!(
+        type_draft_id(&mut app, typed),
+        vec![Command::LookupDraft(typed)]
+    );
+    assert!(screen_of(&app).contains("· checking its status…"));
+    let mut unapproved = drafts()[0].clone();
+    unapproved.id = typed;
+    unapproved.status = "draft".into();
+    app.update(Event::Data(DataEvent::DraftLookedUp(
+        typed,
+        Ok(Some(unapproved)),
+    )));
+    let screen = screen_of(&app);
+    assert!(screen.contains("⚠ not approved (status draft)"), "{screen}");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "telegram");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "77");
+    // Ctrl-S asks first; No sends nothing and keeps the form.
+    assert!(ctrl(&mut app, 's').is_empty());
+    let question = format!("Draft {typed} is not approved (status draft): publish anyway?");
+    match &app.overlay {
+        Some(Overlay::Confirm(confirm)) => assert_eq!(confirm.question, question),
+        other => panic!("expected the confirm, got {other:?}"),
+    }
+    assert!(!form(&app).submitting());
+    assert!(screen_of(&app).contains("publish anyway?"));
+    assert!(press(&mut app, KeyCode::Char('n')).is_empty());
+    assert_eq!(form(&app).form.channel_item_id, "77");
+    // Yes sends it, and the form waits for the answer.
+    ctrl(&mut app, 's');
+    let commands = press(&mut app, KeyCode::Char('y'));
+    match commands.as_slice() {
+        [Command::Publish(valid)] => assert_eq!(valid.draft_id(), typed),
+        other => panic!("expected the publish, got {other:?}"),
+    }
+    assert!(form(&app).submitting());
+
+    // A draft this database does not have is said too.
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    type_draft_id(&mut app, typed);
+    app.update(Event::Data(DataEvent::DraftLookedUp(typed, Ok(None))));
+    assert!(screen_of(&app).contains("⚠ no such draft in this database"));
+
+    // An approved draft typed by id is sent without a question.
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    assert!(
+        type_draft_id(&mut app, id(0xd001)).is_empty(),
+        "in the list"
+    );
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "telegram");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "78");
+    assert!(matches!(
+        ctrl(&mut app, 's').as_slice(),
+        [Command::Publish(_)]
+    ));
+    assert!(app.overlay.is_none());
+}
+
+/// `n` approved drafts, the first published on its channel, the second on another one.
+fn many_drafts(n: u128) -> Vec<DraftChoice> {
+    (1..=n)
+        .map(|k| {
+            let mut draft = drafts()[0].clone();
+            draft.id = id(0xd000 + k);
+            draft.plan_title = format!("Plan {k}");
+            draft.published_on = match k {
+                1 => vec!["telegram".into()],
+                2 => vec!["youtube".into()],
+                _ => Vec::new(),
+            };
+            draft
+        })
+        .collect()
+}
+
+#[test]
+fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(many_drafts(40)))));
+    let terminal = draw_form(&app, (120, 40));
+    let screen = text_of(&terminal);
+    assert!(
+        screen.contains("approved drafts (40; ✓ published on its channel, ○ on another)"),
+        "{screen}"
+    );
+    let row = |title: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("{title} ")))
+            .unwrap_or_else(|| panic!("no {title} in {screen}"))
+            .to_string()
+    };
+    assert!(row("Plan 1").contains("✓ telegram"), "{}", row("Plan 1"));
+    assert!(row("Plan 2").contains("○ telegram"), "{}", row("Plan 2"));
+    assert!(row("Plan 3").contains("    telegram"), "{}", row("Plan 3"));
+    // 40 rows tall: the picker shows as many drafts as fit, not five.
+    let shown = screen.lines().filter(|l| l.contains("Plan ")).count();
+    assert!(shown >= 20, "only {shown} drafts shown:\n{screen}");
+    assert!(!screen.contains("more ↓") || shown < 40);
+    // The picked draft stays in sight further down the list, and says it is published.
+    for _ in 0..30 {
+        press(&mut app, KeyCode::Down);
+    }
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    assert!(
+        screen.contains("▸") && screen.contains("Plan 30"),
+        "{screen}"
+    );
+    // Back to the first one, published on telegram (its channel, filled in).
+    for _ in 0..29 {
+        press(&mut app, KeyCode::Up);
+    }
+    assert_eq!(form(&app).picked, Some(0));
+    let screen = text_of(&draw_form(&app, (120, 40)));
+    assert!(
+        screen.contains("· already published on telegram"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn the_worker_reads_drafts_with_their_publishes_and_the_record_as_it_is_now() {
+    let db = common::db().await;
+    let persona = common::persona(&db.pool, "Alex").await;
+    let approved = common::draft(&db.pool, persona, "telegram").await;
+    let elsewhere = common::draft(&db.pool, persona, "telegram").await;
+    let unapproved = common::draft(&db.pool, persona, "instagram").await;
+    sqlx::query("UPDATE content_drafts SET status = 'approved' WHERE id = ANY($1)")
+        .bind(vec![approved, elsewhere])
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    common::published_item(&db.pool, approved, "telegram", "1", Utc::now()).await;
+    // Only queued (not yet forwarded) records count besides MPIS's published items.
+    let sandbox = sandbox::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxFaults {
+            force_5xx: true,
+            ..SandboxFaults::none()
+        },
+    )
+    .await
+    .unwrap();
+    let client = MpisClient::new(MpisConfig::new(sandbox.url())).unwrap();
+    let (commands, mut events) = worker::spawn_with_mpis(
+        db.pool.clone(),
+        "alice".into(),
+        mpis_dash::tui::user_id("alice"),
+        Thresholds::default(),
+        Some(client.clone()),
+    );
+    let mut form = PublishFormState::default();
+    form.form.draft_id_text = elsewhere.to_string();
+    form.form.channel_text = "YouTube".into();
+    form.form.channel_item_id = "v1".into();
+    commands
+        .send(Command::Publish(form.form.validate(Utc::now()).unwrap()))
+        .unwrap();
+    let queued = publish(&mut events).await.unwrap();
+    assert_eq!(queued.record.state, "queued");
+
+    commands.send(Command::LoadDrafts).unwrap();
+    let listed = next(&mut events, |e| match e {
+        DataEvent::Drafts(r) => Some(r),
+        _ => None,
+    })
+    .await
+    .unwrap();
+    let published_on = |id| {
+        listed
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.published_on.clone())
+    };
+    assert_eq!(listed.len(), 2, "the approved ones");
+    assert_eq!(published_on(approved), Some(vec!["telegram".to_string()]));
+    assert_eq!(published_on(elsewhere), Some(vec!["youtube".to_string()]));
+
+    commands.send(Command::LookupDraft(unapproved)).unwrap();
+    let (asked, found) = next(&mut events, |e| match e {
+        DataEvent::DraftLookedUp(id, r) => Some((id, r)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(asked, unapproved);
+    let found = found.unwrap().expect("in the database");
+    assert_eq!(
+        (found.status.as_str(), found.channel.as_str()),
+        ("draft", "instagram")
+    );
+    commands.send(Command::LookupDraft(id(0xdead))).unwrap();
+    let (_, missing) = next(&mut events, |e| match e {
+        DataEvent::DraftLookedUp(id, r) => Some((id, r)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(missing, Ok(None));
+
+    // MPIS is back and the outbox forwards the record: re-read, it says so.
+    sandbox.set_faults(SandboxFaults::none());
+    sqlx::query("UPDATE publish_records SET next_attempt_at = now()")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    mpis_dash::jobs::outbox::Forwarder::new(db.pool.clone(), client)
+        .run_once()
+        .await
+        .unwrap();
+    commands
+        .send(Command::LoadPublishRecord(queued.record.id))
+        .unwrap();
+    let (asked, now) = next(&mut events, |e| match e {
+        DataEvent::PublishRecordLoaded(id, r) => Some((id, r)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(asked, queued.record.id);
+    let (record, note) = now.unwrap();
+    assert_eq!(record.state, "forwarded");
+    assert!(
+        note.starts_with("forwarded to MPIS: published item "),
+        "{note}"
+    );
+}
+
+/// The next event `pick` takes, skipping others.
+async fn next<T>(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<DataEvent>,
+    pick: impl Fn(DataEvent) -> Option<T>,
+) -> T {
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an answer in time")
+            .expect("worker alive");
+        if let Some(found) = pick(event) {
+            return found;
+        }
+    }
 }

@@ -586,6 +586,25 @@ impl ValidGenesis {
 // Slug
 // ---------------------------------------------------------------------------------------------
 
+/// Whether two persona names start the same persona: the same name (case and spacing aside),
+/// or names MPIS turns into the same slug (its second job of "Alex" becomes `alex-2`). Names
+/// with nothing to slug from (other scripts give the fallback `persona`) compare by name only.
+///
+/// `same_persona_name("Tim Keller", "tim  keller")`, `same_persona_name("Zoë", "Zoe")`.
+pub fn same_persona_name(a: &str, b: &str) -> bool {
+    let normal = |name: &str| {
+        name.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    if normal(a) == normal(b) {
+        return !normal(a).is_empty();
+    }
+    let slug = slugify(a.trim());
+    !slug.is_empty() && slug != "persona" && slug == slugify(b.trim())
+}
+
 /// MPIS's `slugify` (MPIS_REFERENCE.md §1.2), for previewing the slug in the form.
 ///
 /// Transliterate, lowercase, runs of whitespace/`_` -> `-`, drop everything outside
@@ -1833,6 +1852,18 @@ mod tests {
     }
 
     // --- slug -----------------------------------------------------------------------------
+
+    #[test]
+    fn same_persona_name_by_name_or_slug() {
+        assert!(same_persona_name("Tim Keller", "tim  keller "));
+        assert!(same_persona_name("Zoë", "Zoe"));
+        assert!(same_persona_name("Tim_Keller", "tim-keller"));
+        assert!(!same_persona_name("Tim Keller", "Tim Kellerman"));
+        assert!(!same_persona_name("", " "));
+        // Nothing to slug from: the fallback slug does not make them the same.
+        assert!(!same_persona_name("李明", "王芳"));
+        assert!(same_persona_name("李明", "李明"));
+    }
 
     #[test]
     fn slugify_worked_examples_from_mpis() {

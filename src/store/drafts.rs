@@ -1,4 +1,6 @@
-//! Content drafts (MPIS's tables, read only): the approved ones a publish record can name.
+//! Content drafts (MPIS's tables, read only): the approved ones a publish record can name, and
+//! any one by id (the publish form warns about a typed draft that is not approved), each with
+//! the channels it was already published on.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -10,25 +12,57 @@ use super::StoreResult;
 pub struct DraftChoice {
     pub id: Uuid,
     pub draft_no: i32,
+    /// MPIS's status of the draft (`approved` for the picker's).
+    pub status: String,
     pub plan_title: String,
     pub channel: String,
     pub persona_name: String,
     pub created_at: DateTime<Utc>,
+    /// Channels it is published on (MPIS's `published_items`) or queued to be (our outbox),
+    /// sorted.
+    pub published_on: Vec<String>,
 }
+
+impl DraftChoice {
+    /// Published on its own plan's channel.
+    pub fn published_on_its_channel(&self) -> bool {
+        self.published_on
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&self.channel))
+    }
+}
+
+// Forwarded records are MPIS's published items; only queued ones (a partial index) are not yet.
+const SELECT: &str = "SELECT d.id, d.draft_no, d.status, cp.title AS plan_title, cp.channel,
+            p.name AS persona_name, d.created_at,
+            ARRAY(SELECT DISTINCT lower(c.channel) FROM (
+                    SELECT pi.channel FROM published_items pi WHERE pi.draft_id = d.id
+                    UNION ALL
+                    SELECT pr.channel FROM publish_records pr
+                    WHERE pr.state = 'queued' AND pr.draft_id = d.id
+                  ) c ORDER BY 1) AS published_on
+     FROM content_drafts d
+     JOIN content_plans cp ON cp.id = d.plan_id
+     JOIN personas p ON p.id = cp.persona_id";
 
 /// Approved drafts, newest first.
 pub async fn approved(pool: &PgPool, limit: i64) -> StoreResult<Vec<DraftChoice>> {
-    let rows = sqlx::query_as::<_, DraftChoice>(
-        "SELECT d.id, d.draft_no, cp.title AS plan_title, cp.channel, p.name AS persona_name,
-                d.created_at
-         FROM content_drafts d
-         JOIN content_plans cp ON cp.id = d.plan_id
-         JOIN personas p ON p.id = cp.persona_id
-         WHERE d.status = 'approved'
-         ORDER BY d.created_at DESC, d.id LIMIT $1",
-    )
+    // Constant SQL only: the values are bound.
+    let rows = sqlx::query_as::<_, DraftChoice>(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE d.status = 'approved' ORDER BY d.created_at DESC, d.id LIMIT $1"
+    )))
     .bind(limit)
     .fetch_all(pool)
     .await?;
     Ok(rows)
+}
+
+/// One draft whatever its status; `None` when this database has no such draft.
+pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<DraftChoice>> {
+    let row =
+        sqlx::query_as::<_, DraftChoice>(sqlx::AssertSqlSafe(format!("{SELECT} WHERE d.id = $1")))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row)
 }

@@ -35,6 +35,7 @@ use crate::store::runs::{RunCursor, RunListRow};
 mod genesis;
 mod layout_editor;
 mod palette;
+mod publish;
 mod red_flags;
 mod run_detail;
 
@@ -120,6 +121,28 @@ pub enum Overlay {
     Help,
     Palette(PaletteState),
     Confirm(ConfirmState),
+    /// `:genesis NAME` named several jobs: pick one.
+    PickJob(JobPickState),
+}
+
+/// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobPickState {
+    pub argument: String,
+    pub jobs: Vec<PendingGenesisJob>,
+    pub selected: usize,
+}
+
+/// A genesis start sent in this session: a second start of the same name asks first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionStart {
+    pub persona_name: String,
+    pub at: DateTime<Utc>,
+    /// MPIS's job id once it answered.
+    pub job_id: Option<Uuid>,
+    /// Still waiting for MPIS; `false` with no job id: the operator stopped waiting, so MPIS
+    /// may have started it all the same.
+    pub waiting: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -227,6 +250,13 @@ pub struct App {
     pub clipboard: Option<String>,
     /// Set by `update` when the screen must be redrawn.
     pub dirty: bool,
+    /// Genesis jobs awaiting approval read for `:genesis NAME` and the start form, whatever the
+    /// layout shows (the persona-overview widget's are used too).
+    pub genesis_jobs: Loadable<Vec<PendingGenesisJob>>,
+    /// A `:genesis NAME` argument waiting for `genesis_jobs` to arrive.
+    genesis_lookup: Option<String>,
+    /// The genesis starts sent in this session, oldest first.
+    pub genesis_starts: Vec<SessionStart>,
 }
 
 impl App {
@@ -254,6 +284,9 @@ impl App {
             should_quit: false,
             clipboard: None,
             dirty: true,
+            genesis_jobs: Loadable::default(),
+            genesis_lookup: None,
+            genesis_starts: Vec::new(),
         }
     }
 
@@ -420,6 +453,12 @@ impl App {
                 state.loading = true;
                 vec![Command::GenesisStatus(state.job_id)]
             }
+            // The submitted record, until forwarded or failed (the poll behind NOTIFY).
+            Screen::PublishForm(state) => state
+                .followed_record()
+                .map(Command::LoadPublishRecord)
+                .into_iter()
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -526,7 +565,16 @@ impl App {
                         Err(error) => state.drafts.fail(error),
                     }
                 }
+                // A draft id typed before the list came may not be in it.
+                return self.check_typed_draft();
             }
+            DataEvent::DraftLookedUp(id, result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    state.draft_checked(id, result);
+                }
+            }
+            DataEvent::PublishRecordLoaded(id, result) => self.publish_record_loaded(id, result),
+            DataEvent::GenesisJobs(result) => return self.genesis_jobs_loaded(result, wall, now),
             DataEvent::PublishTargets(result) => {
                 if let Screen::PublishForm(state) = &mut self.screen {
                     match result {
@@ -583,6 +631,7 @@ impl App {
         let screen_shows = match &self.screen {
             Screen::RunDetail(_) => tables.iter().any(|t| t.starts_with("dashboard_run")),
             Screen::RedFlags(_) => tables.iter().any(|t| t == "red_flags"),
+            Screen::PublishForm(_) => tables.iter().any(|t| t == "publish_records"),
             _ => false,
         };
         if screen_shows {
@@ -690,19 +739,8 @@ impl App {
         if self.filter_editing {
             return self.filter_key(key);
         }
-        if let Screen::PublishForm(state) = &mut self.screen {
-            if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
-                self.should_quit = true;
-                return Vec::new();
-            }
-            return match state.key(key, Utc::now()) {
-                FormAction::None => Vec::new(),
-                FormAction::Submit(valid) => {
-                    self.say("writing the publish record…", false);
-                    vec![Command::Publish(valid)]
-                }
-                FormAction::Cancel | FormAction::Close => self.back(),
-            };
+        if let Screen::PublishForm(_) = self.screen {
+            return self.publish_form_key(key);
         }
         if let Screen::GenesisForm(state) = &mut self.screen {
             if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
@@ -711,14 +749,9 @@ impl App {
             }
             return match state.key(key) {
                 FormAction::None => Vec::new(),
-                FormAction::Submit(valid) => {
-                    self.say(
-                        "starting the genesis job in MPIS… (Esc cancels waiting)",
-                        false,
-                    );
-                    vec![Command::GenesisStart(valid)]
-                }
+                FormAction::Submit(valid) => self.start_genesis(valid),
                 FormAction::Cancel => {
+                    self.genesis_not_waited_for();
                     self.say("cancelled waiting", false);
                     vec![Command::CancelGenesis]
                 }
@@ -1027,15 +1060,23 @@ impl App {
             Overlay::Confirm(confirm) => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                     self.say("working…", false);
-                    if let (Command::GenesisApprove(request), Screen::GenesisJob(state)) =
-                        (&confirm.on_yes, &mut self.screen)
-                        && state.job_id == request.job_id
-                    {
-                        state.pending = Some(PendingCall {
-                            what: CallKind::Approve,
-                            since: self.now,
-                        });
-                        self.say("approving in MPIS… (Esc stops waiting)", false);
+                    // The screen that asked waits for the answer as if sent directly.
+                    match (&confirm.on_yes, &mut self.screen) {
+                        (Command::GenesisApprove(request), Screen::GenesisJob(state))
+                            if state.job_id == request.job_id =>
+                        {
+                            state.pending = Some(PendingCall {
+                                what: CallKind::Approve,
+                                since: self.now,
+                            });
+                            self.say("approving in MPIS… (Esc stops waiting)", false);
+                        }
+                        (Command::GenesisStart(valid), Screen::GenesisForm(_)) => {
+                            let valid = valid.clone();
+                            self.genesis_start_confirmed(&valid);
+                        }
+                        (Command::Publish(_), Screen::PublishForm(_)) => self.publish_confirmed(),
+                        _ => {}
                     }
                     vec![confirm.on_yes]
                 }
@@ -1048,6 +1089,7 @@ impl App {
                     Vec::new()
                 }
             },
+            Overlay::PickJob(pick) => self.pick_job_key(pick, key),
             Overlay::Palette(mut palette) => match key.code {
                 KeyCode::Esc => Vec::new(),
                 KeyCode::Enter => self.run_palette(&palette.input.clone()),
@@ -1068,8 +1110,14 @@ impl App {
                 KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                     palette.input.push(c);
                     palette.error = None;
+                    let genesis = palette.input.starts_with("genesis ");
                     self.overlay = Some(Overlay::Palette(palette));
-                    Vec::new()
+                    // Completing `genesis ` needs the awaiting jobs, whatever the layout.
+                    if genesis {
+                        self.load_genesis_jobs_once()
+                    } else {
+                        Vec::new()
+                    }
                 }
                 _ => {
                     self.overlay = Some(Overlay::Palette(palette));

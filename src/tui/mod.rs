@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod data;
+pub mod genesis_jobs;
 pub mod keymap;
 pub mod popups;
 pub mod screens;

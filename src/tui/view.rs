@@ -57,6 +57,9 @@ pub fn view(app: &App, frame: &mut Frame) {
         Some(Overlay::Confirm(state)) => {
             popups::confirm::render(&app.options.theme, state, area, frame.buffer_mut())
         }
+        Some(Overlay::PickJob(state)) => {
+            popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut())
+        }
         None => {}
     }
 }

@@ -28,7 +28,7 @@ use crate::mpis::types::{
 };
 use crate::store::audit;
 use crate::store::drafts::{self, DraftChoice};
-use crate::store::genesis::GenesisDraft;
+use crate::store::genesis::{GenesisDraft, PendingGenesisJob};
 use crate::store::layouts::{self, Layout, LayoutChanges, NewLayout};
 use crate::store::metrics::ItemPerformance;
 use crate::store::outbox::{NewPublishRecord, PublishRecord};
@@ -36,7 +36,7 @@ use crate::store::projects::{self, Project};
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{self, Run, RunCursor, RunFilter, RunItem, RunListRow};
 use crate::store::{StoreError, genesis, jobs, metrics, outbox, personas, recommendations as recs};
-use crate::tui::forms::genesis_job::ApproveFailure;
+use crate::tui::forms::genesis_job::{ApproveFailure, CallKind};
 
 /// The channel our tables' triggers notify on (migration 0005).
 pub const CHANGES_CHANNEL: &str = "mpis_dash_changes";
@@ -80,6 +80,11 @@ pub enum Command {
     Evaluate,
     /// Approved drafts for the publish form's picker.
     LoadDrafts,
+    /// One draft by id, whatever its status (a typed draft id); answered by `DraftLookedUp`.
+    LookupDraft(Uuid),
+    /// A publish record's current state (the form follows it after submitting); answered by
+    /// `PublishRecordLoaded`.
+    LoadPublishRecord(Uuid),
     /// Recent runs and the projects for the publish form's run and project pickers.
     LoadPublishTargets,
     /// Write the publish record to the outbox (with its audit entry), then try to forward it.
@@ -98,6 +103,9 @@ pub enum Command {
         job_id: Uuid,
         draft_no: i32,
     },
+    /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
+    /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
+    LoadGenesisJobs,
 }
 
 /// What happened to a submitted publish record.
@@ -152,6 +160,11 @@ pub enum DataEvent {
     /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
     Changed(Vec<String>),
     Drafts(Result<Vec<DraftChoice>, String>),
+    /// The draft a typed id names (`None`: not in this database).
+    DraftLookedUp(Uuid, Result<Option<DraftChoice>, String>),
+    /// A publish record as it is now, with what to tell the operator about it.
+    PublishRecordLoaded(Uuid, Result<(PublishRecord, String), String>),
+    GenesisJobs(Result<Vec<PendingGenesisJob>, String>),
     PublishTargets(Result<PublishTargets, String>),
     Published(Result<PublishOutcome, String>),
     /// MPIS's answer to `GenesisStart`, or why there is none (`cancelled` after `CancelGenesis`).
@@ -329,6 +342,26 @@ impl Context {
                 let event = DataEvent::Drafts(self.observe(result));
                 self.send(event);
             }
+            Command::LookupDraft(id) => {
+                let result = drafts::get(&self.pool, id).await;
+                let event = DataEvent::DraftLookedUp(id, self.observe(result));
+                self.send(event);
+            }
+            Command::LoadPublishRecord(id) => {
+                let result = outbox::get(&self.pool, id).await.and_then(|record| {
+                    record.ok_or_else(|| StoreError::not_found("publish record", id))
+                });
+                let result = self.observe(result).map(|record| {
+                    let note = publish_note(&record, self.mpis.is_some());
+                    (record, note)
+                });
+                self.send(DataEvent::PublishRecordLoaded(id, result));
+            }
+            Command::LoadGenesisJobs => {
+                let result = genesis::awaiting_approval(&self.pool, GENESIS_JOBS).await;
+                let event = DataEvent::GenesisJobs(self.observe(result));
+                self.send(event);
+            }
             Command::LoadPublishTargets => {
                 let result = load_publish_targets(&self.pool).await;
                 let event = DataEvent::PublishTargets(self.observe(result));
@@ -436,27 +469,7 @@ impl Context {
         let record = outbox::get(&self.pool, id)
             .await?
             .ok_or_else(|| StoreError::not_found("publish record", id))?;
-        let note = match (record.state.as_str(), &self.mpis) {
-            ("forwarded", _) => format!(
-                "forwarded to MPIS: published item {}",
-                record
-                    .mpis_published_item_id
-                    .map(|i| i.to_string())
-                    .unwrap_or_default()
-            ),
-            ("failed", _) => format!(
-                "MPIS refused it: {}",
-                record.last_error.clone().unwrap_or_default()
-            ),
-            (_, None) => "queued: no MPIS configured; it is forwarded once one is".to_string(),
-            (_, Some(_)) => format!(
-                "queued, will retry: {}",
-                record
-                    .last_error
-                    .clone()
-                    .unwrap_or_else(|| "waiting for its turn".to_string())
-            ),
-        };
+        let note = publish_note(&record, self.mpis.is_some());
         Ok(PublishOutcome {
             record,
             created: enqueued.created,
@@ -469,8 +482,14 @@ impl Context {
         &self,
         request: &GenesisApproveRequest,
     ) -> Result<GenesisApproveResponse, ApproveFailure> {
+        let call = if request.confirm {
+            CallKind::Approve
+        } else {
+            CallKind::Edit
+        };
         let Some(client) = &self.mpis else {
             return Err(ApproveFailure {
+                call,
                 message: NO_MPIS.to_string(),
                 stale_draft: None,
             });
@@ -479,6 +498,7 @@ impl Context {
             .genesis_approve(request)
             .await
             .map_err(|e| ApproveFailure {
+                call,
                 message: e.user_message(),
                 stale_draft: e.stale_draft(),
             })?;
@@ -532,7 +552,35 @@ impl Context {
     }
 }
 
-/// The body of `POST /genesis/start` for a checked form.
+/// What the operator should know about a publish record as it is now: forwarded with MPIS's
+/// id, refused with MPIS's reason, or queued with when it is tried next and why.
+pub fn publish_note(record: &PublishRecord, mpis_configured: bool) -> String {
+    match record.state.as_str() {
+        "forwarded" => format!(
+            "forwarded to MPIS: published item {}",
+            record
+                .mpis_published_item_id
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        ),
+        "failed" => format!(
+            "MPIS refused it: {}",
+            record.last_error.clone().unwrap_or_default()
+        ),
+        _ if !mpis_configured => {
+            "queued: no MPIS configured; it is forwarded once one is".to_string()
+        }
+        _ => format!(
+            "queued, will retry at {}: {}",
+            record.next_attempt_at.format("%H:%M:%S UTC"),
+            record
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "waiting for its turn".to_string())
+        ),
+    }
+}
+
 async fn load_publish_targets(pool: &PgPool) -> Result<PublishTargets, StoreError> {
     let runs = runs::list(pool, &RunFilter::default(), None, 50)
         .await?
@@ -541,6 +589,7 @@ async fn load_publish_targets(pool: &PgPool) -> Result<PublishTargets, StoreErro
     Ok(PublishTargets { runs, projects })
 }
 
+/// The body of `POST /genesis/start` for a checked form.
 pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
     GenesisStartRequest {
         persona_name: valid.persona_name.clone(),
@@ -579,6 +628,8 @@ fn is_connection_error(err: &sqlx::Error) -> bool {
 }
 
 const LIST_ROWS: i64 = 50;
+/// Genesis jobs awaiting approval looked up by name: more than the widget shows.
+const GENESIS_JOBS: i64 = 200;
 
 async fn load_widget(
     pool: &PgPool,

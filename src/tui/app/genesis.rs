@@ -3,25 +3,49 @@
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
+use crate::domain::genesis::{ValidGenesis, same_persona_name};
+use crate::tui::genesis_jobs;
 
 impl App {
-    /// The genesis jobs awaiting approval that a persona-overview widget has loaded.
+    /// The genesis jobs awaiting approval that are known: a persona-overview widget's and those
+    /// read for `:genesis` or the start form.
     pub fn awaiting_jobs(&self) -> Vec<&PendingGenesisJob> {
         let mut jobs: Vec<&PendingGenesisJob> = Vec::new();
-        for slot in &self.slots {
-            if let Some(WidgetData::Personas(data)) = slot.data.value.as_ref() {
-                for job in &data.awaiting_approval {
-                    if jobs.iter().all(|j| j.id != job.id) {
-                        jobs.push(job);
-                    }
-                }
+        let widgets = self.slots.iter().filter_map(|slot| match &slot.data.value {
+            Some(WidgetData::Personas(data)) => Some(data.awaiting_approval.as_slice()),
+            _ => None,
+        });
+        let read = self.genesis_jobs.value.as_deref().into_iter();
+        for job in widgets.chain(read).flatten() {
+            if jobs.iter().all(|j| j.id != job.id) {
+                jobs.push(job);
             }
         }
         jobs
     }
 
+    /// Whether a persona-overview widget has its list of awaiting jobs.
+    fn persona_overview_loaded(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| matches!(slot.data.value, Some(WidgetData::Personas(_))))
+    }
+
+    /// Reads the awaiting jobs once when no widget lists them (for completing `:genesis `).
+    pub(super) fn load_genesis_jobs_once(&mut self) -> Vec<Command> {
+        if self.persona_overview_loaded()
+            || self.genesis_jobs.loading
+            || self.genesis_jobs.value.is_some()
+        {
+            return Vec::new();
+        }
+        self.genesis_jobs.start();
+        vec![Command::LoadGenesisJobs]
+    }
+
     /// `:genesis` (or `:genesis new`) starts one; `:genesis NAME|JOB_ID` opens a job awaiting
-    /// approval by its persona's name or slug (exact, else the only one starting so).
+    /// approval by its persona's name or slug (exact, else starting so), a completion's label or
+    /// the start of its id. Without a persona-overview widget the jobs are read first.
     pub(super) fn palette_genesis(&mut self, input: &str, argument: &str) -> Vec<Command> {
         if argument.is_empty() || argument.eq_ignore_ascii_case("new") {
             return self.open_genesis_form();
@@ -29,37 +53,46 @@ impl App {
         if let Ok(job_id) = Uuid::parse_str(argument) {
             return self.open_genesis_job(job_id);
         }
-        let wanted = argument.to_lowercase();
-        let jobs = self.awaiting_jobs();
-        let exact = jobs
-            .iter()
-            .find(|j| j.persona_name.to_lowercase() == wanted || j.slug.to_lowercase() == wanted);
-        let starting: Vec<_> = jobs
-            .iter()
-            .filter(|j| {
-                j.persona_name.to_lowercase().starts_with(&wanted)
-                    || j.slug.to_lowercase().starts_with(&wanted)
-            })
-            .collect();
-        let found = exact.or(match starting.as_slice() {
-            [only] => Some(*only),
-            _ => None,
-        });
-        if let Some(job) = found {
-            let job_id = job.id;
-            return self.open_genesis_job(job_id);
+        if !self.persona_overview_loaded() {
+            self.genesis_lookup = Some(argument.to_string());
+            self.genesis_jobs.start();
+            self.say(
+                format!("looking up genesis jobs awaiting approval for {argument:?}…"),
+                false,
+            );
+            return vec![Command::LoadGenesisJobs];
         }
-        let names: Vec<String> = jobs
-            .iter()
-            .map(|j| crate::tui::widgets::clean(&j.persona_name))
-            .collect();
+        self.resolve_genesis(input, argument)
+    }
+
+    /// Opens the one job `argument` names, offers a choice when it names several, or says
+    /// which jobs there are.
+    fn resolve_genesis(&mut self, input: &str, argument: &str) -> Vec<Command> {
+        let jobs = self.awaiting_jobs();
+        let found = genesis_jobs::find(&jobs, argument);
+        match found.as_slice() {
+            [one] => {
+                let job_id = one.id;
+                return self.open_genesis_job(job_id);
+            }
+            [] => {}
+            several => {
+                let jobs = several.iter().map(|j| (*j).clone()).collect();
+                self.overlay = Some(Overlay::PickJob(JobPickState {
+                    argument: argument.to_string(),
+                    jobs,
+                    selected: 0,
+                }));
+                return Vec::new();
+            }
+        }
         let error = if jobs.is_empty() {
-            "no genesis job awaiting approval is shown (a persona-overview widget lists them); \
-             :job JOB_ID opens any job"
-                .to_string()
-        } else if starting.len() > 1 {
-            format!("{argument:?} matches several jobs: {}", names.join(", "))
+            "no genesis job is awaiting approval; :job JOB_ID opens any job".to_string()
         } else {
+            let names: Vec<String> = genesis_jobs::completions(&jobs)
+                .iter()
+                .map(|n| crate::tui::widgets::clean(n))
+                .collect();
             format!(
                 "no job awaiting approval for {argument:?}; awaiting: {}",
                 names.join(", ")
@@ -68,17 +101,152 @@ impl App {
         self.palette_error(input, &error)
     }
 
-    /// The genesis start form (not in read-only mode).
+    /// The awaiting jobs arrived; a `:genesis NAME` waiting for them is resolved now.
+    pub(super) fn genesis_jobs_loaded(
+        &mut self,
+        result: Result<Vec<PendingGenesisJob>, String>,
+        wall: DateTime<Utc>,
+        now: Instant,
+    ) -> Vec<Command> {
+        let failed = result.as_ref().err().cloned();
+        match result {
+            Ok(jobs) => self.genesis_jobs.succeed(jobs, wall, now),
+            Err(error) => self.genesis_jobs.fail(error),
+        }
+        let Some(argument) = self.genesis_lookup.take() else {
+            return Vec::new();
+        };
+        if let Some(error) = failed {
+            self.say(format!("genesis jobs not read: {error}"), true);
+            return Vec::new();
+        }
+        if self.overlay.is_some() {
+            // The operator moved on to another popup meanwhile: leave it.
+            return Vec::new();
+        }
+        self.message = None; // "looking up…" is answered
+        self.resolve_genesis(&format!("genesis {argument}"), &argument)
+    }
+
+    /// Keys of the choice between jobs of one name.
+    pub(super) fn pick_job_key(&mut self, mut pick: JobPickState, key: KeyEvent) -> Vec<Command> {
+        let last = pick.jobs.len().saturating_sub(1);
+        match key.code {
+            KeyCode::Enter => {
+                return match pick.jobs.get(pick.selected) {
+                    Some(job) => {
+                        let job_id = job.id;
+                        self.open_genesis_job(job_id)
+                    }
+                    None => Vec::new(),
+                };
+            }
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Up | KeyCode::Char('k') => pick.selected = pick.selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => pick.selected = (pick.selected + 1).min(last),
+            _ => {}
+        }
+        self.overlay = Some(Overlay::PickJob(pick));
+        Vec::new()
+    }
+
+    /// The genesis start form (not in read-only mode); the jobs awaiting approval are read so
+    /// that starting a name again asks first.
     pub(super) fn open_genesis_form(&mut self) -> Vec<Command> {
         if self.options.read_only {
             self.say("read-only: starting a genesis job is off", true);
             return Vec::new();
         }
-        self.open(Screen::GenesisForm(GenesisFormState::default()))
+        let mut commands = self.open(Screen::GenesisForm(GenesisFormState::default()));
+        self.genesis_jobs.start();
+        commands.push(Command::LoadGenesisJobs);
+        commands
     }
 
-    /// MPIS answered the genesis start (or the worker gave up on it). A started job opens its
-    /// job view, the form staying on the back stack.
+    /// A valid start form: sent at once, or after a confirm when the name was started before.
+    pub(super) fn start_genesis(&mut self, valid: ValidGenesis) -> Vec<Command> {
+        let earlier = self.earlier_genesis(&valid.persona_name);
+        if earlier.is_empty() {
+            self.genesis_sending(&valid);
+            return vec![Command::GenesisStart(valid)];
+        }
+        if let Screen::GenesisForm(state) = &mut self.screen {
+            state.hold();
+        }
+        let question = format!(
+            "\"{}\" was started before: {}. Start another genesis job for it (MPIS gives it a new slug)?",
+            valid.persona_name,
+            earlier.join("; ")
+        );
+        self.overlay = Some(Overlay::Confirm(ConfirmState {
+            question,
+            on_yes: Command::GenesisStart(valid),
+        }));
+        Vec::new()
+    }
+
+    /// The confirm said yes to a second start: the form waits for MPIS.
+    pub(super) fn genesis_start_confirmed(&mut self, valid: &ValidGenesis) {
+        if let Screen::GenesisForm(state) = &mut self.screen {
+            state.sending();
+        }
+        self.genesis_sending(valid);
+    }
+
+    fn genesis_sending(&mut self, valid: &ValidGenesis) {
+        self.genesis_starts.push(SessionStart {
+            persona_name: valid.persona_name.clone(),
+            at: Utc::now(),
+            job_id: None,
+            waiting: true,
+        });
+        self.say(
+            "starting the genesis job in MPIS… (Esc cancels waiting)",
+            false,
+        );
+    }
+
+    /// Esc while the start waits: MPIS may still start the job, so the name stays known.
+    pub(super) fn genesis_not_waited_for(&mut self) {
+        for start in self.genesis_starts.iter_mut().filter(|s| s.waiting) {
+            start.waiting = false;
+        }
+    }
+
+    /// The earlier jobs of a persona name, described for the confirm: started in this session,
+    /// or awaiting approval.
+    fn earlier_genesis(&self, name: &str) -> Vec<String> {
+        let mut earlier = Vec::new();
+        let mut seen = Vec::new();
+        for start in &self.genesis_starts {
+            if !same_persona_name(&start.persona_name, name) {
+                continue;
+            }
+            let at = start.at.format("%H:%M UTC");
+            earlier.push(match start.job_id {
+                Some(id) => {
+                    seen.push(id);
+                    format!("job {} started here at {at}", genesis_jobs::short_id(id))
+                }
+                None if start.waiting => format!("a start sent at {at} is still waiting"),
+                None => format!("a start at {at} was not waited for (MPIS may have made it)"),
+            });
+        }
+        for job in self.awaiting_jobs() {
+            if same_persona_name(&job.persona_name, name) && !seen.contains(&job.id) {
+                earlier.push(format!(
+                    "job {} ({}) started {} is awaiting approval",
+                    genesis_jobs::short_id(job.id),
+                    job.slug,
+                    job.created_at.format("%Y-%m-%d %H:%M")
+                ));
+            }
+        }
+        earlier
+    }
+
+    /// MPIS answered the genesis start (or the worker gave up on it). A started job's view
+    /// takes the form's place: the form is done, so Esc returns to where it was opened from.
     pub(super) fn genesis_started(
         &mut self,
         result: Result<GenesisStartResponse, String>,
@@ -97,6 +265,16 @@ impl App {
             ),
             Err(error) => self.say(format!("genesis not started: {error}"), true),
         }
+        // The start waiting for this answer: now with its job id, or gone when MPIS refused.
+        match started {
+            Some(job_id) => {
+                for start in self.genesis_starts.iter_mut().filter(|s| s.waiting) {
+                    start.waiting = false;
+                    start.job_id = Some(job_id);
+                }
+            }
+            None => self.genesis_starts.retain(|s| !s.waiting),
+        }
         let on_form = if let Screen::GenesisForm(state) = &mut self.screen {
             state.finished(result);
             true
@@ -104,12 +282,14 @@ impl App {
             false
         };
         match started {
-            Some(job_id) if on_form => self.open_genesis_job(job_id),
+            Some(job_id) if on_form => {
+                self.screen = self.back_stack.pop().unwrap_or(Screen::Dashboard);
+                self.open_genesis_job(job_id)
+            }
             _ => Vec::new(),
         }
     }
 
-    /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
     /// The mouse wheel over the job view: three rows a notch.
     pub(super) fn wheel_genesis_job(&mut self, down: bool) {
         let body = self.grid_area();
@@ -122,6 +302,7 @@ impl App {
         }
     }
 
+    /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
     pub(super) fn open_genesis_job(&mut self, job_id: Uuid) -> Vec<Command> {
         let mut state = GenesisJobState::new(job_id, self.now);
         // The stored draft is read at once, so it shows even while MPIS is slow or down.
@@ -150,7 +331,40 @@ impl App {
             });
         }
         state.status_loaded(result, now);
-        genesis_draft_command(state).into_iter().collect()
+        let commands = genesis_draft_command(state).into_iter().collect();
+        self.follow_approval_confirm();
+        commands
+    }
+
+    /// The approval's confirm follows the view: when MPIS moved to a newer draft while it is
+    /// open, it names (and approves) that draft, saying so; once the job is finished it closes.
+    fn follow_approval_confirm(&mut self) {
+        let (Some(Overlay::Confirm(confirm)), Screen::GenesisJob(state)) =
+            (&mut self.overlay, &self.screen)
+        else {
+            return;
+        };
+        let Command::GenesisApprove(request) = &mut confirm.on_yes else {
+            return;
+        };
+        if !request.confirm || request.job_id != state.job_id {
+            return;
+        }
+        if state.approved.is_some() || state.is_final() {
+            self.overlay = None;
+            self.say("the job finished meanwhile: nothing left to approve", true);
+            return;
+        }
+        if request.draft_no == state.draft_no {
+            return;
+        }
+        let asked = request.draft_no;
+        request.draft_no = state.draft_no;
+        confirm.question = format!(
+            "MPIS moved on from draft {asked} to draft {} while you were asked. {}",
+            state.draft_no,
+            approval_question(state, &self.options.operator)
+        );
     }
 
     /// MPIS answered an edit or the approval: the view is updated and the status reloaded.
@@ -175,7 +389,7 @@ impl App {
                     crate::tui::forms::genesis_job::stale_message(expected, got),
                     true,
                 ),
-                None => (format!("not approved: {}", failure.message), true),
+                None => (failure.summary(), true),
             },
         };
         self.say(text.0, text.1);
@@ -195,6 +409,7 @@ impl App {
             state.loading = true;
             commands.push(Command::GenesisStatus(job_id));
         }
+        self.follow_approval_confirm();
         commands
     }
 
@@ -273,11 +488,7 @@ impl App {
                     confirm: true,
                     edits: Vec::new(),
                 };
-                let question = format!(
-                    "Approve persona {} draft {} as {operator}?",
-                    state.persona_name(),
-                    state.draft_no
-                );
+                let question = approval_question(state, &operator);
                 self.overlay = Some(Overlay::Confirm(ConfirmState {
                     question,
                     on_yes: Command::GenesisApprove(request),
@@ -287,6 +498,15 @@ impl App {
         };
         Some(commands)
     }
+}
+
+/// The confirm's question before approving: the persona, the draft number and who approves.
+fn approval_question(state: &GenesisJobState, operator: &str) -> String {
+    format!(
+        "Approve persona {} draft {} as {operator}?",
+        state.persona_name(),
+        state.draft_no
+    )
 }
 
 /// The read of the job's current draft from the database, when the view does not have it yet.

@@ -4,15 +4,12 @@
 use super::*;
 
 impl App {
-    /// What the palette completes: layout names and the awaiting jobs' persona names.
+    /// What the palette completes: layout names and the awaiting jobs' persona names (with
+    /// start time and short id where two jobs share a name).
     pub fn palette_names(&self) -> PaletteNames {
         PaletteNames {
             layouts: self.layout_names(),
-            genesis_jobs: self
-                .awaiting_jobs()
-                .iter()
-                .map(|j| j.persona_name.clone())
-                .collect(),
+            genesis_jobs: crate::tui::genesis_jobs::completions(&self.awaiting_jobs()),
         }
     }
 
@@ -129,7 +126,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PaletteNames {
     pub layouts: Vec<String>,
-    /// Persona names of the genesis jobs awaiting approval.
+    /// Persona names of the genesis jobs awaiting approval (labels for a shared name).
     pub genesis_jobs: Vec<String>,
 }
 

@@ -15,8 +15,14 @@ impl App {
             ("project_id".to_string(), run.project_id.to_string()),
             ("persona_id".to_string(), run.persona_id.to_string()),
         ];
-        if let Some(execution) = &run.n8n_execution_ref {
-            ids.push(("n8n_execution_id".to_string(), execution.clone()));
+        // Our callback keeps n8n's id as text; MPIS's own endpoint stored it in the UUID
+        // column only: whichever is there.
+        let execution = run
+            .n8n_execution_ref
+            .clone()
+            .or_else(|| run.n8n_execution_id.map(|id| id.to_string()));
+        if let Some(execution) = execution {
+            ids.push(("n8n_execution_id".to_string(), execution));
         }
         for item in &detail.items {
             if let Some(draft) = item.draft_id {

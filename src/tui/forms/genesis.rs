@@ -164,6 +164,17 @@ impl GenesisFormState {
         }
     }
 
+    /// The start waits for the operator's answer to a question (nothing sent yet).
+    pub fn hold(&mut self) {
+        self.submitted_at = None;
+    }
+
+    /// The start goes to MPIS now (after the question).
+    pub fn sending(&mut self) {
+        self.outcome = None;
+        self.submitted_at = Some(Instant::now());
+    }
+
     /// The worker's answer arrived. A late "cancelled" after Esc changes nothing.
     pub fn finished(&mut self, outcome: Result<GenesisStartResponse, String>) {
         if !self.submitting() && outcome.is_err() {

@@ -21,11 +21,23 @@ pub const LATEST_DRAFT: i32 = i32::MAX;
 /// The edit line's fields in Tab order.
 pub const EDIT_FIELDS: [&str; 3] = ["path", "op", "value"];
 
-/// Why an approval failed: MPIS's message, and `(expected, got)` for a stale draft number.
+/// Why an edit or the approval failed: which call it was, MPIS's message, and
+/// `(expected, got)` for a stale draft number.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApproveFailure {
+    pub call: CallKind,
     pub message: String,
     pub stale_draft: Option<(i32, i32)>,
+}
+
+impl ApproveFailure {
+    /// The status line's words for it: an edit is refused, an approval is not approved.
+    pub fn summary(&self) -> String {
+        match self.call {
+            CallKind::Edit => format!("edit refused: {}", self.message),
+            CallKind::Approve => format!("not approved: {}", self.message),
+        }
+    }
 }
 
 /// The edit line as typed (`e`).
@@ -342,7 +354,7 @@ impl GenesisJobState {
             Err(failure) => {
                 self.notice = Some(match failure.stale_draft {
                     Some((expected, got)) => stale_message(expected, got),
-                    None => failure.message,
+                    None => failure.summary(),
                 });
             }
         }

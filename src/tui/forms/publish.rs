@@ -1,17 +1,21 @@
 //! The publish record form: the draft (picked from approved drafts, or typed), channel (typed or
 //! cycled), channel item id and url, the optional run and project (picked from recent runs and
 //! the projects, or typed), and when it was published. Validation by `domain::publish` names
-//! each field; Ctrl-S submits.
+//! each field; Ctrl-S submits. A typed draft id is looked up: one that is not approved (or not
+//! in this database) is warned about beside the field and asked about before it is sent. After
+//! a submission the form follows the record's forwarding state.
 
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
 
 use crate::domain::channel::Channel;
 use crate::domain::form::FieldError;
 use crate::domain::publish::{PublishForm, ValidPublish};
 use crate::store::drafts::DraftChoice;
+use crate::store::outbox::PublishRecord;
 use crate::tui::data::Loadable;
 use crate::tui::worker::{PublishOutcome, PublishTargets};
 
@@ -43,6 +47,25 @@ pub struct PublishFormState {
     /// When the submission was sent (a spinner and the elapsed time show meanwhile).
     pub submitted_at: Option<Instant>,
     pub outcome: Option<Result<PublishOutcome, String>>,
+    /// The typed draft id that is not among the approved drafts, and what the database says
+    /// of it.
+    pub checked: Option<(Uuid, DraftCheck)>,
+}
+
+/// What the database said of a typed draft id.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DraftCheck {
+    Checking,
+    Found(DraftChoice),
+    Missing,
+    Failed(String),
+}
+
+/// A remark beside the draft field: a warning (not approved, unknown) or a note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftRemark {
+    pub text: String,
+    pub warning: bool,
 }
 
 pub use super::FormAction;
@@ -144,6 +167,150 @@ impl PublishFormState {
             _ => {}
         }
         FormAction::None
+    }
+
+    /// The draft id typed in the draft field, if it is one.
+    fn typed_draft_id(&self) -> Option<Uuid> {
+        Uuid::parse_str(self.form.draft_id_text.trim()).ok()
+    }
+
+    /// The approved draft (from the picker's list) or the looked-up draft the field names.
+    fn typed_draft(&self) -> Option<&DraftChoice> {
+        let id = self.typed_draft_id()?;
+        let listed = self
+            .drafts
+            .value
+            .as_ref()
+            .and_then(|drafts| drafts.iter().find(|d| d.id == id));
+        listed.or(match &self.checked {
+            Some((checked, DraftCheck::Found(draft))) if *checked == id => Some(draft),
+            _ => None,
+        })
+    }
+
+    /// The typed draft id to look up now: one not among the approved drafts and not asked
+    /// about yet (marked as asked).
+    pub fn draft_to_check(&mut self) -> Option<Uuid> {
+        let id = self.typed_draft_id()?;
+        // Still loading the approved drafts: it may be among them.
+        if self.drafts.value.is_none() && self.drafts.error.is_none() {
+            return None;
+        }
+        let listed = self
+            .drafts
+            .value
+            .as_ref()
+            .is_some_and(|drafts| drafts.iter().any(|d| d.id == id));
+        if listed || self.checked.as_ref().is_some_and(|c| c.0 == id) {
+            return None;
+        }
+        self.checked = Some((id, DraftCheck::Checking));
+        Some(id)
+    }
+
+    /// The database answered the lookup of `id`.
+    pub fn draft_checked(&mut self, id: Uuid, result: Result<Option<DraftChoice>, String>) {
+        if let Some((checked, check)) = &mut self.checked
+            && *checked == id
+        {
+            *check = match result {
+                Ok(Some(draft)) => DraftCheck::Found(draft),
+                Ok(None) => DraftCheck::Missing,
+                Err(error) => DraftCheck::Failed(error),
+            };
+        }
+    }
+
+    /// What to say beside the draft field about the typed draft: not approved, not in this
+    /// database, not known yet, or already published on the channel.
+    pub fn draft_remark(&self) -> Option<DraftRemark> {
+        let id = self.typed_draft_id()?;
+        let warning = |text: String| {
+            Some(DraftRemark {
+                text,
+                warning: true,
+            })
+        };
+        if let Some(draft) = self.typed_draft() {
+            if draft.status != "approved" {
+                return warning(format!("not approved (status {})", draft.status));
+            }
+            let channel = self.form.channel_text.trim().to_lowercase();
+            if !channel.is_empty() && draft.published_on.contains(&channel) {
+                return Some(DraftRemark {
+                    text: format!("already published on {channel}"),
+                    warning: false,
+                });
+            }
+            return None;
+        }
+        match &self.checked {
+            Some((checked, check)) if *checked == id => match check {
+                DraftCheck::Checking => Some(DraftRemark {
+                    text: "checking its status…".to_string(),
+                    warning: false,
+                }),
+                DraftCheck::Missing => warning("no such draft in this database".to_string()),
+                DraftCheck::Failed(error) => warning(format!("status unknown: {error}")),
+                DraftCheck::Found(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The question to ask before sending a record of a draft that is not known to be approved
+    /// (MPIS records it anyway); `None` for an approved one.
+    pub fn unapproved_question(&self) -> Option<String> {
+        let id = self.typed_draft_id()?;
+        let why = match self.typed_draft() {
+            Some(draft) if draft.status == "approved" => return None,
+            Some(draft) => format!("is not approved (status {})", draft.status),
+            None => match &self.checked {
+                Some((checked, DraftCheck::Missing)) if *checked == id => {
+                    "is not in this database".to_string()
+                }
+                Some((checked, DraftCheck::Failed(error))) if *checked == id => {
+                    format!("has an unknown status ({error})")
+                }
+                _ => "has a status not known yet".to_string(),
+            },
+        };
+        Some(format!("Draft {id} {why}: publish anyway?"))
+    }
+
+    /// The submission waits for the operator's answer to a question (nothing sent yet).
+    pub fn hold(&mut self) {
+        self.submitted_at = None;
+    }
+
+    /// The submission goes to the worker now (after the question).
+    pub fn sending(&mut self) {
+        self.submitted_at = Some(Instant::now());
+    }
+
+    /// The publish record the form shows while it is still queued (followed until forwarded
+    /// or failed).
+    pub fn followed_record(&self) -> Option<Uuid> {
+        match &self.outcome {
+            Some(Ok(outcome)) if outcome.record.state == "queued" => Some(outcome.record.id),
+            _ => None,
+        }
+    }
+
+    /// The record as it is now: returns whether its state changed (the form shows it).
+    pub fn record_loaded(&mut self, record: PublishRecord, note: String) -> bool {
+        let Some(Ok(outcome)) = &mut self.outcome else {
+            return false;
+        };
+        if outcome.record.id != record.id || outcome.record == record {
+            return false;
+        }
+        let changed = outcome.record.state != record.state
+            || outcome.record.attempts != record.attempts
+            || outcome.record.last_error != record.last_error;
+        outcome.record = record;
+        outcome.note = note;
+        changed
     }
 
     /// Picks the next/previous approved draft: fills the draft id and its channel.

@@ -1,8 +1,10 @@
-//! Overlays drawn above any screen: help, the command palette, confirmations.
+//! Overlays drawn above any screen: help, the command palette, confirmations, the choice
+//! between genesis jobs of one name.
 
 pub mod confirm;
 pub mod help;
 pub mod palette;
+pub mod pick_job;
 
 use ratatui::layout::Rect;
 

@@ -17,7 +17,7 @@ use crate::tui::forms::genesis::{
 };
 use crate::tui::screens::persona_card::card_lines;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{FormFocus, clean, render_form, short_duration};
+use crate::tui::widgets::{FormFocus, clean, labelled_lines, render_form, short_duration};
 
 const LABEL_WIDTH: usize = 24;
 
@@ -68,8 +68,9 @@ pub fn render(app: &App, state: &GenesisFormState, area: Rect, buf: &mut Buffer)
     }
     match &state.outcome {
         Some(Ok(response)) => result_lines(response, theme, &mut lines),
-        Some(Err(error)) => lines.push(Line::styled(
-            format!("genesis not started: {}", clean(error)),
+        Some(Err(error)) => lines.extend(labelled_lines(
+            "genesis not started: ",
+            error,
             theme.critical(),
         )),
         None => {}

@@ -2,7 +2,7 @@
 //! and elapsed time), what to explain, the edit line while open, after the confirm the persona
 //! id, version and export paths, then the draft's preview, MPIS's prompt and the draft itself as
 //! stored in `genesis_drafts`. Taller than the screen: j/k and PgUp/PgDn scroll. Everything from
-//! MPIS or the database goes through `clean()`.
+//! MPIS or the database goes through `clean()`, or `labelled_lines()` where it may have lines.
 
 use std::time::Instant;
 
@@ -17,7 +17,7 @@ use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
 use crate::tui::screens::persona_card::card_lines;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, overflow_rows, short_duration};
+use crate::tui::widgets::{clean, labelled_lines, overflow_rows, short_duration};
 
 const GAUGE_WIDTH: usize = 30;
 
@@ -77,13 +77,14 @@ fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'stat
         ));
     }
     if let Some(error) = &state.load_error {
-        lines.push(Line::styled(
-            format!("status not loaded: {}", clean(error)),
+        lines.extend(labelled_lines(
+            "status not loaded: ",
+            error,
             theme.critical(),
         ));
     }
     if let Some(notice) = &state.notice {
-        lines.push(Line::styled(clean(notice), theme.critical()));
+        lines.extend(labelled_lines("", notice, theme.critical()));
     }
     edit_lines(theme, state, &mut lines);
     approved_lines(theme, state, &mut lines);
@@ -128,13 +129,10 @@ fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'st
         "░".repeat(GAUGE_WIDTH - filled)
     )));
     if !status.progress.message.is_empty() {
-        lines.push(Line::styled(clean(&status.progress.message), theme.muted()));
+        lines.extend(labelled_lines("", &status.progress.message, theme.muted()));
     }
     for error in &status.errors {
-        lines.push(Line::styled(
-            format!("✖ {}", clean(error)),
-            theme.critical(),
-        ));
+        lines.extend(labelled_lines("✖ ", error, theme.critical()));
     }
 }
 
@@ -235,8 +233,9 @@ fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'sta
     }
     lines.push(Line::raw(""));
     match (&state.draft, &state.draft_error) {
-        (_, Some(error)) => lines.push(Line::styled(
-            format!("draft not read from the database: {}", clean(error)),
+        (_, Some(error)) => lines.extend(labelled_lines(
+            "draft not read from the database: ",
+            error,
             theme.critical(),
         )),
         (None, None) if state.draft_missing => {

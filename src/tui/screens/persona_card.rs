@@ -1,11 +1,13 @@
 //! MPIS's persona preview (its card) and its prompt to the approver, as lines: shared by the
-//! genesis form's answer and the genesis job view. Everything goes through `clean()`.
+//! genesis form's answer and the genesis job view. Everything goes through `clean()`, and
+//! MPIS's multi-line Markdown (the prompt, a summary) through `labelled_lines()`, line by line.
 
+use ratatui::style::Style;
 use ratatui::text::Line;
 
 use crate::mpis::types::PersonaCard;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::clean;
+use crate::tui::widgets::{clean, labelled_lines};
 
 /// The card's lines (the first one labelled `name_label`), then "MPIS asks: …".
 pub fn card_lines(
@@ -29,7 +31,7 @@ pub fn card_lines(
             clean(&card.slug)
         )));
         if !card.summary.is_empty() {
-            lines.push(Line::from(format!("summary: {}", clean(&card.summary))));
+            lines.extend(labelled_lines("summary: ", &card.summary, Style::default()));
         }
         lines.push(Line::from(format!(
             "top topics: {}",
@@ -37,14 +39,11 @@ pub fn card_lines(
         )));
         lines.push(Line::from(format!("tones: {}", list(&card.dominant_tones))));
         for action in &card.next_actions {
-            lines.push(Line::from(format!("next: {}", clean(action))));
+            lines.extend(labelled_lines("next: ", action, Style::default()));
         }
     }
     if let Some(prompt) = prompt {
-        lines.push(Line::styled(
-            format!("MPIS asks: {}", clean(prompt)),
-            theme.accent(),
-        ));
+        lines.extend(labelled_lines("MPIS asks: ", prompt, theme.accent()));
     }
     lines
 }

@@ -1,7 +1,9 @@
 //! The publish record form: each field with its value (cursor on the focused one) and its
-//! validation message beside it, the approved drafts to pick from, and what happened to the
-//! last submission. Taller than the screen, it scrolls to keep the focused field (and on the
-//! draft field the picked draft) in sight.
+//! validation message beside it (and beside the draft a warning when it is not approved), the
+//! approved drafts to pick from (marked when already published; as many rows as the screen
+//! has room for), and the current state of the last submission's record. Taller than the
+//! screen, it scrolls to keep the focused field (and on the draft field the picked draft) in
+//! sight.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -12,7 +14,13 @@ use ratatui::widgets::{Block, Borders};
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{FormFocus, clean, fit, pad, render_form, short_duration, status_symbol};
+use crate::tui::widgets::{
+    FormFocus, clean, fit, labelled_lines, pad, render_form, short_duration, status_symbol,
+    wrapped_height,
+};
+
+/// The fewest picker rows shown, however small the screen (the form scrolls).
+const MIN_PICKER_ROWS: usize = 5;
 
 pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -66,27 +74,27 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
                 theme.critical(),
             ));
         }
+        if index == 0
+            && let Some(remark) = state.draft_remark()
+        {
+            let (symbol, style) = if remark.warning {
+                ("⚠", theme.warning())
+            } else {
+                ("·", theme.muted())
+            };
+            spans.push(Span::styled(
+                format!("  {symbol} {}", clean(&remark.text)),
+                style,
+            ));
+        }
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
-    // The focused field's picker (the drafts elsewhere); its picked row stays in sight when
-    // there is room, or else the outcome does.
-    let picked_line = match state.focus {
-        CHANNEL => {
-            lines.push(Line::styled(
-                "Up/Down: telegram · instagram · tiktok · youtube",
-                theme.muted(),
-            ));
-            lines.len() - 1
-        }
-        RUN | PROJECT => target_lines(theme, state, &mut lines),
-        _ => draft_lines(theme, state, &mut lines),
-    };
-    lines.push(Line::raw(""));
-    let status = lines.len();
+    // Below the picker: the spinner and the record's state.
+    let mut tail = vec![Line::raw("")];
     if let Some(started) = state.submitted_at {
         let elapsed = app.now.saturating_duration_since(started).as_secs();
-        lines.push(Line::styled(
+        tail.push(Line::styled(
             format!("⠿ submitting… {}", short_duration(elapsed)),
             theme.accent(),
         ));
@@ -98,25 +106,42 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
                 "failed" => theme.critical(),
                 _ => theme.warning(),
             };
-            lines.push(Line::styled(
-                format!(
-                    "[{}] {}",
-                    outcome.record.state.to_uppercase(),
-                    clean(&outcome.note)
-                ),
-                style,
-            ));
-            lines.push(Line::styled(
+            let label = format!("[{}] ", clean(&outcome.record.state.to_uppercase()));
+            tail.extend(labelled_lines(&label, &outcome.note, style));
+            tail.push(Line::styled(
                 format!("outbox record {}", outcome.record.id),
                 theme.muted(),
             ));
         }
-        Some(Err(error)) => lines.push(Line::styled(
-            format!("not written: {}", clean(error)),
-            theme.critical(),
-        )),
+        Some(Err(error)) => tail.extend(labelled_lines("not written: ", error, theme.critical())),
         None => {}
     }
+    // The picker takes the rows left over (its heading aside), at least a few.
+    let inner = block.inner(area);
+    let height = |lines: &[Line]| -> usize {
+        lines
+            .iter()
+            .map(|line| wrapped_height(line, inner.width))
+            .sum()
+    };
+    let room = usize::from(inner.height)
+        .saturating_sub(height(&lines) + height(&tail) + 1)
+        .max(MIN_PICKER_ROWS);
+    // The focused field's picker (the drafts elsewhere); its picked row stays in sight when
+    // there is room, or else the outcome does.
+    let picked_line = match state.focus {
+        CHANNEL => {
+            lines.push(Line::styled(
+                "Up/Down: telegram · instagram · tiktok · youtube",
+                theme.muted(),
+            ));
+            lines.len() - 1
+        }
+        RUN | PROJECT => target_lines(theme, state, room, &mut lines),
+        _ => draft_lines(theme, state, room, &mut lines),
+    };
+    let status = lines.len() + 1;
+    lines.extend(tail);
     if state.submitting() {
         // Keys wait meanwhile: the spinner is what to look at.
         focus = FormFocus {
@@ -132,19 +157,24 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
     render_form(block, lines, &focus, theme, area, buf);
 }
 
-/// Up to five rows around the picked one, under a heading; returns the picked row's line (the
+/// Up to `room` rows around the picked one, under a heading; returns the picked row's line (the
 /// heading's when nothing is picked).
 fn picker_lines(
     theme: &Theme,
     heading: String,
     rows: Vec<String>,
     picked: Option<usize>,
+    room: usize,
     lines: &mut Vec<Line<'static>>,
 ) -> usize {
     let mut picked_line = lines.len();
     lines.push(Line::styled(heading, theme.header()));
-    let start = picked.unwrap_or(0).saturating_sub(2);
-    for (index, row) in rows.into_iter().enumerate().skip(start).take(5) {
+    // The picked row with rows on both sides; the window slides to the list's end.
+    let start = picked
+        .unwrap_or(0)
+        .saturating_sub(room / 2)
+        .min(rows.len().saturating_sub(room));
+    for (index, row) in rows.into_iter().enumerate().skip(start).take(room) {
         let chosen = picked == Some(index);
         if chosen {
             picked_line = lines.len();
@@ -161,8 +191,14 @@ fn picker_lines(
     picked_line
 }
 
-/// The approved drafts to pick from (or why there are none).
-fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'static>>) -> usize {
+/// The approved drafts to pick from (or why there are none), each marked when already
+/// published on its channel (✓) or on another one (○).
+fn draft_lines(
+    theme: &Theme,
+    state: &PublishFormState,
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
     match (&state.drafts.value, &state.drafts.error) {
         (Some(drafts), _) if drafts.is_empty() => lines.push(Line::styled(
             "no approved drafts in this database: type a draft id",
@@ -172,8 +208,15 @@ fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'st
             let rows = drafts
                 .iter()
                 .map(|draft| {
+                    let mark = if draft.published_on_its_channel() {
+                        "✓"
+                    } else if !draft.published_on.is_empty() {
+                        "○"
+                    } else {
+                        " "
+                    };
                     format!(
-                        "{} {} · {} (draft {})",
+                        "{mark} {} {} · {} (draft {})",
                         pad(&clean(&draft.channel), 10),
                         fit(&clean(&draft.plan_title), 40),
                         fit(&clean(&draft.persona_name), 30),
@@ -181,11 +224,19 @@ fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'st
                     )
                 })
                 .collect();
-            let heading = format!(
-                "approved drafts ({}), Up/Down on the draft field:",
-                drafts.len()
-            );
-            return picker_lines(theme, heading, rows, state.picked, lines);
+            let published = drafts.iter().filter(|d| !d.published_on.is_empty()).count();
+            let heading = if published > 0 {
+                format!(
+                    "approved drafts ({}; ✓ published on its channel, ○ on another), Up/Down on the draft field:",
+                    drafts.len()
+                )
+            } else {
+                format!(
+                    "approved drafts ({}), Up/Down on the draft field:",
+                    drafts.len()
+                )
+            };
+            return picker_lines(theme, heading, rows, state.picked, room, lines);
         }
         (None, Some(error)) => lines.push(Line::styled(
             format!("cannot load drafts: {}", clean(error)),
@@ -197,7 +248,12 @@ fn draft_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'st
 }
 
 /// The recent runs (run field) or the projects (project field) to pick from.
-fn target_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'static>>) -> usize {
+fn target_lines(
+    theme: &Theme,
+    state: &PublishFormState,
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
     let targets = match (&state.targets.value, &state.targets.error) {
         (Some(targets), _) => targets,
         (None, Some(error)) => {
@@ -241,7 +297,7 @@ fn target_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'s
             "recent runs ({}), Up/Down on the run field (fills the project too):",
             targets.runs.len()
         );
-        return picker_lines(theme, heading, rows, state.picked_run, lines);
+        return picker_lines(theme, heading, rows, state.picked_run, room, lines);
     }
     if targets.projects.is_empty() {
         lines.push(Line::styled(
@@ -265,5 +321,5 @@ fn target_lines(theme: &Theme, state: &PublishFormState, lines: &mut Vec<Line<'s
         "projects ({}), Up/Down on the project field:",
         targets.projects.len()
     );
-    picker_lines(theme, heading, rows, state.picked_project, lines)
+    picker_lines(theme, heading, rows, state.picked_project, room, lines)
 }

@@ -136,6 +136,30 @@ pub fn clean(text: &str) -> String {
     crate::sanitize::sanitize(text).into_owned()
 }
 
+/// Multi-line text from MPIS or the database (a Markdown prompt, an error detail) as its lines,
+/// each made safe like [`clean`]; trailing blank lines are dropped.
+pub fn clean_lines(text: &str) -> Vec<String> {
+    let safe = crate::sanitize::sanitize_multiline(text);
+    let mut lines: Vec<String> = safe.split('\n').map(str::to_string).collect();
+    while lines.len() > 1 && lines.last().is_some_and(|l| l.trim().is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// `label` followed by multi-line `text`: its first line after the label, the others below,
+/// indented two columns, all in `style`.
+pub fn labelled_lines(label: &str, text: &str, style: Style) -> Vec<Line<'static>> {
+    clean_lines(text)
+        .into_iter()
+        .enumerate()
+        .map(|(index, line)| {
+            let lead = if index == 0 { label } else { "  " };
+            Line::styled(format!("{lead}{line}"), style)
+        })
+        .collect()
+}
+
 /// Whether a list row matches the `/` filter (case-insensitive substring of any field).
 pub fn matches_filter(filter: Option<&str>, fields: &[&str]) -> bool {
     match filter.map(str::trim).filter(|f| !f.is_empty()) {
