@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -202,6 +202,22 @@ impl Keymap {
             .copied()
     }
 
+    /// An Escape and the key after it, read together (a slow SSH link delivers both bytes in one
+    /// read, and the terminal parser then reports Alt+key): the two keys the operator pressed.
+    /// An Alt+key the keymap binds (`alt-x` in the config) stays one key.
+    pub fn unfold_alt(&self, key: KeyEvent) -> Vec<KeyEvent> {
+        let unbound_alt = key.modifiers == KeyModifiers::ALT
+            && key.kind == KeyEventKind::Press
+            && self.action(&key).is_none();
+        if !unbound_alt {
+            return vec![key];
+        }
+        vec![
+            KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+            KeyEvent::new(key.code, KeyModifiers::NONE),
+        ]
+    }
+
     /// The key shown for an action in help ("q", "Ctrl-c", "Tab").
     pub fn describe(&self, action: Action) -> String {
         let mut keys: Vec<String> = self
@@ -232,6 +248,30 @@ impl Keymap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_escape_read_with_the_next_key_is_both_keys_unless_alt_is_bound() {
+        let keymap = Keymap::default();
+        let alt_colon = KeyEvent::new(KeyCode::Char(':'), KeyModifiers::ALT);
+        assert_eq!(
+            keymap.unfold_alt(alt_colon),
+            vec![
+                KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+                KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)
+            ]
+        );
+        let plain = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        assert_eq!(keymap.unfold_alt(plain), vec![plain]);
+        let ctrl_alt = KeyEvent::new(
+            KeyCode::Char('x'),
+            KeyModifiers::ALT | KeyModifiers::CONTROL,
+        );
+        assert_eq!(keymap.unfold_alt(ctrl_alt), vec![ctrl_alt]);
+        let overrides = HashMap::from([("refresh".to_string(), "alt-r".to_string())]);
+        let bound = Keymap::with_overrides(&overrides).unwrap();
+        let alt_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::ALT);
+        assert_eq!(bound.unfold_alt(alt_r), vec![alt_r]);
+    }
 
     #[test]
     fn defaults_cover_arrows_and_vi_keys() {

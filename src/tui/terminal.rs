@@ -61,7 +61,14 @@ async fn event_loop(
         draw_if_dirty(terminal, app)?;
         let event = tokio::select! {
             Some(input) = input.next() => match input? {
-                TermEvent::Key(key) => Event::Key(key),
+                TermEvent::Key(key) => {
+                    let mut keys = app.keymap.unfold_alt(key);
+                    let last = keys.pop().map_or(Event::Key(key), Event::Key);
+                    for key in keys {
+                        send(&commands, app.update(Event::Key(key)));
+                    }
+                    last
+                }
                 TermEvent::Mouse(mouse) => Event::Mouse(mouse),
                 TermEvent::Resize(w, h) => Event::Resize(w, h),
                 _ => continue,
