@@ -119,6 +119,13 @@ fn main() {
         let started = Instant::now();
         red_flags::evaluate_and_record(pool, &thresholds, Utc::now()).await.expect("evaluate");
         let full_evaluation = started.elapsed().as_secs_f64() * 1000.0;
+        // What `status` / `check` do on a role that may not write: everything counted live,
+        // nothing stored.
+        let started = Instant::now();
+        red_flags::summary_within(pool, &thresholds, Utc::now(), Some(chrono::Duration::zero()))
+            .await
+            .expect("read-only evaluation");
+        let read_only_evaluation = started.elapsed().as_secs_f64() * 1000.0;
 
         // A cursor ten pages deep, to show keyset paging does not slow down with depth.
         let mut cursor = None;
@@ -147,6 +154,9 @@ fn main() {
         println!();
         println!(
             "full red flag evaluation (what `check` and the evaluator run; not per refresh): {full_evaluation:.0} ms"
+        );
+        println!(
+            "read-only red flag evaluation (`check`/`status` on a SELECT-only role): {read_only_evaluation:.0} ms"
         );
         println!("{}", if all_ok { "all refresh queries within target" } else { "SOME QUERIES OVER TARGET" });
     });
