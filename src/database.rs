@@ -165,6 +165,25 @@ async fn ensure_database(cluster: &LocalCluster) -> Result<(), OpenError> {
         .await
         .map_err(StoreError::from)?;
     }
+    // MPIS writes naive UTC times, so the embedded server runs in UTC whatever zone initdb took
+    // from the machine (a file setting, so the time-zone check reads it back).
+    let log_zone: String = sqlx::query_scalar("SELECT current_setting('log_timezone')")
+        .fetch_one(&admin)
+        .await
+        .map_err(StoreError::from)?;
+    if !time_zone::is_utc(&log_zone) {
+        // One statement each: ALTER SYSTEM refuses to run inside a transaction block.
+        for statement in [
+            "ALTER SYSTEM SET timezone = 'UTC'",
+            "ALTER SYSTEM SET log_timezone = 'UTC'",
+            "SELECT pg_reload_conf()",
+        ] {
+            sqlx::raw_sql(statement)
+                .execute(&admin)
+                .await
+                .map_err(StoreError::from)?;
+        }
+    }
     admin.close().await;
     Ok(())
 }

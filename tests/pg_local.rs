@@ -47,3 +47,31 @@ async fn a_running_cluster_is_reused_and_only_its_starter_stops_it() {
     assert!(!first.is_running());
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+/// initdb takes the machine's time zone; on the embedded database MPIS's naive UTC times must
+/// not be shifted, so the server is set to UTC and nothing warns about it.
+#[test]
+fn the_embedded_cluster_runs_in_utc_whatever_the_machines_zone() {
+    let dir = std::env::temp_dir().join(format!("mpis-dash-tz-{}", uuid::Uuid::new_v4().simple()));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
+            .args(["--data-dir", dir.to_str().expect("utf-8 path")])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("MPIS_DASH_CONFIG", "/dev/null")
+            .env("TZ", "Asia/Kolkata")
+            .output()
+            .expect("run mpis-dash")
+    };
+    let migrated = run(&["migrate"]);
+    let status = run(&["status"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(migrated.status.success(), "{migrated:?}");
+    assert!(status.status.success(), "{status:?}");
+    let conf = String::from_utf8_lossy(&status.stdout);
+    assert!(!conf.contains("NOTE:"), "{conf}");
+    assert!(
+        !String::from_utf8_lossy(&status.stderr).contains("not UTC"),
+        "{status:?}"
+    );
+}
