@@ -8,17 +8,25 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// Replaces C0/C1 control characters, DEL and bidirectional overrides with visible escapes;
-/// a tab becomes a space. Returns the input unchanged (borrowed) when nothing needs escaping.
+/// Replaces C0/C1 control characters, DEL, bidirectional overrides and invisible characters
+/// (zero-width spaces, word joiners, byte-order marks, line/paragraph separators) with visible
+/// escapes; a tab becomes a space. Returns the input unchanged (borrowed) when nothing needs
+/// escaping.
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(needs_escape) {
+    // The common case (plain text, every cell of every frame) allocates nothing.
+    if !text.chars().any(|c| needs_escape(c) || is_joiner(c)) {
+        return Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let escaped = |i: usize| needs_escape_at(&chars, i);
+    if !(0..chars.len()).any(escaped) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
         if c == '\t' {
             out.push(' ');
-        } else if needs_escape(c) {
+        } else if escaped(i) {
             let code = c as u32;
             if code <= 0xff {
                 let _ = write!(out, "\\x{code:02x}");
@@ -37,24 +45,46 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 /// tab becomes four spaces (Markdown's indent); every other control character, a lone `\r`
 /// included, is still a visible escape.
 pub fn sanitize_multiline(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && needs_escape(c)) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' => out.push('\n'),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\t' => out.push_str("    "),
-            c => out.push_str(&sanitize(c.encode_utf8(&mut [0; 4]))),
+    if !text.contains(['\r', '\t']) {
+        // Each line alone: a line break never needs escaping here.
+        if text
+            .split('\n')
+            .all(|line| matches!(sanitize(line), Cow::Borrowed(_)))
+        {
+            return Cow::Borrowed(text);
         }
     }
-    Cow::Owned(out)
+    let normalized = text.replace("\r\n", "\n").replace('\t', "    ");
+    let lines: Vec<Cow<'_, str>> = normalized.split('\n').map(sanitize).collect();
+    Cow::Owned(lines.join("\n"))
 }
 
 fn needs_escape(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
+}
+
+/// Whether the character at `i` is shown escaped. Zero-width (non-)joiners are kept between
+/// two non-ASCII characters, where they join emoji (👨‍👩‍👧) or shape Persian and Indic
+/// script; anywhere else they only hide something.
+fn needs_escape_at(chars: &[char], i: usize) -> bool {
+    let c = chars[i];
+    if is_joiner(c) {
+        let joins = |n: Option<&char>| n.is_some_and(|n| !n.is_ascii() && !n.is_whitespace());
+        return !(i > 0 && joins(chars.get(i - 1)) && joins(chars.get(i + 1)));
+    }
+    needs_escape(c)
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200c}' | '\u{200d}')
+}
+
+/// Characters that take no room or break lines where the terminal does not expect it.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{180e}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// Characters that reorder how text is displayed (the "Trojan Source" family).
@@ -94,6 +124,21 @@ mod tests {
         );
         let shown = sanitize_multiline("x\n\u{9b}31m\u{1b}]52;c;AAAA\u{7}");
         assert!(!shown.chars().any(|c| c != '\n' && c.is_control()));
+    }
+
+    #[test]
+    fn invisible_characters_are_shown_and_joiners_kept_only_where_they_join() {
+        assert_eq!(
+            sanitize("pay\u{200b}pal\u{feff}\u{2060}x\u{2028}y\u{2029}"),
+            "pay\\u{200b}pal\\u{feff}\\u{2060}x\\u{2028}y\\u{2029}"
+        );
+        // A family emoji and Persian keep their joiners; between ASCII letters one is hiding.
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert!(matches!(sanitize(family), Cow::Borrowed(_)));
+        assert!(matches!(sanitize("می\u{200c}خواهم"), Cow::Borrowed(_)));
+        assert_eq!(sanitize("ad\u{200d}min"), "ad\\u{200d}min");
+        assert_eq!(sanitize("\u{200c}👍"), "\\u{200c}👍");
+        assert_eq!(sanitize_multiline("a\u{200b}\nb"), "a\\u{200b}\nb");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Display-width text helpers shared by `status` and the TUI: terminal columns, not characters
 //! (a CJK character or an emoji takes two columns, a combining mark none).
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_truncate::UnicodeTruncateStr;
+use unicode_width::UnicodeWidthStr;
 
 /// Columns `text` takes in a terminal.
 pub fn columns(text: &str) -> usize {
@@ -9,25 +10,17 @@ pub fn columns(text: &str) -> usize {
 }
 
 /// Cuts `text` to at most `width` columns, ending with an ellipsis when something was cut.
+/// Whole graphemes only: an emoji sequence or a letter with its accents is never cut in half.
 pub fn fit(text: &str, width: usize) -> String {
     if columns(text) <= width {
         return text.to_string();
     }
-    let room = width.saturating_sub(1); // the ellipsis takes one column
-    let mut used = 0;
-    let mut cut = String::new();
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > room {
-            break;
-        }
-        used += w;
-        cut.push(c);
+    if width == 0 {
+        return String::new();
     }
-    if width > 0 {
-        cut.push('…');
-    }
-    cut
+    // The ellipsis takes one column.
+    let (cut, _) = text.unicode_truncate(width - 1);
+    format!("{cut}…")
 }
 
 /// `text` fitted to `width` columns and padded with spaces to exactly `width` (a table cell;
@@ -53,6 +46,13 @@ mod tests {
         assert_eq!(columns(&fit("東京大阪名古屋", 8)), 7);
         assert_eq!(fit("🌱🌱🌱", 5), "🌱🌱…");
         assert_eq!(fit("anything", 1), "…");
+        // A ZWJ family is one grapheme of two columns: kept whole or dropped whole, never
+        // cut after its first person with a dangling joiner.
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(fit(&format!("{family}xy"), 3), format!("{family}…"));
+        assert_eq!(fit(&format!("a{family}xy"), 3), "a…");
+        // A letter and its combining accent stay together.
+        assert_eq!(fit("e\u{301}e\u{301}e\u{301}", 2), "e\u{301}…");
         assert_eq!(fit("anything", 0), "");
     }
 

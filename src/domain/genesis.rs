@@ -588,7 +588,8 @@ impl ValidGenesis {
 
 /// Whether two persona names start the same persona: the same name (case and spacing aside),
 /// or names MPIS turns into the same slug (its second job of "Alex" becomes `alex-2`). Names
-/// with nothing to slug from (other scripts give the fallback `persona`) compare by name only.
+/// with nothing to slug from (punctuation only gives the fallback `persona`) compare by name
+/// only.
 ///
 /// `same_persona_name("Tim Keller", "tim  keller")`, `same_persona_name("Zoë", "Zoe")`.
 pub fn same_persona_name(a: &str, b: &str) -> bool {
@@ -611,26 +612,28 @@ pub fn same_persona_name(a: &str, b: &str) -> bool {
 /// `[a-z0-9-]`, collapse `-`, trim `-`, cut to 50 and strip trailing `-`; nothing left ->
 /// `persona`. As in MPIS, the empty string gives the empty string.
 ///
-/// MPIS transliterates with `unidecode`; here a table covers common Latin accents (`é` -> `e`,
-/// `ß` -> `ss`, `æ` -> `ae`, ...) and Cyrillic (Russian, Ukrainian, Belarusian; `й` -> `i`,
-/// `щ` -> `shch`, as unidecode does); other scripts are dropped, so for them the preview can
-/// differ from the slug MPIS returns (which is the one that counts).
+/// MPIS transliterates with Python's `unidecode`; `deunicode` is a port of the same tables
+/// (`й` -> `i`, `щ` -> `shch`, `ß` -> `ss`, Chinese to pinyin), so the preview matches the slug
+/// MPIS returns for the names people write.
 ///
 /// `slugify("Тим Келлер") == "tim-keller"`, `slugify("Алексей 123") == "aleksei-123"`.
 pub fn slugify(name: &str) -> String {
     if name.is_empty() {
         return String::new();
     }
-    let mut ascii = String::with_capacity(name.len());
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii() {
-            ascii.push(c);
-        } else if c.is_whitespace() {
-            ascii.push(' ');
-        } else if let Some(t) = transliterate(c) {
-            ascii.push_str(t);
+    // Whitespace first: deunicode turns a no-break space into a space, but some separators
+    // into nothing.
+    let mut spaced = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            c if c.is_whitespace() => spaced.push(' '),
+            // The one letter of the Cyrillic and Latin ranges where deunicode's table differs
+            // from unidecode's (checked against Python's unidecode).
+            'Є' => spaced.push_str("Ie"),
+            c => spaced.push(c),
         }
     }
+    let ascii = deunicode::deunicode(&spaced).to_lowercase();
     let mut slug = String::with_capacity(ascii.len());
     let mut in_separator = false;
     for c in ascii.chars() {
@@ -659,82 +662,6 @@ pub fn slugify(name: &str) -> String {
     } else {
         slug
     }
-}
-
-/// ASCII for a lowercase non-ASCII letter, as unidecode spells it; `None` drops it.
-fn transliterate(c: char) -> Option<&'static str> {
-    Some(match c {
-        // Latin
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
-        'æ' => "ae",
-        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
-        'ď' | 'đ' | 'ð' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
-        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
-        'ĥ' | 'ħ' => "h",
-        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
-        'ĳ' => "ij",
-        'ĵ' => "j",
-        'ķ' => "k",
-        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
-        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
-        'œ' => "oe",
-        'ŕ' | 'ŗ' | 'ř' => "r",
-        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
-        'ß' => "ss",
-        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
-        'þ' => "th",
-        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
-        'ŵ' => "w",
-        'ý' | 'ÿ' | 'ŷ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
-        // Cyrillic
-        'а' => "a",
-        'б' => "b",
-        'в' => "v",
-        'г' => "g",
-        'ґ' => "g",
-        'д' => "d",
-        'е' => "e",
-        'ё' => "io",
-        'є' => "ie",
-        'ж' => "zh",
-        'з' => "z",
-        'и' => "i",
-        'і' => "i",
-        'ї' => "yi",
-        'й' => "i",
-        'к' => "k",
-        'л' => "l",
-        'м' => "m",
-        'н' => "n",
-        'о' => "o",
-        'п' => "p",
-        'р' => "r",
-        'с' => "s",
-        'т' => "t",
-        'у' => "u",
-        'ў' => "u",
-        'ф' => "f",
-        'х' => "kh",
-        'ц' => "ts",
-        'ч' => "ch",
-        'ш' => "sh",
-        'щ' => "shch",
-        'ы' => "y",
-        'э' => "e",
-        'ю' => "iu",
-        'я' => "ia",
-        'ђ' => "dj",
-        'ј' => "j",
-        'љ' => "lj",
-        'њ' => "nj",
-        'ћ' => "tsh",
-        'џ' => "dzh",
-        // ъ, ь (unidecode: quote marks) and everything else: dropped.
-        _ => return None,
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1870,6 +1797,8 @@ mod tests {
         assert_eq!(slugify("Tim Keller"), "tim-keller");
         assert_eq!(slugify("Тим Келлер"), "tim-keller");
         assert_eq!(slugify("Алексей 123"), "aleksei-123");
+        assert_eq!(slugify("Алексей"), "aleksei");
+        assert_eq!(slugify("Hello! World?"), "hello-world");
     }
 
     #[test]
@@ -1925,9 +1854,9 @@ mod tests {
             "khoroshaia-tsaplia-chaika-sharf"
         );
         assert_eq!(slugify("Ўладзімір"), "uladzimir");
-        // Other scripts are dropped here (MPIS's unidecode would spell them out).
-        assert_eq!(slugify("北京"), "persona");
-        assert_eq!(slugify("Anna 北京"), "anna");
+        // Other scripts are spelled out as MPIS's unidecode does ("Bei Jing ").
+        assert_eq!(slugify("北京"), "bei-jing");
+        assert_eq!(slugify("Anna 北京"), "anna-bei-jing");
     }
 
     // --- edit paths -----------------------------------------------------------------------

@@ -2,106 +2,26 @@
 //!
 //! MPIS computes engagement rates and red-flag percentages with Python's `round`, which rounds
 //! the *exact* binary value of the double half-to-even and converts the decimal result back to the
-//! nearest double. `(x * 10^n).round() / 10^n` disagrees with it on many inputs (e.g.
-//! `round(2.675, 2) == 2.67`, `round(0.125, 2) == 0.12`), so the dashboard would show numbers that
-//! differ from the ones MPIS stored. This module reproduces CPython's algorithm (`double_round`
-//! in `Objects/floatobject.c`): exact decimal expansion, decimal half-even rounding, correctly
-//! rounded parse back.
+//! nearest double (`double_round` in `Objects/floatobject.c`). `(x * 10^n).round() / 10^n`
+//! disagrees with it on many inputs (e.g. `round(2.675, 2) == 2.67`, `round(0.125, 2) == 0.12`),
+//! so the dashboard would show numbers that differ from the ones MPIS stored. Rust's fixed
+//! precision formatting does exactly what CPython does (the exact value, rounded half to even),
+//! and parsing is correctly rounded, so the two together are CPython's `round`.
 
 /// Past this many digits every double is already exact, so CPython returns `x` unchanged.
-const NDIGITS_MAX: i32 = 323; // (DBL_MANT_DIG - DBL_MIN_EXP) * 0.30103
-/// Below this many digits every finite double rounds to a signed zero in CPython.
-const NDIGITS_MIN: i32 = -308; // -(DBL_MAX_EXP + 1) * 0.30103
+const NDIGITS_MAX: u32 = 323; // (DBL_MANT_DIG - DBL_MIN_EXP) * 0.30103
 
-/// Rounds `x` to `ndigits` decimal places exactly like CPython's `round(x, ndigits)` on a float.
-///
-/// Differences from Python, where Python would not return a float: a result too large to
-/// represent (Python raises `OverflowError`) comes back as `±inf`. NaN and infinities come back
-/// unchanged, as in Python. The sign of zero is kept (`round(-0.001, 2) == -0.0`).
-pub fn python_round(x: f64, ndigits: i32) -> f64 {
-    if !x.is_finite() || x == 0.0 || ndigits > NDIGITS_MAX {
+/// Rounds `x` to `ndigits` decimal places exactly like CPython's `round(x, ndigits)` on a float
+/// (MPIS rounds to 1 and 4 places; negative `ndigits` are not needed). NaN and infinities come
+/// back unchanged, as in Python, and the sign of zero is kept (`round(-0.001, 2) == -0.0`).
+pub fn python_round(x: f64, ndigits: u32) -> f64 {
+    if !x.is_finite() || ndigits > NDIGITS_MAX {
         return x;
     }
-    if ndigits < NDIGITS_MIN {
-        return 0.0 * x;
-    }
-    let negative = x.is_sign_negative();
-    let exact = exact_decimal(x.abs());
-    let (int_part, frac_part) = match exact.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (exact.as_str(), ""),
-    };
-    // All decimal digits of |x|; the decimal point sits after `point` of them.
-    let digits: Vec<u8> = int_part
-        .bytes()
-        .chain(frac_part.bytes())
-        .map(|b| b.wrapping_sub(b'0'))
-        .collect();
-    let point = int_part.len() as i64;
-    // Number of leading digits that survive the rounding.
-    let keep = point + i64::from(ndigits);
-    if keep >= digits.len() as i64 {
-        return x; // nothing to cut: x already has at most `ndigits` decimals
-    }
-    let mut kept: Vec<u8> = if keep > 0 {
-        digits[..keep as usize].to_vec()
-    } else {
-        Vec::new()
-    };
-    if keep >= 0 {
-        let k = keep as usize;
-        let next = digits[k];
-        let rest_nonzero = digits[k + 1..].iter().any(|&d| d != 0);
-        let last_odd = kept.last().is_some_and(|d| d % 2 == 1);
-        let round_up = next > 5 || (next == 5 && (rest_nonzero || last_odd));
-        if round_up {
-            increment_decimal(&mut kept);
-        }
-    }
-    // keep < 0: |x| < 10^point <= 10^-(ndigits+1), far below half a unit, so the result is zero.
-    if kept.is_empty() {
-        kept.push(0);
-    }
-    let mut text = String::with_capacity(kept.len() + 8);
-    if negative {
-        text.push('-');
-    }
-    text.extend(kept.iter().map(|&d| char::from(b'0' + d)));
-    text.push('e');
-    text.push_str(&(-i64::from(ndigits)).to_string());
-    // The text is digits plus an exponent, which always parses; `x` is an unreachable fallback.
-    text.parse::<f64>().unwrap_or(x)
-}
-
-/// The exact decimal expansion of a finite, non-negative double.
-///
-/// Every double is `m * 2^e`; with `e < 0` it has exactly `-e` fractional decimal digits once the
-/// trailing zero bits of `m` are dropped, so formatting with that precision loses nothing.
-fn exact_decimal(x: f64) -> String {
-    let bits = x.to_bits();
-    let biased_exp = ((bits >> 52) & 0x7ff) as i64;
-    let fraction = bits & ((1u64 << 52) - 1);
-    let (mantissa, exp) = if biased_exp == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1u64 << 52), biased_exp - 1075)
-    };
-    let exp = exp + i64::from(mantissa.trailing_zeros().min(63));
-    let precision = if exp < 0 { (-exp) as usize } else { 0 };
-    format!("{x:.precision$}")
-}
-
-/// Adds one unit in the last place to a big-endian decimal digit string.
-fn increment_decimal(digits: &mut Vec<u8>) {
-    for d in digits.iter_mut().rev() {
-        if *d == 9 {
-            *d = 0;
-        } else {
-            *d += 1;
-            return;
-        }
-    }
-    digits.insert(0, 1);
+    // "-0.00" parses to -0.0, keeping the sign; the digits always parse.
+    format!("{x:.precision$}", precision = ndigits as usize)
+        .parse()
+        .unwrap_or(x)
 }
 
 #[cfg(test)]
@@ -111,7 +31,7 @@ mod tests {
     /// `(x, ndigits, python's round(x, ndigits))`, produced by CPython 3.11 (`repr` of each value,
     /// which Rust parses to the same double). Picked from a few hundred random and tie values that
     /// were all checked against `python3 -c 'print(round(x, n))'` when this table was made.
-    const CPYTHON_TABLE: &[(f64, i32, f64)] = &[
+    const CPYTHON_TABLE: &[(f64, u32, f64)] = &[
         (-638449.5168404321, 3, -638449.517),
         (79578.42820875232, 6, 79578.428209),
         (-5034776.257630386, 3, -5034776.258),
@@ -119,15 +39,11 @@ mod tests {
         (7.349983732599503, 1, 7.3),
         (0.1831155890685452, 4, 0.1831),
         (1487233.5042411145, 0, 1487234.0),
-        (5.010232634770049e-07, -3, 0.0),
-        (0.009720915858093312, -2, 0.0),
         (-8.428514559955841e-08, 8, -8e-08),
         (-9.844032891233388e-07, 2, -0.0),
         (79.17693214577528, 0, 79.0),
-        (2.951870120435871, -1, 0.0),
         (-0.13064269317900545, 0, -0.0),
         (2883598.4833534, 10, 2883598.4833534),
-        (-3.519721454352385e-09, -3, -0.0),
         (-0.206298828125, 9, -0.206298828),
         (0.66796875, 3, 0.668),
         (35.25, 0, 35.0),
@@ -188,9 +104,7 @@ mod tests {
         (1.5, 0, 2.0),
         (2.5, 0, 2.0),
         (-2.5, 0, -2.0),
-        (1234.5, -1, 1230.0),
         (5e-324, 323, 0.0),
-        (1e+300, -299, 1e+300),
         (0.045, 2, 0.04),
         (1.005, 2, 1.0),
         (-0.001, 2, -0.0),
@@ -227,9 +141,6 @@ mod tests {
         assert_eq!(python_round(1.5, 0), 2.0);
         assert_eq!(python_round(2.5, 0), 2.0);
         assert_eq!(python_round(-2.5, 0), -2.0);
-        assert_eq!(python_round(25.0, -1), 20.0);
-        assert_eq!(python_round(35.0, -1), 40.0);
-        assert_eq!(python_round(1234.5, -1), 1230.0);
         assert_eq!(python_round(0.0625, 3), 0.062);
     }
 
@@ -241,34 +152,15 @@ mod tests {
         assert!(python_round(-0.0, 3).is_sign_negative());
         assert!(python_round(f64::NAN, 2).is_nan());
         assert_eq!(python_round(f64::INFINITY, 2), f64::INFINITY);
-        assert_eq!(python_round(f64::NEG_INFINITY, -2), f64::NEG_INFINITY);
+        assert_eq!(python_round(f64::NEG_INFINITY, 2), f64::NEG_INFINITY);
     }
 
     #[test]
     fn extreme_ndigits() {
         assert_eq!(python_round(0.1, 400), 0.1);
-        assert_eq!(python_round(123.456, -400), 0.0);
-        assert!(python_round(-123.456, -400).is_sign_negative());
-        assert_eq!(python_round(123.456, -3), 0.0);
-        assert_eq!(python_round(523.456, -3), 1000.0);
         assert_eq!(python_round(5e-324, 323), 0.0);
         assert_eq!(python_round(5e-324, 324), 5e-324);
         assert_eq!(python_round(f64::MAX, 2), f64::MAX);
-        // Python raises OverflowError here; we answer infinity.
-        assert_eq!(python_round(f64::MAX, -308), f64::INFINITY);
-    }
-
-    #[test]
-    fn exact_decimal_is_exact() {
-        assert_eq!(exact_decimal(0.5), "0.5");
-        assert_eq!(exact_decimal(3.0), "3");
-        assert_eq!(
-            exact_decimal(0.1),
-            "0.1000000000000000055511151231257827021181583404541015625"
-        );
-        assert_eq!(
-            exact_decimal(2.675),
-            "2.67499999999999982236431605997495353221893310546875"
-        );
+        assert_eq!(python_round(123.456, 0), 123.0);
     }
 }
