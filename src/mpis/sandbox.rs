@@ -55,6 +55,7 @@ use uuid::Uuid;
 use self::fastapi::{detail, json_body, unprocessable, uuid_param};
 pub use self::genesis::{EXPORT_FILES, PERSONAS_BASE_DIR};
 use crate::domain::genesis::{apply_edits, slugify};
+use crate::mpis::persona_draft;
 use crate::mpis::types::{
     GenesisApproveRequest, GenesisStartRequest, JobStatus, PersonaCore, PublishRecordResponse,
 };
@@ -448,8 +449,8 @@ async fn genesis_start(State(shared): AppState, body: Bytes) -> Response {
                 || state.personas.values().any(|p| p.slug == candidate)
         })
     };
-    let core = genesis::first_draft(&request, Utc::now());
-    let human_prompt = genesis::human_prompt(&request.persona_name, 1);
+    let core = persona_draft::first_draft(&request, Utc::now());
+    let human_prompt = persona_draft::human_prompt(&request.persona_name, 1);
     let job = Job {
         id: Uuid::new_v4(),
         persona_name: request.persona_name.clone(),
@@ -468,7 +469,7 @@ async fn genesis_start(State(shared): AppState, body: Bytes) -> Response {
     };
     if let Some(pool) = &shared.database {
         let input = serde_json::to_value(&request).unwrap_or_else(|_| json!({}));
-        let started = database::StartedJob {
+        let started = crate::store::genesis::StartedJob {
             id: job.id,
             persona_name: &job.persona_name,
             slug: &job.slug,
@@ -476,8 +477,8 @@ async fn genesis_start(State(shared): AppState, body: Bytes) -> Response {
             core: &core,
             human_prompt: &human_prompt,
         };
-        if let Err(err) = database::insert_started_job(pool, &started).await {
-            return genesis_failed(err);
+        if let Err(err) = crate::store::genesis::insert_started_job(pool, &started).await {
+            return genesis_failed(database::Error::from(err));
         }
     }
     let preview = card(&core, None, &job.persona_name, &job.slug, "draft");
@@ -663,7 +664,7 @@ fn decide_approval(
             )));
         }
         let draft_no = job.draft_no + 1;
-        let human_prompt = genesis::human_prompt(&job.persona_name, draft_no);
+        let human_prompt = persona_draft::human_prompt(&job.persona_name, draft_no);
         let preview = card(&updated, None, &job.persona_name, &job.slug, "draft");
         let answer = json!({
             "job_id": job.id, "status": job.status, "draft_no": draft_no,

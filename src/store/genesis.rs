@@ -1,10 +1,50 @@
-//! Genesis jobs (MPIS's tables, read only): the ones awaiting a human's approval.
+//! Genesis jobs (MPIS's tables): the ones awaiting a human's approval, their drafts, and the
+//! one write a stand-in for MPIS needs (a started job with its draft 1: the sandbox's
+//! `/genesis/start` on a shared database, and the demo seed).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::StoreResult;
+
+/// A job as MPIS leaves it after `/genesis/start`: awaiting approval, with its draft 1.
+#[derive(Debug, Clone)]
+pub struct StartedJob<'a> {
+    pub id: Uuid,
+    pub persona_name: &'a str,
+    pub slug: &'a str,
+    /// The start request as received (MPIS stores it as `input_json`).
+    pub input: &'a serde_json::Value,
+    pub core: &'a serde_json::Value,
+    pub human_prompt: &'a str,
+}
+
+/// Inserts the job and its draft 1 in one transaction.
+pub async fn insert_started_job(pool: &PgPool, job: &StartedJob<'_>) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO genesis_jobs (id, persona_name, slug, input_json, status, draft_no)
+         VALUES ($1, $2, $3, $4, 'awaiting_approval', 1)",
+    )
+    .bind(job.id)
+    .bind(job.persona_name)
+    .bind(job.slug)
+    .bind(job.input)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO genesis_drafts (job_id, draft_no, draft_core_json, human_prompt)
+         VALUES ($1, 1, $2, $3)",
+    )
+    .bind(job.id)
+    .bind(job.core)
+    .bind(job.human_prompt)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct PendingGenesisJob {

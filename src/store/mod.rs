@@ -16,6 +16,7 @@ pub mod projects;
 pub mod recommendations;
 pub mod red_flags;
 pub mod runs;
+pub mod seed;
 pub mod widgets;
 
 use std::time::Duration;

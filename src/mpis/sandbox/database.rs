@@ -30,17 +30,6 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// A job the sandbox has just started: its draft 1 is written with it.
-pub struct StartedJob<'a> {
-    pub id: Uuid,
-    pub persona_name: &'a str,
-    pub slug: &'a str,
-    /// The start request as received (MPIS stores it as `input_json`).
-    pub input: &'a Value,
-    pub core: &'a Value,
-    pub human_prompt: &'a str,
-}
-
 /// A new draft of a job awaiting approval: `draft_no` follows the job's current one.
 pub struct NewDraft<'a> {
     pub job_id: Uuid,
@@ -98,32 +87,6 @@ pub async fn taken_slugs(pool: &PgPool, base: &str) -> Result<HashSet<String>> {
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
-}
-
-/// Inserts a job awaiting approval with its draft 1, as MPIS leaves them after `/genesis/start`.
-pub async fn insert_started_job(pool: &PgPool, job: &StartedJob<'_>) -> Result<()> {
-    let mut tx = pool.begin().await?;
-    sqlx::query(
-        "INSERT INTO genesis_jobs (id, persona_name, slug, input_json, status, draft_no)
-         VALUES ($1, $2, $3, $4, 'awaiting_approval', 1)",
-    )
-    .bind(job.id)
-    .bind(job.persona_name)
-    .bind(job.slug)
-    .bind(job.input)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO genesis_drafts (job_id, draft_no, draft_core_json, human_prompt)
-         VALUES ($1, 1, $2, $3)",
-    )
-    .bind(job.id)
-    .bind(job.core)
-    .bind(job.human_prompt)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Stores an edited draft and moves the job on to it (the job stays awaiting approval).
