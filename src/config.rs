@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::domain::red_flags::Thresholds;
-use crate::tui::theme::ThemeConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -21,6 +20,19 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("no home directory: set --data-dir or MPIS_DASH_DATA_DIR")]
     NoHome,
+}
+
+/// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
+/// Plain data here, below the TUI that turns it into a `Theme`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ThemeConfig {
+    pub monochrome: bool,
+    pub accent: Option<String>,
+    pub critical: Option<String>,
+    pub warning: Option<String>,
+    pub ok: Option<String>,
+    pub muted: Option<String>,
 }
 
 /// What `config.toml` may hold; every key optional.

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod mpis;
 pub mod pg_local;
 pub mod sanitize;
+#[cfg(feature = "test-support")]
 pub mod scratch_db;
 pub mod state_log;
 pub mod status;

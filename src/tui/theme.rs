@@ -2,19 +2,8 @@
 //! `theme.monochrome` turns every color off, so state is always also told by a text marker.
 
 use ratatui::style::{Color, Modifier, Style};
-use serde::Deserialize;
 
-/// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ThemeConfig {
-    pub monochrome: bool,
-    pub accent: Option<String>,
-    pub critical: Option<String>,
-    pub warning: Option<String>,
-    pub ok: Option<String>,
-    pub muted: Option<String>,
-}
+pub use crate::config::ThemeConfig;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
