@@ -13,6 +13,7 @@ pub mod hangup;
 pub mod jobs;
 pub mod mpis;
 pub mod pg_local;
+pub mod retry;
 pub mod sanitize;
 #[cfg(feature = "test-support")]
 pub mod scratch_db;

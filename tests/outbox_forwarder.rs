@@ -306,3 +306,24 @@ async fn an_item_that_is_another_records_publish_is_not_taken_for_this_one() {
     );
     assert_ne!(first.mpis_published_item_id, second.mpis_published_item_id);
 }
+
+#[tokio::test]
+async fn forwarding_one_record_sends_that_record_only() {
+    let db = common::db().await;
+    let (sandbox, client) = mpis().await;
+    let waiting = enqueue(&db.pool, Uuid::new_v4(), "801").await;
+    let submitted = enqueue(&db.pool, Uuid::new_v4(), "802").await;
+    let forwarder = forwarder(&db.pool, &client);
+
+    let report = forwarder.forward_one(submitted.id).await.unwrap();
+    assert_eq!(report.forwarded, 1);
+    assert_eq!(state(&db.pool, submitted.id).await.state, "forwarded");
+    assert_eq!(state(&db.pool, waiting.id).await.state, "queued");
+    assert_eq!(sandbox.published().len(), 1);
+    // A record that is no longer queued (or held by another forwarder) is left alone.
+    assert_eq!(
+        forwarder.forward_one(submitted.id).await.unwrap(),
+        Default::default()
+    );
+    assert_eq!(sandbox.published().len(), 1);
+}

@@ -1303,6 +1303,17 @@ fn changed_tables_reload_only_the_widgets_that_show_them() {
 }
 
 #[test]
+fn a_listen_gap_reloads_every_widget_and_the_open_screen() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Enter); // the red flags screen
+    let commands = app.update(Event::Data(DataEvent::ChangesMissed));
+    assert_eq!(widget_loads(&commands).len(), app.slots.len());
+    assert!(commands.contains(&Command::LoadFlags {
+        include_resolved: false
+    }));
+}
+
+#[test]
 fn run_detail_for_another_run_is_ignored() {
     let mut app = loaded();
     press(&mut app, KeyCode::Char(':'));

@@ -32,7 +32,9 @@ use super::types::{
     GenesisStartResponse, GenesisStatus, Health, MetricsIngestRequest, MetricsIngestResponse,
     PersonaSummary, PublishRecordRequest, PublishRecordResponse, Recommendations, SummaryRange,
 };
+use crate::retry::Backoff;
 use crate::state_log::{Change, StateLog, format_outage};
+use backon::Retryable;
 
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -56,7 +58,7 @@ pub struct MpisConfig {
     pub genesis_timeout: Duration,
     /// Extra attempts after the first, for calls that may be retried.
     pub max_retries: u32,
-    /// First backoff pause; doubled each retry, with jitter.
+    /// First backoff pause; doubled each retry, with jitter (`crate::retry`).
     pub backoff_base: Duration,
 }
 
@@ -314,31 +316,26 @@ impl MpisClient {
     async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T, MpisError> {
         let url = self.url(call.path, call.query)?;
         let shown_url = redact_url(url.as_str());
-        let attempts = match call.retry {
-            Retry::Never => 1,
-            Retry::Safe => self.config.max_retries.saturating_add(1),
+        let retries = match call.retry {
+            Retry::Never => 0,
+            Retry::Safe => self.config.max_retries as usize,
         };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let outcome = self.attempt(&call, &url, &shown_url).await;
-            match outcome {
-                Err(err) if err.is_retryable() && attempt < attempts => {
-                    let pause = backoff(self.config.backoff_base, attempt - 1);
-                    tracing::debug!(
-                        "MPIS {} {} failed ({err}); retry {attempt} of {} in {pause:?}",
-                        call.method,
-                        call.path,
-                        attempts - 1
-                    );
-                    tokio::time::sleep(pause).await;
-                }
-                other => {
-                    self.note_availability(&other);
-                    return other;
-                }
-            }
-        }
+        let policy = Backoff::new(self.config.backoff_base, MAX_BACKOFF)
+            .builder()
+            .with_max_times(retries);
+        let outcome = (|| self.attempt::<T>(&call, &url, &shown_url))
+            .retry(policy)
+            .when(MpisError::is_retryable)
+            .notify(|err, pause| {
+                tracing::debug!(
+                    "MPIS {} {} failed ({err}); retrying in {pause:?} (at most {retries} retries)",
+                    call.method,
+                    call.path,
+                )
+            })
+            .await;
+        self.note_availability(&outcome);
+        outcome
     }
 
     /// Logs (at warn, the default level) when MPIS stops answering and when it answers again;
@@ -535,14 +532,6 @@ fn encode(value: &impl Serialize) -> Result<Vec<u8>, MpisError> {
 
 /// The pause before retry `n` (0-based): `base * 2^n`, capped, with "equal jitter" (half fixed,
 /// half random) so that many clients do not retry in step.
-fn backoff(base: Duration, retry: u32) -> Duration {
-    let full = base
-        .saturating_mul(1u32.checked_shl(retry.min(20)).unwrap_or(u32::MAX))
-        .min(MAX_BACKOFF);
-    let half = full / 2;
-    let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
-    half + Duration::from_millis(fastrand::u64(0..=jitter_ms))
-}
 
 fn validate_base_url(raw: &str) -> Result<String, MpisError> {
     let trimmed = raw.trim();
@@ -692,25 +681,6 @@ mod tests {
             url,
             "http://host:1/mpis/analytics/persona/x/summary?range=7d"
         );
-    }
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        let base = Duration::from_millis(200);
-        for _ in 0..50 {
-            let first = backoff(base, 0);
-            assert!(
-                first >= Duration::from_millis(100) && first <= base,
-                "{first:?}"
-            );
-            let third = backoff(base, 2);
-            assert!(
-                third >= Duration::from_millis(400) && third <= Duration::from_millis(800),
-                "{third:?}"
-            );
-            assert!(backoff(base, 40) <= MAX_BACKOFF);
-        }
-        assert_eq!(backoff(Duration::ZERO, 3), Duration::ZERO);
     }
 
     #[test]

@@ -194,6 +194,25 @@ pub async fn claim_due(
     Ok(rows)
 }
 
+/// Claims one record for `lease` if it is queued and not held by another forwarder (whether
+/// or not its retry is due: the operator asked for it now). Counts as an attempt.
+pub async fn claim(pool: &PgPool, id: Uuid, lease: Duration) -> StoreResult<Option<PublishRecord>> {
+    let row = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "UPDATE publish_records SET locked_until = NOW() + make_interval(secs => $2),
+             attempts = attempts + 1, updated_at = NOW()
+         WHERE id = (SELECT id FROM publish_records
+                     WHERE id = $1 AND state = 'queued'
+                       AND (locked_until IS NULL OR locked_until < NOW())
+                     FOR UPDATE SKIP LOCKED)
+         RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(lease.as_secs_f64())
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
 /// MPIS accepted the record: store its published item id and link the run's item to it.
 pub async fn mark_forwarded(
     pool: &PgPool,

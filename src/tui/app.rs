@@ -558,6 +558,7 @@ impl App {
                 self.say(format!("layout not saved: {error}"), true)
             }
             DataEvent::Changed(tables) => return self.reload_tables(&tables),
+            DataEvent::ChangesMissed => return self.refresh_all(),
             DataEvent::Drafts(result) => {
                 if let Screen::PublishForm(state) = &mut self.screen {
                     match result {

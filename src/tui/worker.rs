@@ -26,6 +26,7 @@ use crate::mpis::types::{
     GenesisApproveRequest, GenesisApproveResponse, GenesisStartRequest, GenesisStartResponse,
     GenesisStatus, SourceInput,
 };
+use crate::retry::Backoff;
 use crate::store::audit;
 use crate::store::drafts::{self, DraftChoice};
 use crate::store::genesis::{GenesisDraft, PendingGenesisJob};
@@ -159,6 +160,8 @@ pub enum DataEvent {
     Connection(Result<(), String>),
     /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
     Changed(Vec<String>),
+    /// The LISTEN connection came back after a gap: changes in between were not notified.
+    ChangesMissed,
     Drafts(Result<Vec<DraftChoice>, String>),
     /// The draft a typed id names (`None`: not in this database).
     DraftLookedUp(Uuid, Result<Option<DraftChoice>, String>),
@@ -443,7 +446,8 @@ impl Context {
     }
 
     /// The outbox write first (one transaction with its audit entry): from then on nothing is
-    /// lost. Then one forwarding pass, so the operator usually sees MPIS's id at once.
+    /// lost. Then that record is forwarded (not the whole queue), so the operator usually sees
+    /// MPIS's id at once.
     async fn publish(&self, valid: &ValidPublish) -> Result<PublishOutcome, StoreError> {
         let new = NewPublishRecord {
             idempotency_key: valid.idempotency_key(),
@@ -463,7 +467,7 @@ impl Context {
             && enqueued.record.state == "queued"
         {
             Forwarder::new(self.pool.clone(), client.clone())
-                .run_once()
+                .forward_one(id)
                 .await?;
         }
         let record = outbox::get(&self.pool, id)
@@ -737,15 +741,22 @@ async fn load_run_detail(pool: &PgPool, run_id: Uuid) -> Result<RunDetail, Store
     })
 }
 
-/// LISTENs on a dedicated connection and forwards which tables changed; reconnects with
-/// backoff when the database goes away (the UI keeps polling meanwhile).
+/// LISTENs on a dedicated connection and forwards which tables changed; reconnects with the
+/// one backoff policy when the database goes away (the UI keeps polling meanwhile). What changed
+/// while it was away was never notified, so after a reconnect the UI reloads everything.
 async fn listen_for_changes(pool: PgPool, events: UnboundedSender<DataEvent>) {
-    let mut backoff = Duration::from_millis(500);
+    let policy = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
+    let mut pauses = policy.pauses();
+    let mut listened_before = false;
     loop {
         match PgListener::connect_with(&pool).await {
             Ok(mut listener) => {
                 if listener.listen(CHANGES_CHANNEL).await.is_ok() {
-                    backoff = Duration::from_millis(500);
+                    pauses = policy.pauses();
+                    if listened_before && events.send(DataEvent::ChangesMissed).is_err() {
+                        return;
+                    }
+                    listened_before = true;
                     // An error means the connection is gone: reconnect below.
                     while let Ok(notification) = listener.recv().await {
                         let tables = notification
@@ -765,7 +776,6 @@ async fn listen_for_changes(pool: PgPool, events: UnboundedSender<DataEvent>) {
         if events.is_closed() {
             return;
         }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
+        tokio::time::sleep(pauses.next().unwrap_or(policy.max)).await;
     }
 }
