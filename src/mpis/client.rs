@@ -530,9 +530,6 @@ fn encode(value: &impl Serialize) -> Result<Vec<u8>, MpisError> {
         .map_err(|err| MpisError::Config(format!("cannot encode the request as JSON: {err}")))
 }
 
-/// The pause before retry `n` (0-based): `base * 2^n`, capped, with "equal jitter" (half fixed,
-/// half random) so that many clients do not retry in step.
-
 fn validate_base_url(raw: &str) -> Result<String, MpisError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
