@@ -19,7 +19,9 @@ use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use tui_common::{id, options, press, started_with, type_text};
+use tui_common::{
+    cursor_of, id, options, press, started_with, text_before_cursor, type_text,
+};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(
@@ -532,7 +534,9 @@ fn draw_form(app: &App, (width, height): (u16, u16)) -> ratatui::Terminal<TestBa
     terminal
         .draw(|f| {
             let area = f.area();
-            genesis_form::render(app, form(app), area, f.buffer_mut());
+            if let Some(cursor) = genesis_form::render(app, form(app), area, f.buffer_mut()) {
+                f.set_cursor_position(cursor);
+            }
         })
         .unwrap();
     terminal
@@ -579,12 +583,18 @@ fn at_80x15_typing_in_notes_scrolls_the_first_field_out_and_shift_tab_brings_it_
     for text in [
         "▶ notes",
         "calm, warm",
-        "quotes the psalms▏",
+        "quotes the psalms",
         "more ↑",
         "Ctrl-S submit",
     ] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    // The terminal's cursor is after the last typed character.
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("    quotes the psalms")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     assert!(!screen.contains("persona name"), "scrolled out:\n{screen}");
     assert!(!screen.contains("more ↓"), "nothing below the notes");
     insta::assert_snapshot!("notes_80x15", terminal.backend());
@@ -595,9 +605,14 @@ fn at_80x15_typing_in_notes_scrolls_the_first_field_out_and_shift_tab_brings_it_
     assert_eq!(form(&app).focus, 0);
     let terminal = draw_form(&app, (80, 15));
     let screen = text_of(&terminal);
-    for text in ["▶ persona name", "Tim Keller▏", "tim-keller", "more ↓"] {
+    for text in ["▶ persona name", "Tim Keller", "tim-keller", "more ↓"] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("persona name            Tim Keller")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     assert!(!screen.contains("more ↑"), "back at the top:\n{screen}");
     insta::assert_snapshot!("first_field_80x15", terminal.backend());
 
@@ -644,9 +659,10 @@ fn a_long_sources_list_keeps_the_line_being_edited_in_sight() {
     type_text(&mut app, "Tim Keller");
     go_to_sources(&mut app);
     type_lines(&mut app, &lines);
-    let screen = text_of(&draw_form(&app, (80, 15)));
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
     assert!(
-        screen.contains("https://example.org/20▏"),
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("https://example.org/20")),
         "the last line with the cursor:\n{screen}"
     );
     assert!(screen.contains("more ↑") && screen.contains("more ↓"));
@@ -665,9 +681,14 @@ fn at_80x24_the_whole_screen_follows_the_focus() {
         .draw(|f| mpis_dash::tui::view::view(&app, f))
         .unwrap();
     let screen = text_of(&terminal);
-    for text in ["▶ notes", "six▏", "more ↑"] {
+    for text in ["▶ notes", "six", "more ↑"] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("│    six")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     insta::assert_snapshot!("notes_80x24", terminal.backend());
 }
 

@@ -20,7 +20,7 @@ use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTa
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_common::{id, options, press, started_with, type_text};
+use tui_common::{id, options, press, started_with, text_before_cursor, type_text};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(
@@ -294,7 +294,9 @@ fn draw_form(app: &App, (width, height): (u16, u16)) -> Terminal<TestBackend> {
     terminal
         .draw(|f| {
             let area = f.area();
-            publish_form::render(app, form(app), area, f.buffer_mut());
+            if let Some(cursor) = publish_form::render(app, form(app), area, f.buffer_mut()) {
+                f.set_cursor_position(cursor);
+            }
         })
         .unwrap();
     terminal
@@ -335,6 +337,8 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
     assert_eq!(form(&app).picked, Some(4));
     let terminal = draw_form(&app, (80, 15));
     assert_shows(&terminal, &["▶ draft", "▸", "Plan 5", "more ↑", "more ↓"]);
+    // The picked id is in the field, the cursor after it.
+    assert!(text_before_cursor(&terminal).is_some_and(|t| t.ends_with("00000000d005")));
     insta::assert_snapshot!("picked_draft_80x15", terminal.backend());
 
     // The last field: typed text and its error after Ctrl-S.
@@ -345,9 +349,11 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
         press(&mut app, KeyCode::Tab);
     }
     type_text(&mut app, "last tuesday");
-    assert_shows(
-        &draw_form(&app, (80, 15)),
-        &["▶ published at (empty = now)", "last tuesday▏"],
+    let terminal = draw_form(&app, (80, 15));
+    assert_shows(&terminal, &["▶ published at (empty = now)", "last tuesday"]);
+    assert!(
+        text_before_cursor(&terminal)
+            .is_some_and(|t| t.ends_with("published at (empty = now)  last tuesday"))
     );
     assert!(ctrl(&mut app, 's').is_empty());
     assert_eq!(form(&app).focus, 6, "the only bad field");
