@@ -936,3 +936,29 @@ fn sources_edit_as_lines_enter_up_down_and_backspace_joining_them() {
     press(&mut app, KeyCode::Up);
     assert_eq!(form(&app).focus, 5);
 }
+
+#[test]
+fn moving_up_a_long_sources_list_keeps_the_cursor_line_in_sight() {
+    let lines: Vec<String> = (1..=20)
+        .map(|n| format!("https://example.org/{n}"))
+        .collect();
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    go_to_sources(&mut app);
+    type_lines(&mut app, &lines);
+    for _ in 0..15 {
+        press(&mut app, KeyCode::Up);
+    }
+    assert_eq!(form(&app).focus, 6, "still in sources, on line 5");
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
+    // Up keeps the column where it can: after "https://example.org/" on the shorter line.
+    assert!(
+        text_before_cursor(&terminal)
+            .is_some_and(|t| t.ends_with("[url]     https://example.org/5")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
+    assert!(screen.contains("more ↑") && screen.contains("more ↓"));
+    assert!(!screen.contains("https://example.org/20"), "{screen}");
+}
