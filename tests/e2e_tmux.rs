@@ -54,6 +54,13 @@ impl Tmux {
         self.run(&["send-keys", "-t", "app", "-l", text]);
     }
 
+    /// Pastes `text` as a terminal does: bracketed (with its markers) when the program asked
+    /// for bracketed paste, plain otherwise.
+    fn paste(&self, text: &str) {
+        self.run(&["set-buffer", "-b", "e2e", text]);
+        self.run(&["paste-buffer", "-p", "-b", "e2e", "-t", "app"]);
+    }
+
     fn screen(&self) -> String {
         self.run(&["capture-pane", "-p", "-t", "app"])
     }
@@ -187,7 +194,13 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
     tmux.text("genesis");
     tmux.keys(&["Enter"]);
     tmux.wait_for(&["Start a persona genesis"], Duration::from_secs(10));
-    tmux.text("E2E Persona");
+    // Part typed, part pasted: the pasted line break is not an Enter (the name keeps focus).
+    tmux.text("E2E");
+    tmux.paste(" Persona\n");
+    tmux.wait_for(
+        &["▶ persona name            E2E Persona", "e2e-persona"],
+        Duration::from_secs(5),
+    );
     tmux.keys(&["C-s"]);
     tmux.wait_for(
         &["Genesis job", "awaiting_approval"],
@@ -246,6 +259,13 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
     assert!(
         !after.contains("Recent Runs"),
         "the alternate screen was left:\n{after}"
+    );
+    // Bracketed paste is off again: a paste reaches the shell without its markers.
+    tmux.paste("after-quit");
+    let after = tmux.wait_for(&["after-quit"], Duration::from_secs(5));
+    assert!(
+        !after.contains("[200~"),
+        "bracketed paste left on:\n{after}"
     );
     assert!(
         !dir.0.join("postgres/data/postmaster.pid").exists(),

@@ -1447,3 +1447,154 @@ fn help_opens_with_question_mark_and_any_key_closes_it() {
     assert_eq!(app.overlay, None);
     assert!(!app.should_quit);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Text fields: the palette's and the filter's cursor, pasted text, Alt word keys
+
+/// The palette's input starts here: the popup's corner (2, 1), its border and the ":".
+const PALETTE_X: u16 = 2 + 1 + 1;
+const PALETTE_Y: u16 = 2;
+
+fn palette_input(app: &App) -> String {
+    match &app.overlay {
+        Some(Overlay::Palette(p)) => p.input.clone(),
+        other => panic!("expected the palette, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_palette_edits_at_its_cursor_and_shows_it() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    assert_eq!(
+        cursor_of(&draw_view(&app, app.size)),
+        Some((PALETTE_X, PALETTE_Y))
+    );
+    type_text(&mut app, "flgs");
+    assert_eq!(
+        cursor_of(&draw_view(&app, app.size)),
+        Some((PALETTE_X + 4, PALETTE_Y))
+    );
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    type_text(&mut app, "a");
+    assert_eq!(palette_input(&app), "flags");
+    let terminal = draw_view(&app, app.size);
+    assert_eq!(cursor_of(&terminal), Some((PALETTE_X + 3, PALETTE_Y)));
+    assert_eq!(under_cursor(&terminal).as_deref(), Some("g"));
+    press(&mut app, KeyCode::Home);
+    assert_eq!(
+        cursor_of(&draw_view(&app, app.size)),
+        Some((PALETTE_X, PALETTE_Y))
+    );
+    // Ctrl-K from the start empties it; Ctrl-U from the end too.
+    app.update(ctrl('k'));
+    assert_eq!(palette_input(&app), "");
+    type_text(&mut app, "flags");
+    assert!(matches!(
+        press(&mut app, KeyCode::Enter).as_slice(),
+        [Command::LoadFlags { .. }]
+    ));
+    // Closed, it has no cursor; neither has a screen without a text field.
+    assert_eq!(cursor_of(&draw_view(&app, app.size)), None);
+}
+
+#[test]
+fn the_filter_edits_at_its_cursor_in_the_status_line() {
+    let mut app = loaded();
+    let status_row = app.size.1 - 1;
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "nva");
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Right);
+    type_text(&mut app, "o");
+    assert_eq!(app.filter, "nova");
+    let terminal = draw_view(&app, app.size);
+    assert_eq!(cursor_of(&terminal).map(|(_, y)| y), Some(status_row));
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with(" │ /no")),
+        "{:?}",
+        text_before_cursor(&terminal)
+    );
+    assert_eq!(under_cursor(&terminal).as_deref(), Some("v"));
+    // Enter keeps the filter and hands the keys back: no cursor any more.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(cursor_of(&draw_view(&app, app.size)), None);
+    assert_eq!(app.filter, "nova");
+}
+
+#[test]
+fn a_paste_is_text_for_the_palette_or_filter_and_does_nothing_elsewhere() {
+    let mut app = loaded();
+    // On the dashboard no text field has focus: a pasted "q" or ":" is not a key.
+    assert!(paste(&mut app, "q:/?").is_empty());
+    assert!(!app.should_quit && app.overlay.is_none() && !app.filter_editing);
+    assert!(!app.paused);
+    assert!(message(&app).contains("paste ignored"), "{}", message(&app));
+
+    // Into the palette: one line (the trailing line break does not run it).
+    press(&mut app, KeyCode::Char(':'));
+    paste(&mut app, "layout\nOn-call\n");
+    assert_eq!(palette_input(&app), "layout On-call");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        app.current_layout().map(|l| l.name.as_str()),
+        Some("On-call")
+    );
+
+    // Into the filter.
+    press(&mut app, KeyCode::Char('/'));
+    paste(&mut app, "Nova\n");
+    assert!(app.filter_editing);
+    assert_eq!(app.filter, "Nova");
+
+    // Over help (no field), nothing changes.
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    paste(&mut app, "x");
+    assert!(matches!(app.overlay, Some(Overlay::Help)));
+    assert_eq!(app.filter, "Nova");
+}
+
+#[test]
+fn alt_b_and_alt_f_reach_a_focused_text_field_and_an_escape_read_still_unfolds() {
+    let mut app = loaded();
+    let none = KeyModifiers::NONE;
+    let alt_b = KeyEvent::new(KeyCode::Char('b'), KeyModifiers::ALT);
+    let alt_f = KeyEvent::new(KeyCode::Char('f'), KeyModifiers::ALT);
+    let alt_colon = KeyEvent::new(KeyCode::Char(':'), KeyModifiers::ALT);
+    let esc = KeyEvent::new(KeyCode::Esc, none);
+    // No text field: Esc then b, read together, are both keys.
+    assert!(!app.editing_text());
+    assert_eq!(
+        app.unfold_key(alt_b),
+        vec![esc, KeyEvent::new(KeyCode::Char('b'), none)]
+    );
+    // In the palette, Alt-B and Alt-F are word motions; Esc then ':' is still two keys.
+    press(&mut app, KeyCode::Char(':'));
+    assert!(app.editing_text());
+    assert_eq!(app.unfold_key(alt_b), vec![alt_b]);
+    assert_eq!(app.unfold_key(alt_f), vec![alt_f]);
+    assert_eq!(
+        app.unfold_key(alt_colon),
+        vec![esc, KeyEvent::new(KeyCode::Char(':'), none)]
+    );
+    type_text(&mut app, "layout On");
+    for key in app.unfold_key(alt_b) {
+        app.update(Event::Key(key));
+    }
+    assert!(
+        matches!(app.overlay, Some(Overlay::Palette(_))),
+        "not closed by Esc"
+    );
+    assert_eq!(
+        cursor_of(&draw_view(&app, app.size)),
+        Some((PALETTE_X + 7, PALETTE_Y)),
+        "before \"On\""
+    );
+    app.update(Event::Key(alt_f));
+    assert_eq!(
+        cursor_of(&draw_view(&app, app.size)),
+        Some((PALETTE_X + 9, PALETTE_Y))
+    );
+}

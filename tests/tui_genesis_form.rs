@@ -19,7 +19,10 @@ use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use tui_common::{id, options, press, started_with, type_text};
+use tui_common::{
+    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
+    under_cursor,
+};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(
@@ -532,7 +535,9 @@ fn draw_form(app: &App, (width, height): (u16, u16)) -> ratatui::Terminal<TestBa
     terminal
         .draw(|f| {
             let area = f.area();
-            genesis_form::render(app, form(app), area, f.buffer_mut());
+            if let Some(cursor) = genesis_form::render(app, form(app), area, f.buffer_mut()) {
+                f.set_cursor_position(cursor);
+            }
         })
         .unwrap();
     terminal
@@ -579,12 +584,18 @@ fn at_80x15_typing_in_notes_scrolls_the_first_field_out_and_shift_tab_brings_it_
     for text in [
         "▶ notes",
         "calm, warm",
-        "quotes the psalms▏",
+        "quotes the psalms",
         "more ↑",
         "Ctrl-S submit",
     ] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    // The terminal's cursor is after the last typed character.
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("    quotes the psalms")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     assert!(!screen.contains("persona name"), "scrolled out:\n{screen}");
     assert!(!screen.contains("more ↓"), "nothing below the notes");
     insta::assert_snapshot!("notes_80x15", terminal.backend());
@@ -595,9 +606,15 @@ fn at_80x15_typing_in_notes_scrolls_the_first_field_out_and_shift_tab_brings_it_
     assert_eq!(form(&app).focus, 0);
     let terminal = draw_form(&app, (80, 15));
     let screen = text_of(&terminal);
-    for text in ["▶ persona name", "Tim Keller▏", "tim-keller", "more ↓"] {
+    for text in ["▶ persona name", "Tim Keller", "tim-keller", "more ↓"] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    assert!(
+        text_before_cursor(&terminal)
+            .is_some_and(|t| t.ends_with("persona name            Tim Keller")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     assert!(!screen.contains("more ↑"), "back at the top:\n{screen}");
     insta::assert_snapshot!("first_field_80x15", terminal.backend());
 
@@ -644,9 +661,10 @@ fn a_long_sources_list_keeps_the_line_being_edited_in_sight() {
     type_text(&mut app, "Tim Keller");
     go_to_sources(&mut app);
     type_lines(&mut app, &lines);
-    let screen = text_of(&draw_form(&app, (80, 15)));
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
     assert!(
-        screen.contains("https://example.org/20▏"),
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("https://example.org/20")),
         "the last line with the cursor:\n{screen}"
     );
     assert!(screen.contains("more ↑") && screen.contains("more ↓"));
@@ -665,9 +683,14 @@ fn at_80x24_the_whole_screen_follows_the_focus() {
         .draw(|f| mpis_dash::tui::view::view(&app, f))
         .unwrap();
     let screen = text_of(&terminal);
-    for text in ["▶ notes", "six▏", "more ↑"] {
+    for text in ["▶ notes", "six", "more ↑"] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.ends_with("│    six")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
     insta::assert_snapshot!("notes_80x24", terminal.backend());
 }
 
@@ -698,4 +721,244 @@ fn at_80x15_the_spinner_and_then_the_refusal_are_in_sight() {
     for text in ["▶ notes", "genesis not started: MPIS refused"] {
         assert!(screen.contains(text), "missing {text:?} in\n{screen}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing text: the terminal's cursor, words, what is seen as one character, pasted text
+
+const SIZE: (u16, u16) = (120, 40);
+/// Where the persona name's value starts on screen: the border, the marker and the label.
+const VALUE_X: u16 = 1 + 2 + 24;
+/// The persona name's row (the form's first line).
+const NAME_Y: u16 = 1;
+
+fn name(app: &App) -> &str {
+    &form(app).form.persona_name
+}
+
+fn alt(app: &mut App, c: char) -> Vec<Command> {
+    app.update(Event::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::ALT,
+    )))
+}
+
+/// Where the terminal's cursor is on the whole frame.
+fn cursor(app: &App) -> Option<(u16, u16)> {
+    cursor_of(&draw_view(app, SIZE))
+}
+
+#[test]
+fn the_cursor_moves_with_left_right_home_end_and_text_goes_in_at_it() {
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keler");
+    assert_eq!(cursor(&app), Some((VALUE_X + 9, NAME_Y)));
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    type_text(&mut app, "l");
+    assert_eq!(name(&app), "Tim Keller");
+    let terminal = draw_view(&app, SIZE);
+    assert_eq!(cursor_of(&terminal), Some((VALUE_X + 8, NAME_Y)));
+    assert_eq!(under_cursor(&terminal).as_deref(), Some("e"));
+    // No ▏ is drawn: the terminal's own cursor is the only one.
+    assert!(!text_of(&terminal).contains('▏'));
+
+    press(&mut app, KeyCode::Home);
+    assert_eq!(cursor(&app), Some((VALUE_X, NAME_Y)));
+    press(&mut app, KeyCode::Delete);
+    assert_eq!(name(&app), "im Keller");
+    type_text(&mut app, "T");
+    press(&mut app, KeyCode::Right);
+    assert_eq!(cursor(&app), Some((VALUE_X + 2, NAME_Y)));
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Right);
+    assert_eq!(cursor(&app), Some((VALUE_X + 10, NAME_Y)));
+    assert_eq!(name(&app), "Tim Keller");
+
+    // Off a text field (the language choice) the cursor is hidden; back on, it is where it was.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(cursor(&app), None);
+    press(&mut app, KeyCode::BackTab);
+    assert_eq!(cursor(&app), Some((VALUE_X + 10, NAME_Y)));
+}
+
+#[test]
+fn words_go_with_ctrl_w_and_alt_b_alt_f_and_the_line_with_ctrl_u_ctrl_k() {
+    let mut app = app_with_form();
+    type_text(&mut app, "Timothy J Keller");
+    alt(&mut app, 'b');
+    assert_eq!(cursor(&app), Some((VALUE_X + 10, NAME_Y)), "before Keller");
+    ctrl(&mut app, 'w');
+    assert_eq!(name(&app), "Timothy Keller");
+    assert_eq!(cursor(&app), Some((VALUE_X + 8, NAME_Y)));
+    alt(&mut app, 'b');
+    assert_eq!(cursor(&app), Some((VALUE_X, NAME_Y)));
+    alt(&mut app, 'f');
+    assert_eq!(cursor(&app), Some((VALUE_X + 8, NAME_Y)));
+    ctrl(&mut app, 'k');
+    assert_eq!(name(&app), "Timothy ");
+    type_text(&mut app, "Keller");
+    alt(&mut app, 'b');
+    ctrl(&mut app, 'u');
+    assert_eq!(name(&app), "Keller");
+    assert_eq!(cursor(&app), Some((VALUE_X, NAME_Y)));
+    // None of these keys left the form or opened anything.
+    assert!(!app.should_quit && app.overlay.is_none());
+}
+
+#[test]
+fn one_backspace_removes_a_wide_a_combined_and_a_joined_character() {
+    let mut app = app_with_form();
+    // CJK: two columns each.
+    type_text(&mut app, "名前");
+    assert_eq!(cursor(&app), Some((VALUE_X + 4, NAME_Y)));
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(name(&app), "名");
+    assert_eq!(cursor(&app), Some((VALUE_X + 2, NAME_Y)));
+    ctrl(&mut app, 'u');
+    // e + a combining acute accent: one character on screen, one Backspace.
+    type_text(&mut app, "Rene\u{301}");
+    assert_eq!(cursor(&app), Some((VALUE_X + 4, NAME_Y)));
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(name(&app), "Ren");
+    ctrl(&mut app, 'u');
+    // A woman technologist: woman, zero-width joiner, laptop.
+    type_text(&mut app, "hi 👩\u{200d}💻");
+    assert_eq!(
+        cursor(&app),
+        Some((VALUE_X + 5, NAME_Y)),
+        "two columns, as drawn"
+    );
+    press(&mut app, KeyCode::Left);
+    assert_eq!(
+        cursor(&app),
+        Some((VALUE_X + 3, NAME_Y)),
+        "Left steps over it"
+    );
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(name(&app), "hi ");
+}
+
+#[test]
+fn a_value_wider_than_its_field_scrolls_sideways_to_the_cursor() {
+    let mut app = app_with_form();
+    let long: String = "abcdefghij".repeat(6); // 60 columns
+    type_text(&mut app, &long);
+    // At 80 columns the value has 78 - 26 = 52; the cursor keeps the last one.
+    let terminal = draw_view(&app, (80, 24));
+    assert_eq!(cursor_of(&terminal), Some((78, NAME_Y)));
+    let row = text_before_cursor(&terminal).unwrap_or_default();
+    assert!(
+        row.ends_with(&format!("persona name            {}", &long[9..])),
+        "the end in sight: {row:?}"
+    );
+    press(&mut app, KeyCode::Home);
+    let terminal = draw_view(&app, (80, 24));
+    assert_eq!(cursor_of(&terminal), Some((VALUE_X, NAME_Y)));
+    assert!(text_of(&terminal).contains(&long[..52]));
+    // Unfocused, the start shows, cut with an ellipsis.
+    press(&mut app, KeyCode::Tab);
+    let screen = text_of(&draw_view(&app, (80, 24)));
+    assert!(screen.contains(&format!("{}…", &long[..51])), "{screen}");
+    assert_eq!(name(&app), long, "nothing lost");
+}
+
+#[test]
+fn pasted_text_goes_into_the_focused_field_and_is_never_keys() {
+    let mut app = app_with_form();
+    // Into a single-line field: its lines as spaces, a trailing line break dropped.
+    paste(&mut app, "Tim\r\nKeller\n");
+    assert_eq!(name(&app), "Tim Keller");
+    // A pasted "q" or ":" is text: nothing quits, no palette opens.
+    paste(&mut app, " q");
+    paste(&mut app, ":");
+    assert!(!app.should_quit && app.overlay.is_none());
+    assert_eq!(name(&app), "Tim Keller q:");
+    assert_eq!(cursor(&app), Some((VALUE_X + 13, NAME_Y)));
+
+    // Into sources: a list of URLs becomes lines, each with its detected type.
+    go_to_sources(&mut app);
+    paste(
+        &mut app,
+        "https://example.org/talks\nyoutu.be/abc123XYZ\r\n./sermons.pdf\n",
+    );
+    assert_eq!(
+        form(&app).form.sources_text,
+        "https://example.org/talks\nyoutu.be/abc123XYZ\n./sermons.pdf\n"
+    );
+    let terminal = draw_view(&app, SIZE);
+    let screen = text_of(&terminal);
+    for text in [
+        "[url]     https://example.org/talks",
+        "[youtube] youtu.be/abc123XYZ",
+        "[file]    ./sermons.pdf",
+    ] {
+        assert!(screen.contains(text), "missing {text:?} in\n{screen}");
+    }
+    // The cursor waits on the new empty line below them.
+    assert!(
+        text_before_cursor(&terminal).is_some_and(|t| t.trim_end() == "│"),
+        "{:?}",
+        text_before_cursor(&terminal)
+    );
+
+    // With no text field focused (the language choice), a paste does nothing and says so.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::BackTab);
+    }
+    assert_eq!(form(&app).focus, 3, "the public persona toggle");
+    paste(&mut app, "yes");
+    assert!(status(&app).contains("paste ignored"), "{}", status(&app));
+    assert!(!form(&app).form.public_persona);
+}
+
+#[test]
+fn sources_edit_as_lines_enter_up_down_and_backspace_joining_them() {
+    let mut app = app_with_form();
+    go_to_sources(&mut app);
+    type_text(&mut app, "one");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "two");
+    // Up goes to the line above (same column), not to the field above.
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).focus, 6);
+    type_text(&mut app, "!");
+    assert_eq!(form(&app).form.sources_text, "one!\ntwo");
+    assert!(text_before_cursor(&draw_view(&app, SIZE)).is_some_and(|t| t.ends_with("one!")));
+    // Down to the second line, Home, Backspace: the lines join.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Backspace);
+    assert_eq!(form(&app).form.sources_text, "one!two");
+    assert!(text_before_cursor(&draw_view(&app, SIZE)).is_some_and(|t| t.ends_with("one!")));
+    // Past the first line Up is the form's again: the field above.
+    press(&mut app, KeyCode::Up);
+    assert_eq!(form(&app).focus, 5);
+}
+
+#[test]
+fn moving_up_a_long_sources_list_keeps_the_cursor_line_in_sight() {
+    let lines: Vec<String> = (1..=20)
+        .map(|n| format!("https://example.org/{n}"))
+        .collect();
+    let mut app = app_with_form();
+    type_text(&mut app, "Tim Keller");
+    go_to_sources(&mut app);
+    type_lines(&mut app, &lines);
+    for _ in 0..15 {
+        press(&mut app, KeyCode::Up);
+    }
+    assert_eq!(form(&app).focus, 6, "still in sources, on line 5");
+    let terminal = draw_form(&app, (80, 15));
+    let screen = text_of(&terminal);
+    // Up keeps the column where it can: after "https://example.org/" on the shorter line.
+    assert!(
+        text_before_cursor(&terminal)
+            .is_some_and(|t| t.ends_with("[url]     https://example.org/5")),
+        "cursor at {:?} in\n{screen}",
+        cursor_of(&terminal)
+    );
+    assert!(screen.contains("more ↑") && screen.contains("more ↓"));
+    assert!(!screen.contains("https://example.org/20"), "{screen}");
 }

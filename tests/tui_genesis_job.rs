@@ -1160,3 +1160,67 @@ fn the_stored_draft_shows_while_mpis_has_not_answered_yet() {
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
     assert_eq!(app.update(Event::Data(moved)), vec![draft_request(3)]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The edit line's text fields: the cursor, word keys, pasted text
+
+/// The focused edit field's text before the terminal's cursor, `None` when it is hidden.
+fn before_cursor(app: &App) -> Option<String> {
+    tui_common::text_before_cursor(&tui_common::draw_view(app, (120, 40)))
+}
+
+#[test]
+fn the_edit_path_and_value_have_a_cursor_word_keys_and_take_pastes_as_text() {
+    let mut app = app_with_job(false);
+    // Scrolled down, `e` brings the edit line (near the top) back into sight.
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(job(&app).scroll, 0);
+    type_text(&mut app, "credo.sumary");
+    assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ path    credo.sumary")));
+    // Left and a typed letter mend the path; j and k are text here, not scrolling.
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Left);
+    }
+    type_text(&mut app, "m");
+    assert_eq!(
+        job(&app).edit.as_ref().map(|e| e.draft.path.as_str()),
+        Some("credo.summary")
+    );
+    assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ path    credo.summ")));
+    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('b'),
+        KeyModifiers::ALT,
+    )));
+    // A dotted path is one word (Unicode's word boundaries), so Alt-B goes to its start.
+    assert!(
+        before_cursor(&app).is_some_and(|t| t.ends_with("▶ path    ")),
+        "Alt-B to the start of the word: {:?}",
+        before_cursor(&app)
+    );
+    // On the op (a choice) no cursor is shown; the value takes a paste as one line.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(before_cursor(&app), None);
+    tui_common::paste(&mut app, "x");
+    assert!(status_text(&app).contains("paste ignored"));
+    press(&mut app, KeyCode::Tab);
+    tui_common::paste(&mut app, "\"A calm,\nkind voice\"\n");
+    let edit = job(&app).edit.clone().expect("still editing");
+    assert_eq!(edit.draft.value_text, "\"A calm, kind voice\"");
+    assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ value   \"A calm, kind voice\"")));
+    // Alt-B, Ctrl-W: the word before "voice" goes.
+    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('b'),
+        KeyModifiers::ALT,
+    )));
+    assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ value   \"A calm, kind ")));
+    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
+        KeyCode::Char('w'),
+        KeyModifiers::CONTROL,
+    )));
+    let edit = job(&app).edit.clone().expect("still editing");
+    assert_eq!(edit.draft.value_text, "\"A calm, voice\"");
+    assert!(!app.should_quit && app.overlay.is_none());
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands.len(), 1, "sent: {commands:?}");
+}

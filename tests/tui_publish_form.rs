@@ -20,7 +20,10 @@ use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTa
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_common::{id, options, press, started_with, type_text};
+use tui_common::{
+    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
+    under_cursor,
+};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(Event::Key(KeyEvent::new(
@@ -31,6 +34,13 @@ fn ctrl(app: &mut App, c: char) -> Vec<Command> {
 
 fn form(app: &App) -> &PublishFormState {
     match &app.screen {
+        Screen::PublishForm(state) => state,
+        other => panic!("expected the publish form, got {other:?}"),
+    }
+}
+
+fn form_mut(app: &mut App) -> &mut PublishFormState {
+    match &mut app.screen {
         Screen::PublishForm(state) => state,
         other => panic!("expected the publish form, got {other:?}"),
     }
@@ -294,7 +304,9 @@ fn draw_form(app: &App, (width, height): (u16, u16)) -> Terminal<TestBackend> {
     terminal
         .draw(|f| {
             let area = f.area();
-            publish_form::render(app, form(app), area, f.buffer_mut());
+            if let Some(cursor) = publish_form::render(app, form(app), area, f.buffer_mut()) {
+                f.set_cursor_position(cursor);
+            }
         })
         .unwrap();
     terminal
@@ -335,6 +347,8 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
     assert_eq!(form(&app).picked, Some(4));
     let terminal = draw_form(&app, (80, 15));
     assert_shows(&terminal, &["▶ draft", "▸", "Plan 5", "more ↑", "more ↓"]);
+    // The picked id is in the field, the cursor after it.
+    assert!(text_before_cursor(&terminal).is_some_and(|t| t.ends_with("00000000d005")));
     insta::assert_snapshot!("picked_draft_80x15", terminal.backend());
 
     // The last field: typed text and its error after Ctrl-S.
@@ -345,9 +359,11 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
         press(&mut app, KeyCode::Tab);
     }
     type_text(&mut app, "last tuesday");
-    assert_shows(
-        &draw_form(&app, (80, 15)),
-        &["▶ published at (empty = now)", "last tuesday▏"],
+    let terminal = draw_form(&app, (80, 15));
+    assert_shows(&terminal, &["▶ published at (empty = now)", "last tuesday"]);
+    assert!(
+        text_before_cursor(&terminal)
+            .is_some_and(|t| t.ends_with("published at (empty = now)  last tuesday"))
     );
     assert!(ctrl(&mut app, 's').is_empty());
     assert_eq!(form(&app).focus, 6, "the only bad field");
@@ -946,4 +962,67 @@ async fn next<T>(
             return found;
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editing text: the cursor, sideways scrolling, pasted text
+
+#[test]
+fn a_long_url_scrolls_sideways_and_text_goes_in_at_the_cursor() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "4242");
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    type_text(&mut app, "-");
+    assert_eq!(form(&app).form.channel_item_id, "42-42");
+
+    press(&mut app, KeyCode::Tab);
+    let url = format!("https://example.org/{}", "x".repeat(60)); // 80 columns
+    type_text(&mut app, &url);
+    // At 80 columns the field has 78 - 30 = 48; the cursor keeps the last one.
+    let terminal = draw_view(&app, (80, 24));
+    let (x, _) = cursor_of(&terminal).expect("a cursor");
+    assert_eq!(x, 1 + 30 + 47);
+    let row = text_before_cursor(&terminal).unwrap_or_default();
+    assert!(
+        row.ends_with(&format!("channel url                 {}", &url[33..])),
+        "{row:?}"
+    );
+    ctrl(&mut app, 'a');
+    let terminal = draw_view(&app, (80, 24));
+    assert_eq!(cursor_of(&terminal).map(|(x, _)| x), Some(1 + 30));
+    assert_eq!(under_cursor(&terminal).as_deref(), Some("h"));
+    assert!(text_of(&terminal).contains(&url[..48]));
+    assert_eq!(form(&app).form.channel_url, url, "nothing lost");
+}
+
+#[test]
+fn pasted_text_goes_into_the_focused_field_as_one_line_and_never_as_keys() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    // A pasted draft id (copied with its line break) is looked up like a typed one.
+    let other = id(0xd0ff);
+    let commands = paste(&mut app, &format!("{other}\n"));
+    assert_eq!(form(&app).form.draft_id_text, other.to_string());
+    assert_eq!(commands, vec![Command::LookupDraft(other)]);
+    // "q", ":" and "?" pasted are text; line breaks become spaces.
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    paste(&mut app, "q:?\r\n42");
+    assert!(!app.should_quit && app.overlay.is_none());
+    assert_eq!(form(&app).form.channel_item_id, "q:? 42");
+    // While the submission is in flight nothing takes a paste.
+    form_mut(&mut app).submitted_at = Some(std::time::Instant::now());
+    paste(&mut app, "more");
+    assert_eq!(form(&app).form.channel_item_id, "q:? 42");
+    assert!(
+        app.message
+            .as_ref()
+            .is_some_and(|m| m.text.contains("paste ignored"))
+    );
 }

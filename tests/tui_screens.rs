@@ -225,6 +225,8 @@ fn palette_with_layout_completions() {
     insta::assert_snapshot!("palette_layout_names_80x24", terminal.backend());
     let text = screen_text(&terminal);
     assert!(text.contains("layout Overview") && text.contains("layout On-call"));
+    // The terminal's cursor stands after the typed space.
+    assert!(text_before_cursor(&terminal).is_some_and(|t| t.ends_with("│:layout ")));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use super::forms::genesis_job::{
 };
 use super::forms::publish::PublishFormState;
 use super::keymap::{Action, Keymap};
+use super::text_field::{self, Cursor};
 use super::theme::Theme;
 use super::worker::{Command, DataEvent, RunDetail};
 use crate::domain::layout::{
@@ -38,6 +39,7 @@ mod palette;
 mod publish;
 mod red_flags;
 mod run_detail;
+mod text_input;
 
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
@@ -53,6 +55,8 @@ const EVALUATE_EVERY: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Key(KeyEvent),
+    /// Text pasted in the terminal (bracketed paste): text for the focused field, never keys.
+    Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
     Tick,
@@ -148,6 +152,7 @@ pub struct SessionStart {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PaletteState {
     pub input: String,
+    pub cursor: Cursor,
     pub error: Option<String>,
 }
 
@@ -233,8 +238,9 @@ pub struct App {
     pub layout_index: Option<usize>,
     pub slots: Vec<Slot>,
     pub focus: usize,
-    /// The `/` filter: the text, and whether keys are going into it.
+    /// The `/` filter: the text, its cursor, and whether keys are going into it.
     pub filter: String,
+    pub filter_cursor: Cursor,
     pub filter_editing: bool,
     pub paused: bool,
     pub last_refresh: Option<DateTime<Utc>>,
@@ -272,6 +278,7 @@ impl App {
             slots: Vec::new(),
             focus: 0,
             filter: String::new(),
+            filter_cursor: Cursor::END,
             filter_editing: false,
             paused: false,
             last_refresh: None,
@@ -346,6 +353,7 @@ impl App {
             }
             Event::Key(key) if key.kind != KeyEventKind::Release => self.key(key),
             Event::Key(_) => return Vec::new(),
+            Event::Paste(text) => self.paste(&text),
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
         };
@@ -1097,32 +1105,14 @@ impl App {
                 KeyCode::Tab => {
                     let matches = palette_completions(&palette.input, &self.palette_names());
                     if let Some(first) = matches.first() {
-                        palette.input = first.clone();
+                        text_field::set(&mut palette.input, &mut palette.cursor, first);
                     }
                     self.overlay = Some(Overlay::Palette(palette));
                     Vec::new()
-                }
-                KeyCode::Backspace => {
-                    palette.input.pop();
-                    palette.error = None;
-                    self.overlay = Some(Overlay::Palette(palette));
-                    Vec::new()
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    palette.input.push(c);
-                    palette.error = None;
-                    let genesis = palette.input.starts_with("genesis ");
-                    self.overlay = Some(Overlay::Palette(palette));
-                    // Completing `genesis ` needs the awaiting jobs, whatever the layout.
-                    if genesis {
-                        self.load_genesis_jobs_once()
-                    } else {
-                        Vec::new()
-                    }
                 }
                 _ => {
-                    self.overlay = Some(Overlay::Palette(palette));
-                    Vec::new()
+                    let edit = text_field::edit(&mut palette.input, &mut palette.cursor, &key);
+                    self.palette_edited(palette, edit.changed())
                 }
             },
         }
@@ -1135,19 +1125,20 @@ impl App {
                 self.filter_editing = false;
                 self.filter.clear();
             }
-            KeyCode::Backspace => {
-                self.filter.pop();
+            _ => {
+                text_field::edit(&mut self.filter, &mut self.filter_cursor, &key);
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.filter.push(c)
-            }
-            _ => {}
         }
+        self.filter_changed();
+        Vec::new()
+    }
+
+    /// The `/` filter's text changed: selections start again at the top of what it shows.
+    fn filter_changed(&mut self) {
         for i in 0..self.slots.len() {
             self.slots[i].selected = 0;
             self.clamp_selection(i);
         }
-        Vec::new()
     }
 
     fn focus_widget(&mut self, kind: &WidgetKind) -> Vec<Command> {

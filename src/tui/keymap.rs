@@ -204,7 +204,8 @@ impl Keymap {
 
     /// An Escape and the key after it, read together (a slow SSH link delivers both bytes in one
     /// read, and the terminal parser then reports Alt+key): the two keys the operator pressed.
-    /// An Alt+key the keymap binds (`alt-x` in the config) stays one key.
+    /// An Alt+key the keymap binds (`alt-x` in the config) stays one key. The event loop asks
+    /// `App::unfold_key`, which also keeps the Alt+keys a focused text field uses (Alt-B/Alt-F).
     pub fn unfold_alt(&self, key: KeyEvent) -> Vec<KeyEvent> {
         let unbound_alt = key.modifiers == KeyModifiers::ALT
             && key.kind == KeyEventKind::Press

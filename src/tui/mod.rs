@@ -8,6 +8,8 @@ pub mod keymap;
 pub mod popups;
 pub mod screens;
 pub mod terminal;
+pub mod text_field;
+pub mod text_lines;
 pub mod theme;
 pub mod view;
 pub mod widgets;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event as TermEvent, EventStream,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    Event as TermEvent, EventStream,
 };
 use ratatui::crossterm::execute;
 use ratatui::{DefaultTerminal, Terminal};
@@ -27,18 +28,20 @@ pub async fn run(
     events: UnboundedReceiver<DataEvent>,
 ) -> io::Result<()> {
     let mut terminal = ratatui::try_init()?;
-    // ratatui's hook restores raw mode and the main screen on panic; mouse reporting must be
-    // switched off too, or the shell would receive mouse escape codes afterwards.
+    // ratatui's hook restores raw mode and the main screen on panic; mouse reporting and
+    // bracketed paste must be switched off too, or the shell would receive mouse escape codes
+    // and paste markers afterwards.
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableMouseCapture);
+        let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
         ratatui_hook(info);
     }));
-    let _ = execute!(io::stdout(), EnableMouseCapture);
+    // Bracketed paste: a pasted block arrives as one text event, never as keys.
+    let _ = execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let result = event_loop(&mut terminal, &mut app, commands, events).await;
     // A terminal that hung up takes no restore; nothing may panic writing to it.
     crate::hangup::detach_from_hung_up_terminal();
-    let _ = execute!(io::stdout(), DisableMouseCapture);
+    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
     ratatui::restore();
     result
 }
@@ -62,13 +65,14 @@ async fn event_loop(
         let event = tokio::select! {
             Some(input) = input.next() => match input? {
                 TermEvent::Key(key) => {
-                    let mut keys = app.keymap.unfold_alt(key);
+                    let mut keys = app.unfold_key(key);
                     let last = keys.pop().map_or(Event::Key(key), Event::Key);
                     for key in keys {
                         send(&commands, app.update(Event::Key(key)));
                     }
                     last
                 }
+                TermEvent::Paste(text) => Event::Paste(text),
                 TermEvent::Mouse(mouse) => Event::Mouse(mouse),
                 TermEvent::Resize(w, h) => Event::Resize(w, h),
                 _ => continue,

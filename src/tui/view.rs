@@ -1,8 +1,9 @@
 //! Rendering: a pure function of `App` onto a frame. Screens and popups each have a module;
-//! this one places them and draws the status line.
+//! this one places them, draws the status line, and puts the terminal's cursor in the text
+//! field that has focus (hidden when none has).
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -10,7 +11,11 @@ use super::app::{App, Connection, MIN_HEIGHT, MIN_WIDTH, Overlay, Screen};
 use super::data::WidgetData;
 use super::popups;
 use super::screens;
+use super::text_field;
 use super::widgets::{self, WidgetView, clean};
+
+/// The widest the `/` filter's text gets in the status line (it scrolls sideways beyond).
+const FILTER_WIDTH: u16 = 30;
 
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -29,12 +34,19 @@ pub fn view(app: &App, frame: &mut Frame) {
     }
     let body = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
     let status = Rect::new(area.x, area.y + body.height, area.width, 1);
-    match &app.screen {
-        Screen::Dashboard => dashboard(app, frame, body),
-        Screen::RunDetail(state) => {
-            screens::run_detail::render(app, state, body, frame.buffer_mut())
+    let screen_cursor = match &app.screen {
+        Screen::Dashboard => {
+            dashboard(app, frame, body);
+            None
         }
-        Screen::RedFlags(state) => screens::red_flags::render(app, state, body, frame.buffer_mut()),
+        Screen::RunDetail(state) => {
+            screens::run_detail::render(app, state, body, frame.buffer_mut());
+            None
+        }
+        Screen::RedFlags(state) => {
+            screens::red_flags::render(app, state, body, frame.buffer_mut());
+            None
+        }
         Screen::PublishForm(state) => {
             screens::publish_form::render(app, state, body, frame.buffer_mut())
         }
@@ -45,22 +57,34 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::genesis_job::render(app, state, body, frame.buffer_mut())
         }
         Screen::LayoutEditor(state) => {
-            screens::layout_editor::render(app, state, body, frame.buffer_mut())
+            screens::layout_editor::render(app, state, body, frame.buffer_mut());
+            None
         }
-    }
-    status_line(app, frame, status);
-    match &app.overlay {
-        Some(Overlay::Help) => popups::help::render(app, area, frame.buffer_mut()),
+    };
+    let filter_cursor = status_line(app, frame, status);
+    // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
+    let cursor = match &app.overlay {
+        Some(Overlay::Help) => {
+            popups::help::render(app, area, frame.buffer_mut());
+            None
+        }
         Some(Overlay::Palette(state)) => {
             popups::palette::render(app, state, area, frame.buffer_mut())
         }
         Some(Overlay::Confirm(state)) => {
-            popups::confirm::render(&app.options.theme, state, area, frame.buffer_mut())
+            popups::confirm::render(&app.options.theme, state, area, frame.buffer_mut());
+            None
         }
         Some(Overlay::PickJob(state)) => {
-            popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut())
+            popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut());
+            None
         }
-        None => {}
+        None if app.filter_editing => filter_cursor,
+        None => screen_cursor,
+    };
+    // No cursor set: ratatui hides it.
+    if let Some(position) = cursor {
+        frame.set_cursor_position(position);
     }
 }
 
@@ -113,8 +137,9 @@ fn subtitle(slot: &super::app::Slot) -> String {
     parts.join(" · ")
 }
 
-/// Connection, last refresh, pause, layout, the last message, and where to find help.
-fn status_line(app: &App, frame: &mut Frame, area: Rect) {
+/// Connection, last refresh, pause, layout, the `/` filter, the last message, and where to find
+/// help. Returns where the filter's cursor is while it is edited.
+fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let theme = &app.options.theme;
     let mut spans = Vec::new();
     match &app.connection {
@@ -145,10 +170,22 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(layout) = app.current_layout() {
         spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
     }
+    let mut cursor = None;
     if app.filter_editing || !app.filter.is_empty() {
-        let cursor = if app.filter_editing { "▏" } else { "" };
+        let before = " │ /";
+        let used = Line::from(spans.clone()).width() + Span::raw(before).width();
+        let room = area
+            .width
+            .saturating_sub(u16::try_from(used).unwrap_or(u16::MAX))
+            .min(FILTER_WIDTH);
+        let editing = app.filter_editing.then_some(app.filter_cursor);
+        let shown = text_field::shown(&app.filter, editing, room);
+        cursor = shown.cursor.map(|column| Position {
+            x: area.x + u16::try_from(used).unwrap_or(u16::MAX) + column,
+            y: area.y,
+        });
         spans.push(Span::styled(
-            format!(" │ /{}{cursor}", clean(&app.filter)),
+            format!("{before}{}", shown.text),
             theme.accent(),
         ));
     }
@@ -173,4 +210,5 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(hint);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    cursor.filter(|position| position.x < area.x + area.width)
 }

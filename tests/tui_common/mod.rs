@@ -23,6 +23,7 @@ use mpis_dash::tui::data::{
 use mpis_dash::tui::keymap::Keymap;
 use mpis_dash::tui::theme::Theme;
 use mpis_dash::tui::worker::{Command, DataEvent, RunDetail};
+use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Value, json};
 use sqlx::types::Json;
@@ -768,4 +769,55 @@ pub fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
 /// Types `text` one key at a time; returns every command the keys produced.
 pub fn type_text(app: &mut App, text: &str) -> Vec<Command> {
     text.chars().flat_map(|c| app.update(char_key(c))).collect()
+}
+
+pub fn alt(c: char) -> Event {
+    Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
+pub fn paste(app: &mut App, text: &str) -> Vec<Command> {
+    app.update(Event::Paste(text.to_string()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The terminal's cursor
+
+/// The whole frame (`view`) on a `TestBackend` of `size`.
+pub fn draw_view(app: &App, (width, height): (u16, u16)) -> ratatui::Terminal<TestBackend> {
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|f| mpis_dash::tui::view::view(app, f))
+        .expect("draw");
+    terminal
+}
+
+/// Where the terminal's cursor is after the last frame: (column, row), `None` when hidden.
+pub fn cursor_of(terminal: &ratatui::Terminal<TestBackend>) -> Option<(u16, u16)> {
+    let backend = terminal.backend();
+    backend.cursor_visible().then(|| {
+        let at = backend.cursor_position();
+        (at.x, at.y)
+    })
+}
+
+/// What the cursor's row shows left of the cursor (wide characters once), `None` when the
+/// cursor is hidden: a field's text before the cursor ends it.
+pub fn text_before_cursor(terminal: &ratatui::Terminal<TestBackend>) -> Option<String> {
+    let (x, y) = cursor_of(terminal)?;
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    let mut col = 0;
+    while col < x {
+        let symbol = buffer[(col, y)].symbol();
+        text.push_str(symbol);
+        // A wide character's second cell is blank.
+        col += (unicode_width::UnicodeWidthStr::width(symbol) as u16).max(1);
+    }
+    Some(text)
+}
+
+/// The character under the cursor (a space past a field's end).
+pub fn under_cursor(terminal: &ratatui::Terminal<TestBackend>) -> Option<String> {
+    let (x, y) = cursor_of(terminal)?;
+    Some(terminal.backend().buffer()[(x, y)].symbol().to_string())
 }

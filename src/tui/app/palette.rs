@@ -96,6 +96,7 @@ impl App {
     pub(super) fn palette_error(&mut self, input: &str, error: &str) -> Vec<Command> {
         self.overlay = Some(Overlay::Palette(PaletteState {
             input: input.to_string(),
+            cursor: Cursor::END,
             error: Some(error.to_string()),
         }));
         Vec::new()

@@ -10,6 +10,8 @@ use super::FormAction;
 use crate::domain::form::FieldError;
 use crate::domain::genesis::{GenesisForm, LANGUAGES, ValidGenesis};
 use crate::mpis::types::GenesisStartResponse;
+use crate::tui::text_field::{self, Cursor, Edit};
+use crate::tui::text_lines;
 
 /// The form's fields in display (and Tab) order: (field name as validation names it, label).
 pub const FIELDS: [(&str, &str); 8] = [
@@ -32,6 +34,8 @@ pub const NOTES: usize = 7;
 pub struct GenesisFormState {
     pub form: GenesisForm,
     pub focus: usize,
+    /// Each text field's cursor (the values live in `form`).
+    pub cursors: [Cursor; FIELDS.len()],
     pub errors: Vec<FieldError>,
     /// When the start call was sent (a spinner and the elapsed time show meanwhile).
     pub submitted_at: Option<Instant>,
@@ -56,18 +60,29 @@ impl GenesisFormState {
         }
     }
 
-    /// The typed text of a text field; `None` for the choice and the toggle.
-    fn text_mut(&mut self, field: usize) -> Option<&mut String> {
+    /// The typed text of a text field and its cursor; `None` for the choice and the toggle.
+    fn text_mut(&mut self, field: usize) -> Option<(&mut String, &mut Cursor)> {
         let f = &mut self.form;
-        match field {
-            0 => Some(&mut f.persona_name),
-            2 => Some(&mut f.inspiration_source),
-            4 => Some(&mut f.public_name),
-            5 => Some(&mut f.gdrive_folder_id),
-            SOURCES => Some(&mut f.sources_text),
-            NOTES => Some(&mut f.notes),
-            _ => None,
-        }
+        let text = match field {
+            0 => &mut f.persona_name,
+            2 => &mut f.inspiration_source,
+            4 => &mut f.public_name,
+            5 => &mut f.gdrive_folder_id,
+            SOURCES => &mut f.sources_text,
+            NOTES => &mut f.notes,
+            _ => return None,
+        };
+        Some((text, &mut self.cursors[field]))
+    }
+
+    /// Whether the focused field takes typed text (not the language, not the toggle).
+    pub fn editing_text(&self) -> bool {
+        !self.submitting() && !matches!(self.focus, LANGUAGE | PUBLIC_PERSONA)
+    }
+
+    /// The cursor of the focused field when it takes text (for drawing it).
+    pub fn cursor(&self, field: usize) -> Option<Cursor> {
+        (field == self.focus && self.editing_text()).then_some(self.cursors[field])
     }
 
     /// The validation messages of a field (sources can have one per bad line).
@@ -100,31 +115,50 @@ impl GenesisFormState {
         match key.code {
             KeyCode::Esc => return FormAction::Close,
             KeyCode::Char('s') if control => return self.submit(),
-            KeyCode::Enter if multi_line => self.type_char('\n'),
-            KeyCode::Tab | KeyCode::Enter => self.move_focus(1),
+            KeyCode::Tab => self.move_focus(1),
             KeyCode::BackTab => self.move_focus(-1),
             KeyCode::Left | KeyCode::Up if self.focus == LANGUAGE => self.cycle_language(-1),
             KeyCode::Right | KeyCode::Down if self.focus == LANGUAGE => self.cycle_language(1),
-            KeyCode::Down => self.move_focus(1),
-            KeyCode::Up => self.move_focus(-1),
             KeyCode::Char(' ') if self.focus == PUBLIC_PERSONA => {
                 self.form.public_persona = !self.form.public_persona;
             }
-            KeyCode::Backspace => {
-                if let Some(text) = self.text_mut(self.focus) {
-                    text.pop();
+            _ => {
+                let focus = self.focus;
+                let edit = match self.text_mut(focus) {
+                    Some((text, cursor)) if multi_line => text_lines::edit(text, cursor, &key),
+                    Some((text, cursor)) => text_field::edit(text, cursor, &key),
+                    None => Edit::NotMine,
+                };
+                // Keys a field leaves alone: Enter and Down go to the next field, Up back (a
+                // multi-line field keeps them until its last / first line).
+                if !edit.is_mine() {
+                    match key.code {
+                        KeyCode::Enter | KeyCode::Down => self.move_focus(1),
+                        KeyCode::Up => self.move_focus(-1),
+                        _ => {}
+                    }
                 }
             }
-            KeyCode::Char(c) if !control => self.type_char(c),
-            _ => {}
         }
         FormAction::None
     }
 
-    fn type_char(&mut self, c: char) {
-        if let Some(text) = self.text_mut(self.focus) {
-            text.push(c);
+    /// Pasted text goes into the focused field (a multi-line one keeps its lines, a single-line
+    /// one gets them as spaces); returns whether a text field took it.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if !self.editing_text() {
+            return false;
         }
+        let multi_line = matches!(self.focus, SOURCES | NOTES);
+        let Some((value, cursor)) = self.text_mut(self.focus) else {
+            return false;
+        };
+        if multi_line {
+            text_lines::paste(value, cursor, text);
+        } else {
+            text_field::insert(value, cursor, &text_field::one_line(text));
+        }
+        true
     }
 
     fn move_focus(&mut self, delta: isize) {

@@ -4,13 +4,14 @@
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use uuid::Uuid;
 
 use crate::domain::form::FieldError;
 use crate::domain::genesis::{EditDraft, EditOp, validate_edit};
 use crate::mpis::types::{EditOperation, GenesisApproveResponse, GenesisStatus};
 use crate::store::genesis::GenesisDraft;
+use crate::tui::text_field::{self, Cursor};
 
 /// How often the status is asked for while the job is not final.
 pub const POLL_EVERY: Duration = Duration::from_secs(2);
@@ -46,7 +47,43 @@ pub struct EditLine {
     pub draft: EditDraft,
     /// 0 path, 1 op, 2 value.
     pub focus: usize,
+    /// The path's and the value's cursors (the op is a choice).
+    pub cursors: [Cursor; EDIT_FIELDS.len()],
     pub error: Option<FieldError>,
+}
+
+impl EditLine {
+    /// The focused field's value and cursor; `None` on the op.
+    fn text_mut(&mut self) -> Option<(&mut String, &mut Cursor)> {
+        let value = match self.focus {
+            0 => &mut self.draft.path,
+            2 => &mut self.draft.value_text,
+            _ => return None,
+        };
+        Some((value, &mut self.cursors[self.focus]))
+    }
+
+    /// Whether the focused field takes typed text (the path, the value).
+    pub fn editing_text(&self) -> bool {
+        self.focus != 1
+    }
+
+    /// The cursor of `field` when it is the focused text field (for drawing it).
+    pub fn cursor(&self, field: usize) -> Option<Cursor> {
+        (field == self.focus && self.editing_text()).then_some(self.cursors[field])
+    }
+
+    /// Pasted text goes into the focused path or value, its lines joined by spaces; returns
+    /// whether a field took it.
+    pub fn paste(&mut self, text: &str) -> bool {
+        match self.text_mut() {
+            Some((value, cursor)) => {
+                text_field::insert(value, cursor, &text_field::one_line(text));
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Default for EditLine {
@@ -58,6 +95,7 @@ impl Default for EditLine {
                 value_text: String::new(),
             },
             focus: 0,
+            cursors: Default::default(),
             error: None,
         }
     }
@@ -281,6 +319,8 @@ impl GenesisJobState {
             }
             KeyCode::Char('e') => {
                 self.edit = Some(EditLine::default());
+                // The edit lines are near the top: scrolled back there, they are in sight.
+                self.scroll = 0;
                 JobAction::None
             }
             KeyCode::Char('A') => JobAction::Approve,
@@ -292,7 +332,6 @@ impl GenesisJobState {
         let Some(edit) = self.edit.as_mut() else {
             return JobAction::None;
         };
-        let control = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
             KeyCode::Esc => self.edit = None,
             KeyCode::Tab => edit.focus = (edit.focus + 1) % EDIT_FIELDS.len(),
@@ -301,13 +340,6 @@ impl GenesisJobState {
             }
             KeyCode::Left if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, -1),
             KeyCode::Right if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, 1),
-            KeyCode::Backspace => {
-                match edit.focus {
-                    0 => edit.draft.path.pop(),
-                    2 => edit.draft.value_text.pop(),
-                    _ => None,
-                };
-            }
             KeyCode::Enter => match validate_edit(&edit.draft) {
                 Ok(valid) => {
                     self.edit = None;
@@ -322,12 +354,11 @@ impl GenesisJobState {
                     edit.error = Some(error);
                 }
             },
-            KeyCode::Char(c) if !control => match edit.focus {
-                0 => edit.draft.path.push(c),
-                2 => edit.draft.value_text.push(c),
-                _ => {}
-            },
-            _ => {}
+            _ => {
+                if let Some((value, cursor)) = edit.text_mut() {
+                    text_field::edit(value, cursor, &key);
+                }
+            }
         }
         JobAction::None
     }

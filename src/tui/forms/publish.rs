@@ -17,6 +17,7 @@ use crate::domain::publish::{PublishForm, ValidPublish};
 use crate::store::drafts::DraftChoice;
 use crate::store::outbox::PublishRecord;
 use crate::tui::data::Loadable;
+use crate::tui::text_field::{self, Cursor};
 use crate::tui::worker::{PublishOutcome, PublishTargets};
 
 /// The form's fields in display (and Tab) order: (field name as validation names it, label).
@@ -34,6 +35,8 @@ pub const FIELDS: [(&str, &str); 7] = [
 pub struct PublishFormState {
     pub form: PublishForm,
     pub focus: usize,
+    /// Each field's cursor (the values live in `form`).
+    pub cursors: [Cursor; FIELDS.len()],
     pub errors: Vec<FieldError>,
     pub drafts: Loadable<Vec<DraftChoice>>,
     /// The draft picked with Up/Down on the draft field.
@@ -104,9 +107,10 @@ impl PublishFormState {
         }
     }
 
-    fn value_mut(&mut self, field: usize) -> &mut String {
+    /// A field's value and cursor.
+    fn field_mut(&mut self, field: usize) -> (&mut String, &mut Cursor) {
         let f = &mut self.form;
-        match field {
+        let value = match field {
             0 => &mut f.draft_id_text,
             1 => &mut f.channel_text,
             2 => &mut f.channel_item_id,
@@ -114,7 +118,37 @@ impl PublishFormState {
             4 => &mut f.run_id_text,
             5 => &mut f.project_id_text,
             _ => &mut f.published_at_text,
+        };
+        (value, &mut self.cursors[field.min(FIELDS.len() - 1)])
+    }
+
+    /// Replaces a field's value (a pick); its cursor goes to the end.
+    fn set(&mut self, field: usize, text: &str) {
+        let (value, cursor) = self.field_mut(field);
+        text_field::set(value, cursor, text);
+    }
+
+    /// Every field takes text, except while the submission is in flight.
+    pub fn editing_text(&self) -> bool {
+        !self.submitting()
+    }
+
+    /// The cursor of `field` when it is the focused one (for drawing it).
+    pub fn cursor(&self, field: usize) -> Option<Cursor> {
+        (field == self.focus && self.editing_text()).then_some(self.cursors[field])
+    }
+
+    /// Pasted text goes into the focused field, its lines joined by spaces; returns whether a
+    /// field took it.
+    pub fn paste(&mut self, text: &str) -> bool {
+        if !self.editing_text() {
+            return false;
         }
+        let (value, cursor) = self.field_mut(self.focus);
+        if text_field::insert(value, cursor, &text_field::one_line(text)).changed() {
+            self.outcome = None;
+        }
+        true
     }
 
     /// The validation message of a field, if any.
@@ -157,14 +191,12 @@ impl PublishFormState {
             KeyCode::Up if self.focus == PROJECT => self.pick_project(-1),
             KeyCode::Down => self.focus = (self.focus + 1) % FIELDS.len(),
             KeyCode::Up => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
-            KeyCode::Backspace => {
-                self.value_mut(self.focus).pop();
+            _ => {
+                let (value, cursor) = self.field_mut(self.focus);
+                if text_field::edit(value, cursor, &key).changed() {
+                    self.outcome = None;
+                }
             }
-            KeyCode::Char(c) if !control => {
-                self.value_mut(self.focus).push(c);
-                self.outcome = None;
-            }
-            _ => {}
         }
         FormAction::None
     }
@@ -322,8 +354,9 @@ impl PublishFormState {
             return;
         };
         self.picked = Some(next);
-        self.form.draft_id_text = drafts[next].id.to_string();
-        self.form.channel_text = drafts[next].channel.clone();
+        let (id, channel) = (drafts[next].id.to_string(), drafts[next].channel.clone());
+        self.set(0, &id);
+        self.set(CHANNEL, &channel);
     }
 
     /// Steps the channel through MPIS's four (from what is typed, if it is one of them).
@@ -332,7 +365,7 @@ impl PublishFormState {
         let current = Channel::parse(&self.form.channel_text);
         let position = known.iter().position(|c| *c == current);
         if let Some(next) = step(position, delta, known.len()) {
-            self.form.channel_text = known[next].as_str().to_string();
+            self.set(CHANNEL, known[next].as_str());
         }
     }
 
@@ -345,10 +378,11 @@ impl PublishFormState {
             return;
         };
         let run = &targets.runs[next];
+        let (run_id, project_id) = (run.run_id, run.project_id);
         self.picked_run = Some(next);
-        self.form.run_id_text = run.run_id.to_string();
-        self.form.project_id_text = run.project_id.to_string();
-        self.picked_project = targets.projects.iter().position(|p| p.id == run.project_id);
+        self.picked_project = targets.projects.iter().position(|p| p.id == project_id);
+        self.set(RUN, &run_id.to_string());
+        self.set(PROJECT, &project_id.to_string());
     }
 
     /// Picks the next/previous project: fills the project id.
@@ -360,7 +394,8 @@ impl PublishFormState {
             return;
         };
         self.picked_project = Some(next);
-        self.form.project_id_text = targets.projects[next].id.to_string();
+        let project_id = targets.projects[next].id.to_string();
+        self.set(PROJECT, &project_id);
     }
 
     fn submit(&mut self, now: DateTime<Utc>) -> FormAction<ValidPublish> {
@@ -390,8 +425,8 @@ impl PublishFormState {
         self.submitted_at = None;
         if outcome.is_ok() {
             // Ready for the next record of the same draft: keep draft and channel.
-            self.form.channel_item_id.clear();
-            self.form.channel_url.clear();
+            self.set(2, "");
+            self.set(3, "");
         }
         self.outcome = Some(outcome);
     }

@@ -8,6 +8,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use crate::tui::app::{App, PALETTE_COMMANDS, Screen};
 use crate::tui::keymap::Action;
 
+/// The editing keys every text field has (`text_field`).
+const TEXT_MOVES: &str = "←/→ Home/End Alt-B/F";
+const TEXT_DELETES: &str = "Ctrl-W / Ctrl-U / Ctrl-K";
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let keys = &app.keymap;
     let k = |action| keys.describe(action);
@@ -28,6 +32,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "pick a recent run (fills its project)",
             ),
             ("Up / Down (project)".to_string(), "pick a project"),
+            (TEXT_MOVES.to_string(), "move in the text"),
+            (
+                TEXT_DELETES.to_string(),
+                "delete a word / to the start / end",
+            ),
             ("Ctrl-S".to_string(), "validate and submit"),
             ("Esc".to_string(), "leave the form"),
         ],
@@ -38,6 +47,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (
                 "Enter (sources, notes)".to_string(),
                 "new line (one source a line)",
+            ),
+            (
+                "Up / Down (sources, notes)".to_string(),
+                "line above / below",
+            ),
+            (TEXT_MOVES.to_string(), "move in the text"),
+            (
+                TEXT_DELETES.to_string(),
+                "delete a word / to the start / end",
             ),
             ("Ctrl-S".to_string(), "validate and start the job"),
             ("Esc".to_string(), "cancel waiting / leave the form"),

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
@@ -16,10 +16,19 @@ use crate::domain::genesis::draft_paths;
 use crate::tui::app::App;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, GenesisJobState};
 use crate::tui::screens::persona_card::card_lines;
+use crate::tui::text_field;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, labelled_lines, overflow_rows, short_duration};
+use crate::tui::widgets::{clean, labelled_lines, overflow_rows, short_duration, wrapped_height};
 
 const GAUGE_WIDTH: usize = 30;
+/// Columns before an edit field's value: the focus marker and the label.
+const EDIT_VALUE_COLUMN: u16 = 10;
+
+/// The view's lines, and where the edit line's cursor is: (line, column).
+struct View {
+    lines: Vec<Line<'static>>,
+    cursor: Option<(usize, u16)>,
+}
 
 fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'static> {
     let mut block = Block::default()
@@ -44,25 +53,45 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
 pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect) -> u16 {
     let inner = block(theme, state, false).inner(area);
     let now = state.pending.map_or_else(Instant::now, |p| p.since);
-    overflow_rows(&lines(theme, state, now), inner)
+    overflow_rows(&lines(theme, state, now, inner.width).lines, inner)
 }
 
-pub fn render(app: &App, state: &GenesisJobState, area: Rect, buf: &mut Buffer) {
+/// Draws the view; returns where the terminal's cursor goes (the edit line's focused field,
+/// when it is in sight).
+pub fn render(
+    app: &App,
+    state: &GenesisJobState,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Position> {
     let theme = &app.options.theme;
     let max = max_scroll(theme, state, area);
     let scroll = state.scroll.min(max);
     let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    Paragraph::new(lines(theme, state, app.now))
+    let view = lines(theme, state, app.now, inner.width);
+    let cursor = view.cursor.and_then(|(line, column)| {
+        let row: usize = view.lines[..line]
+            .iter()
+            .map(|l| wrapped_height(l, inner.width))
+            .sum();
+        let row = u16::try_from(row).ok()?.checked_sub(scroll)?;
+        (row < inner.height && column < inner.width).then(|| Position {
+            x: inner.x + column,
+            y: inner.y + row,
+        })
+    });
+    Paragraph::new(view.lines)
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(inner, buf);
+    cursor
 }
 
-/// The view's lines, top to bottom; what needs the operator's attention comes first so that a
-/// long draft never pushes it off the screen.
-fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'static>> {
+/// The view's lines, top to bottom (`width`: the inner width); what needs the operator's
+/// attention comes first so that a long draft never pushes it off the screen.
+fn lines(theme: &Theme, state: &GenesisJobState, now: Instant, width: u16) -> View {
     let mut lines: Vec<Line<'static>> = Vec::new();
     status_lines(theme, state, &mut lines);
     if let Some(pending) = &state.pending {
@@ -86,11 +115,11 @@ fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'stat
     if let Some(notice) = &state.notice {
         lines.extend(labelled_lines("", notice, theme.critical()));
     }
-    edit_lines(theme, state, &mut lines);
+    let cursor = edit_lines(theme, state, width, &mut lines);
     approved_lines(theme, state, &mut lines);
     preview_lines(theme, state, &mut lines);
     draft_lines(theme, state, &mut lines);
-    lines
+    View { lines, cursor }
 }
 
 fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
@@ -136,29 +165,40 @@ fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'st
     }
 }
 
-fn edit_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
-    let Some(edit) = &state.edit else {
-        return;
-    };
+/// The edit line's fields; returns the focused text field's (line, column) for the cursor.
+fn edit_lines(
+    theme: &Theme,
+    state: &GenesisJobState,
+    width: u16,
+    lines: &mut Vec<Line<'static>>,
+) -> Option<(usize, u16)> {
+    let edit = state.edit.as_ref()?;
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         "── edit the draft (Tab next · ←/→ op · Enter send · Esc cancel) ──",
         theme.header(),
     ));
-    let values = [
-        edit.draft.path.clone(),
-        format!("◀ {} ▶", edit.draft.op),
-        edit.draft.value_text.clone(),
-    ];
-    for (index, (label, value)) in EDIT_FIELDS.iter().zip(values).enumerate() {
+    let room = width.saturating_sub(EDIT_VALUE_COLUMN);
+    let mut cursor = None;
+    for (index, label) in EDIT_FIELDS.iter().enumerate() {
         let focused = index == edit.focus;
-        let cursor = if focused && index != 1 { "▏" } else { "" };
+        let value = match index {
+            0 | 2 => {
+                let text = if index == 0 {
+                    &edit.draft.path
+                } else {
+                    &edit.draft.value_text
+                };
+                let shown = text_field::shown(text, edit.cursor(index), room);
+                if let Some(column) = shown.cursor {
+                    cursor = Some((lines.len(), EDIT_VALUE_COLUMN + column));
+                }
+                shown.text
+            }
+            _ => format!("◀ {} ▶", edit.draft.op),
+        };
         lines.push(Line::styled(
-            format!(
-                "{}{label:<8}{}{cursor}",
-                if focused { "▶ " } else { "  " },
-                clean(&value)
-            ),
+            format!("{}{label:<8}{value}", if focused { "▶ " } else { "  " }),
             if focused {
                 theme.accent()
             } else {
@@ -176,6 +216,7 @@ fn edit_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'stat
         "paths as in the draft below (credo.summary, ethos.virtues); values are JSON: \"text\", 3, [..]",
         theme.muted(),
     ));
+    cursor
 }
 
 fn approved_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {

@@ -1,18 +1,19 @@
-//! The publish record form: each field with its value (cursor on the focused one) and its
-//! validation message beside it (and beside the draft a warning when it is not approved), the
+//! The publish record form: each field with its value (the terminal's cursor in the focused one,
+//! a long value scrolled sideways to it) and its validation message beside it (and beside the draft a warning when it is not approved), the
 //! approved drafts to pick from (marked when already published; as many rows as the screen
 //! has room for), and the current state of the last submission's record. Taller than the
 //! screen, it scrolls to keep the focused field (and on the draft field the picked draft) in
 //! sight.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
+use crate::tui::text_field;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{
     FormFocus, clean, fit, labelled_lines, pad, render_form, short_duration, status_symbol,
@@ -21,8 +22,17 @@ use crate::tui::widgets::{
 
 /// The fewest picker rows shown, however small the screen (the form scrolls).
 const MIN_PICKER_ROWS: usize = 5;
+const LABEL_WIDTH: usize = 28;
+/// Columns before a field's value: the focus marker and the label.
+const VALUE_COLUMN: u16 = 2 + LABEL_WIDTH as u16;
 
-pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer) {
+/// Draws the form; returns where the terminal's cursor goes (in the focused field).
+pub fn render(
+    app: &App,
+    state: &PublishFormState,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Position> {
     let theme = &app.options.theme;
     let block = Block::default()
         .borders(Borders::ALL)
@@ -38,23 +48,26 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         ),
         Line::raw(""),
     ];
+    let width = block.inner(area).width;
     let mut focus = FormFocus {
         field: 0..0,
         cursor: 0,
+        column: None,
         also: None,
     };
     for (index, (_, label)) in FIELDS.iter().enumerate() {
         let focused = index == state.focus;
+        let shown = text_field::shown(
+            state.value(index),
+            state.cursor(index),
+            width.saturating_sub(VALUE_COLUMN),
+        );
         if focused {
             focus.field = lines.len()..lines.len() + 1;
             focus.cursor = lines.len();
+            focus.column = shown.cursor.map(|c| VALUE_COLUMN + c);
         }
         let marker = if focused { "▶ " } else { "  " };
-        let cursor = if focused && !state.submitting() {
-            "▏"
-        } else {
-            ""
-        };
         let value_style = if focused {
             theme.accent()
         } else {
@@ -62,11 +75,8 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         };
         let mut spans = vec![
             Span::raw(marker),
-            Span::styled(format!("{label:<28}"), theme.header()),
-            Span::styled(
-                format!("{}{cursor}", clean(state.value(index))),
-                value_style,
-            ),
+            Span::styled(format!("{label:<LABEL_WIDTH$}"), theme.header()),
+            Span::styled(shown.text, value_style),
         ];
         if let Some(error) = state.error(index) {
             spans.push(Span::styled(
@@ -147,6 +157,7 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
         focus = FormFocus {
             field: status..status + 1,
             cursor: status,
+            column: None,
             also: None,
         };
     } else if [0, CHANNEL, RUN, PROJECT].contains(&state.focus) {
@@ -154,7 +165,7 @@ pub fn render(app: &App, state: &PublishFormState, area: Rect, buf: &mut Buffer)
     } else if lines.len() > status {
         focus.also = Some(status);
     }
-    render_form(block, lines, &focus, theme, area, buf);
+    render_form(block, lines, &focus, theme, area, buf)
 }
 
 /// Up to `room` rows around the picked one, under a heading; returns the picked row's line (the

@@ -430,9 +430,12 @@ pub fn filter_note(view: &WidgetView, shown: usize, total: usize) -> Option<Span
 pub struct FormFocus {
     /// The focused field: its label line up to its last error line.
     pub field: std::ops::Range<usize>,
-    /// The line with the cursor (a multi-line editor's last line), kept in sight when the whole
-    /// field does not fit.
+    /// The line with the cursor (a multi-line editor's cursor line), kept in sight when the
+    /// whole field does not fit.
     pub cursor: usize,
+    /// The terminal cursor's column on that line, while a text field has focus (the line is
+    /// laid out so that it is on the line's first row).
+    pub column: Option<u16>,
     /// A line shown too when there is room (the picked draft, the spinner, the outcome), never
     /// at the cost of the field's first line.
     pub also: Option<usize>,
@@ -440,7 +443,8 @@ pub struct FormFocus {
 
 /// Draws a form's `lines` (wrapped) inside `block`, scrolled so that `focus` is in sight. The
 /// scroll is worked out from the lines on every frame (nothing is remembered), and the border
-/// says "more ↑" / "more ↓" when lines are cut off above / below.
+/// says "more ↑" / "more ↓" when lines are cut off above / below. Returns where the terminal's
+/// cursor goes (a focused text field's), if anywhere.
 pub fn render_form(
     block: Block,
     mut lines: Vec<Line>,
@@ -448,7 +452,7 @@ pub fn render_form(
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,
-) {
+) -> Option<ratatui::layout::Position> {
     let inner = block.inner(area);
     // Blank lines at the end are not "more below".
     while lines.last().is_some_and(|line| line.width() == 0) {
@@ -470,6 +474,7 @@ pub fn render_form(
         row(focus.cursor),
         focus.also.map(|line| row(line + 1)),
     );
+    let cursor_row = row(focus.cursor);
     let mut block = block;
     if offset > 0 {
         block = block.title(Line::styled(" more ↑ ", theme.accent()).alignment(Alignment::Right));
@@ -483,6 +488,12 @@ pub fn render_form(
         .wrap(Wrap { trim: false })
         .scroll((u16::try_from(offset).unwrap_or(u16::MAX), 0))
         .render(inner, buf);
+    let column = focus.column?;
+    let cursor_row = cursor_row.checked_sub(offset)?;
+    (cursor_row < visible && column < inner.width).then(|| ratatui::layout::Position {
+        x: inner.x + column,
+        y: inner.y + u16::try_from(cursor_row).unwrap_or(u16::MAX),
+    })
 }
 
 /// The first row to show: the focused field's rows (`field`) end in sight, and so does `also_end`
