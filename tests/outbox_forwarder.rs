@@ -4,6 +4,7 @@
 
 mod common;
 
+use mpis_dash::store::outbox::OutboxState;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -79,7 +80,11 @@ async fn mpis_down_keeps_the_record_queued_and_back_up_forwards_it_once() {
         let report = forwarder.run_once().await.unwrap();
         assert_eq!((report.forwarded, report.retrying), (0, 1));
         let waiting = state(&db.pool, record.id).await;
-        assert_eq!(waiting.state, "queued", "nothing lost while MPIS is down");
+        assert_eq!(
+            waiting.state,
+            OutboxState::Queued,
+            "nothing lost while MPIS is down"
+        );
         assert!(waiting.last_error.is_some());
     }
     assert_eq!(state(&db.pool, record.id).await.attempts, 2);
@@ -88,7 +93,7 @@ async fn mpis_down_keeps_the_record_queued_and_back_up_forwards_it_once() {
     let report = forwarder.run_once().await.unwrap();
     assert_eq!(report.forwarded, 1);
     let done = state(&db.pool, record.id).await;
-    assert_eq!(done.state, "forwarded");
+    assert_eq!(done.state, OutboxState::Forwarded);
     let published = sandbox.published();
     assert_eq!(published.len(), 1, "forwarded once");
     assert_eq!(done.mpis_published_item_id, Some(published[0].response.id));
@@ -116,7 +121,10 @@ async fn a_record_written_before_a_crash_is_forwarded_after_restart_once() {
     // "Restart": a new forwarder on the same database.
     let report = forwarder(&db.pool, &client).run_once().await.unwrap();
     assert_eq!(report.forwarded, 1);
-    assert_eq!(state(&db.pool, record.id).await.state, "forwarded");
+    assert_eq!(
+        state(&db.pool, record.id).await.state,
+        OutboxState::Forwarded
+    );
     assert_eq!(sandbox.published().len(), 1);
 }
 
@@ -179,7 +187,7 @@ async fn mpis_refusing_the_record_fails_it_for_good_with_its_reason() {
     let report = forwarder.run_once().await.unwrap();
     assert_eq!(report.failed, 1);
     let failed = state(&db.pool, record.id).await;
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, OutboxState::Failed);
     assert!(
         failed
             .last_error
@@ -252,7 +260,7 @@ async fn a_lost_response_on_a_database_outside_utc_is_recorded_in_mpis_once() {
     );
     assert_eq!(common::count(&db.pool, "published_items").await, 1);
     let done = state(&db.pool, record.id).await;
-    assert_eq!(done.state, "forwarded");
+    assert_eq!(done.state, OutboxState::Forwarded);
     assert_eq!(
         done.mpis_published_item_id,
         Some(sandbox.published()[0].response.id)
@@ -317,8 +325,11 @@ async fn forwarding_one_record_sends_that_record_only() {
 
     let report = forwarder.forward_one(submitted.id).await.unwrap();
     assert_eq!(report.forwarded, 1);
-    assert_eq!(state(&db.pool, submitted.id).await.state, "forwarded");
-    assert_eq!(state(&db.pool, waiting.id).await.state, "queued");
+    assert_eq!(
+        state(&db.pool, submitted.id).await.state,
+        OutboxState::Forwarded
+    );
+    assert_eq!(state(&db.pool, waiting.id).await.state, OutboxState::Queued);
     assert_eq!(sandbox.published().len(), 1);
     // A record that is no longer queued (or held by another forwarder) is left alone.
     assert_eq!(

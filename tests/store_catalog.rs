@@ -3,6 +3,7 @@
 
 mod common;
 
+use mpis_dash::store::outbox::OutboxState;
 use std::collections::HashSet;
 use std::time::Duration as StdDuration;
 
@@ -910,7 +911,7 @@ async fn enqueue_is_idempotent_per_key_with_one_audit_entry() {
     first.project_id = Some(project.id);
     let made = outbox::enqueue(pool, &first).await.unwrap();
     assert!(made.created);
-    assert_eq!(made.record.state, "queued");
+    assert_eq!(made.record.state, OutboxState::Queued);
     assert_eq!(made.record.channel, "telegram");
     assert_eq!(made.record.attempts, 0);
     assert_eq!(made.record.project_id, Some(project.id));
@@ -996,7 +997,7 @@ async fn a_forwarded_record_links_the_runs_matching_item() {
     let forwarded = outbox::mark_forwarded(pool, queued.id, mpis_item)
         .await
         .unwrap();
-    assert_eq!(forwarded.state, "forwarded");
+    assert_eq!(forwarded.state, OutboxState::Forwarded);
     assert_eq!(forwarded.mpis_published_item_id, Some(mpis_item));
     assert!(forwarded.forwarded_at.is_some());
     assert_eq!(forwarded.last_error, None);
@@ -1076,7 +1077,7 @@ async fn retries_wait_for_their_time_and_leases_block_a_second_claim() {
         .await
         .unwrap();
     let waiting = outbox::get(pool, a.id).await.unwrap().unwrap();
-    assert_eq!(waiting.state, "queued");
+    assert_eq!(waiting.state, OutboxState::Queued);
     assert_eq!(
         waiting.last_error.as_deref(),
         Some("MPIS unreachable: connection refused")
@@ -1097,7 +1098,7 @@ async fn retries_wait_for_their_time_and_leases_block_a_second_claim() {
         .await
         .unwrap();
     let failed = outbox::get(pool, b.id).await.unwrap().unwrap();
-    assert_eq!(failed.state, "failed");
+    assert_eq!(failed.state, OutboxState::Failed);
     assert_eq!(failed.last_error.as_deref(), Some("400 Draft not found"));
     // A final record cannot be failed or retried again; an unknown one is not found.
     assert!(matches!(
@@ -1172,9 +1173,9 @@ async fn outbox_counts_and_lists_unforwarded_records_newest_first() {
     assert_eq!(
         listed,
         [
-            (ids[3], "queued".to_string()),
-            (ids[2], "failed".to_string()),
-            (ids[0], "queued".to_string())
+            (ids[3], OutboxState::Queued),
+            (ids[2], OutboxState::Failed),
+            (ids[0], OutboxState::Queued)
         ]
     );
     assert_eq!(outbox::list_unforwarded(pool, 1).await.unwrap().len(), 1);

@@ -553,7 +553,7 @@ async fn evaluate_and_record_keeps_one_open_row_per_condition() {
     let second = evaluate(pool).await;
     assert_eq!(second.len(), 4, "re-evaluation updates, it does not add");
     assert_eq!(common::count(pool, "red_flags").await, 4);
-    for kind in FlagKind::ALL {
+    for &kind in FlagKind::ALL {
         let (a, b) = (by_key(&first, kind), by_key(&second, kind));
         assert_eq!(a.id, b.id, "{kind}: same row");
         assert_eq!(a.created_at, b.created_at);

@@ -4,6 +4,7 @@
 mod common;
 mod tui_common;
 
+use mpis_dash::store::outbox::OutboxState;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -220,7 +221,7 @@ async fn the_worker_writes_the_outbox_first_then_forwards_once() {
     commands.send(Command::Publish(valid.clone())).unwrap();
     let outcome = publish(&mut events).await.unwrap();
     assert!(outcome.created);
-    assert_eq!(outcome.record.state, "forwarded");
+    assert_eq!(outcome.record.state, OutboxState::Forwarded);
     assert!(
         outcome.note.contains("forwarded to MPIS"),
         "{}",
@@ -249,7 +250,7 @@ async fn the_worker_writes_the_outbox_first_then_forwards_once() {
         .send(Command::Publish(other.form.validate(Utc::now()).unwrap()))
         .unwrap();
     let queued = publish(&mut events).await.unwrap();
-    assert_eq!(queued.record.state, "queued");
+    assert_eq!(queued.record.state, OutboxState::Queued);
     assert!(
         queued.note.starts_with("queued, will retry"),
         "{}",
@@ -595,7 +596,7 @@ fn record(state: &str) -> PublishRecord {
         channel: "telegram".into(),
         channel_item_id: Some("4242".into()),
         channel_url: None,
-        state: state.into(),
+        state: state.parse().expect("an outbox state"),
         attempts: 1,
         last_error: (state == "queued").then(|| "MPIS failed (HTTP 503)".to_string()),
         next_attempt_at: tui_common::at("2025-05-20T09:00:30Z"),
@@ -882,7 +883,7 @@ async fn the_worker_reads_drafts_with_their_publishes_and_the_record_as_it_is_no
         .send(Command::Publish(form.form.validate(Utc::now()).unwrap()))
         .unwrap();
     let queued = publish(&mut events).await.unwrap();
-    assert_eq!(queued.record.state, "queued");
+    assert_eq!(queued.record.state, OutboxState::Queued);
 
     commands.send(Command::LoadDrafts).unwrap();
     let listed = next(&mut events, |e| match e {
@@ -941,7 +942,7 @@ async fn the_worker_reads_drafts_with_their_publishes_and_the_record_as_it_is_no
     .await;
     assert_eq!(asked, queued.record.id);
     let (record, note) = now.unwrap();
-    assert_eq!(record.state, "forwarded");
+    assert_eq!(record.state, OutboxState::Forwarded);
     assert!(
         note.starts_with("forwarded to MPIS: published item "),
         "{note}"

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use mpis_dash::store::genesis::PendingGenesisJob;
 use mpis_dash::store::jobs::IngestionJob;
 use mpis_dash::store::metrics::{ChannelAggregate, DailyEngagement, ItemPerformance};
+use mpis_dash::store::outbox::OutboxState;
 use mpis_dash::store::outbox::{OutboxCounts, PublishRecord};
 use mpis_dash::store::personas::PersonaSummary;
 use mpis_dash::store::red_flags::RedFlag;
@@ -654,7 +655,7 @@ fn outbox_record(
         channel: channel.to_string(),
         channel_item_id: item.map(str::to_string),
         channel_url: None,
-        state: state.to_string(),
+        state: state.parse().expect("an outbox state"),
         attempts,
         last_error: error.map(str::to_string),
         next_attempt_at: at(next),
@@ -1018,7 +1019,7 @@ fn hostile_data() -> Vec<(WidgetKind, WidgetData)> {
     out.unforwarded[0].channel = h("ch");
     out.unforwarded[0].channel_item_id = Some(h("id"));
     out.unforwarded[1].last_error = Some(h("e"));
-    out.unforwarded[2].state = h("s");
+    out.unforwarded[2].state = OutboxState::Failed;
     let mut flags = match red_flags() {
         WidgetData::RedFlags(f) => f,
         _ => unreachable!(),

@@ -155,8 +155,23 @@ pub struct RedFlagInputs {
 }
 
 /// How bad a flag is; `Critical > Warning`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum Severity {
     Warning,
     Critical,
@@ -165,69 +180,55 @@ pub enum Severity {
 impl Severity {
     /// Lowercase name, as in the `red_flags.severity` column.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Critical => "critical",
-        }
+        self.into()
     }
 
     /// Parses a stored severity (trimmed, case-insensitive).
     pub fn parse(value: &str) -> Option<Severity> {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "warning" => Some(Severity::Warning),
-            "critical" => Some(Severity::Critical),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        value.trim().parse().ok()
     }
 }
 
 /// What a flag is about; `key()` is the stable id stored in `red_flags.flag_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum FlagKind {
     #[serde(rename = "failed_runs_24h")]
+    #[strum(serialize = "failed_runs_24h")]
     FailedRuns24h,
     #[serde(rename = "failed_runs_7d")]
+    #[strum(serialize = "failed_runs_7d")]
     FailedRuns7d,
-    #[serde(rename = "missing_metrics")]
     MissingMetrics,
-    #[serde(rename = "missing_publish_records")]
     MissingPublishRecords,
 }
 
 impl FlagKind {
     /// Every kind, in the order flags are reported.
-    pub const ALL: [FlagKind; 4] = [
-        FlagKind::FailedRuns24h,
-        FlagKind::FailedRuns7d,
-        FlagKind::MissingMetrics,
-        FlagKind::MissingPublishRecords,
-    ];
+    pub const ALL: &[FlagKind] = <FlagKind as strum::VariantArray>::VARIANTS;
 
     /// Stable id, safe to store and to use in URLs.
     pub fn key(self) -> &'static str {
-        match self {
-            FlagKind::FailedRuns24h => "failed_runs_24h",
-            FlagKind::FailedRuns7d => "failed_runs_7d",
-            FlagKind::MissingMetrics => "missing_metrics",
-            FlagKind::MissingPublishRecords => "missing_publish_records",
-        }
+        self.into()
     }
 
     /// The kind for a stored id; `None` for ids this version does not know.
     pub fn from_key(key: &str) -> Option<FlagKind> {
-        FlagKind::ALL.into_iter().find(|k| k.key() == key)
-    }
-}
-
-impl fmt::Display for FlagKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.key())
+        key.parse().ok()
     }
 }
 
@@ -243,8 +244,9 @@ pub struct Flag {
 }
 
 /// The worst state, Nagios style, for `mpis-dash check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "UPPERCASE")]
+#[strum(serialize_all = "UPPERCASE")]
 pub enum Overall {
     Ok,
     Warning,
@@ -266,12 +268,7 @@ impl Overall {
 
     /// Nagios status word.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Overall::Ok => "OK",
-            Overall::Warning => "WARNING",
-            Overall::Critical => "CRITICAL",
-            Overall::Unknown => "UNKNOWN",
-        }
+        self.into()
     }
 
     /// The overall state for the worst severity raised (`None`: nothing raised).
@@ -987,13 +984,13 @@ mod tests {
 
     #[test]
     fn flag_kind_keys_round_trip() {
-        for kind in FlagKind::ALL {
+        for &kind in FlagKind::ALL {
             assert_eq!(FlagKind::from_key(kind.key()), Some(kind));
             assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.key()));
             assert_eq!(kind.to_string(), kind.key());
         }
         assert_eq!(
-            FlagKind::ALL.map(FlagKind::key),
+            FlagKind::ALL.iter().map(|k| k.key()).collect::<Vec<_>>(),
             [
                 "failed_runs_24h",
                 "failed_runs_7d",

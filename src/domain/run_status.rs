@@ -5,14 +5,26 @@
 //! -> success, all failed -> failed, a mix -> partial. We follow the documents, so an operator
 //! sees `partial` whenever some posts did go out.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Status of a publisher run: `pending -> running -> success | failed | partial`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 pub enum RunStatus {
     Pending,
     Running,
@@ -40,35 +52,19 @@ const COMPLETION_NAMES: &str = "success, failed, partial";
 
 impl RunStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [RunStatus; 5] = [
-        RunStatus::Pending,
-        RunStatus::Running,
-        RunStatus::Success,
-        RunStatus::Failed,
-        RunStatus::Partial,
-    ];
+    pub const ALL: &[RunStatus] = <RunStatus as strum::VariantArray>::VARIANTS;
 
     /// Parses a stored or submitted status; trimmed and case-insensitive.
     pub fn parse(value: &str) -> Result<RunStatus, RunStatusError> {
-        let lowered = value.trim().to_ascii_lowercase();
-        RunStatus::ALL
-            .into_iter()
-            .find(|s| s.as_str() == lowered)
-            .ok_or_else(|| RunStatusError::Invalid {
-                value: value.to_string(),
-                allowed: ALL_NAMES,
-            })
+        value.trim().parse().map_err(|_| RunStatusError::Invalid {
+            value: value.to_string(),
+            allowed: ALL_NAMES,
+        })
     }
 
     /// The lowercase name used in the database and JSON.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Pending => "pending",
-            RunStatus::Running => "running",
-            RunStatus::Success => "success",
-            RunStatus::Failed => "failed",
-            RunStatus::Partial => "partial",
-        }
+        self.into()
     }
 
     /// True once the run has completed (nothing will change it but a re-completion).
@@ -77,12 +73,6 @@ impl RunStatus {
             self,
             RunStatus::Success | RunStatus::Failed | RunStatus::Partial
         )
-    }
-}
-
-impl fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -134,7 +124,7 @@ mod tests {
 
     #[test]
     fn parse_accepts_every_status_in_any_case() {
-        for status in RunStatus::ALL {
+        for &status in RunStatus::ALL {
             assert_eq!(RunStatus::parse(status.as_str()), Ok(status));
             assert_eq!(
                 RunStatus::parse(&format!(" {} ", status.as_str().to_uppercase())),
@@ -211,7 +201,7 @@ mod tests {
 
     #[test]
     fn no_items_keeps_the_reported_status() {
-        for status in RunStatus::ALL {
+        for &status in RunStatus::ALL {
             assert_eq!(aggregate(status, &[]), status);
         }
     }
@@ -229,7 +219,7 @@ mod tests {
             Some("error"),
         ];
         let lenient_mixed: &[Option<&str>] = &[None, Some("failed")];
-        for reported in RunStatus::ALL {
+        for &reported in RunStatus::ALL {
             assert_eq!(aggregate(reported, all_success), Success, "{reported}");
             assert_eq!(aggregate(reported, all_failed), Failed, "{reported}");
             assert_eq!(aggregate(reported, mixed), Partial, "{reported}");

@@ -530,29 +530,24 @@ pub struct MetricsIngestResponse {
 // Analytics (§1.5)
 
 /// The `range` of an analytics summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, strum::Display, strum::IntoStaticStr,
+)]
 pub enum SummaryRange {
+    #[strum(serialize = "7d")]
     Days7,
     #[default]
+    #[strum(serialize = "30d")]
     Days30,
+    #[strum(serialize = "90d")]
     Days90,
+    #[strum(serialize = "all")]
     All,
 }
 
 impl SummaryRange {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Days7 => "7d",
-            Self::Days30 => "30d",
-            Self::Days90 => "90d",
-            Self::All => "all",
-        }
-    }
-}
-
-impl fmt::Display for SummaryRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 

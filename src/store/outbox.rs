@@ -14,6 +14,38 @@ use uuid::Uuid;
 
 use super::{StoreError, StoreResult, audit, map_constraint};
 
+/// Where a publish record is on its way to MPIS.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    sqlx::Type,
+    serde::Serialize,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[sqlx(type_name = "text", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting for its (next) attempt.
+    Queued,
+    /// MPIS accepted it (or already had it).
+    Forwarded,
+    /// MPIS refused it for good (4xx); not retried.
+    Failed,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct PublishRecord {
     pub id: Uuid,
@@ -26,7 +58,7 @@ pub struct PublishRecord {
     pub channel: String,
     pub channel_item_id: Option<String>,
     pub channel_url: Option<String>,
-    pub state: String,
+    pub state: OutboxState,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub next_attempt_at: DateTime<Utc>,

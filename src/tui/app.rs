@@ -1,6 +1,7 @@
 //! The dashboard's state and its `update`: every input (key, mouse, resize, tick, data from the
 //! worker) changes plain state and may ask the worker for I/O. Nothing here blocks or draws.
 
+use crate::store::outbox::OutboxState;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -601,7 +602,7 @@ impl App {
                     Err(error) => format!("publish record not written: {error}"),
                 };
                 let failed = match &result {
-                    Ok(outcome) => outcome.record.state == "failed",
+                    Ok(outcome) => outcome.record.state == OutboxState::Failed,
                     Err(_) => true,
                 };
                 self.say(text, failed);

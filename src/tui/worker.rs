@@ -2,6 +2,7 @@
 //! sends the results back as events. The UI loop never awaits I/O, so a key is handled within
 //! a frame however slow PostgreSQL is (or while it is down).
 
+use crate::store::outbox::OutboxState;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -464,7 +465,7 @@ impl Context {
         let enqueued = outbox::enqueue(&self.pool, &new).await?;
         let id = enqueued.record.id;
         if let Some(client) = &self.mpis
-            && enqueued.record.state == "queued"
+            && enqueued.record.state == OutboxState::Queued
         {
             Forwarder::new(self.pool.clone(), client.clone())
                 .forward_one(id)
@@ -559,22 +560,22 @@ impl Context {
 /// What the operator should know about a publish record as it is now: forwarded with MPIS's
 /// id, refused with MPIS's reason, or queued with when it is tried next and why.
 pub fn publish_note(record: &PublishRecord, mpis_configured: bool) -> String {
-    match record.state.as_str() {
-        "forwarded" => format!(
+    match record.state {
+        OutboxState::Forwarded => format!(
             "forwarded to MPIS: published item {}",
             record
                 .mpis_published_item_id
                 .map(|i| i.to_string())
                 .unwrap_or_default()
         ),
-        "failed" => format!(
+        OutboxState::Failed => format!(
             "MPIS refused it: {}",
             record.last_error.clone().unwrap_or_default()
         ),
-        _ if !mpis_configured => {
+        OutboxState::Queued if !mpis_configured => {
             "queued: no MPIS configured; it is forwarded once one is".to_string()
         }
-        _ => format!(
+        OutboxState::Queued => format!(
             "queued, will retry at {}: {}",
             record.next_attempt_at.format("%H:%M:%S UTC"),
             record

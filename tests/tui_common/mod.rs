@@ -580,7 +580,7 @@ pub fn outbox() -> WidgetData {
             channel: channel.to_string(),
             channel_item_id: Some(format!("item-{n}")),
             channel_url: None,
-            state: state.to_string(),
+            state: state.parse().expect("an outbox state"),
             attempts,
             last_error: error.map(str::to_string),
             next_attempt_at: at("2025-05-20T12:08:00Z"),

@@ -4,6 +4,7 @@
 // A split `impl App`: the parent module's types and imports.
 use super::*;
 use crate::domain::publish::ValidPublish;
+use crate::store::outbox::OutboxState;
 use crate::store::outbox::PublishRecord;
 
 impl App {
@@ -71,7 +72,7 @@ impl App {
         };
         match result {
             Ok((record, note)) => {
-                let failed = record.state == "failed";
+                let failed = record.state == OutboxState::Failed;
                 if state.record_loaded(record, note.clone()) {
                     self.say(format!("publish record: {note}"), failed);
                 }

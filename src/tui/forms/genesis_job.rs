@@ -109,18 +109,17 @@ pub struct PendingCall {
     pub since: Instant,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum CallKind {
+    #[strum(serialize = "the edit")]
     Edit,
+    #[strum(serialize = "the approval")]
     Approve,
 }
 
 impl CallKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            CallKind::Edit => "the edit",
-            CallKind::Approve => "the approval",
-        }
+        self.into()
     }
 }
 

@@ -5,6 +5,7 @@
 //! in this database) is warned about beside the field and asked about before it is sent. After
 //! a submission the form follows the record's forwarding state.
 
+use crate::store::outbox::OutboxState;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -324,7 +325,9 @@ impl PublishFormState {
     /// or failed).
     pub fn followed_record(&self) -> Option<Uuid> {
         match &self.outcome {
-            Some(Ok(outcome)) if outcome.record.state == "queued" => Some(outcome.record.id),
+            Some(Ok(outcome)) if outcome.record.state == OutboxState::Queued => {
+                Some(outcome.record.id)
+            }
             _ => None,
         }
     }

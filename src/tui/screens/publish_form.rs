@@ -116,7 +116,7 @@ pub fn render(
                 "failed" => theme.critical(),
                 _ => theme.warning(),
             };
-            let label = format!("[{}] ", clean(&outcome.record.state.to_uppercase()));
+            let label = format!("[{}] ", outcome.record.state.as_str().to_uppercase());
             tail.extend(labelled_lines(&label, &outcome.note, style));
             tail.push(Line::styled(
                 format!("outbox record {}", outcome.record.id),

@@ -1,6 +1,7 @@
 //! `outbox`: how many publish records are queued, failed and forwarded, then each record not yet
 //! forwarded to MPIS with its attempts, next attempt and last error.
 
+use crate::store::outbox::OutboxState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -29,7 +30,7 @@ pub fn filtered<'a>(data: &'a OutboxData, filter: Option<&str>) -> Vec<&'a Publi
         .filter(|r| {
             let item = r.channel_item_id.as_deref().unwrap_or("");
             let error = r.last_error.as_deref().unwrap_or("");
-            matches_filter(filter, &[&r.state, &r.channel, item, error])
+            matches_filter(filter, &[r.state.as_str(), &r.channel, item, error])
         })
         .collect()
 }
@@ -78,7 +79,7 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
         let Some(r) = rows.get(index) else {
             return Vec::new();
         };
-        let next = if r.state == "failed" {
+        let next = if r.state == OutboxState::Failed {
             ("gave up".to_string(), theme.critical())
         } else {
             (until(r.next_attempt_at, view.loaded_at), Default::default())
@@ -88,7 +89,10 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
             .as_deref()
             .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
         vec![
-            (status_marker(&r.state), theme.status(&r.state)),
+            (
+                status_marker(r.state.as_str()),
+                theme.status(r.state.as_str()),
+            ),
             (clean(&r.channel), Default::default()),
             (
                 r.channel_item_id
