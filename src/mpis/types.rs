@@ -288,7 +288,7 @@ pub struct GenesisStatus {
 pub use crate::domain::genesis::EditOp;
 
 /// One edit of a draft's persona core (`{path, op, value}`): the domain's edit, which the
-/// domain's `validate_edit` builds and `apply_edits` applies with MPIS's patch rules.
+/// domain's `validate_edit` builds (and the sandbox applies with MPIS's patch rules).
 pub use crate::domain::genesis::EditOperationJson as EditOperation;
 
 /// `POST /genesis/approve` body. With `edits`, a new draft is made (edits win over `confirm`);

@@ -1,10 +1,12 @@
 //! FastAPI/pydantic-v2 style answers: `{"detail": "..."}` errors and the 422 list form
 //! `{"detail": [{"type", "loc", "msg", "input", "ctx"?}, ...]}` for request validation,
-//! checked against a small description of each MPIS request model.
+//! checked against a small description of each MPIS request model; naive timestamps as MPIS's
+//! `utcnow().isoformat()` writes them.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// An error answer with MPIS's `{"detail": "..."}` body.
@@ -310,6 +312,18 @@ fn literal_list(allowed: &[&str]) -> String {
     }
 }
 
+/// A body that passed the model check but still does not decode (should not happen).
+pub fn body_error(message: impl std::fmt::Display) -> Response {
+    unprocessable(vec![json!({
+        "type": "value_error", "loc": ["body"], "msg": message.to_string(), "input": null
+    })])
+}
+
+/// `2026-11-24T20:17:07.951099`: naive ISO-8601 in UTC, as Python's `utcnow().isoformat()`.
+pub fn naive(at: DateTime<Utc>) -> String {
+    at.naive_utc().format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,5 +422,14 @@ mod tests {
             "'text', 'url', 'file' or 'youtube'"
         );
         assert_eq!(literal_list(&["a"]), "'a'");
+    }
+
+    #[test]
+    fn naive_timestamps_have_no_offset() {
+        use chrono::TimeZone;
+
+        let at = Utc.with_ymd_and_hms(2026, 11, 24, 20, 17, 7).single();
+        let shown = at.map(naive).unwrap_or_default();
+        assert_eq!(shown, "2026-11-24T20:17:07.000000");
     }
 }

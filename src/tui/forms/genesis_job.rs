@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use strum::VariantArray;
 use uuid::Uuid;
 
 use crate::domain::form::FieldError;
@@ -397,7 +398,7 @@ pub fn stale_message(expected: i32, got: i32) -> String {
 }
 
 fn cycle(op: EditOp, delta: isize) -> EditOp {
-    let count = EditOp::ALL.len() as isize;
-    let current = EditOp::ALL.iter().position(|o| *o == op).unwrap_or(0) as isize;
-    EditOp::ALL[(current + delta).rem_euclid(count) as usize]
+    let count = EditOp::VARIANTS.len() as isize;
+    let current = EditOp::VARIANTS.iter().position(|o| *o == op).unwrap_or(0) as isize;
+    EditOp::VARIANTS[(current + delta).rem_euclid(count) as usize]
 }
