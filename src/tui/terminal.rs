@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 use std::time::Duration;
 
+use crossterm::clipboard::CopyToClipboard;
 use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use ratatui::crossterm::event::{
@@ -84,7 +85,7 @@ async fn event_loop(
         };
         send(&commands, app.update(event));
         if let Some(text) = app.clipboard.take() {
-            copy_with_osc52(&text)?;
+            copy_with_osc52(&mut io::stdout(), &text)?;
         }
         if app.should_quit {
             break;
@@ -112,48 +113,20 @@ fn send(channel: &UnboundedSender<Command>, commands: Vec<Command>) {
     }
 }
 
-/// Puts text on the clipboard of the operator's terminal (OSC 52), which works over SSH.
-fn copy_with_osc52(text: &str) -> io::Result<()> {
-    let mut out = io::stdout();
-    write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
-    out.flush()
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+/// Puts text on the clipboard of the operator's terminal (OSC 52, crossterm's clipboard
+/// command), which works over SSH.
+fn copy_with_osc52(out: &mut impl Write, text: &str) -> io::Result<()> {
+    execute!(out, CopyToClipboard::to_clipboard_from(text))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::base64;
+    use super::copy_with_osc52;
 
     #[test]
-    fn base64_matches_rfc_4648_examples() {
-        for (plain, encoded) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(plain.as_bytes()), encoded);
-        }
+    fn a_copy_is_one_osc_52_sequence_with_the_text_in_base64() {
+        let mut out = Vec::new();
+        copy_with_osc52(&mut out, "run 7f3a").unwrap();
+        assert_eq!(out, b"\x1b]52;c;cnVuIDdmM2E=\x1b\\");
     }
 }
