@@ -61,13 +61,6 @@ impl StateLog {
             after: now.saturating_duration_since(d.since),
         })
     }
-
-    pub fn is_down(&self) -> bool {
-        self.down
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
-    }
 }
 
 /// "3 s", "2 min 5 s", "1 h 4 min": how long something was down, for the log.
@@ -106,7 +99,6 @@ mod tests {
                 reason: "503".into()
             })
         );
-        assert!(log.is_down());
         assert_eq!(
             log.succeeded(t0 + Duration::from_secs(65)),
             Some(Change::Up {
@@ -115,7 +107,6 @@ mod tests {
             })
         );
         assert_eq!(log.succeeded(t0 + Duration::from_secs(70)), None);
-        assert!(!log.is_down());
     }
 
     #[test]

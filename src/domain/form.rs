@@ -27,15 +27,6 @@ impl FieldError {
     }
 }
 
-/// The messages reported for `field`, in order (a form shows them under that field).
-pub fn messages_for<'a>(errors: &'a [FieldError], field: &str) -> Vec<&'a str> {
-    errors
-        .iter()
-        .filter(|e| e.field == field)
-        .map(|e| e.message.as_str())
-        .collect()
-}
-
 /// Number of characters, as MPIS (Python `len`) counts them.
 pub fn char_count(text: &str) -> usize {
     text.chars().count()
@@ -164,13 +155,6 @@ mod tests {
     fn field_error_displays_field_then_message() {
         let e = FieldError::new("persona_name", "required");
         assert_eq!(e.to_string(), "persona_name: required");
-        let errors = vec![
-            FieldError::new("sources", "line 1: a"),
-            FieldError::new("notes", "b"),
-            FieldError::new("sources", "line 3: c"),
-        ];
-        assert_eq!(messages_for(&errors, "sources"), ["line 1: a", "line 3: c"]);
-        assert!(messages_for(&errors, "language").is_empty());
     }
 
     #[test]

@@ -171,11 +171,6 @@ impl JobStatus {
         )
     }
 
-    /// The job was committed (a persona exists).
-    pub fn is_committed(&self) -> bool {
-        matches!(self, Self::Committed | Self::CommittedWithMemoryPending)
-    }
-
     /// MPIS's progress table: `(percent, message)` for this status.
     pub fn progress(&self) -> (i64, &'static str) {
         match self {

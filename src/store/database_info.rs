@@ -62,12 +62,6 @@ pub enum WriteAccess {
     Denied(String),
 }
 
-impl WriteAccess {
-    pub fn can_write(&self) -> bool {
-        matches!(self, WriteAccess::Granted)
-    }
-}
-
 /// Tables every writer of ours touches: the evaluator's flags, the outbox, the audit log.
 const WRITTEN_TABLES: [&str; 3] = ["red_flags", "publish_records", "audit_log"];
 
