@@ -94,6 +94,7 @@ fn start_app(
         Thresholds::default(),
         mpis,
     );
+    // Every event is stamped with the clocks' time, as the event loop does.
     let mut app = App::new(options, (200, 50), Now::read());
     app.update(Event::Resize(200, 50), Now::read());
     let terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");

@@ -72,7 +72,8 @@ impl Harness {
         }
     }
 
-    /// Attaches an app of `size` and sends what it asks for at start.
+    /// Attaches an app of `size` and sends what it asks for at start. Like the event loop,
+    /// the harness stamps each event with the clocks' time (`Now::read`): the worker is real.
     fn with_app(mut self, size: (u16, u16)) -> Harness {
         let mut app = App::new(app_options(), size, Now::read());
         for command in app.init() {

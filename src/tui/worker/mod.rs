@@ -138,7 +138,7 @@ pub struct RunDetail {
     pub latest_metrics: Vec<ItemPerformance>,
 }
 
-/// What the worker reports back.
+/// What the worker reports back (the event loop stamps each with the time it arrives).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataEvent {
     Layouts(Result<Vec<Layout>, String>),
