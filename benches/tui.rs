@@ -17,6 +17,7 @@ use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::scratch_db::ScratchDb;
 use mpis_dash::store::runs::{self, Completion, NewRun};
 use mpis_dash::tui::app::{App, AppOptions, Event, Screen};
+use mpis_dash::tui::clock::Now;
 use mpis_dash::tui::keymap::Keymap;
 use mpis_dash::tui::terminal::draw_if_dirty;
 use mpis_dash::tui::theme::Theme;
@@ -93,8 +94,9 @@ fn start_app(
         Thresholds::default(),
         mpis,
     );
-    let mut app = App::new(options, (200, 50), Instant::now());
-    app.update(Event::Resize(200, 50));
+    // Every event is stamped with the clocks' time, as the event loop does.
+    let mut app = App::new(options, (200, 50), Now::read());
+    app.update(Event::Resize(200, 50), Now::read());
     let terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     send(&tx, app.init());
     (tx, rx, app, terminal)
@@ -115,7 +117,7 @@ async fn until_loaded(
     {
         let remaining = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(remaining, rx.recv()).await {
-            Ok(Some(event)) => send(tx, app.update(Event::Data(event))),
+            Ok(Some(event)) => send(tx, app.update(Event::Data(event), Now::read())),
             _ => break,
         }
     }
@@ -193,7 +195,7 @@ async fn first_frame_and_rendering(pool: &PgPool) {
     draw_if_dirty(&mut real, &mut app).expect("draw");
     let refresh = counter.take();
     for _ in 0..20 {
-        app.update(Event::Tick);
+        app.update(Event::Tick, Now::read());
         draw_if_dirty(&mut real, &mut app).expect("draw");
     }
     let idle = counter.take();
@@ -225,7 +227,7 @@ async fn key_to_frame_while_a_query_hangs(pool: &PgPool, db: &ScratchDb) {
             _ => key('r'),
         };
         let t = Instant::now();
-        send(&tx, app.update(event));
+        send(&tx, app.update(event, Now::read()));
         draw_if_dirty(&mut terminal, &mut app).expect("draw");
         samples.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -280,7 +282,7 @@ fn drain(
             DataEvent::Published(_) => answers.push("published"),
             _ => {}
         }
-        send(tx, app.update(Event::Data(event)));
+        send(tx, app.update(Event::Data(event), Now::read()));
     }
     draw_if_dirty(terminal, app).expect("draw");
 }
@@ -307,7 +309,7 @@ async fn key_to_frame_while_mpis_is_slow(pool: &PgPool) {
     opening.extend(keys("publish"));
     opening.push(special(KeyCode::Enter));
     for event in opening {
-        send(&tx, app.update(event));
+        send(&tx, app.update(event, Now::read()));
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     while !matches!(&app.screen, Screen::PublishForm(f) if f.drafts.value.is_some()) {
@@ -323,7 +325,7 @@ async fn key_to_frame_while_mpis_is_slow(pool: &PgPool) {
     filling.extend(keys("bench-slow-mpis"));
     filling.push(ctrl('s'));
     for event in filling {
-        send(&tx, app.update(event));
+        send(&tx, app.update(event, Now::read()));
     }
     let publish_path = "/publisher/publish/record";
     while sandbox.request_count("POST", publish_path) == 0 {
@@ -331,7 +333,7 @@ async fn key_to_frame_while_mpis_is_slow(pool: &PgPool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
         drain(&mut app, &tx, &mut rx, &mut terminal, &mut answers);
     }
-    send(&tx, app.update(special(KeyCode::Esc)));
+    send(&tx, app.update(special(KeyCode::Esc), Now::read()));
     drain(&mut app, &tx, &mut rx, &mut terminal, &mut answers);
     let started = Instant::now();
 
@@ -357,7 +359,7 @@ async fn key_to_frame_while_mpis_is_slow(pool: &PgPool) {
             starts_before_last = sandbox.request_count("POST", "/genesis/start");
         }
         let t = Instant::now();
-        send(&tx, app.update(event));
+        send(&tx, app.update(event, Now::read()));
         draw_if_dirty(&mut terminal, &mut app).expect("draw");
         samples.push(t.elapsed().as_secs_f64() * 1000.0);
     }
@@ -414,7 +416,7 @@ async fn notify_latency(pool: &PgPool) {
         // Let the notification of the insert pass, then time the completion.
         tokio::time::sleep(Duration::from_millis(200)).await;
         while let Ok(event) = rx.try_recv() {
-            send(&tx, app.update(Event::Data(event)));
+            send(&tx, app.update(Event::Data(event), Now::read()));
         }
         let committed = Instant::now();
         runs::complete(
@@ -437,7 +439,7 @@ async fn notify_latency(pool: &PgPool) {
             else {
                 break;
             };
-            send(&tx, app.update(Event::Data(event)));
+            send(&tx, app.update(Event::Data(event), Now::read()));
             draw_if_dirty(&mut terminal, &mut app).expect("draw");
             let shown = app.slots.iter().any(|s| match &s.data.value {
                 Some(mpis_dash::tui::data::WidgetData::Runs(d)) => d
@@ -473,10 +475,10 @@ async fn memory_with_scale_data(items: u64) {
         for _ in 0..5 {
             send(
                 &tx,
-                app.update(Event::Key(KeyEvent::new(
-                    KeyCode::PageDown,
-                    KeyModifiers::NONE,
-                ))),
+                app.update(
+                    Event::Key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE)),
+                    Now::read(),
+                ),
             );
         }
         draw_if_dirty(&mut terminal, &mut app).expect("draw");

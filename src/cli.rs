@@ -331,7 +331,7 @@ async fn dashboard(
         config.thresholds.clone(),
         mpis,
     );
-    let app = App::new(options, (80, 24), std::time::Instant::now());
+    let app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     let outcome = tui::terminal::run(app, commands, events).await;
     let _ = stop_forwarder.send(());
     outcome?;

@@ -4,7 +4,7 @@
 
 mod tui_common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mpis_dash::domain::layout::{LayoutConfig, MAX_GRID_ROWS, Position};
 use mpis_dash::domain::widget_catalog::BUILTIN_WIDGETS;
@@ -71,7 +71,7 @@ fn on_flags_screen(app: &mut App, flags: Vec<mpis_dash::store::red_flags::RedFla
             include_resolved: false
         }]
     );
-    app.update(Event::Data(DataEvent::Flags(Ok(flags))));
+    app.update(Event::Data(DataEvent::Flags(Ok(flags))), app.now);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ fn an_invalid_layout_config_falls_back_to_the_default_with_an_error() {
     let mut app = app();
     app.init();
     let broken = layout_row(0xbad, None, "Broken", json!({"widgets": "nope"}));
-    let commands = app.update(Event::Data(DataEvent::Layouts(Ok(vec![broken]))));
+    let commands = app.update(Event::Data(DataEvent::Layouts(Ok(vec![broken]))), app.now);
     assert_eq!(
         app.current_layout().map(|l| l.name.as_str()),
         Some("Broken")
@@ -162,9 +162,10 @@ fn an_invalid_layout_config_falls_back_to_the_default_with_an_error() {
 fn layouts_failing_to_load_still_show_the_builtin_default() {
     let mut app = app();
     app.init();
-    let commands = app.update(Event::Data(DataEvent::Layouts(Err(
-        "connection refused".to_string()
-    ))));
+    let commands = app.update(
+        Event::Data(DataEvent::Layouts(Err("connection refused".to_string()))),
+        app.now,
+    );
     assert_eq!(widget_loads(&commands).len(), 6);
     assert!(message(&app).contains("connection refused"));
     assert!(message_is_error(&app));
@@ -181,7 +182,7 @@ fn tab_and_shift_tab_cycle_the_focus() {
         press(&mut app, KeyCode::Tab);
         assert_eq!(app.focus, expected);
     }
-    app.update(shift(KeyCode::BackTab));
+    app.update(shift(KeyCode::BackTab), app.now);
     assert_eq!(app.focus, count - 1);
     press(&mut app, KeyCode::BackTab);
     assert_eq!(app.focus, count - 2);
@@ -286,11 +287,14 @@ fn page_down_loads_the_next_page_and_page_up_goes_back() {
         other => panic!("expected LoadWidget, got {other:?}"),
     }
     assert_eq!(app.slots[runs].selected, 0);
-    app.update(Event::Data(DataEvent::Widget {
-        slot: runs,
-        generation: generation + 1,
-        result: Ok(runs_second_page()),
-    }));
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: runs,
+            generation: generation + 1,
+            result: Ok(runs_second_page()),
+        }),
+        app.now,
+    );
     assert_eq!(app.selected_run().map(|r| r.run_id), Some(id(0x1009)));
 
     // The last page: PageDown says so and loads nothing.
@@ -324,7 +328,7 @@ fn enter_on_runs_opens_run_detail_and_esc_returns() {
         }
         other => panic!("expected run detail, got {other:?}"),
     }
-    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))), app.now);
     match &app.screen {
         Screen::RunDetail(state) => assert_eq!(state.detail.value, Some(run_detail())),
         other => panic!("{other:?}"),
@@ -364,7 +368,7 @@ fn a_run_completed_by_mpis_itself_shows_its_uuid_execution_id_copyable() {
     focus_runs(&mut app);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::RunDetail(Ok(detail))));
+    app.update(Event::Data(DataEvent::RunDetail(Ok(detail))), app.now);
     let screen = screen_text(&app, (120, 40));
     assert!(
         screen.contains(&format!("{:<28}{execution}", "n8n_execution_id")),
@@ -381,7 +385,7 @@ fn a_run_completed_by_mpis_itself_shows_its_uuid_execution_id_copyable() {
     // Both present: our text reference wins (it is what n8n showed).
     let mut both = run_detail();
     both.run.n8n_execution_id = Some(execution);
-    app.update(Event::Data(DataEvent::RunDetail(Ok(both))));
+    app.update(Event::Data(DataEvent::RunDetail(Ok(both))), app.now);
     app.message = None; // "copied …" named the uuid
     let screen = screen_text(&app, (120, 40));
     assert!(
@@ -397,7 +401,7 @@ fn run_detail_scrolls_with_page_keys_within_its_height() {
     focus_runs(&mut app);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))), app.now);
     let scroll = |app: &App| match &app.screen {
         Screen::RunDetail(state) => state.scroll,
         other => panic!("{other:?}"),
@@ -410,7 +414,7 @@ fn run_detail_scrolls_with_page_keys_within_its_height() {
     press(&mut app, KeyCode::PageUp);
     assert_eq!(scroll(&app), 0);
     // On a tall terminal everything fits: nothing to scroll.
-    app.update(Event::Resize(200, 50));
+    app.update(Event::Resize(200, 50), app.now);
     press(&mut app, KeyCode::PageDown);
     assert_eq!(scroll(&app), 0);
 }
@@ -446,7 +450,7 @@ fn enter_on_red_flags_opens_the_red_flags_screen_and_esc_returns() {
         }]
     );
     assert!(matches!(app.screen, Screen::RedFlags(_)));
-    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))));
+    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))), app.now);
     press(&mut app, KeyCode::Char('j'));
     match &app.screen {
         Screen::RedFlags(state) => {
@@ -549,7 +553,7 @@ fn the_filter_resets_and_clamps_the_selection() {
 #[test]
 fn the_filter_counts_the_rows_each_widget_shows() {
     let mut app = loaded();
-    let commands = app.update(char_key('L')); // On-call: red-flags, runs, outbox, jobs
+    let commands = app.update(char_key('L'), app.now); // On-call: red-flags, runs, outbox, jobs
     answer(&mut app, &commands);
     let outbox = slot_of(&app, &WidgetKind::Outbox);
     let jobs = slot_of(&app, &WidgetKind::IngestionJobs);
@@ -655,13 +659,13 @@ fn palette_layout_switches_by_name_with_completion() {
 #[test]
 fn capital_l_cycles_the_layouts() {
     let mut app = loaded();
-    let commands = app.update(char_key('L'));
+    let commands = app.update(char_key('L'), app.now);
     assert_eq!(
         app.current_layout().map(|l| l.name.as_str()),
         Some("On-call")
     );
     assert_eq!(widget_loads(&commands).len(), 4);
-    app.update(char_key('L'));
+    app.update(char_key('L'), app.now);
     assert_eq!(
         app.current_layout().map(|l| l.name.as_str()),
         Some("Overview")
@@ -808,10 +812,13 @@ fn resolve_asks_first_and_yes_resolves_the_selected_flag() {
     assert_eq!(commands, vec![Command::ResolveFlag { id: id(0xf2) }]);
 
     // The worker reports back: the message shows and the screen and widgets reload.
-    let commands = app.update(Event::Data(DataEvent::ActionDone {
-        message: "resolved: 16 of 140 runs failed in the last 7 days".to_string(),
-        ok: true,
-    }));
+    let commands = app.update(
+        Event::Data(DataEvent::ActionDone {
+            message: "resolved: 16 of 140 runs failed in the last 7 days".to_string(),
+            ok: true,
+        }),
+        app.now,
+    );
     assert!(message(&app).starts_with("resolved"));
     assert!(commands.contains(&Command::LoadFlags {
         include_resolved: false
@@ -849,7 +856,10 @@ fn read_only_never_asks_and_says_so() {
     press(&mut app, KeyCode::Char('e'));
     assert_eq!(app.screen, Screen::Dashboard);
     assert!(message(&app).contains("read-only"));
-    assert!(!app.update(Event::Tick).contains(&Command::Evaluate));
+    assert!(
+        !app.update(Event::Tick, app.now)
+            .contains(&Command::Evaluate)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -898,24 +908,24 @@ fn editor_arrows_move_and_shift_arrows_resize_within_the_grid() {
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Char('l'));
     assert_eq!(pos(&app).x, 8, "cannot move past the 12th column");
-    app.update(shift(KeyCode::Right));
-    app.update(char_key('L'));
+    app.update(shift(KeyCode::Right), app.now);
+    app.update(char_key('L'), app.now);
     assert_eq!(pos(&app).w, 4, "cannot grow past the 12th column");
-    app.update(shift(KeyCode::Left));
+    app.update(shift(KeyCode::Left), app.now);
     assert_eq!(pos(&app).w, 3);
-    app.update(char_key('H'));
-    app.update(char_key('H'));
-    app.update(char_key('H'));
+    app.update(char_key('H'), app.now);
+    app.update(char_key('H'), app.now);
+    app.update(char_key('H'), app.now);
     assert_eq!(pos(&app).w, 1, "never narrower than one column");
     press(&mut app, KeyCode::Right);
     press(&mut app, KeyCode::Char('l'));
     assert_eq!(pos(&app).x, 10);
-    app.update(shift(KeyCode::Up));
+    app.update(shift(KeyCode::Up), app.now);
     assert_eq!(pos(&app).h, 1);
-    app.update(char_key('K'));
+    app.update(char_key('K'), app.now);
     assert_eq!(pos(&app).h, 1, "never shorter than one row");
-    app.update(char_key('J'));
-    app.update(shift(KeyCode::Down));
+    app.update(char_key('J'), app.now);
+    app.update(shift(KeyCode::Down), app.now);
     assert_eq!(pos(&app).h, 3);
     press(&mut app, KeyCode::Up);
     press(&mut app, KeyCode::Char('k'));
@@ -1010,7 +1020,7 @@ fn editor_valid_save_emits_save_layout_with_the_config() {
     press(&mut app, KeyCode::Char('d'));
     assert_eq!(editor(&app).focus, 4, "recent-posts, the widget before it");
     for _ in 0..6 {
-        app.update(char_key('L'));
+        app.update(char_key('L'), app.now);
     }
     let config = editor(&app).config.clone();
     assert_eq!(
@@ -1033,12 +1043,15 @@ fn editor_valid_save_emits_save_layout_with_the_config() {
     );
 
     // Saved: back to the dashboard, layouts reloaded.
-    let commands = app.update(Event::Data(DataEvent::LayoutSaved(Ok(layout_row(
-        OWN_LAYOUT_ID,
-        Some(mpis_dash::tui::user_id("alice")),
-        "Overview (alice)",
-        config.to_json(),
-    )))));
+    let commands = app.update(
+        Event::Data(DataEvent::LayoutSaved(Ok(layout_row(
+            OWN_LAYOUT_ID,
+            Some(mpis_dash::tui::user_id("alice")),
+            "Overview (alice)",
+            config.to_json(),
+        )))),
+        app.now,
+    );
     assert_eq!(commands, vec![Command::LoadLayouts]);
     assert_eq!(app.screen, Screen::Dashboard);
     assert!(message(&app).contains("saved"));
@@ -1050,7 +1063,7 @@ fn editor_save_on_an_own_layout_updates_it() {
     app.init();
     let mut rows = vec![own_layout()];
     rows.extend(layouts());
-    app.update(Event::Data(DataEvent::Layouts(Ok(rows))));
+    app.update(Event::Data(DataEvent::Layouts(Ok(rows))), app.now);
     assert_eq!(app.current_layout().map(|l| l.name.as_str()), Some("Mine"));
     press(&mut app, KeyCode::Char('e'));
     let commands = press(&mut app, KeyCode::Char('s'));
@@ -1063,7 +1076,7 @@ fn editor_save_on_an_own_layout_updates_it() {
         }]
     );
     // R on an own layout asks before deleting it.
-    app.update(char_key('R'));
+    app.update(char_key('R'), app.now);
     match &app.overlay {
         Some(Overlay::Confirm(confirm)) => assert_eq!(
             confirm.on_yes,
@@ -1084,11 +1097,11 @@ fn editor_save_on_an_own_layout_updates_it() {
 #[test]
 fn editor_reset_on_a_global_layout_restores_the_default() {
     let mut app = loaded();
-    app.update(char_key('L')); // On-call
+    app.update(char_key('L'), app.now); // On-call
     press(&mut app, KeyCode::Char('e'));
     assert_eq!(editor(&app).config, on_call_config());
     press(&mut app, KeyCode::Char('d'));
-    let commands = app.update(char_key('R'));
+    let commands = app.update(char_key('R'), app.now);
     assert!(commands.is_empty());
     assert!(app.overlay.is_none(), "nothing of the user's is deleted");
     assert_eq!(editor(&app).config, overview_config());
@@ -1124,7 +1137,7 @@ fn ticks_refresh_when_due_and_pause_stops_them() {
         ..options()
     };
     let (mut app, _) = started_with(options, (80, 24));
-    let commands = app.update(Event::Tick);
+    let commands = app.update(Event::Tick, app.now);
     assert_eq!(widget_loads(&commands).len(), 6);
     assert!(
         commands.contains(&Command::Evaluate),
@@ -1134,7 +1147,7 @@ fn ticks_refresh_when_due_and_pause_stops_them() {
     press(&mut app, KeyCode::Char('p'));
     assert!(app.paused);
     assert!(message(&app).contains("paused"));
-    let commands = app.update(Event::Tick);
+    let commands = app.update(Event::Tick, app.now);
     assert!(widget_loads(&commands).is_empty(), "{commands:?}");
 
     // Resuming refreshes at once.
@@ -1145,23 +1158,60 @@ fn ticks_refresh_when_due_and_pause_stops_them() {
 
 #[test]
 fn a_tick_before_the_interval_does_not_refresh() {
-    let past = Instant::now() - Duration::from_secs(60);
-    let mut app = App::new(options(), (80, 24), past);
+    let started = start();
+    let mut app = App::new(options(), (80, 24), started);
     app.init();
-    app.update(Event::Data(DataEvent::Layouts(Ok(layouts()))));
+    let a_minute_later = started.later(Duration::from_secs(60));
+    app.update(
+        Event::Data(DataEvent::Layouts(Ok(layouts()))),
+        a_minute_later,
+    );
     // The layouts were just loaded: the next refresh is 5 s away. The evaluator was due at
     // construction time (a minute ago), so it runs, and then not again for a while.
-    let commands = app.update(Event::Tick);
+    let commands = app.update(Event::Tick, a_minute_later);
     assert_eq!(commands, vec![Command::Evaluate]);
-    assert!(app.update(Event::Tick).is_empty());
+    assert!(app.update(Event::Tick, app.now).is_empty());
+}
+
+#[test]
+fn ages_follow_the_time_the_ticks_bring_and_an_idle_tick_redraws_only_when_one_shows() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('p')); // paused: no refresh replaces the data meanwhile
+    let loaded_at = app.now;
+    app.update(Event::Tick, loaded_at); // the evaluator's first pass
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    let state = |app: &App| {
+        app.slots[runs].data.state(
+            app.now.instant,
+            app.stale_after_secs(),
+            WidgetData::is_empty,
+        )
+    };
+    // Three seconds on: nothing visible changed, so nothing is drawn.
+    app.dirty = false;
+    assert!(
+        app.update(Event::Tick, loaded_at.later(Duration::from_secs(3)))
+            .is_empty()
+    );
+    assert_eq!(state(&app), LoadState::Ready);
+    assert!(!app.dirty);
+    // Past twice the refresh interval (10 s) the data is stale, aged by the tick's time.
+    app.update(Event::Tick, loaded_at.later(Duration::from_secs(11)));
+    assert_eq!(state(&app), LoadState::Stale);
+    assert_eq!(app.slots[runs].data.age_secs(app.now.instant), Some(11));
+    assert!(app.dirty, "the stale marker appeared");
 }
 
 #[test]
 fn a_tick_without_a_layout_only_evaluates() {
-    let past = Instant::now() - Duration::from_secs(60);
-    let mut app = App::new(options(), (80, 24), past);
+    let started = start();
+    let mut app = App::new(options(), (80, 24), started);
     app.init();
-    assert_eq!(app.update(Event::Tick), vec![Command::Evaluate]);
+    let a_minute_later = started.later(Duration::from_secs(60));
+    assert_eq!(
+        app.update(Event::Tick, a_minute_later),
+        vec![Command::Evaluate]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1177,33 +1227,45 @@ fn out_of_date_widget_results_are_ignored() {
             .any(|c| matches!(c, Command::LoadWidget { slot, generation: 1, .. } if *slot == runs))
     );
     press(&mut app, KeyCode::Char('r')); // generation 2 now
-    app.update(Event::Data(DataEvent::Widget {
-        slot: runs,
-        generation: 1,
-        result: Ok(runs_page()),
-    }));
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: runs,
+            generation: 1,
+            result: Ok(runs_page()),
+        }),
+        app.now,
+    );
     assert_eq!(
         app.slots[runs].data.value, None,
         "the old answer is dropped"
     );
     assert!(app.slots[runs].data.loading);
-    app.update(Event::Data(DataEvent::Widget {
-        slot: runs,
-        generation: 1,
-        result: Err("late failure".to_string()),
-    }));
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: runs,
+            generation: 1,
+            result: Err("late failure".to_string()),
+        }),
+        app.now,
+    );
     assert_eq!(app.slots[runs].data.error, None);
     // Out of range slots are ignored too.
-    app.update(Event::Data(DataEvent::Widget {
-        slot: 99,
-        generation: 2,
-        result: Ok(runs_page()),
-    }));
-    app.update(Event::Data(DataEvent::Widget {
-        slot: runs,
-        generation: 2,
-        result: Ok(runs_page()),
-    }));
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: 99,
+            generation: 2,
+            result: Ok(runs_page()),
+        }),
+        app.now,
+    );
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: runs,
+            generation: 2,
+            result: Ok(runs_page()),
+        }),
+        app.now,
+    );
     assert_eq!(app.slots[runs].data.value, Some(runs_page()));
     assert!(app.last_refresh.is_some());
 }
@@ -1212,14 +1274,17 @@ fn out_of_date_widget_results_are_ignored() {
 fn connection_loss_and_recovery() {
     let mut app = loaded();
     assert_eq!(app.connection, Connection::Ok);
-    app.update(Event::Data(DataEvent::Connection(Err(
-        "connection refused (os error 111)".to_string(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::Connection(Err(
+            "connection refused (os error 111)".to_string(),
+        ))),
+        app.now,
+    );
     assert_eq!(
         app.connection,
         Connection::Unreachable("connection refused (os error 111)".to_string())
     );
-    app.update(Event::Data(DataEvent::Connection(Ok(()))));
+    app.update(Event::Data(DataEvent::Connection(Ok(()))), app.now);
     assert_eq!(app.connection, Connection::Ok);
     assert!(
         message(&app).contains("reachable again"),
@@ -1239,31 +1304,42 @@ fn a_widget_error_after_success_keeps_the_value_and_marks_it_stale() {
         .find(|(s, _)| *s == runs)
         .unwrap()
         .1;
-    app.update(Event::Data(DataEvent::Widget {
-        slot: runs,
-        generation,
-        result: Err("connection refused".to_string()),
-    }));
+    app.update(
+        Event::Data(DataEvent::Widget {
+            slot: runs,
+            generation,
+            result: Err("connection refused".to_string()),
+        }),
+        app.now,
+    );
     let slot = &app.slots[runs];
     assert_eq!(slot.data.value, Some(runs_page()));
     assert_eq!(slot.data.error.as_deref(), Some("connection refused"));
     assert_eq!(
-        slot.data
-            .state(app.now, app.stale_after_secs(), WidgetData::is_empty),
+        slot.data.state(
+            app.now.instant,
+            app.stale_after_secs(),
+            WidgetData::is_empty
+        ),
         LoadState::Stale
     );
     // Without a value first, an error is an error.
     let (mut fresh, commands) = started();
     let (slot, generation) = widget_loads(&commands)[0];
-    fresh.update(Event::Data(DataEvent::Widget {
-        slot,
-        generation,
-        result: Err("boom".to_string()),
-    }));
+    fresh.update(
+        Event::Data(DataEvent::Widget {
+            slot,
+            generation,
+            result: Err("boom".to_string()),
+        }),
+        fresh.now,
+    );
     assert_eq!(
-        fresh.slots[slot]
-            .data
-            .state(fresh.now, fresh.stale_after_secs(), WidgetData::is_empty),
+        fresh.slots[slot].data.state(
+            fresh.now.instant,
+            fresh.stale_after_secs(),
+            WidgetData::is_empty
+        ),
         LoadState::Error
     );
 }
@@ -1271,9 +1347,10 @@ fn a_widget_error_after_success_keeps_the_value_and_marks_it_stale() {
 #[test]
 fn changed_tables_reload_only_the_widgets_that_show_them() {
     let mut app = loaded();
-    let commands = app.update(Event::Data(DataEvent::Changed(vec![
-        "dashboard_runs".to_string(),
-    ])));
+    let commands = app.update(
+        Event::Data(DataEvent::Changed(vec!["dashboard_runs".to_string()])),
+        app.now,
+    );
     let mut reloaded: Vec<WidgetKind> = widget_loads(&commands)
         .into_iter()
         .map(|(s, _)| app.slots[s].kind.clone())
@@ -1282,16 +1359,18 @@ fn changed_tables_reload_only_the_widgets_that_show_them() {
     assert_eq!(reloaded, [WidgetKind::Runs, WidgetKind::RedFlags]);
     assert_eq!(commands.len(), 2);
 
-    let commands = app.update(Event::Data(DataEvent::Changed(vec![
-        "personas".to_string(),
-    ])));
+    let commands = app.update(
+        Event::Data(DataEvent::Changed(vec!["personas".to_string()])),
+        app.now,
+    );
     assert!(commands.is_empty());
 
     // The red flags screen reloads on red_flags changes.
     press(&mut app, KeyCode::Enter);
-    let commands = app.update(Event::Data(DataEvent::Changed(vec![
-        "red_flags".to_string(),
-    ])));
+    let commands = app.update(
+        Event::Data(DataEvent::Changed(vec!["red_flags".to_string()])),
+        app.now,
+    );
     assert!(commands.contains(&Command::LoadFlags {
         include_resolved: false
     }));
@@ -1306,7 +1385,7 @@ fn changed_tables_reload_only_the_widgets_that_show_them() {
 fn a_listen_gap_reloads_every_widget_and_the_open_screen() {
     let mut app = loaded();
     press(&mut app, KeyCode::Enter); // the red flags screen
-    let commands = app.update(Event::Data(DataEvent::ChangesMissed));
+    let commands = app.update(Event::Data(DataEvent::ChangesMissed), app.now);
     assert_eq!(widget_loads(&commands).len(), app.slots.len());
     assert!(commands.contains(&Command::LoadFlags {
         include_resolved: false
@@ -1319,7 +1398,7 @@ fn run_detail_for_another_run_is_ignored() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, &format!("run {}", id(0x1003)));
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))));
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))), app.now);
     match &app.screen {
         Screen::RunDetail(state) => assert_eq!(state.detail.value, None),
         other => panic!("{other:?}"),
@@ -1345,12 +1424,18 @@ fn click_focuses_the_widget_under_the_cursor() {
     assert_eq!(rects.len(), 6);
     for (i, rect) in rects.iter().enumerate().rev() {
         let (x, y) = (rect.x + rect.width / 2, rect.y + rect.height / 2);
-        app.update(mouse(MouseEventKind::Down(MouseButton::Left), x, y));
+        app.update(
+            mouse(MouseEventKind::Down(MouseButton::Left), x, y),
+            app.now,
+        );
         assert_eq!(app.focus, i, "click at {x},{y}");
     }
     // A click on the status line changes nothing.
     app.focus = 2;
-    app.update(mouse(MouseEventKind::Down(MouseButton::Left), 10, 23));
+    app.update(
+        mouse(MouseEventKind::Down(MouseButton::Left), 10, 23),
+        app.now,
+    );
     assert_eq!(app.focus, 2);
 }
 
@@ -1360,19 +1445,19 @@ fn the_wheel_focuses_and_moves_the_selection() {
     let runs = slot_of(&app, &WidgetKind::Runs);
     let rect = app.slot_rects()[runs];
     let (x, y) = (rect.x + 2, rect.y + 2);
-    app.update(mouse(MouseEventKind::ScrollDown, x, y));
-    app.update(mouse(MouseEventKind::ScrollDown, x, y));
+    app.update(mouse(MouseEventKind::ScrollDown, x, y), app.now);
+    app.update(mouse(MouseEventKind::ScrollDown, x, y), app.now);
     assert_eq!(app.focus, runs);
     assert_eq!(app.slots[runs].selected, 2);
-    app.update(mouse(MouseEventKind::ScrollUp, x, y));
+    app.update(mouse(MouseEventKind::ScrollUp, x, y), app.now);
     assert_eq!(app.slots[runs].selected, 1);
 
     // On a screen, the wheel moves its selection.
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "flags");
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))));
-    app.update(mouse(MouseEventKind::ScrollDown, 5, 5));
+    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))), app.now);
+    app.update(mouse(MouseEventKind::ScrollDown, 5, 5), app.now);
     match &app.screen {
         Screen::RedFlags(state) => assert_eq!(state.selected, 1),
         other => panic!("{other:?}"),
@@ -1383,7 +1468,7 @@ fn the_wheel_focuses_and_moves_the_selection() {
 fn resize_relayouts_at_once() {
     let mut app = loaded();
     let before = app.slot_rects();
-    app.update(Event::Resize(200, 50));
+    app.update(Event::Resize(200, 50), app.now);
     let after = app.slot_rects();
     assert_ne!(before, after);
     assert_eq!(after.iter().map(|r| r.right()).max(), Some(200));
@@ -1391,7 +1476,7 @@ fn resize_relayouts_at_once() {
         after.iter().all(|r| r.bottom() <= 49),
         "the status line stays free"
     );
-    app.update(Event::Resize(60, 20));
+    app.update(Event::Resize(60, 20), app.now);
     assert!(app.too_small());
 }
 
@@ -1404,24 +1489,27 @@ fn q_and_ctrl_c_quit() {
     press(&mut app, KeyCode::Char('q'));
     assert!(app.should_quit);
     let mut app = loaded();
-    app.update(ctrl('c'));
+    app.update(ctrl('c'), app.now);
     assert!(app.should_quit);
     // Ctrl-C quits from the help overlay too.
     let mut app = loaded();
     press(&mut app, KeyCode::Char('?'));
-    app.update(ctrl('c'));
+    app.update(ctrl('c'), app.now);
     assert!(app.should_quit);
 }
 
 #[test]
 fn key_releases_are_ignored() {
     let mut app = loaded();
-    app.update(Event::Key(KeyEvent {
-        code: KeyCode::Char('q'),
-        modifiers: KeyModifiers::NONE,
-        kind: KeyEventKind::Release,
-        state: KeyEventState::NONE,
-    }));
+    app.update(
+        Event::Key(KeyEvent {
+            code: KeyCode::Char('q'),
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Release,
+            state: KeyEventState::NONE,
+        }),
+        app.now,
+    );
     assert!(!app.should_quit);
 }
 
@@ -1436,11 +1524,11 @@ fn help_opens_with_question_mark_and_any_key_closes_it() {
     assert_eq!(app.overlay, None);
     assert_eq!(app.slots[runs].selected, 0);
     // q closes help without quitting.
-    app.update(char_key('?'));
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char('?'),
-        KeyModifiers::SHIFT,
-    )));
+    app.update(char_key('?'), app.now);
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT)),
+        app.now,
+    );
     assert_eq!(app.overlay, None, "the second ? closed it");
     press(&mut app, KeyCode::Char('?'));
     press(&mut app, KeyCode::Char('q'));
@@ -1488,7 +1576,7 @@ fn the_palette_edits_at_its_cursor_and_shows_it() {
         Some((PALETTE_X, PALETTE_Y))
     );
     // Ctrl-K from the start empties it; Ctrl-U from the end too.
-    app.update(ctrl('k'));
+    app.update(ctrl('k'), app.now);
     assert_eq!(palette_input(&app), "");
     type_text(&mut app, "flags");
     assert!(matches!(
@@ -1581,7 +1669,7 @@ fn alt_b_and_alt_f_reach_a_focused_text_field_and_an_escape_read_still_unfolds()
     );
     type_text(&mut app, "layout On");
     for key in app.unfold_key(alt_b) {
-        app.update(Event::Key(key));
+        app.update(Event::Key(key), app.now);
     }
     assert!(
         matches!(app.overlay, Some(Overlay::Palette(_))),
@@ -1592,7 +1680,7 @@ fn alt_b_and_alt_f_reach_a_focused_text_field_and_an_escape_read_still_unfolds()
         Some((PALETTE_X + 7, PALETTE_Y)),
         "before \"On\""
     );
-    app.update(Event::Key(alt_f));
+    app.update(Event::Key(alt_f), app.now);
     assert_eq!(
         cursor_of(&draw_view(&app, app.size)),
         Some((PALETTE_X + 9, PALETTE_Y))

@@ -25,10 +25,10 @@ use tui_common::{
 };
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+        app.now,
+    )
 }
 
 fn form(app: &App) -> &GenesisFormState {
@@ -48,7 +48,7 @@ fn app_with_form() -> App {
     let (mut app, _) = started_with(options(), (120, 40));
     // The form reads the jobs awaiting approval (starting a name again asks first).
     assert_eq!(open_form(&mut app), vec![Command::LoadGenesisJobs]);
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))));
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))), app.now);
     form(&app);
     app
 }
@@ -191,9 +191,10 @@ fn esc_while_in_flight_cancels_waiting_and_keeps_the_form() {
     assert!(!form(&app).submitting());
     assert!(status(&app).contains("cancelled waiting"));
     // The worker's "cancelled" that follows changes nothing.
-    app.update(Event::Data(DataEvent::GenesisStarted(Err(
-        "cancelled".into()
-    ))));
+    app.update(
+        Event::Data(DataEvent::GenesisStarted(Err("cancelled".into()))),
+        app.now,
+    );
     assert!(status(&app).contains("cancelled waiting"));
     // Esc again leaves.
     press(&mut app, KeyCode::Esc);
@@ -222,7 +223,10 @@ fn response() -> GenesisStartResponse {
 #[test]
 fn the_answer_opens_the_job_view_in_place_of_the_form() {
     let mut app = submitted();
-    let commands = app.update(Event::Data(DataEvent::GenesisStarted(Ok(response()))));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisStarted(Ok(response()))),
+        app.now,
+    );
     assert_eq!(
         commands,
         vec![
@@ -253,9 +257,12 @@ fn the_answer_opens_the_job_view_in_place_of_the_form() {
 
     // An error goes to the status line and the panel; the form stays for another try.
     let mut app = submitted();
-    app.update(Event::Data(DataEvent::GenesisStarted(Err(
-        "MPIS refused (HTTP 422): too long".into(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::GenesisStarted(Err(
+            "MPIS refused (HTTP 422): too long".into(),
+        ))),
+        app.now,
+    );
     assert!(app.message.as_ref().is_some_and(|m| m.error));
     assert!(status(&app).contains("too long"));
     assert!(render(&app).contains("genesis not started: MPIS refused"));
@@ -280,20 +287,23 @@ fn starting_the_same_name_again_in_a_session_asks_first_naming_the_earlier_job()
     let mut app = submitted();
     let mut answer = response();
     answer.job_id = job_id();
-    app.update(Event::Data(DataEvent::GenesisStarted(Ok(answer))));
+    app.update(Event::Data(DataEvent::GenesisStarted(Ok(answer))), app.now);
     press(&mut app, KeyCode::Esc);
     // A new form is empty.
     open_form(&mut app);
     assert_eq!(form(&app).form.persona_name, "");
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))));
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(Vec::new()))), app.now);
     // Another name starts at once.
     type_text(&mut app, "Nova");
     let commands = ctrl(&mut app, 's');
     assert!(matches!(commands.as_slice(), [Command::GenesisStart(_)]));
     assert!(app.overlay.is_none());
-    app.update(Event::Data(DataEvent::GenesisStarted(Err(
-        "MPIS refused (HTTP 422): no".into(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::GenesisStarted(Err(
+            "MPIS refused (HTTP 422): no".into(),
+        ))),
+        app.now,
+    );
 
     // The same name (any case) asks first, naming the earlier job.
     for _ in 0.."Nova".len() {
@@ -345,7 +355,10 @@ fn a_job_of_that_name_awaiting_approval_or_a_start_not_waited_for_asks_first() {
         created_at: tui_common::at("2025-05-18T09:00:00Z"),
         updated_at: tui_common::at("2025-05-18T09:30:00Z"),
     };
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(vec![waiting]))));
+    app.update(
+        Event::Data(DataEvent::GenesisJobs(Ok(vec![waiting]))),
+        app.now,
+    );
     type_text(&mut app, "Tim  Keller");
     assert!(ctrl(&mut app, 's').is_empty());
     assert_eq!(
@@ -508,14 +521,14 @@ async fn without_mpis_the_worker_says_none_is_configured() {
 #[test]
 fn ticks_redraw_while_in_flight_and_help_lists_the_form_keys() {
     let mut idle = app_with_form();
-    idle.update(Event::Tick);
+    idle.update(Event::Tick, idle.now);
     idle.dirty = false;
-    idle.update(Event::Tick);
+    idle.update(Event::Tick, idle.now);
     assert!(!idle.dirty, "nothing to redraw while idle");
     let mut app = submitted();
-    app.update(Event::Tick);
+    app.update(Event::Tick, app.now);
     app.dirty = false;
-    app.update(Event::Tick);
+    app.update(Event::Tick, app.now);
     assert!(app.dirty, "the elapsed time counts up");
     app.overlay = Some(mpis_dash::tui::app::Overlay::Help);
     let screen = render(&app);
@@ -708,9 +721,12 @@ fn at_80x15_the_spinner_and_then_the_refusal_are_in_sight() {
         "the spinner:\n{screen}"
     );
     // The refusal is below; the focused field stays in sight (the status line has it too).
-    app.update(Event::Data(DataEvent::GenesisStarted(Err(
-        "MPIS refused (HTTP 422): too long".into(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::GenesisStarted(Err(
+            "MPIS refused (HTTP 422): too long".into(),
+        ))),
+        app.now,
+    );
     let screen = text_of(&draw_form(&app, (80, 15)));
     assert!(screen.contains("▶ persona name") && screen.contains("more ↓"));
     // Further down, the refusal comes into sight along with the field.
@@ -737,10 +753,10 @@ fn name(app: &App) -> &str {
 }
 
 fn alt(app: &mut App, c: char) -> Vec<Command> {
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::ALT,
-    )))
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT)),
+        app.now,
+    )
 }
 
 /// Where the terminal's cursor is on the whole frame.

@@ -5,7 +5,7 @@
 mod common;
 mod tui_common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mpis_dash::domain::genesis::EditOp;
 use mpis_dash::domain::red_flags::Thresholds;
@@ -18,7 +18,9 @@ use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::genesis::{GenesisDraft, PendingGenesisJob};
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
 use mpis_dash::tui::data::WidgetKind;
-use mpis_dash::tui::forms::genesis_job::{ApproveFailure, CallKind, GenesisJobState, LATEST_DRAFT};
+use mpis_dash::tui::forms::genesis_job::{
+    ApproveFailure, CallKind, GenesisJobState, LATEST_DRAFT, POLL_EVERY,
+};
 use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use serde_json::json;
@@ -26,13 +28,6 @@ use tui_common::{id, options, press, started_with, type_text};
 
 fn job(app: &App) -> &GenesisJobState {
     match &app.screen {
-        Screen::GenesisJob(state) => state,
-        other => panic!("expected the genesis job view, got {other:?}"),
-    }
-}
-
-fn job_mut(app: &mut App) -> &mut GenesisJobState {
-    match &mut app.screen {
         Screen::GenesisJob(state) => state,
         other => panic!("expected the genesis job view, got {other:?}"),
     }
@@ -81,7 +76,10 @@ fn app_with_job(read_only: bool) -> App {
     let loaded =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 1)));
     // The first status asks the database for the draft it names, once.
-    assert_eq!(app.update(Event::Data(loaded)), vec![draft_request(1)]);
+    assert_eq!(
+        app.update(Event::Data(loaded), app.now),
+        vec![draft_request(1)]
+    );
     app
 }
 
@@ -128,11 +126,14 @@ fn stored_draft(draft_no: i32, core: serde_json::Value) -> GenesisDraft {
 }
 
 fn draft_arrives(app: &mut App, asked: i32, draft: Option<GenesisDraft>) -> Vec<Command> {
-    app.update(Event::Data(DataEvent::GenesisDraft {
-        job_id: id(0x9e),
-        draft_no: asked,
-        result: Ok(draft),
-    }))
+    app.update(
+        Event::Data(DataEvent::GenesisDraft {
+            job_id: id(0x9e),
+            draft_no: asked,
+            result: Ok(draft),
+        }),
+        app.now,
+    )
 }
 
 /// A draft with `n` topic objects (a line each): taller than the screen for large `n`.
@@ -224,7 +225,7 @@ fn multi_line_text_from_mpis_is_shown_as_lines_still_sanitized() {
         preview.summary = "A calm voice.\nKind, direct.".into();
     }
     let loaded = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(markdown));
-    app.update(Event::Data(loaded));
+    app.update(Event::Data(loaded), app.now);
     let rows = rows(&app);
     let screen = rows.join("\n");
     assert!(
@@ -266,10 +267,10 @@ fn a_refused_edit_says_edit_refused_and_a_refused_approval_not_approved() {
         message: "MPIS refused (HTTP 400): unknown path credo.nothing".into(),
         stale_draft: None,
     };
-    app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Err(failure),
-    )));
+    app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Err(failure))),
+        app.now,
+    );
     assert_eq!(
         status_text(&app),
         "edit refused: MPIS refused (HTTP 400): unknown path credo.nothing"
@@ -285,10 +286,10 @@ fn a_refused_edit_says_edit_refused_and_a_refused_approval_not_approved() {
         message: "MPIS refused (HTTP 409): job is busy".into(),
         stale_draft: None,
     };
-    app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Err(failure),
-    )));
+    app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Err(failure))),
+        app.now,
+    );
     assert_eq!(
         status_text(&app),
         "not approved: MPIS refused (HTTP 409): job is busy"
@@ -307,7 +308,7 @@ fn the_approval_confirm_follows_a_newer_draft_and_approves_the_number_it_shows()
     // Someone else's edit: the poll says draft 2 while the confirm is open.
     let moved =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 2)));
-    app.update(Event::Data(moved));
+    app.update(Event::Data(moved), app.now);
     assert_eq!(
         question(&app),
         "MPIS moved on from draft 1 to draft 2 while you were asked. \
@@ -330,7 +331,7 @@ fn the_approval_confirm_follows_a_newer_draft_and_approves_the_number_it_shows()
     let mut app = app_with_job(false);
     press(&mut app, KeyCode::Char('A'));
     let done = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::Committed, 1)));
-    app.update(Event::Data(done));
+    app.update(Event::Data(done), app.now);
     assert!(app.overlay.is_none());
     assert!(status_text(&app).contains("nothing left to approve"));
 }
@@ -338,16 +339,21 @@ fn the_approval_confirm_follows_a_newer_draft_and_approves_the_number_it_shows()
 #[test]
 fn polling_happens_only_while_not_final_and_one_at_a_time() {
     let mut app = app_with_job(false);
+    let opened = app.now;
     // Not due yet: nothing.
-    assert_eq!(polls(&app.update(Event::Tick)), 0);
-    job_mut(&mut app).next_poll = Instant::now() - Duration::from_secs(1);
-    assert_eq!(polls(&app.update(Event::Tick)), 1);
+    assert_eq!(polls(&app.update(Event::Tick, opened)), 0);
+    // A tick once the interval has passed polls.
+    let due = opened.later(POLL_EVERY);
+    assert_eq!(polls(&app.update(Event::Tick, due)), 1);
     // In flight: no second request.
-    assert_eq!(polls(&app.update(Event::Tick)), 0);
+    assert_eq!(polls(&app.update(Event::Tick, due)), 0);
     let done = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::Committed, 2)));
-    app.update(Event::Data(done));
-    job_mut(&mut app).next_poll = Instant::now() - Duration::from_secs(1);
-    assert_eq!(polls(&app.update(Event::Tick)), 0, "final: no more polling");
+    app.update(Event::Data(done), due);
+    assert_eq!(
+        polls(&app.update(Event::Tick, due.later(POLL_EVERY))),
+        0,
+        "final: no more polling"
+    );
 }
 
 #[test]
@@ -392,10 +398,10 @@ fn a_valid_edit_sends_one_edit_with_the_current_draft() {
     assert!(job(&app).edit.is_none());
     // MPIS's answer: draft 2, and the status is reloaded.
     let answer = draft_saved(2);
-    let commands = app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Ok(answer),
-    )));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Ok(answer))),
+        app.now,
+    );
     assert_eq!(
         commands,
         vec![draft_request(2), Command::GenesisStatus(id(0x9e))]
@@ -438,10 +444,10 @@ fn approving_asks_first_then_sends_the_confirm_and_shows_the_persona() {
                 .collect(),
         }),
     };
-    app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Ok(answer),
-    )));
+    app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Ok(answer))),
+        app.now,
+    );
     let screen = render(&app);
     for text in [
         format!("persona {} · version 1.0", id(0x77)).as_str(),
@@ -460,10 +466,10 @@ fn a_stale_draft_is_explained_and_the_status_reloaded() {
         message: "MPIS refused (HTTP 400): Draft number mismatch: expected 2, got 1".into(),
         stale_draft: Some((2, 1)),
     };
-    let commands = app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Err(failure),
-    )));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Err(failure))),
+        app.now,
+    );
     assert_eq!(commands, vec![Command::GenesisStatus(id(0x9e))]);
     let expected = "draft 1 is out of date: MPIS is at draft 2; the view was refreshed";
     assert_eq!(status_text(&app), expected);
@@ -475,10 +481,10 @@ fn a_stale_draft_is_explained_and_the_status_reloaded() {
         message: "MPIS unreachable".into(),
         stale_draft: None,
     };
-    let commands = app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Err(failure),
-    )));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Err(failure))),
+        app.now,
+    );
     assert!(commands.is_empty());
     assert!(status_text(&app).contains("MPIS unreachable"));
     assert!(app.message.as_ref().is_some_and(|m| m.error));
@@ -522,7 +528,7 @@ fn the_stored_draft_is_shown_sanitized_under_the_preview() {
     // The same draft number is not read again on the next poll.
     let again =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 1)));
-    assert!(app.update(Event::Data(again)).is_empty());
+    assert!(app.update(Event::Data(again), app.now).is_empty());
 }
 
 #[test]
@@ -533,7 +539,10 @@ fn an_older_stored_draft_stands_in_and_a_missing_one_is_said() {
     // MPIS moved to draft 3; the database only has draft 2 so far.
     let moved =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
-    assert_eq!(app.update(Event::Data(moved)), vec![draft_request(3)]);
+    assert_eq!(
+        app.update(Event::Data(moved), app.now),
+        vec![draft_request(3)]
+    );
     draft_arrives(&mut app, 3, Some(stored_draft(2, json!({"credo": {}}))));
     let screen = render(&app);
     assert!(
@@ -542,7 +551,10 @@ fn an_older_stored_draft_stands_in_and_a_missing_one_is_said() {
     assert!(!screen.contains("not in this database"));
     // Asked again on the next poll, until draft 3 is there.
     let poll = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
-    assert_eq!(app.update(Event::Data(poll)), vec![draft_request(3)]);
+    assert_eq!(
+        app.update(Event::Data(poll), app.now),
+        vec![draft_request(3)]
+    );
     // A late answer for an older request changes nothing.
     draft_arrives(&mut app, 1, Some(stored_draft(1, json!({"old": true}))));
     assert_eq!(job(&app).draft.as_ref().map(|d| d.draft_no), Some(2));
@@ -550,12 +562,18 @@ fn an_older_stored_draft_stands_in_and_a_missing_one_is_said() {
     assert!(render(&app).contains("── draft 3 as stored"));
     // A database error is said in the view.
     let poll = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 4)));
-    assert_eq!(app.update(Event::Data(poll)), vec![draft_request(4)]);
-    app.update(Event::Data(DataEvent::GenesisDraft {
-        job_id: id(0x9e),
-        draft_no: 4,
-        result: Err("connection refused".into()),
-    }));
+    assert_eq!(
+        app.update(Event::Data(poll), app.now),
+        vec![draft_request(4)]
+    );
+    app.update(
+        Event::Data(DataEvent::GenesisDraft {
+            job_id: id(0x9e),
+            draft_no: 4,
+            result: Err("connection refused".into()),
+        }),
+        app.now,
+    );
     assert!(render(&app).contains("draft not read from the database: connection refused"));
 }
 
@@ -593,13 +611,13 @@ fn a_long_draft_scrolls_and_says_there_is_more() {
             modifiers: KeyModifiers::NONE,
         })
     };
-    app.update(wheel(MouseEventKind::ScrollDown));
-    app.update(wheel(MouseEventKind::ScrollDown));
+    app.update(wheel(MouseEventKind::ScrollDown), app.now);
+    app.update(wheel(MouseEventKind::ScrollDown), app.now);
     assert_eq!(job(&app).scroll, 6);
-    app.update(wheel(MouseEventKind::ScrollUp));
+    app.update(wheel(MouseEventKind::ScrollUp), app.now);
     assert_eq!(job(&app).scroll, 3);
     for _ in 0..100 {
-        app.update(wheel(MouseEventKind::ScrollDown));
+        app.update(wheel(MouseEventKind::ScrollDown), app.now);
     }
     assert_eq!(job(&app).scroll, bottom);
 }
@@ -614,9 +632,8 @@ fn an_edit_in_flight_shows_a_spinner_refuses_more_and_esc_stops_waiting() {
     type_text(&mut app, "\"New\"");
     assert_eq!(press(&mut app, KeyCode::Enter).len(), 1);
     assert_eq!(job(&app).pending.map(|p| p.what), Some(CallKind::Edit));
-    // Three seconds later the elapsed time shows.
-    job_mut(&mut app).pending.as_mut().unwrap().since = Instant::now() - Duration::from_secs(3);
-    app.update(Event::Tick);
+    // A tick three seconds later shows the elapsed time.
+    app.update(Event::Tick, app.now.later(Duration::from_secs(3)));
     assert!(app.dirty, "the elapsed time counts up");
     let screen = render(&app);
     assert!(
@@ -638,10 +655,10 @@ fn an_edit_in_flight_shows_a_spinner_refuses_more_and_esc_stops_waiting() {
     assert!(!render(&app).contains("waiting for MPIS to answer"));
     // MPIS's late answer is still applied.
     let answer = draft_saved(2);
-    app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Ok(answer),
-    )));
+    app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Ok(answer))),
+        app.now,
+    );
     assert_eq!(job(&app).draft_no, 2);
     press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::Dashboard));
@@ -659,15 +676,15 @@ fn the_approval_in_flight_shows_a_spinner_until_mpis_answers() {
         message: "MPIS timed out".into(),
         stale_draft: None,
     };
-    app.update(Event::Data(DataEvent::GenesisApproved(
-        id(0x9e),
-        Err(failure),
-    )));
+    app.update(
+        Event::Data(DataEvent::GenesisApproved(id(0x9e), Err(failure))),
+        app.now,
+    );
     assert!(job(&app).pending.is_none());
     assert!(!render(&app).contains("waiting for MPIS"));
     // Once committed, nothing is left to edit or approve.
     let done = DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::Committed, 1)));
-    app.update(Event::Data(done));
+    app.update(Event::Data(done), app.now);
     assert!(press(&mut app, KeyCode::Char('A')).is_empty());
     assert!(app.overlay.is_none());
     assert!(status_text(&app).contains("the job is finished"));
@@ -789,7 +806,10 @@ fn the_palette_opens_a_job_by_name_from_a_layout_without_persona_overview() {
         vec![Command::LoadGenesisJobs]
     );
     assert!(status_text(&app).contains("looking up genesis jobs"));
-    let commands = app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))),
+        app.now,
+    );
     let alex = same_name_jobs()[2].id;
     assert_eq!(commands, opened(alex));
     assert_eq!(job(&app).job_id, alex);
@@ -802,7 +822,10 @@ fn the_palette_opens_a_job_by_name_from_a_layout_without_persona_overview() {
         press(&mut app, KeyCode::Enter),
         vec![Command::LoadGenesisJobs]
     );
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    app.update(
+        Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))),
+        app.now,
+    );
     match &app.overlay {
         Some(Overlay::Palette(palette)) => assert_eq!(
             palette.error.as_deref(),
@@ -825,7 +848,10 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
         type_text(&mut app, "genesis orb"),
         vec![Command::LoadGenesisJobs]
     );
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    app.update(
+        Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))),
+        app.now,
+    );
     let screen = render(&app);
     for text in [
         "genesis Orbit Science · started 05-18 09:00 · 1f0c2a9b",
@@ -846,7 +872,10 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
         press(&mut app, KeyCode::Enter),
         vec![Command::LoadGenesisJobs]
     );
-    let commands = app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))));
+    let commands = app.update(
+        Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))),
+        app.now,
+    );
     assert_eq!(commands, opened(same_name_jobs()[0].id));
 
     // The bare name is a choice between the two, with start time and short id.
@@ -855,8 +884,11 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
     type_text(&mut app, "genesis Orbit Science");
     press(&mut app, KeyCode::Enter);
     assert!(
-        app.update(Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))))
-            .is_empty()
+        app.update(
+            Event::Data(DataEvent::GenesisJobs(Ok(same_name_jobs()))),
+            app.now
+        )
+        .is_empty()
     );
     match &app.overlay {
         Some(Overlay::PickJob(pick)) => assert_eq!(pick.jobs, same_name_jobs()[..2].to_vec()),
@@ -1080,7 +1112,7 @@ async fn the_worker_reads_the_jobs_awaiting_approval_for_the_palette() {
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "genesis orbit science");
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::GenesisJobs(Ok(jobs))));
+    app.update(Event::Data(DataEvent::GenesisJobs(Ok(jobs))), app.now);
     assert!(matches!(&app.overlay, Some(Overlay::PickJob(pick)) if pick.jobs.len() == 2));
 }
 
@@ -1155,10 +1187,13 @@ fn the_stored_draft_shows_while_mpis_has_not_answered_yet() {
     // MPIS answers with draft 2, which is already here: no second read. Draft 3 is read.
     let loaded =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 2)));
-    assert!(app.update(Event::Data(loaded)).is_empty());
+    assert!(app.update(Event::Data(loaded), app.now).is_empty());
     let moved =
         DataEvent::GenesisStatusLoaded(id(0x9e), Ok(status(JobStatus::AwaitingApproval, 3)));
-    assert_eq!(app.update(Event::Data(moved)), vec![draft_request(3)]);
+    assert_eq!(
+        app.update(Event::Data(moved), app.now),
+        vec![draft_request(3)]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1188,10 +1223,13 @@ fn the_edit_path_and_value_have_a_cursor_word_keys_and_take_pastes_as_text() {
         Some("credo.summary")
     );
     assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ path    credo.summ")));
-    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
-        KeyCode::Char('b'),
-        KeyModifiers::ALT,
-    )));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('b'),
+            KeyModifiers::ALT,
+        )),
+        app.now,
+    );
     // A dotted path is one word (Unicode's word boundaries), so Alt-B goes to its start.
     assert!(
         before_cursor(&app).is_some_and(|t| t.ends_with("▶ path    ")),
@@ -1209,15 +1247,21 @@ fn the_edit_path_and_value_have_a_cursor_word_keys_and_take_pastes_as_text() {
     assert_eq!(edit.draft.value_text, "\"A calm, kind voice\"");
     assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ value   \"A calm, kind voice\"")));
     // Alt-B, Ctrl-W: the word before "voice" goes.
-    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
-        KeyCode::Char('b'),
-        KeyModifiers::ALT,
-    )));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('b'),
+            KeyModifiers::ALT,
+        )),
+        app.now,
+    );
     assert!(before_cursor(&app).is_some_and(|t| t.ends_with("▶ value   \"A calm, kind ")));
-    app.update(Event::Key(ratatui::crossterm::event::KeyEvent::new(
-        KeyCode::Char('w'),
-        KeyModifiers::CONTROL,
-    )));
+    app.update(
+        Event::Key(ratatui::crossterm::event::KeyEvent::new(
+            KeyCode::Char('w'),
+            KeyModifiers::CONTROL,
+        )),
+        app.now,
+    );
     let edit = job(&app).edit.clone().expect("still editing");
     assert_eq!(edit.draft.value_text, "\"A calm, voice\"");
     assert!(!app.should_quit && app.overlay.is_none());

@@ -15,6 +15,7 @@ use mpis_dash::store::drafts::DraftChoice;
 use mpis_dash::store::outbox::PublishRecord;
 use mpis_dash::store::projects::Project;
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
+use mpis_dash::tui::clock::Now;
 use mpis_dash::tui::forms::publish::PublishFormState;
 use mpis_dash::tui::screens::publish_form;
 use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTargets};
@@ -27,10 +28,10 @@ use tui_common::{
 };
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
-    app.update(Event::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
+    app.update(
+        Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)),
+        app.now,
+    )
 }
 
 fn form(app: &App) -> &PublishFormState {
@@ -76,7 +77,7 @@ fn the_palette_opens_the_form_which_loads_the_approved_drafts() {
         vec![Command::LoadDrafts, Command::LoadPublishTargets]
     );
     assert!(form(&app).drafts.loading && form(&app).targets.loading);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     assert_eq!(form(&app).drafts.value.as_ref().map(Vec::len), Some(3));
 }
 
@@ -100,7 +101,7 @@ fn submitting_an_empty_form_names_every_missing_field_and_sends_nothing() {
 fn typed_text_goes_into_fields_not_to_actions_and_a_valid_form_is_sent() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     // Down on the draft field picks drafts (and fills their channel); Up goes back.
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
@@ -137,18 +138,48 @@ fn typed_text_goes_into_fields_not_to_actions_and_a_valid_form_is_sent() {
 }
 
 #[test]
+fn the_time_comes_with_the_events_the_keys_published_at_and_the_ticks_spinner() {
+    let (mut app, _) = started_with(options(), (120, 40));
+    open_form(&mut app);
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "77");
+    // Ctrl-S at a moment the test chooses: "published at", left empty, is that moment.
+    let pressed = Now {
+        instant: app.now.instant,
+        wall: tui_common::at("2026-11-24T20:17:07Z"),
+    };
+    let ctrl_s = KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    let commands = app.update(Event::Key(ctrl_s), pressed);
+    let [Command::Publish(valid)] = commands.as_slice() else {
+        panic!("expected one Publish command, got {commands:?}");
+    };
+    assert_eq!(valid.published_at(), tui_common::at("2026-11-24T20:17:07Z"));
+    assert_shows(&draw_form(&app, (80, 15)), &["submitting… 0s"]);
+    // The spinner's elapsed time is the ticks' time since the key.
+    app.update(Event::Tick, pressed.later(Duration::from_secs(7)));
+    assert!(app.dirty, "the elapsed time counts up");
+    assert_shows(&draw_form(&app, (80, 15)), &["submitting… 7s"]);
+    app.update(Event::Tick, pressed.later(Duration::from_secs(125)));
+    assert_shows(&draw_form(&app, (80, 15)), &["submitting… 2m"]);
+}
+
+#[test]
 fn the_outcome_is_shown_and_the_form_is_ready_for_the_next_item() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "77");
     ctrl(&mut app, 's');
-    app.update(Event::Data(DataEvent::Published(Err(
-        "database unreachable".into(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::Published(Err("database unreachable".into()))),
+        app.now,
+    );
     assert!(!form(&app).submitting());
     assert!(
         app.message
@@ -268,7 +299,7 @@ async fn the_worker_writes_the_outbox_first_then_forwards_once() {
 fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     press(&mut app, KeyCode::Tab);
     ctrl(&mut app, 's');
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -335,7 +366,7 @@ fn form_with_drafts() -> App {
         draft.plan_title = format!("Plan {n}");
         many.push(draft);
     }
-    app.update(Event::Data(DataEvent::Drafts(Ok(many))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(many))), app.now);
     app
 }
 
@@ -378,9 +409,10 @@ fn at_80x15_the_picked_draft_a_late_error_and_the_outcome_stay_in_sight() {
     }
     assert_eq!(ctrl(&mut app, 's').len(), 1);
     assert_shows(&draw_form(&app, (80, 15)), &["submitting…"]);
-    app.update(Event::Data(DataEvent::Published(Err(
-        "database unreachable".into(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::Published(Err("database unreachable".into()))),
+        app.now,
+    );
     let terminal = draw_form(&app, (80, 15));
     assert_shows(
         &terminal,
@@ -427,8 +459,11 @@ fn channel_run_and_project_are_picked_with_up_and_down() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
     // The approved drafts (the typed one among them, so no question before sending).
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
-    app.update(Event::Data(DataEvent::PublishTargets(Ok(targets()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
+    app.update(
+        Event::Data(DataEvent::PublishTargets(Ok(targets()))),
+        app.now,
+    );
     // Channel: cycles MPIS's four, from what is typed.
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Down);
@@ -505,13 +540,14 @@ fn run_and_project_pickers_say_what_is_missing() {
     }
     let screen = text_of(&draw_form(&app, (120, 40)));
     assert!(screen.contains("loading recent runs and projects…"));
-    app.update(Event::Data(DataEvent::PublishTargets(
-        Err("timeout".into()),
-    )));
+    app.update(
+        Event::Data(DataEvent::PublishTargets(Err("timeout".into()))),
+        app.now,
+    );
     let screen = text_of(&draw_form(&app, (120, 40)));
     assert!(screen.contains("cannot load runs and projects: timeout"));
     let empty = PublishTargets::default();
-    app.update(Event::Data(DataEvent::PublishTargets(Ok(empty))));
+    app.update(Event::Data(DataEvent::PublishTargets(Ok(empty))), app.now);
     assert!(press(&mut app, KeyCode::Down).is_empty());
     assert_eq!(form(&app).form.run_id_text, "");
     assert!(text_of(&draw_form(&app, (120, 40))).contains("no runs in this database"));
@@ -611,7 +647,7 @@ fn record(state: &str) -> PublishRecord {
 fn form_with_queued_record() -> App {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Tab);
@@ -619,11 +655,14 @@ fn form_with_queued_record() -> App {
     assert_eq!(ctrl(&mut app, 's').len(), 1);
     let queued = record("queued");
     let note = worker::publish_note(&queued, true);
-    app.update(Event::Data(DataEvent::Published(Ok(PublishOutcome {
-        record: queued,
-        created: true,
-        note,
-    }))));
+    app.update(
+        Event::Data(DataEvent::Published(Ok(PublishOutcome {
+            record: queued,
+            created: true,
+            note,
+        }))),
+        app.now,
+    );
     app
 }
 
@@ -644,16 +683,20 @@ fn the_form_and_the_status_line_follow_the_record_until_it_is_forwarded() {
         "{screen}"
     );
     // The outbox forwarded it: the NOTIFY on publish_records re-reads the record.
-    let commands = app.update(Event::Data(DataEvent::Changed(vec![
-        "publish_records".into(),
-    ])));
+    let commands = app.update(
+        Event::Data(DataEvent::Changed(vec!["publish_records".into()])),
+        app.now,
+    );
     assert_eq!(commands, vec![Command::LoadPublishRecord(id(0x8001))]);
     let forwarded = record("forwarded");
     let note = worker::publish_note(&forwarded, true);
-    app.update(Event::Data(DataEvent::PublishRecordLoaded(
-        id(0x8001),
-        Ok((forwarded, note)),
-    )));
+    app.update(
+        Event::Data(DataEvent::PublishRecordLoaded(
+            id(0x8001),
+            Ok((forwarded, note)),
+        )),
+        app.now,
+    );
     let published = format!("forwarded to MPIS: published item {}", id(0xc0de));
     let screen = screen_of(&app);
     assert!(
@@ -666,9 +709,10 @@ fn the_form_and_the_status_line_follow_the_record_until_it_is_forwarded() {
     assert!(!message.error);
     // Final: no more re-reads.
     assert!(
-        app.update(Event::Data(DataEvent::Changed(vec![
-            "publish_records".into()
-        ])))
+        app.update(
+            Event::Data(DataEvent::Changed(vec!["publish_records".into()])),
+            app.now
+        )
         .is_empty()
     );
 }
@@ -683,19 +727,22 @@ fn without_notify_the_refresh_polls_the_queued_record_and_shows_a_refusal() {
     let same = record("queued");
     let note = worker::publish_note(&same, true);
     app.message = None;
-    app.update(Event::Data(DataEvent::PublishRecordLoaded(
-        id(0x8001),
-        Ok((same, note)),
-    )));
+    app.update(
+        Event::Data(DataEvent::PublishRecordLoaded(id(0x8001), Ok((same, note)))),
+        app.now,
+    );
     assert!(app.message.is_none());
     // MPIS refused it for good: said in red, with the reason.
     let mut failed = record("failed");
     failed.last_error = Some("MPIS refused (HTTP 422): unknown draft".into());
     let note = worker::publish_note(&failed, true);
-    app.update(Event::Data(DataEvent::PublishRecordLoaded(
-        id(0x8001),
-        Ok((failed, note)),
-    )));
+    app.update(
+        Event::Data(DataEvent::PublishRecordLoaded(
+            id(0x8001),
+            Ok((failed, note)),
+        )),
+        app.now,
+    );
     let screen = screen_of(&app);
     assert!(
         screen.contains("[FAILED] MPIS refused it: MPIS refused (HTTP 422): unknown draft"),
@@ -713,7 +760,7 @@ fn type_draft_id(app: &mut App, draft: uuid::Uuid) -> Vec<Command> {
 fn a_typed_draft_that_is_not_approved_is_warned_about_and_asked_about() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     let typed = id(0xd0f1);
     // The id, once complete, is looked up (it is not among the approved drafts).
     assert_eq!(
@@ -724,10 +771,10 @@ fn a_typed_draft_that_is_not_approved_is_warned_about_and_asked_about() {
     let mut unapproved = drafts()[0].clone();
     unapproved.id = typed;
     unapproved.status = "draft".into();
-    app.update(Event::Data(DataEvent::DraftLookedUp(
-        typed,
-        Ok(Some(unapproved)),
-    )));
+    app.update(
+        Event::Data(DataEvent::DraftLookedUp(typed, Ok(Some(unapproved)))),
+        app.now,
+    );
     let screen = screen_of(&app);
     assert!(screen.contains("⚠ not approved (status draft)"), "{screen}");
     press(&mut app, KeyCode::Tab);
@@ -757,15 +804,18 @@ fn a_typed_draft_that_is_not_approved_is_warned_about_and_asked_about() {
     // A draft this database does not have is said too.
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     type_draft_id(&mut app, typed);
-    app.update(Event::Data(DataEvent::DraftLookedUp(typed, Ok(None))));
+    app.update(
+        Event::Data(DataEvent::DraftLookedUp(typed, Ok(None))),
+        app.now,
+    );
     assert!(screen_of(&app).contains("⚠ no such draft in this database"));
 
     // An approved draft typed by id is sent without a question.
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     assert!(
         type_draft_id(&mut app, id(0xd001)).is_empty(),
         "in the list"
@@ -802,7 +852,7 @@ fn many_drafts(n: u128) -> Vec<DraftChoice> {
 fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(many_drafts(40)))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(many_drafts(40)))), app.now);
     let terminal = draw_form(&app, (120, 40));
     let screen = text_of(&terminal);
     assert!(
@@ -1005,7 +1055,7 @@ fn a_long_url_scrolls_sideways_and_text_goes_in_at_the_cursor() {
 fn pasted_text_goes_into_the_focused_field_as_one_line_and_never_as_keys() {
     let (mut app, _) = started_with(options(), (120, 40));
     open_form(&mut app);
-    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))));
+    app.update(Event::Data(DataEvent::Drafts(Ok(drafts()))), app.now);
     // A pasted draft id (copied with its line break) is looked up like a typed one.
     let other = id(0xd0ff);
     let commands = paste(&mut app, &format!("{other}\n"));
@@ -1018,7 +1068,7 @@ fn pasted_text_goes_into_the_focused_field_as_one_line_and_never_as_keys() {
     assert!(!app.should_quit && app.overlay.is_none());
     assert_eq!(form(&app).form.channel_item_id, "q:? 42");
     // While the submission is in flight nothing takes a paste.
-    form_mut(&mut app).submitted_at = Some(std::time::Instant::now());
+    form_mut(&mut app).submitted_at = Some(app.now.instant);
     paste(&mut app, "more");
     assert_eq!(form(&app).form.channel_item_id, "q:? 42");
     assert!(

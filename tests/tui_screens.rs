@@ -1,6 +1,7 @@
 //! Snapshot tests of whole frames (`view(&App, &mut Frame)` on a `TestBackend`) for every screen,
-//! overlay and status, at 80x24 and 200x50. The app is driven through `update` with fixed data;
-//! `freeze` then pins everything that depends on the clock (load times, the refresh time).
+//! overlay and status, at 80x24 and 200x50. The app is driven through `update` with fixed data,
+//! every event at the same moment (`tui_common::start()`: data loaded at `loaded_at()`, nothing
+//! stale), so no clock shows in a frame.
 //!
 //! Snapshots: `tests/snapshots/tui_screens__<name>_<width>x<height>.snap`.
 
@@ -31,11 +32,10 @@ fn screen_text(terminal: &Terminal<TestBackend>) -> String {
     terminal.backend().to_string()
 }
 
-/// Builds the scene at both sizes, freezes its clock and snapshots it as `<name>_<w>x<h>`.
+/// Builds the scene at both sizes and snapshots it as `<name>_<w>x<h>`.
 fn snapshot_both(name: &str, scene: impl Fn((u16, u16)) -> App) {
     for size in SIZES {
-        let mut app = scene(size);
-        freeze(&mut app);
+        let app = scene(size);
         let terminal = draw(&app);
         insta::assert_snapshot!(format!("{name}_{}x{}", size.0, size.1), terminal.backend());
     }
@@ -48,7 +48,7 @@ fn dashboard(size: (u16, u16)) -> App {
 /// The dashboard showing the "On-call" layout, every widget loaded.
 fn on_call(size: (u16, u16)) -> App {
     let mut app = loaded_with(options(), size);
-    let commands = app.update(char_key('L'));
+    let commands = app.update(char_key('L'), app.now);
     answer(&mut app, &commands);
     assert_eq!(
         app.current_layout().map(|l| l.name.as_str()),
@@ -61,7 +61,10 @@ fn flags_screen(size: (u16, u16)) -> App {
     let mut app = dashboard(size);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('t'));
-    app.update(Event::Data(DataEvent::Flags(Ok(flags_with_history()))));
+    app.update(
+        Event::Data(DataEvent::Flags(Ok(flags_with_history()))),
+        app.now,
+    );
     press(&mut app, KeyCode::Char('j'));
     match &app.screen {
         Screen::RedFlags(state) => assert!(state.include_resolved),
@@ -103,7 +106,7 @@ fn dashboard_loading() {
 
 #[test]
 fn dashboard_before_the_layouts_arrive() {
-    let mut app = App::new(options(), (80, 24), std::time::Instant::now());
+    let mut app = App::new(options(), (80, 24), start());
     app.init();
     let terminal = draw(&app);
     insta::assert_snapshot!("dashboard_before_layouts_80x24", terminal.backend());
@@ -120,9 +123,10 @@ fn run_detail() {
         press(&mut app, KeyCode::Tab);
         press(&mut app, KeyCode::Char('j'));
         press(&mut app, KeyCode::Enter);
-        app.update(Event::Data(DataEvent::RunDetail(Ok(
-            tui_common::run_detail(),
-        ))));
+        app.update(
+            Event::Data(DataEvent::RunDetail(Ok(tui_common::run_detail()))),
+            app.now,
+        );
         press(&mut app, KeyCode::Char('j'));
         app
     });
@@ -134,12 +138,12 @@ fn run_detail_scrolled_to_the_end() {
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::RunDetail(Ok(
-        tui_common::run_detail(),
-    ))));
+    app.update(
+        Event::Data(DataEvent::RunDetail(Ok(tui_common::run_detail()))),
+        app.now,
+    );
     press(&mut app, KeyCode::PageDown);
     press(&mut app, KeyCode::PageDown);
-    freeze(&mut app);
     let terminal = draw(&app);
     insta::assert_snapshot!("run_detail_scrolled_80x24", terminal.backend());
     let text = screen_text(&terminal);
@@ -152,7 +156,6 @@ fn run_detail_loading() {
     let mut app = dashboard((80, 24));
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Enter);
-    freeze(&mut app);
     let terminal = draw(&app);
     insta::assert_snapshot!("run_detail_loading_80x24", terminal.backend());
 }
@@ -220,7 +223,6 @@ fn palette_with_completions() {
 fn palette_with_layout_completions() {
     let mut app = dashboard((80, 24));
     type_text(&mut app, ":layout ");
-    freeze(&mut app);
     let terminal = draw(&app);
     insta::assert_snapshot!("palette_layout_names_80x24", terminal.backend());
     let text = screen_text(&terminal);
@@ -255,8 +257,7 @@ fn confirm_dialog() {
 
 #[test]
 fn terminal_too_small() {
-    let mut app = dashboard((60, 20));
-    freeze(&mut app);
+    let app = dashboard((60, 20));
     let terminal = draw(&app);
     insta::assert_snapshot!("too_small_60x20", terminal.backend());
     let text = screen_text(&terminal);
@@ -270,22 +271,30 @@ fn status_database_unreachable_keeps_the_data_marked_stale() {
         let mut app = dashboard(size);
         let commands = press(&mut app, KeyCode::Char('r'));
         for (slot, generation) in widget_loads(&commands) {
-            app.update(Event::Data(DataEvent::Widget {
-                slot,
-                generation,
-                result: Err("connection refused (os error 111)".to_string()),
-            }));
+            app.update(
+                Event::Data(DataEvent::Widget {
+                    slot,
+                    generation,
+                    result: Err("connection refused (os error 111)".to_string()),
+                }),
+                app.now,
+            );
         }
-        app.update(Event::Data(DataEvent::Connection(Err(
-            "connection refused (os error 111)".to_string(),
-        ))));
+        app.update(
+            Event::Data(DataEvent::Connection(Err(
+                "connection refused (os error 111)".to_string(),
+            ))),
+            app.now,
+        );
         app
     });
     let mut app = dashboard((200, 50));
-    app.update(Event::Data(DataEvent::Connection(Err(
-        "connection refused (os error 111)".to_string(),
-    ))));
-    freeze(&mut app);
+    app.update(
+        Event::Data(DataEvent::Connection(Err(
+            "connection refused (os error 111)".to_string(),
+        ))),
+        app.now,
+    );
     let text = screen_text(&draw(&app));
     assert!(
         text.contains("database unreachable, retrying: connection refused (os error 111)"),
@@ -310,7 +319,6 @@ fn status_paused_and_read_only() {
     };
     let mut app = loaded_with(options, (80, 24));
     press(&mut app, KeyCode::Char('p'));
-    freeze(&mut app);
     let text = screen_text(&draw(&app));
     let status = text.lines().last().unwrap_or_default().to_string();
     assert!(status.contains("PAUSED"), "{status}");
@@ -328,7 +336,6 @@ fn the_status_line_keeps_what_the_operator_must_know_about_the_database() {
         ..options()
     };
     let mut app = loaded_with(options, (200, 24));
-    freeze(&mut app);
     let text = screen_text(&draw(&app));
     let status = text.lines().last().unwrap_or_default().to_string();
     assert!(
@@ -339,7 +346,6 @@ fn the_status_line_keeps_what_the_operator_must_know_about_the_database() {
     );
     // Still there after a message comes and goes.
     press(&mut app, KeyCode::Char('r'));
-    freeze(&mut app);
     let status = screen_text(&draw(&app))
         .lines()
         .last()
@@ -356,8 +362,7 @@ fn red_flags_screen_read_only_hides_the_actions() {
     };
     let mut app = loaded_with(options, (80, 24));
     press(&mut app, KeyCode::Enter);
-    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))));
-    freeze(&mut app);
+    app.update(Event::Data(DataEvent::Flags(Ok(open_flags()))), app.now);
     let terminal = draw(&app);
     insta::assert_snapshot!("red_flags_screen_read_only_80x24", terminal.backend());
     let text = screen_text(&terminal);
@@ -373,7 +378,6 @@ fn help_in_read_only_lists_no_writing_keys() {
     let mut app = loaded_with(options, (200, 50));
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('?'));
-    freeze(&mut app);
     let text = screen_text(&draw(&app));
     assert!(text.contains("show / hide resolved flags"), "{text}");
     assert!(!text.contains("acknowledge (asks first)"), "{text}");
@@ -398,7 +402,6 @@ fn monochrome_theme() {
     };
     let mut app = loaded_with(options, (200, 50));
     press(&mut app, KeyCode::Char('?'));
-    freeze(&mut app);
     let terminal = draw(&app);
     let buffer = terminal.backend().buffer();
     for cell in &buffer.content {
@@ -416,7 +419,6 @@ fn the_focused_widget_is_marked_in_text_too() {
     let mut app = dashboard((200, 50));
     let runs = slot_of(&app, &WidgetKind::Runs);
     app.focus = runs;
-    freeze(&mut app);
     let text = screen_text(&draw(&app));
     assert!(text.contains("▶ Recent Runs"), "{text}");
     assert!(!text.contains("▶ Red Flags"), "{text}");

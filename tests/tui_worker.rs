@@ -21,6 +21,7 @@ use mpis_dash::store::outbox::{self, NewPublishRecord};
 use mpis_dash::store::runs::{self, Completion, ItemReport, RunCursor};
 use mpis_dash::store::{self, audit, layouts, red_flags};
 use mpis_dash::tui::app::{App, AppOptions, Connection, Event, Screen};
+use mpis_dash::tui::clock::Now;
 use mpis_dash::tui::data::{LoadState, WidgetData, WidgetFilter, WidgetKind};
 use mpis_dash::tui::keymap::Keymap;
 use mpis_dash::tui::theme::Theme;
@@ -71,9 +72,10 @@ impl Harness {
         }
     }
 
-    /// Attaches an app of `size` and sends what it asks for at start.
+    /// Attaches an app of `size` and sends what it asks for at start. Like the event loop,
+    /// the harness stamps each event with the clocks' time (`Now::read`): the worker is real.
     fn with_app(mut self, size: (u16, u16)) -> Harness {
-        let mut app = App::new(app_options(), size, Instant::now());
+        let mut app = App::new(app_options(), size, Now::read());
         for command in app.init() {
             self.send(command);
         }
@@ -92,14 +94,17 @@ impl Harness {
     /// A key press into the app; what it asks for goes to the worker.
     fn key(&mut self, code: KeyCode) {
         let app = self.app.as_mut().expect("an app is attached");
-        for command in app.update(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))) {
+        for command in app.update(
+            Event::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+            Now::read(),
+        ) {
             self.commands.send(command).expect("the worker is running");
         }
     }
 
     fn feed(&mut self, event: &DataEvent) {
         if let Some(app) = &mut self.app {
-            for command in app.update(Event::Data(event.clone())) {
+            for command in app.update(Event::Data(event.clone()), Now::read()) {
                 self.commands.send(command).expect("the worker is running");
             }
         }
@@ -318,8 +323,11 @@ fn slot_states(app: &App) -> Vec<(String, LoadState, bool, Option<String>)> {
         .map(|s| {
             (
                 s.kind.title().to_string(),
-                s.data
-                    .state(app.now, app.stale_after_secs(), WidgetData::is_empty),
+                s.data.state(
+                    app.now.instant,
+                    app.stale_after_secs(),
+                    WidgetData::is_empty,
+                ),
                 s.data.loading,
                 s.data.error.clone(),
             )
@@ -343,9 +351,11 @@ fn slot_of(app: &App, kind: &WidgetKind) -> usize {
 }
 
 fn state_of(app: &App, index: usize) -> LoadState {
-    app.slots[index]
-        .data
-        .state(app.now, app.stale_after_secs(), WidgetData::is_empty)
+    app.slots[index].data.state(
+        app.now.instant,
+        app.stale_after_secs(),
+        WidgetData::is_empty,
+    )
 }
 
 fn buffer_text(buffer: &Buffer) -> String {

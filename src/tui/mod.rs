@@ -2,6 +2,7 @@
 //! database query on a background worker that talks to the loop through channels.
 
 pub mod app;
+pub mod clock;
 pub mod data;
 pub mod genesis_jobs;
 pub mod keymap;

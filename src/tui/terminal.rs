@@ -17,6 +17,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 
 use super::app::{App, Event};
+use super::clock::Now;
 use super::view::view;
 use super::worker::{Command, DataEvent};
 
@@ -54,7 +55,7 @@ async fn event_loop(
     mut events: UnboundedReceiver<DataEvent>,
 ) -> io::Result<()> {
     let size = terminal.size()?;
-    app.update(Event::Resize(size.width, size.height));
+    app.update(Event::Resize(size.width, size.height), Now::read());
     send(&commands, app.init());
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(TICK);
@@ -68,8 +69,9 @@ async fn event_loop(
                 TermEvent::Key(key) => {
                     let mut keys = app.unfold_key(key);
                     let last = keys.pop().map_or(Event::Key(key), Event::Key);
+                    let now = Now::read();
                     for key in keys {
-                        send(&commands, app.update(Event::Key(key)));
+                        send(&commands, app.update(Event::Key(key), now));
                     }
                     last
                 }
@@ -83,7 +85,8 @@ async fn event_loop(
             _ = term.recv() => break,
             _ = hup.recv() => break,
         };
-        send(&commands, app.update(event));
+        // Every event is stamped here, when the loop receives it: `update` reads no clock.
+        send(&commands, app.update(event, Now::read()));
         if let Some(text) = app.clipboard.take() {
             copy_with_osc52(&mut io::stdout(), &text)?;
         }

@@ -104,10 +104,12 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         let view = WidgetView {
             kind: &slot.kind,
             subtitle: subtitle(slot),
-            state: slot.data.state(app.now, stale_after, WidgetData::is_empty),
+            state: slot
+                .data
+                .state(app.now.instant, stale_after, WidgetData::is_empty),
             data: slot.data.value.as_ref(),
             error: slot.data.error.as_deref(),
-            age_secs: slot.data.age_secs(app.now),
+            age_secs: slot.data.age_secs(app.now.instant),
             loaded_at: slot.data.loaded_at.map(|(wall, _)| wall),
             focused: index == app.focus,
             selected: slot.selected,

@@ -16,7 +16,8 @@ use mpis_dash::store::outbox::{OutboxCounts, PublishRecord};
 use mpis_dash::store::personas::PersonaSummary;
 use mpis_dash::store::red_flags::RedFlag;
 use mpis_dash::store::runs::{Run, RunCursor, RunItem, RunListRow};
-use mpis_dash::tui::app::{App, AppOptions, Event, Screen};
+use mpis_dash::tui::app::{App, AppOptions, Event};
+use mpis_dash::tui::clock::Now;
 use mpis_dash::tui::data::{
     OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetKind,
 };
@@ -43,6 +44,16 @@ pub fn at(text: &str) -> DateTime<Utc> {
 /// The wall time every fixture pretends the data was loaded at.
 pub fn loaded_at() -> DateTime<Utc> {
     at("2025-05-20T12:00:00Z")
+}
+
+/// The moment a test app starts at: wall time `loaded_at()` (the instant is only an origin).
+/// Time then stands still: events pass `app.now`, unless a test moves on with
+/// `app.now.later(..)`.
+pub fn start() -> Now {
+    Now {
+        instant: Instant::now(),
+        wall: loaded_at(),
+    }
 }
 
 pub const OVERVIEW_ID: u128 = 0xa1;
@@ -642,15 +653,15 @@ pub fn options() -> AppOptions {
 
 /// A fresh app at 80x24 with the default options; nothing loaded yet.
 pub fn app() -> App {
-    App::new(options(), (80, 24), Instant::now())
+    App::new(options(), (80, 24), start())
 }
 
 /// `init`, then the two seeded layouts arrive: the dashboard shows "Overview" (no widget data
 /// yet). Returns the app and the commands the layouts produced.
 pub fn started_with(options: AppOptions, size: (u16, u16)) -> (App, Vec<Command>) {
-    let mut app = App::new(options, size, Instant::now());
+    let mut app = App::new(options, size, start());
     assert_eq!(app.init(), vec![Command::LoadLayouts]);
-    let commands = app.update(Event::Data(DataEvent::Layouts(Ok(layouts()))));
+    let commands = app.update(Event::Data(DataEvent::Layouts(Ok(layouts()))), app.now);
     (app, commands)
 }
 
@@ -669,11 +680,14 @@ pub fn answer(app: &mut App, commands: &[Command]) -> Vec<Command> {
             ..
         } = command
         {
-            more.extend(app.update(Event::Data(DataEvent::Widget {
-                slot: *slot,
-                generation: *generation,
-                result: Ok(data_for(kind)),
-            })));
+            more.extend(app.update(
+                Event::Data(DataEvent::Widget {
+                    slot: *slot,
+                    generation: *generation,
+                    result: Ok(data_for(kind)),
+                }),
+                app.now,
+            ));
         }
     }
     more
@@ -688,7 +702,7 @@ pub fn loaded_with(options: AppOptions, size: (u16, u16)) -> App {
     let (mut app, commands) = started_with(options, size);
     let more = answer(&mut app, &commands);
     assert!(more.is_empty(), "answers asked for more: {more:?}");
-    app.update(Event::Data(DataEvent::Connection(Ok(()))));
+    app.update(Event::Data(DataEvent::Connection(Ok(()))), app.now);
     app
 }
 
@@ -711,30 +725,6 @@ pub fn widget_loads(commands: &[Command]) -> Vec<(usize, u64)> {
             _ => None,
         })
         .collect()
-}
-
-/// Makes everything that depends on the clock fixed: each loaded value arrived at
-/// `loaded_at()` and "just now" (so nothing is stale), and the status line's refresh time.
-pub fn freeze(app: &mut App) {
-    let now = app.now;
-    let wall = loaded_at();
-    for slot in &mut app.slots {
-        if slot.data.loaded_at.is_some() {
-            slot.data.loaded_at = Some((wall, now));
-        }
-    }
-    match &mut app.screen {
-        Screen::RunDetail(state) if state.detail.loaded_at.is_some() => {
-            state.detail.loaded_at = Some((wall, now));
-        }
-        Screen::RedFlags(state) if state.flags.loaded_at.is_some() => {
-            state.flags.loaded_at = Some((wall, now));
-        }
-        _ => {}
-    }
-    if app.last_refresh.is_some() {
-        app.last_refresh = Some(wall);
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -763,12 +753,14 @@ pub fn ctrl(c: char) -> Event {
 }
 
 pub fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
-    app.update(key(code))
+    app.update(key(code), app.now)
 }
 
 /// Types `text` one key at a time; returns every command the keys produced.
 pub fn type_text(app: &mut App, text: &str) -> Vec<Command> {
-    text.chars().flat_map(|c| app.update(char_key(c))).collect()
+    text.chars()
+        .flat_map(|c| app.update(char_key(c), app.now))
+        .collect()
 }
 
 pub fn alt(c: char) -> Event {
@@ -776,7 +768,7 @@ pub fn alt(c: char) -> Event {
 }
 
 pub fn paste(app: &mut App, text: &str) -> Vec<Command> {
-    app.update(Event::Paste(text.to_string()))
+    app.update(Event::Paste(text.to_string()), app.now)
 }
 
 // ---------------------------------------------------------------------------------------------

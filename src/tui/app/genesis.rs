@@ -188,7 +188,7 @@ impl App {
     /// The confirm said yes to a second start: the form waits for MPIS.
     pub(super) fn genesis_start_confirmed(&mut self, valid: &ValidGenesis) {
         if let Screen::GenesisForm(state) = &mut self.screen {
-            state.sending();
+            state.sending(self.now.instant);
         }
         self.genesis_sending(valid);
     }
@@ -196,7 +196,7 @@ impl App {
     fn genesis_sending(&mut self, valid: &ValidGenesis) {
         self.genesis_starts.push(SessionStart {
             persona_name: valid.persona_name.clone(),
-            at: Utc::now(),
+            at: self.now.wall,
             job_id: None,
             waiting: true,
         });
@@ -293,18 +293,19 @@ impl App {
     /// The mouse wheel over the job view: three rows a notch.
     pub(super) fn wheel_genesis_job(&mut self, down: bool) {
         let body = self.grid_area();
+        let now = self.now.instant;
         let theme = &self.options.theme;
         if let Screen::GenesisJob(state) = &mut self.screen {
             let scroll = if down { Scroll::Down } else { Scroll::Up };
             for _ in 0..3 {
-                scroll_job_view(theme, state, body, scroll);
+                scroll_job_view(theme, state, body, scroll, now);
             }
         }
     }
 
     /// The job view of a genesis job (read-only mode too: it only refuses `e` and `A`).
     pub(super) fn open_genesis_job(&mut self, job_id: Uuid) -> Vec<Command> {
-        let mut state = GenesisJobState::new(job_id, self.now);
+        let mut state = GenesisJobState::new(job_id, self.now.instant);
         // The stored draft is read at once, so it shows even while MPIS is slow or down.
         let draft_no = state.request_latest_draft();
         let mut commands = self.open(Screen::GenesisJob(state));
@@ -422,7 +423,7 @@ impl App {
         let read_only = self.options.read_only;
         let operator = self.options.operator.clone();
         let body = self.grid_area();
-        let now = self.now;
+        let now = self.now.instant;
         let theme = &self.options.theme;
         let Screen::GenesisJob(state) = &mut self.screen else {
             return None;
@@ -450,7 +451,7 @@ impl App {
                 Vec::new()
             }
             JobAction::Scroll(scroll) => {
-                scroll_job_view(theme, state, body, scroll);
+                scroll_job_view(theme, state, body, scroll, now);
                 Vec::new()
             }
             JobAction::StopWaiting(what) => {
@@ -519,9 +520,16 @@ fn genesis_draft_command(state: &mut GenesisJobState) -> Option<Command> {
         })
 }
 
-/// Moves the job view by `scroll`, kept between the top and the last screenful of `body`.
-fn scroll_job_view(theme: &Theme, state: &mut GenesisJobState, body: Rect, scroll: Scroll) {
-    let max = crate::tui::screens::genesis_job::max_scroll(theme, state, body);
+/// Moves the job view by `scroll`, kept between the top and the last screenful of `body` (as
+/// drawn at `now`).
+fn scroll_job_view(
+    theme: &Theme,
+    state: &mut GenesisJobState,
+    body: Rect,
+    scroll: Scroll,
+    now: Instant,
+) {
+    let max = crate::tui::screens::genesis_job::max_scroll(theme, state, body, now);
     let page = body.height.saturating_sub(4).max(1);
     state.scroll = match scroll {
         Scroll::Up => state.scroll.saturating_sub(1),

@@ -1,5 +1,6 @@
-//! The publish form's side of `App`: its keys, the question before a record of a draft that is
-//! not approved, the lookup of a typed draft id, and following the submitted record's state.
+//! The publish form's side of `App`: opening it, its keys, the question before a record of a
+//! draft that is not approved, the lookup of a typed draft id, and following the submitted
+//! record's state.
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
@@ -8,6 +9,20 @@ use crate::store::outbox::OutboxState;
 use crate::store::outbox::PublishRecord;
 
 impl App {
+    /// The publish record form (not in read-only mode); loads the approved drafts, recent runs
+    /// and projects to pick from.
+    pub(super) fn open_publish_form(&mut self) -> Vec<Command> {
+        if self.options.read_only {
+            self.say("read-only: publishing is off", true);
+            return Vec::new();
+        }
+        let mut state = PublishFormState::default();
+        state.drafts.start();
+        state.targets.start();
+        self.open(Screen::PublishForm(state));
+        vec![Command::LoadDrafts, Command::LoadPublishTargets]
+    }
+
     /// Keys of the publish form (it takes every key: typed text never becomes an action).
     pub(super) fn publish_form_key(&mut self, key: KeyEvent) -> Vec<Command> {
         let Screen::PublishForm(state) = &mut self.screen else {
@@ -17,7 +32,7 @@ impl App {
             self.should_quit = true;
             return Vec::new();
         }
-        match state.key(key, Utc::now()) {
+        match state.key(key, self.now) {
             FormAction::None => self.check_typed_draft(),
             FormAction::Submit(valid) => self.submit_publish(valid),
             FormAction::Cancel | FormAction::Close => self.back(),
@@ -56,7 +71,7 @@ impl App {
     /// The confirm said yes to a publish: the form waits for it like a direct submission.
     pub(super) fn publish_confirmed(&mut self) {
         if let Screen::PublishForm(state) = &mut self.screen {
-            state.sending();
+            state.sending(self.now.instant);
         }
         self.say("writing the publish record…", false);
     }

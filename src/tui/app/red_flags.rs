@@ -1,9 +1,19 @@
-//! The red flags screen's side of `App`: selection, acknowledge and resolve (asked first).
+//! The red flags screen's side of `App`: opening it, selection, acknowledge and resolve (asked
+//! first).
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
 
 impl App {
+    /// Opens the red flags list (open flags; loads through `reload_screen`).
+    pub(super) fn open_flags(&mut self) -> Vec<Command> {
+        self.open(Screen::RedFlags(FlagsState {
+            flags: Loadable::default(),
+            include_resolved: false,
+            selected: 0,
+        }))
+    }
+
     pub(super) fn flags_action(&mut self, action: Action) -> Vec<Command> {
         let read_only = self.options.read_only;
         let Screen::RedFlags(state) = &mut self.screen else {

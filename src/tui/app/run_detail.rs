@@ -1,9 +1,19 @@
-//! The run detail screen's side of `App`: its ids to copy and its scrolling.
+//! The run detail screen's side of `App`: opening it, its ids to copy and its scrolling.
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
 
 impl App {
+    /// Opens a run's detail screen (loads through `reload_screen`).
+    pub(super) fn open_run(&mut self, run_id: Uuid) -> Vec<Command> {
+        self.open(Screen::RunDetail(RunDetailState {
+            run_id,
+            detail: Loadable::default(),
+            focused_id: 0,
+            scroll: 0,
+        }))
+    }
+
     /// The ids on the run detail screen, in display order, with their labels.
     pub fn run_detail_ids(state: &RunDetailState) -> Vec<(String, String)> {
         let Some(detail) = &state.detail.value else {

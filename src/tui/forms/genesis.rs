@@ -10,6 +10,7 @@ use super::FormAction;
 use crate::domain::form::FieldError;
 use crate::domain::genesis::{GenesisForm, LANGUAGES, ValidGenesis};
 use crate::mpis::types::GenesisStartResponse;
+use crate::tui::clock::Now;
 use crate::tui::text_field::{self, Cursor, Edit};
 use crate::tui::text_lines;
 
@@ -99,8 +100,8 @@ impl GenesisFormState {
         self.submitted_at.is_some()
     }
 
-    /// Handles a key; typed text goes into the focused field.
-    pub fn key(&mut self, key: KeyEvent) -> FormAction<ValidGenesis> {
+    /// Handles a key pressed at `now`; typed text goes into the focused field.
+    pub fn key(&mut self, key: KeyEvent, now: Now) -> FormAction<ValidGenesis> {
         if self.submitting() {
             // Waiting for MPIS: Esc stops waiting, everything else waits too.
             if key.code == KeyCode::Esc {
@@ -114,7 +115,7 @@ impl GenesisFormState {
         let multi_line = matches!(self.focus, SOURCES | NOTES);
         match key.code {
             KeyCode::Esc => return FormAction::Close,
-            KeyCode::Char('s') if control => return self.submit(),
+            KeyCode::Char('s') if control => return self.submit(now.instant),
             KeyCode::Tab => self.move_focus(1),
             KeyCode::BackTab => self.move_focus(-1),
             KeyCode::Left | KeyCode::Up if self.focus == LANGUAGE => self.cycle_language(-1),
@@ -176,12 +177,12 @@ impl GenesisFormState {
         self.form.language = LANGUAGES[next].code.to_string();
     }
 
-    fn submit(&mut self) -> FormAction<ValidGenesis> {
+    fn submit(&mut self, now: Instant) -> FormAction<ValidGenesis> {
         match self.form.validate() {
             Ok(valid) => {
                 self.errors.clear();
                 self.outcome = None;
-                self.submitted_at = Some(Instant::now());
+                self.submitted_at = Some(now);
                 FormAction::Submit(valid)
             }
             Err(errors) => {
@@ -203,10 +204,10 @@ impl GenesisFormState {
         self.submitted_at = None;
     }
 
-    /// The start goes to MPIS now (after the question).
-    pub fn sending(&mut self) {
+    /// The start goes to MPIS at `now` (after the question).
+    pub fn sending(&mut self, now: Instant) {
         self.outcome = None;
-        self.submitted_at = Some(Instant::now());
+        self.submitted_at = Some(now);
     }
 
     /// The worker's answer arrived. A late "cancelled" after Esc changes nothing.

@@ -8,7 +8,6 @@
 use crate::store::outbox::OutboxState;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use uuid::Uuid;
 
@@ -17,6 +16,7 @@ use crate::domain::form::FieldError;
 use crate::domain::publish::{PublishForm, ValidPublish};
 use crate::store::drafts::DraftChoice;
 use crate::store::outbox::PublishRecord;
+use crate::tui::clock::Now;
 use crate::tui::data::Loadable;
 use crate::tui::text_field::{self, Cursor};
 use crate::tui::worker::{PublishOutcome, PublishTargets};
@@ -165,8 +165,9 @@ impl PublishFormState {
         self.submitted_at.is_some()
     }
 
-    /// Handles a key; typed text goes into the focused field.
-    pub fn key(&mut self, key: KeyEvent, now: DateTime<Utc>) -> FormAction<ValidPublish> {
+    /// Handles a key pressed at `now` (a submission's default "published at" is its wall
+    /// time); typed text goes into the focused field.
+    pub fn key(&mut self, key: KeyEvent, now: Now) -> FormAction<ValidPublish> {
         if self.submitting() {
             // Waiting for the worker: only leaving is possible (the record is safe in the
             // outbox either way once written).
@@ -316,9 +317,9 @@ impl PublishFormState {
         self.submitted_at = None;
     }
 
-    /// The submission goes to the worker now (after the question).
-    pub fn sending(&mut self) {
-        self.submitted_at = Some(Instant::now());
+    /// The submission goes to the worker at `now` (after the question).
+    pub fn sending(&mut self, now: Instant) {
+        self.submitted_at = Some(now);
     }
 
     /// The publish record the form shows while it is still queued (followed until forwarded
@@ -401,12 +402,12 @@ impl PublishFormState {
         self.set(PROJECT, &project_id);
     }
 
-    fn submit(&mut self, now: DateTime<Utc>) -> FormAction<ValidPublish> {
-        match self.form.validate(now) {
+    fn submit(&mut self, now: Now) -> FormAction<ValidPublish> {
+        match self.form.validate(now.wall) {
             Ok(valid) => {
                 self.errors.clear();
                 self.outcome = None;
-                self.submitted_at = Some(Instant::now());
+                self.submitted_at = Some(now.instant);
                 FormAction::Submit(valid)
             }
             Err(errors) => {

@@ -74,7 +74,7 @@ pub fn render(
     // Kept in sight: the spinner while submitting, then (room permitting) the answer's first line.
     let status = lines.len();
     if let Some(started) = state.submitted_at {
-        let elapsed = app.now.saturating_duration_since(started).as_secs();
+        let elapsed = app.now.instant.saturating_duration_since(started).as_secs();
         lines.push(Line::styled(
             format!(
                 "⠿ starting the genesis job in MPIS… {} (Esc cancels waiting)",

@@ -48,11 +48,10 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
     block
 }
 
-/// How far the view can scroll in `area` (the screen's body): its wrapped height minus what
-/// fits; 0 when everything fits.
-pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect) -> u16 {
+/// How far the view can scroll in `area` (the screen's body), drawn at `now`: its wrapped
+/// height minus what fits; 0 when everything fits.
+pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect, now: Instant) -> u16 {
     let inner = block(theme, state, false).inner(area);
-    let now = state.pending.map_or_else(Instant::now, |p| p.since);
     overflow_rows(&lines(theme, state, now, inner.width).lines, inner)
 }
 
@@ -65,12 +64,13 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let theme = &app.options.theme;
-    let max = max_scroll(theme, state, area);
+    let now = app.now.instant;
+    let max = max_scroll(theme, state, area, now);
     let scroll = state.scroll.min(max);
     let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    let view = lines(theme, state, app.now, inner.width);
+    let view = lines(theme, state, now, inner.width);
     let cursor = view.cursor.and_then(|(line, column)| {
         let row: usize = view.lines[..line]
             .iter()

@@ -103,7 +103,7 @@ pub fn render(
     // Below the picker: the spinner and the record's state.
     let mut tail = vec![Line::raw("")];
     if let Some(started) = state.submitted_at {
-        let elapsed = app.now.saturating_duration_since(started).as_secs();
+        let elapsed = app.now.instant.saturating_duration_since(started).as_secs();
         tail.push(Line::styled(
             format!("⠿ submitting… {}", short_duration(elapsed)),
             theme.accent(),

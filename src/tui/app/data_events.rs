@@ -1,0 +1,164 @@
+//! The worker's answers: each `DataEvent` into the state that asked for it (widgets by
+//! generation, the open screen's data, the connection, written records and MPIS's answers).
+
+// A split `impl App`: the parent module's types and imports.
+use super::*;
+
+impl App {
+    /// One answer from the worker, which arrived at `self.now`.
+    pub(super) fn data(&mut self, event: DataEvent) -> Vec<Command> {
+        let Now { instant: now, wall } = self.now;
+        match event {
+            DataEvent::Connection(Ok(())) => {
+                if self.connection != Connection::Ok
+                    && matches!(self.connection, Connection::Unreachable(_))
+                {
+                    self.say("database reachable again", false);
+                }
+                self.connection = Connection::Ok;
+            }
+            DataEvent::Connection(Err(reason)) => {
+                self.connection = Connection::Unreachable(reason);
+            }
+            DataEvent::Layouts(Ok(layouts)) => {
+                self.layouts.succeed(layouts, wall, now);
+                let keep = self.current_layout().map(|l| l.id);
+                let index = self.pick_layout(keep);
+                return self.show_layout(index);
+            }
+            DataEvent::Layouts(Err(error)) => {
+                self.layouts.fail(error.clone());
+                self.say(format!("cannot load layouts: {error}"), true);
+                if self.slots.is_empty() {
+                    // Still show something useful: the built-in default layout.
+                    return self.show_config(default_layouts().remove(0).2);
+                }
+            }
+            DataEvent::Widget {
+                slot,
+                generation,
+                result,
+            } => {
+                if let Some(s) = self.slots.get_mut(slot)
+                    && s.generation == generation
+                {
+                    match result {
+                        Ok(data) => {
+                            s.data.succeed(data, wall, now);
+                            self.last_refresh = Some(wall);
+                        }
+                        Err(error) => {
+                            // The status line carries the last error, naming the widget.
+                            self.message = Some(StatusMessage {
+                                text: format!("{}: {error}", s.kind.title()),
+                                error: true,
+                            });
+                            s.data.fail(error);
+                        }
+                    }
+                    self.clamp_selection(slot);
+                }
+            }
+            DataEvent::RunDetail(result) => {
+                if let Screen::RunDetail(state) = &mut self.screen {
+                    match result {
+                        Ok(detail) if detail.run.run_id == state.run_id => {
+                            state.detail.succeed(detail, wall, now)
+                        }
+                        Ok(_) => {}
+                        Err(error) => state.detail.fail(error),
+                    }
+                }
+            }
+            DataEvent::Flags(result) => {
+                if let Screen::RedFlags(state) = &mut self.screen {
+                    match result {
+                        Ok(flags) => {
+                            state.selected = state.selected.min(flags.len().saturating_sub(1));
+                            state.flags.succeed(flags, wall, now);
+                        }
+                        Err(error) => state.flags.fail(error),
+                    }
+                }
+            }
+            DataEvent::ActionDone { message, ok } => {
+                self.say(message, !ok);
+                let mut commands = self.reload_screen();
+                commands.extend(self.reload_tables(&["red_flags".to_string()]));
+                return commands;
+            }
+            DataEvent::LayoutSaved(Ok(layout)) => {
+                self.say(format!("layout {:?} saved", layout.name), false);
+                self.screen = Screen::Dashboard;
+                self.layouts.start();
+                return vec![Command::LoadLayouts];
+            }
+            DataEvent::LayoutSaved(Err(error)) => {
+                self.say(format!("layout not saved: {error}"), true)
+            }
+            DataEvent::Changed(tables) => return self.reload_tables(&tables),
+            DataEvent::ChangesMissed => return self.refresh_all(),
+            DataEvent::Drafts(result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    match result {
+                        Ok(drafts) => state.drafts.succeed(drafts, wall, now),
+                        Err(error) => state.drafts.fail(error),
+                    }
+                }
+                // A draft id typed before the list came may not be in it.
+                return self.check_typed_draft();
+            }
+            DataEvent::DraftLookedUp(id, result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    state.draft_checked(id, result);
+                }
+            }
+            DataEvent::PublishRecordLoaded(id, result) => self.publish_record_loaded(id, result),
+            DataEvent::GenesisJobs(result) => return self.genesis_jobs_loaded(result, wall, now),
+            DataEvent::PublishTargets(result) => {
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    match result {
+                        Ok(targets) => state.targets.succeed(targets, wall, now),
+                        Err(error) => state.targets.fail(error),
+                    }
+                }
+            }
+            DataEvent::Published(result) => {
+                let text = match &result {
+                    Ok(outcome) if !outcome.created => {
+                        format!("already submitted earlier; {}", outcome.note)
+                    }
+                    Ok(outcome) => outcome.note.clone(),
+                    Err(error) => format!("publish record not written: {error}"),
+                };
+                let failed = match &result {
+                    Ok(outcome) => outcome.record.state == OutboxState::Failed,
+                    Err(_) => true,
+                };
+                self.say(text, failed);
+                if let Screen::PublishForm(state) = &mut self.screen {
+                    state.finished(result);
+                }
+            }
+            DataEvent::GenesisStarted(result) => return self.genesis_started(result),
+            DataEvent::GenesisStatusLoaded(job_id, result) => {
+                return self.genesis_status_loaded(job_id, result, now);
+            }
+            DataEvent::GenesisDraft {
+                job_id,
+                draft_no,
+                result,
+            } => {
+                if let Screen::GenesisJob(state) = &mut self.screen
+                    && state.job_id == job_id
+                {
+                    state.draft_loaded(draft_no, result);
+                }
+            }
+            DataEvent::GenesisApproved(job_id, result) => {
+                return self.genesis_approved(job_id, result);
+            }
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,69 @@
+//! Keys while an overlay is open: help, the confirm question (and what the asking screen
+//! waits for after yes), the job picker, the `:` palette's editing and completion.
+
+// A split `impl App`: the parent module's types and imports.
+use super::*;
+
+impl App {
+    /// A key while `overlay` is open (taken out of the state: put back to stay open).
+    pub(super) fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
+        match overlay {
+            Overlay::Help => {
+                if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')
+                {
+                    self.should_quit = true;
+                }
+                Vec::new() // any other key closes help
+            }
+            Overlay::Confirm(confirm) => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                    self.say("working…", false);
+                    // The screen that asked waits for the answer as if sent directly.
+                    match (&confirm.on_yes, &mut self.screen) {
+                        (Command::GenesisApprove(request), Screen::GenesisJob(state))
+                            if state.job_id == request.job_id =>
+                        {
+                            state.pending = Some(PendingCall {
+                                what: CallKind::Approve,
+                                since: self.now.instant,
+                            });
+                            self.say("approving in MPIS… (Esc stops waiting)", false);
+                        }
+                        (Command::GenesisStart(valid), Screen::GenesisForm(_)) => {
+                            let valid = valid.clone();
+                            self.genesis_start_confirmed(&valid);
+                        }
+                        (Command::Publish(_), Screen::PublishForm(_)) => self.publish_confirmed(),
+                        _ => {}
+                    }
+                    vec![confirm.on_yes]
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                    self.say("cancelled", false);
+                    Vec::new()
+                }
+                _ => {
+                    self.overlay = Some(Overlay::Confirm(confirm));
+                    Vec::new()
+                }
+            },
+            Overlay::PickJob(pick) => self.pick_job_key(pick, key),
+            Overlay::Palette(mut palette) => match key.code {
+                KeyCode::Esc => Vec::new(),
+                KeyCode::Enter => self.run_palette(&palette.input.clone()),
+                KeyCode::Tab => {
+                    let matches = palette_completions(&palette.input, &self.palette_names());
+                    if let Some(first) = matches.first() {
+                        text_field::set(&mut palette.input, &mut palette.cursor, first);
+                    }
+                    self.overlay = Some(Overlay::Palette(palette));
+                    Vec::new()
+                }
+                _ => {
+                    let edit = text_field::edit(&mut palette.input, &mut palette.cursor, &key);
+                    self.palette_edited(palette, edit.changed())
+                }
+            },
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! The background worker: runs every database query and write for the UI on tokio tasks and
+//! sends the results back as events. The UI loop never awaits I/O, so a key is handled within
+//! a frame however slow PostgreSQL is (or while it is down). This file holds what the UI and
+//! the worker say to each other (`Command`, `DataEvent`), `spawn`, and the dispatch of each
+//! command: the loads are in loads.rs, the writes in writes.rs, the MPIS calls in
+//! mpis_calls.rs, the LISTEN task in listen.rs.
+
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::task::AbortHandle;
+use uuid::Uuid;
+
+use super::data::{WidgetData, WidgetFilter, WidgetKind};
+use crate::domain::genesis::ValidGenesis;
+use crate::domain::publish::ValidPublish;
+use crate::domain::red_flags::Thresholds;
+use crate::mpis::MpisClient;
+use crate::mpis::types::{
+    GenesisApproveRequest, GenesisApproveResponse, GenesisStartResponse, GenesisStatus,
+};
+use crate::store::StoreError;
+use crate::store::drafts::{self, DraftChoice};
+use crate::store::genesis::{self, GenesisDraft, PendingGenesisJob};
+use crate::store::layouts::{self, Layout};
+use crate::store::metrics::ItemPerformance;
+use crate::store::outbox::{self, PublishRecord};
+use crate::store::projects::Project;
+use crate::store::red_flags::{self, RedFlag};
+use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
+use crate::tui::forms::genesis_job::ApproveFailure;
+
+mod listen;
+mod loads;
+mod mpis_calls;
+mod writes;
+
+pub use listen::CHANGES_CHANNEL;
+pub use mpis_calls::{genesis_request, publish_note};
+
+use listen::listen_for_changes;
+use loads::{GENESIS_JOBS, load_publish_targets, load_run_detail, load_widget};
+
+/// What the UI asks the worker to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    LoadLayouts,
+    /// Load one widget; `generation` lets the UI drop answers that arrive out of date.
+    LoadWidget {
+        slot: usize,
+        generation: u64,
+        kind: WidgetKind,
+        filter: WidgetFilter,
+        /// For `runs`: where the page starts (None = newest) and how many pages come before it.
+        cursor: Option<RunCursor>,
+        page: usize,
+    },
+    LoadRunDetail {
+        run_id: Uuid,
+    },
+    LoadFlags {
+        include_resolved: bool,
+    },
+    AcknowledgeFlag {
+        id: Uuid,
+    },
+    ResolveFlag {
+        id: Uuid,
+    },
+    /// Save as the user's layout: update their own, or create it from a global one.
+    SaveLayout {
+        own_id: Option<Uuid>,
+        name: String,
+        config: Value,
+    },
+    DeleteLayout {
+        id: Uuid,
+    },
+    /// One pass of the red flag evaluator (keeps flag rows and the missing-metrics snapshot fresh).
+    Evaluate,
+    /// Approved drafts for the publish form's picker.
+    LoadDrafts,
+    /// One draft by id, whatever its status (a typed draft id); answered by `DraftLookedUp`.
+    LookupDraft(Uuid),
+    /// A publish record's current state (the form follows it after submitting); answered by
+    /// `PublishRecordLoaded`.
+    LoadPublishRecord(Uuid),
+    /// Recent runs and the projects for the publish form's run and project pickers.
+    LoadPublishTargets,
+    /// Write the publish record to the outbox (with its audit entry), then try to forward it.
+    Publish(ValidPublish),
+    /// `POST /genesis/start` in MPIS; answered by `GenesisStarted`.
+    GenesisStart(ValidGenesis),
+    /// Stop waiting for the genesis start in flight (its task is aborted).
+    CancelGenesis,
+    /// `GET /genesis/status/{job_id}`; answered by `GenesisStatusLoaded`.
+    GenesisStatus(Uuid),
+    /// `POST /genesis/approve` (edits or the confirm); answered by `GenesisApproved`, with an
+    /// audit entry written on success.
+    GenesisApprove(GenesisApproveRequest),
+    /// The job's draft as MPIS stored it in `genesis_drafts`; answered by `GenesisDraft`.
+    LoadGenesisDraft {
+        job_id: Uuid,
+        draft_no: i32,
+    },
+    /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
+    /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
+    LoadGenesisJobs,
+}
+
+/// What happened to a submitted publish record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishOutcome {
+    pub record: PublishRecord,
+    /// False when the same record (idempotency key) had been submitted before.
+    pub created: bool,
+    /// What the operator should know: forwarded with MPIS's id, or queued and why.
+    pub note: String,
+}
+
+/// What the publish form's run and project fields pick from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PublishTargets {
+    /// The most recent runs, newest first.
+    pub runs: Vec<RunListRow>,
+    /// Projects, newest first.
+    pub projects: Vec<Project>,
+}
+
+/// A run with everything the detail screen shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDetail {
+    pub run: Run,
+    pub project_name: String,
+    pub persona_name: String,
+    pub items: Vec<RunItem>,
+    /// The latest measurement of each item that reached `published_items`.
+    pub latest_metrics: Vec<ItemPerformance>,
+}
+
+/// What the worker reports back (the event loop stamps each with the time it arrives).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataEvent {
+    Layouts(Result<Vec<Layout>, String>),
+    Widget {
+        slot: usize,
+        generation: u64,
+        result: Result<WidgetData, String>,
+    },
+    RunDetail(Result<RunDetail, String>),
+    Flags(Result<Vec<RedFlag>, String>),
+    /// A write finished: the message for the status line, and whether it succeeded.
+    ActionDone {
+        message: String,
+        ok: bool,
+    },
+    LayoutSaved(Result<Layout, String>),
+    /// Whether the database answered the last query (and why not).
+    Connection(Result<(), String>),
+    /// Tables that changed (LISTEN/NOTIFY), so the UI reloads just the widgets that show them.
+    Changed(Vec<String>),
+    /// The LISTEN connection came back after a gap: changes in between were not notified.
+    ChangesMissed,
+    Drafts(Result<Vec<DraftChoice>, String>),
+    /// The draft a typed id names (`None`: not in this database).
+    DraftLookedUp(Uuid, Result<Option<DraftChoice>, String>),
+    /// A publish record as it is now, with what to tell the operator about it.
+    PublishRecordLoaded(Uuid, Result<(PublishRecord, String), String>),
+    GenesisJobs(Result<Vec<PendingGenesisJob>, String>),
+    PublishTargets(Result<PublishTargets, String>),
+    Published(Result<PublishOutcome, String>),
+    /// MPIS's answer to `GenesisStart`, or why there is none (`cancelled` after `CancelGenesis`).
+    GenesisStarted(Result<GenesisStartResponse, String>),
+    GenesisStatusLoaded(Uuid, Result<GenesisStatus, String>),
+    GenesisApproved(Uuid, Result<GenesisApproveResponse, ApproveFailure>),
+    GenesisDraft {
+        job_id: Uuid,
+        draft_no: i32,
+        result: Result<Option<GenesisDraft>, String>,
+    },
+}
+
+/// Why a genesis call was not made.
+pub const NO_MPIS: &str =
+    "no MPIS configured: set MPIS_API_URL (or run with --demo for the sandbox)";
+
+/// The answer sent when a genesis start is cancelled.
+pub const CANCELLED: &str = "cancelled";
+
+/// Starts the worker and the change listener; returns the command sender and event receiver.
+pub fn spawn(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    spawn_with_mpis(pool, operator, user_id, thresholds, None)
+}
+
+/// As [`spawn`], with the MPIS client that publish records are forwarded through.
+pub fn spawn_with_mpis(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    mpis: Option<MpisClient>,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    let (command_tx, mut command_rx) = unbounded_channel::<Command>();
+    let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
+    tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
+    tokio::spawn(async move {
+        // The genesis start in flight, so that `CancelGenesis` can abort it.
+        let mut genesis: Option<AbortHandle> = None;
+        while let Some(command) = command_rx.recv().await {
+            if command == Command::CancelGenesis {
+                if let Some(handle) = genesis.take().filter(|h| !h.is_finished()) {
+                    handle.abort();
+                    let _ = event_tx.send(DataEvent::GenesisStarted(Err(CANCELLED.to_string())));
+                }
+                continue;
+            }
+            let is_genesis = matches!(command, Command::GenesisStart(_));
+            // One task per command: a slow query never holds up the others.
+            let context = Context {
+                pool: pool.clone(),
+                mpis: mpis.clone(),
+                operator: operator.clone(),
+                user_id,
+                thresholds: thresholds.clone(),
+                events: event_tx.clone(),
+            };
+            let task = tokio::spawn(async move { context.handle(command).await });
+            if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
+                previous.abort();
+            }
+        }
+    });
+    (command_tx, event_rx)
+}
+
+struct Context {
+    pool: PgPool,
+    mpis: Option<MpisClient>,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    events: UnboundedSender<DataEvent>,
+}
+
+impl Context {
+    fn send(&self, event: DataEvent) {
+        // The UI has quit when the receiver is gone; nothing left to tell.
+        let _ = self.events.send(event);
+    }
+
+    /// Reports the connection state that a result implies, then passes the result on.
+    fn observe<T>(&self, result: Result<T, StoreError>) -> Result<T, String> {
+        match &result {
+            Ok(_) => self.send(DataEvent::Connection(Ok(()))),
+            Err(StoreError::Database(err)) if is_connection_error(err) => {
+                self.send(DataEvent::Connection(Err(err.to_string())))
+            }
+            Err(_) => {}
+        }
+        result.map_err(|e| e.to_string())
+    }
+
+    async fn handle(self, command: Command) {
+        match command {
+            Command::LoadLayouts => {
+                let result = layouts::list_for_user(&self.pool, Some(self.user_id)).await;
+                let event = DataEvent::Layouts(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadWidget {
+                slot,
+                generation,
+                kind,
+                filter,
+                cursor,
+                page,
+            } => {
+                let result =
+                    load_widget(&self.pool, &self.thresholds, &kind, &filter, cursor, page).await;
+                let result = self.observe(result);
+                self.send(DataEvent::Widget {
+                    slot,
+                    generation,
+                    result,
+                });
+            }
+            Command::LoadRunDetail { run_id } => {
+                let result = load_run_detail(&self.pool, run_id).await;
+                let event = DataEvent::RunDetail(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadFlags { include_resolved } => {
+                let result = red_flags::list(&self.pool, include_resolved, 200).await;
+                let event = DataEvent::Flags(self.observe(result));
+                self.send(event);
+            }
+            Command::AcknowledgeFlag { id } => self.acknowledge_flag(id).await,
+            Command::ResolveFlag { id } => self.resolve_flag(id).await,
+            Command::SaveLayout {
+                own_id,
+                name,
+                config,
+            } => self.save_layout(own_id, name, config).await,
+            Command::DeleteLayout { id } => self.delete_layout(id).await,
+            Command::LoadDrafts => {
+                let result = drafts::approved(&self.pool, 200).await;
+                let event = DataEvent::Drafts(self.observe(result));
+                self.send(event);
+            }
+            Command::LookupDraft(id) => {
+                let result = drafts::get(&self.pool, id).await;
+                let event = DataEvent::DraftLookedUp(id, self.observe(result));
+                self.send(event);
+            }
+            Command::LoadPublishRecord(id) => {
+                let result = outbox::get(&self.pool, id).await.and_then(|record| {
+                    record.ok_or_else(|| StoreError::not_found("publish record", id))
+                });
+                let result = self.observe(result).map(|record| {
+                    let note = publish_note(&record, self.mpis.is_some());
+                    (record, note)
+                });
+                self.send(DataEvent::PublishRecordLoaded(id, result));
+            }
+            Command::LoadGenesisJobs => {
+                let result = genesis::awaiting_approval(&self.pool, GENESIS_JOBS).await;
+                let event = DataEvent::GenesisJobs(self.observe(result));
+                self.send(event);
+            }
+            Command::LoadPublishTargets => {
+                let result = load_publish_targets(&self.pool).await;
+                let event = DataEvent::PublishTargets(self.observe(result));
+                self.send(event);
+            }
+            Command::Publish(valid) => {
+                let result = self.publish(&valid).await;
+                let event = DataEvent::Published(self.observe(result));
+                self.send(event);
+            }
+            Command::GenesisStatus(job_id) => self.genesis_status(job_id).await,
+            Command::GenesisApprove(request) => {
+                let result = self.genesis_approve(&request).await;
+                self.send(DataEvent::GenesisApproved(request.job_id, result));
+            }
+            Command::GenesisStart(valid) => self.genesis_start(&valid).await,
+            Command::LoadGenesisDraft { job_id, draft_no } => {
+                let result = genesis::draft(&self.pool, job_id, draft_no).await;
+                let result = self.observe(result);
+                self.send(DataEvent::GenesisDraft {
+                    job_id,
+                    draft_no,
+                    result,
+                });
+            }
+            // Handled by the command loop, which holds the task to abort.
+            Command::CancelGenesis => {}
+            Command::Evaluate => self.evaluate().await,
+        }
+    }
+
+    fn report(&self, result: Result<String, StoreError>) {
+        let event = match self.observe(result) {
+            Ok(message) => DataEvent::ActionDone { message, ok: true },
+            Err(message) => DataEvent::ActionDone { message, ok: false },
+        };
+        self.send(event);
+    }
+}
+
+fn is_connection_error(err: &sqlx::Error) -> bool {
+    matches!(
+        err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_)
+    ) || matches!(err, sqlx::Error::Database(db) if db.code().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")))
+}

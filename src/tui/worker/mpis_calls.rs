@@ -1,0 +1,208 @@
+//! The calls that reach MPIS: a publish (the outbox write first, then forwarding that record),
+//! the genesis start, status and approve (with their audit entries), and what the operator is
+//! told about a publish record.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Context, DataEvent, NO_MPIS, PublishOutcome};
+use crate::domain::genesis::ValidGenesis;
+use crate::domain::publish::ValidPublish;
+use crate::jobs::outbox::Forwarder;
+use crate::mpis::types::{
+    GenesisApproveRequest, GenesisApproveResponse, GenesisStartRequest, SourceInput,
+};
+use crate::store::outbox::{self, NewPublishRecord, OutboxState, PublishRecord};
+use crate::store::{StoreError, audit};
+use crate::tui::forms::genesis_job::{ApproveFailure, CallKind};
+
+impl Context {
+    /// `POST /genesis/start`; on success the audit entry. Answered by `GenesisStarted`.
+    pub(super) async fn genesis_start(&self, valid: &ValidGenesis) {
+        let result = match &self.mpis {
+            None => Err(NO_MPIS.to_string()),
+            Some(client) => client
+                .genesis_start(&genesis_request(valid))
+                .await
+                .map_err(|e| e.user_message()),
+        };
+        if let Ok(started) = &result {
+            let details = serde_json::json!({
+                "persona_name": valid.persona_name,
+                "draft_no": started.draft_no,
+            });
+            if let Err(error) = self.audit("genesis_started", started.job_id, details).await {
+                self.send(DataEvent::ActionDone {
+                    message: format!("MPIS started the job, but the audit entry failed: {error}"),
+                    ok: false,
+                });
+            }
+        }
+        self.send(DataEvent::GenesisStarted(result));
+    }
+
+    /// `GET /genesis/status/{job_id}`; answered by `GenesisStatusLoaded`.
+    pub(super) async fn genesis_status(&self, job_id: Uuid) {
+        let result = match &self.mpis {
+            None => Err(NO_MPIS.to_string()),
+            Some(client) => client
+                .genesis_status(job_id)
+                .await
+                .map_err(|e| e.user_message()),
+        };
+        self.send(DataEvent::GenesisStatusLoaded(job_id, result));
+    }
+
+    /// The outbox write first (one transaction with its audit entry): from then on nothing is
+    /// lost. Then that record is forwarded (not the whole queue), so the operator usually sees
+    /// MPIS's id at once.
+    pub(super) async fn publish(&self, valid: &ValidPublish) -> Result<PublishOutcome, StoreError> {
+        let new = NewPublishRecord {
+            idempotency_key: valid.idempotency_key(),
+            run_id: valid.run_id(),
+            project_id: valid.project_id(),
+            persona_id: None,
+            published_at: Some(valid.published_at()),
+            draft_id: valid.draft_id(),
+            channel: valid.channel().as_str().to_string(),
+            channel_item_id: Some(valid.channel_item_id().to_string()),
+            channel_url: valid.channel_url().map(str::to_string),
+            created_by: self.operator.clone(),
+        };
+        let enqueued = outbox::enqueue(&self.pool, &new).await?;
+        let id = enqueued.record.id;
+        if let Some(client) = &self.mpis
+            && enqueued.record.state == OutboxState::Queued
+        {
+            Forwarder::new(self.pool.clone(), client.clone())
+                .forward_one(id)
+                .await?;
+        }
+        let record = outbox::get(&self.pool, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("publish record", id))?;
+        let note = publish_note(&record, self.mpis.is_some());
+        Ok(PublishOutcome {
+            record,
+            created: enqueued.created,
+            note,
+        })
+    }
+
+    /// An edit or the confirm in MPIS; on success the audit entry with the operator.
+    pub(super) async fn genesis_approve(
+        &self,
+        request: &GenesisApproveRequest,
+    ) -> Result<GenesisApproveResponse, ApproveFailure> {
+        let call = if request.confirm {
+            CallKind::Approve
+        } else {
+            CallKind::Edit
+        };
+        let Some(client) = &self.mpis else {
+            return Err(ApproveFailure {
+                call,
+                message: NO_MPIS.to_string(),
+                stale_draft: None,
+            });
+        };
+        let response = client
+            .genesis_approve(request)
+            .await
+            .map_err(|e| ApproveFailure {
+                call,
+                message: e.user_message(),
+                stale_draft: e.stale_draft(),
+            })?;
+        let (event_type, details) = if request.confirm {
+            (
+                "genesis_approved",
+                serde_json::json!({
+                    "persona_id": response.persona_id,
+                    "version": response.version,
+                    "draft_no": request.draft_no,
+                }),
+            )
+        } else {
+            (
+                "genesis_draft_edited",
+                serde_json::json!({
+                    "draft_no": response.draft_no,
+                    "edits": request.edits,
+                }),
+            )
+        };
+        if let Err(error) = self.audit(event_type, request.job_id, details).await {
+            self.send(DataEvent::ActionDone {
+                message: format!("MPIS accepted it, but the audit entry failed: {error}"),
+                ok: false,
+            });
+        }
+        Ok(response)
+    }
+
+    async fn audit(&self, event_type: &str, job_id: Uuid, details: Value) -> Result<(), String> {
+        let mut conn = self.pool.acquire().await.map_err(|e| e.to_string())?;
+        audit::record(
+            &mut conn,
+            event_type,
+            "genesis_job",
+            job_id,
+            &self.operator,
+            details,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// What the operator should know about a publish record as it is now: forwarded with MPIS's
+/// id, refused with MPIS's reason, or queued with when it is tried next and why.
+pub fn publish_note(record: &PublishRecord, mpis_configured: bool) -> String {
+    match record.state {
+        OutboxState::Forwarded => format!(
+            "forwarded to MPIS: published item {}",
+            record
+                .mpis_published_item_id
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        ),
+        OutboxState::Failed => format!(
+            "MPIS refused it: {}",
+            record.last_error.clone().unwrap_or_default()
+        ),
+        OutboxState::Queued if !mpis_configured => {
+            "queued: no MPIS configured; it is forwarded once one is".to_string()
+        }
+        OutboxState::Queued => format!(
+            "queued, will retry at {}: {}",
+            record.next_attempt_at.format("%H:%M:%S UTC"),
+            record
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "waiting for its turn".to_string())
+        ),
+    }
+}
+
+/// The body of `POST /genesis/start` for a checked form.
+pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
+    GenesisStartRequest {
+        persona_name: valid.persona_name.clone(),
+        inspiration_source: valid.inspiration_source.clone(),
+        language: valid.language.clone(),
+        public_persona: valid.public_persona,
+        public_name: valid.public_name.clone(),
+        gdrive_folder_id: valid.gdrive_folder_id.clone(),
+        notes: valid.notes.clone(),
+        sources: valid
+            .sources
+            .iter()
+            .map(|(kind, reference)| SourceInput {
+                kind: *kind,
+                reference: reference.clone(),
+                metadata: Default::default(),
+            })
+            .collect(),
+    }
+}
