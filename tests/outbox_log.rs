@@ -3,6 +3,7 @@
 //! subscriber can be the process-wide one: tracing caches per call site whether anyone listens,
 //! and a thread-local subscriber misses events whose call site another test's thread saw first.
 
+#[path = "it/common/mod.rs"]
 mod common;
 
 use std::sync::{Arc, Mutex, OnceLock};

@@ -372,7 +372,7 @@ fn read_only_on_a_database_without_the_dashboard_schema_says_to_migrate() {
         .expect("scratch database");
     runtime
         .block_on(
-            sqlx::raw_sql(include_str!("fixtures/mpis_existing_schema.sql")).execute(&db.pool),
+            sqlx::raw_sql(include_str!("../fixtures/mpis_existing_schema.sql")).execute(&db.pool),
         )
         .expect("MPIS's schema");
     let dir = tempfile::tempdir().expect("data dir");

@@ -2,7 +2,7 @@
 //! session that wrote a row was in (MPIS's old service writes our run table too): red-flag
 //! windows and the run list, on a database set to a zone with an odd offset.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use mpis_dash::domain::red_flags::Thresholds;

@@ -4,7 +4,7 @@ use mpis_dash::scratch_db::ScratchDb;
 use mpis_dash::store::MIGRATOR;
 use sqlx::PgPool;
 
-const FIXTURE: &str = include_str!("fixtures/mpis_existing_schema.sql");
+const FIXTURE: &str = include_str!("../fixtures/mpis_existing_schema.sql");
 
 /// MPIS's own tables (scripts 002..005): our migrations must never change them.
 const MPIS_TABLES: &[&str] = &[

@@ -6,7 +6,7 @@
 //! Figures (how fast NOTIFY arrived, how long the outage took to report) are printed for the
 //! record only; run with `--nocapture` to see them.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -1,7 +1,7 @@
 //! Red flags against a real PostgreSQL: the summary's numbers and shape (MPIS_REFERENCE.md
 //! §1.6.13, §3.4), and the stored flag rows with evaluate/acknowledge/resolve.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use mpis_dash::domain::red_flags::{FlagKind, Overall, Severity, Thresholds};

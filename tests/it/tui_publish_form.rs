@@ -1,12 +1,16 @@
 //! The publish record form: key sequences through `App::update` (pure), and the worker's
 //! publish command against PostgreSQL and the MPIS sandbox over real HTTP.
 
-mod common;
-mod tui_common;
+use crate::common;
+use crate::tui_common;
 
 use mpis_dash::store::outbox::OutboxState;
 use std::time::Duration;
 
+use crate::tui_common::{
+    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
+    under_cursor,
+};
 use chrono::Utc;
 use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
@@ -22,10 +26,6 @@ use mpis_dash::tui::worker::{self, Command, DataEvent, PublishOutcome, PublishTa
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use tui_common::{
-    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
-    under_cursor,
-};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(

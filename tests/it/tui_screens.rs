@@ -5,8 +5,9 @@
 //!
 //! Snapshots: `tests/snapshots/tui_screens__<name>_<width>x<height>.snap`.
 
-mod tui_common;
+use crate::tui_common;
 
+use crate::tui_common::*;
 use mpis_dash::tui::app::{App, AppOptions, Event, Overlay, Screen};
 use mpis_dash::tui::data::WidgetKind;
 use mpis_dash::tui::theme::Theme;
@@ -15,7 +16,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use ratatui::style::Color;
-use tui_common::*;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (200, 50)];
 

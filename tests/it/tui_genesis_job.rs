@@ -2,11 +2,12 @@
 //! shows, and the worker's status, edit and approval against the MPIS sandbox over real HTTP
 //! (with the audit entries).
 
-mod common;
-mod tui_common;
+use crate::common;
+use crate::tui_common;
 
 use std::time::Duration;
 
+use crate::tui_common::{id, options, press, started_with, type_text};
 use mpis_dash::domain::genesis::EditOp;
 use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
@@ -24,7 +25,6 @@ use mpis_dash::tui::forms::genesis_job::{
 use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::crossterm::event::{KeyCode, KeyModifiers, MouseEvent, MouseEventKind};
 use serde_json::json;
-use tui_common::{id, options, press, started_with, type_text};
 
 fn job(app: &App) -> &GenesisJobState {
     match &app.screen {

@@ -2,7 +2,7 @@
 //! personas land in MPIS's tables, and jobs found there (seeded, or from an earlier run) are
 //! answered, edited and committed. Real PostgreSQL, real HTTP on 127.0.0.1.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::Duration;

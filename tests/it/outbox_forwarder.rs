@@ -2,7 +2,7 @@
 //! nothing lost while MPIS is down, forwarded once when it is back, once after a restart, and
 //! never twice when an earlier attempt got through.
 
-mod common;
+use crate::common;
 
 use mpis_dash::store::outbox::OutboxState;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! The rest of the store against a real PostgreSQL: widgets, layouts, projects, personas,
 //! genesis jobs, ingestion jobs, the publish outbox and normalized metrics.
 
-mod common;
+use crate::common;
 
 use mpis_dash::store::outbox::OutboxState;
 use std::collections::HashSet;

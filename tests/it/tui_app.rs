@@ -2,10 +2,9 @@
 //! mouse events and worker answers, asserting on state and on the commands it asks for. No
 //! database and no terminal: the app is pure.
 
-mod tui_common;
-
 use std::time::Duration;
 
+use crate::tui_common::*;
 use mpis_dash::domain::layout::{LayoutConfig, MAX_GRID_ROWS, Position};
 use mpis_dash::domain::widget_catalog::BUILTIN_WIDGETS;
 use mpis_dash::tui::app::{App, Connection, Event, Overlay, Screen};
@@ -16,7 +15,6 @@ use ratatui::crossterm::event::{
     MouseEventKind,
 };
 use serde_json::json;
-use tui_common::*;
 
 fn message(app: &App) -> String {
     app.message

@@ -1,6 +1,6 @@
 //! The demo data set and the synthetic scale data, seeded into a real PostgreSQL.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

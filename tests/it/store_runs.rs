@@ -1,7 +1,7 @@
 //! Runs against a real PostgreSQL: create, read, page, filter, complete (aggregation, items,
 //! idempotency, atomicity), and the trigger-maintained hourly counts behind the red flags.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Timelike, Utc};
 use mpis_dash::domain::run_status::RunStatus;

@@ -155,7 +155,7 @@ async fn runs_older_than_seven_days_do_not_count() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }
 
-const MPIS_ONLY_SCHEMA: &str = include_str!("fixtures/mpis_existing_schema.sql");
+const MPIS_ONLY_SCHEMA: &str = include_str!("../fixtures/mpis_existing_schema.sql");
 
 /// Every table, trigger and function in the database, to show that nothing was created.
 async fn schema_objects(pool: &sqlx::PgPool) -> Vec<String> {

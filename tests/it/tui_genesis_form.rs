@@ -1,11 +1,15 @@
 //! The genesis start form: key sequences through `App::update` (pure), what the screen shows,
 //! and the worker's genesis start against the MPIS sandbox over real HTTP (with cancelling).
 
-mod common;
-mod tui_common;
+use crate::common;
+use crate::tui_common;
 
 use std::time::Duration;
 
+use crate::tui_common::{
+    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
+    under_cursor,
+};
 use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::types::{GenesisStartResponse, JobStatus, PersonaCard};
@@ -19,10 +23,6 @@ use mpis_dash::tui::worker::{self, Command, DataEvent};
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
-use tui_common::{
-    cursor_of, draw_view, id, options, paste, press, started_with, text_before_cursor, type_text,
-    under_cursor,
-};
 
 fn ctrl(app: &mut App, c: char) -> Vec<Command> {
     app.update(

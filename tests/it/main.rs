@@ -1,0 +1,30 @@
+//! The integration tests, as one test binary: the store and the CLI against a real PostgreSQL
+//! (one throwaway cluster for the whole run, a database per test), the MPIS client and sandbox
+//! over real HTTP, the TUI through `TestBackend`, and the real binary end to end under tmux.
+//! One crate links the library once instead of once per file.
+//!
+//! `tests/outbox_log.rs` stays a binary of its own: it installs a process-wide log subscriber
+//! and counts lines, which other tests running beside it would add to.
+
+mod common;
+mod tui_common;
+
+mod cli_check;
+mod demo_data;
+mod e2e_tmux;
+mod migrations;
+mod mpis_client;
+mod outbox_forwarder;
+mod pg_local;
+mod sandbox_database;
+mod store_catalog;
+mod store_red_flags;
+mod store_runs;
+mod store_time_zones;
+mod tui_app;
+mod tui_genesis_form;
+mod tui_genesis_job;
+mod tui_publish_form;
+mod tui_screens;
+mod tui_widgets;
+mod tui_worker;
