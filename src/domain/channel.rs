@@ -10,7 +10,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A publishing channel; the four known ones get channel-specific metric mappings.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Channel {
     Telegram,
     Instagram,
@@ -34,23 +35,18 @@ impl Channel {
     /// Never fails: unknown names become `Other(lowercased trimmed name)`.
     pub fn parse(name: &str) -> Channel {
         let lowered = name.trim().to_lowercase();
-        match lowered.as_str() {
-            "telegram" => Channel::Telegram,
-            "instagram" => Channel::Instagram,
-            "tiktok" => Channel::Tiktok,
-            "youtube" => Channel::Youtube,
-            _ => Channel::Other(lowered),
-        }
+        // The known names are strum's (`as_str`), so there is one spelling of each.
+        Channel::KNOWN
+            .into_iter()
+            .find(|known| known.as_str() == lowered)
+            .unwrap_or(Channel::Other(lowered))
     }
 
     /// The canonical lowercase name, as stored in the database and sent over JSON.
     pub fn as_str(&self) -> &str {
         match self {
-            Channel::Telegram => "telegram",
-            Channel::Instagram => "instagram",
-            Channel::Tiktok => "tiktok",
-            Channel::Youtube => "youtube",
             Channel::Other(name) => name,
+            known => known.into(),
         }
     }
 

@@ -62,34 +62,41 @@ pub struct PersonaSummary {
 }
 
 /// `high`, `medium` or `low` (kept as text if MPIS sends something else).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(from = "String", into = "String")]
+#[strum(serialize_all = "lowercase")]
 pub enum Priority {
     High,
     Medium,
     Low,
+    /// A priority this version does not know, kept as MPIS sent it.
+    #[strum(default)]
     Other(String),
 }
 
 impl Priority {
     pub fn as_str(&self) -> &str {
         match self {
-            Self::High => "high",
-            Self::Medium => "medium",
-            Self::Low => "low",
             Self::Other(other) => other,
+            known => known.into(),
         }
     }
 }
 
 impl From<String> for Priority {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "high" => Self::High,
-            "medium" => Self::Medium,
-            "low" => Self::Low,
-            _ => Self::Other(value),
-        }
+        // Never fails: an unknown priority is `Other`.
+        value.parse().unwrap_or(Self::Other(value))
     }
 }
 

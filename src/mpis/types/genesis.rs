@@ -1,7 +1,6 @@
 //! Genesis (§1.2): start, status, approve (edits and confirm), export, and the persona core.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -67,8 +66,20 @@ impl GenesisStartRequest {
 
 /// A genesis job's status. Unknown values are kept as `Other` (MPIS's progress table maps them to
 /// "Unknown").
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
 #[serde(from = "String", into = "String")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Collecting,
@@ -77,20 +88,16 @@ pub enum JobStatus {
     Committed,
     CommittedWithMemoryPending,
     Failed,
+    /// A status this version does not know, kept as MPIS sent it.
+    #[strum(default)]
     Other(String),
 }
 
 impl JobStatus {
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Queued => "queued",
-            Self::Collecting => "collecting",
-            Self::Processing => "processing",
-            Self::AwaitingApproval => "awaiting_approval",
-            Self::Committed => "committed",
-            Self::CommittedWithMemoryPending => "committed_with_memory_pending",
-            Self::Failed => "failed",
             Self::Other(other) => other,
+            known => known.into(),
         }
     }
 
@@ -120,16 +127,8 @@ impl JobStatus {
 
 impl From<String> for JobStatus {
     fn from(value: String) -> Self {
-        match value.as_str() {
-            "queued" => Self::Queued,
-            "collecting" => Self::Collecting,
-            "processing" => Self::Processing,
-            "awaiting_approval" => Self::AwaitingApproval,
-            "committed" => Self::Committed,
-            "committed_with_memory_pending" => Self::CommittedWithMemoryPending,
-            "failed" => Self::Failed,
-            _ => Self::Other(value),
-        }
+        // Never fails: an unknown status is `Other`.
+        value.parse().unwrap_or(Self::Other(value))
     }
 }
 
@@ -139,12 +138,6 @@ impl From<JobStatus> for String {
             JobStatus::Other(other) => other,
             known => known.as_str().to_owned(),
         }
-    }
-}
-
-impl fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
