@@ -51,7 +51,7 @@ mod refresh;
 mod run_detail;
 mod text_input;
 
-pub use dashboard::run_fields;
+pub use crate::tui::widgets::runs::run_fields;
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
 /// The smallest terminal the dashboard lays out; smaller gets a clear message.

@@ -240,13 +240,3 @@ impl App {
         }
     }
 }
-
-/// The fields the `/` filter searches in a run row (the runs widget uses the same).
-pub fn run_fields(row: &RunListRow) -> [&str; 4] {
-    [
-        &row.status,
-        &row.project_name,
-        &row.persona_name,
-        row.error_message.as_deref().unwrap_or(""),
-    ]
-}

@@ -20,17 +20,21 @@ const COLUMNS: [Column; 6] = [
     Column::left("error", 10, FILL, 5),
 ];
 
+/// The fields the `/` filter searches in a run row (the dashboard's selection follows the same).
+pub fn run_fields(row: &RunListRow) -> [&str; 4] {
+    [
+        &row.status,
+        &row.project_name,
+        &row.persona_name,
+        row.error_message.as_deref().unwrap_or(""),
+    ]
+}
+
 /// The rows the `/` filter lets through, in display order (what `view.selected` indexes).
 pub fn filtered<'a>(data: &'a RunsData, filter: Option<&str>) -> Vec<&'a RunListRow> {
     data.rows
         .iter()
-        .filter(|r| {
-            let error = r.error_message.as_deref().unwrap_or("");
-            matches_filter(
-                filter,
-                &[&r.status, &r.project_name, &r.persona_name, error],
-            )
-        })
+        .filter(|r| matches_filter(filter, &run_fields(r)))
         .collect()
 }
 
