@@ -10,6 +10,7 @@ mod common;
 mod tui_common;
 
 mod cli_check;
+mod config_example;
 mod demo_data;
 mod e2e_tmux;
 mod migrations;

@@ -1,0 +1,53 @@
+//! `assets/config.example.toml`, the commented example shipped with mpis-dash, stays a valid
+//! configuration whose values are the defaults it claims to show.
+
+use mpis_dash::config::{Config, Overrides};
+use mpis_dash::domain::red_flags::Thresholds;
+use mpis_dash::tui::keymap::{Action, Keymap};
+use mpis_dash::tui::theme::{Theme, ThemeConfig};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[test]
+fn the_example_config_loads_and_shows_the_defaults() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/config.example.toml");
+    let config = Config::load(&Overrides {
+        config_path: Some(path.clone()),
+        ..Overrides::default()
+    })
+    .expect("the example config loads");
+    assert_eq!(config.config_file.as_deref(), Some(path.as_path()));
+    assert_eq!(config.refresh_interval_secs, 5);
+    assert_eq!(config.thresholds, Thresholds::default());
+    assert_eq!(config.theme, ThemeConfig::default());
+    assert!(config.keys.is_empty() && config.database_url.is_none());
+    assert!(Keymap::with_overrides(&config.keys).is_ok());
+    assert_eq!(
+        Theme::from_config(&config.theme, false).expect("theme"),
+        Theme::default()
+    );
+
+    // Its commented examples are valid once uncommented.
+    let uncommented = std::fs::read_to_string(&path)
+        .expect("read the example")
+        .lines()
+        .map(|line| match line.strip_prefix("# ") {
+            Some(rest) if rest.contains(" = ") && !rest.contains("...") => rest.to_string(),
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("config.toml");
+    std::fs::write(&file, uncommented).expect("write");
+    let config = Config::load(&Overrides {
+        config_path: Some(file),
+        ..Overrides::default()
+    })
+    .expect("the uncommented example loads");
+    assert_eq!(config.operator, "alice");
+    assert_eq!(config.default_layout.as_deref(), Some("On-call"));
+    let keymap = Keymap::with_overrides(&config.keys).expect("its key overrides are valid");
+    let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
+    assert_eq!(keymap.action(&f5), Some(Action::Refresh));
+    Theme::from_config(&config.theme, false).expect("its colours are valid");
+}
