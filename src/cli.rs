@@ -425,9 +425,8 @@ async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: 
                 }
                 println!("{line}");
             }
-            if let Some(warning) = tz_warning {
-                eprintln!("mpis-dash check: {warning}");
-            }
+            // The time-zone warning already went to stderr as a log line when the database
+            // was opened.
             exit_code(evaluation.overall)
         }
         Ok(Err(err)) => unknown(json, &err.cause(), &err.to_string()),

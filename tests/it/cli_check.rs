@@ -350,6 +350,13 @@ async fn a_database_outside_utc_is_named_by_status_and_check() {
         "{}",
         text(&check.stdout)
     );
+    // Said once on stderr (the log line), not once more by check itself.
+    assert_eq!(
+        text(&check.stderr).matches("Asia/Kolkata, not UTC").count(),
+        1,
+        "{}",
+        text(&check.stderr)
+    );
     let json = mpis_dash(&db.url(), &["check", "--json"]);
     let body: Value = serde_json::from_str(&text(&json.stdout)).unwrap();
     assert_eq!(body["database_time_zone"]["zone"], "Asia/Kolkata");
