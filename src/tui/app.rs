@@ -43,6 +43,7 @@ mod genesis;
 mod keys;
 mod layout_editor;
 mod layouts;
+mod lists;
 mod overlays;
 mod palette;
 mod publish;
@@ -196,9 +197,12 @@ pub struct Slot {
     pub data: Loadable<WidgetData>,
     pub generation: u64,
     pub selected: usize,
-    /// For `runs`: the cursors of the pages before the current one.
-    pub page_history: Vec<Option<RunCursor>>,
+    /// For `runs`: where the further page on its way starts (added to the rows loaded).
     pub cursor: Option<RunCursor>,
+    /// The selected row's identity (a run id…), kept across refreshes, filtering and paging.
+    pub selected_key: Option<String>,
+    /// The row PageDown/End asked for beyond what was loaded: selected when the page arrives.
+    pub pending_target: Option<usize>,
 }
 
 pub struct App {
@@ -217,6 +221,8 @@ pub struct App {
     pub filter: String,
     pub filter_cursor: Cursor,
     pub filter_editing: bool,
+    /// The widget the `/` filter applies to (the one focused when it was typed).
+    pub filter_slot: Option<usize>,
     pub paused: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     next_refresh: Instant,
@@ -257,6 +263,7 @@ impl App {
             filter: String::new(),
             filter_cursor: Cursor::END,
             filter_editing: false,
+            filter_slot: None,
             paused: false,
             last_refresh: None,
             next_refresh: now.instant,

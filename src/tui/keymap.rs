@@ -34,6 +34,10 @@ pub enum Action {
     RemoveWidget,
     Save,
     Reset,
+    /// Home / g: the first row.
+    Top,
+    /// End / G: the last row (runs: fetching older pages).
+    Bottom,
 }
 
 impl Action {
@@ -64,6 +68,8 @@ impl Action {
             "toggle_resolved" => ToggleResolved,
             "copy" => Copy,
             "time_range" => CycleTimeRange,
+            "top" => Top,
+            "bottom" => Bottom,
             _ => return None,
         })
     }
@@ -169,6 +175,11 @@ impl Default for Keymap {
         bind(Char('s'), none, Save);
         bind(Char('R'), shift, Reset);
         bind(Char('R'), none, Reset);
+        bind(KeyCode::Home, none, Top);
+        bind(Char('g'), none, Top);
+        bind(KeyCode::End, none, Bottom);
+        bind(Char('G'), shift, Bottom);
+        bind(Char('G'), none, Bottom);
         Keymap { bindings }
     }
 }

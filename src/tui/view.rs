@@ -113,7 +113,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             loaded_at: slot.data.loaded_at.map(|(wall, _)| wall),
             focused: index == app.focus,
             selected: slot.selected,
-            filter: app.active_filter(),
+            filter: app.filter_for(index),
             theme: &app.options.theme,
         };
         widgets::render(&view, rect, frame.buffer_mut());

@@ -29,3 +29,4 @@ mod tui_publish_form;
 mod tui_screens;
 mod tui_widgets;
 mod tui_worker;
+mod tui_lists;

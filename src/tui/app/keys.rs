@@ -64,6 +64,13 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
+                // The filter belongs to the focused widget: typed in another, it starts anew.
+                if self.filter_slot != Some(self.focus) {
+                    self.filter.clear();
+                    self.filter_cursor = Cursor::END;
+                    self.filter_changed();
+                    self.filter_slot = Some(self.focus);
+                }
                 self.filter_editing = true;
                 Vec::new()
             }
@@ -93,8 +100,12 @@ impl App {
     }
 
     pub(super) fn back(&mut self) -> Vec<Command> {
-        if !self.filter.is_empty() {
+        // On the dashboard Esc clears the `/` filter first; a screen opened from a filtered
+        // list goes back to the list as it was.
+        if !self.filter.is_empty() && self.screen == Screen::Dashboard {
             self.filter.clear();
+            self.filter_slot = None;
+            self.filter_changed();
             return Vec::new();
         }
         match self.back_stack.pop() {
@@ -112,7 +123,6 @@ impl App {
     pub(super) fn open(&mut self, screen: Screen) -> Vec<Command> {
         let previous = std::mem::replace(&mut self.screen, screen);
         self.back_stack.push(previous);
-        self.filter.clear();
         self.reload_screen()
     }
 

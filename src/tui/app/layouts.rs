@@ -15,8 +15,9 @@ impl Slot {
             data: Loadable::default(),
             generation: 0,
             selected: 0,
-            page_history: Vec::new(),
             cursor: None,
+            selected_key: None,
+            pending_target: None,
         }
     }
 

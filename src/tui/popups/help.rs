@@ -96,7 +96,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             (
                 format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
-                "older / newer page (runs)",
+                "a screenful up (newer) / down (older)",
+            ),
+            (
+                format!("{} {}", k(Action::Top), k(Action::Bottom)),
+                "first / last row (runs: older pages load)",
             ),
             (k(Action::Enter), "open: run detail, red flags"),
             (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
