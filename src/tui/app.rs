@@ -140,6 +140,8 @@ pub enum Overlay {
     Confirm(ConfirmState),
     /// `:genesis NAME` named several jobs: pick one.
     PickJob(JobPickState),
+    /// The session's messages, newest first (`m`, `:messages`).
+    Messages,
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).
@@ -229,6 +231,10 @@ pub struct App {
     next_evaluation: Instant,
     pub connection: Connection,
     pub message: Option<StatusMessage>,
+    /// When the status line's message appeared (it expires: `status_line::expired`).
+    pub message_since: Option<Instant>,
+    /// Every message of the session, oldest first (the last `status_line::LOG_LENGTH`).
+    pub messages: Vec<crate::tui::status_line::LoggedMessage>,
     /// Terminal size, for layout and mouse hit-testing.
     pub size: (u16, u16),
     /// When the event being handled (or the last one) happened: the event loop stamps each
@@ -270,6 +276,8 @@ impl App {
             next_evaluation: now.instant,
             connection: Connection::Connecting,
             message: None,
+            message_since: None,
+            messages: Vec::new(),
             size,
             now,
             should_quit: false,
@@ -303,7 +311,10 @@ impl App {
                 self.size = (w, h);
                 Vec::new()
             }
-            Event::Key(key) => self.key(key),
+            Event::Key(key) => {
+                self.expire_message(true);
+                self.key(key)
+            }
             Event::Paste(text) => self.paste(&text),
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
@@ -313,9 +324,35 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.message = Some(StatusMessage {
-            text: text.into(),
+        let text = text.into();
+        use crate::tui::status_line::{LOG_LENGTH, LoggedMessage};
+        if self.messages.len() >= LOG_LENGTH {
+            self.messages.remove(0);
+        }
+        self.messages.push(LoggedMessage {
+            text: text.clone(),
             error,
+            at: self.now.wall,
         });
+        self.message = Some(StatusMessage { text, error });
+        self.message_since = Some(self.now.instant);
+    }
+
+    /// Clears the status line's message when it is stale (`key`: on a key press).
+    fn expire_message(&mut self, key: bool) -> bool {
+        let stale = match (&self.message, self.message_since) {
+            (Some(message), Some(since)) => crate::tui::status_line::expired(
+                message.error,
+                since,
+                self.now.instant,
+                key,
+            ),
+            _ => false,
+        };
+        if stale {
+            self.message = None;
+            self.message_since = None;
+        }
+        stale
     }
 }

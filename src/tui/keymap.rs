@@ -38,6 +38,8 @@ pub enum Action {
     Top,
     /// End / G: the last row (runs: fetching older pages).
     Bottom,
+    /// The session's messages whole (`m`).
+    Messages,
 }
 
 impl Action {
@@ -70,6 +72,7 @@ impl Action {
             "time_range" => CycleTimeRange,
             "top" => Top,
             "bottom" => Bottom,
+            "messages" => Messages,
             _ => return None,
         })
     }
@@ -180,6 +183,7 @@ impl Default for Keymap {
         bind(KeyCode::End, none, Bottom);
         bind(Char('G'), shift, Bottom);
         bind(Char('G'), none, Bottom);
+        bind(Char('m'), none, Messages);
         Keymap { bindings }
     }
 }

@@ -86,6 +86,10 @@ impl App {
                 }
             }
             Action::Back => self.back(),
+            Action::Messages => {
+                self.overlay = Some(Overlay::Messages);
+                Vec::new()
+            }
             Action::NextLayout => self.next_layout(),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),

@@ -48,6 +48,14 @@ impl App {
                 }
             },
             Overlay::PickJob(pick) => self.pick_job_key(pick, key),
+            // Any key closes the messages (Ctrl-C still quits).
+            Overlay::Messages => {
+                if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')
+                {
+                    self.should_quit = true;
+                }
+                Vec::new()
+            }
             Overlay::Palette(mut palette) => match key.code {
                 KeyCode::Esc => Vec::new(),
                 KeyCode::Enter => self.run_palette(&palette.input.clone()),

@@ -48,6 +48,10 @@ impl App {
                 Vec::new()
             }
             "refresh" => self.refresh_all(),
+            "messages" => {
+                self.overlay = Some(Overlay::Messages);
+                Vec::new()
+            }
             "pause" => self.action(Action::TogglePause),
             "edit" => self.dashboard_action(Action::EditLayout),
             "publish" => self.open_publish_form(),
@@ -121,6 +125,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("pause", "pause/resume auto-refresh"),
     ("help", "keys of this screen"),
     ("quit", "leave"),
+    ("messages", "the session's messages, whole, newest first"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

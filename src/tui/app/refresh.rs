@@ -39,7 +39,8 @@ impl App {
             Screen::GenesisJob(job) => job.pending.is_some(),
             _ => false,
         };
-        if !commands.is_empty() || waiting || before != self.visible_ages(now) {
+        let expired = self.expire_message(false);
+        if !commands.is_empty() || waiting || expired || before != self.visible_ages(now) {
             self.dirty = true;
         }
         commands
