@@ -169,6 +169,10 @@ pub struct PaletteState {
     pub input: String,
     pub cursor: Cursor,
     pub error: Option<String>,
+    /// The input of a rejected command, selected: typing replaces it, arrows edit it.
+    pub selected: bool,
+    /// Cycling through completions (Tab, Up/Down): what was typed and the one shown.
+    pub completing: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -252,6 +256,8 @@ pub struct App {
     genesis_lookup: Option<String>,
     /// The genesis starts sent in this session, oldest first.
     pub genesis_starts: Vec<SessionStart>,
+    /// A `:run`/`:job` id prefix being looked up.
+    pub prefix_lookup: Option<(crate::tui::worker::IdKind, String)>,
 }
 
 impl App {
@@ -286,6 +292,7 @@ impl App {
             genesis_jobs: Loadable::default(),
             genesis_lookup: None,
             genesis_starts: Vec::new(),
+            prefix_lookup: None,
         }
     }
 

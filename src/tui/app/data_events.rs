@@ -158,6 +158,11 @@ impl App {
             DataEvent::GenesisApproved(job_id, result) => {
                 return self.genesis_approved(job_id, result);
             }
+            DataEvent::PrefixFound {
+                kind,
+                prefix,
+                result,
+            } => return self.prefix_found(kind, prefix, result),
         }
         Vec::new()
     }

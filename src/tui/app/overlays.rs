@@ -56,22 +56,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Overlay::Palette(mut palette) => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => self.run_palette(&palette.input.clone()),
-                KeyCode::Tab => {
-                    let matches = palette_completions(&palette.input, &self.palette_names());
-                    if let Some(first) = matches.first() {
-                        text_field::set(&mut palette.input, &mut palette.cursor, first);
-                    }
-                    self.overlay = Some(Overlay::Palette(palette));
-                    Vec::new()
-                }
-                _ => {
-                    let edit = text_field::edit(&mut palette.input, &mut palette.cursor, &key);
-                    self.palette_edited(palette, edit.changed())
-                }
-            },
+            Overlay::Palette(palette) => self.palette_key(palette, key),
         }
     }
 }
