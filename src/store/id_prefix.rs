@@ -39,10 +39,7 @@ async fn find(
     prefix: &str,
 ) -> StoreResult<PrefixMatch> {
     let prefix = normalize(prefix)?;
-    let ids: Vec<(Uuid,)> = sqlx::query_as(select)
-        .bind(&prefix)
-        .fetch_all(pool)
-        .await?;
+    let ids: Vec<(Uuid,)> = sqlx::query_as(select).bind(&prefix).fetch_all(pool).await?;
     Ok(match ids.as_slice() {
         [] => PrefixMatch::None,
         [(id,)] => PrefixMatch::One(*id),

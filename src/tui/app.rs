@@ -348,12 +348,9 @@ impl App {
     /// Clears the status line's message when it is stale (`key`: on a key press).
     fn expire_message(&mut self, key: bool) -> bool {
         let stale = match (&self.message, self.message_since) {
-            (Some(message), Some(since)) => crate::tui::status_line::expired(
-                message.error,
-                since,
-                self.now.instant,
-                key,
-            ),
+            (Some(message), Some(since)) => {
+                crate::tui::status_line::expired(message.error, since, self.now.instant, key)
+            }
             _ => false,
         };
         if stale {

@@ -45,7 +45,7 @@ pub fn expired(error: bool, since: Instant, now: Instant, key: bool) -> bool {
 }
 
 /// `text` in at most `width` columns: whole, or cut at the last word boundary that fits and
-/// ended with "…" (a single word longer than the width is cut inside, as nothing else fits).
+/// ended with "…"; just "…" when not even the first word fits (never half a word).
 pub fn shorten(text: &str, width: usize) -> String {
     let text = text.trim();
     if crate::text::columns(text) <= width {
@@ -68,10 +68,6 @@ pub fn shorten(text: &str, width: usize) -> String {
         kept = candidate;
     }
     let kept = kept.trim_end_matches([' ', ',', ';', ':', '.', '-', '(']);
-    if kept.is_empty() {
-        // One long word: cut it (fit adds the ellipsis).
-        return crate::text::fit(text, width);
-    }
     format!("{kept}…")
 }
 
@@ -110,8 +106,9 @@ pub fn message_text(text: &str, room: usize) -> Option<String> {
     if crate::text::columns(&text) <= room {
         return Some(format!("{LEAD}{text}"));
     }
-    let short = shorten(&text, room.checked_sub(MORE.len())?);
-    (!short.is_empty() && short != "…").then(|| format!("{LEAD}{short}{MORE}"))
+    let room = room.checked_sub(MORE.len()).filter(|r| *r > 0)?;
+    let short = shorten(&text, room);
+    Some(format!("{LEAD}{short}{MORE}"))
 }
 
 /// The message span, in its style.
@@ -141,10 +138,15 @@ mod tests {
             let short = shorten(text, width);
             assert!(crate::text::columns(&short) <= width, "{short:?} > {width}");
             let words: Vec<&str> = text.split(' ').collect();
-            for word in short.trim_end_matches('…').split(' ') {
+            for word in short
+                .trim_end_matches('…')
+                .split(' ')
+                .filter(|w| !w.is_empty())
+            {
                 assert!(
-                    words.iter().any(|w| w.trim_end_matches([',', ':', '.']) == word
-                        || *w == word),
+                    words
+                        .iter()
+                        .any(|w| w.trim_end_matches([',', ':', '.']) == word || *w == word),
                     "{word:?} cut in {short:?}"
                 );
             }
@@ -152,10 +154,9 @@ mod tests {
     }
 
     #[test]
-    fn one_word_longer_than_the_room_is_cut_as_nothing_else_fits() {
-        let short = shorten("supercalifragilistic", 8);
-        assert_eq!(crate::text::columns(&short), 8);
-        assert!(short.ends_with('…'));
+    fn a_first_word_longer_than_the_room_is_not_cut_but_left_out() {
+        assert_eq!(shorten("supercalifragilistic expialidocious", 8), "…");
+        assert_eq!(shorten("auto-refresh paused (p to resume)", 10), "…");
         assert_eq!(shorten("anything", 0), "");
     }
 
@@ -173,6 +174,7 @@ mod tests {
         let short = message_text(text, 40).unwrap();
         assert!(short.ends_with("… (m)"), "{short}");
         assert!(crate::text::columns(&short) <= 40);
+        assert_eq!(message_text(text, 10).unwrap(), " │ … (m)");
         assert_eq!(message_text(text, 5), None);
     }
 
@@ -183,7 +185,10 @@ mod tests {
         assert!(!expired(false, t0, at(9), false));
         assert!(expired(false, t0, at(10), false));
         assert!(!expired(true, t0, at(30), false));
-        assert!(!expired(true, t0, at(2), true), "a key right after: still read");
+        assert!(
+            !expired(true, t0, at(2), true),
+            "a key right after: still read"
+        );
         assert!(expired(true, t0, at(6), true));
         assert!(expired(true, t0, at(60), false));
     }

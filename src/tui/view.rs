@@ -196,7 +196,9 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         ));
     }
     let used = Line::from(spans.clone()).width();
-    if let Some(message) = super::status_line::message_span(app, usize::from(area.width).saturating_sub(used)) {
+    if let Some(message) =
+        super::status_line::message_span(app, usize::from(area.width).saturating_sub(used))
+    {
         spans.push(message);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.

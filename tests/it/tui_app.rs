@@ -686,7 +686,7 @@ fn palette_run_opens_a_run_by_id_and_rejects_garbage() {
         vec![Command::LoadRunDetail { run_id: id(0x1003) }]
     );
     press(&mut app, KeyCode::Char(':'));
-    type_text(&mut app, "run 42");
+    type_text(&mut app, "run 42z");
     assert!(press(&mut app, KeyCode::Enter).is_empty());
     match &app.overlay {
         Some(Overlay::Palette(p)) => assert!(p.error.as_deref().unwrap().contains("usage")),

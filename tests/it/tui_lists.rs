@@ -36,9 +36,11 @@ fn selected_run_id(app: &App) -> Option<uuid::Uuid> {
 
 /// Answers a runs load with `data`.
 fn answer_runs(app: &mut App, commands: &[Command], data: WidgetData) -> Vec<Command> {
-    let [Command::LoadWidget {
-        slot, generation, ..
-    }] = commands
+    let [
+        Command::LoadWidget {
+            slot, generation, ..
+        },
+    ] = commands
     else {
         panic!("expected one LoadWidget, got {commands:?}");
     };
@@ -74,9 +76,11 @@ fn page_down_goes_a_screenful_and_fetches_the_next_page_at_the_end() {
     // At the end of what is loaded: the next page, after the last row (keyset).
     let commands = press(&mut app, KeyCode::PageDown);
     match commands.as_slice() {
-        [Command::LoadWidget {
-            slot, cursor, page, ..
-        }] => {
+        [
+            Command::LoadWidget {
+                slot, cursor, page, ..
+            },
+        ] => {
             assert_eq!(*slot, runs);
             assert_eq!(*cursor, Some(next_cursor()));
             assert_eq!(*page, 1);
@@ -114,7 +118,10 @@ fn home_end_and_g_go_to_the_ends_and_end_fetches_older_runs() {
     assert_eq!(app.slots[runs].selected, 7, "the last loaded run at once");
     assert_eq!(commands.len(), 1, "and the older ones asked for");
     answer_runs(&mut app, &commands, runs_second_page());
-    assert_eq!(app.slots[runs].selected, 9, "End reaches the end of what exists");
+    assert_eq!(
+        app.slots[runs].selected, 9,
+        "End reaches the end of what exists"
+    );
     assert_eq!(selected_run_id(&app), Some(id(0x100a)));
     press(&mut app, KeyCode::Char('g'));
     assert_eq!(app.slots[runs].selected, 0);
@@ -197,7 +204,11 @@ fn the_filter_applies_to_the_focused_list_and_survives_a_drill_in() {
     type_text(&mut app, "fail");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.row_count(runs), 2);
-    assert_eq!(app.row_count(posts), posts_before, "other widgets unfiltered");
+    assert_eq!(
+        app.row_count(posts),
+        posts_before,
+        "other widgets unfiltered"
+    );
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(selected_run_id(&app), Some(id(0x1007)));
 
@@ -205,9 +216,7 @@ fn the_filter_applies_to_the_focused_list_and_survives_a_drill_in() {
     let commands = press(&mut app, KeyCode::Enter);
     assert_eq!(
         commands,
-        vec![Command::LoadRunDetail {
-            run_id: id(0x1007)
-        }]
+        vec![Command::LoadRunDetail { run_id: id(0x1007) }]
     );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Dashboard);
@@ -232,9 +241,15 @@ fn the_position_shows_at_200x50_too() {
     if visible >= 8 {
         assert!(text.contains("1–8 of 8+ more ↓"), "{text}");
     } else {
-        assert!(text.contains(&format!("1–{visible} of 8+ more ↓")), "{text}");
+        assert!(
+            text.contains(&format!("1–{visible} of 8+ more ↓")),
+            "{text}"
+        );
     }
-    insta::assert_snapshot!("lists_runs_position_200x50", draw_view(&app, (200, 50)).backend());
+    insta::assert_snapshot!(
+        "lists_runs_position_200x50",
+        draw_view(&app, (200, 50)).backend()
+    );
 }
 
 #[test]
@@ -264,5 +279,9 @@ fn a_short_list_keeps_its_header_and_says_what_is_hidden() {
     let buffer = terminal.backend().buffer();
     let row = |y: u16| -> String { (0..40).map(|x| buffer[(x, y)].symbol()).collect() };
     assert!(row(1).contains("status"), "the header stays: {}", row(1));
-    assert!(row(2).contains("more ↓"), "hidden rows are named: {}", row(2));
+    assert!(
+        row(2).contains("more ↓"),
+        "hidden rows are named: {}",
+        row(2)
+    );
 }

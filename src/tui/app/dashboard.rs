@@ -33,8 +33,8 @@ impl App {
                 }
             }
             Action::CycleTimeRange => return self.cycle_time_range(),
-            Action::Top => return self.to_end(false),
-            Action::Bottom => return self.to_end(true),
+            Action::Top => return self.go_to_end(false),
+            Action::Bottom => return self.go_to_end(true),
             _ => {}
         }
         Vec::new()

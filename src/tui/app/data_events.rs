@@ -39,7 +39,11 @@ impl App {
                 generation,
                 result,
             } => {
-                if self.slots.get(slot).is_some_and(|s| s.generation == generation) {
+                if self
+                    .slots
+                    .get(slot)
+                    .is_some_and(|s| s.generation == generation)
+                {
                     match result {
                         Ok(data) => {
                             let data = self.widget_loaded(slot, data);

@@ -23,9 +23,9 @@ impl App {
         let key = |id: &Uuid| Some(id.to_string());
         match self.slots.get(index)?.data.value.as_ref()? {
             WidgetData::Runs(d) => key(&runs::filtered(d, filter).get(row)?.run_id),
-            WidgetData::RecentPosts(d) => {
-                key(&recent_posts::filtered(d, filter).get(row)?.published_item_id)
-            }
+            WidgetData::RecentPosts(d) => key(&recent_posts::filtered(d, filter)
+                .get(row)?
+                .published_item_id),
             WidgetData::Jobs(d) => key(&ingestion_jobs::filtered(d, filter).get(row)?.id),
             WidgetData::Outbox(d) => key(&outbox::filtered(d, filter).get(row)?.id),
             WidgetData::Personas(d) => {
@@ -109,7 +109,7 @@ impl App {
 
     /// Home/End (g/G): the first row, or the last one loaded; End on runs with older ones not
     /// loaded yet fetches the next page (the border says "of 50+" until the end is reached).
-    pub(super) fn to_end(&mut self, last: bool) -> Vec<Command> {
+    pub(super) fn go_to_end(&mut self, last: bool) -> Vec<Command> {
         let focus = self.focus;
         let rows = self.row_count(focus);
         let Some(slot) = self.slots.get_mut(focus) else {

@@ -126,7 +126,10 @@ impl App {
             }
             Err(_) => self.palette_error(
                 input,
-                &format!("usage: {} <{what} id or its start: 0-9, a-f>", input.split(' ').next().unwrap_or("")),
+                &format!(
+                    "usage: {} <{what} id or its start: 0-9, a-f>",
+                    input.split(' ').next().unwrap_or("")
+                ),
             ),
         }
     }

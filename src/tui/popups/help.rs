@@ -151,8 +151,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (k(Action::Refresh), "refresh now"),
         (k(Action::TogglePause), "pause / resume auto-refresh"),
         (k(Action::Back), "back"),
-        (k(Action::Help), "this help"),
-        (k(Action::Messages), "the session's messages, whole"),
+        (
+            format!("{} / {}", k(Action::Help), k(Action::Messages)),
+            "this help / the session's messages, whole",
+        ),
         (k(Action::Quit), "quit"),
     ]);
     let mut lines: Vec<Line> = rows

@@ -42,7 +42,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(line);
     }
     if lines.is_empty() && hidden == 0 {
-        lines.push(Line::styled("no messages in this session yet", theme.muted()));
+        lines.push(Line::styled(
+            "no messages in this session yet",
+            theme.muted(),
+        ));
     }
     if hidden > 0 {
         lines.push(Line::styled(

@@ -374,7 +374,14 @@ pub fn border_note(inner: Rect, buf: &mut Buffer, note: &str, style: Style) {
     }
     Line::styled(note.to_string(), style)
         .alignment(Alignment::Right)
-        .render(Rect { y, height: 1, ..inner }, buf);
+        .render(
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+            buf,
+        );
 }
 
 /// Draws a list widget's table: a header, the rows (the selected one highlighted while the
