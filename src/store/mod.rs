@@ -7,6 +7,7 @@ pub mod audit;
 pub mod database_info;
 pub mod drafts;
 pub mod genesis;
+pub mod id_prefix;
 pub mod jobs;
 pub mod layouts;
 pub mod metrics;

@@ -43,6 +43,7 @@ mod genesis;
 mod keys;
 mod layout_editor;
 mod layouts;
+mod lists;
 mod overlays;
 mod palette;
 mod publish;
@@ -139,6 +140,8 @@ pub enum Overlay {
     Confirm(ConfirmState),
     /// `:genesis NAME` named several jobs: pick one.
     PickJob(JobPickState),
+    /// The session's messages, newest first (`m`, `:messages`).
+    Messages,
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).
@@ -166,6 +169,10 @@ pub struct PaletteState {
     pub input: String,
     pub cursor: Cursor,
     pub error: Option<String>,
+    /// The input of a rejected command, selected: typing replaces it, arrows edit it.
+    pub selected: bool,
+    /// Cycling through completions (Tab, Up/Down): what was typed and the one shown.
+    pub completing: Option<(String, usize)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -196,9 +203,12 @@ pub struct Slot {
     pub data: Loadable<WidgetData>,
     pub generation: u64,
     pub selected: usize,
-    /// For `runs`: the cursors of the pages before the current one.
-    pub page_history: Vec<Option<RunCursor>>,
+    /// For `runs`: where the further page on its way starts (added to the rows loaded).
     pub cursor: Option<RunCursor>,
+    /// The selected row's identity (a run id…), kept across refreshes, filtering and paging.
+    pub selected_key: Option<String>,
+    /// The row PageDown/End asked for beyond what was loaded: selected when the page arrives.
+    pub pending_target: Option<usize>,
 }
 
 pub struct App {
@@ -217,12 +227,18 @@ pub struct App {
     pub filter: String,
     pub filter_cursor: Cursor,
     pub filter_editing: bool,
+    /// The widget the `/` filter applies to (the one focused when it was typed).
+    pub filter_slot: Option<usize>,
     pub paused: bool,
     pub last_refresh: Option<DateTime<Utc>>,
     next_refresh: Instant,
     next_evaluation: Instant,
     pub connection: Connection,
     pub message: Option<StatusMessage>,
+    /// When the status line's message appeared (it expires: `status_line::expired`).
+    pub message_since: Option<Instant>,
+    /// Every message of the session, oldest first (the last `status_line::LOG_LENGTH`).
+    pub messages: Vec<crate::tui::status_line::LoggedMessage>,
     /// Terminal size, for layout and mouse hit-testing.
     pub size: (u16, u16),
     /// When the event being handled (or the last one) happened: the event loop stamps each
@@ -240,6 +256,8 @@ pub struct App {
     genesis_lookup: Option<String>,
     /// The genesis starts sent in this session, oldest first.
     pub genesis_starts: Vec<SessionStart>,
+    /// A `:run`/`:job` id prefix being looked up.
+    pub prefix_lookup: Option<(crate::tui::worker::IdKind, String)>,
 }
 
 impl App {
@@ -257,12 +275,15 @@ impl App {
             filter: String::new(),
             filter_cursor: Cursor::END,
             filter_editing: false,
+            filter_slot: None,
             paused: false,
             last_refresh: None,
             next_refresh: now.instant,
             next_evaluation: now.instant,
             connection: Connection::Connecting,
             message: None,
+            message_since: None,
+            messages: Vec::new(),
             size,
             now,
             should_quit: false,
@@ -271,6 +292,7 @@ impl App {
             genesis_jobs: Loadable::default(),
             genesis_lookup: None,
             genesis_starts: Vec::new(),
+            prefix_lookup: None,
         }
     }
 
@@ -296,7 +318,10 @@ impl App {
                 self.size = (w, h);
                 Vec::new()
             }
-            Event::Key(key) => self.key(key),
+            Event::Key(key) => {
+                self.expire_message(true);
+                self.key(key)
+            }
             Event::Paste(text) => self.paste(&text),
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
@@ -306,9 +331,32 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {
-        self.message = Some(StatusMessage {
-            text: text.into(),
+        let text = text.into();
+        use crate::tui::status_line::{LOG_LENGTH, LoggedMessage};
+        if self.messages.len() >= LOG_LENGTH {
+            self.messages.remove(0);
+        }
+        self.messages.push(LoggedMessage {
+            text: text.clone(),
             error,
+            at: self.now.wall,
         });
+        self.message = Some(StatusMessage { text, error });
+        self.message_since = Some(self.now.instant);
+    }
+
+    /// Clears the status line's message when it is stale (`key`: on a key press).
+    fn expire_message(&mut self, key: bool) -> bool {
+        let stale = match (&self.message, self.message_since) {
+            (Some(message), Some(since)) => {
+                crate::tui::status_line::expired(message.error, since, self.now.instant, key)
+            }
+            _ => false,
+        };
+        if stale {
+            self.message = None;
+            self.message_since = None;
+        }
+        stale
     }
 }

@@ -34,6 +34,12 @@ pub enum Action {
     RemoveWidget,
     Save,
     Reset,
+    /// Home / g: the first row.
+    Top,
+    /// End / G: the last row (runs: fetching older pages).
+    Bottom,
+    /// The session's messages whole (`m`).
+    Messages,
 }
 
 impl Action {
@@ -64,6 +70,9 @@ impl Action {
             "toggle_resolved" => ToggleResolved,
             "copy" => Copy,
             "time_range" => CycleTimeRange,
+            "top" => Top,
+            "bottom" => Bottom,
+            "messages" => Messages,
             _ => return None,
         })
     }
@@ -169,6 +178,12 @@ impl Default for Keymap {
         bind(Char('s'), none, Save);
         bind(Char('R'), shift, Reset);
         bind(Char('R'), none, Reset);
+        bind(KeyCode::Home, none, Top);
+        bind(Char('g'), none, Top);
+        bind(KeyCode::End, none, Bottom);
+        bind(Char('G'), shift, Bottom);
+        bind(Char('G'), none, Bottom);
+        bind(Char('m'), none, Messages);
         Keymap { bindings }
     }
 }

@@ -8,6 +8,7 @@ pub mod genesis_jobs;
 pub mod keymap;
 pub mod popups;
 pub mod screens;
+pub mod status_line;
 pub mod terminal;
 pub mod text_field;
 pub mod text_lines;

@@ -79,6 +79,10 @@ pub fn view(app: &App, frame: &mut Frame) {
             popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut());
             None
         }
+        Some(Overlay::Messages) => {
+            popups::messages::render(app, area, frame.buffer_mut());
+            None
+        }
         None if app.filter_editing => filter_cursor,
         None => screen_cursor,
     };
@@ -113,7 +117,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             loaded_at: slot.data.loaded_at.map(|(wall, _)| wall),
             focused: index == app.focus,
             selected: slot.selected,
-            filter: app.active_filter(),
+            filter: app.filter_for(index),
             theme: &app.options.theme,
         };
         widgets::render(&view, rect, frame.buffer_mut());
@@ -169,8 +173,8 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             theme.warning(),
         ));
     }
-    if let Some(layout) = app.current_layout() {
-        spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
+    if let Some(place) = super::status_line::place(app) {
+        spans.push(Span::raw(place));
     }
     let mut cursor = None;
     if app.filter_editing || !app.filter.is_empty() {
@@ -191,13 +195,11 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             theme.accent(),
         ));
     }
-    if let Some(message) = &app.message {
-        let style = if message.error {
-            theme.critical()
-        } else {
-            theme.accent()
-        };
-        spans.push(Span::styled(format!(" │ {}", clean(&message.text)), style));
+    let used = Line::from(spans.clone()).width();
+    if let Some(message) =
+        super::status_line::message_span(app, usize::from(area.width).saturating_sub(used))
+    {
+        spans.push(message);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
     let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());

@@ -33,6 +33,8 @@ impl App {
                 }
             }
             Action::CycleTimeRange => return self.cycle_time_range(),
+            Action::Top => return self.go_to_end(false),
+            Action::Bottom => return self.go_to_end(true),
             _ => {}
         }
         Vec::new()
@@ -73,37 +75,7 @@ impl App {
             let next = (slot.selected as i64 + delta).clamp(0, rows.saturating_sub(1) as i64);
             slot.selected = next as usize;
         }
-    }
-
-    /// PageDown/PageUp: next/previous page of runs from the database; elsewhere, 10 rows.
-    pub(super) fn page(&mut self, forward: bool) -> Vec<Command> {
-        let focus = self.focus;
-        let Some(slot) = self.slots.get_mut(focus) else {
-            return Vec::new();
-        };
-        if let Some(WidgetData::Runs(d)) = &slot.data.value {
-            if forward {
-                match d.next {
-                    Some(next) => {
-                        slot.page_history.push(slot.cursor);
-                        slot.cursor = Some(next);
-                    }
-                    None => {
-                        self.say("this is the oldest page", false);
-                        return Vec::new();
-                    }
-                }
-            } else {
-                match slot.page_history.pop() {
-                    Some(previous) => slot.cursor = previous,
-                    None => return Vec::new(),
-                }
-            }
-            slot.selected = 0;
-            return vec![self.load_slot(focus)];
-        }
-        self.move_selection(if forward { 10 } else { -10 });
-        Vec::new()
+        self.remember_selection(self.focus);
     }
 
     pub(super) fn drill_in(&mut self) -> Vec<Command> {
@@ -187,7 +159,7 @@ impl App {
     /// widget draws, so the selection indexes what is on screen.
     pub fn row_count(&self, index: usize) -> usize {
         use crate::tui::widgets::{ingestion_jobs, outbox, persona_overview, recent_posts, runs};
-        let filter = self.active_filter();
+        let filter = self.filter_for(index);
         match self.slots.get(index).and_then(|s| s.data.value.as_ref()) {
             Some(WidgetData::Runs(d)) => runs::filtered(d, filter).len(),
             Some(WidgetData::RecentPosts(d)) => recent_posts::filtered(d, filter).len(),
@@ -202,8 +174,9 @@ impl App {
         }
     }
 
+    /// The `/` filter of the focused widget.
     pub fn active_filter(&self) -> Option<&str> {
-        (!self.filter.trim().is_empty()).then_some(self.filter.as_str())
+        self.filter_for(self.focus)
     }
 
     /// The run selected in the focused `runs` widget, if any.
@@ -223,6 +196,7 @@ impl App {
             KeyCode::Esc => {
                 self.filter_editing = false;
                 self.filter.clear();
+                self.filter_slot = None;
             }
             _ => {
                 text_field::edit(&mut self.filter, &mut self.filter_cursor, &key);
@@ -232,11 +206,11 @@ impl App {
         Vec::new()
     }
 
-    /// The `/` filter's text changed: selections start again at the top of what it shows.
+    /// The `/` filter's text changed: the filtered widget keeps its selected row when it is
+    /// still shown (and finds it again when the filter is cleared).
     pub(super) fn filter_changed(&mut self) {
         for i in 0..self.slots.len() {
-            self.slots[i].selected = 0;
-            self.clamp_selection(i);
+            self.restore_selection(i);
         }
     }
 }

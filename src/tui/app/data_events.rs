@@ -39,24 +39,28 @@ impl App {
                 generation,
                 result,
             } => {
-                if let Some(s) = self.slots.get_mut(slot)
-                    && s.generation == generation
+                if self
+                    .slots
+                    .get(slot)
+                    .is_some_and(|s| s.generation == generation)
                 {
                     match result {
                         Ok(data) => {
-                            s.data.succeed(data, wall, now);
+                            let data = self.widget_loaded(slot, data);
+                            self.slots[slot].data.succeed(data, wall, now);
                             self.last_refresh = Some(wall);
                         }
                         Err(error) => {
+                            let s = &mut self.slots[slot];
+                            s.cursor = None;
+                            s.pending_target = None;
                             // The status line carries the last error, naming the widget.
-                            self.message = Some(StatusMessage {
-                                text: format!("{}: {error}", s.kind.title()),
-                                error: true,
-                            });
+                            let text = format!("{}: {error}", s.kind.title());
                             s.data.fail(error);
+                            self.say(text, true);
                         }
                     }
-                    self.clamp_selection(slot);
+                    return self.rows_arrived(slot);
                 }
             }
             DataEvent::RunDetail(result) => {
@@ -158,6 +162,11 @@ impl App {
             DataEvent::GenesisApproved(job_id, result) => {
                 return self.genesis_approved(job_id, result);
             }
+            DataEvent::PrefixFound {
+                kind,
+                prefix,
+                result,
+            } => return self.prefix_found(kind, prefix, result),
         }
         Vec::new()
     }

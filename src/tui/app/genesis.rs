@@ -319,18 +319,16 @@ impl App {
         result: Result<GenesisStatus, String>,
         now: Instant,
     ) -> Vec<Command> {
-        let Screen::GenesisJob(state) = &mut self.screen else {
-            return Vec::new();
-        };
-        if state.job_id != job_id {
+        if !matches!(&self.screen, Screen::GenesisJob(state) if state.job_id == job_id) {
             return Vec::new();
         }
         if let Err(error) = &result {
-            self.message = Some(StatusMessage {
-                text: format!("genesis status not loaded: {error}"),
-                error: true,
-            });
+            let text = format!("genesis status not loaded: {error}");
+            self.say(text, true);
         }
+        let Screen::GenesisJob(state) = &mut self.screen else {
+            return Vec::new();
+        };
         state.status_loaded(result, now);
         let commands = genesis_draft_command(state).into_iter().collect();
         self.follow_approval_confirm();

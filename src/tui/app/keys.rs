@@ -64,6 +64,13 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
+                // The filter belongs to the focused widget: typed in another, it starts anew.
+                if self.filter_slot != Some(self.focus) {
+                    self.filter.clear();
+                    self.filter_cursor = Cursor::END;
+                    self.filter_changed();
+                    self.filter_slot = Some(self.focus);
+                }
                 self.filter_editing = true;
                 Vec::new()
             }
@@ -79,6 +86,10 @@ impl App {
                 }
             }
             Action::Back => self.back(),
+            Action::Messages => {
+                self.overlay = Some(Overlay::Messages);
+                Vec::new()
+            }
             Action::NextLayout => self.next_layout(),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),
@@ -93,8 +104,12 @@ impl App {
     }
 
     pub(super) fn back(&mut self) -> Vec<Command> {
-        if !self.filter.is_empty() {
+        // On the dashboard Esc clears the `/` filter first; a screen opened from a filtered
+        // list goes back to the list as it was.
+        if !self.filter.is_empty() && self.screen == Screen::Dashboard {
             self.filter.clear();
+            self.filter_slot = None;
+            self.filter_changed();
             return Vec::new();
         }
         match self.back_stack.pop() {
@@ -112,7 +127,6 @@ impl App {
     pub(super) fn open(&mut self, screen: Screen) -> Vec<Command> {
         let previous = std::mem::replace(&mut self.screen, screen);
         self.back_stack.push(previous);
-        self.filter.clear();
         self.reload_screen()
     }
 

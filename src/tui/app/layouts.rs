@@ -15,8 +15,9 @@ impl Slot {
             data: Loadable::default(),
             generation: 0,
             selected: 0,
-            page_history: Vec::new(),
             cursor: None,
+            selected_key: None,
+            pending_target: None,
         }
     }
 
@@ -124,6 +125,10 @@ impl App {
         if !same {
             self.slots = config.widgets.into_iter().map(Slot::new).collect();
             self.focus = 0;
+            // The `/` filter belonged to a widget of the layout left.
+            self.filter.clear();
+            self.filter_slot = None;
+            self.filter_editing = false;
         }
         self.refresh_all()
     }

@@ -48,22 +48,15 @@ impl App {
                 }
             },
             Overlay::PickJob(pick) => self.pick_job_key(pick, key),
-            Overlay::Palette(mut palette) => match key.code {
-                KeyCode::Esc => Vec::new(),
-                KeyCode::Enter => self.run_palette(&palette.input.clone()),
-                KeyCode::Tab => {
-                    let matches = palette_completions(&palette.input, &self.palette_names());
-                    if let Some(first) = matches.first() {
-                        text_field::set(&mut palette.input, &mut palette.cursor, first);
-                    }
-                    self.overlay = Some(Overlay::Palette(palette));
-                    Vec::new()
+            // Any key closes the messages (Ctrl-C still quits).
+            Overlay::Messages => {
+                if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')
+                {
+                    self.should_quit = true;
                 }
-                _ => {
-                    let edit = text_field::edit(&mut palette.input, &mut palette.cursor, &key);
-                    self.palette_edited(palette, edit.changed())
-                }
-            },
+                Vec::new()
+            }
+            Overlay::Palette(palette) => self.palette_key(palette, key),
         }
     }
 }

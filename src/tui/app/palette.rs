@@ -2,6 +2,8 @@
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
+use crate::store::id_prefix::PrefixMatch;
+use crate::tui::worker::IdKind;
 
 impl App {
     /// What the palette completes: layout names and the awaiting jobs' persona names (with
@@ -48,17 +50,21 @@ impl App {
                 Vec::new()
             }
             "refresh" => self.refresh_all(),
+            "messages" => {
+                self.overlay = Some(Overlay::Messages);
+                Vec::new()
+            }
             "pause" => self.action(Action::TogglePause),
             "edit" => self.dashboard_action(Action::EditLayout),
             "publish" => self.open_publish_form(),
             "genesis" => self.palette_genesis(input, argument),
             "job" => match Uuid::parse_str(argument) {
                 Ok(job_id) => self.open_genesis_job(job_id),
-                Err(_) => self.palette_error(input, "usage: job <job_id>"),
+                Err(_) => self.find_by_prefix(input, IdKind::GenesisJob, argument),
             },
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
-                Err(_) => self.palette_error(input, "usage: run <run_id>"),
+                Err(_) => self.find_by_prefix(input, IdKind::Run, argument),
             },
             "layout" if argument.is_empty() => self.next_layout(),
             "layout" => {
@@ -93,13 +99,144 @@ impl App {
         }
     }
 
+    /// A rejected command: the palette stays open with the error, the input selected so that
+    /// typing replaces it (arrows keep editing it).
     pub(super) fn palette_error(&mut self, input: &str, error: &str) -> Vec<Command> {
         self.overlay = Some(Overlay::Palette(PaletteState {
             input: input.to_string(),
             cursor: Cursor::END,
             error: Some(error.to_string()),
+            selected: true,
+            completing: None,
         }));
         Vec::new()
+    }
+
+    /// `:run 3f2a` / `:job 9c`: the run or job whose id starts so, looked up by the worker.
+    fn find_by_prefix(&mut self, input: &str, kind: IdKind, argument: &str) -> Vec<Command> {
+        let what = id_kind_name(kind);
+        if argument.is_empty() {
+            return self.palette_error(input, &format!("usage: {input} <{what} id or its start>"));
+        }
+        match crate::store::id_prefix::normalize(argument) {
+            Ok(prefix) => {
+                self.say(format!("looking up the {what} {prefix}…"), false);
+                self.prefix_lookup = Some((kind, prefix.clone()));
+                vec![Command::FindByPrefix { kind, prefix }]
+            }
+            Err(_) => self.palette_error(
+                input,
+                &format!(
+                    "usage: {} <{what} id or its start: 0-9, a-f>",
+                    input.split(' ').next().unwrap_or("")
+                ),
+            ),
+        }
+    }
+
+    /// The worker's answer to a `:run`/`:job` prefix: one opens, none or several are said (the
+    /// palette opens again with the prefix to type more of), unless the operator moved on.
+    pub(super) fn prefix_found(
+        &mut self,
+        kind: IdKind,
+        prefix: String,
+        result: Result<PrefixMatch, String>,
+    ) -> Vec<Command> {
+        if self.prefix_lookup.as_ref() != Some(&(kind, prefix.clone())) {
+            return Vec::new();
+        }
+        self.prefix_lookup = None;
+        let what = id_kind_name(kind);
+        let command = match kind {
+            IdKind::Run => "run",
+            IdKind::GenesisJob => "job",
+        };
+        let problem = match result {
+            Ok(PrefixMatch::One(id)) => {
+                self.message = None;
+                return match kind {
+                    IdKind::Run => self.open_run(id),
+                    IdKind::GenesisJob => self.open_genesis_job(id),
+                };
+            }
+            Ok(PrefixMatch::None) => format!("no {what} id starts with {prefix}"),
+            Ok(PrefixMatch::Many(n)) => {
+                format!("{n} {what}s have an id starting with {prefix}: type more of it")
+            }
+            Err(error) => format!("{what} not looked up: {error}"),
+        };
+        self.say(problem.clone(), true);
+        if self.overlay.is_none() {
+            let input = format!("{command} {prefix}");
+            self.overlay = Some(Overlay::Palette(PaletteState {
+                cursor: Cursor::END,
+                error: Some(problem),
+                input,
+                selected: false,
+                completing: None,
+            }));
+        }
+        Vec::new()
+    }
+
+    /// A key in the palette: Enter runs, Esc closes, Tab / Down and Shift-Tab / Up go through
+    /// the completions, other keys edit (replacing a rejected command's selected input).
+    pub(super) fn palette_key(&mut self, mut palette: PaletteState, key: KeyEvent) -> Vec<Command> {
+        let step = match key.code {
+            KeyCode::Esc => return Vec::new(),
+            KeyCode::Enter => return self.run_palette(&palette.input.clone()),
+            KeyCode::Tab | KeyCode::Down => Some(1),
+            KeyCode::BackTab | KeyCode::Up => Some(-1),
+            _ => None,
+        };
+        if let Some(step) = step {
+            let typed = palette
+                .completing
+                .as_ref()
+                .map_or_else(|| palette.input.clone(), |(typed, _)| typed.clone());
+            let matches = palette_completions(&typed, &self.palette_names());
+            if !matches.is_empty() {
+                let count = matches.len() as i64;
+                let next = match &palette.completing {
+                    Some((_, at)) => (*at as i64 + step).rem_euclid(count),
+                    None if step > 0 => 0,
+                    None => count - 1,
+                } as usize;
+                text_field::set(&mut palette.input, &mut palette.cursor, &matches[next]);
+                palette.completing = Some((typed, next));
+                palette.selected = false;
+            }
+            self.overlay = Some(Overlay::Palette(palette));
+            return Vec::new();
+        }
+        if palette.selected {
+            let plain = !key
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            match key.code {
+                KeyCode::Char(_) if plain => palette.input.clear(),
+                KeyCode::Backspace | KeyCode::Delete => {
+                    palette.input.clear();
+                    palette.selected = false;
+                    palette.cursor = Cursor::END;
+                    return self.palette_edited(palette, true);
+                }
+                _ => {}
+            }
+            palette.selected = false;
+        }
+        let edit = text_field::edit(&mut palette.input, &mut palette.cursor, &key);
+        if edit.changed() {
+            palette.completing = None;
+        }
+        self.palette_edited(palette, edit.changed())
+    }
+}
+
+fn id_kind_name(kind: IdKind) -> &'static str {
+    match kind {
+        IdKind::Run => "run",
+        IdKind::GenesisJob => "genesis job",
     }
 }
 
@@ -114,13 +251,14 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
         "record a publish (written locally, forwarded to MPIS)",
     ),
     ("genesis", "new genesis job; genesis NAME opens one"),
-    ("job", "open a genesis job: job JOB_ID"),
-    ("run", "open a run: run RUN_ID"),
+    ("job", "open a genesis job: job JOB_ID (or its start)"),
+    ("run", "open a run: run RUN_ID (or its start)"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),
     ("pause", "pause/resume auto-refresh"),
     ("help", "keys of this screen"),
     ("quit", "leave"),
+    ("messages", "the session's messages, whole, newest first"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

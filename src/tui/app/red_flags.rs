@@ -25,6 +25,13 @@ impl App {
                 state.selected = (state.selected + 1).min(flags.len().saturating_sub(1))
             }
             Action::Up => state.selected = state.selected.saturating_sub(1),
+            // The list's ends and a screenful (the table shows about ten flags at 80x24).
+            Action::Top => state.selected = 0,
+            Action::Bottom => state.selected = flags.len().saturating_sub(1),
+            Action::PageDown => {
+                state.selected = (state.selected + 10).min(flags.len().saturating_sub(1))
+            }
+            Action::PageUp => state.selected = state.selected.saturating_sub(10),
             Action::ToggleResolved => {
                 state.include_resolved = !state.include_resolved;
                 let shown = if state.include_resolved {

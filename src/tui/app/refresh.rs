@@ -39,7 +39,8 @@ impl App {
             Screen::GenesisJob(job) => job.pending.is_some(),
             _ => false,
         };
-        if !commands.is_empty() || waiting || before != self.visible_ages(now) {
+        let expired = self.expire_message(false);
+        if !commands.is_empty() || waiting || expired || before != self.visible_ages(now) {
             self.dirty = true;
         }
         commands
@@ -73,16 +74,20 @@ impl App {
     }
 
     pub(super) fn load_slot(&mut self, index: usize) -> Command {
+        // Runs: every page loaded so far, from the newest (a page on its way is dropped).
+        let page = self.loaded_pages(index);
         let slot = &mut self.slots[index];
         slot.generation += 1;
         slot.data.start();
+        slot.cursor = None;
+        slot.pending_target = None;
         Command::LoadWidget {
             slot: index,
             generation: slot.generation,
             kind: slot.kind.clone(),
             filter: slot.filter.clone(),
-            cursor: slot.cursor,
-            page: slot.page_history.len(),
+            cursor: None,
+            page,
         }
     }
 

@@ -96,7 +96,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             (
                 format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
-                "older / newer page (runs)",
+                "a screenful up (newer) / down (older)",
+            ),
+            (
+                format!("{} {}", k(Action::Top), k(Action::Bottom)),
+                "first / last row (runs: older pages load)",
             ),
             (k(Action::Enter), "open: run detail, red flags"),
             (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
@@ -147,7 +151,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (k(Action::Refresh), "refresh now"),
         (k(Action::TogglePause), "pause / resume auto-refresh"),
         (k(Action::Back), "back"),
-        (k(Action::Help), "this help"),
+        (
+            format!("{} / {}", k(Action::Help), k(Action::Messages)),
+            "this help / the session's messages, whole",
+        ),
         (k(Action::Quit), "quit"),
     ]);
     let mut lines: Vec<Line> = rows

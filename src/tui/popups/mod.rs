@@ -3,6 +3,7 @@
 
 pub mod confirm;
 pub mod help;
+pub mod messages;
 pub mod palette;
 pub mod pick_job;
 

@@ -1,4 +1,4 @@
-//! `:`: the command palette, with completions as you type (Tab takes the first).
+//! `:`: the command palette, with completions as you type (Tab / Up / Down go through them).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
@@ -12,25 +12,44 @@ use crate::tui::widgets::{clean, wrapped_height};
 /// Draws the palette; returns where the terminal's cursor goes (in its input line).
 pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let theme = &app.options.theme;
-    let completions = palette_completions(&state.input, &app.palette_names());
+    // While cycling (Tab, Up/Down) the list stays that of what was typed, the shown one marked.
+    let (typed, chosen) = match &state.completing {
+        Some((typed, at)) => (typed.as_str(), Some(*at)),
+        None => (state.input.as_str(), None),
+    };
+    let completions = palette_completions(typed, &app.palette_names());
     let width = area.width.saturating_sub(4).min(80);
     // The input after the ":" inside the borders, scrolled sideways to the cursor.
     let shown = text_field::shown(&state.input, Some(state.cursor), width.saturating_sub(3));
+    // A rejected command's input is selected: typing replaces it.
+    let input_style = if state.selected {
+        theme.selected()
+    } else {
+        Default::default()
+    };
     let mut lines = vec![Line::from(vec![
         Span::styled(":", theme.accent()),
-        Span::raw(shown.text),
+        Span::styled(shown.text, input_style),
     ])];
     if let Some(error) = &state.error {
         lines.push(Line::styled(clean(error), theme.critical()));
     }
-    for completion in completions.iter().take(8) {
+    const SHOWN: usize = 8;
+    let first = chosen.map_or(0, |at| (at + 1).saturating_sub(SHOWN));
+    for (index, completion) in completions.iter().enumerate().skip(first).take(SHOWN) {
+        let mark = if chosen == Some(index) { "▸ " } else { "  " };
         let about = PALETTE_COMMANDS
             .iter()
             .find(|(c, _)| *c == completion.as_str())
             .map(|(_, about)| *about)
             .unwrap_or("");
+        let style = if chosen == Some(index) {
+            theme.selected()
+        } else {
+            Default::default()
+        };
         lines.push(Line::from(vec![
-            Span::raw(format!("  {:<28}", clean(completion))),
+            Span::styled(format!("{mark}{:<28}", clean(completion)), style),
             Span::styled(about, theme.muted()),
         ]));
     }
@@ -59,7 +78,7 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> 
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" command (Tab completes, Enter runs, Esc closes) "),
+                .title(" command (Tab/↑↓ complete, Enter runs, Esc closes) "),
         )
         .render(popup, buf);
     cursor

@@ -320,9 +320,74 @@ pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
 /// One cell of a list row: sanitized text and its style.
 pub type CellText = (String, Style);
 
+/// How many rows a list table of `height` (the widget's inner height) shows: the header
+/// always stays (a short widget drops rows first), the footer only with room for a row too.
+pub fn list_rows_shown(height: u16, footer: bool) -> usize {
+    let footer = u16::from(footer && height >= 3);
+    usize::from(height.saturating_sub(1 + footer))
+}
+
+/// The first row a list shows: the selected row is kept in sight at the bottom when scrolled.
+pub fn list_offset(selected: usize, visible: usize) -> usize {
+    (selected + 1).saturating_sub(visible.max(1))
+}
+
+/// Where a list is, for its border: "more ↑ 12–19 of 50+ more ↓" (`+`: more exist beyond what
+/// is loaded), shortened to what fits `width`; `None` when every row is in sight.
+pub fn position_note(
+    offset: usize,
+    visible: usize,
+    count: usize,
+    beyond: bool,
+    width: usize,
+) -> Option<String> {
+    let last = (offset + visible).min(count);
+    let above = offset > 0;
+    let below = last < count || beyond;
+    if !above && !below {
+        return None;
+    }
+    let plus = if beyond { "+" } else { "" };
+    let range = if last > offset {
+        format!("{}–{last} of {count}{plus}", offset + 1)
+    } else {
+        format!("{count}{plus} rows")
+    };
+    let up = if above { "more ↑ " } else { "" };
+    let down = if below { " more ↓" } else { "" };
+    let short_up = if above { "↑ " } else { "" };
+    let short_down = if below { " ↓" } else { "" };
+    [
+        format!(" {up}{range}{down} "),
+        format!(" {short_up}{range}{short_down} "),
+        format!(" {}{} ", short_up.trim_end(), short_down.trim_start()),
+    ]
+    .into_iter()
+    .find(|text| Line::raw(text.as_str()).width() <= width)
+}
+
+/// Draws `note` right-aligned on the widget's bottom border (the row below `inner`).
+pub fn border_note(inner: Rect, buf: &mut Buffer, note: &str, style: Style) {
+    let y = inner.bottom();
+    if y >= buf.area.bottom() || inner.width == 0 {
+        return;
+    }
+    Line::styled(note.to_string(), style)
+        .alignment(Alignment::Right)
+        .render(
+            Rect {
+                y,
+                height: 1,
+                ..inner
+            },
+            buf,
+        );
+}
+
 /// Draws a list widget's table: a header, the rows (the selected one highlighted while the
 /// widget has focus, scrolled so it stays visible) and an optional footer line. `count` rows,
 /// already filtered, that `view.selected` indexes; `row(i)` makes the cells of row `i`.
+/// Hidden rows are named on the bottom border ("more ↓", the position).
 pub fn list_table(
     area: Rect,
     buf: &mut Buffer,
@@ -332,6 +397,21 @@ pub fn list_table(
     row: impl Fn(usize) -> Vec<CellText>,
     footer: Option<Line>,
 ) {
+    list_table_beyond(area, buf, view, columns, count, row, footer, false);
+}
+
+/// [`list_table`] for a list with more rows than are loaded (`beyond`: "50+").
+#[allow(clippy::too_many_arguments)]
+pub fn list_table_beyond(
+    area: Rect,
+    buf: &mut Buffer,
+    view: &WidgetView,
+    columns: &[Column],
+    count: usize,
+    row: impl Fn(usize) -> Vec<CellText>,
+    footer: Option<Line>,
+    beyond: bool,
+) {
     use ratatui::layout::{Alignment, Constraint};
     use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState};
 
@@ -340,6 +420,7 @@ pub fn list_table(
     }
     let theme = view.theme;
     let mut table_area = area;
+    let visible = list_rows_shown(area.height, footer.is_some());
     if let Some(footer) = footer
         && area.height >= 3
     {
@@ -351,7 +432,6 @@ pub fn list_table(
         };
         footer.render(footer_area, buf);
     }
-    let with_header = table_area.height >= 2;
     let selection_width = SELECTION_SYMBOL.chars().count() as u16;
     let widths = column_widths(columns, table_area.width.saturating_sub(selection_width));
     let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
@@ -364,9 +444,12 @@ pub fn list_table(
         })
     };
     // Only the rows on screen are built: the one selected, and as many above it as fit.
-    let visible = usize::from(table_area.height - u16::from(with_header)).max(1);
     let selected = view.selected.min(count.saturating_sub(1));
-    let offset = (selected + 1).saturating_sub(visible);
+    let offset = if visible == 0 {
+        selected
+    } else {
+        list_offset(selected, visible)
+    };
     let table_rows: Vec<Row> = (offset..count.min(offset + visible))
         .map(|index| {
             let row = row(index);
@@ -379,26 +462,24 @@ pub fn list_table(
             }))
         })
         .collect();
-    let mut table = Table::new(
+    let table = Table::new(
         table_rows,
         shown.iter().map(|&i| Constraint::Length(widths[i])),
     )
     .column_spacing(COLUMN_SPACING)
     .highlight_symbol(SELECTION_SYMBOL)
     .highlight_spacing(HighlightSpacing::Always)
-    .row_highlight_style(theme.selected());
-    if with_header {
-        table = table.header(Row::new(
-            shown
-                .iter()
-                .map(|&i| cell(columns[i].title, i, theme.header())),
-        ));
-    }
+    .row_highlight_style(theme.selected())
+    .header(Row::new(
+        shown
+            .iter()
+            .map(|&i| cell(columns[i].title, i, theme.header())),
+    ));
     let mut state = TableState::default()
-        .with_selected((view.focused && count > 0).then_some(selected - offset));
+        .with_selected((view.focused && count > 0 && visible > 0).then_some(selected - offset));
     StatefulWidget::render(table, table_area, buf, &mut state);
-    if count == 0 && table_area.height > u16::from(with_header) {
-        let y = table_area.y + u16::from(with_header);
+    if count == 0 && visible > 0 {
+        let y = table_area.y + 1;
         let text = match view.filter.map(str::trim).filter(|f| !f.is_empty()) {
             Some(f) => format!("nothing matches /{}", clean(f)),
             None => "nothing to show".to_string(),
@@ -411,6 +492,16 @@ pub fn list_table(
             },
             buf,
         );
+    }
+    let note = position_note(
+        if visible == 0 { 0 } else { offset },
+        visible,
+        count,
+        beyond,
+        usize::from(area.width.saturating_sub(2)),
+    );
+    if let Some(note) = note {
+        border_note(area, buf, &note, theme.accent());
     }
 }
 

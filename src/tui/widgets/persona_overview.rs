@@ -151,6 +151,16 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         .unwrap_or(0);
     let visible = usize::from(rows.height);
     let offset = (selected_line + 1).saturating_sub(visible);
+    // Hidden lines are named on the border, like every list's.
+    let note = match (offset > 0, offset + visible < items.len()) {
+        (true, true) => Some(" more ↑ more ↓ "),
+        (true, false) => Some(" more ↑ "),
+        (false, true) => Some(" more ↓ "),
+        (false, false) => None,
+    };
+    if let Some(note) = note {
+        super::border_note(area, buf, note, theme.accent());
+    }
     for (i, item) in items.iter().enumerate().skip(offset).take(visible) {
         let row = Rect {
             y: rows.y + (i - offset) as u16,

@@ -2,10 +2,10 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 
 use super::{
-    CellText, Column, FILL, WidgetView, age, clean, filter_note, list_table, matches_filter,
+    CellText, Column, FILL, WidgetView, age, clean, filter_note, list_table_beyond, matches_filter,
     status_marker,
 };
 use crate::store::runs::RunListRow;
@@ -67,27 +67,17 @@ pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) 
             ),
         ]
     };
-    let mut footer = Vec::new();
-    if let Some(note) = filter_note(view, rows.len(), data.rows.len()) {
-        footer.push(note);
-        footer.push(Span::raw(" · "));
-    }
-    // `page` counts the pages before this one.
-    footer.push(Span::styled(
-        format!("page {}", data.page + 1),
-        theme.muted(),
-    ));
-    if data.next.is_some() {
-        footer.push(Span::styled(" · more ↓", theme.accent()));
-    }
-    list_table(
+    // Where the list is ("12–19 of 50+") goes on the border; "+": older runs not loaded yet.
+    let footer = filter_note(view, rows.len(), data.rows.len()).map(Line::from);
+    list_table_beyond(
         area,
         buf,
         view,
         &COLUMNS,
         rows.len(),
         cells,
-        Some(Line::from(footer)),
+        footer,
+        data.next.is_some(),
     );
 }
 

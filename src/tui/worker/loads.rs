@@ -49,7 +49,12 @@ pub(super) async fn load_widget(
                 persona_id: filter.persona_id,
                 ..RunFilter::default()
             };
-            let page_rows = runs::list(pool, &run_filter, cursor, LIST_ROWS).await?;
+            // A further page after `cursor`, or (a refresh) every page loaded so far.
+            let limit = match cursor {
+                Some(_) => LIST_ROWS,
+                None => LIST_ROWS * (page as i64 + 1),
+            };
+            let page_rows = runs::list(pool, &run_filter, cursor, limit).await?;
             WidgetData::Runs(RunsData {
                 rows: page_rows.rows,
                 next: page_rows.next,

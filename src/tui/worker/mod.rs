@@ -106,6 +106,18 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// The run or genesis job an id prefix names (`:run 3f2a`); answered by `PrefixFound`.
+    FindByPrefix {
+        kind: IdKind,
+        prefix: String,
+    },
+}
+
+/// What kind of id a prefix is looked up as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Run,
+    GenesisJob,
 }
 
 /// What happened to a submitted publish record.
@@ -177,6 +189,12 @@ pub enum DataEvent {
         job_id: Uuid,
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
+    },
+    /// What an id prefix names (the answer to `FindByPrefix`).
+    PrefixFound {
+        kind: IdKind,
+        prefix: String,
+        result: Result<crate::store::id_prefix::PrefixMatch, String>,
     },
 }
 
@@ -326,6 +344,19 @@ impl Context {
                     (record, note)
                 });
                 self.send(DataEvent::PublishRecordLoaded(id, result));
+            }
+            Command::FindByPrefix { kind, prefix } => {
+                use crate::store::id_prefix;
+                let result = match kind {
+                    IdKind::Run => id_prefix::run(&self.pool, &prefix).await,
+                    IdKind::GenesisJob => id_prefix::genesis_job(&self.pool, &prefix).await,
+                };
+                let result = self.observe(result);
+                self.send(DataEvent::PrefixFound {
+                    kind,
+                    prefix,
+                    result,
+                });
             }
             Command::LoadGenesisJobs => {
                 let result = genesis::awaiting_approval(&self.pool, GENESIS_JOBS).await;
