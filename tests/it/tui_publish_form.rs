@@ -65,6 +65,7 @@ fn drafts() -> Vec<DraftChoice> {
             created_at: tui_common::loaded_at(),
             status: "approved".to_string(),
             published_on: Vec::new(),
+            publishes: Vec::new(),
         })
         .collect()
 }
@@ -951,6 +952,27 @@ async fn the_worker_reads_drafts_with_their_publishes_and_the_record_as_it_is_no
     assert_eq!(listed.len(), 2, "the approved ones");
     assert_eq!(published_on(approved), Some(vec!["telegram".to_string()]));
     assert_eq!(published_on(elsewhere), Some(vec!["youtube".to_string()]));
+    // Each earlier publish with its item and whether it is still queued (what a confirm names).
+    let publishes = |id| {
+        listed
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| {
+                d.publishes
+                    .iter()
+                    .map(|p| (p.channel.clone(), p.channel_item_id.clone(), p.queued))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        publishes(approved),
+        [("telegram".to_string(), Some("1".to_string()), false)]
+    );
+    assert_eq!(
+        publishes(elsewhere),
+        [("youtube".to_string(), Some("v1".to_string()), true)]
+    );
 
     commands.send(Command::LookupDraft(unapproved)).unwrap();
     let (asked, found) = next(&mut events, |e| match e {
