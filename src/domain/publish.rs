@@ -84,7 +84,7 @@ pub fn check_channel(typed: &str, configured: &[String]) -> Result<Channel, Stri
         .map(|n| format!("did you mean {n}? "))
         .unwrap_or_default();
     Err(format!(
-        "{:?} is not a known channel: {guess}use {} (other names: add them to `channels` in the config)",
+        "{:?} is not a known channel: {guess}use {} (more names: `channels` in the config)",
         channel.as_str(),
         allowed.join(", ")
     ))
@@ -478,7 +478,7 @@ mod tests {
             errors(&with(" Mastodon ")),
             vec![FieldError::new(
                 "channel",
-                "\"mastodon\" is not a known channel: use telegram, instagram, tiktok, youtube (other names: add them to `channels` in the config)"
+                "\"mastodon\" is not a known channel: use telegram, instagram, tiktok, youtube (more names: `channels` in the config)"
             )]
         );
         // A typo names the nearest channel.
