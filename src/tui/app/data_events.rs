@@ -158,6 +158,13 @@ impl App {
             DataEvent::GenesisApproved(job_id, result) => {
                 return self.genesis_approved(job_id, result);
             }
+            DataEvent::GenesisCommitted(job_id, result) => {
+                if let Screen::GenesisJob(state) = &mut self.screen
+                    && state.job_id == job_id
+                {
+                    state.committed_loaded(result);
+                }
+            }
         }
         Vec::new()
     }

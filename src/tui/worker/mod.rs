@@ -106,6 +106,13 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// A job MPIS already committed: its persona and version from the database, the export
+    /// paths from MPIS (`persona_id` from MPIS's preview, if it named one); answered by
+    /// `GenesisCommitted`.
+    LoadGenesisCommitted {
+        job_id: Uuid,
+        persona_id: Option<Uuid>,
+    },
 }
 
 /// What happened to a submitted publish record.
@@ -178,6 +185,7 @@ pub enum DataEvent {
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
     },
+    GenesisCommitted(Uuid, Result<crate::tui::forms::genesis_job::CommittedJob, String>),
 }
 
 /// Why a genesis call was not made.
@@ -348,6 +356,10 @@ impl Context {
                 self.send(DataEvent::GenesisApproved(request.job_id, result));
             }
             Command::GenesisStart(valid) => self.genesis_start(&valid).await,
+            Command::LoadGenesisCommitted { job_id, persona_id } => {
+                let result = self.genesis_committed(job_id, persona_id).await;
+                self.send(DataEvent::GenesisCommitted(job_id, result));
+            }
             Command::LoadGenesisDraft { job_id, draft_no } => {
                 let result = genesis::draft(&self.pool, job_id, draft_no).await;
                 let result = self.observe(result);
