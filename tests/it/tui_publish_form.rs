@@ -15,7 +15,7 @@ use chrono::Utc;
 use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
-use mpis_dash::store::drafts::DraftChoice;
+use mpis_dash::store::drafts::{DraftChoice, EarlierPublish};
 use mpis_dash::store::outbox::PublishRecord;
 use mpis_dash::store::projects::Project;
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
@@ -318,7 +318,7 @@ fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
         "Record a publish",
         "channel item id",
         "✖ required: the content draft that was published",
-        "approved drafts (3)",
+        "approved drafts (3 of 3;",
         "Plan 2",
         "Ctrl-S submit",
     ] {
@@ -844,6 +844,16 @@ fn many_drafts(n: u128) -> Vec<DraftChoice> {
                 2 => vec!["youtube".into()],
                 _ => Vec::new(),
             };
+            draft.publishes = draft
+                .published_on
+                .iter()
+                .map(|channel| EarlierPublish {
+                    channel: channel.clone(),
+                    channel_item_id: Some("7".into()),
+                    published_at: tui_common::loaded_at(),
+                    queued: false,
+                })
+                .collect();
             draft
         })
         .collect()
@@ -857,7 +867,7 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     let terminal = draw_form(&app, (120, 40));
     let screen = text_of(&terminal);
     assert!(
-        screen.contains("approved drafts (40; ✓ published on its channel, ○ on another)"),
+        screen.contains("approved drafts (40 of 40; ✓ published on its channel, ○ elsewhere)"),
         "{screen}"
     );
     let row = |title: &str| {
@@ -870,9 +880,9 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     assert!(row("Plan 1").contains("✓ telegram"), "{}", row("Plan 1"));
     assert!(row("Plan 2").contains("○ telegram"), "{}", row("Plan 2"));
     assert!(row("Plan 3").contains("    telegram"), "{}", row("Plan 3"));
-    // 40 rows tall: the picker shows as many drafts as fit, not five.
+    // 40 rows tall: the picker shows as many drafts (two lines each) as fit, not five.
     let shown = screen.lines().filter(|l| l.contains("Plan ")).count();
-    assert!(shown >= 20, "only {shown} drafts shown:\n{screen}");
+    assert!(shown >= 12, "only {shown} drafts shown:\n{screen}");
     assert!(!screen.contains("more ↓") || shown < 40);
     // The picked draft stays in sight further down the list, and says it is published.
     for _ in 0..30 {
@@ -890,7 +900,7 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     assert_eq!(form(&app).picked, Some(0));
     let screen = text_of(&draw_form(&app, (120, 40)));
     assert!(
-        screen.contains("· already published on telegram"),
+        screen.contains("⚠ already published here 05-20 12:00 (item 7)"),
         "{screen}"
     );
 }

@@ -265,6 +265,18 @@ fn draft_lines(
         ));
         return lines.len() - 1;
     }
+    // Short ids: 8 hex digits, more when two listed drafts share them.
+    let ids: Vec<String> = visible
+        .iter()
+        .map(|&i| drafts[i].id.simple().to_string())
+        .collect();
+    let short = (8..32)
+        .find(|&n| {
+            let mut prefixes: Vec<&str> = ids.iter().map(|id| &id[..n]).collect();
+            prefixes.sort_unstable();
+            prefixes.windows(2).all(|w| w[0] != w[1])
+        })
+        .unwrap_or(32);
     // Each draft as two lines (its title wraps); the heights decide how many fit.
     let items: Vec<[Line<'static>; 2]> = visible
         .iter()
@@ -288,7 +300,6 @@ fn draft_lines(
             } else {
                 Style::default()
             };
-            let id = draft.id.simple().to_string();
             [
                 Line::styled(
                     format!(
@@ -304,7 +315,7 @@ fn draft_lines(
                         "      {} · {} · #{} · draft {}",
                         clean(&draft.persona_name),
                         draft.created_at.format("%Y-%m-%d %H:%M"),
-                        &id[..8],
+                        &draft.id.simple().to_string()[..short],
                         draft.draft_no
                     ),
                     theme.muted(),
