@@ -386,12 +386,12 @@ fn preview_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'s
         lines.push(Line::raw(""));
         lines.push(Line::styled("── preview ──", theme.header()));
     }
-    lines.extend(card_lines(
-        theme,
-        status.preview.as_ref(),
-        status.human_prompt.as_deref(),
-        "name",
-    ));
+    // Once approved, MPIS's "review and approve" prompt no longer applies.
+    let prompt = status
+        .human_prompt
+        .as_deref()
+        .filter(|_| state.approved.is_none());
+    lines.extend(card_lines(theme, status.preview.as_ref(), prompt, "name"));
 }
 
 /// The draft as MPIS stored it, one `path = value` line per leaf: the paths `e` edits.
