@@ -498,7 +498,9 @@ mod tests {
                 .channel(),
             &Channel::Other("mastodon".into())
         );
-        let other = with("bluesky").validate_with(now(), &configured).unwrap_err();
+        let other = with("bluesky")
+            .validate_with(now(), &configured)
+            .unwrap_err();
         assert!(
             other[0]
                 .message

@@ -113,7 +113,9 @@ fn sent_edit(commands: &[Command]) -> (String, EditOp, serde_json::Value) {
     match commands {
         [
             Command::GenesisApprove(GenesisApproveRequest {
-                edits, confirm: false, ..
+                edits,
+                confirm: false,
+                ..
             }),
         ] if edits.len() == 1 => (edits[0].path.clone(), edits[0].op, edits[0].value.clone()),
         other => panic!("expected one edit sent, got {other:?}"),
@@ -183,7 +185,11 @@ fn tab_completes_and_cycles_the_drafts_paths() {
     let commands = press(&mut app, KeyCode::Enter);
     assert_eq!(
         sent_edit(&commands),
-        ("credo.summary".into(), EditOp::Replace, json!("Grows herbs"))
+        (
+            "credo.summary".into(),
+            EditOp::Replace,
+            json!("Grows herbs")
+        )
     );
 }
 
@@ -213,10 +219,7 @@ fn a_path_not_in_the_draft_asks_first_naming_the_nearest() {
     press(&mut app, KeyCode::Enter);
     assert!(job(&app).edit.as_ref().unwrap().question.is_some());
     press(&mut app, KeyCode::Tab);
-    assert_eq!(
-        job(&app).edit.as_ref().unwrap().draft.path,
-        "credo.summary"
-    );
+    assert_eq!(job(&app).edit.as_ref().unwrap().draft.path, "credo.summary");
     let commands = press(&mut app, KeyCode::Enter);
     assert_eq!(sent_edit(&commands).0, "credo.summary");
 
@@ -238,7 +241,13 @@ fn a_path_not_in_the_draft_asks_first_naming_the_nearest() {
     press(&mut app, KeyCode::Tab); // no completion: on to the op
     press(&mut app, KeyCode::Right); // replace -> remove
     assert!(press(&mut app, KeyCode::Enter).is_empty());
-    let error = job(&app).edit.as_ref().unwrap().error.clone().expect("an error");
+    let error = job(&app)
+        .edit
+        .as_ref()
+        .unwrap()
+        .error
+        .clone()
+        .expect("an error");
     assert_eq!(error.field, "path");
     assert_eq!(
         error.message,
@@ -259,7 +268,10 @@ fn a_committed_job_opens_as_approved_without_edit_and_approve() {
     );
     let shown = screen(&app);
     assert!(shown.contains("── approved ──"), "{shown}");
-    assert!(!shown.contains("e edit draft") && !shown.contains("A approve"), "{shown}");
+    assert!(
+        !shown.contains("e edit draft") && !shown.contains("A approve"),
+        "{shown}"
+    );
     assert!(shown.contains("r reload"), "{shown}");
     app.update(
         Event::Data(DataEvent::GenesisCommitted(
@@ -269,9 +281,12 @@ fn a_committed_job_opens_as_approved_without_edit_and_approve() {
                 version: Some("1.0".into()),
                 export_paths: Some(ExportPaths {
                     base_path: "/opt/mpis/personas/sofia".into(),
-                    files: [("core".to_string(), "/opt/mpis/personas/sofia/core".to_string())]
-                        .into_iter()
-                        .collect(),
+                    files: [(
+                        "core".to_string(),
+                        "/opt/mpis/personas/sofia/core".to_string(),
+                    )]
+                    .into_iter()
+                    .collect(),
                 }),
                 export_error: None,
             }),
@@ -284,8 +299,14 @@ fn a_committed_job_opens_as_approved_without_edit_and_approve() {
         shown.contains(&format!("persona {persona} · version 1.0")),
         "{shown}"
     );
-    assert!(shown.contains("exported to /opt/mpis/personas/sofia"), "{shown}");
-    assert!(!shown.contains("MPIS asks"), "no prompt to approve:\n{shown}");
+    assert!(
+        shown.contains("exported to /opt/mpis/personas/sofia"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("MPIS asks"),
+        "no prompt to approve:\n{shown}"
+    );
     insta::assert_snapshot!("genesis_committed_80x24", terminal.backend());
     // e and A are refused, saying why.
     assert!(press(&mut app, KeyCode::Char('e')).is_empty());
@@ -339,10 +360,13 @@ async fn next_event<T>(
 #[tokio::test]
 async fn the_worker_reads_a_committed_jobs_persona_version_and_export_paths() {
     let db = common::db().await;
-    let sandbox =
-        sandbox::start_with_database("127.0.0.1:0".parse().unwrap(), SandboxFaults::none(), db.pool.clone())
-            .await
-            .unwrap();
+    let sandbox = sandbox::start_with_database(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxFaults::none(),
+        db.pool.clone(),
+    )
+    .await
+    .unwrap();
     let client = MpisClient::new(MpisConfig::new(sandbox.url())).unwrap();
     let (commands, mut events) = worker::spawn_with_mpis(
         db.pool.clone(),

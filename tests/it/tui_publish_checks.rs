@@ -153,7 +153,11 @@ fn a_channel_other_than_the_plans_is_warned_about_but_sent() {
     let mut app = open();
     type_text(&mut app, "investor");
     press(&mut app, KeyCode::Enter);
-    assert_eq!(form(&app).form.channel_text, "youtube", "the plan's channel");
+    assert_eq!(
+        form(&app).form.channel_text,
+        "youtube",
+        "the plan's channel"
+    );
     replace_text(&mut app, "tiktok");
     let shown = screen(&app);
     assert!(
@@ -229,7 +233,10 @@ fn the_picker_filters_as_you_type_and_tells_same_titled_drafts_apart() {
     assert_eq!(state.visible_drafts(), [0, 1]);
     let shown = screen(&app);
     assert!(shown.contains("(2 of 4 matching \"morning\""), "{shown}");
-    assert!(shown.contains("Maria ·") && shown.contains("Alex ·"), "{shown}");
+    assert!(
+        shown.contains("Maria ·") && shown.contains("Alex ·"),
+        "{shown}"
+    );
     // Down picks among the matches only; Enter takes it.
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);

@@ -761,7 +761,10 @@ mod tests {
                 "credo.summary"
             ]
         );
-        assert_eq!(complete_path(&core, " ETHOS.V"), ["ethos.virtues", "ethos.virtues[0]"]);
+        assert_eq!(
+            complete_path(&core, " ETHOS.V"),
+            ["ethos.virtues", "ethos.virtues[0]"]
+        );
         assert!(complete_path(&core, "style").is_empty());
         assert_eq!(complete_path(&core, "").len(), 14);
     }
@@ -777,7 +780,11 @@ mod tests {
             ("credo.statements[7]", EditOp::Add),
             ("matrix[0].[1]", EditOp::Replace),
         ] {
-            assert_eq!(path_in_draft(&core, &op_at(path, op)), PathInDraft::Exists, "{path}");
+            assert_eq!(
+                path_in_draft(&core, &op_at(path, op)),
+                PathInDraft::Exists,
+                "{path}"
+            );
         }
         assert_eq!(
             path_in_draft(&core, &op_at("credo.sumary", EditOp::Replace)),

@@ -78,7 +78,9 @@ pub struct PathQuestion {
 impl PathQuestion {
     /// The question as the edit panel shows it.
     pub fn text(&self, draft_no: Option<i32>) -> String {
-        let draft = draft_no.map(|n| format!("draft {n}")).unwrap_or("the draft".into());
+        let draft = draft_no
+            .map(|n| format!("draft {n}"))
+            .unwrap_or("the draft".into());
         let nearest = match &self.nearest {
             Some(path) => format!(" (nearest existing path: {path})"),
             None => String::new(),
@@ -86,7 +88,11 @@ impl PathQuestion {
         format!(
             "{} is not in {draft}{nearest}. {} it as a new path? y/Enter {} · n/Esc change it{}",
             self.edit.path,
-            if self.edit.op == EditOp::Add { "Add" } else { "Set" },
+            if self.edit.op == EditOp::Add {
+                "Add"
+            } else {
+                "Set"
+            },
             self.edit.op,
             if self.nearest.is_some() {
                 " · Tab use the nearest"
@@ -313,7 +319,9 @@ impl GenesisJobState {
                 approved.persona_id = approved.persona_id.or(job.persona_id);
                 approved.version = approved.version.take().or(job.version);
                 approved.export_paths = approved.export_paths.take().or(job.export_paths);
-                self.notice = job.export_error.map(|e| format!("export paths not read: {e}"));
+                self.notice = job
+                    .export_error
+                    .map(|e| format!("export paths not read: {e}"));
             }
             Err(error) => self.notice = Some(format!("persona not read: {error}")),
         }
@@ -507,7 +515,10 @@ impl GenesisJobState {
                             edit.focus = 0;
                             edit.error = Some(FieldError::new(
                                 "path",
-                                format!("{} is not in the draft{nearest}: nothing to remove", valid.path),
+                                format!(
+                                    "{} is not in the draft{nearest}: nothing to remove",
+                                    valid.path
+                                ),
                             ));
                         }
                         Some(PathInDraft::New { nearest }) => {
@@ -539,7 +550,11 @@ impl GenesisJobState {
                     && text_field::edit(value, cursor, &key).changed()
                 {
                     edit.completion = None;
-                    if edit.error.as_ref().is_some_and(|e| e.field == EDIT_FIELDS[focus]) {
+                    if edit
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.field == EDIT_FIELDS[focus])
+                    {
                         edit.error = None;
                     }
                 }

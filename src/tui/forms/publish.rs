@@ -448,7 +448,11 @@ impl PublishFormState {
         self.earlier_publish().map(|earlier| DraftRemark {
             text: format!(
                 "already {} here {}{}",
-                if earlier.queued { "queued" } else { "published" },
+                if earlier.queued {
+                    "queued"
+                } else {
+                    "published"
+                },
                 earlier.published_at.format("%m-%d %H:%M"),
                 earlier
                     .channel_item_id

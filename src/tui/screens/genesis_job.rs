@@ -14,9 +14,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use crate::domain::genesis::complete_path;
 use crate::domain::genesis::draft_paths;
 use crate::tui::app::App;
-use crate::domain::genesis::complete_path;
 use crate::tui::forms::genesis_job::{EDIT_FIELDS, EditLine, GenesisJobState};
 use crate::tui::screens::persona_card::card_lines;
 use crate::tui::text_field;
@@ -29,12 +29,6 @@ const EDIT_VALUE_COLUMN: u16 = 10;
 
 /// The fewest rows the view keeps above the edit panel.
 const MIN_VIEW_ROWS: u16 = 6;
-
-/// The view's lines, and where the edit line's cursor is: (line, column).
-struct View {
-    lines: Vec<Line<'static>>,
-    cursor: Option<(usize, u16)>,
-}
 
 fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'static> {
     let keys = if state.edit.is_some() {
@@ -63,11 +57,10 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
 pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect, now: Instant) -> u16 {
     let (area, _) = split(theme, state, area);
     let inner = block(theme, state, false).inner(area);
-    overflow_rows(&lines(theme, state, now, inner.width).lines, inner)
+    overflow_rows(&lines(theme, state, now), inner)
 }
 
-/// Draws the view; returns where the terminal's cursor goes (the edit line's focused field,
-/// when it is in sight).
+/// Draws the view; returns where the terminal's cursor goes (the edit panel's focused field).
 pub fn render(
     app: &App,
     state: &GenesisJobState,
@@ -83,23 +76,11 @@ pub fn render(
     let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    let view = lines(theme, state, now, inner.width);
-    let cursor = view.cursor.and_then(|(line, column)| {
-        let row: usize = view.lines[..line]
-            .iter()
-            .map(|l| wrapped_height(l, inner.width))
-            .sum();
-        let row = u16::try_from(row).ok()?.checked_sub(scroll)?;
-        (row < inner.height && column < inner.width).then(|| Position {
-            x: inner.x + column,
-            y: inner.y + row,
-        })
-    });
-    Paragraph::new(view.lines)
+    Paragraph::new(lines(theme, state, now))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(inner, buf);
-    panel_cursor.or(cursor)
+    panel_cursor
 }
 
 /// The view's area and, while editing, the edit panel's below it (as tall as its lines, the
@@ -115,7 +96,9 @@ fn split(theme: &Theme, state: &GenesisJobState, area: Rect) -> (Rect, Option<Re
         .map(|l| wrapped_height(l, width))
         .sum();
     let wanted = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
-    let height = wanted.min(area.height.saturating_sub(MIN_VIEW_ROWS)).max(3.min(area.height));
+    let height = wanted
+        .min(area.height.saturating_sub(MIN_VIEW_ROWS))
+        .max(3.min(area.height));
     let view = Rect {
         height: area.height - height,
         ..area
@@ -271,9 +254,9 @@ fn render_edit_panel(
     })
 }
 
-/// The view's lines, top to bottom (`width`: the inner width); what needs the operator's
-/// attention comes first so that a long draft never pushes it off the screen.
-fn lines(theme: &Theme, state: &GenesisJobState, now: Instant, width: u16) -> View {
+/// The view's lines, top to bottom; what needs the operator's attention comes first so that a
+/// long draft never pushes it off the screen.
+fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     status_lines(theme, state, &mut lines);
     if let Some(pending) = &state.pending {
@@ -297,14 +280,10 @@ fn lines(theme: &Theme, state: &GenesisJobState, now: Instant, width: u16) -> Vi
     if let Some(notice) = &state.notice {
         lines.extend(labelled_lines("", notice, theme.critical()));
     }
-    let _ = width;
     approved_lines(theme, state, &mut lines);
     preview_lines(theme, state, &mut lines);
     draft_lines(theme, state, &mut lines);
-    View {
-        lines,
-        cursor: None,
-    }
+    lines
 }
 
 fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {

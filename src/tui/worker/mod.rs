@@ -185,7 +185,10 @@ pub enum DataEvent {
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
     },
-    GenesisCommitted(Uuid, Result<crate::tui::forms::genesis_job::CommittedJob, String>),
+    GenesisCommitted(
+        Uuid,
+        Result<crate::tui::forms::genesis_job::CommittedJob, String>,
+    ),
 }
 
 /// Why a genesis call was not made.
