@@ -264,3 +264,56 @@ fn a_long_title_is_shown_whole_at_80x24() {
     );
     insta::assert_snapshot!("publish_picker_filtered_80x24", terminal.backend());
 }
+
+#[test]
+fn after_a_publish_the_drafts_are_read_again_so_the_next_one_on_that_channel_asks() {
+    let mut app = open();
+    type_text(&mut app, "Maria");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "m-1");
+    assert!(matches!(submit(&mut app).as_slice(), [Command::Publish(_)]));
+    let record = mpis_dash::store::outbox::PublishRecord {
+        id: id(0x8001),
+        idempotency_key: "key-1".into(),
+        run_id: None,
+        project_id: None,
+        persona_id: None,
+        published_at: tui_common::at("2026-12-01T08:00:00Z"),
+        draft_id: id(0xd001),
+        channel: "telegram".into(),
+        channel_item_id: Some("m-1".into()),
+        channel_url: None,
+        state: "forwarded".parse().expect("a state"),
+        attempts: 1,
+        last_error: None,
+        next_attempt_at: tui_common::at("2026-12-01T08:00:00Z"),
+        mpis_published_item_id: Some(id(0xc0de)),
+        forwarded_at: None,
+        created_by: Some("alice".into()),
+        created_at: tui_common::at("2026-12-01T08:00:00Z"),
+    };
+    let outcome = mpis_dash::tui::worker::PublishOutcome {
+        record,
+        created: true,
+        note: "forwarded to MPIS".into(),
+    };
+    let commands = app.update(Event::Data(DataEvent::Published(Ok(outcome))), app.now);
+    assert_eq!(commands, vec![Command::LoadDrafts]);
+    // The list comes back in another order, the draft now published on telegram.
+    let mut again = drafts();
+    again.reverse();
+    let maria = again.iter_mut().find(|d| d.id == id(0xd001)).unwrap();
+    maria.published_on = vec!["telegram".into()];
+    maria.publishes = vec![EarlierPublish {
+        channel: "telegram".into(),
+        channel_item_id: Some("m-1".into()),
+        published_at: tui_common::at("2026-12-01T08:00:00Z"),
+        queued: false,
+    }];
+    app.update(Event::Data(DataEvent::Drafts(Ok(again))), app.now);
+    assert_eq!(form(&app).picked, Some(3), "still the same draft, by id");
+    type_text(&mut app, "m-2");
+    assert!(submit(&mut app).is_empty(), "asks first");
+    assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.question.contains("(item m-1)")));
+}

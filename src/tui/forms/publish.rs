@@ -539,6 +539,25 @@ impl PublishFormState {
         }
     }
 
+    /// The approved drafts arrived (again): the picked draft stays picked by its id.
+    pub fn drafts_loaded(
+        &mut self,
+        result: Result<Vec<DraftChoice>, String>,
+        wall: chrono::DateTime<chrono::Utc>,
+        now: Instant,
+    ) {
+        let picked_id = self
+            .picked
+            .and_then(|p| self.drafts.value.as_ref()?.get(p).map(|d| d.id));
+        match result {
+            Ok(drafts) => {
+                self.picked = picked_id.and_then(|id| drafts.iter().position(|d| d.id == id));
+                self.drafts.succeed(drafts, wall, now);
+            }
+            Err(error) => self.drafts.fail(error),
+        }
+    }
+
     /// The worker's answer arrived.
     pub fn finished(&mut self, outcome: Result<PublishOutcome, String>) {
         self.submitted_at = None;
