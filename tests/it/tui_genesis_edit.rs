@@ -143,6 +143,20 @@ fn the_edit_panel_is_in_sight_after_page_down_and_typing_goes_there() {
     assert!(line.contains("credo.sum"), "cursor row {row}: {line}");
     assert_eq!(column, 1 + 10 + 9, "after \"credo.sum\"");
     insta::assert_snapshot!("genesis_edit_panel_80x24", terminal.backend());
+    // At 200x50 too: the panel at the bottom, the cursor in its path field.
+    let terminal = draw_view(&app, (200, 50));
+    let (_, row) = cursor_of(&terminal).expect("a cursor");
+    let text = terminal.backend().to_string();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(
+        rows[usize::from(row)].contains("▶ path    credo.sum"),
+        "{text}"
+    );
+    assert!(
+        rows[usize::from(row) - 1].contains("Edit draft 1"),
+        "{text}"
+    );
+    assert!(usize::from(row) > 40, "docked at the bottom: row {row}");
     // PgDn still scrolls the draft above the panel while editing.
     press(&mut app, KeyCode::PageDown);
     assert!(job(&app).scroll > scrolled);
