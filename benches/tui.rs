@@ -61,6 +61,7 @@ fn options() -> AppOptions {
         preferred_layout: None,
         source: "bench".into(),
         notices: Vec::new(),
+        channels: Vec::new(),
     }
 }
 

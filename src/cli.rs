@@ -323,6 +323,7 @@ async fn dashboard(
         preferred_layout: config.default_layout.clone(),
         source: format!("{} · {mpis_label}", db.target),
         notices,
+        channels: config.channels.clone(),
     };
     let (commands, events) = tui::worker::spawn_with_mpis(
         db.pool.clone(),

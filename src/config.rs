@@ -55,6 +55,9 @@ pub struct FileConfig {
     pub keys: HashMap<String, String>,
     #[serde(default)]
     pub theme: ThemeConfig,
+    /// Channel names accepted by the publish form besides MPIS's four known ones.
+    #[serde(default)]
+    pub channels: Vec<String>,
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -85,6 +88,8 @@ pub struct Config {
     pub mpis_api_key: Option<String>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
+    /// Extra channel names the publish form accepts (trimmed, lowercased, no empty ones).
+    pub channels: Vec<String>,
 }
 
 impl Config {
@@ -134,6 +139,12 @@ impl Config {
             keys: file.keys,
             theme: file.theme,
             config_file,
+            channels: file
+                .channels
+                .iter()
+                .map(|c| c.trim().to_lowercase())
+                .filter(|c| !c.is_empty())
+                .collect(),
         })
     }
 }

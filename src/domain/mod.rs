@@ -8,6 +8,7 @@ pub mod form;
 pub mod genesis;
 pub mod layout;
 pub mod metrics;
+pub mod nearest;
 pub mod publish;
 pub mod pyround;
 pub mod red_flags;

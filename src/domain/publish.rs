@@ -50,7 +50,8 @@ pub struct ValidPublish {
 pub const KNOWN_CHANNEL_NAMES: [&str; 4] = ["telegram", "instagram", "tiktok", "youtube"];
 
 /// The known channels whose names start with what was typed (all of them for nothing typed),
-/// for suggesting completions in the channel field. Any other name is accepted too.
+/// for suggesting completions in the channel field. Other names are accepted only when the
+/// config lists them (`channels = [...]`, see [`check_channel`]).
 pub fn suggest_channels(typed: &str) -> Vec<&'static str> {
     let typed = typed.trim().to_lowercase();
     KNOWN_CHANNEL_NAMES
@@ -59,19 +60,71 @@ pub fn suggest_channels(typed: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// Reads the channel field: a known channel ([`Channel::KNOWN`]) or one of the `configured`
+/// extra names (config `channels`), trimmed and case-insensitive. Anything else is refused with
+/// the names that are accepted, and the nearest one when it looks like a typo.
+pub fn check_channel(typed: &str, configured: &[String]) -> Result<Channel, String> {
+    let channel = Channel::parse(typed);
+    let extra = || {
+        configured
+            .iter()
+            .map(|c| c.trim().to_lowercase())
+            .filter(|c| !c.is_empty())
+    };
+    if channel.is_known() || extra().any(|c| c == channel.as_str()) {
+        return Ok(channel);
+    }
+    let mut allowed: Vec<String> = KNOWN_CHANNEL_NAMES.iter().map(|c| c.to_string()).collect();
+    for name in extra() {
+        if !allowed.contains(&name) {
+            allowed.push(name);
+        }
+    }
+    let guess = super::nearest::nearest(channel.as_str(), allowed.iter().map(String::as_str))
+        .map(|n| format!("did you mean {n}? "))
+        .unwrap_or_default();
+    Err(format!(
+        "{:?} is not a known channel: {guess}use {} (more names: `channels` in the config)",
+        channel.as_str(),
+        allowed.join(", ")
+    ))
+}
+
+/// The warning when the channel differs from the draft's plan channel (`content_plans.channel`,
+/// the channel the draft was written for): publishing elsewhere is allowed, but worth a look.
+pub fn plan_channel_warning(channel: &Channel, plan_channel: &str) -> Option<String> {
+    let plan = Channel::parse(plan_channel);
+    (plan.as_str() != channel.as_str() && !plan.as_str().is_empty()).then(|| {
+        format!(
+            "the draft was planned for {}, not {}",
+            plan.as_str(),
+            channel.as_str()
+        )
+    })
+}
+
 impl PublishForm {
+    /// [`PublishForm::validate_with`] with no configured extra channels.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<ValidPublish, Vec<FieldError>> {
+        self.validate_with(now, &[])
+    }
+
     /// Checks every field against `now`; all problems are reported, in the form's field order.
     ///
     /// - `draft_id`: required UUID (not the nil UUID).
-    /// - `channel`: required, any name ([`Channel::parse`]: trimmed, lowercased); the known
-    ///   ones are suggested when it is missing.
+    /// - `channel`: required; a known channel or one of `channels` (the config's extra names),
+    ///   see [`check_channel`]; the known ones are suggested when it is missing.
     /// - `channel_item_id`: required (the proxy requires it), at most 200 characters.
     /// - `channel_url`: optional; an http(s) URL with a host when given.
     /// - `run_id`, `project_id`: optional UUIDs.
     /// - `published_at`: optional, empty = `now`; RFC 3339 (`2026-11-24T20:17:07Z`,
     ///   `...+02:00`), or UTC `YYYY-MM-DD HH:MM[:SS[.f]]` (also with `T`, MPIS's naive form),
     ///   or `YYYY-MM-DD` (midnight UTC); at most 5 minutes after `now`.
-    pub fn validate(&self, now: DateTime<Utc>) -> Result<ValidPublish, Vec<FieldError>> {
+    pub fn validate_with(
+        &self,
+        now: DateTime<Utc>,
+        channels: &[String],
+    ) -> Result<ValidPublish, Vec<FieldError>> {
         let mut errors = Vec::new();
 
         let draft_id = match non_empty(&self.draft_id_text) {
@@ -103,7 +156,13 @@ impl PublishForm {
                 ));
                 None
             }
-            Some(name) => Some(Channel::parse(name)),
+            Some(name) => match check_channel(name, channels) {
+                Ok(channel) => Some(channel),
+                Err(m) => {
+                    errors.push(FieldError::new("channel", m));
+                    None
+                }
+            },
         };
 
         let channel_item_id = match non_empty(&self.channel_item_id) {
@@ -405,7 +464,7 @@ mod tests {
     }
 
     #[test]
-    fn any_channel_name_is_accepted_and_normalised() {
+    fn known_or_configured_channels_only_normalised() {
         let with = |text: &str| PublishForm {
             channel_text: text.into(),
             ..minimal()
@@ -414,11 +473,52 @@ mod tests {
             with("YouTube").validate(now()).unwrap().channel(),
             &Channel::Youtube
         );
+        // An unknown name is refused, naming the field and what is accepted.
         assert_eq!(
-            with(" Mastodon ").validate(now()).unwrap().channel(),
+            errors(&with(" Mastodon ")),
+            vec![FieldError::new(
+                "channel",
+                "\"mastodon\" is not a known channel: use telegram, instagram, tiktok, youtube (more names: `channels` in the config)"
+            )]
+        );
+        // A typo names the nearest channel.
+        let typo = errors(&with("telegarm"));
+        assert_eq!(typo[0].field, "channel");
+        assert!(
+            typo[0].message.contains("did you mean telegram?"),
+            "{}",
+            typo[0].message
+        );
+        // Configured extra names are accepted (trimmed, any case) and listed in the message.
+        let configured = vec![" Mastodon ".to_string(), "telegram_demo".to_string()];
+        assert_eq!(
+            with("MASTODON")
+                .validate_with(now(), &configured)
+                .unwrap()
+                .channel(),
             &Channel::Other("mastodon".into())
         );
+        let other = with("bluesky")
+            .validate_with(now(), &configured)
+            .unwrap_err();
+        assert!(
+            other[0]
+                .message
+                .contains("use telegram, instagram, tiktok, youtube, mastodon, telegram_demo"),
+            "{}",
+            other[0].message
+        );
         assert_eq!(errors(&with("  "))[0].field, "channel");
+    }
+
+    #[test]
+    fn a_channel_other_than_the_plans_is_a_warning() {
+        assert_eq!(plan_channel_warning(&Channel::Telegram, "Telegram"), None);
+        assert_eq!(
+            plan_channel_warning(&Channel::Youtube, "telegram").as_deref(),
+            Some("the draft was planned for telegram, not youtube")
+        );
+        assert_eq!(plan_channel_warning(&Channel::Youtube, " "), None);
     }
 
     #[test]

@@ -21,6 +21,20 @@ pub struct DraftChoice {
     /// Channels it is published on (MPIS's `published_items`) or queued to be (our outbox),
     /// sorted.
     pub published_on: Vec<String>,
+    /// Those publishes one by one, newest first (what a confirm names before another one).
+    #[sqlx(json)]
+    pub publishes: Vec<EarlierPublish>,
+}
+
+/// One earlier publish of a draft: MPIS's published item, or our outbox record still queued.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EarlierPublish {
+    /// Lowercase.
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub published_at: DateTime<Utc>,
+    /// Still in our outbox, not yet in MPIS.
+    pub queued: bool,
 }
 
 impl DraftChoice {
@@ -29,6 +43,14 @@ impl DraftChoice {
         self.published_on
             .iter()
             .any(|c| c.eq_ignore_ascii_case(&self.channel))
+    }
+
+    /// The newest earlier publish on `channel` (any case), if any.
+    pub fn published_on_channel(&self, channel: &str) -> Option<&EarlierPublish> {
+        let channel = channel.trim();
+        self.publishes
+            .iter()
+            .find(|p| p.channel.eq_ignore_ascii_case(channel))
     }
 }
 
@@ -40,7 +62,19 @@ const SELECT: &str = "SELECT d.id, d.draft_no, d.status, cp.title AS plan_title,
                     UNION ALL
                     SELECT pr.channel FROM publish_records pr
                     WHERE pr.state = 'queued' AND pr.draft_id = d.id
-                  ) c ORDER BY 1) AS published_on
+                  ) c ORDER BY 1) AS published_on,
+            COALESCE((SELECT json_agg(json_build_object(
+                        'channel', lower(e.channel), 'channel_item_id', e.item,
+                        'published_at', e.at, 'queued', e.queued) ORDER BY e.at DESC)
+                      FROM (
+                        SELECT pi.channel, pi.channel_item_id AS item, pi.published_at AS at,
+                               false AS queued
+                        FROM published_items pi WHERE pi.draft_id = d.id
+                        UNION ALL
+                        SELECT pr.channel, pr.channel_item_id, pr.published_at, true
+                        FROM publish_records pr
+                        WHERE pr.state = 'queued' AND pr.draft_id = d.id
+                      ) e), '[]'::json) AS publishes
      FROM content_drafts d
      JOIN content_plans cp ON cp.id = d.plan_id
      JOIN personas p ON p.id = cp.persona_id";

@@ -99,3 +99,29 @@ pub async fn draft(
     .await?;
     Ok(row)
 }
+
+/// The persona a committed job became, as MPIS recorded it (`genesis_jobs.persona_id`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CommittedPersona {
+    pub persona_id: Uuid,
+    pub slug: String,
+    /// `personas.active_version` ("1.0" after the commit).
+    pub active_version: Option<String>,
+}
+
+/// The persona of a committed job; `None` when the job has none here (not committed, or MPIS
+/// keeps its own database).
+pub async fn committed_persona(
+    pool: &PgPool,
+    job_id: Uuid,
+) -> StoreResult<Option<CommittedPersona>> {
+    let row = sqlx::query_as::<_, CommittedPersona>(
+        "SELECT p.id AS persona_id, p.slug, p.active_version
+         FROM genesis_jobs j JOIN personas p ON p.id = j.persona_id
+         WHERE j.id = $1",
+    )
+    .bind(job_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}

@@ -91,6 +91,8 @@ pub struct AppOptions {
     /// What the operator must keep in mind about the database (a time zone that shifts
     /// MPIS's times, why the dashboard is read-only): short, always in the status line.
     pub notices: Vec<String>,
+    /// Channel names the publish form accepts besides the known four (config `channels`).
+    pub channels: Vec<String>,
 }
 
 // One screen at a time (plus a short back stack): the size difference costs nothing.

@@ -20,6 +20,7 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.thresholds, Thresholds::default());
     assert_eq!(config.theme, ThemeConfig::default());
     assert!(config.keys.is_empty() && config.database_url.is_none());
+    assert!(config.channels.is_empty());
     assert!(Keymap::with_overrides(&config.keys).is_ok());
     assert_eq!(
         Theme::from_config(&config.theme, false).expect("theme"),
@@ -46,6 +47,7 @@ fn the_example_config_loads_and_shows_the_defaults() {
     .expect("the uncommented example loads");
     assert_eq!(config.operator, "alice");
     assert_eq!(config.default_layout.as_deref(), Some("On-call"));
+    assert_eq!(config.channels, ["telegram_demo", "mastodon"]);
     let keymap = Keymap::with_overrides(&config.keys).expect("its key overrides are valid");
     let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
     assert_eq!(keymap.action(&f5), Some(Action::Refresh));

@@ -15,7 +15,7 @@ use chrono::Utc;
 use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
-use mpis_dash::store::drafts::DraftChoice;
+use mpis_dash::store::drafts::{DraftChoice, EarlierPublish};
 use mpis_dash::store::outbox::PublishRecord;
 use mpis_dash::store::projects::Project;
 use mpis_dash::tui::app::{App, Event, Overlay, Screen};
@@ -65,6 +65,7 @@ fn drafts() -> Vec<DraftChoice> {
             created_at: tui_common::loaded_at(),
             status: "approved".to_string(),
             published_on: Vec::new(),
+            publishes: Vec::new(),
         })
         .collect()
 }
@@ -317,7 +318,7 @@ fn the_form_screen_shows_fields_errors_drafts_and_the_outcome() {
         "Record a publish",
         "channel item id",
         "✖ required: the content draft that was published",
-        "approved drafts (3)",
+        "approved drafts (3 of 3;",
         "Plan 2",
         "Ctrl-S submit",
     ] {
@@ -843,6 +844,16 @@ fn many_drafts(n: u128) -> Vec<DraftChoice> {
                 2 => vec!["youtube".into()],
                 _ => Vec::new(),
             };
+            draft.publishes = draft
+                .published_on
+                .iter()
+                .map(|channel| EarlierPublish {
+                    channel: channel.clone(),
+                    channel_item_id: Some("7".into()),
+                    published_at: tui_common::loaded_at(),
+                    queued: false,
+                })
+                .collect();
             draft
         })
         .collect()
@@ -856,7 +867,7 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     let terminal = draw_form(&app, (120, 40));
     let screen = text_of(&terminal);
     assert!(
-        screen.contains("approved drafts (40; ✓ published on its channel, ○ on another)"),
+        screen.contains("approved drafts (40 of 40; ✓ published on its channel, ○ elsewhere)"),
         "{screen}"
     );
     let row = |title: &str| {
@@ -869,9 +880,9 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     assert!(row("Plan 1").contains("✓ telegram"), "{}", row("Plan 1"));
     assert!(row("Plan 2").contains("○ telegram"), "{}", row("Plan 2"));
     assert!(row("Plan 3").contains("    telegram"), "{}", row("Plan 3"));
-    // 40 rows tall: the picker shows as many drafts as fit, not five.
+    // 40 rows tall: the picker shows as many drafts (two lines each) as fit, not five.
     let shown = screen.lines().filter(|l| l.contains("Plan ")).count();
-    assert!(shown >= 20, "only {shown} drafts shown:\n{screen}");
+    assert!(shown >= 12, "only {shown} drafts shown:\n{screen}");
     assert!(!screen.contains("more ↓") || shown < 40);
     // The picked draft stays in sight further down the list, and says it is published.
     for _ in 0..30 {
@@ -889,7 +900,7 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     assert_eq!(form(&app).picked, Some(0));
     let screen = text_of(&draw_form(&app, (120, 40)));
     assert!(
-        screen.contains("· already published on telegram"),
+        screen.contains("⚠ already published here 05-20 12:00 (item 7)"),
         "{screen}"
     );
 }
@@ -951,6 +962,27 @@ async fn the_worker_reads_drafts_with_their_publishes_and_the_record_as_it_is_no
     assert_eq!(listed.len(), 2, "the approved ones");
     assert_eq!(published_on(approved), Some(vec!["telegram".to_string()]));
     assert_eq!(published_on(elsewhere), Some(vec!["youtube".to_string()]));
+    // Each earlier publish with its item and whether it is still queued (what a confirm names).
+    let publishes = |id| {
+        listed
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| {
+                d.publishes
+                    .iter()
+                    .map(|p| (p.channel.clone(), p.channel_item_id.clone(), p.queued))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        publishes(approved),
+        [("telegram".to_string(), Some("1".to_string()), false)]
+    );
+    assert_eq!(
+        publishes(elsewhere),
+        [("youtube".to_string(), Some("v1".to_string()), true)]
+    );
 
     commands.send(Command::LookupDraft(unapproved)).unwrap();
     let (asked, found) = next(&mut events, |e| match e {

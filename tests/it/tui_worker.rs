@@ -314,6 +314,7 @@ fn app_options() -> AppOptions {
         preferred_layout: None,
         source: "test".to_string(),
         notices: Vec::new(),
+        channels: Vec::new(),
     }
 }
 

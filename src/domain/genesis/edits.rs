@@ -320,6 +320,93 @@ pub fn draft_paths(core: &Value) -> Vec<(String, String)> {
     out
 }
 
+/// Every path that exists in a draft, parents before children, in the draft's (sorted key)
+/// order: objects' keys, and every element of every array (`credo.statements[0]`). What the
+/// edit dialog's path completes from.
+pub fn existing_paths(core: &Value) -> Vec<String> {
+    fn walk(value: &Value, steps: &mut Vec<PathStep>, out: &mut Vec<String>) {
+        if !steps.is_empty() {
+            out.push(format_path(steps));
+        }
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    steps.push(PathStep::Key(key.clone()));
+                    walk(child, steps, out);
+                    steps.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    steps.push(PathStep::Index(index));
+                    walk(child, steps, out);
+                    steps.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(core, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The existing paths that complete what was typed: those starting with it (ignoring case and
+/// surrounding spaces), in the draft's order. Nothing typed: every path.
+pub fn complete_path(core: &Value, typed: &str) -> Vec<String> {
+    let typed = typed.trim().to_lowercase();
+    existing_paths(core)
+        .into_iter()
+        .filter(|p| p.to_lowercase().starts_with(&typed))
+        .collect()
+}
+
+/// Whether an edit's path is one the draft has (an `add` into an existing array counts: it
+/// inserts or appends there). `New` paths would be created by `add`/`replace` (MPIS sets a
+/// missing key silently) or refused by MPIS (a missing parent, `remove` of nothing): the
+/// approver is asked first, told the nearest existing path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathInDraft {
+    Exists,
+    New { nearest: Option<String> },
+}
+
+/// Checks an edit (as [`validate_edit`] built it) against the draft it is sent for.
+pub fn path_in_draft(core: &Value, edit: &EditOperationJson) -> PathInDraft {
+    let Ok(steps) = parse_path(&edit.path) else {
+        return PathInDraft::New { nearest: None };
+    };
+    let mut node = Some(core);
+    for (n, step) in steps.iter().enumerate() {
+        let last = n + 1 == steps.len();
+        node = match (node, step) {
+            (Some(Value::Object(map)), PathStep::Key(key)) => map.get(key),
+            (Some(Value::Array(items)), PathStep::Index(i)) => {
+                // `add` at an index of an existing array inserts (or appends past its end).
+                if last && edit.op == EditOp::Add {
+                    return PathInDraft::Exists;
+                }
+                items.get(*i)
+            }
+            _ => None,
+        };
+    }
+    if node.is_some() {
+        return PathInDraft::Exists;
+    }
+    let paths = existing_paths(core);
+    let nearest = crate::domain::nearest::nearest(&edit.path, paths.iter().map(String::as_str))
+        .map(str::to_string)
+        .or_else(|| {
+            // Not a likely typo: the closest by distance anyway, so the question names one.
+            paths
+                .iter()
+                .min_by_key(|p| crate::domain::nearest::edit_distance(&edit.path, p))
+                .cloned()
+        });
+    PathInDraft::New { nearest }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,6 +706,107 @@ mod tests {
         assert_eq!(
             draft_paths(&json!("plain")),
             vec![(String::new(), "\"plain\"".to_string())]
+        );
+    }
+
+    fn op_at(path: &str, op: EditOp) -> EditOperationJson {
+        EditOperationJson {
+            path: path.to_string(),
+            op,
+            value: json!("x"),
+        }
+    }
+
+    fn sample_core() -> Value {
+        json!({
+            "credo": {"summary": "Grows food", "statements": ["a", "b"]},
+            "ethos": {"virtues": ["patience"]},
+            "matrix": [[1, 2], [3]]
+        })
+    }
+
+    #[test]
+    fn existing_paths_list_every_node() {
+        assert_eq!(
+            existing_paths(&sample_core()),
+            [
+                "credo",
+                "credo.statements",
+                "credo.statements[0]",
+                "credo.statements[1]",
+                "credo.summary",
+                "ethos",
+                "ethos.virtues",
+                "ethos.virtues[0]",
+                "matrix",
+                "matrix[0]",
+                "matrix[0].[0]",
+                "matrix[0].[1]",
+                "matrix[1]",
+                "matrix[1].[0]",
+            ]
+        );
+        assert!(existing_paths(&json!({})).is_empty());
+    }
+
+    #[test]
+    fn completion_by_prefix_ignoring_case() {
+        let core = sample_core();
+        assert_eq!(
+            complete_path(&core, "credo.s"),
+            [
+                "credo.statements",
+                "credo.statements[0]",
+                "credo.statements[1]",
+                "credo.summary"
+            ]
+        );
+        assert_eq!(
+            complete_path(&core, " ETHOS.V"),
+            ["ethos.virtues", "ethos.virtues[0]"]
+        );
+        assert!(complete_path(&core, "style").is_empty());
+        assert_eq!(complete_path(&core, "").len(), 14);
+    }
+
+    #[test]
+    fn a_path_not_in_the_draft_names_the_nearest() {
+        let core = sample_core();
+        for (path, op) in [
+            ("credo.summary", EditOp::Replace),
+            ("credo.statements[1]", EditOp::Remove),
+            ("ethos.virtues", EditOp::Add),
+            // add at an index of an existing array inserts or appends
+            ("credo.statements[7]", EditOp::Add),
+            ("matrix[0].[1]", EditOp::Replace),
+        ] {
+            assert_eq!(
+                path_in_draft(&core, &op_at(path, op)),
+                PathInDraft::Exists,
+                "{path}"
+            );
+        }
+        assert_eq!(
+            path_in_draft(&core, &op_at("credo.sumary", EditOp::Replace)),
+            PathInDraft::New {
+                nearest: Some("credo.summary".into())
+            }
+        );
+        assert_eq!(
+            path_in_draft(&core, &op_at("credo.statements[5]", EditOp::Replace)),
+            PathInDraft::New {
+                // equally close: the first in the draft's order
+                nearest: Some("credo.statements[0]".into())
+            }
+        );
+        // Far from everything: still the closest one.
+        assert!(matches!(
+            path_in_draft(&core, &op_at("lexicon.signature_phrases", EditOp::Add)),
+            PathInDraft::New { nearest: Some(_) }
+        ));
+        assert_eq!(
+            path_in_draft(&json!({}), &op_at("a", EditOp::Add)),
+            PathInDraft::New { nearest: None }
         );
     }
 }

@@ -17,8 +17,8 @@ pub mod sources;
 pub mod start_form;
 
 pub use self::edits::{
-    EditDraft, EditOp, EditOperationJson, PathError, PathStep, draft_paths, format_path,
-    parse_path, validate_edit,
+    EditDraft, EditOp, EditOperationJson, PathError, PathInDraft, PathStep, complete_path,
+    draft_paths, existing_paths, format_path, parse_path, path_in_draft, validate_edit,
 };
 pub use self::slug::{MAX_SLUG_CHARS, same_persona_name, slugify};
 pub use self::sources::{

@@ -104,10 +104,7 @@ impl App {
             DataEvent::ChangesMissed => return self.refresh_all(),
             DataEvent::Drafts(result) => {
                 if let Screen::PublishForm(state) = &mut self.screen {
-                    match result {
-                        Ok(drafts) => state.drafts.succeed(drafts, wall, now),
-                        Err(error) => state.drafts.fail(error),
-                    }
+                    state.drafts_loaded(result, wall, now);
                 }
                 // A draft id typed before the list came may not be in it.
                 return self.check_typed_draft();
@@ -140,8 +137,14 @@ impl App {
                     Err(_) => true,
                 };
                 self.say(text, failed);
+                let written = result.is_ok();
                 if let Screen::PublishForm(state) = &mut self.screen {
                     state.finished(result);
+                    // Read again: the draft is now published there (the next one asks).
+                    if written {
+                        state.drafts.start();
+                        return vec![Command::LoadDrafts];
+                    }
                 }
             }
             DataEvent::GenesisStarted(result) => return self.genesis_started(result),
@@ -167,6 +170,13 @@ impl App {
                 prefix,
                 result,
             } => return self.prefix_found(kind, prefix, result),
+            DataEvent::GenesisCommitted(job_id, result) => {
+                if let Screen::GenesisJob(state) = &mut self.screen
+                    && state.job_id == job_id
+                {
+                    state.committed_loaded(result);
+                }
+            }
         }
         Vec::new()
     }

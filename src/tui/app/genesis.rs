@@ -330,7 +330,14 @@ impl App {
             return Vec::new();
         };
         state.status_loaded(result, now);
-        let commands = genesis_draft_command(state).into_iter().collect();
+        let mut commands: Vec<Command> = genesis_draft_command(state).into_iter().collect();
+        // Committed before it was opened (or by someone else meanwhile): shown as approved.
+        if let Some(persona_id) = state.take_committed_request() {
+            commands.push(Command::LoadGenesisCommitted {
+                job_id: state.job_id,
+                persona_id,
+            });
+        }
         self.follow_approval_confirm();
         commands
     }

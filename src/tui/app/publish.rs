@@ -1,6 +1,6 @@
 //! The publish form's side of `App`: opening it, its keys, the question before a record of a
-//! draft that is not approved, the lookup of a typed draft id, and following the submitted
-//! record's state.
+//! draft that is not approved or already published on that channel, the lookup of a typed
+//! draft id, and following the submitted record's state.
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
@@ -16,7 +16,10 @@ impl App {
             self.say("read-only: publishing is off", true);
             return Vec::new();
         }
-        let mut state = PublishFormState::default();
+        let mut state = PublishFormState {
+            channels: self.options.channels.clone(),
+            ..PublishFormState::default()
+        };
         state.drafts.start();
         state.targets.start();
         self.open(Screen::PublishForm(state));
@@ -56,7 +59,13 @@ impl App {
         let Screen::PublishForm(state) = &mut self.screen else {
             return Vec::new();
         };
-        if let Some(question) = state.unapproved_question() {
+        // Each reason to ask, in one question: not approved, already published there.
+        let questions: Vec<String> = [state.unapproved_question(), state.republish_question()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !questions.is_empty() {
+            let question = questions.join(" ");
             state.hold();
             self.overlay = Some(Overlay::Confirm(ConfirmState {
                 question,

@@ -9,8 +9,12 @@ use strum::VariantArray;
 use uuid::Uuid;
 
 use crate::domain::form::FieldError;
-use crate::domain::genesis::{EditDraft, EditOp, validate_edit};
-use crate::mpis::types::{EditOperation, GenesisApproveResponse, GenesisStatus};
+use crate::domain::genesis::{
+    EditDraft, EditOp, PathInDraft, complete_path, path_in_draft, validate_edit,
+};
+use crate::mpis::types::{
+    EditOperation, ExportPaths, GenesisApproveResponse, GenesisStatus, JobStatus,
+};
 use crate::store::genesis::GenesisDraft;
 use crate::tui::text_field::{self, Cursor};
 
@@ -51,6 +55,52 @@ pub struct EditLine {
     /// The path's and the value's cursors (the op is a choice).
     pub cursors: [Cursor; EDIT_FIELDS.len()],
     pub error: Option<FieldError>,
+    /// Tab on the path cycles through the draft's paths that start with what was typed.
+    pub completion: Option<Completion>,
+    /// A valid edit whose path is not in the draft, waiting for the approver's answer.
+    pub question: Option<PathQuestion>,
+}
+
+/// The paths Tab cycles through, and which one the path field holds now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub matches: Vec<String>,
+    pub index: usize,
+}
+
+/// "credo.sumary is not in the draft: add it?" with the nearest existing path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathQuestion {
+    pub edit: EditOperation,
+    pub nearest: Option<String>,
+}
+
+impl PathQuestion {
+    /// The question as the edit panel shows it.
+    pub fn text(&self, draft_no: Option<i32>) -> String {
+        let draft = draft_no
+            .map(|n| format!("draft {n}"))
+            .unwrap_or("the draft".into());
+        let nearest = match &self.nearest {
+            Some(path) => format!(" (nearest existing path: {path})"),
+            None => String::new(),
+        };
+        format!(
+            "{} is not in {draft}{nearest}. {} it as a new path? y/Enter {} · n/Esc change it{}",
+            self.edit.path,
+            if self.edit.op == EditOp::Add {
+                "Add"
+            } else {
+                "Set"
+            },
+            self.edit.op,
+            if self.nearest.is_some() {
+                " · Tab use the nearest"
+            } else {
+                ""
+            }
+        )
+    }
 }
 
 impl EditLine {
@@ -98,6 +148,8 @@ impl Default for EditLine {
             focus: 0,
             cursors: Default::default(),
             error: None,
+            completion: None,
+            question: None,
         }
     }
 }
@@ -165,6 +217,19 @@ pub struct GenesisJobState {
     pub pending: Option<PendingCall>,
     /// Rows scrolled down (the draft makes the view taller than most screens).
     pub scroll: u16,
+    /// The committed job's persona, version and export paths were asked for (once).
+    pub committed_requested: bool,
+}
+
+/// What the dashboard finds out about a job MPIS already committed (its status answer does not
+/// say): the persona and its version from the database, the export paths from MPIS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommittedJob {
+    pub persona_id: Option<Uuid>,
+    pub version: Option<String>,
+    pub export_paths: Option<ExportPaths>,
+    /// Why the export paths are missing (MPIS unreachable, not exported).
+    pub export_error: Option<String>,
 }
 
 /// What a key did in the job view.
@@ -202,7 +267,69 @@ impl GenesisJobState {
             draft_requested: None,
             pending: None,
             scroll: 0,
+            committed_requested: false,
         }
+    }
+
+    /// A job MPIS committed before the view opened (or meanwhile, by someone else): the
+    /// persona to ask the database and MPIS about, once; `Some(None)` when the preview does not
+    /// name it (the database may).
+    pub fn take_committed_request(&mut self) -> Option<Option<Uuid>> {
+        let status = self.status.as_ref()?;
+        let committed = matches!(
+            status.status,
+            JobStatus::Committed | JobStatus::CommittedWithMemoryPending
+        );
+        if !committed || self.committed_requested {
+            return None;
+        }
+        self.committed_requested = true;
+        // Approved here: the answer already said everything.
+        if self
+            .approved
+            .as_ref()
+            .is_some_and(|a| a.version.is_some() && a.export_paths.is_some())
+        {
+            return None;
+        }
+        if self.approved.is_none() {
+            // Shown as approved at once; persona, version and paths fill in when they arrive.
+            self.approved = Some(GenesisApproveResponse {
+                job_id: self.job_id,
+                status: status.status.clone(),
+                draft_no: status.draft_no,
+                human_prompt: None,
+                preview: status.preview.clone(),
+                persona_id: status.preview.as_ref().and_then(|p| p.persona_id),
+                version: None,
+                export_paths: None,
+            });
+        }
+        let persona = self.approved.as_ref().and_then(|a| a.persona_id);
+        Some(persona)
+    }
+
+    /// The database and MPIS answered about the committed job.
+    pub fn committed_loaded(&mut self, result: Result<CommittedJob, String>) {
+        let Some(approved) = self.approved.as_mut() else {
+            return;
+        };
+        match result {
+            Ok(job) => {
+                approved.persona_id = approved.persona_id.or(job.persona_id);
+                approved.version = approved.version.take().or(job.version);
+                approved.export_paths = approved.export_paths.take().or(job.export_paths);
+                self.notice = job
+                    .export_error
+                    .map(|e| format!("export paths not read: {e}"));
+            }
+            Err(error) => self.notice = Some(format!("persona not read: {error}")),
+        }
+    }
+
+    /// Whether `e` and `A` mean anything now (the job awaits approval and nothing is pending).
+    pub fn can_edit(&self) -> bool {
+        self.approved.is_none() && !self.is_final()
     }
 
     /// Marks the job's latest stored draft as asked for (on opening, before MPIS has said which
@@ -318,9 +445,8 @@ impl GenesisJobState {
                 JobAction::Refused("the job is finished: nothing left to edit or approve")
             }
             KeyCode::Char('e') => {
+                // The edit panel is docked below the view: the approver keeps their place.
                 self.edit = Some(EditLine::default());
-                // The edit lines are near the top: scrolled back there, they are in sight.
-                self.scroll = 0;
                 JobAction::None
             }
             KeyCode::Char('A') => JobAction::Approve,
@@ -329,25 +455,89 @@ impl GenesisJobState {
     }
 
     fn edit_key(&mut self, key: KeyEvent) -> JobAction {
+        let core = self.draft.as_ref().map(|d| &d.core);
         let Some(edit) = self.edit.as_mut() else {
             return JobAction::None;
         };
+        // The question about a path not in the draft takes its answer first.
+        if let Some(question) = edit.question.take() {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.edit = None;
+                    return JobAction::Edit(question.edit);
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    edit.focus = 0;
+                    return JobAction::None;
+                }
+                KeyCode::Tab if question.nearest.is_some() => {
+                    let nearest = question.nearest.unwrap_or_default();
+                    text_field::set(&mut edit.draft.path, &mut edit.cursors[0], &nearest);
+                    edit.focus = 0;
+                    return JobAction::None;
+                }
+                // Anything else: the question goes, the key does what it does.
+                _ => {}
+            }
+        }
         match key.code {
             KeyCode::Esc => self.edit = None,
-            KeyCode::Tab => edit.focus = (edit.focus + 1) % EDIT_FIELDS.len(),
-            KeyCode::BackTab => {
-                edit.focus = (edit.focus + EDIT_FIELDS.len() - 1) % EDIT_FIELDS.len()
+            KeyCode::PageUp => return JobAction::Scroll(Scroll::PageUp),
+            KeyCode::PageDown => return JobAction::Scroll(Scroll::PageDown),
+            KeyCode::Tab if edit.focus == 0 => {
+                if !complete(edit, core, 1) {
+                    edit.completion = None;
+                    edit.focus = 1;
+                }
+            }
+            KeyCode::BackTab if edit.focus == 0 && edit.completion.is_some() => {
+                complete(edit, core, -1);
+            }
+            KeyCode::Tab | KeyCode::Down => {
+                edit.completion = None;
+                edit.focus = (edit.focus + 1) % EDIT_FIELDS.len();
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                edit.completion = None;
+                edit.focus = (edit.focus + EDIT_FIELDS.len() - 1) % EDIT_FIELDS.len();
             }
             KeyCode::Left if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, -1),
             KeyCode::Right if edit.focus == 1 => edit.draft.op = cycle(edit.draft.op, 1),
             KeyCode::Enter => match validate_edit(&edit.draft) {
                 Ok(valid) => {
-                    self.edit = None;
-                    return JobAction::Edit(EditOperation {
-                        path: valid.path,
-                        op: valid.op,
-                        value: valid.value,
-                    });
+                    edit.completion = None;
+                    let check = core.map(|core| path_in_draft(core, &valid));
+                    match check {
+                        Some(PathInDraft::New { nearest }) if valid.op == EditOp::Remove => {
+                            let nearest = nearest
+                                .map(|n| format!(" (nearest existing path: {n})"))
+                                .unwrap_or_default();
+                            edit.focus = 0;
+                            edit.error = Some(FieldError::new(
+                                "path",
+                                format!(
+                                    "{} is not in the draft{nearest}: nothing to remove",
+                                    valid.path
+                                ),
+                            ));
+                        }
+                        Some(PathInDraft::New { nearest }) => {
+                            edit.error = None;
+                            edit.question = Some(PathQuestion {
+                                edit: valid,
+                                nearest,
+                            });
+                        }
+                        // In the draft, or no stored draft to check against: sent as typed.
+                        _ => {
+                            self.edit = None;
+                            return JobAction::Edit(EditOperation {
+                                path: valid.path,
+                                op: valid.op,
+                                value: valid.value,
+                            });
+                        }
+                    }
                 }
                 Err(error) => {
                     edit.focus = if error.field == "value" { 2 } else { 0 };
@@ -355,8 +545,18 @@ impl GenesisJobState {
                 }
             },
             _ => {
-                if let Some((value, cursor)) = edit.text_mut() {
-                    text_field::edit(value, cursor, &key);
+                let focus = edit.focus;
+                if let Some((value, cursor)) = edit.text_mut()
+                    && text_field::edit(value, cursor, &key).changed()
+                {
+                    edit.completion = None;
+                    if edit
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.field == EDIT_FIELDS[focus])
+                    {
+                        edit.error = None;
+                    }
                 }
             }
         }
@@ -380,6 +580,8 @@ impl GenesisJobState {
                 }
                 if response.persona_id.is_some() {
                     self.approved = Some(response);
+                    // The result (persona, version, export paths) is at the top: in sight.
+                    self.scroll = 0;
                 }
             }
             Err(failure) => {
@@ -401,4 +603,35 @@ fn cycle(op: EditOp, delta: isize) -> EditOp {
     let count = EditOp::VARIANTS.len() as isize;
     let current = EditOp::VARIANTS.iter().position(|o| *o == op).unwrap_or(0) as isize;
     EditOp::VARIANTS[(current + delta).rem_euclid(count) as usize]
+}
+
+/// Tab (`delta` 1) or Shift-Tab (-1) on the path: starts cycling through the draft's paths that
+/// complete what was typed, or moves on in the cycle. Returns false when there is nothing to
+/// complete (no draft, no match, or the one match is already typed): Tab then moves on.
+fn complete(edit: &mut EditLine, core: Option<&serde_json::Value>, delta: isize) -> bool {
+    let next = match &mut edit.completion {
+        Some(completion) if completion.matches.len() > 1 => {
+            let count = completion.matches.len() as isize;
+            completion.index = (completion.index as isize + delta).rem_euclid(count) as usize;
+            completion.matches[completion.index].clone()
+        }
+        Some(_) => return false,
+        None => {
+            let Some(core) = core else {
+                return false;
+            };
+            let typed = edit.draft.path.trim().to_string();
+            let matches = complete_path(core, &typed);
+            // The first match that changes something (what is typed may be a match itself).
+            let Some(index) = matches.iter().position(|m| *m != typed) else {
+                return false;
+            };
+            let path = matches[index].clone();
+            edit.completion = Some(Completion { matches, index });
+            path
+        }
+    };
+    text_field::set(&mut edit.draft.path, &mut edit.cursors[0], &next);
+    edit.error = None;
+    true
 }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::domain::channel::Channel;
 use crate::domain::form::FieldError;
-use crate::domain::publish::{PublishForm, ValidPublish};
-use crate::store::drafts::DraftChoice;
+use crate::domain::publish::{PublishForm, ValidPublish, check_channel, plan_channel_warning};
+use crate::store::drafts::{DraftChoice, EarlierPublish};
 use crate::store::outbox::PublishRecord;
 use crate::tui::clock::Now;
 use crate::tui::data::Loadable;
@@ -40,8 +40,13 @@ pub struct PublishFormState {
     pub cursors: [Cursor; FIELDS.len()],
     pub errors: Vec<FieldError>,
     pub drafts: Loadable<Vec<DraftChoice>>,
-    /// The draft picked with Up/Down on the draft field.
+    /// The draft picked with Up/Down on the draft field (an index into `drafts`).
     pub picked: Option<usize>,
+    /// What was last typed into the draft field (not a pick): the picker shows the drafts
+    /// whose title, persona, channel or id contain it.
+    pub draft_filter: String,
+    /// Channel names accepted besides the known four (config `channels`).
+    pub channels: Vec<String>,
     /// Recent runs and projects for the run and project fields.
     pub targets: Loadable<PublishTargets>,
     /// The run picked with Up/Down on the run field (an index into `targets.runs`).
@@ -147,9 +152,45 @@ impl PublishFormState {
         }
         let (value, cursor) = self.field_mut(self.focus);
         if text_field::insert(value, cursor, &text_field::one_line(text)).changed() {
-            self.outcome = None;
+            self.changed(self.focus);
         }
         true
+    }
+
+    /// The operator changed a field: its error goes (it may be fixed now), the last outcome
+    /// too; typing into the draft field filters the picker.
+    fn changed(&mut self, field: usize) {
+        self.outcome = None;
+        self.errors.retain(|e| e.field != FIELDS[field].0);
+        if field == 0 {
+            self.draft_filter = self.form.draft_id_text.trim().to_string();
+            let visible = self.visible_drafts();
+            if self.picked.is_some_and(|p| !visible.contains(&p)) {
+                self.picked = None;
+            }
+        }
+    }
+
+    /// The drafts the picker shows (indices into `drafts`): those whose title, persona,
+    /// channel or id contain the draft field's typed text (any case); all for nothing typed.
+    pub fn visible_drafts(&self) -> Vec<usize> {
+        let Some(drafts) = self.drafts.value.as_ref() else {
+            return Vec::new();
+        };
+        let filter = self.draft_filter.to_lowercase();
+        drafts
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                filter.is_empty()
+                    || [&d.plan_title, &d.persona_name, &d.channel]
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(&filter))
+                    || d.id.to_string().contains(&filter)
+                    || d.id.simple().to_string().contains(&filter)
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// The validation message of a field, if any.
@@ -181,6 +222,18 @@ impl PublishFormState {
         match key.code {
             KeyCode::Esc => return FormAction::Close,
             KeyCode::Char('s') if control => return self.submit(now),
+            // Enter on a filtered draft field takes the highlighted (else first) match.
+            KeyCode::Enter if self.focus == 0 && self.typed_draft_id().is_none() => {
+                let visible = self.visible_drafts();
+                let take = self
+                    .picked
+                    .filter(|p| visible.contains(p))
+                    .or(visible.first().copied());
+                if let Some(index) = take {
+                    self.pick_index(index);
+                }
+                self.focus = 1;
+            }
             KeyCode::Tab | KeyCode::Enter => self.focus = (self.focus + 1) % FIELDS.len(),
             KeyCode::BackTab => self.focus = (self.focus + FIELDS.len() - 1) % FIELDS.len(),
             KeyCode::Down if self.focus == 0 => self.pick(1),
@@ -196,7 +249,7 @@ impl PublishFormState {
             _ => {
                 let (value, cursor) = self.field_mut(self.focus);
                 if text_field::edit(value, cursor, &key).changed() {
-                    self.outcome = None;
+                    self.changed(self.focus);
                 }
             }
         }
@@ -256,7 +309,7 @@ impl PublishFormState {
     }
 
     /// What to say beside the draft field about the typed draft: not approved, not in this
-    /// database, not known yet, or already published on the channel.
+    /// database, or not known yet.
     pub fn draft_remark(&self) -> Option<DraftRemark> {
         let id = self.typed_draft_id()?;
         let warning = |text: String| {
@@ -269,13 +322,7 @@ impl PublishFormState {
             if draft.status != "approved" {
                 return warning(format!("not approved (status {})", draft.status));
             }
-            let channel = self.form.channel_text.trim().to_lowercase();
-            if !channel.is_empty() && draft.published_on.contains(&channel) {
-                return Some(DraftRemark {
-                    text: format!("already published on {channel}"),
-                    warning: false,
-                });
-            }
+            // An earlier publish on the channel is said beside the channel.
             return None;
         }
         match &self.checked {
@@ -351,16 +398,84 @@ impl PublishFormState {
 
     /// Picks the next/previous approved draft: fills the draft id and its channel.
     fn pick(&mut self, delta: i64) {
-        let Some(drafts) = self.drafts.value.as_ref() else {
+        let visible = self.visible_drafts();
+        let position = self
+            .picked
+            .and_then(|p| visible.iter().position(|v| *v == p));
+        if let Some(next) = step(position, delta, visible.len()) {
+            self.pick_index(visible[next]);
+        }
+    }
+
+    /// Takes draft `index`: fills its id and its plan's channel (their errors go).
+    fn pick_index(&mut self, index: usize) {
+        let Some(draft) = self.drafts.value.as_ref().and_then(|d| d.get(index)) else {
             return;
         };
-        let Some(next) = step(self.picked, delta, drafts.len()) else {
-            return;
-        };
-        self.picked = Some(next);
-        let (id, channel) = (drafts[next].id.to_string(), drafts[next].channel.clone());
+        let (id, channel) = (draft.id.to_string(), draft.channel.clone());
+        self.picked = Some(index);
         self.set(0, &id);
         self.set(CHANNEL, &channel);
+        self.errors
+            .retain(|e| e.field != FIELDS[0].0 && e.field != FIELDS[CHANNEL].0);
+    }
+
+    /// The earlier publish of the typed draft on the typed channel, if any.
+    pub fn earlier_publish(&self) -> Option<&EarlierPublish> {
+        let channel = self.form.channel_text.trim();
+        if channel.is_empty() {
+            return None;
+        }
+        self.typed_draft()?.published_on_channel(channel)
+    }
+
+    /// What to say beside the channel field: a channel other than the draft's plan's (a
+    /// warning), or the draft's earlier publish there.
+    pub fn channel_remark(&self) -> Option<DraftRemark> {
+        let draft = self.typed_draft()?;
+        let typed = self.form.channel_text.trim();
+        if typed.is_empty() {
+            return None;
+        }
+        // An unknown channel gets its error on submit; no warning about it meanwhile.
+        let channel = check_channel(typed, &self.channels).ok()?;
+        if let Some(warning) = plan_channel_warning(&channel, &draft.channel) {
+            return Some(DraftRemark {
+                text: warning,
+                warning: true,
+            });
+        }
+        self.earlier_publish().map(|earlier| DraftRemark {
+            text: format!(
+                "already {} here {}{}",
+                if earlier.queued {
+                    "queued"
+                } else {
+                    "published"
+                },
+                earlier.published_at.format("%m-%d %H:%M"),
+                earlier
+                    .channel_item_id
+                    .as_deref()
+                    .map(|i| format!(" (item {i})"))
+                    .unwrap_or_default()
+            ),
+            warning: true,
+        })
+    }
+
+    /// The question before recording another publish of a draft already published on that
+    /// channel: it names the earlier one.
+    pub fn republish_question(&self) -> Option<String> {
+        let earlier = self.earlier_publish()?;
+        let title = self
+            .typed_draft()
+            .map(|d| format!("{:?}", d.plan_title))
+            .unwrap_or_default();
+        Some(format!(
+            "Draft {title} was already {}. Record another publish?",
+            describe_publish(earlier)
+        ))
     }
 
     /// Steps the channel through MPIS's four (from what is typed, if it is one of them).
@@ -403,7 +518,7 @@ impl PublishFormState {
     }
 
     fn submit(&mut self, now: Now) -> FormAction<ValidPublish> {
-        match self.form.validate(now.wall) {
+        match self.form.validate_with(now.wall, &self.channels) {
             Ok(valid) => {
                 self.errors.clear();
                 self.outcome = None;
@@ -424,6 +539,25 @@ impl PublishFormState {
         }
     }
 
+    /// The approved drafts arrived (again): the picked draft stays picked by its id.
+    pub fn drafts_loaded(
+        &mut self,
+        result: Result<Vec<DraftChoice>, String>,
+        wall: chrono::DateTime<chrono::Utc>,
+        now: Instant,
+    ) {
+        let picked_id = self
+            .picked
+            .and_then(|p| self.drafts.value.as_ref()?.get(p).map(|d| d.id));
+        match result {
+            Ok(drafts) => {
+                self.picked = picked_id.and_then(|id| drafts.iter().position(|d| d.id == id));
+                self.drafts.succeed(drafts, wall, now);
+            }
+            Err(error) => self.drafts.fail(error),
+        }
+    }
+
     /// The worker's answer arrived.
     pub fn finished(&mut self, outcome: Result<PublishOutcome, String>) {
         self.submitted_at = None;
@@ -434,4 +568,24 @@ impl PublishFormState {
         }
         self.outcome = Some(outcome);
     }
+}
+
+/// "published on telegram 2026-12-01 14:02 UTC (item msg-42)", or "queued for …" while the
+/// outbox still holds it.
+pub fn describe_publish(earlier: &EarlierPublish) -> String {
+    let item = earlier
+        .channel_item_id
+        .as_deref()
+        .map(|i| format!(" (item {i})"))
+        .unwrap_or_default();
+    format!(
+        "{} {} {}{item}",
+        if earlier.queued {
+            "queued for"
+        } else {
+            "published on"
+        },
+        earlier.channel,
+        earlier.published_at.format("%Y-%m-%d %H:%M UTC")
+    )
 }

@@ -39,6 +39,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             ("Ctrl-S".to_string(), "validate and submit"),
             ("Esc".to_string(), "leave the form"),
+            (
+                "type (draft field)".to_string(),
+                "filter the drafts; Enter takes the picked one",
+            ),
         ],
         Screen::GenesisForm(_) => vec![
             ("Tab / Shift-Tab".to_string(), "next / previous field"),
@@ -79,6 +83,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (
                 "Esc".to_string(),
                 "stop waiting / close the edit line / back",
+            ),
+            (
+                "Tab / Shift-Tab (path)".to_string(),
+                "complete from the draft's paths, cycle",
+            ),
+            (
+                "y / n / Tab (new path?)".to_string(),
+                "add it / change it / take the nearest",
             ),
         ],
         Screen::Dashboard => vec![

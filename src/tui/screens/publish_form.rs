@@ -84,9 +84,12 @@ pub fn render(
                 theme.critical(),
             ));
         }
-        if index == 0
-            && let Some(remark) = state.draft_remark()
-        {
+        let remark = match index {
+            0 => state.draft_remark(),
+            CHANNEL => state.channel_remark(),
+            _ => None,
+        };
+        if let Some(remark) = remark {
             let (symbol, style) = if remark.warning {
                 ("⚠", theme.warning())
             } else {
@@ -148,7 +151,7 @@ pub fn render(
             lines.len() - 1
         }
         RUN | PROJECT => target_lines(theme, state, room, &mut lines),
-        _ => draft_lines(theme, state, room, &mut lines),
+        _ => draft_lines(theme, state, room, inner.width, &mut lines),
     };
     let status = lines.len() + 1;
     lines.extend(tail);
@@ -202,60 +205,174 @@ fn picker_lines(
     picked_line
 }
 
-/// The approved drafts to pick from (or why there are none), each marked when already
-/// published on its channel (✓) or on another one (○).
+/// The approved drafts to pick from (or why there are none): the ones matching what was typed,
+/// each with its full title (wrapped), and below it persona, date, short id and draft number;
+/// marked when already published on the typed channel (✓) or on another one (○). As many as
+/// fit in `room` rows around the picked one, saying how many more there are.
 fn draft_lines(
     theme: &Theme,
     state: &PublishFormState,
     room: usize,
+    width: u16,
     lines: &mut Vec<Line<'static>>,
 ) -> usize {
-    match (&state.drafts.value, &state.drafts.error) {
-        (Some(drafts), _) if drafts.is_empty() => lines.push(Line::styled(
-            "no approved drafts in this database: type a draft id",
-            theme.muted(),
-        )),
-        (Some(drafts), _) => {
-            let rows = drafts
-                .iter()
-                .map(|draft| {
-                    let mark = if draft.published_on_its_channel() {
-                        "✓"
-                    } else if !draft.published_on.is_empty() {
-                        "○"
-                    } else {
-                        " "
-                    };
-                    format!(
-                        "{mark} {} {} · {} (draft {})",
-                        pad(&clean(&draft.channel), 10),
-                        fit(&clean(&draft.plan_title), 40),
-                        fit(&clean(&draft.persona_name), 30),
-                        draft.draft_no
-                    )
-                })
-                .collect();
-            let published = drafts.iter().filter(|d| !d.published_on.is_empty()).count();
-            let heading = if published > 0 {
-                format!(
-                    "approved drafts ({}; ✓ published on its channel, ○ on another), Up/Down on the draft field:",
-                    drafts.len()
-                )
-            } else {
-                format!(
-                    "approved drafts ({}), Up/Down on the draft field:",
-                    drafts.len()
-                )
-            };
-            return picker_lines(theme, heading, rows, state.picked, room, lines);
+    let drafts = match (&state.drafts.value, &state.drafts.error) {
+        (Some(drafts), _) if drafts.is_empty() => {
+            lines.push(Line::styled(
+                "no approved drafts in this database: type a draft id",
+                theme.muted(),
+            ));
+            return lines.len() - 1;
         }
-        (None, Some(error)) => lines.push(Line::styled(
-            format!("cannot load drafts: {}", clean(error)),
-            theme.critical(),
-        )),
-        (None, None) => lines.push(Line::styled("loading approved drafts…", theme.muted())),
+        (Some(drafts), _) => drafts,
+        (None, Some(error)) => {
+            lines.push(Line::styled(
+                format!("cannot load drafts: {}", clean(error)),
+                theme.critical(),
+            ));
+            return lines.len() - 1;
+        }
+        (None, None) => {
+            lines.push(Line::styled("loading approved drafts…", theme.muted()));
+            return lines.len() - 1;
+        }
+    };
+    let typed_channel = state.form.channel_text.trim().to_lowercase();
+    let visible = state.visible_drafts();
+    let filter = if state.draft_filter.is_empty() {
+        String::new()
+    } else {
+        format!(" matching {:?}", clean(&state.draft_filter))
+    };
+    let on = if typed_channel.is_empty() {
+        "its channel".to_string()
+    } else {
+        clean(&typed_channel)
+    };
+    let heading_line = lines.len();
+    lines.push(Line::styled(
+        format!(
+            "approved drafts ({} of {}{filter}; ✓ published on {on}, ○ elsewhere): type to filter, Up/Down pick, Enter take",
+            visible.len(),
+            drafts.len()
+        ),
+        theme.header(),
+    ));
+    if visible.is_empty() {
+        lines.push(Line::styled(
+            "  none matches: type less, or a draft id",
+            theme.muted(),
+        ));
+        return lines.len() - 1;
     }
-    lines.len() - 1
+    // Short ids: 8 hex digits, more when two listed drafts share them.
+    let ids: Vec<String> = visible
+        .iter()
+        .map(|&i| drafts[i].id.simple().to_string())
+        .collect();
+    let short = (8..32)
+        .find(|&n| {
+            let mut prefixes: Vec<&str> = ids.iter().map(|id| &id[..n]).collect();
+            prefixes.sort_unstable();
+            prefixes.windows(2).all(|w| w[0] != w[1])
+        })
+        .unwrap_or(32);
+    // Each draft as two lines (its title wraps); the heights decide how many fit.
+    let items: Vec<[Line<'static>; 2]> = visible
+        .iter()
+        .map(|&index| {
+            let draft = &drafts[index];
+            let chosen = state.picked == Some(index);
+            let channel = if typed_channel.is_empty() {
+                draft.channel.to_lowercase()
+            } else {
+                typed_channel.clone()
+            };
+            let mark = if draft.published_on.contains(&channel) {
+                "✓"
+            } else if !draft.published_on.is_empty() {
+                "○"
+            } else {
+                " "
+            };
+            let style = if chosen {
+                theme.selected()
+            } else {
+                Style::default()
+            };
+            [
+                Line::styled(
+                    format!(
+                        "  {} {mark} {} {}",
+                        if chosen { "▸" } else { " " },
+                        pad(&clean(&draft.channel), 10),
+                        clean(&draft.plan_title)
+                    ),
+                    style,
+                ),
+                Line::styled(
+                    format!(
+                        "      {} · {} · #{} · draft {}",
+                        clean(&draft.persona_name),
+                        draft.created_at.format("%Y-%m-%d %H:%M"),
+                        &draft.id.simple().to_string()[..short],
+                        draft.draft_no
+                    ),
+                    theme.muted(),
+                ),
+            ]
+        })
+        .collect();
+    let heights: Vec<usize> = items
+        .iter()
+        .map(|item| item.iter().map(|l| wrapped_height(l, width)).sum())
+        .collect();
+    let picked = state
+        .picked
+        .and_then(|p| visible.iter().position(|v| *v == p))
+        .unwrap_or(0);
+    let (start, end) = window(&heights, picked, room.saturating_sub(1).max(2));
+    let mut picked_line = heading_line;
+    if start > 0 {
+        lines.push(Line::styled(format!("  ↑ {start} more"), theme.accent()));
+    }
+    for (position, item) in items.into_iter().enumerate().take(end).skip(start) {
+        lines.extend(item);
+        if position == picked && state.picked.is_some() {
+            picked_line = lines.len() - 1;
+        }
+    }
+    if end < visible.len() {
+        lines.push(Line::styled(
+            format!("  ↓ {} more", visible.len() - end),
+            theme.accent(),
+        ));
+    }
+    picked_line
+}
+
+/// The items `start..end` to show within `room` rows (`heights` in rows) with `picked` among
+/// them: about half the room before it, the rest after (more before at the list's end).
+fn window(heights: &[usize], picked: usize, room: usize) -> (usize, usize) {
+    if heights.is_empty() {
+        return (0, 0);
+    }
+    let picked = picked.min(heights.len() - 1);
+    let (mut start, mut end) = (picked, picked + 1);
+    let mut used = heights[picked];
+    while start > 0 && used + heights[start - 1] <= room / 2 {
+        start -= 1;
+        used += heights[start];
+    }
+    while end < heights.len() && used + heights[end] <= room {
+        used += heights[end];
+        end += 1;
+    }
+    while start > 0 && used + heights[start - 1] <= room {
+        start -= 1;
+        used += heights[start];
+    }
+    (start, end)
 }
 
 /// The recent runs (run field) or the projects (project field) to pick from.

@@ -106,6 +106,13 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// A job MPIS already committed: its persona and version from the database, the export
+    /// paths from MPIS (`persona_id` from MPIS's preview, if it named one); answered by
+    /// `GenesisCommitted`.
+    LoadGenesisCommitted {
+        job_id: Uuid,
+        persona_id: Option<Uuid>,
+    },
     /// The run or genesis job an id prefix names (`:run 3f2a`); answered by `PrefixFound`.
     FindByPrefix {
         kind: IdKind,
@@ -190,6 +197,10 @@ pub enum DataEvent {
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
     },
+    GenesisCommitted(
+        Uuid,
+        Result<crate::tui::forms::genesis_job::CommittedJob, String>,
+    ),
     /// What an id prefix names (the answer to `FindByPrefix`).
     PrefixFound {
         kind: IdKind,
@@ -379,6 +390,10 @@ impl Context {
                 self.send(DataEvent::GenesisApproved(request.job_id, result));
             }
             Command::GenesisStart(valid) => self.genesis_start(&valid).await,
+            Command::LoadGenesisCommitted { job_id, persona_id } => {
+                let result = self.genesis_committed(job_id, persona_id).await;
+                self.send(DataEvent::GenesisCommitted(job_id, result));
+            }
             Command::LoadGenesisDraft { job_id, draft_no } => {
                 let result = genesis::draft(&self.pool, job_id, draft_no).await;
                 let result = self.observe(result);

@@ -53,6 +53,47 @@ impl Context {
         self.send(DataEvent::GenesisStatusLoaded(job_id, result));
     }
 
+    /// What the database and MPIS say of a committed job: persona and version, export paths.
+    pub(super) async fn genesis_committed(
+        &self,
+        job_id: Uuid,
+        persona_id: Option<Uuid>,
+    ) -> Result<crate::tui::forms::genesis_job::CommittedJob, String> {
+        let stored = crate::store::genesis::committed_persona(&self.pool, job_id).await;
+        let stored = self.observe(stored)?;
+        let persona_id = persona_id.or(stored.as_ref().map(|p| p.persona_id));
+        let (export_paths, export_error) = match (&self.mpis, persona_id) {
+            (None, _) => (None, Some(NO_MPIS.to_string())),
+            (Some(_), None) => (None, Some("MPIS names no persona for this job".to_string())),
+            (Some(client), Some(persona)) => match client.genesis_export(persona).await {
+                Ok(export) => {
+                    let files = [
+                        ("core", export.files.core),
+                        ("memory", export.files.memory),
+                        ("docs", export.files.docs),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect();
+                    (
+                        Some(crate::mpis::types::ExportPaths {
+                            base_path: export.base_path,
+                            files,
+                        }),
+                        None,
+                    )
+                }
+                Err(error) => (None, Some(error.user_message())),
+            },
+        };
+        Ok(crate::tui::forms::genesis_job::CommittedJob {
+            persona_id,
+            version: stored.and_then(|p| p.active_version),
+            export_paths,
+            export_error,
+        })
+    }
+
     /// The outbox write first (one transaction with its audit entry): from then on nothing is
     /// lost. Then that record is forwarded (not the whole queue), so the operator usually sees
     /// MPIS's id at once.

@@ -648,6 +648,7 @@ pub fn options() -> AppOptions {
         preferred_layout: None,
         source: "test".to_string(),
         notices: Vec::new(),
+        channels: Vec::new(),
     }
 }
 
