@@ -130,6 +130,31 @@ pub struct EditorState {
     pub picker: Option<usize>,
     /// The validation problems of the current config (shown; saving is refused while any).
     pub problems: Vec<String>,
+    /// The layout as last saved (or opened): unsaved changes differ from it.
+    pub saved: LayoutConfig,
+    /// The layout edited: its id when it is the user's own (renamable, deletable), and name.
+    pub own_id: Option<Uuid>,
+    pub name: String,
+    /// The name asked for (save as, rename), when asking.
+    pub prompt: Option<NamePrompt>,
+    /// Esc with unsaved changes: asking save / discard / stay.
+    pub leaving: bool,
+}
+
+/// What the editor's name prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePurpose {
+    SaveAs,
+    Rename,
+}
+
+/// The editor's name line (save as, rename), prefilled with the current name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamePrompt {
+    pub purpose: NamePurpose,
+    pub input: String,
+    pub cursor: Cursor,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -57,8 +57,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::genesis_job::render(app, state, body, frame.buffer_mut())
         }
         Screen::LayoutEditor(state) => {
-            screens::layout_editor::render(app, state, body, frame.buffer_mut());
-            None
+            screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }
     };
     let filter_cursor = status_line(app, frame, status);

@@ -20,16 +20,7 @@ impl App {
                 if self.options.read_only {
                     self.say("read-only: the layout editor is off", true);
                 } else {
-                    let config = LayoutConfig {
-                        widgets: self.slots.iter().map(|s| s.placement.clone()).collect(),
-                    };
-                    self.back_stack.push(Screen::Dashboard);
-                    self.screen = Screen::LayoutEditor(EditorState {
-                        config,
-                        focus: self.focus,
-                        picker: None,
-                        problems: vec![],
-                    });
+                    self.open_editor();
                 }
             }
             Action::CycleTimeRange => return self.cycle_time_range(),

@@ -137,8 +137,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("Shift+arrows / HJKL".to_string(), "resize the widget"),
             ("+".to_string(), "add a widget"),
             ("d".to_string(), "remove the widget"),
-            ("s".to_string(), "save as your layout"),
-            ("R".to_string(), "reset to the default"),
+            ("s".to_string(), "save under a name (asks, prefilled)"),
+            ("n".to_string(), "rename your layout"),
+            ("D".to_string(), "delete your layout (asks first)"),
+            ("R".to_string(), "reset to the built-in default"),
+            ("Esc".to_string(), "back (asks if unsaved)"),
         ],
     };
     rows.extend([
