@@ -25,6 +25,7 @@ mod store_time_zones;
 mod tui_app;
 mod tui_genesis_form;
 mod tui_genesis_job;
+mod tui_layout_editor;
 mod tui_publish_form;
 mod tui_screens;
 mod tui_widgets;

@@ -144,7 +144,15 @@ mod tests {
         assert!(done.stuck.is_empty());
         assert_eq!(l.validate(&builtin_widget_ids()), Ok(()));
         // The anchor itself never moved.
-        assert_eq!(l.widgets[0].position, Position { x: 0, y: 0, w: 8, h: 2 });
+        assert_eq!(
+            l.widgets[0].position,
+            Position {
+                x: 0,
+                y: 0,
+                w: 8,
+                h: 2
+            }
+        );
     }
 
     #[test]

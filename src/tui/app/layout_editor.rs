@@ -148,8 +148,14 @@ impl App {
                 .iter()
                 .map(|&i| widget_name(&state.config.widgets[i].widget_id))
                 .collect();
-            if !names.is_empty() {
-                self.editor_moved(format!("{} moved down to make room for {name}", names.join(", ")));
+            let who = match names.as_slice() {
+                [] => None,
+                [one] => Some(one.clone()),
+                [one, two] => Some(format!("{one} and {two}")),
+                [one, rest @ ..] => Some(format!("{one} and {} others", rest.len())),
+            };
+            if let Some(who) = who {
+                self.editor_moved(format!("{who} moved down to make room for {name}"));
                 return Some(Vec::new());
             }
         }
@@ -192,9 +198,17 @@ impl App {
     /// operator's name added, so saving makes the user's own copy) or rename.
     fn ask_name(&mut self, purpose: NamePurpose) -> Vec<Command> {
         let operator = self.options.operator.clone();
+        self.validate_editor();
         let Screen::LayoutEditor(state) = &mut self.screen else {
             return Vec::new();
         };
+        if purpose == NamePurpose::SaveAs
+            && let Some(problem) = state.problems.first()
+        {
+            let problem = format!("cannot save: {problem}");
+            self.say(problem, true);
+            return Vec::new();
+        }
         let name = match purpose {
             NamePurpose::Rename if state.own_id.is_none() => {
                 let name = clean(&state.name);
@@ -343,7 +357,10 @@ impl App {
                 {
                     state.name = layout.name.clone();
                 }
-                self.say(format!("layout renamed to {:?}", clean(&layout.name)), false);
+                self.say(
+                    format!("layout renamed to {:?}", clean(&layout.name)),
+                    false,
+                );
                 self.layouts.start();
                 vec![Command::LoadLayouts]
             }

@@ -20,7 +20,8 @@ use crate::tui::widgets::{clean, wrapped_height};
 /// The keys at the bottom: all of them when there is room, else the common ones and `?` for
 /// the rest (help lists every editor key).
 const LONG_HINT: &str = " Tab widget · arrows/hjkl move · Shift+arrows/HJKL resize · + add · d remove · s save as · n rename · D delete · R reset · ? help · Esc back ";
-const SHORT_HINT: &str = " Tab next · hjkl move · HJKL size · + add · d del · s save · ? more · Esc ";
+const SHORT_HINT: &str =
+    " Tab next · hjkl move · HJKL size · + add · d del · s save · ? more · Esc ";
 
 /// The footer for an editor `width` columns wide.
 pub fn hint(width: u16) -> &'static str {
@@ -185,7 +186,10 @@ fn name_prompt(app: &App, prompt: &NamePrompt, area: Rect, buf: &mut Buffer) -> 
     let field = inner.width.saturating_sub(label.len() as u16);
     let shown = text_field::shown(&prompt.input, Some(prompt.cursor), field);
     let mut lines = vec![
-        Line::from(vec![Span::raw(label), Span::styled(shown.text, theme.selected())]),
+        Line::from(vec![
+            Span::raw(label),
+            Span::styled(shown.text, theme.selected()),
+        ]),
         Line::raw(""),
         Line::styled(format!("{action} · Esc cancel"), theme.accent()),
     ];

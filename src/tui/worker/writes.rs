@@ -45,7 +45,11 @@ impl Context {
     }
 
     pub(super) async fn delete_layout(&self, id: Uuid) {
-        let name = layouts::get(&self.pool, id).await.ok().flatten().map(|l| l.name);
+        let name = layouts::get(&self.pool, id)
+            .await
+            .ok()
+            .flatten()
+            .map(|l| l.name);
         let result = layouts::delete(&self.pool, id).await;
         let result = self.observe(result).map(|()| name.unwrap_or_default());
         self.send(DataEvent::LayoutDeleted(result));
