@@ -4,6 +4,7 @@
 //! in app/, one file per job.
 
 use crate::store::outbox::OutboxState;
+use crate::store::outbox::PublishRecord;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -43,6 +44,7 @@ mod genesis;
 mod keys;
 mod layout_editor;
 mod layouts;
+mod outbox;
 mod overlays;
 mod palette;
 mod publish;
@@ -164,6 +166,8 @@ pub enum Overlay {
     Confirm(ConfirmState),
     /// `:genesis NAME` named several jobs: pick one.
     PickJob(JobPickState),
+    /// Enter on an outbox record: its detail, and a retry of a failed one.
+    OutboxRecord(Box<PublishRecord>),
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).

@@ -26,6 +26,7 @@ mod tui_app;
 mod tui_genesis_form;
 mod tui_genesis_job;
 mod tui_layout_editor;
+mod tui_outbox;
 mod tui_publish_form;
 mod tui_screens;
 mod tui_widgets;

@@ -133,6 +133,7 @@ impl App {
                     }
                 }
             }
+            WidgetKind::Outbox => self.open_outbox_record(),
             _ => Vec::new(),
         }
     }

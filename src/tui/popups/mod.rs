@@ -3,6 +3,7 @@
 
 pub mod confirm;
 pub mod help;
+pub mod outbox_record;
 pub mod palette;
 pub mod pick_job;
 
