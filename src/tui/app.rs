@@ -168,6 +168,11 @@ pub enum Overlay {
     PickJob(JobPickState),
     /// Enter on an outbox record: its detail, and a retry of a failed one.
     OutboxRecord(Box<PublishRecord>),
+    /// `y` sent an id to the terminal's clipboard: what was sent, shown whole to copy by hand.
+    Copied {
+        label: String,
+        text: String,
+    },
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).

@@ -78,6 +78,10 @@ pub fn view(app: &App, frame: &mut Frame) {
             popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut());
             None
         }
+        Some(Overlay::Copied { label, text }) => {
+            popups::copied::render(&app.options.theme, label, text, area, frame.buffer_mut());
+            None
+        }
         Some(Overlay::OutboxRecord(record)) => {
             popups::outbox_record::render(app, record, area, frame.buffer_mut());
             None

@@ -378,13 +378,14 @@ fn a_run_completed_by_mpis_itself_shows_its_uuid_execution_id_copyable() {
     }
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.clipboard, Some(execution.to_string()));
-    assert!(message(&app).contains("copied n8n_execution_id"));
+    assert!(message(&app).contains("n8n_execution_id sent via OSC 52"));
+    press(&mut app, KeyCode::Esc); // closes the popup showing the id
 
     // Both present: our text reference wins (it is what n8n showed).
     let mut both = run_detail();
     both.run.n8n_execution_id = Some(execution);
     app.update(Event::Data(DataEvent::RunDetail(Ok(both))), app.now);
-    app.message = None; // "copied …" named the uuid
+    app.message = None; // the message named the id
     let screen = screen_text(&app, (120, 40));
     assert!(
         screen.contains(&format!("{:<28}48213", "n8n_execution_id")),

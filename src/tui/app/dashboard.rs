@@ -147,6 +147,8 @@ impl App {
             slot.kind,
             WidgetKind::EngagementChart | WidgetKind::ChannelPerformance
         ) {
+            let title = slot.kind.title().to_string();
+            self.say(crate::tui::widgets::no_time_range(&title), false);
             return Vec::new();
         }
         slot.filter.days = match slot.filter.days {

@@ -49,6 +49,7 @@ impl App {
             },
             Overlay::PickJob(pick) => self.pick_job_key(pick, key),
             Overlay::OutboxRecord(record) => self.outbox_record_key(record, key),
+            Overlay::Copied { .. } => Vec::new(), // any key closes it
             Overlay::Palette(mut palette) => match key.code {
                 KeyCode::Esc => Vec::new(),
                 KeyCode::Enter => self.run_palette(&palette.input.clone()),

@@ -98,8 +98,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
                 "older / newer page (runs)",
             ),
-            (k(Action::Enter), "open: run detail, red flags"),
-            (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
+            (
+                k(Action::Enter),
+                "open: run detail, red flags, outbox record",
+            ),
+            (
+                format!("{} (awaiting persona)", k(Action::Enter)),
+                "open its genesis job (approve)",
+            ),
+            (
+                k(Action::CycleTimeRange),
+                "time range 7/30/90 days (the two charts)",
+            ),
             (k(Action::NextLayout), "next layout"),
             (k(Action::EditLayout), "edit the layout"),
             ("click / wheel".to_string(), "focus / scroll a widget"),

@@ -2,6 +2,7 @@
 //! between genesis jobs of one name.
 
 pub mod confirm;
+pub mod copied;
 pub mod help;
 pub mod outbox_record;
 pub mod palette;
