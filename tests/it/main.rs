@@ -23,6 +23,7 @@ mod store_red_flags;
 mod store_runs;
 mod store_time_zones;
 mod tui_app;
+mod tui_charts;
 mod tui_copy_and_hints;
 mod tui_genesis_form;
 mod tui_genesis_job;

@@ -335,6 +335,7 @@ fn enter_on_runs_opens_run_detail_and_esc_returns() {
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Char('y'));
     assert_eq!(app.clipboard, Some(run_detail().run.project_id.to_string()));
+    press(&mut app, KeyCode::Esc); // closes the popup showing the id
 
     assert!(press(&mut app, KeyCode::Esc).is_empty());
     assert_eq!(app.screen, Screen::Dashboard);
