@@ -67,7 +67,7 @@ fn a_move_pushes_the_neighbour_down_and_says_so_plainly() {
     );
     assert_eq!(
         message(&app),
-        "Recent Runs and 4 others moved down to make room for Red Flags"
+        "5 widgets pushed down: Recent Runs, Engagement Chart, Channel Performance, Persona Overview, Recent Posts"
     );
     let text = screen(&app);
     assert!(text.contains("Layout editor: Overview (unsaved)"), "{text}");
@@ -190,7 +190,7 @@ fn rename_an_own_layout_but_not_a_built_in_one() {
     assert!(editor(&app).prompt.is_none());
     assert!(app.message.as_ref().unwrap().error);
     assert!(
-        message(&app).contains("\"Overview\" is a shared built-in layout: it cannot be renamed"),
+        message(&app).starts_with("built-in layouts cannot be renamed: \"Overview\" is shared"),
         "{}",
         message(&app)
     );
@@ -203,7 +203,7 @@ fn delete_asks_first_and_built_in_layouts_cannot_be_deleted() {
     app.update(char_key('D'), app.now);
     assert!(app.overlay.is_none());
     assert!(
-        message(&app).contains("cannot be deleted (only your own layouts can)"),
+        message(&app).starts_with("built-in layouts cannot be deleted: \"Overview\" is shared"),
         "{}",
         message(&app)
     );

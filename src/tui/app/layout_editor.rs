@@ -90,7 +90,7 @@ impl App {
                     });
                     state.focus = state.config.widgets.len() - 1;
                     let name = BUILTIN_WIDGETS[choice].name;
-                    self.editor_moved(format!("{name} added at the bottom (arrows move it)"));
+                    self.editor_moved(format!("{name} added at the bottom"));
                     return Some(Vec::new());
                 }
                 KeyCode::Esc => state.picker = None,
@@ -148,14 +148,18 @@ impl App {
                 .iter()
                 .map(|&i| widget_name(&state.config.widgets[i].widget_id))
                 .collect();
-            let who = match names.as_slice() {
+            // The gist first: the status line may be narrow.
+            let said = match names.as_slice() {
                 [] => None,
-                [one] => Some(one.clone()),
-                [one, two] => Some(format!("{one} and {two}")),
-                [one, rest @ ..] => Some(format!("{one} and {} others", rest.len())),
+                [one] => Some(format!("{one} pushed down below {name}")),
+                many => Some(format!(
+                    "{} widgets pushed down: {}",
+                    many.len(),
+                    many.join(", ")
+                )),
             };
-            if let Some(who) = who {
-                self.editor_moved(format!("{who} moved down to make room for {name}"));
+            if let Some(said) = said {
+                self.editor_moved(said);
                 return Some(Vec::new());
             }
         }
@@ -213,7 +217,7 @@ impl App {
             NamePurpose::Rename if state.own_id.is_none() => {
                 let name = clean(&state.name);
                 self.say(
-                    format!("{name:?} is a shared built-in layout: it cannot be renamed (s saves your own copy under a new name)"),
+                    format!("built-in layouts cannot be renamed: {name:?} is shared (s saves your own copy)"),
                     true,
                 );
                 return Vec::new();
@@ -328,7 +332,9 @@ impl App {
                 }));
             }
             None => self.say(
-                format!("{name:?} is a shared built-in layout: it cannot be deleted (only your own layouts can)"),
+                format!(
+                    "built-in layouts cannot be deleted: {name:?} is shared (only your own can be)"
+                ),
                 true,
             ),
         }
