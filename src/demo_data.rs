@@ -410,6 +410,8 @@ async fn seed_outbox(pool: &PgPool, drafts: &[Uuid]) -> StoreResult<()> {
         )
         .await?
         .record;
+        // Each was tried once, as the forwarder would: the lease counts the attempt.
+        outbox::claim(pool, record.id, std::time::Duration::from_secs(30)).await?;
         if n == 0 {
             outbox::record_failure(pool, record.id, error, Utc::now() + Duration::minutes(5))
                 .await?;

@@ -10,7 +10,10 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 use uuid::Uuid;
 
+mod arrange;
+
 pub use super::widget_catalog::default_layouts;
+pub use arrange::{PushAside, widget_name};
 
 /// Width of the grid in columns, as in the web dashboard (React Grid Layout).
 pub const GRID_COLUMNS: u16 = 12;

@@ -351,3 +351,41 @@ async fn ensure_was_queued(pool: &PgPool, id: Uuid, changed: u64) -> StoreResult
         None => StoreError::not_found("publish record", id),
     })
 }
+
+/// An operator retries a failed record: it is queued again, due now, with an audit entry (who,
+/// and the error it had), in one transaction. Only a failed record can be retried.
+pub async fn retry_failed(pool: &PgPool, id: Uuid, operator: &str) -> StoreResult<PublishRecord> {
+    let mut tx = pool.begin().await?;
+    let before: Option<(OutboxState, i32, Option<String>)> = sqlx::query_as(
+        "SELECT state, attempts, last_error FROM publish_records WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (state, attempts, last_error) =
+        before.ok_or_else(|| StoreError::not_found("publish record", id))?;
+    if state != OutboxState::Failed {
+        return Err(StoreError::Conflict(format!(
+            "publish record {id} is {state}, not failed: only a failed record is retried"
+        )));
+    }
+    let record = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "UPDATE publish_records SET state = 'queued', next_attempt_at = NOW(),
+             locked_until = NULL, updated_at = NOW()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        "publish_retried",
+        "publish_record",
+        id,
+        operator,
+        json!({"attempts": attempts, "last_error": last_error}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}

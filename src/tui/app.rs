@@ -4,6 +4,7 @@
 //! in app/, one file per job.
 
 use crate::store::outbox::OutboxState;
+use crate::store::outbox::PublishRecord;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -44,6 +45,7 @@ mod keys;
 mod layout_editor;
 mod layouts;
 mod lists;
+mod outbox;
 mod overlays;
 mod palette;
 mod publish;
@@ -133,6 +135,31 @@ pub struct EditorState {
     pub picker: Option<usize>,
     /// The validation problems of the current config (shown; saving is refused while any).
     pub problems: Vec<String>,
+    /// The layout as last saved (or opened): unsaved changes differ from it.
+    pub saved: LayoutConfig,
+    /// The layout edited: its id when it is the user's own (renamable, deletable), and name.
+    pub own_id: Option<Uuid>,
+    pub name: String,
+    /// The name asked for (save as, rename), when asking.
+    pub prompt: Option<NamePrompt>,
+    /// Esc with unsaved changes: asking save / discard / stay.
+    pub leaving: bool,
+}
+
+/// What the editor's name prompt is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamePurpose {
+    SaveAs,
+    Rename,
+}
+
+/// The editor's name line (save as, rename), prefilled with the current name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamePrompt {
+    pub purpose: NamePurpose,
+    pub input: String,
+    pub cursor: Cursor,
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +171,13 @@ pub enum Overlay {
     PickJob(JobPickState),
     /// The session's messages, newest first (`m`, `:messages`).
     Messages,
+    /// Enter on an outbox record: its detail, and a retry of a failed one.
+    OutboxRecord(Box<PublishRecord>),
+    /// `y` sent an id to the terminal's clipboard: what was sent, shown whole to copy by hand.
+    Copied {
+        label: String,
+        text: String,
+    },
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).

@@ -57,8 +57,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::genesis_job::render(app, state, body, frame.buffer_mut())
         }
         Screen::LayoutEditor(state) => {
-            screens::layout_editor::render(app, state, body, frame.buffer_mut());
-            None
+            screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }
     };
     let filter_cursor = status_line(app, frame, status);
@@ -81,6 +80,14 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         Some(Overlay::Messages) => {
             popups::messages::render(app, area, frame.buffer_mut());
+            None
+        }
+        Some(Overlay::Copied { label, text }) => {
+            popups::copied::render(&app.options.theme, label, text, area, frame.buffer_mut());
+            None
+        }
+        Some(Overlay::OutboxRecord(record)) => {
+            popups::outbox_record::render(app, record, area, frame.buffer_mut());
             None
         }
         None if app.filter_editing => filter_cursor,

@@ -182,7 +182,10 @@ fn layout_editor_with_a_problem() {
     snapshot_both("layout_editor_problem", |size| {
         let mut app = dashboard(size);
         press(&mut app, KeyCode::Char('e'));
-        press(&mut app, KeyCode::Right);
+        // An overlap the keys cannot make (they push aside), as a stored layout may hold.
+        if let Screen::LayoutEditor(state) = &mut app.screen {
+            state.config.widgets[0].position.x = 1;
+        }
         press(&mut app, KeyCode::Char('s'));
         app
     });

@@ -225,6 +225,15 @@ impl Harness {
         .1
     }
 
+    async fn delete_layout(&mut self, id: Uuid) -> Result<String, String> {
+        self.request(Command::DeleteLayout { id }, |event| match event {
+            DataEvent::LayoutDeleted(result) => Some(result.clone()),
+            _ => None,
+        })
+        .await
+        .1
+    }
+
     async fn layouts(&mut self) -> Vec<layouts::Layout> {
         self.request(Command::LoadLayouts, |event| match event {
             DataEvent::Layouts(result) => Some(result.clone()),
@@ -766,12 +775,11 @@ async fn every_command_answers_with_the_right_event_on_the_demo_data() {
         .expect_err("overlapping widgets are refused");
     assert!(error.contains("layout_config"), "{error}");
     assert!(error.contains("overlap"), "{error}");
-    let (message, ok) = h.action(Command::DeleteLayout { id: saved.id }).await;
-    assert!(ok, "{message}");
+    let deleted = h.delete_layout(saved.id).await;
+    assert_eq!(deleted, Ok("Overview (alice)".to_string()));
     assert!(layouts::get(pool, saved.id).await.unwrap().is_none());
     assert!(!h.layouts().await.iter().any(|l| l.user_id.is_some()));
-    let (message, ok) = h.action(Command::DeleteLayout { id: saved.id }).await;
-    assert!(!ok);
+    let message = h.delete_layout(saved.id).await.unwrap_err();
     assert!(message.contains("layout not found"), "{message}");
 }
 

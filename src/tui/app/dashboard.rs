@@ -20,16 +20,7 @@ impl App {
                 if self.options.read_only {
                     self.say("read-only: the layout editor is off", true);
                 } else {
-                    let config = LayoutConfig {
-                        widgets: self.slots.iter().map(|s| s.placement.clone()).collect(),
-                    };
-                    self.back_stack.push(Screen::Dashboard);
-                    self.screen = Screen::LayoutEditor(EditorState {
-                        config,
-                        focus: self.focus,
-                        picker: None,
-                        problems: vec![],
-                    });
+                    self.open_editor();
                 }
             }
             Action::CycleTimeRange => return self.cycle_time_range(),
@@ -114,6 +105,7 @@ impl App {
                     }
                 }
             }
+            WidgetKind::Outbox => self.open_outbox_record(),
             _ => Vec::new(),
         }
     }
@@ -127,6 +119,8 @@ impl App {
             slot.kind,
             WidgetKind::EngagementChart | WidgetKind::ChannelPerformance
         ) {
+            let title = slot.kind.title().to_string();
+            self.say(crate::tui::widgets::no_time_range(&title), false);
             return Vec::new();
         }
         slot.filter.days = match slot.filter.days {

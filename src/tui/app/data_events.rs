@@ -21,8 +21,9 @@ impl App {
                 self.connection = Connection::Unreachable(reason);
             }
             DataEvent::Layouts(Ok(layouts)) => {
-                self.layouts.succeed(layouts, wall, now);
+                // The layout shown before the list changed (its index may move).
                 let keep = self.current_layout().map(|l| l.id);
+                self.layouts.succeed(layouts, wall, now);
                 let index = self.pick_layout(keep);
                 return self.show_layout(index);
             }
@@ -91,15 +92,9 @@ impl App {
                 commands.extend(self.reload_tables(&["red_flags".to_string()]));
                 return commands;
             }
-            DataEvent::LayoutSaved(Ok(layout)) => {
-                self.say(format!("layout {:?} saved", layout.name), false);
-                self.screen = Screen::Dashboard;
-                self.layouts.start();
-                return vec![Command::LoadLayouts];
-            }
-            DataEvent::LayoutSaved(Err(error)) => {
-                self.say(format!("layout not saved: {error}"), true)
-            }
+            DataEvent::LayoutSaved(result) => return self.layout_saved(result),
+            DataEvent::LayoutRenamed(result) => return self.layout_renamed(result),
+            DataEvent::LayoutDeleted(result) => return self.layout_deleted(result),
             DataEvent::Changed(tables) => return self.reload_tables(&tables),
             DataEvent::ChangesMissed => return self.refresh_all(),
             DataEvent::Drafts(result) => {

@@ -74,7 +74,11 @@ impl App {
                     App::run_detail_ids(state).into_iter().nth(state.focused_id)
                 {
                     self.clipboard = Some(id.clone());
-                    self.say(format!("copied {label} {id} (if your terminal ignores OSC 52, select it from here)"), false);
+                    self.say(format!("{label} sent via OSC 52"), false);
+                    self.overlay = Some(Overlay::Copied {
+                        label: label.to_string(),
+                        text: id.clone(),
+                    });
                 }
             }
             _ => {}

@@ -21,6 +21,7 @@ impl App {
             Screen::PublishForm(state) => state.editing_text(),
             Screen::GenesisForm(state) => state.editing_text(),
             Screen::GenesisJob(state) => state.edit.as_ref().is_some_and(|e| e.editing_text()),
+            Screen::LayoutEditor(state) => state.prompt.is_some(),
             _ => false,
         }
     }
@@ -58,6 +59,7 @@ impl App {
             Screen::PublishForm(state) => state.paste(text),
             Screen::GenesisForm(state) => state.paste(text),
             Screen::GenesisJob(state) => state.edit.as_mut().is_some_and(|e| e.paste(text)),
+            Screen::LayoutEditor(_) => self.editor_paste(text),
             _ => false,
         };
         if !taken {

@@ -114,8 +114,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!("{} {}", k(Action::Top), k(Action::Bottom)),
                 "first / last row (runs: older pages load)",
             ),
-            (k(Action::Enter), "open: run detail, red flags"),
-            (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
+            (
+                k(Action::Enter),
+                "open: run detail, red flags, outbox record",
+            ),
+            (
+                format!("{} (awaiting persona)", k(Action::Enter)),
+                "open its genesis job (approve)",
+            ),
+            (
+                k(Action::CycleTimeRange),
+                "time range 7/30/90 days (the two charts)",
+            ),
             (k(Action::NextLayout), "next layout"),
             (k(Action::EditLayout), "edit the layout"),
             ("click / wheel".to_string(), "focus / scroll a widget"),
@@ -153,8 +163,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ("Shift+arrows / HJKL".to_string(), "resize the widget"),
             ("+".to_string(), "add a widget"),
             ("d".to_string(), "remove the widget"),
-            ("s".to_string(), "save as your layout"),
-            ("R".to_string(), "reset to the default"),
+            ("s".to_string(), "save under a name (asks, prefilled)"),
+            ("n".to_string(), "rename your layout"),
+            ("D".to_string(), "delete your layout (asks first)"),
+            ("R".to_string(), "reset to the built-in default"),
+            ("Esc".to_string(), "back (asks if unsaved)"),
         ],
     };
     rows.extend([

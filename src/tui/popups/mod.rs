@@ -2,8 +2,10 @@
 //! between genesis jobs of one name.
 
 pub mod confirm;
+pub mod copied;
 pub mod help;
 pub mod messages;
+pub mod outbox_record;
 pub mod palette;
 pub mod pick_job;
 

@@ -1,34 +1,46 @@
-//! Layout editor: the layout's boxes on the grid, the focused one highlighted; arrows/hjkl move
-//! it, Shift+arrows or HJKL resize it, + adds a widget from the registry, d removes, s saves as
-//! your layout (validated), R resets to the default.
+//! Layout editor: the layout's boxes on the grid (display names), the focused one highlighted;
+//! arrows/hjkl move it, Shift+arrows or HJKL resize it (neighbours are pushed aside), + adds a
+//! widget, d removes, s saves under a name, n renames, D deletes, R resets; the name line and
+//! the question before unsaved changes are lost are drawn over it.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, BorderType, Borders, Clear, List, ListItem, Paragraph, Widget, Wrap,
 };
 
-use crate::domain::layout::CellRect;
+use crate::domain::layout::{CellRect, widget_name};
 use crate::domain::widget_catalog::BUILTIN_WIDGETS;
-use crate::tui::app::{App, EditorState};
+use crate::tui::app::{App, EditorState, NamePrompt, NamePurpose};
 use crate::tui::popups::centered;
+use crate::tui::text_field;
 use crate::tui::widgets::{clean, wrapped_height};
 
-pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
-    let theme = &app.options.theme;
-    // Every key must stay readable at 80 columns: the short hint when the long one is cut.
-    let long = " Tab widget · arrows/hjkl move · Shift+arrows/HJKL resize · + add · d remove · s save · R reset · Esc cancel ";
-    let short = " Tab next · hjkl move · HJKL size · + add · d remove · s save · R reset · Esc ";
-    let hint = if long.chars().count() + 2 <= usize::from(area.width) {
-        long
+/// The keys at the bottom: all of them when there is room, else the common ones and `?` for
+/// the rest (help lists every editor key).
+const LONG_HINT: &str = " Tab widget · arrows/hjkl move · Shift+arrows/HJKL resize · + add · d remove · s save as · n rename · D delete · R reset · ? help · Esc back ";
+const SHORT_HINT: &str =
+    " Tab next · hjkl move · HJKL size · + add · d del · s save · ? more · Esc ";
+
+/// The footer for an editor `width` columns wide.
+pub fn hint(width: u16) -> &'static str {
+    if LONG_HINT.chars().count() + 2 <= usize::from(width) {
+        LONG_HINT
     } else {
-        short
-    };
+        SHORT_HINT
+    }
+}
+
+pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let theme = &app.options.theme;
+    let unsaved = if state.unsaved() { " (unsaved)" } else { "" };
+    let title = format!(" Layout editor: {}{unsaved} ", clean(&state.name));
+    let title = crate::text::fit(&title, usize::from(area.width.saturating_sub(4)));
     let block = Block::default()
         .borders(Borders::ALL)
-        .title(Line::styled(" Layout editor ", theme.header()))
-        .title_bottom(Line::styled(hint, theme.muted()));
+        .title(Line::styled(title, theme.header()))
+        .title_bottom(Line::styled(hint(area.width), theme.muted()));
     let inner = block.inner(area);
     block.render(area, buf);
     // Each problem gets the rows it wraps to (up to 4 in all), so none is cut off.
@@ -59,8 +71,8 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
         let focused = index == state.focus;
         let p = &placement.position;
         let text = vec![
-            Line::styled(clean(&placement.widget_id), theme.header()),
-            Line::raw(format!("x{} y{} w{} h{}", p.x, p.y, p.w, p.h)),
+            Line::styled(widget_name(&clean(&placement.widget_id)), theme.header()),
+            Line::styled(format!("{}×{}", p.w, p.h), theme.muted()),
         ];
         let style = if focused {
             theme.focused_border()
@@ -104,7 +116,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
                 };
                 ListItem::new(Line::from(vec![
                     Span::raw(marker),
-                    Span::styled(format!("{:<22} {}", w.id, w.name), style),
+                    Span::styled(format!("{:<22} {}", w.name, w.id), style),
                 ]))
             })
             .collect();
@@ -116,4 +128,78 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
             )
             .render(popup, buf);
     }
+    if state.leaving {
+        leaving(app, state, area, buf);
+    }
+    state
+        .prompt
+        .as_ref()
+        .and_then(|prompt| name_prompt(app, prompt, area, buf))
+}
+
+/// Esc with unsaved changes: save, discard or stay.
+fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
+    let theme = &app.options.theme;
+    let lines = vec![
+        Line::raw(format!(
+            "The layout {:?} has unsaved changes.",
+            clean(&state.name)
+        )),
+        Line::raw(""),
+        Line::styled("s save · d discard · Esc stay", theme.accent()),
+    ];
+    let width = 56.min(area.width);
+    let rows: usize = lines
+        .iter()
+        .map(|line| wrapped_height(line, width.saturating_sub(2)))
+        .sum();
+    let popup = centered(area, width, rows as u16 + 2);
+    Clear.render(popup, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.warning())
+                .title(" Leave the editor? "),
+        )
+        .render(popup, buf);
+}
+
+/// The name line (save as, rename); returns where the cursor goes.
+fn name_prompt(app: &App, prompt: &NamePrompt, area: Rect, buf: &mut Buffer) -> Option<Position> {
+    let theme = &app.options.theme;
+    let (title, action) = match prompt.purpose {
+        NamePurpose::SaveAs => (" Save layout as ", "Enter save"),
+        NamePurpose::Rename => (" Rename layout ", "Enter rename"),
+    };
+    let width = 60.min(area.width);
+    let popup = centered(area, width, 6);
+    Clear.render(popup, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focused_border())
+        .title(title);
+    let inner = block.inner(popup);
+    block.render(popup, buf);
+    let label = "name: ";
+    let field = inner.width.saturating_sub(label.len() as u16);
+    let shown = text_field::shown(&prompt.input, Some(prompt.cursor), field);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw(label),
+            Span::styled(shown.text, theme.selected()),
+        ]),
+        Line::raw(""),
+        Line::styled(format!("{action} · Esc cancel"), theme.accent()),
+    ];
+    if let Some(error) = &prompt.error {
+        lines.insert(1, Line::styled(clean(error), theme.critical()));
+        lines.remove(2);
+    }
+    Paragraph::new(lines).render(inner, buf);
+    shown.cursor.map(|column| Position {
+        x: inner.x + label.len() as u16 + column,
+        y: inner.y,
+    })
 }

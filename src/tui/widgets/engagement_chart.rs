@@ -82,15 +82,68 @@ fn series_style(theme: &Theme, index: usize) -> Style {
     }
 }
 
-fn series_marker(theme: &Theme, index: usize) -> (Marker, &'static str) {
-    if !theme.monochrome {
-        return (Marker::Braille, "━━");
+/// Without color, each series' points get their own glyph (plain ASCII, drawn over the braille
+/// line), shown in the legend: NO_COLOR still tells the series apart.
+const POINT_GLYPHS: [&str; 6] = ["o", "+", "x", "*", "#", "%"];
+
+/// The legend's sample of series `index`: a colored line, or its point glyph without color.
+fn legend_sample(theme: &Theme, index: usize) -> String {
+    if theme.monochrome {
+        format!("─{}─", POINT_GLYPHS[index % POINT_GLYPHS.len()])
+    } else {
+        "━━".to_string()
     }
-    match index % 3 {
-        0 => (Marker::Braille, "⣿⣿"),
-        1 => (Marker::Dot, "••"),
-        _ => (Marker::Bar, "▄▄"),
+}
+
+/// The y axis for rates (in percent) from `low` to `high`: bounds a little outside the data,
+/// rounded to a step of 1, 2, 2.5 or 5 times a power of ten, never below 0; no data or all
+/// zeros gives 0–1%. Returns the bounds and the three labels (bottom, middle, top).
+pub fn y_axis(low: f64, high: f64) -> ([f64; 2], [String; 3]) {
+    let (low, high) = if low.is_finite() && high.is_finite() && high >= low {
+        (low.max(0.0), high.max(0.0))
+    } else {
+        (0.0, 0.0)
+    };
+    let (bottom, top) = if high <= 0.0 {
+        (0.0, 1.0)
+    } else {
+        // Headroom: a tenth of the range (of the value itself when it is flat).
+        let range = high - low;
+        let pad = if range > 0.0 { range * 0.1 } else { high * 0.1 };
+        let (from, to) = ((low - pad).max(0.0), high + pad);
+        let unit = nice_step((to - from) / 4.0);
+        let bottom = ((from / unit).floor() * unit).max(0.0);
+        let mut top = (to / unit).ceil() * unit;
+        if top <= bottom {
+            top = bottom + unit;
+        }
+        (bottom, top)
+    };
+    let values = [bottom, (bottom + top) / 2.0, top];
+    // As few decimals as show all three exactly (at most 2).
+    let decimals = (0..=2)
+        .find(|&d| {
+            let scale = 10f64.powi(d);
+            values
+                .iter()
+                .all(|v| ((v * scale).round() - v * scale).abs() < 1e-6)
+        })
+        .unwrap_or(2) as usize;
+    let labels = values.map(|v| format!("{v:.decimals$}%"));
+    ([bottom, top], labels)
+}
+
+/// The smallest of 1, 2, 2.5, 5 (times a power of ten) at least `value`.
+fn nice_step(value: f64) -> f64 {
+    if !value.is_finite() || value <= 0.0 {
+        return 0.01;
     }
+    let magnitude = 10f64.powf(value.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|step| step * magnitude)
+        .find(|&bound| bound >= value * (1.0 - 1e-9))
+        .unwrap_or(10.0 * magnitude)
 }
 
 fn chart(
@@ -105,7 +158,7 @@ fn chart(
     let mut legend: Vec<Line> = vec![Line::styled("avg ", theme.muted())];
     for (i, s) in series.iter().enumerate() {
         let item = vec![
-            Span::styled(series_marker(theme, i).1, series_style(theme, i)),
+            Span::styled(legend_sample(theme, i), series_style(theme, i)),
             Span::raw(format!(" {} ", s.name)),
             Span::styled(format!("{}  ", percent(s.average)), theme.muted()),
         ];
@@ -145,12 +198,17 @@ fn chart(
                 .collect()
         })
         .collect();
-    let peak = points
+    let low = points
         .iter()
         .flatten()
         .map(|&(_, y)| y)
-        .fold(0.0_f64, f64::max);
-    let top = nice_ceiling(peak * 1.1);
+        .fold(f64::INFINITY, f64::min);
+    let high = points
+        .iter()
+        .flatten()
+        .map(|&(_, y)| y)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (y_bounds, y_labels) = y_axis(low, high);
     let datasets = points
         .iter()
         .enumerate()
@@ -158,10 +216,10 @@ fn chart(
             Dataset::default()
                 .data(p)
                 // A lone point is a dot: one braille dot is hard to see.
-                .marker(if p.len() == 1 {
+                .marker(if p.len() == 1 && !theme.monochrome {
                     Marker::Dot
                 } else {
-                    series_marker(theme, i).0
+                    Marker::Braille
                 })
                 .graph_type(if p.len() == 1 {
                     GraphType::Scatter
@@ -185,13 +243,6 @@ fn chart(
         };
         ([0.0, span], labels)
     };
-    let pct = |v: f64| {
-        if top >= 5.0 {
-            format!("{v:.0}%")
-        } else {
-            format!("{v:.1}%")
-        }
-    };
     Chart::new(datasets)
         .legend_position(None)
         .x_axis(
@@ -202,24 +253,60 @@ fn chart(
         )
         .y_axis(
             Axis::default()
-                .bounds([0.0, top])
+                .bounds(y_bounds)
                 .style(theme.muted())
-                .labels([pct(0.0), pct(top / 2.0), pct(top)]),
+                .labels(y_labels),
         )
         .render(plot, buf);
+    if theme.monochrome {
+        draw_point_glyphs(&points, x_bounds, y_bounds, plot, buf);
+    }
 }
 
-/// A round upper bound for the y axis: 1, 2, 5 or 10 times a power of ten.
-fn nice_ceiling(value: f64) -> f64 {
-    if !value.is_finite() || value <= 0.0 {
-        return 1.0;
+/// Without color: each series' points as its own glyph over the lines, placed in the chart's
+/// plotting area (right of the y axis, above the x axis: found by the axes' corner).
+fn draw_point_glyphs(
+    points: &[Vec<(f64, f64)>],
+    x_bounds: [f64; 2],
+    y_bounds: [f64; 2],
+    plot: Rect,
+    buf: &mut Buffer,
+) {
+    let corner = (plot.top()..plot.bottom()).rev().find_map(|y| {
+        (plot.left()..plot.right())
+            .find(|&x| buf[(x, y)].symbol() == "└")
+            .map(|x| (x, y))
+    });
+    let Some((cx, cy)) = corner else {
+        return;
+    };
+    let graph = Rect::new(
+        cx + 1,
+        plot.y,
+        plot.right().saturating_sub(cx + 1),
+        cy - plot.y,
+    );
+    if graph.width == 0 || graph.height == 0 {
+        return;
     }
-    let magnitude = 10f64.powf(value.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|step| step * magnitude)
-        .find(|&bound| bound >= value)
-        .unwrap_or(10.0 * magnitude)
+    // As the braille canvas places a point (2 x 4 dots a cell), so the glyph sits on its line.
+    // (ratatui's `Painter::get_point`: rounded, y counted from the top).
+    let dot = |share: f64, dots: u16| -> Option<u16> {
+        (0.0..=1.0)
+            .contains(&share)
+            .then(|| (share * f64::from(dots - 1)).round() as u16)
+    };
+    for (i, series) in points.iter().enumerate() {
+        let glyph = POINT_GLYPHS[i % POINT_GLYPHS.len()];
+        for &(x, y) in series {
+            let (columns, rows) = (graph.width * 2, graph.height * 4);
+            let across = (x - x_bounds[0]) / (x_bounds[1] - x_bounds[0]);
+            let down = (y_bounds[1] - y) / (y_bounds[1] - y_bounds[0]);
+            if let (Some(column), Some(row)) = (dot(across, columns), dot(down, rows)) {
+                buf[(graph.x + column / 2, graph.y + row / 4)].set_symbol(glyph);
+            }
+        }
+    }
 }
 
 /// Name, figure and the space after them in a sparkline row.
@@ -316,5 +403,74 @@ fn sparklines(
             },
             buf,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::y_axis;
+
+    fn labels(low: f64, high: f64) -> ([f64; 2], Vec<String>) {
+        let (bounds, labels) = y_axis(low, high);
+        // Compared to a millionth of a percent (steps like 0.2 are not exact in binary).
+        (bounds.map(|b| (b * 1e6).round() / 1e6), labels.to_vec())
+    }
+
+    #[test]
+    fn the_y_axis_fits_the_data_with_a_little_headroom() {
+        // 3.1 %..3.6 %: no 0-5 % axis with the data squeezed at the top.
+        assert_eq!(
+            labels(3.1, 3.6),
+            (
+                [3.0, 3.8],
+                vec!["3.0%".into(), "3.4%".into(), "3.8%".into()]
+            )
+        );
+        // 0..12 %: from zero, a round top just above the data.
+        assert_eq!(
+            labels(0.0, 12.0),
+            (
+                [0.0, 15.0],
+                vec!["0.0%".into(), "7.5%".into(), "15.0%".into()]
+            )
+        );
+        assert_eq!(
+            labels(40.0, 80.0),
+            (
+                [20.0, 100.0],
+                vec!["20%".into(), "60%".into(), "100%".into()]
+            )
+        );
+        // Small rates keep their decimals.
+        let ([bottom, top], [first, _, last]) = y_axis(0.02, 0.05);
+        assert!(
+            (bottom - 0.01).abs() < 1e-9 && (top - 0.06).abs() < 1e-9,
+            "{bottom}..{top}"
+        );
+        assert_eq!((first.as_str(), last.as_str()), ("0.01%", "0.06%"));
+    }
+
+    #[test]
+    fn flat_zero_and_missing_data_get_a_sensible_axis() {
+        // A flat line sits inside the axis, not on its edge.
+        let ([bottom, top], _) = y_axis(4.0, 4.0);
+        assert!(bottom < 4.0 && 4.0 < top, "{bottom}..{top}");
+        assert!(top - bottom <= 2.0, "{bottom}..{top}");
+        // All zeros or no data: 0 to 1 %.
+        for (low, high) in [
+            (0.0, 0.0),
+            (f64::INFINITY, f64::NEG_INFINITY),
+            (f64::NAN, 1.0),
+        ] {
+            assert_eq!(
+                labels(low, high),
+                (
+                    [0.0, 1.0],
+                    vec!["0.0%".into(), "0.5%".into(), "1.0%".into()]
+                )
+            );
+        }
+        // Never below zero.
+        assert_eq!(y_axis(0.1, 9.0).0[0], 0.0);
     }
 }

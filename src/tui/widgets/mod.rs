@@ -626,3 +626,11 @@ pub fn wrapped_height(line: &Line, width: u16) -> usize {
         .line_count(width.max(1))
         .max(1)
 }
+
+/// What `T` says on a widget without a time range: which widgets have one.
+pub fn no_time_range(title: &str) -> String {
+    format!(
+        "{} has no time range; T cycles 7/30/90 days on Engagement Chart and Channel Performance",
+        clean(title)
+    )
+}

@@ -79,8 +79,15 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
         let Some(r) = rows.get(index) else {
             return Vec::new();
         };
+        // A failed record is not retried on its own: refused by MPIS after its tries, or
+        // (no try counted) failed before it was ever sent.
         let next = if r.state == OutboxState::Failed {
-            ("gave up".to_string(), theme.critical())
+            let text = if r.attempts == 0 {
+                "not sent"
+            } else {
+                "refused"
+            };
+            (text.to_string(), theme.critical())
         } else {
             (until(r.next_attempt_at, view.loaded_at), Default::default())
         };

@@ -106,6 +106,14 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// Rename the user's own layout; answered by `LayoutRenamed`.
+    RenameLayout {
+        id: Uuid,
+        name: String,
+    },
+    /// Queue a failed publish record again (audited), then try to forward it; answered by
+    /// `ActionDone`.
+    RetryPublishRecord(Uuid),
     /// A job MPIS already committed: its persona and version from the database, the export
     /// paths from MPIS (`persona_id` from MPIS's preview, if it named one); answered by
     /// `GenesisCommitted`.
@@ -197,6 +205,9 @@ pub enum DataEvent {
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
     },
+    LayoutRenamed(Result<Layout, String>),
+    /// A layout was deleted (its name), or why not.
+    LayoutDeleted(Result<String, String>),
     GenesisCommitted(
         Uuid,
         Result<crate::tui::forms::genesis_job::CommittedJob, String>,
@@ -406,6 +417,8 @@ impl Context {
             // Handled by the command loop, which holds the task to abort.
             Command::CancelGenesis => {}
             Command::Evaluate => self.evaluate().await,
+            Command::RenameLayout { id, name } => self.rename_layout(id, name).await,
+            Command::RetryPublishRecord(id) => self.retry_publish(id).await,
         }
     }
 

@@ -247,3 +247,27 @@ pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
             .collect(),
     }
 }
+
+impl Context {
+    /// A failed record queued again by the operator (audited), then forwarded at once when
+    /// MPIS is configured; the status line gets where it is now.
+    pub(super) async fn retry_publish(&self, id: Uuid) {
+        let result = async {
+            outbox::retry_failed(&self.pool, id, &self.operator).await?;
+            if let Some(client) = &self.mpis {
+                Forwarder::new(self.pool.clone(), client.clone())
+                    .forward_one(id)
+                    .await?;
+            }
+            let record = outbox::get(&self.pool, id)
+                .await?
+                .ok_or_else(|| StoreError::not_found("publish record", id))?;
+            Ok::<_, StoreError>(format!(
+                "retry: {}",
+                publish_note(&record, self.mpis.is_some())
+            ))
+        }
+        .await;
+        self.report(result);
+    }
+}

@@ -45,8 +45,24 @@ impl Context {
     }
 
     pub(super) async fn delete_layout(&self, id: Uuid) {
+        let name = layouts::get(&self.pool, id)
+            .await
+            .ok()
+            .flatten()
+            .map(|l| l.name);
         let result = layouts::delete(&self.pool, id).await;
-        self.report(result.map(|()| "your layout was removed; the default is back".to_string()));
+        let result = self.observe(result).map(|()| name.unwrap_or_default());
+        self.send(DataEvent::LayoutDeleted(result));
+    }
+
+    pub(super) async fn rename_layout(&self, id: Uuid, name: String) {
+        let changes = LayoutChanges {
+            name: Some(name),
+            ..LayoutChanges::default()
+        };
+        let result = layouts::update(&self.pool, id, &changes).await;
+        let event = DataEvent::LayoutRenamed(self.observe(result));
+        self.send(event);
     }
 
     /// One pass of the red flag evaluator.
