@@ -385,6 +385,13 @@ async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: 
             .await
             .map(|evaluation| (evaluation, Some(why.clone()))),
         };
+        // A silenced flag stays open but is no alert until its silence ends.
+        let evaluation = match evaluation {
+            Ok((evaluation, why)) => flag_store::silenced_keys(&db.pool, now)
+                .await
+                .map(|keys| (red_flags::with_silenced(evaluation, &keys), why)),
+            Err(err) => Err(err),
+        };
         let time_zone = db.time_zone.clone();
         db.close().await;
         let (evaluation, not_recorded) = evaluation.map_err(OpenError::from)?;

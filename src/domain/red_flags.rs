@@ -479,6 +479,27 @@ fn count_entry(
     (Value::Object(entry), flag)
 }
 
+/// The evaluation as an alert sees it while some flags are silenced (their `flag_key`s):
+/// silenced flags stay listed but do not count towards the overall state; the summary's
+/// `silenced` lists them and its `status` follows the overall state.
+pub fn with_silenced(mut e: Evaluation, silenced: &[String]) -> Evaluation {
+    if silenced.is_empty() || e.overall == Overall::Unknown {
+        return e;
+    }
+    let counted = e
+        .flags
+        .iter()
+        .filter(|f| !silenced.iter().any(|k| k == f.kind.key()))
+        .map(|f| f.severity)
+        .max();
+    e.overall = Overall::from_worst(counted);
+    if let Some(summary) = e.summary.as_object_mut() {
+        summary.insert("status".into(), json!(e.overall.as_str()));
+        summary.insert("silenced".into(), json!(silenced));
+    }
+    e
+}
+
 /// A Nagios-style status line, e.g.
 /// `CRITICAL - failed runs 24h 15.0% (3/20), 7d 8.6% (12/140); missing metrics 8; missing publish records 2`.
 pub fn one_line(e: &Evaluation) -> String {

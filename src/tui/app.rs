@@ -50,9 +50,11 @@ mod red_flags;
 mod refresh;
 mod run_detail;
 mod text_input;
+mod oncall;
 
 pub use crate::tui::widgets::runs::run_fields;
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
+pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 
 /// The smallest terminal the dashboard lays out; smaller gets a clear message.
 pub const MIN_WIDTH: u16 = 80;
@@ -103,6 +105,10 @@ pub enum Screen {
     PublishForm(PublishFormState),
     GenesisForm(GenesisFormState),
     GenesisJob(GenesisJobState),
+    /// What a red flag counts (its runs or items), paged.
+    FlagDrill(FlagDrillState),
+    /// A published item and its metric history.
+    Item(ItemState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +126,8 @@ pub struct FlagsState {
     pub flags: Loadable<Vec<RedFlag>>,
     pub include_resolved: bool,
     pub selected: usize,
+    /// The flag to select when the list arrives (opened from the widget or a drill-in).
+    pub open_on: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -139,6 +147,8 @@ pub enum Overlay {
     Confirm(ConfirmState),
     /// `:genesis NAME` named several jobs: pick one.
     PickJob(JobPickState),
+    /// Resolve asked of a flag whose condition still holds: silence it for how long.
+    Silence(SilenceState),
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).
@@ -240,6 +250,8 @@ pub struct App {
     genesis_lookup: Option<String>,
     /// The genesis starts sent in this session, oldest first.
     pub genesis_starts: Vec<SessionStart>,
+    /// Open red flags that are alerts now (the status line's hint), read on every refresh.
+    pub open_flag_counts: Option<crate::store::red_flags::OpenFlagCounts>,
 }
 
 impl App {
@@ -271,6 +283,7 @@ impl App {
             genesis_jobs: Loadable::default(),
             genesis_lookup: None,
             genesis_starts: Vec::new(),
+            open_flag_counts: None,
         }
     }
 

@@ -34,6 +34,8 @@ pub enum Action {
     RemoveWidget,
     Save,
     Reset,
+    /// Open the red flags list (on the selected flag).
+    Flags,
 }
 
 impl Action {
@@ -64,6 +66,7 @@ impl Action {
             "toggle_resolved" => ToggleResolved,
             "copy" => Copy,
             "time_range" => CycleTimeRange,
+            "flags" => Flags,
             _ => return None,
         })
     }
@@ -169,6 +172,8 @@ impl Default for Keymap {
         bind(Char('s'), none, Save);
         bind(Char('R'), shift, Reset);
         bind(Char('R'), none, Reset);
+        bind(Char('F'), shift, Flags);
+        bind(Char('F'), none, Flags);
         Keymap { bindings }
     }
 }

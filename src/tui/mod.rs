@@ -15,6 +15,7 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod worker;
+pub mod flag_hint;
 
 /// The `user_id` of an operator's own layouts: a stable UUID from the operator name (there is no
 /// users table; the same name gets the same layouts on every machine).

@@ -60,6 +60,14 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::layout_editor::render(app, state, body, frame.buffer_mut());
             None
         }
+        Screen::FlagDrill(state) => {
+            screens::flag_drill::render(app, state, body, frame.buffer_mut());
+            None
+        }
+        Screen::Item(state) => {
+            screens::item::render(app, state, body, frame.buffer_mut());
+            None
+        }
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
@@ -77,6 +85,10 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         Some(Overlay::PickJob(state)) => {
             popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut());
+            None
+        }
+        Some(Overlay::Silence(state)) => {
+            popups::silence::render(&app.options.theme, state, area, frame.buffer_mut());
             None
         }
         None if app.filter_editing => filter_cursor,
@@ -172,6 +184,7 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     if let Some(layout) = app.current_layout() {
         spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
     }
+    spans.extend(super::flag_hint::status_hint(app));
     let mut cursor = None;
     if app.filter_editing || !app.filter.is_empty() {
         let before = " │ /";

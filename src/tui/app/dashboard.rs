@@ -111,7 +111,12 @@ impl App {
             return Vec::new();
         };
         match slot.kind {
-            WidgetKind::RedFlags => self.open_flags(),
+            // What the selected flag counts (the on-call question is "why?"); `F` opens the
+            // flags list on it instead, and with no flag selected Enter opens the list.
+            WidgetKind::RedFlags => match self.widget_flag() {
+                Some(flag) => self.open_flag_drill(flag),
+                None => self.open_flags(),
+            },
             WidgetKind::Runs => match self.selected_run() {
                 Some(run) => {
                     let run_id = run.run_id;

@@ -48,6 +48,7 @@ impl App {
                 }
             },
             Overlay::PickJob(pick) => self.pick_job_key(pick, key),
+            Overlay::Silence(state) => self.silence_key(state, key),
             Overlay::Palette(mut palette) => match key.code {
                 KeyCode::Esc => Vec::new(),
                 KeyCode::Enter => self.run_palette(&palette.input.clone()),

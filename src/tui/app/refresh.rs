@@ -69,6 +69,7 @@ impl App {
         self.next_refresh = self.now.instant + self.options.refresh_interval;
         let mut commands: Vec<Command> = (0..self.slots.len()).map(|i| self.load_slot(i)).collect();
         commands.extend(self.reload_screen());
+        commands.push(Command::LoadOpenFlagCounts);
         commands
     }
 
@@ -100,6 +101,11 @@ impl App {
                     include_resolved: state.include_resolved,
                 }]
             }
+            Screen::FlagDrill(_) => self.reload_flag_drill(),
+            Screen::Item(state) => {
+                state.detail.start();
+                vec![Command::LoadItem { id: state.id }]
+            }
             Screen::GenesisJob(state) => {
                 state.loading = true;
                 vec![Command::GenesisStatus(state.job_id)]
@@ -124,10 +130,16 @@ impl App {
             Screen::RunDetail(_) => tables.iter().any(|t| t.starts_with("dashboard_run")),
             Screen::RedFlags(_) => tables.iter().any(|t| t == "red_flags"),
             Screen::PublishForm(_) => tables.iter().any(|t| t == "publish_records"),
+            Screen::FlagDrill(_) => tables
+                .iter()
+                .any(|t| t == "red_flags" || t.starts_with("dashboard_run")),
             _ => false,
         };
         if screen_shows {
             commands.extend(self.reload_screen());
+        }
+        if tables.iter().any(|t| t == "red_flags") {
+            commands.push(Command::LoadOpenFlagCounts);
         }
         commands
     }

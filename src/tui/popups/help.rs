@@ -131,6 +131,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         // --read-only hides every action that writes.
         .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
         .collect(),
+        Screen::FlagDrill(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a row",
+            ),
+            (k(Action::Enter), "open: run detail / published item"),
+            (
+                format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+                "newer / older page",
+            ),
+            (k(Action::Acknowledge), "acknowledge the flag (asks first)"),
+            (k(Action::Resolve), "resolve, or silence while it holds (asks first)"),
+            (k(Action::Flags), "the flags list, on this flag"),
+        ]
+        .into_iter()
+        .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
+        .collect(),
+        Screen::Item(_) => vec![(
+            format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+            "scroll",
+        )],
         Screen::LayoutEditor(_) => vec![
             ("Tab".to_string(), "next widget"),
             ("arrows / hjkl".to_string(), "move the widget"),

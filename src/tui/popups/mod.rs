@@ -5,6 +5,7 @@ pub mod confirm;
 pub mod help;
 pub mod palette;
 pub mod pick_job;
+pub mod silence;
 
 use ratatui::layout::Rect;
 

@@ -7,3 +7,5 @@ pub mod persona_card;
 pub mod publish_form;
 pub mod red_flags;
 pub mod run_detail;
+pub mod flag_drill;
+pub mod item;

@@ -29,14 +29,20 @@ use crate::store::projects::Project;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
+use chrono::{DateTime, Utc};
+use crate::domain::red_flags::FlagKind;
+use crate::store::flag_drill::{DrillCursor, DrillPage, MetricPoint, PublishedItem};
+use crate::store::red_flags::OpenFlagCounts;
 
 mod listen;
 mod loads;
 mod mpis_calls;
+mod oncall;
 mod writes;
 
 pub use listen::CHANGES_CHANNEL;
 pub use mpis_calls::{genesis_request, publish_note};
+pub use oncall::DRILL_PAGE;
 
 use listen::listen_for_changes;
 use loads::{GENESIS_JOBS, load_publish_targets, load_run_detail, load_widget};
@@ -106,6 +112,30 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// One page of what a red flag counts (its failed runs, items without metrics, runs
+    /// missing publish records), its window as at `at`; answered by `FlagDrill`.
+    LoadFlagDrill {
+        kind: FlagKind,
+        at: DateTime<Utc>,
+        after: Option<DrillCursor>,
+    },
+    /// A published item and its metric history; answered by `Item`.
+    LoadItem {
+        id: Uuid,
+    },
+    /// Whether the flag's condition still holds (before resolving); answered by
+    /// `FlagCondition`.
+    CheckFlagCondition {
+        id: Uuid,
+    },
+    /// Silence an open flag for `hours` (it stays open, not an alert meanwhile).
+    SilenceFlag {
+        id: Uuid,
+        hours: i64,
+    },
+    /// The open flags that are alerts now, by severity (the status line's hint); answered by
+    /// `OpenFlagCounts`.
+    LoadOpenFlagCounts,
 }
 
 /// What happened to a submitted publish record.
@@ -178,6 +208,18 @@ pub enum DataEvent {
         draft_no: i32,
         result: Result<Option<GenesisDraft>, String>,
     },
+    FlagDrill(Result<DrillPage, String>),
+    Item(Uuid, Result<ItemDetail, String>),
+    /// The flag as it is now and whether its condition still holds.
+    FlagCondition(Result<(RedFlag, bool), String>),
+    OpenFlagCounts(Result<OpenFlagCounts, String>),
+}
+
+/// A published item with its measurements, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDetail {
+    pub item: PublishedItem,
+    pub metrics: Vec<MetricPoint>,
 }
 
 /// Why a genesis call was not made.
@@ -360,6 +402,11 @@ impl Context {
             // Handled by the command loop, which holds the task to abort.
             Command::CancelGenesis => {}
             Command::Evaluate => self.evaluate().await,
+            Command::LoadFlagDrill { kind, at, after } => self.load_flag_drill(kind, at, after).await,
+            Command::LoadItem { id } => self.load_item(id).await,
+            Command::CheckFlagCondition { id } => self.check_flag_condition(id).await,
+            Command::SilenceFlag { id, hours } => self.silence_flag(id, hours).await,
+            Command::LoadOpenFlagCounts => self.load_open_flag_counts().await,
         }
     }
 
