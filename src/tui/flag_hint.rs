@@ -6,7 +6,7 @@ use ratatui::text::Span;
 use super::app::{App, Screen};
 use super::keymap::Action;
 
-/// `⚠ 1 critical flag: press F for flags`, or nothing (no open critical flag, or the flags
+/// `⚠ 1 critical: press F for flags`, or nothing (no open critical flag, or the flags
 /// are already on screen).
 pub fn status_hint(app: &App) -> Option<Span<'static>> {
     let counts = app.open_flag_counts?;
@@ -14,14 +14,13 @@ pub fn status_hint(app: &App) -> Option<Span<'static>> {
         return None;
     }
     let key = app.keymap.describe(Action::Flags);
-    let flags = if counts.critical == 1 { "flag" } else { "flags" };
     let press = if key.is_empty() {
         ":flags".to_string()
     } else {
         format!("press {key}")
     };
     Some(Span::styled(
-        format!(" │ ⚠ {} critical {flags}: {press} for flags", counts.critical),
+        format!(" │ ⚠ {} critical: {press} for flags", counts.critical),
         app.options.theme.critical(),
     ))
 }
