@@ -111,12 +111,10 @@ impl App {
             return Vec::new();
         };
         match slot.kind {
-            // What the selected flag counts (the on-call question is "why?"); `F` opens the
-            // flags list on it instead, and with no flag selected Enter opens the list.
-            WidgetKind::RedFlags => match self.widget_flag() {
-                Some(flag) => self.open_flag_drill(flag),
-                None => self.open_flags(),
-            },
+            // The flags list on the selected flag (a short widget shows no flag rows, so the
+            // list shows which flag it is, in full, with its history); Enter there lists
+            // what it counts.
+            WidgetKind::RedFlags => self.open_flags_on(self.widget_flag().map(|f| f.id)),
             WidgetKind::Runs => match self.selected_run() {
                 Some(run) => {
                     let run_id = run.run_id;

@@ -282,7 +282,7 @@ impl App {
                 self.message = None;
                 self.overlay = Some(Overlay::Confirm(ConfirmState {
                     question: format!(
-                        "\"{}\": its condition has cleared. Resolve it as {}?",
+                        "Resolve \"{}\" as {}? Its condition has cleared.",
                         flag_label(&flag),
                         self.options.operator
                     ),

@@ -19,6 +19,8 @@ impl App {
         let mut commands = Vec::new();
         if !self.paused && now >= self.next_refresh && self.current_layout().is_some() {
             commands.extend(self.refresh_all());
+            // The status line's hint, whatever the layout shows.
+            commands.push(Command::LoadOpenFlagCounts);
         }
         if let Screen::GenesisJob(job) = &mut self.screen
             && job.poll_due(now)
@@ -69,7 +71,6 @@ impl App {
         self.next_refresh = self.now.instant + self.options.refresh_interval;
         let mut commands: Vec<Command> = (0..self.slots.len()).map(|i| self.load_slot(i)).collect();
         commands.extend(self.reload_screen());
-        commands.push(Command::LoadOpenFlagCounts);
         commands
     }
 

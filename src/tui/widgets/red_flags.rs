@@ -77,10 +77,11 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         checks.push(missing_records_line(summary, tier, theme));
     }
     let flags = &data.open_flags;
-    // The header first, always; when rows do not fit, the checks that are OK go first, then
-    // rows from the bottom, and a last line says how many are hidden.
+    // The header first, always; when the checks do not fit, the OK ones go first (the worst
+    // then lead); rows that still do not fit go from the bottom; a last line says how many are
+    // hidden.
     let mut hidden = 0;
-    if 2 + checks.len() + flags.len() > height {
+    if 2 + checks.len() > height {
         let before = checks.len();
         checks.retain(|(level, _)| *level != Level::Ok);
         hidden += before - checks.len();
@@ -98,8 +99,8 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         flags.len()
     };
     if capacity > 0 {
-        // While focused, the selected flag is marked (and scrolled to); Enter lists what it
-        // counts, F opens the flags list on it.
+        // While focused, the selected flag is marked (and scrolled to); Enter (or F) opens
+        // the flags list on it.
         let selected = view.focused.then(|| view.selected.min(flags.len() - 1));
         let offset = selected.map_or(0, |s| (s + 1).saturating_sub(capacity));
         for (index, flag) in flags.iter().enumerate().skip(offset).take(capacity) {
@@ -141,7 +142,7 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         let text = if tier == Tier::Short {
             format!("{hidden} more ↓")
         } else {
-            format!("{hidden} more ↓ (Enter: what a flag counts, F: all)")
+            format!("{hidden} more ↓ (Enter: flags)")
         };
         lines.push(Line::styled(fit(&text, usize::from(area.width)), theme.muted()));
     }
@@ -328,6 +329,11 @@ fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'sta
         .iter()
         .filter(|f| view.loaded_at.is_some_and(|now| f.is_silenced(now)))
         .count();
+    // The open flags' count, so it is read even when their rows are hidden.
+    let open = data.open_flags.len();
+    if open > 0 {
+        spans.push(Span::raw(format!(" · {open} open")));
+    }
     if silenced > 0 {
         spans.push(Span::styled(format!(" ({silenced} silenced)"), theme.muted()));
     }
