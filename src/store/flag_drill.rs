@@ -23,6 +23,16 @@ pub enum DrillRow {
     Item(PublishedItem),
 }
 
+impl DrillRow {
+    /// The row's identity: the run's `run_id` or the item's id.
+    pub fn id(&self) -> Uuid {
+        match self {
+            DrillRow::Run { run, .. } => run.run_id,
+            DrillRow::Item(item) => item.id,
+        }
+    }
+}
+
 /// Where the next (older) page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrillCursor {

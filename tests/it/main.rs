@@ -29,3 +29,5 @@ mod tui_publish_form;
 mod tui_screens;
 mod tui_widgets;
 mod tui_worker;
+mod store_flag_drill;
+mod tui_oncall;

@@ -43,10 +43,7 @@ impl FlagDrillState {
 }
 
 pub fn row_id(row: &DrillRow) -> Uuid {
-    match row {
-        DrillRow::Run { run, .. } => run.run_id,
-        DrillRow::Item(item) => item.id,
-    }
+    row.id()
 }
 
 /// A published item and its metric history.
