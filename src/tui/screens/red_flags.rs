@@ -149,7 +149,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
 }
 
 /// The narrowest the flag's text gets before the who column is dropped.
-const FLAG_MIN: usize = 24;
+const FLAG_MIN: usize = 20;
 /// The narrowest the why column is shown at.
 const WHY_MIN: usize = 16;
 
