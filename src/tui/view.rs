@@ -184,7 +184,6 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     if let Some(layout) = app.current_layout() {
         spans.push(Span::raw(format!(" │ {}", clean(&layout.name))));
     }
-    spans.extend(super::flag_hint::status_hint(app));
     let mut cursor = None;
     if app.filter_editing || !app.filter.is_empty() {
         let before = " │ /";
@@ -211,6 +210,12 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             theme.accent()
         };
         spans.push(Span::styled(format!(" │ {}", clean(&message.text)), style));
+    }
+    // An open critical flag: which key opens the flags (after a message, whole or not at all).
+    if let Some(hint) = super::flag_hint::status_hint(app)
+        && Line::from(spans.clone()).width() + hint.width() <= usize::from(area.width)
+    {
+        spans.push(hint);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
     let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());

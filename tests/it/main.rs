@@ -31,3 +31,4 @@ mod tui_widgets;
 mod tui_worker;
 mod store_flag_drill;
 mod tui_oncall;
+mod e2e_oncall;

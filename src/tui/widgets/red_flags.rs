@@ -88,7 +88,7 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         // The worst first, so the header's word is never above only milder rows.
         checks.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
     }
-    let mut lines = vec![overall_line(data, tier, view)];
+    let mut lines = vec![overall_line(data, tier, view, area.width)];
     lines.extend(checks.into_iter().map(|(_, line)| line));
     lines.push(open_line(data, tier, theme));
     let mut highlight = None;
@@ -310,7 +310,7 @@ fn open_line(data: &RedFlagsData, tier: Tier, theme: &Theme) -> Line<'static> {
 }
 
 /// The overall status word, with when it was evaluated (or why it could not be).
-fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'static> {
+fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView, view_width: u16) -> Line<'static> {
     let theme = view.theme;
     let overall = clean(&data.overall);
     let style = match overall.to_ascii_uppercase().as_str() {
@@ -334,8 +334,11 @@ fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'sta
     if open > 0 {
         spans.push(Span::raw(format!(" · {open} open")));
     }
-    if silenced > 0 {
-        spans.push(Span::styled(format!(" ({silenced} silenced)"), theme.muted()));
+    let note = format!(" ({silenced} silenced)");
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    // Only whole: a narrow cell leaves it out (the flag's row says "silenced").
+    if silenced > 0 && used + note.len() <= usize::from(view_width) {
+        spans.push(Span::styled(note, theme.muted()));
     }
     if let Some(error) = data.summary.get("error").and_then(Value::as_str) {
         spans.push(Span::styled(format!(" - {}", clean(error)), theme.muted()));
