@@ -59,7 +59,10 @@ mod tests {
 
     #[test]
     fn fit_words_never_cuts_a_number() {
-        assert_eq!(fit_words("critical_pct=25.0 warning_pct=10.0", 20), "critical_pct=25.0…");
+        assert_eq!(
+            fit_words("critical_pct=25.0 warning_pct=10.0", 20),
+            "critical_pct=25.0…"
+        );
         assert_eq!(fit_words("3 of 20 runs failed", 8), "3 of 20…");
         assert_eq!(fit_words("short", 8), "short");
         assert_eq!(fit_words("abcdefghij", 5), "abcd…");

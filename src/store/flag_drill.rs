@@ -37,7 +37,10 @@ impl DrillRow {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrillCursor {
     Run(RunCursor),
-    Item { published_at: DateTime<Utc>, id: Uuid },
+    Item {
+        published_at: DateTime<Utc>,
+        id: Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -43,6 +43,7 @@ mod genesis;
 mod keys;
 mod layout_editor;
 mod layouts;
+mod oncall;
 mod overlays;
 mod palette;
 mod publish;
@@ -50,11 +51,10 @@ mod red_flags;
 mod refresh;
 mod run_detail;
 mod text_input;
-mod oncall;
 
 pub use crate::tui::widgets::runs::run_fields;
-pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
+pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
 /// The smallest terminal the dashboard lays out; smaller gets a clear message.
 pub const MIN_WIDTH: u16 = 80;

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod clock;
 pub mod data;
+pub mod flag_hint;
 pub mod genesis_jobs;
 pub mod keymap;
 pub mod popups;
@@ -15,7 +16,6 @@ pub mod theme;
 pub mod view;
 pub mod widgets;
 pub mod worker;
-pub mod flag_hint;
 
 /// The `user_id` of an operator's own layouts: a stable UUID from the operator name (there is no
 /// users table; the same name gets the same layouts on every machine).

@@ -91,10 +91,11 @@ impl Drop for Tmux {
 }
 
 #[test]
-fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_next_evaluation()
-{
+fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_next_evaluation() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let db = runtime.block_on(ScratchDb::new()).expect("scratch database");
+    let db = runtime
+        .block_on(ScratchDb::new())
+        .expect("scratch database");
     let seeded = Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
         .args(["demo-data"])
         .env("DATABASE_URL", db.url())
@@ -142,10 +143,7 @@ fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_
     tmux.keys(&["a"]);
     tmux.wait_for(&["Confirm", "as oncall?"], Duration::from_secs(5));
     tmux.keys(&["y"]);
-    tmux.wait_for(
-        &["acknowledged:", "ack by oncall"],
-        Duration::from_secs(10),
-    );
+    tmux.wait_for(&["acknowledged:", "ack by oncall"], Duration::from_secs(10));
 
     // The next evaluation (as the dashboard's own evaluator or `check` runs it) keeps the
     // same flag with its acknowledgement; the screen shows it after the reload it triggers.
@@ -167,7 +165,10 @@ fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_
     // x: the condition still holds, so a silence is offered; 1 silences it for an hour, and
     // the status line's alert goes away.
     tmux.keys(&["x"]);
-    tmux.wait_for(&["Condition still holds", "1: 1 h"], Duration::from_secs(10));
+    tmux.wait_for(
+        &["Condition still holds", "1: 1 h"],
+        Duration::from_secs(10),
+    );
     tmux.keys(&["1"]);
     let silenced = tmux.wait_for(
         &["silenced for 1 h", "silenced by oncall until"],
@@ -176,7 +177,10 @@ fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_
     assert!(silenced.contains("ack by oncall"), "{silenced}");
     // Back along the way: the flags list (F from here: the same flag), the dashboard.
     tmux.keys(&["Escape"]);
-    tmux.wait_for(&["Red flags (open)", "silenced by oncall"], Duration::from_secs(10));
+    tmux.wait_for(
+        &["Red flags (open)", "silenced by oncall"],
+        Duration::from_secs(10),
+    );
     tmux.keys(&["Escape"]);
     tmux.wait_for(&["Recent Runs"], Duration::from_secs(10));
     let deadline = Instant::now() + Duration::from_secs(10);

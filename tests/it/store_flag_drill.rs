@@ -25,8 +25,13 @@ async fn all_pages(pool: &PgPool, kind: FlagKind, now: DateTime<Utc>, limit: i64
     let mut after: Option<DrillCursor> = None;
     let mut pages = 0;
     loop {
-        let page = flag_drill::page(pool, kind, now, after, limit).await.unwrap();
-        assert!(page.rows.len() as i64 <= limit, "a page holds at most {limit}");
+        let page = flag_drill::page(pool, kind, now, after, limit)
+            .await
+            .unwrap();
+        assert!(
+            page.rows.len() as i64 <= limit,
+            "a page holds at most {limit}"
+        );
         pages += 1;
         rows.extend(page.rows);
         match page.next {
@@ -217,7 +222,9 @@ async fn the_items_without_metrics_list_matches_the_count_newest_first() {
     )
     .await
     .unwrap();
-    let history = flag_drill::metric_history(pool, measured, 10).await.unwrap();
+    let history = flag_drill::metric_history(pool, measured, 10)
+        .await
+        .unwrap();
     let views: Vec<Option<i32>> = history.iter().map(|m| m.views).collect();
     assert_eq!(views, vec![Some(25), Some(10)]);
     assert!(
@@ -288,7 +295,9 @@ async fn an_acknowledgement_survives_re_evaluation_while_the_numbers_and_the_win
     let ok = runs_at(pool, &project, now - Duration::hours(1), 17, "success").await;
     let flag = by_key(&evaluate_at(pool, now).await, FlagKind::FailedRuns24h).clone();
     assert_eq!(flag.severity, "warning");
-    red_flags::acknowledge(pool, flag.id, "alice").await.unwrap();
+    red_flags::acknowledge(pool, flag.id, "alice")
+        .await
+        .unwrap();
 
     // One more failure: the description and the numbers change, the acknowledgement stays.
     sqlx::query("UPDATE dashboard_runs SET status = 'failed' WHERE run_id = $1")
@@ -303,7 +312,14 @@ async fn an_acknowledgement_survives_re_evaluation_while_the_numbers_and_the_win
     assert_eq!(again.acknowledged_by.as_deref(), Some("alice"));
 
     // Older successful runs that drop out of the window as it moves: 4/30 then 4/20.
-    runs_at(pool, &project, now - Duration::minutes(23 * 60 + 30), 10, "success").await;
+    runs_at(
+        pool,
+        &project,
+        now - Duration::minutes(23 * 60 + 30),
+        10,
+        "success",
+    )
+    .await;
     let before = by_key(&evaluate_at(pool, now).await, FlagKind::FailedRuns24h).clone();
     assert_eq!(before.metadata.0["total_runs"], 30);
     let moved = by_key(
@@ -337,10 +353,16 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
     let pool = &db.pool;
     let project = common::persona_with_project(pool, "Alex").await;
     let draft = common::draft(pool, project.persona_id, "telegram").await;
-    let run = runs::create(pool, &common::new_run(&project)).await.unwrap();
+    let run = runs::create(pool, &common::new_run(&project))
+        .await
+        .unwrap();
     complete(pool, run.run_id, vec![report(draft, "lost")]).await;
     let now = Utc::now();
-    let flag = by_key(&evaluate_at(pool, now).await, FlagKind::MissingPublishRecords).clone();
+    let flag = by_key(
+        &evaluate_at(pool, now).await,
+        FlagKind::MissingPublishRecords,
+    )
+    .clone();
     assert_eq!(flag.severity, "critical");
     assert_eq!(
         red_flags::open_counts(pool, now).await.unwrap(),
@@ -350,7 +372,9 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
             silenced: 0
         }
     );
-    red_flags::acknowledge(pool, flag.id, "alice").await.unwrap();
+    red_flags::acknowledge(pool, flag.id, "alice")
+        .await
+        .unwrap();
 
     // The condition still holds: resolving would only reopen it. Silence it instead.
     let thresholds = Thresholds::default();
@@ -359,7 +383,9 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
         .unwrap();
     assert!(holds);
     let until = now + Duration::hours(4);
-    let silenced = red_flags::silence(pool, flag.id, "bob", until).await.unwrap();
+    let silenced = red_flags::silence(pool, flag.id, "bob", until)
+        .await
+        .unwrap();
     assert_eq!(silenced.silenced_by.as_deref(), Some("bob"));
     assert!(silenced.is_silenced(now));
     let audit = audit::for_entity(pool, flag.id, 10).await.unwrap();
@@ -367,7 +393,11 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
     assert_eq!(audit[0].details.0["operator"], "bob");
 
     // Re-evaluation keeps the same open row, its acknowledgement and its silence.
-    let after = by_key(&evaluate_at(pool, now).await, FlagKind::MissingPublishRecords).clone();
+    let after = by_key(
+        &evaluate_at(pool, now).await,
+        FlagKind::MissingPublishRecords,
+    )
+    .clone();
     assert_eq!(after.id, flag.id);
     assert_eq!(after.resolved_at, None);
     assert_eq!(after.acknowledged_by.as_deref(), Some("alice"));
@@ -387,15 +417,26 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
         }
     );
     let keys = red_flags::silenced_keys(pool, now).await.unwrap();
-    assert_eq!(keys, vec![FlagKind::MissingPublishRecords.key().to_string()]);
+    assert_eq!(
+        keys,
+        vec![FlagKind::MissingPublishRecords.key().to_string()]
+    );
     let evaluation = red_flags::summary(pool, &thresholds, now).await.unwrap();
     assert_eq!(evaluation.overall, Overall::Critical);
     let as_alert = with_silenced(evaluation, &keys);
     assert_eq!(as_alert.overall, Overall::Ok);
     assert_eq!(as_alert.summary["status"], "OK");
     let later = now + Duration::hours(5);
-    assert_eq!(red_flags::open_counts(pool, later).await.unwrap().critical, 1);
-    assert!(red_flags::silenced_keys(pool, later).await.unwrap().is_empty());
+    assert_eq!(
+        red_flags::open_counts(pool, later).await.unwrap().critical,
+        1
+    );
+    assert!(
+        red_flags::silenced_keys(pool, later)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(!after.is_silenced(later));
 
     // MPIS records the publish: the condition cleared, so resolving is what the operator

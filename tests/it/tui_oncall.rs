@@ -102,9 +102,15 @@ fn enter_lists_what_the_flag_counts_a_run_opens_and_esc_comes_back_to_the_same_r
     let screen = text(&app, SMALL).join("\n");
     assert!(screen.contains("[CRIT] 6 of 20 runs failed"), "{screen}");
     assert!(screen.contains("not acknowledged"), "{screen}");
-    assert!(screen.contains("failed runs since 05-19 12:00 UTC: 1-2"), "{screen}");
+    assert!(
+        screen.contains("failed runs since 05-19 12:00 UTC: 1-2"),
+        "{screen}"
+    );
     assert!(screen.contains("more ↓ (PgDn)"), "{screen}");
-    assert!(screen.contains("telegram: 429"), "the run's error: {screen}");
+    assert!(
+        screen.contains("telegram: 429"),
+        "the run's error: {screen}"
+    );
 
     // The second run opens its detail; Esc comes back to the list, on the same run.
     press(&mut app, KeyCode::Char('j'));
@@ -117,7 +123,11 @@ fn enter_lists_what_the_flag_counts_a_run_opens_and_esc_comes_back_to_the_same_r
     );
     let commands = press(&mut app, KeyCode::Esc);
     assert!(matches!(app.screen, Screen::FlagDrill(_)));
-    assert!(commands.iter().any(|c| matches!(c, Command::LoadFlagDrill { .. })));
+    assert!(
+        commands
+            .iter()
+            .any(|c| matches!(c, Command::LoadFlagDrill { .. }))
+    );
     // The reload arrives with a new run on top: the selection follows the run, not the row.
     let mut page = drill_rows();
     page.rows.insert(
@@ -225,10 +235,17 @@ fn resolving_a_flag_whose_condition_holds_offers_a_silence_and_a_cleared_one_res
 
     // Cleared: the confirm resolves as before.
     press(&mut app, KeyCode::Char('x'));
-    data(&mut app, DataEvent::FlagCondition(Ok((flag.clone(), false))));
+    data(
+        &mut app,
+        DataEvent::FlagCondition(Ok((flag.clone(), false))),
+    );
     match &app.overlay {
         Some(Overlay::Confirm(confirm)) => {
-            assert!(confirm.question.contains("has cleared"), "{}", confirm.question);
+            assert!(
+                confirm.question.contains("has cleared"),
+                "{}",
+                confirm.question
+            );
             assert_eq!(confirm.on_yes, Command::ResolveFlag { id: flag.id });
         }
         other => panic!("{other:?}"),
@@ -253,7 +270,10 @@ fn a_silenced_flag_shows_who_and_until_when_and_the_table_never_cuts_a_number() 
             .iter()
             .find(|l| l.contains("[CRIT] 6 of 20 runs failed"))
             .expect("the critical flag's row");
-        assert!(row.contains("silenced by bob until 16:00"), "{size:?}: {row}");
+        assert!(
+            row.contains("silenced by bob until 16:00"),
+            "{size:?}: {row}"
+        );
         assert!(row.contains("ack alice"), "{size:?}: {row}");
         assert!(
             screen.contains("silenced by bob until 2025-05-20 16:00 UTC"),
@@ -262,7 +282,10 @@ fn a_silenced_flag_shows_who_and_until_when_and_the_table_never_cuts_a_number() 
         // Every threshold shown is shown whole.
         for (at, _) in screen.match_indices("critical_pct=") {
             let value = &screen[at + "critical_pct=".len()..];
-            assert!(value.starts_with("25.0"), "{size:?}: cut number in\n{screen}");
+            assert!(
+                value.starts_with("25.0"),
+                "{size:?}: cut number in\n{screen}"
+            );
         }
         for (at, _) in screen.match_indices("percentage=") {
             let value = &screen[at + "percentage=".len()..];
@@ -305,7 +328,11 @@ fn the_status_line_says_press_f_for_flags_from_any_screen_while_a_critical_flag_
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Enter);
     assert!(matches!(app.screen, Screen::RunDetail(_)));
-    assert!(status(&app).contains("press F for flags"), "{}", status(&app));
+    assert!(
+        status(&app).contains("press F for flags"),
+        "{}",
+        status(&app)
+    );
     // F opens the flags list from there.
     let commands = press(&mut app, KeyCode::Char('F'));
     assert!(commands.contains(&Command::LoadFlags {
@@ -325,7 +352,10 @@ fn the_status_line_says_press_f_for_flags_from_any_screen_while_a_critical_flag_
     // The counts are asked for on each refresh, whatever the layout shows.
     let later = app.now.later(std::time::Duration::from_secs(60));
     let commands = app.update(Event::Tick, later);
-    assert!(commands.contains(&Command::LoadOpenFlagCounts), "{commands:?}");
+    assert!(
+        commands.contains(&Command::LoadOpenFlagCounts),
+        "{commands:?}"
+    );
 }
 
 #[test]
@@ -359,7 +389,10 @@ fn an_item_without_metrics_opens_with_its_fields_and_history() {
         })),
     );
     let screen = text(&app, SMALL).join("\n");
-    assert!(screen.contains("published items without metrics: 1-1"), "{screen}");
+    assert!(
+        screen.contains("published items without metrics: 1-1"),
+        "{screen}"
+    );
     assert!(screen.contains("tg-4711"), "{screen}");
     assert!(!screen.contains("more ↓"), "{screen}");
     let commands = press(&mut app, KeyCode::Enter);

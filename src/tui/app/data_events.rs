@@ -82,7 +82,12 @@ impl App {
                         Ok(flags) => {
                             // The same flag stays selected (by id), or the one asked for.
                             let keep = state.open_on.take().or_else(|| {
-                                state.flags.value.as_ref()?.get(state.selected).map(|f| f.id)
+                                state
+                                    .flags
+                                    .value
+                                    .as_ref()?
+                                    .get(state.selected)
+                                    .map(|f| f.id)
                             });
                             if let Some(index) =
                                 keep.and_then(|id| flags.iter().position(|f| f.id == id))

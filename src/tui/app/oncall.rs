@@ -62,7 +62,8 @@ pub struct SilenceState {
 }
 
 /// The silence lengths offered: key, hours, label.
-pub const SILENCE_CHOICES: [(char, i64, &str); 3] = [('1', 1, "1 h"), ('4', 4, "4 h"), ('d', 24, "24 h")];
+pub const SILENCE_CHOICES: [(char, i64, &str); 3] =
+    [('1', 1, "1 h"), ('4', 4, "4 h"), ('d', 24, "24 h")];
 
 impl App {
     /// Opens what `flag` counts (loads through `reload_screen`).

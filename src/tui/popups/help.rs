@@ -99,6 +99,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "older / newer page (runs)",
             ),
             (k(Action::Enter), "open: run detail, red flags"),
+            (
+                k(Action::Flags),
+                "red flags (on the widget's selected flag)",
+            ),
             (k(Action::CycleTimeRange), "chart range 7 / 30 / 90 days"),
             (k(Action::NextLayout), "next layout"),
             (k(Action::EditLayout), "edit the layout"),
@@ -123,8 +127,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!("{} {}", k(Action::Up), k(Action::Down)),
                 "select a flag",
             ),
+            (k(Action::Enter), "what the flag counts (runs / items)"),
             (k(Action::Acknowledge), "acknowledge (asks first)"),
-            (k(Action::Resolve), "resolve (asks first)"),
+            (
+                k(Action::Resolve),
+                "resolve, or silence while it holds (asks first)",
+            ),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
         ]
         .into_iter()
@@ -142,7 +150,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "newer / older page",
             ),
             (k(Action::Acknowledge), "acknowledge the flag (asks first)"),
-            (k(Action::Resolve), "resolve, or silence while it holds (asks first)"),
+            (
+                k(Action::Resolve),
+                "resolve, or silence while it holds (asks first)",
+            ),
             (k(Action::Flags), "the flags list, on this flag"),
         ]
         .into_iter()

@@ -24,7 +24,9 @@ pub fn render(theme: &Theme, state: &SilenceState, area: Rect, buf: &mut Buffer)
             clean(&state.what)
         )),
         Line::raw(""),
-        Line::raw("Silence it instead? It stays open (an acknowledgement is kept) but is no alert until then."),
+        Line::raw(
+            "Silence it instead? It stays open (an acknowledgement is kept) but is no alert until then.",
+        ),
         Line::raw(""),
         Line::styled(
             format!("{}    Esc: cancel", choices.join("  ")),

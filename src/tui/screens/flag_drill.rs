@@ -23,7 +23,10 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
     let k = |a| app.keymap.describe(a);
     let keys = if app.options.read_only {
-        format!(" Enter open · PgDn/PgUp pages · {} flags · Esc back ", k(Action::Flags))
+        format!(
+            " Enter open · PgDn/PgUp pages · {} flags · Esc back ",
+            k(Action::Flags)
+        )
     } else {
         format!(
             " Enter open · {} ack · {} resolve · {} flags · Esc back ",
@@ -39,7 +42,10 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
             Span::raw(" "),
             Span::styled(marker(flag), theme.status(&flag.severity)),
             Span::styled(
-                format!(" {} ", fit_words(&label(flag), usize::from(area.width).saturating_sub(12))),
+                format!(
+                    " {} ",
+                    fit_words(&label(flag), usize::from(area.width).saturating_sub(12))
+                ),
                 theme.header(),
             ),
         ]))
@@ -49,7 +55,11 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     if inner.height < 3 {
         return;
     }
-    let loaded_at = state.page.loaded_at.map(|(wall, _)| wall).or(Some(state.at));
+    let loaded_at = state
+        .page
+        .loaded_at
+        .map(|(wall, _)| wall)
+        .or(Some(state.at));
     let mut head = vec![Line::styled(history(flag, loaded_at), theme.muted())];
     let Some(kind) = state.kind else {
         head.push(Line::raw(
@@ -70,7 +80,10 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let last = state.offset() + page.rows.len();
     let mut what = vec![Span::raw(what_is_listed(kind, state))];
     if page.rows.is_empty() {
-        what.push(Span::styled(": none now (the condition may have cleared)", theme.ok()));
+        what.push(Span::styled(
+            ": none now (the condition may have cleared)",
+            theme.ok(),
+        ));
     } else {
         what.push(Span::raw(format!(": {first}-{last}")));
         if page.next.is_some() {
@@ -129,11 +142,14 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     } else {
         (table_area, None)
     };
-    let table = Table::new(table_rows, shown.iter().map(|&i| Constraint::Length(widths[i])))
-        .header(Row::new(shown.iter().map(|&i| titles[i])).style(theme.header()))
-        .row_highlight_style(theme.selected())
-        .highlight_symbol("▸ ")
-        .highlight_spacing(HighlightSpacing::Always);
+    let table = Table::new(
+        table_rows,
+        shown.iter().map(|&i| Constraint::Length(widths[i])),
+    )
+    .header(Row::new(shown.iter().map(|&i| titles[i])).style(theme.header()))
+    .row_highlight_style(theme.selected())
+    .highlight_symbol("▸ ")
+    .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     StatefulWidget::render(table, table_area, buf, &mut table_state);
     if let Some(note) = hidden_note {
@@ -199,7 +215,10 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
     match row {
         DrillRow::Run { run, missing_items } => {
             let why = match missing_items {
-                Some(n) => format!("{n} item{} without a record", if *n == 1 { "" } else { "s" }),
+                Some(n) => format!(
+                    "{n} item{} without a record",
+                    if *n == 1 { "" } else { "s" }
+                ),
                 None => clean(run.error_message.as_deref().unwrap_or("")),
             };
             vec![

@@ -19,7 +19,10 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
             format!(" Published item {} ", state.id),
             theme.header(),
         ))
-        .title_bottom(Line::styled(" j/k PgUp/PgDn scroll · Esc back ", theme.muted()));
+        .title_bottom(Line::styled(
+            " j/k PgUp/PgDn scroll · Esc back ",
+            theme.muted(),
+        ));
     let inner = block.inner(area);
     let Some(detail) = &state.detail.value else {
         block.render(area, buf);
@@ -53,7 +56,10 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
             "channel item id",
             clean(item.channel_item_id.as_deref().unwrap_or("-")),
         ),
-        field("channel url", clean(item.channel_url.as_deref().unwrap_or("-"))),
+        field(
+            "channel url",
+            clean(item.channel_url.as_deref().unwrap_or("-")),
+        ),
         Line::raw(""),
     ];
     if detail.metrics.is_empty() {

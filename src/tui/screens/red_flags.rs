@@ -12,9 +12,9 @@ use ratatui::widgets::{
 };
 
 use crate::store::red_flags::RedFlag;
+use crate::text::{columns, fit_words};
 use crate::tui::app::{App, FlagsState};
 use crate::tui::theme::Theme;
-use crate::text::{columns, fit_words};
 use crate::tui::widgets::{age, clean};
 
 /// Rows kept for the selected flag's details (a separator line and up to five of text).

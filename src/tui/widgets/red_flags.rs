@@ -144,7 +144,10 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         } else {
             format!("{hidden} more ↓ (Enter: flags)")
         };
-        lines.push(Line::styled(fit(&text, usize::from(area.width)), theme.muted()));
+        lines.push(Line::styled(
+            fit(&text, usize::from(area.width)),
+            theme.muted(),
+        ));
     }
     for (i, line) in lines.into_iter().take(height).enumerate() {
         let row = Rect {
@@ -310,7 +313,12 @@ fn open_line(data: &RedFlagsData, tier: Tier, theme: &Theme) -> Line<'static> {
 }
 
 /// The overall status word, with when it was evaluated (or why it could not be).
-fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView, view_width: u16) -> Line<'static> {
+fn overall_line(
+    data: &RedFlagsData,
+    tier: Tier,
+    view: &WidgetView,
+    view_width: u16,
+) -> Line<'static> {
     let theme = view.theme;
     let overall = clean(&data.overall);
     let style = match overall.to_ascii_uppercase().as_str() {

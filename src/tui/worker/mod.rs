@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::data::{WidgetData, WidgetFilter, WidgetKind};
 use crate::domain::genesis::ValidGenesis;
 use crate::domain::publish::ValidPublish;
+use crate::domain::red_flags::FlagKind;
 use crate::domain::red_flags::Thresholds;
 use crate::mpis::MpisClient;
 use crate::mpis::types::{
@@ -21,18 +22,17 @@ use crate::mpis::types::{
 };
 use crate::store::StoreError;
 use crate::store::drafts::{self, DraftChoice};
+use crate::store::flag_drill::{DrillCursor, DrillPage, MetricPoint, PublishedItem};
 use crate::store::genesis::{self, GenesisDraft, PendingGenesisJob};
 use crate::store::layouts::{self, Layout};
 use crate::store::metrics::ItemPerformance;
 use crate::store::outbox::{self, PublishRecord};
 use crate::store::projects::Project;
+use crate::store::red_flags::OpenFlagCounts;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
 use chrono::{DateTime, Utc};
-use crate::domain::red_flags::FlagKind;
-use crate::store::flag_drill::{DrillCursor, DrillPage, MetricPoint, PublishedItem};
-use crate::store::red_flags::OpenFlagCounts;
 
 mod listen;
 mod loads;
@@ -402,7 +402,9 @@ impl Context {
             // Handled by the command loop, which holds the task to abort.
             Command::CancelGenesis => {}
             Command::Evaluate => self.evaluate().await,
-            Command::LoadFlagDrill { kind, at, after } => self.load_flag_drill(kind, at, after).await,
+            Command::LoadFlagDrill { kind, at, after } => {
+                self.load_flag_drill(kind, at, after).await
+            }
             Command::LoadItem { id } => self.load_item(id).await,
             Command::CheckFlagCondition { id } => self.check_flag_condition(id).await,
             Command::SilenceFlag { id, hours } => self.silence_flag(id, hours).await,
