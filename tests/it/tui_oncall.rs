@@ -268,13 +268,13 @@ fn a_silenced_flag_shows_who_and_until_when_and_the_table_never_cuts_a_number() 
         // In the table (who) and in the selected flag's details below it.
         let row = lines
             .iter()
-            .find(|l| l.contains("[CRIT] 6 of 20 runs failed"))
+            .find(|l| l.contains("▸ [CRIT] 6 of 20 runs"))
             .expect("the critical flag's row");
         assert!(
             row.contains("silenced by bob until 16:00"),
             "{size:?}: {row}"
         );
-        assert!(row.contains("ack alice"), "{size:?}: {row}");
+        assert!(row.contains("ack by alice"), "{size:?}: {row}");
         assert!(
             screen.contains("silenced by bob until 2025-05-20 16:00 UTC"),
             "{size:?}:\n{screen}"

@@ -131,7 +131,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (k(Action::Acknowledge), "acknowledge (asks first)"),
             (
                 k(Action::Resolve),
-                "resolve, or silence while it holds (asks first)",
+                "resolve, or silence (asks first)",
             ),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
         ]
@@ -152,7 +152,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             (k(Action::Acknowledge), "acknowledge the flag (asks first)"),
             (
                 k(Action::Resolve),
-                "resolve, or silence while it holds (asks first)",
+                "resolve, or silence (asks first)",
             ),
             (k(Action::Flags), "the flags list, on this flag"),
         ]

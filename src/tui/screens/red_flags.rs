@@ -149,7 +149,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
 }
 
 /// The narrowest the flag's text gets before the who column is dropped.
-const FLAG_MIN: usize = 20;
+const FLAG_MIN: usize = 16;
 /// The narrowest the why column is shown at.
 const WHY_MIN: usize = 16;
 
@@ -160,7 +160,7 @@ fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
     }
     let mut parts = Vec::new();
     if let Some(by) = &flag.acknowledged_by {
-        parts.push(format!("ack {}", clean(by)));
+        parts.push(format!("ack by {}", clean(by)));
     }
     if let (Some(until), Some(by)) = (flag.silenced_until, &flag.silenced_by)
         && now.is_none_or(|now| until > now)
