@@ -246,8 +246,9 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
     }
 }
 
-/// Each column as wide as its widest cell while the row fits; else the last column (free
-/// text) shrinks to what is left, and columns that then do not fit are dropped whole.
+/// Each column as wide as its widest cell when there is room. Else the last column (free
+/// text: a run's error, why it is listed) keeps a useful width, the columns before it that then
+/// do not fit are dropped whole, and it is shortened at a word.
 fn fit_columns(titles: &[&str], rows: &[Vec<String>], width: u16) -> Vec<u16> {
     let need: Vec<usize> = (0..titles.len())
         .map(|i| {
@@ -259,21 +260,21 @@ fn fit_columns(titles: &[&str], rows: &[Vec<String>], width: u16) -> Vec<u16> {
         })
         .collect();
     let mut widths = vec![0u16; titles.len()];
-    let mut used = 0usize;
     let room = usize::from(width);
     let last = titles.len() - 1;
-    for i in 0..titles.len() {
+    let reserve = need[last].min(FREE_TEXT_MIN);
+    let mut used = 0usize;
+    for i in 0..last {
         let gap = usize::from(used > 0);
-        if i == last {
-            let left = room.saturating_sub(used + gap);
-            // Free text may be shortened at a word, but not below a useful width.
-            if left >= need[i].min(12) {
-                widths[i] = u16::try_from(need[i].min(left)).unwrap_or(u16::MAX);
-            }
-        } else if used + gap + need[i] <= room {
+        if used + gap + need[i] + 1 + reserve <= room {
             widths[i] = u16::try_from(need[i]).unwrap_or(u16::MAX);
             used += gap + need[i];
         }
     }
+    let left = room.saturating_sub(used + usize::from(used > 0));
+    widths[last] = u16::try_from(need[last].min(left)).unwrap_or(u16::MAX);
     widths
 }
+
+/// The width the last (free text) column keeps before other columns are dropped.
+const FREE_TEXT_MIN: usize = 24;
