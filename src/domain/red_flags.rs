@@ -957,6 +957,29 @@ mod tests {
     }
 
     #[test]
+    fn silenced_flags_do_not_count_towards_the_overall_state() {
+        let t = Thresholds::default();
+        let inputs = RedFlagInputs {
+            missing_metrics: 6,
+            runs_24h: counts(10, 5),
+            runs_7d: counts(10, 5),
+            ..RedFlagInputs::default()
+        };
+        let critical = FlagKind::FailedRuns24h.key().to_string();
+        let e = with_silenced(evaluate(&inputs, &t), std::slice::from_ref(&critical));
+        // The 7-day window holds the same runs: still critical.
+        assert_eq!(e.overall, Overall::Critical);
+        let both = [critical, FlagKind::FailedRuns7d.key().to_string()];
+        let e = with_silenced(evaluate(&inputs, &t), &both);
+        assert_eq!(e.overall, Overall::Warning, "the missing metrics remain");
+        assert_eq!(e.summary["status"], "WARNING");
+        assert_eq!(e.summary["silenced"], json!(both));
+        assert_eq!(e.flags.len(), 3, "silenced flags stay listed");
+        let untouched = with_silenced(evaluate(&inputs, &t), &[]);
+        assert_eq!(untouched, evaluate(&inputs, &t));
+    }
+
+    #[test]
     fn samples_are_passed_through_only_when_given() {
         let item = json!({"published_item_id": "990e8400-e29b-41d4-a716-446655440004",
                           "published_at": "2025-12-15T10:00:00Z", "channel": "telegram"});
