@@ -424,6 +424,14 @@ async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: 
                 println!("{}", evaluation.summary);
             } else {
                 let mut line = red_flags::one_line(&evaluation);
+                if let Some(silenced) = evaluation
+                    .summary
+                    .get("silenced")
+                    .and_then(|s| s.as_array())
+                {
+                    let keys: Vec<&str> = silenced.iter().filter_map(|k| k.as_str()).collect();
+                    line.push_str(&format!("; silenced: {}", keys.join(", ")));
+                }
                 if let Some(tz) = &time_zone
                     && let Some(notice) =
                         crate::domain::time_zone::shifted_timestamps_notice(&tz.zone)

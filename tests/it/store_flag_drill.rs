@@ -483,3 +483,52 @@ async fn an_escalation_clears_a_silence_as_it_clears_an_acknowledgement() {
     // An alert again: it and the 7-day flag (the same runs) are critical.
     assert_eq!(red_flags::open_counts(pool, now).await.unwrap().critical, 2);
 }
+
+#[tokio::test]
+async fn check_does_not_alert_on_a_silenced_flag_until_its_silence_ends() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Alex").await;
+    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let run = runs::create(pool, &common::new_run(&project))
+        .await
+        .unwrap();
+    complete(pool, run.run_id, vec![report(draft, "lost")]).await;
+    let check = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
+            .arg("check")
+            .env("DATABASE_URL", db.url())
+            .env("MPIS_DASH_CONFIG", "/dev/null")
+            .output()
+            .expect("run check")
+    };
+    let out = check();
+    assert_eq!(out.status.code(), Some(2), "critical before the silence");
+    let flag = by_key(
+        &red_flags::list(pool, false, 10).await.unwrap(),
+        FlagKind::MissingPublishRecords,
+    )
+    .clone();
+    red_flags::silence(pool, flag.id, "bob", Utc::now() + Duration::hours(1))
+        .await
+        .unwrap();
+    let out = check();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.starts_with("OK"), "{stdout}");
+    assert!(
+        stdout.contains("missing publish records 1"),
+        "the numbers stay: {stdout}"
+    );
+    assert!(
+        stdout.contains("silenced: missing_publish_records"),
+        "{stdout}"
+    );
+    // The silence ends: an alert again.
+    sqlx::query("UPDATE red_flags SET silenced_until = NOW() - INTERVAL '1 minute' WHERE id = $1")
+        .bind(flag.id)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(check().status.code(), Some(2));
+}

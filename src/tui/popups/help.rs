@@ -129,10 +129,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ),
             (k(Action::Enter), "what the flag counts (runs / items)"),
             (k(Action::Acknowledge), "acknowledge (asks first)"),
-            (
-                k(Action::Resolve),
-                "resolve, or silence (asks first)",
-            ),
+            (k(Action::Resolve), "resolve, or silence (asks first)"),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
         ]
         .into_iter()
@@ -150,10 +147,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 "newer / older page",
             ),
             (k(Action::Acknowledge), "acknowledge the flag (asks first)"),
-            (
-                k(Action::Resolve),
-                "resolve, or silence (asks first)",
-            ),
+            (k(Action::Resolve), "resolve, or silence (asks first)"),
             (k(Action::Flags), "the flags list, on this flag"),
         ]
         .into_iter()
