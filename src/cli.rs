@@ -386,6 +386,13 @@ async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: 
             .await
             .map(|evaluation| (evaluation, Some(why.clone()))),
         };
+        // A silenced flag stays open but is no alert until its silence ends.
+        let evaluation = match evaluation {
+            Ok((evaluation, why)) => flag_store::silenced_keys(&db.pool, now)
+                .await
+                .map(|keys| (red_flags::with_silenced(evaluation, &keys), why)),
+            Err(err) => Err(err),
+        };
         let time_zone = db.time_zone.clone();
         db.close().await;
         let (evaluation, not_recorded) = evaluation.map_err(OpenError::from)?;
@@ -418,6 +425,14 @@ async fn check(config: &Config, policy: SchemaPolicy, json: bool, timeout_secs: 
                 println!("{}", evaluation.summary);
             } else {
                 let mut line = red_flags::one_line(&evaluation);
+                if let Some(silenced) = evaluation
+                    .summary
+                    .get("silenced")
+                    .and_then(|s| s.as_array())
+                {
+                    let keys: Vec<&str> = silenced.iter().filter_map(|k| k.as_str()).collect();
+                    line.push_str(&format!("; silenced: {}", keys.join(", ")));
+                }
                 if let Some(tz) = &time_zone
                     && let Some(notice) =
                         crate::domain::time_zone::shifted_timestamps_notice(&tz.zone)

@@ -78,10 +78,21 @@ pub fn render(data: &StatusData, target: &str, notices: &[String], now: DateTime
         } else {
             "[! ]"
         };
-        let ack = match &flag.acknowledged_by {
+        let mut ack = match &flag.acknowledged_by {
             Some(who) => format!(" (acknowledged by {})", sanitize(who)),
             None => String::new(),
         };
+        if let (true, Some(until), Some(who)) = (
+            flag.is_silenced(now),
+            flag.silenced_until,
+            &flag.silenced_by,
+        ) {
+            ack.push_str(&format!(
+                " (silenced by {} until {})",
+                sanitize(who),
+                until.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
         out.push(format!(
             "  {marker} {:<8} {}{ack}, open {}",
             flag.severity,

@@ -23,6 +23,27 @@ pub fn fit(text: &str, width: usize) -> String {
     format!("{cut}…")
 }
 
+/// Cuts `text` to at most `width` columns at a word boundary, ending with an ellipsis when
+/// something was cut: a number is never cut into another number (`25.0` into `2`). A first
+/// word wider than `width` is cut as [`fit`] does.
+pub fn fit_words(text: &str, width: usize) -> String {
+    if columns(text) <= width {
+        return text.to_string();
+    }
+    let (cut, _) = text.unicode_truncate(width.saturating_sub(1));
+    // The cut ends inside a word unless the next character is a space.
+    let whole = text[cut.len()..].starts_with(char::is_whitespace);
+    let kept = if whole {
+        cut.trim_end()
+    } else {
+        match cut.rfind(char::is_whitespace) {
+            Some(space) => cut[..space].trim_end(),
+            None => return fit(text, width),
+        }
+    };
+    format!("{kept}…")
+}
+
 /// `text` fitted to `width` columns and padded with spaces to exactly `width` (a table cell;
 /// `format!("{:<w$}")` pads by characters, which misaligns wide ones).
 pub fn pad(text: &str, width: usize) -> String {
@@ -34,7 +55,18 @@ pub fn pad(text: &str, width: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{columns, fit, pad};
+    use super::{columns, fit, fit_words, pad};
+
+    #[test]
+    fn fit_words_never_cuts_a_number() {
+        assert_eq!(
+            fit_words("critical_pct=25.0 warning_pct=10.0", 20),
+            "critical_pct=25.0…"
+        );
+        assert_eq!(fit_words("3 of 20 runs failed", 8), "3 of 20…");
+        assert_eq!(fit_words("short", 8), "short");
+        assert_eq!(fit_words("abcdefghij", 5), "abcd…");
+    }
 
     #[test]
     fn fits_by_columns_not_characters() {

@@ -479,6 +479,27 @@ fn count_entry(
     (Value::Object(entry), flag)
 }
 
+/// The evaluation as an alert sees it while some flags are silenced (their `flag_key`s):
+/// silenced flags stay listed but do not count towards the overall state; the summary's
+/// `silenced` lists them and its `status` follows the overall state.
+pub fn with_silenced(mut e: Evaluation, silenced: &[String]) -> Evaluation {
+    if silenced.is_empty() || e.overall == Overall::Unknown {
+        return e;
+    }
+    let counted = e
+        .flags
+        .iter()
+        .filter(|f| !silenced.iter().any(|k| k == f.kind.key()))
+        .map(|f| f.severity)
+        .max();
+    e.overall = Overall::from_worst(counted);
+    if let Some(summary) = e.summary.as_object_mut() {
+        summary.insert("status".into(), json!(e.overall.as_str()));
+        summary.insert("silenced".into(), json!(silenced));
+    }
+    e
+}
+
 /// A Nagios-style status line, e.g.
 /// `CRITICAL - failed runs 24h 15.0% (3/20), 7d 8.6% (12/140); missing metrics 8; missing publish records 2`.
 pub fn one_line(e: &Evaluation) -> String {
@@ -933,6 +954,29 @@ mod tests {
         assert_eq!(evaluate(&RedFlagInputs::default(), &t).overall, Overall::Ok);
         assert!(Severity::Critical > Severity::Warning);
         assert_eq!(Overall::from_worst(None), Overall::Ok);
+    }
+
+    #[test]
+    fn silenced_flags_do_not_count_towards_the_overall_state() {
+        let t = Thresholds::default();
+        let inputs = RedFlagInputs {
+            missing_metrics: 6,
+            runs_24h: counts(10, 5),
+            runs_7d: counts(10, 5),
+            ..RedFlagInputs::default()
+        };
+        let critical = FlagKind::FailedRuns24h.key().to_string();
+        let e = with_silenced(evaluate(&inputs, &t), std::slice::from_ref(&critical));
+        // The 7-day window holds the same runs: still critical.
+        assert_eq!(e.overall, Overall::Critical);
+        let both = [critical, FlagKind::FailedRuns7d.key().to_string()];
+        let e = with_silenced(evaluate(&inputs, &t), &both);
+        assert_eq!(e.overall, Overall::Warning, "the missing metrics remain");
+        assert_eq!(e.summary["status"], "WARNING");
+        assert_eq!(e.summary["silenced"], json!(both));
+        assert_eq!(e.flags.len(), 3, "silenced flags stay listed");
+        let untouched = with_silenced(evaluate(&inputs, &t), &[]);
+        assert_eq!(untouched, evaluate(&inputs, &t));
     }
 
     #[test]

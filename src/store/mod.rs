@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod database_info;
 pub mod drafts;
+pub mod flag_drill;
 pub mod genesis;
 pub mod id_prefix;
 pub mod jobs;

@@ -36,10 +36,21 @@ pub struct RedFlag {
     pub acknowledged_by: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_by: Option<String>,
+    /// Silenced (still open, not an alert) until then, by whom; see [`silence`].
+    pub silenced_until: Option<DateTime<Utc>>,
+    pub silenced_by: Option<String>,
+}
+
+impl RedFlag {
+    /// Whether the flag is silenced at `now` (open, and its silence has not ended).
+    pub fn is_silenced(&self, now: DateTime<Utc>) -> bool {
+        self.resolved_at.is_none() && self.silenced_until.is_some_and(|until| until > now)
+    }
 }
 
 const FLAG_COLUMNS: &str = "id, flag_type, flag_key, severity, description, metadata, created_at, \
-     last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by";
+     last_seen_at, acknowledged_at, acknowledged_by, resolved_at, resolved_by, silenced_until, \
+     silenced_by";
 
 /// The missing-metrics figure and when it was computed.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -310,8 +321,10 @@ fn all_kinds() -> [FlagKind; 4] {
     ]
 }
 
-/// Opens the condition's flag or updates the open one; an escalation to critical clears an
-/// earlier acknowledgement, so the on-call person hears about it again.
+/// Opens the condition's flag or updates the open one. An acknowledgement (and a silence)
+/// lasts until the condition clears, whatever the numbers and description become meanwhile;
+/// only an escalation from warning to critical clears them, so the on-call person hears
+/// about it again.
 async fn upsert_open_flag(
     tx: &mut Transaction<'_, Postgres>,
     flag: &red_flags::Flag,
@@ -325,7 +338,11 @@ async fn upsert_open_flag(
              acknowledged_at = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
                                     THEN NULL ELSE red_flags.acknowledged_at END,
              acknowledged_by = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
-                                    THEN NULL ELSE red_flags.acknowledged_by END",
+                                    THEN NULL ELSE red_flags.acknowledged_by END,
+             silenced_until = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
+                                   THEN NULL ELSE red_flags.silenced_until END,
+             silenced_by = CASE WHEN red_flags.severity = 'warning' AND EXCLUDED.severity = 'critical'
+                                THEN NULL ELSE red_flags.silenced_by END",
     )
     .bind(flag.kind.key())
     .bind(flag.severity.as_str())
@@ -374,7 +391,7 @@ pub async fn acknowledge(pool: &PgPool, id: Uuid, operator: &str) -> StoreResult
 }
 
 /// Resolves an open flag as `operator`, with an audit entry. If its condition still holds, the
-/// next evaluation opens a new flag.
+/// next evaluation opens a new flag: ask [`condition_holds`] first and offer [`silence`].
 pub async fn resolve(pool: &PgPool, id: Uuid, operator: &str) -> StoreResult<RedFlag> {
     change_open_flag(
         pool,
@@ -424,4 +441,103 @@ async fn change_open_flag(
     .await?;
     tx.commit().await?;
     Ok(flag)
+}
+
+/// Silences an open flag until `until` as `operator` (the flag stays open with its
+/// acknowledgement; it is not an alert meanwhile), with an audit entry, in one transaction.
+pub async fn silence(
+    pool: &PgPool,
+    id: Uuid,
+    operator: &str,
+    until: DateTime<Utc>,
+) -> StoreResult<RedFlag> {
+    let operator = operator.trim();
+    if operator.is_empty() {
+        return Err(StoreError::invalid("operator", "must not be empty"));
+    }
+    let mut tx = pool.begin().await?;
+    let flag = sqlx::query_as::<_, RedFlag>(sqlx::AssertSqlSafe(format!(
+        "UPDATE red_flags SET silenced_until = $3, silenced_by = $2, updated_at = NOW()
+         WHERE id = $1 AND resolved_at IS NULL RETURNING {FLAG_COLUMNS}"
+    )))
+    .bind(id)
+    .bind(operator)
+    .bind(until)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(flag) = flag else {
+        tx.rollback().await?;
+        return Err(match get(pool, id).await? {
+            Some(_) => StoreError::Conflict(format!("red flag {id} is already resolved")),
+            None => StoreError::not_found("red flag", id),
+        });
+    };
+    audit::record(
+        &mut tx,
+        "red_flag_silenced",
+        "red_flag",
+        flag.id,
+        operator,
+        json!({"flag_type": flag.flag_type, "severity": flag.severity,
+               "description": flag.description, "silenced_until": until}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(flag)
+}
+
+/// Whether the condition behind flag `id` still holds now (a fresh, read-only evaluation):
+/// resolving it would only bring it back as a new flag. `false` for a flag no evaluation
+/// raises (no `flag_key`, or a kind this version does not know).
+pub async fn condition_holds(
+    pool: &PgPool,
+    thresholds: &Thresholds,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<(RedFlag, bool)> {
+    let flag = get(pool, id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("red flag", id))?;
+    let Some(key) = flag.flag_key.clone() else {
+        return Ok((flag, false));
+    };
+    let evaluation = summary(pool, thresholds, now).await?;
+    let holds = evaluation.flags.iter().any(|f| f.kind.key() == key);
+    Ok((flag, holds))
+}
+
+/// The `flag_key`s of open flags silenced at `now` (for `check`: not alerts meanwhile).
+pub async fn silenced_keys(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    let keys = sqlx::query_scalar(
+        "SELECT flag_key FROM red_flags
+         WHERE resolved_at IS NULL AND flag_key IS NOT NULL AND silenced_until > $1
+         ORDER BY flag_key",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    Ok(keys)
+}
+
+/// Open flags that are alerts now, by severity, and the silenced ones: what the status line
+/// needs on every refresh (one query on the open flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct OpenFlagCounts {
+    pub critical: i64,
+    pub warning: i64,
+    pub silenced: i64,
+}
+
+pub async fn open_counts(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<OpenFlagCounts> {
+    let counts = sqlx::query_as::<_, OpenFlagCounts>(
+        "SELECT count(*) FILTER (WHERE live AND severity = 'critical') AS critical,
+                count(*) FILTER (WHERE live AND severity <> 'critical') AS warning,
+                count(*) FILTER (WHERE NOT live) AS silenced
+         FROM (SELECT severity, silenced_until IS NULL OR silenced_until <= $1 AS live
+               FROM red_flags WHERE resolved_at IS NULL) AS open",
+    )
+    .bind(now)
+    .fetch_one(pool)
+    .await?;
+    Ok(counts)
 }

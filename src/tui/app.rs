@@ -45,6 +45,7 @@ mod keys;
 mod layout_editor;
 mod layouts;
 mod lists;
+mod oncall;
 mod outbox;
 mod overlays;
 mod palette;
@@ -55,6 +56,7 @@ mod run_detail;
 mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
+pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
 /// The smallest terminal the dashboard lays out; smaller gets a clear message.
@@ -108,6 +110,10 @@ pub enum Screen {
     PublishForm(PublishFormState),
     GenesisForm(GenesisFormState),
     GenesisJob(GenesisJobState),
+    /// What a red flag counts (its runs or items), paged.
+    FlagDrill(FlagDrillState),
+    /// A published item and its metric history.
+    Item(ItemState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +131,8 @@ pub struct FlagsState {
     pub flags: Loadable<Vec<RedFlag>>,
     pub include_resolved: bool,
     pub selected: usize,
+    /// The flag to select when the list arrives (opened from the widget or a drill-in).
+    pub open_on: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,6 +186,8 @@ pub enum Overlay {
         label: String,
         text: String,
     },
+    /// Resolve asked of a flag whose condition still holds: silence it for how long.
+    Silence(SilenceState),
 }
 
 /// The genesis jobs a `:genesis` argument matched, to choose from (Up/Down, Enter).
@@ -294,6 +304,8 @@ pub struct App {
     pub genesis_starts: Vec<SessionStart>,
     /// A `:run`/`:job` id prefix being looked up.
     pub prefix_lookup: Option<(crate::tui::worker::IdKind, String)>,
+    /// Open red flags that are alerts now (the status line's hint), read on every refresh.
+    pub open_flag_counts: Option<crate::store::red_flags::OpenFlagCounts>,
 }
 
 impl App {
@@ -329,6 +341,7 @@ impl App {
             genesis_lookup: None,
             genesis_starts: Vec::new(),
             prefix_lookup: None,
+            open_flag_counts: None,
         }
     }
 

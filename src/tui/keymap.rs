@@ -40,6 +40,8 @@ pub enum Action {
     Bottom,
     /// The session's messages whole (`m`).
     Messages,
+    /// Open the red flags list (on the selected flag).
+    Flags,
 }
 
 impl Action {
@@ -73,6 +75,7 @@ impl Action {
             "top" => Top,
             "bottom" => Bottom,
             "messages" => Messages,
+            "flags" => Flags,
             _ => return None,
         })
     }
@@ -184,6 +187,8 @@ impl Default for Keymap {
         bind(Char('G'), shift, Bottom);
         bind(Char('G'), none, Bottom);
         bind(Char('m'), none, Messages);
+        bind(Char('F'), shift, Flags);
+        bind(Char('F'), none, Flags);
         Keymap { bindings }
     }
 }

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod clock;
 pub mod data;
+pub mod flag_hint;
 pub mod genesis_jobs;
 pub mod keymap;
 pub mod popups;

@@ -59,6 +59,14 @@ pub fn view(app: &App, frame: &mut Frame) {
         Screen::LayoutEditor(state) => {
             screens::layout_editor::render(app, state, body, frame.buffer_mut())
         }
+        Screen::FlagDrill(state) => {
+            screens::flag_drill::render(app, state, body, frame.buffer_mut());
+            None
+        }
+        Screen::Item(state) => {
+            screens::item::render(app, state, body, frame.buffer_mut());
+            None
+        }
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
@@ -88,6 +96,10 @@ pub fn view(app: &App, frame: &mut Frame) {
         }
         Some(Overlay::OutboxRecord(record)) => {
             popups::outbox_record::render(app, record, area, frame.buffer_mut());
+            None
+        }
+        Some(Overlay::Silence(state)) => {
+            popups::silence::render(&app.options.theme, state, area, frame.buffer_mut());
             None
         }
         None if app.filter_editing => filter_cursor,
@@ -207,6 +219,12 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         super::status_line::message_span(app, usize::from(area.width).saturating_sub(used))
     {
         spans.push(message);
+    }
+    // An open critical flag: which key opens the flags (after a message, whole or not at all).
+    if let Some(hint) = super::flag_hint::status_hint(app)
+        && Line::from(spans.clone()).width() + hint.width() <= usize::from(area.width)
+    {
+        spans.push(hint);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
     let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());

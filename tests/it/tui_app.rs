@@ -741,7 +741,14 @@ fn resolve_asks_first_and_yes_resolves_the_selected_flag() {
     let mut app = loaded();
     on_flags_screen(&mut app, open_flags());
     press(&mut app, KeyCode::Char('j'));
-    press(&mut app, KeyCode::Char('x'));
+    // Resolve first asks the worker whether the condition still holds; it has cleared.
+    let commands = press(&mut app, KeyCode::Char('x'));
+    assert_eq!(commands, vec![Command::CheckFlagCondition { id: id(0xf2) }]);
+    let flag = open_flags()[1].clone();
+    app.update(
+        Event::Data(DataEvent::FlagCondition(Ok((flag, false)))),
+        app.now,
+    );
     match &app.overlay {
         Some(Overlay::Confirm(confirm)) => {
             assert!(

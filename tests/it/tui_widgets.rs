@@ -171,6 +171,8 @@ fn red_flag(n: u128, flag_type: &str, severity: &str, description: &str, created
         acknowledged_by: None,
         resolved_at: None,
         resolved_by: None,
+        silenced_until: None,
+        silenced_by: None,
     }
 }
 

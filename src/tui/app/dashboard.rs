@@ -74,7 +74,10 @@ impl App {
             return Vec::new();
         };
         match slot.kind {
-            WidgetKind::RedFlags => self.open_flags(),
+            // The flags list on the selected flag (a short widget shows no flag rows, so the
+            // list shows which flag it is, in full, with its history); Enter there lists
+            // what it counts.
+            WidgetKind::RedFlags => self.open_flags_on(self.widget_flag().map(|f| f.id)),
             WidgetKind::Runs => match self.selected_run() {
                 Some(run) => {
                     let run_id = run.run_id;

@@ -76,9 +76,29 @@ impl App {
                 }
             }
             DataEvent::Flags(result) => {
+                // A drill-in keeps its flag's row current (acknowledged, silenced).
+                if let (Screen::FlagDrill(state), Ok(flags)) = (&mut self.screen, &result)
+                    && let Some(flag) = flags.iter().find(|f| f.id == state.flag.id)
+                {
+                    state.flag = flag.clone();
+                }
                 if let Screen::RedFlags(state) = &mut self.screen {
                     match result {
                         Ok(flags) => {
+                            // The same flag stays selected (by id), or the one asked for.
+                            let keep = state.open_on.take().or_else(|| {
+                                state
+                                    .flags
+                                    .value
+                                    .as_ref()?
+                                    .get(state.selected)
+                                    .map(|f| f.id)
+                            });
+                            if let Some(index) =
+                                keep.and_then(|id| flags.iter().position(|f| f.id == id))
+                            {
+                                state.selected = index;
+                            }
                             state.selected = state.selected.min(flags.len().saturating_sub(1));
                             state.flags.succeed(flags, wall, now);
                         }
@@ -96,6 +116,10 @@ impl App {
             DataEvent::LayoutRenamed(result) => return self.layout_renamed(result),
             DataEvent::LayoutDeleted(result) => return self.layout_deleted(result),
             DataEvent::Changed(tables) => return self.reload_tables(&tables),
+            DataEvent::FlagDrill(result) => self.flag_drill_loaded(result),
+            DataEvent::Item(id, result) => self.item_loaded(id, result),
+            DataEvent::FlagCondition(result) => self.flag_condition(result),
+            DataEvent::OpenFlagCounts(result) => self.open_flag_counts_loaded(result),
             DataEvent::ChangesMissed => return self.refresh_all(),
             DataEvent::Drafts(result) => {
                 if let Screen::PublishForm(state) = &mut self.screen {

@@ -91,10 +91,13 @@ impl App {
                 Vec::new()
             }
             Action::NextLayout => self.next_layout(),
+            Action::Flags => self.flags_key(),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),
                 Screen::RedFlags(_) => self.flags_action(action),
+                Screen::FlagDrill(_) => self.flag_drill_action(action),
+                Screen::Item(_) => self.item_action(action),
                 Screen::LayoutEditor(_)
                 | Screen::PublishForm(_)
                 | Screen::GenesisForm(_)

@@ -50,6 +50,7 @@ impl App {
             Overlay::PickJob(pick) => self.pick_job_key(pick, key),
             Overlay::OutboxRecord(record) => self.outbox_record_key(record, key),
             Overlay::Copied { .. } => Vec::new(), // any key closes it
+            Overlay::Silence(state) => self.silence_key(state, key),
             // Any key closes the messages (Ctrl-C still quits).
             Overlay::Messages => {
                 if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')

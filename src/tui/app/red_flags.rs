@@ -1,5 +1,5 @@
-//! The red flags screen's side of `App`: opening it, selection, acknowledge and resolve (asked
-//! first).
+//! The red flags screen's side of `App`: opening it, selection, Enter to what a flag counts,
+//! acknowledge and resolve (asked first; see oncall.rs).
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
@@ -11,11 +11,11 @@ impl App {
             flags: Loadable::default(),
             include_resolved: false,
             selected: 0,
+            open_on: None,
         }))
     }
 
     pub(super) fn flags_action(&mut self, action: Action) -> Vec<Command> {
-        let read_only = self.options.read_only;
         let Screen::RedFlags(state) = &mut self.screen else {
             return Vec::new();
         };
@@ -43,29 +43,16 @@ impl App {
                 return self.reload_screen();
             }
             Action::Acknowledge | Action::Resolve => {
-                if read_only {
-                    self.say("read-only: acknowledging and resolving are off", true);
-                    return Vec::new();
-                }
-                let Some(flag) = flags.get(state.selected) else {
-                    return Vec::new();
+                return match flags.get(state.selected) {
+                    Some(flag) => self.ask_about_flag(flag.clone(), action),
+                    None => Vec::new(),
                 };
-                if flag.resolved_at.is_some() {
-                    self.say("that flag is already resolved", true);
-                    return Vec::new();
-                }
-                let what = crate::tui::widgets::clean(
-                    flag.description.as_deref().unwrap_or(&flag.flag_type),
-                );
-                let (verb, on_yes) = if action == Action::Acknowledge {
-                    ("Acknowledge", Command::AcknowledgeFlag { id: flag.id })
-                } else {
-                    ("Resolve", Command::ResolveFlag { id: flag.id })
+            }
+            Action::Enter => {
+                return match flags.get(state.selected) {
+                    Some(flag) => self.open_flag_drill(flag.clone()),
+                    None => Vec::new(),
                 };
-                self.overlay = Some(Overlay::Confirm(ConfirmState {
-                    question: format!("{verb} \"{what}\" as {}?", self.options.operator),
-                    on_yes,
-                }));
             }
             _ => {}
         }

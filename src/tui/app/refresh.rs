@@ -19,6 +19,8 @@ impl App {
         let mut commands = Vec::new();
         if !self.paused && now >= self.next_refresh && self.current_layout().is_some() {
             commands.extend(self.refresh_all());
+            // The status line's hint, whatever the layout shows.
+            commands.push(Command::LoadOpenFlagCounts);
         }
         if let Screen::GenesisJob(job) = &mut self.screen
             && job.poll_due(now)
@@ -105,6 +107,11 @@ impl App {
                     include_resolved: state.include_resolved,
                 }]
             }
+            Screen::FlagDrill(_) => self.reload_flag_drill(),
+            Screen::Item(state) => {
+                state.detail.start();
+                vec![Command::LoadItem { id: state.id }]
+            }
             Screen::GenesisJob(state) => {
                 state.loading = true;
                 vec![Command::GenesisStatus(state.job_id)]
@@ -129,10 +136,16 @@ impl App {
             Screen::RunDetail(_) => tables.iter().any(|t| t.starts_with("dashboard_run")),
             Screen::RedFlags(_) => tables.iter().any(|t| t == "red_flags"),
             Screen::PublishForm(_) => tables.iter().any(|t| t == "publish_records"),
+            Screen::FlagDrill(_) => tables
+                .iter()
+                .any(|t| t == "red_flags" || t.starts_with("dashboard_run")),
             _ => false,
         };
         if screen_shows {
             commands.extend(self.reload_screen());
+        }
+        if tables.iter().any(|t| t == "red_flags") {
+            commands.push(Command::LoadOpenFlagCounts);
         }
         commands
     }

@@ -126,6 +126,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 k(Action::CycleTimeRange),
                 "time range 7/30/90 days (the two charts)",
             ),
+            (
+                k(Action::Flags),
+                "red flags (on the widget's selected flag)",
+            ),
             (k(Action::NextLayout), "next layout"),
             (k(Action::EditLayout), "edit the layout"),
             ("click / wheel".to_string(), "focus / scroll a widget"),
@@ -149,14 +153,36 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!("{} {}", k(Action::Up), k(Action::Down)),
                 "select a flag",
             ),
+            (k(Action::Enter), "what the flag counts (runs / items)"),
             (k(Action::Acknowledge), "acknowledge (asks first)"),
-            (k(Action::Resolve), "resolve (asks first)"),
+            (k(Action::Resolve), "resolve, or silence (asks first)"),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
         ]
         .into_iter()
         // --read-only hides every action that writes.
         .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
         .collect(),
+        Screen::FlagDrill(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a row",
+            ),
+            (k(Action::Enter), "open: run detail / published item"),
+            (
+                format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+                "newer / older page",
+            ),
+            (k(Action::Acknowledge), "acknowledge the flag (asks first)"),
+            (k(Action::Resolve), "resolve, or silence (asks first)"),
+            (k(Action::Flags), "the flags list, on this flag"),
+        ]
+        .into_iter()
+        .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
+        .collect(),
+        Screen::Item(_) => vec![(
+            format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+            "scroll",
+        )],
         Screen::LayoutEditor(_) => vec![
             ("Tab".to_string(), "next widget"),
             ("arrows / hjkl".to_string(), "move the widget"),

@@ -8,6 +8,7 @@ pub mod messages;
 pub mod outbox_record;
 pub mod palette;
 pub mod pick_job;
+pub mod silence;
 
 use ratatui::layout::Rect;
 

@@ -1,7 +1,9 @@
 //! Full-screen views reached from the dashboard (Enter) and left with Esc.
 
+pub mod flag_drill;
 pub mod genesis_form;
 pub mod genesis_job;
+pub mod item;
 pub mod layout_editor;
 pub mod persona_card;
 pub mod publish_form;

@@ -1,5 +1,6 @@
-//! All open red flags with why (the numbers behind them), age, who acknowledged; `a`
-//! acknowledges and `x` resolves (each after a confirm), `t` shows resolved ones too. Below the
+//! All open red flags with why (the numbers behind them), age, who acknowledged or silenced;
+//! Enter lists what a flag counts, `a` acknowledges and `x` resolves (each after a confirm;
+//! a flag whose condition holds is offered a silence instead), `t` shows resolved ones too. Below the
 //! table, the selected flag in full (the table cuts long text on narrow terminals).
 
 use ratatui::buffer::Buffer;
@@ -11,6 +12,7 @@ use ratatui::widgets::{
 };
 
 use crate::store::red_flags::RedFlag;
+use crate::text::{columns, fit_words};
 use crate::tui::app::{App, FlagsState};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{age, clean};
@@ -28,7 +30,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
     let keys = if app.options.read_only {
         " t resolved · Esc back "
     } else {
-        " a acknowledge · x resolve · t resolved · Esc back "
+        " Enter what it counts · a ack · x resolve · t resolved · Esc back "
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -73,41 +75,103 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
         };
         details(theme, flag, loaded_at, detail_area, buf);
     }
-    let rows = flags.iter().map(|flag| {
-        let marker = marker(flag);
-        let why = why(&flag.metadata.0);
-        let who = match (&flag.resolved_by, &flag.acknowledged_by) {
-            (Some(by), _) => format!("resolved by {}", clean(by)),
-            (None, Some(by)) => format!("ack by {}", clean(by)),
-            _ => String::new(),
-        };
-        Row::new(vec![
-            Cell::from(Span::styled(marker, theme.status(&flag.severity))),
-            Cell::from(clean(
-                flag.description.as_deref().unwrap_or(&flag.flag_type),
-            )),
-            Cell::from(why),
-            Cell::from(age(flag.created_at, loaded_at)),
-            Cell::from(who),
-        ])
+    // Each column as wide as its content when there is room; else whole columns are dropped
+    // (why first, then who; the details below show both), and the flag's text is shortened at
+    // a word: a number is never cut into another number.
+    let texts: Vec<[String; 4]> = flags
+        .iter()
+        .map(|flag| {
+            [
+                clean(flag.description.as_deref().unwrap_or(&flag.flag_type)),
+                why(&flag.metadata.0),
+                age(flag.created_at, loaded_at),
+                who(flag, loaded_at),
+            ]
+        })
+        .collect();
+    let titles = ["flag", "why", "opened", "who"];
+    let need: Vec<usize> = (0..4)
+        .map(|i| {
+            texts
+                .iter()
+                .map(|t| columns(&t[i]))
+                .chain([columns(titles[i])])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    // The marker column (6), the selection symbol (2) and a space between columns.
+    let room = usize::from(table_area.width).saturating_sub(2 + 6 + 1);
+    let mut shown = [true, false, true, false];
+    let mut fixed = need[2];
+    // Who acknowledged / silenced, while the flag's text keeps a readable width.
+    if need[3] > columns(titles[3]) && fixed + 1 + need[3] + 1 + need[0].min(FLAG_MIN) <= room {
+        shown[3] = true;
+        fixed += 1 + need[3];
+    }
+    let flag_width = need[0].min(room.saturating_sub(fixed + 1));
+    // The numbers take what is left, shortened between two numbers, never inside one.
+    let left = room.saturating_sub(fixed + 1 + flag_width + 1);
+    let why_width = need[1].min(left);
+    if why_width >= WHY_MIN.min(need[1]) && why_width > 0 {
+        shown[1] = true;
+    }
+    let widths: Vec<usize> = vec![flag_width, why_width, need[2], need[3]];
+    let visible: Vec<usize> = (0..4).filter(|&i| shown[i]).collect();
+    let rows = flags.iter().zip(&texts).map(|(flag, text)| {
+        let mut cells = vec![Cell::from(Span::styled(
+            marker(flag),
+            theme.status(&flag.severity),
+        ))];
+        cells.extend(
+            visible
+                .iter()
+                .map(|&i| Cell::from(fit_words(&text[i], widths[i]))),
+        );
+        Row::new(cells)
     });
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Length(6),
-            Constraint::Fill(3),
-            Constraint::Fill(2),
-            Constraint::Length(9),
-            Constraint::Length(22),
-        ],
-    )
-    .header(Row::new(vec!["", "flag", "why", "opened", "who"]).style(theme.header()))
-    .row_highlight_style(theme.selected())
-    .highlight_symbol("▸ ")
-    .highlight_spacing(HighlightSpacing::Always);
+    let mut constraints = vec![Constraint::Length(6)];
+    constraints.extend(
+        visible
+            .iter()
+            .map(|&i| Constraint::Length(u16::try_from(widths[i]).unwrap_or(u16::MAX))),
+    );
+    let mut header = vec![""];
+    header.extend(visible.iter().map(|&i| titles[i]));
+    let table = Table::new(rows, constraints)
+        .header(Row::new(header).style(theme.header()))
+        .row_highlight_style(theme.selected())
+        .highlight_symbol("▸ ")
+        .highlight_spacing(HighlightSpacing::Always);
     // Stateful, so the selected flag is scrolled into view when the list is long.
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     StatefulWidget::render(table, table_area, buf, &mut table_state);
+}
+
+/// The narrowest the flag's text gets before the who column is dropped.
+const FLAG_MIN: usize = 16;
+/// The narrowest the why column is shown at.
+const WHY_MIN: usize = 16;
+
+/// Who acknowledged and who silenced it (until when), or who resolved it.
+fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    if let Some(by) = &flag.resolved_by {
+        return format!("resolved by {}", clean(by));
+    }
+    let mut parts = Vec::new();
+    if let Some(by) = &flag.acknowledged_by {
+        parts.push(format!("ack by {}", clean(by)));
+    }
+    if let (Some(until), Some(by)) = (flag.silenced_until, &flag.silenced_by)
+        && now.is_none_or(|now| until > now)
+    {
+        parts.push(format!(
+            "silenced by {} until {}",
+            clean(by),
+            until.format("%H:%M")
+        ));
+    }
+    parts.join(" · ")
 }
 
 fn marker(flag: &RedFlag) -> &'static str {
@@ -134,6 +198,12 @@ fn details(
     )];
     if let (Some(at), Some(by)) = (flag.acknowledged_at, &flag.acknowledged_by) {
         history.push(format!("acknowledged by {} {}", clean(by), when(at)));
+    }
+    if let (Some(until), Some(by)) = (flag.silenced_until, &flag.silenced_by)
+        && flag.resolved_at.is_none()
+        && loaded_at.is_none_or(|now| until > now)
+    {
+        history.push(format!("silenced by {} until {}", clean(by), when(until)));
     }
     if let (Some(at), Some(by)) = (flag.resolved_at, &flag.resolved_by) {
         history.push(format!("resolved by {} {}", clean(by), when(at)));

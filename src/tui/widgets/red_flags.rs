@@ -12,10 +12,11 @@ use ratatui::widgets::Widget;
 use serde_json::Value;
 
 use super::{WidgetView, age, clean, fit};
+use crate::text::fit_words;
 use crate::tui::data::RedFlagsData;
 use crate::tui::theme::Theme;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
     Ok,
     Warning,
@@ -67,28 +68,39 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         _ => Tier::Long,
     };
     let summary = &data.summary;
-    let mut lines = Vec::new();
-    if summary.get("failed_runs").is_some() {
-        lines.push(window_line(summary, "last_24h", tier, theme));
-        lines.push(window_line(summary, "last_7d", tier, theme));
-        lines.push(missing_metrics_line(summary, tier, view));
-        lines.push(missing_records_line(summary, tier, theme));
-    }
-    lines.push(open_line(data, tier, theme));
     let height = usize::from(area.height);
-    if height > lines.len() {
-        lines.insert(0, overall_line(data, tier, view));
+    let mut checks = Vec::new();
+    if summary.get("failed_runs").is_some() {
+        checks.push(window_line(summary, "last_24h", tier, theme));
+        checks.push(window_line(summary, "last_7d", tier, theme));
+        checks.push(missing_metrics_line(summary, tier, view));
+        checks.push(missing_records_line(summary, tier, theme));
     }
+    let flags = &data.open_flags;
+    // The header first, always; when the checks do not fit, the OK ones go first (the worst
+    // then lead); rows that still do not fit go from the bottom; a last line says how many are
+    // hidden.
+    let mut hidden = 0;
+    if 2 + checks.len() > height {
+        let before = checks.len();
+        checks.retain(|(level, _)| *level != Level::Ok);
+        hidden += before - checks.len();
+        // The worst first, so the header's word is never above only milder rows.
+        checks.sort_by_key(|(level, _)| std::cmp::Reverse(*level));
+    }
+    let mut lines = vec![overall_line(data, tier, view, area.width)];
+    lines.extend(checks.into_iter().map(|(_, line)| line));
+    lines.push(open_line(data, tier, theme));
     let mut highlight = None;
-    if height > lines.len() && !data.open_flags.is_empty() {
-        let flags = &data.open_flags;
-        let room = height - lines.len();
-        let capacity = if flags.len() > room {
-            room - 1
-        } else {
-            flags.len()
-        };
-        // While focused, the selected flag is marked (and scrolled to); Enter opens the list.
+    let room = height.saturating_sub(lines.len());
+    let capacity = if flags.len() > room || (hidden > 0 && flags.len() == room) {
+        room.saturating_sub(1)
+    } else {
+        flags.len()
+    };
+    if capacity > 0 {
+        // While focused, the selected flag is marked (and scrolled to); Enter (or F) opens
+        // the flags list on it.
         let selected = view.focused.then(|| view.selected.min(flags.len() - 1));
         let offset = selected.map_or(0, |s| (s + 1).saturating_sub(capacity));
         for (index, flag) in flags.iter().enumerate().skip(offset).take(capacity) {
@@ -96,6 +108,9 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             let mut since = format!(" · {}", age(flag.created_at, view.loaded_at));
             if let Some(by) = &flag.acknowledged_by {
                 since.push_str(&format!(" · ack {}", clean(by)));
+            }
+            if view.loaded_at.is_some_and(|now| flag.is_silenced(now)) {
+                since.push_str(" · silenced");
             }
             let what = flag.description.as_deref().unwrap_or(&flag.flag_type);
             let room = usize::from(area.width).saturating_sub(9 + since.chars().count());
@@ -109,17 +124,30 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
                 Span::raw(mark),
                 Span::styled(level.marker(), level.style(theme)),
                 Span::raw(" "),
-                Span::raw(fit(&clean(what), room)),
+                Span::raw(fit_words(&clean(what), room)),
                 Span::styled(since, theme.muted()),
             ]));
         }
-        if capacity < flags.len() {
-            let more = flags.len() - capacity;
-            lines.push(Line::styled(
-                format!("  +{more} more (Enter: all flags)"),
-                theme.muted(),
-            ));
+        hidden += flags.len() - capacity.min(flags.len() - offset);
+    } else {
+        hidden += flags.len();
+    }
+    if hidden > 0 || lines.len() > height {
+        let keep = height.saturating_sub(1).min(lines.len());
+        hidden += lines.len() - keep;
+        lines.truncate(keep);
+        if highlight.is_some_and(|h| h >= keep) {
+            highlight = None;
         }
+        let text = if tier == Tier::Short {
+            format!("{hidden} more ↓")
+        } else {
+            format!("{hidden} more ↓ (Enter: flags)")
+        };
+        lines.push(Line::styled(
+            fit(&text, usize::from(area.width)),
+            theme.muted(),
+        ));
     }
     for (i, line) in lines.into_iter().take(height).enumerate() {
         let row = Rect {
@@ -150,7 +178,7 @@ fn level_of(value: Option<&Value>) -> Level {
 }
 
 /// `[CRIT] 24h 30.0% 6/20`, longer with more room.
-fn window_line(summary: &Value, key: &str, tier: Tier, theme: &Theme) -> Line<'static> {
+fn window_line(summary: &Value, key: &str, tier: Tier, theme: &Theme) -> (Level, Line<'static>) {
     let window = summary.get("failed_runs").and_then(|f| f.get(key));
     let level = level_of(window);
     let total = int(window, "total_runs");
@@ -178,10 +206,10 @@ fn window_line(summary: &Value, key: &str, tier: Tier, theme: &Theme) -> Line<'s
             format!("{pct:>5.1}%  {failed} of {total} runs"),
         ),
     };
-    check_line(level, label, value, tier, theme)
+    (level, check_line(level, label, value, tier, theme))
 }
 
-fn missing_metrics_line(summary: &Value, tier: Tier, view: &WidgetView) -> Line<'static> {
+fn missing_metrics_line(summary: &Value, tier: Tier, view: &WidgetView) -> (Level, Line<'static>) {
     let entry = summary.get("missing_metrics");
     let level = level_of(entry);
     let n = int(entry, "count");
@@ -202,10 +230,10 @@ fn missing_metrics_line(summary: &Value, tier: Tier, view: &WidgetView) -> Line<
             )
         }
     };
-    check_line(level, label, value, tier, view.theme)
+    (level, check_line(level, label, value, tier, view.theme))
 }
 
-fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> Line<'static> {
+fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> (Level, Line<'static>) {
     let entry = summary.get("missing_publish_records");
     let level = level_of(entry);
     let n = int(entry, "count");
@@ -217,7 +245,7 @@ fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> Line<'sta
             ("missing publish records", format!("{n:>5}  {runs}"))
         }
     };
-    check_line(level, label, value, tier, theme)
+    (level, check_line(level, label, value, tier, theme))
 }
 
 fn check_line(
@@ -285,7 +313,12 @@ fn open_line(data: &RedFlagsData, tier: Tier, theme: &Theme) -> Line<'static> {
 }
 
 /// The overall status word, with when it was evaluated (or why it could not be).
-fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'static> {
+fn overall_line(
+    data: &RedFlagsData,
+    tier: Tier,
+    view: &WidgetView,
+    view_width: u16,
+) -> Line<'static> {
     let theme = view.theme;
     let overall = clean(&data.overall);
     let style = match overall.to_ascii_uppercase().as_str() {
@@ -299,6 +332,22 @@ fn overall_line(data: &RedFlagsData, tier: Tier, view: &WidgetView) -> Line<'sta
         spans.push(Span::raw("status: "));
     }
     spans.push(Span::styled(overall, style));
+    let silenced = data
+        .open_flags
+        .iter()
+        .filter(|f| view.loaded_at.is_some_and(|now| f.is_silenced(now)))
+        .count();
+    // The open flags' count, so it is read even when their rows are hidden.
+    let open = data.open_flags.len();
+    if open > 0 {
+        spans.push(Span::raw(format!(" · {open} open")));
+    }
+    let note = format!(" ({silenced} silenced)");
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    // Only whole: a narrow cell leaves it out (the flag's row says "silenced").
+    if silenced > 0 && used + note.len() <= usize::from(view_width) {
+        spans.push(Span::styled(note, theme.muted()));
+    }
     if let Some(error) = data.summary.get("error").and_then(Value::as_str) {
         spans.push(Span::styled(format!(" - {}", clean(error)), theme.muted()));
     } else if tier > Tier::Short

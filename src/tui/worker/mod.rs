@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::data::{WidgetData, WidgetFilter, WidgetKind};
 use crate::domain::genesis::ValidGenesis;
 use crate::domain::publish::ValidPublish;
+use crate::domain::red_flags::FlagKind;
 use crate::domain::red_flags::Thresholds;
 use crate::mpis::MpisClient;
 use crate::mpis::types::{
@@ -21,22 +22,27 @@ use crate::mpis::types::{
 };
 use crate::store::StoreError;
 use crate::store::drafts::{self, DraftChoice};
+use crate::store::flag_drill::{DrillCursor, DrillPage, MetricPoint, PublishedItem};
 use crate::store::genesis::{self, GenesisDraft, PendingGenesisJob};
 use crate::store::layouts::{self, Layout};
 use crate::store::metrics::ItemPerformance;
 use crate::store::outbox::{self, PublishRecord};
 use crate::store::projects::Project;
+use crate::store::red_flags::OpenFlagCounts;
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
+use chrono::{DateTime, Utc};
 
 mod listen;
 mod loads;
 mod mpis_calls;
+mod oncall;
 mod writes;
 
 pub use listen::CHANGES_CHANNEL;
 pub use mpis_calls::{genesis_request, publish_note};
+pub use oncall::DRILL_PAGE;
 
 use listen::listen_for_changes;
 use loads::{GENESIS_JOBS, load_publish_targets, load_run_detail, load_widget};
@@ -106,6 +112,30 @@ pub enum Command {
     /// The genesis jobs awaiting approval (for `:genesis NAME` and the start form's check of
     /// earlier jobs, whatever the layout shows); answered by `GenesisJobs`.
     LoadGenesisJobs,
+    /// One page of what a red flag counts (its failed runs, items without metrics, runs
+    /// missing publish records), its window as at `at`; answered by `FlagDrill`.
+    LoadFlagDrill {
+        kind: FlagKind,
+        at: DateTime<Utc>,
+        after: Option<DrillCursor>,
+    },
+    /// A published item and its metric history; answered by `Item`.
+    LoadItem {
+        id: Uuid,
+    },
+    /// Whether the flag's condition still holds (before resolving); answered by
+    /// `FlagCondition`.
+    CheckFlagCondition {
+        id: Uuid,
+    },
+    /// Silence an open flag for `hours` (it stays open, not an alert meanwhile).
+    SilenceFlag {
+        id: Uuid,
+        hours: i64,
+    },
+    /// The open flags that are alerts now, by severity (the status line's hint); answered by
+    /// `OpenFlagCounts`.
+    LoadOpenFlagCounts,
     /// Rename the user's own layout; answered by `LayoutRenamed`.
     RenameLayout {
         id: Uuid,
@@ -218,6 +248,18 @@ pub enum DataEvent {
         prefix: String,
         result: Result<crate::store::id_prefix::PrefixMatch, String>,
     },
+    FlagDrill(Result<DrillPage, String>),
+    Item(Uuid, Result<ItemDetail, String>),
+    /// The flag as it is now and whether its condition still holds.
+    FlagCondition(Result<(RedFlag, bool), String>),
+    OpenFlagCounts(Result<OpenFlagCounts, String>),
+}
+
+/// A published item with its measurements, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDetail {
+    pub item: PublishedItem,
+    pub metrics: Vec<MetricPoint>,
 }
 
 /// Why a genesis call was not made.
@@ -419,6 +461,13 @@ impl Context {
             Command::Evaluate => self.evaluate().await,
             Command::RenameLayout { id, name } => self.rename_layout(id, name).await,
             Command::RetryPublishRecord(id) => self.retry_publish(id).await,
+            Command::LoadFlagDrill { kind, at, after } => {
+                self.load_flag_drill(kind, at, after).await
+            }
+            Command::LoadItem { id } => self.load_item(id).await,
+            Command::CheckFlagCondition { id } => self.check_flag_condition(id).await,
+            Command::SilenceFlag { id, hours } => self.silence_flag(id, hours).await,
+            Command::LoadOpenFlagCounts => self.load_open_flag_counts().await,
         }
     }
 

@@ -333,6 +333,8 @@ pub fn red_flag(
         acknowledged_by: None,
         resolved_at: None,
         resolved_by: None,
+        silenced_until: None,
+        silenced_by: None,
     }
 }
 

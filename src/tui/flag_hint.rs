@@ -1,0 +1,26 @@
+//! The status line's pointer to the red flags: an open critical flag (not silenced) says which
+//! key opens the list, from any screen and any layout (with or without the red-flags widget).
+
+use ratatui::text::Span;
+
+use super::app::{App, Screen};
+use super::keymap::Action;
+
+/// `⚠ 1 critical: press F for flags`, or nothing (no open critical flag, or the flags
+/// are already on screen).
+pub fn status_hint(app: &App) -> Option<Span<'static>> {
+    let counts = app.open_flag_counts?;
+    if counts.critical == 0 || matches!(app.screen, Screen::RedFlags(_)) {
+        return None;
+    }
+    let key = app.keymap.describe(Action::Flags);
+    let press = if key.is_empty() {
+        ":flags".to_string()
+    } else {
+        format!("press {key}")
+    };
+    Some(Span::styled(
+        format!(" │ ⚠ {} critical: {press} for flags", counts.critical),
+        app.options.theme.critical(),
+    ))
+}
