@@ -524,6 +524,8 @@ pub async fn silenced_keys(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<Vec
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct OpenFlagCounts {
     pub critical: i64,
+    /// Of `critical`, those nobody has acknowledged yet.
+    pub critical_unacknowledged: i64,
     pub warning: i64,
     pub silenced: i64,
 }
@@ -531,9 +533,12 @@ pub struct OpenFlagCounts {
 pub async fn open_counts(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<OpenFlagCounts> {
     let counts = sqlx::query_as::<_, OpenFlagCounts>(
         "SELECT count(*) FILTER (WHERE live AND severity = 'critical') AS critical,
+                count(*) FILTER (WHERE live AND severity = 'critical' AND NOT acknowledged)
+                    AS critical_unacknowledged,
                 count(*) FILTER (WHERE live AND severity <> 'critical') AS warning,
                 count(*) FILTER (WHERE NOT live) AS silenced
-         FROM (SELECT severity, silenced_until IS NULL OR silenced_until <= $1 AS live
+         FROM (SELECT severity, silenced_until IS NULL OR silenced_until <= $1 AS live,
+                      acknowledged_at IS NOT NULL AS acknowledged
                FROM red_flags WHERE resolved_at IS NULL) AS open",
     )
     .bind(now)

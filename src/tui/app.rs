@@ -172,7 +172,10 @@ pub struct NamePrompt {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help,
+    /// The keys of the screen, scrolled this many lines (when taller than the terminal).
+    Help {
+        scroll: u16,
+    },
     Palette(PaletteState),
     Confirm(ConfirmState),
     /// `:genesis NAME` named several jobs: pick one.

@@ -6,8 +6,9 @@ use ratatui::text::Span;
 use super::app::{App, Screen};
 use super::keymap::Action;
 
-/// `⚠ 1 critical: press F for flags`, or nothing (no open critical flag, or the flags
-/// are already on screen).
+/// `⚠ 1 critical: press F for flags`; once every critical flag is acknowledged the shorter
+/// `⚠ 1 critical, acked (F)` (the on-call person knows; the status line's room goes to the
+/// messages); nothing when no critical flag is open or the flags are already on screen.
 pub fn status_hint(app: &App) -> Option<Span<'static>> {
     let counts = app.open_flag_counts?;
     if counts.critical == 0 || matches!(app.screen, Screen::RedFlags(_)) {
@@ -19,8 +20,12 @@ pub fn status_hint(app: &App) -> Option<Span<'static>> {
     } else {
         format!("press {key}")
     };
-    Some(Span::styled(
-        format!(" │ ⚠ {} critical: {press} for flags", counts.critical),
-        app.options.theme.critical(),
-    ))
+    let text = if counts.critical_unacknowledged > 0 {
+        format!(" │ ⚠ {} critical: {press} for flags", counts.critical)
+    } else if key.is_empty() {
+        format!(" │ ⚠ {} critical, acked", counts.critical)
+    } else {
+        format!(" │ ⚠ {} critical, acked ({key})", counts.critical)
+    };
+    Some(Span::styled(text, app.options.theme.critical()))
 }

@@ -98,6 +98,18 @@ pub fn place(app: &App) -> Option<String> {
     }
 }
 
+/// The place in its long form (" │ Overview › run detail") and the short one used when the
+/// status line is crowded (" │ run detail": the screen's name; the layout's on the dashboard).
+pub fn places(app: &App) -> (Option<String>, Option<String>) {
+    let short = match screen_name(&app.screen) {
+        Some(screen) => Some(format!(" │ {screen}")),
+        None => app
+            .current_layout()
+            .map(|l| format!(" │ {}", clean(&l.name))),
+    };
+    (place(app), short)
+}
+
 /// The message as it fits the `room` columns left on the status line (with its " │ "), or
 /// `None` when there is none or no room for a word. Shortened messages say how to read them.
 pub fn message_text(text: &str, room: usize) -> Option<String> {

@@ -71,8 +71,8 @@ pub fn view(app: &App, frame: &mut Frame) {
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
     let cursor = match &app.overlay {
-        Some(Overlay::Help) => {
-            popups::help::render(app, area, frame.buffer_mut());
+        Some(Overlay::Help { scroll }) => {
+            popups::help::render(app, *scroll, area, frame.buffer_mut());
             None
         }
         Some(Overlay::Palette(state)) => {
@@ -175,11 +175,9 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             theme.critical(),
         )),
     }
-    let refreshed = app
-        .last_refresh
-        .map(|t| t.format("%H:%M:%S UTC").to_string())
-        .unwrap_or_else(|| "never".to_string());
-    spans.push(Span::raw(format!(" │ refreshed {refreshed}")));
+    // What must show (the connection, pause, read-only, the database notices, an open critical
+    // flag) comes first; what is left is shared so that the longer forms go first: "refreshed"
+    // shrinks to the time, the place to the screen's name, then the message is shortened.
     if app.paused {
         spans.push(Span::styled(" │ PAUSED", theme.warning()));
     }
@@ -192,7 +190,46 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             theme.warning(),
         ));
     }
-    if let Some(place) = super::status_line::place(app) {
+    if let Some(hint) = super::flag_hint::status_hint(app) {
+        spans.push(hint);
+    }
+    let refreshed = app
+        .last_refresh
+        .map(|t| t.format("%H:%M:%S UTC").to_string());
+    let refreshed_long = format!(" │ refreshed {}", refreshed.as_deref().unwrap_or("never"));
+    let refreshed_short = match &refreshed {
+        Some(time) => format!(" │ {time}"),
+        None => " │ not refreshed".to_string(),
+    };
+    let (place_long, place_short) = super::status_line::places(app);
+    let filter_width = if app.filter_editing || !app.filter.is_empty() {
+        4 + crate::text::columns(&app.filter).clamp(4, usize::from(FILTER_WIDTH))
+    } else {
+        0
+    };
+    let message_width = app
+        .message
+        .as_ref()
+        .map_or(0, |m| 3 + crate::text::columns(&clean(&m.text)));
+    let fixed = Line::from(spans.clone()).width() + filter_width + message_width;
+    let fits = |refreshed: &str, place: &Option<String>| {
+        fixed + crate::text::columns(refreshed) + place.as_deref().map_or(0, crate::text::columns)
+            <= usize::from(area.width)
+    };
+    let (refreshed, place) = if fits(&refreshed_long, &place_long) {
+        (refreshed_long, place_long)
+    } else if fits(&refreshed_short, &place_long) {
+        (refreshed_short, place_long)
+    } else if Line::from(spans.clone()).width() + crate::text::columns(&refreshed_short)
+        <= usize::from(area.width)
+    {
+        (refreshed_short, place_short)
+    } else {
+        // A long connection error: the time would only be cut off at the edge.
+        (String::new(), place_short)
+    };
+    spans.insert(1, Span::raw(refreshed));
+    if let Some(place) = place {
         spans.push(Span::raw(place));
     }
     let mut cursor = None;
@@ -219,12 +256,6 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         super::status_line::message_span(app, usize::from(area.width).saturating_sub(used))
     {
         spans.push(message);
-    }
-    // An open critical flag: which key opens the flags (after a message, whole or not at all).
-    if let Some(hint) = super::flag_hint::status_hint(app)
-        && Line::from(spans.clone()).width() + hint.width() <= usize::from(area.width)
-    {
-        spans.push(hint);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
     let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());

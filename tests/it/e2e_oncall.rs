@@ -143,7 +143,11 @@ fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_
     tmux.keys(&["a"]);
     tmux.wait_for(&["Confirm", "as oncall?"], Duration::from_secs(5));
     tmux.keys(&["y"]);
-    tmux.wait_for(&["acknowledged:", "ack by oncall"], Duration::from_secs(10));
+    // The status line's alert turns into the short acknowledged form once the counts reload.
+    tmux.wait_for(
+        &["ack by oncall", "1 critical, acked (F)"],
+        Duration::from_secs(10),
+    );
 
     // The next evaluation (as the dashboard's own evaluator or `check` runs it) keeps the
     // same flag with its acknowledgement; the screen shows it after the reload it triggers.

@@ -368,6 +368,7 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
         red_flags::open_counts(pool, now).await.unwrap(),
         OpenFlagCounts {
             critical: 1,
+            critical_unacknowledged: 1,
             warning: 0,
             silenced: 0
         }
@@ -375,6 +376,12 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
     red_flags::acknowledge(pool, flag.id, "alice")
         .await
         .unwrap();
+    let counts = red_flags::open_counts(pool, now).await.unwrap();
+    assert_eq!(
+        (counts.critical, counts.critical_unacknowledged),
+        (1, 0),
+        "acknowledged: still open and critical, no longer unacknowledged"
+    );
 
     // The condition still holds: resolving would only reopen it. Silence it instead.
     let thresholds = Thresholds::default();
@@ -412,6 +419,7 @@ async fn a_silenced_flag_stays_open_acknowledged_and_is_no_alert_until_its_silen
         red_flags::open_counts(pool, now).await.unwrap(),
         OpenFlagCounts {
             critical: 0,
+            critical_unacknowledged: 0,
             warning: 0,
             silenced: 1
         }

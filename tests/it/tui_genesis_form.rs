@@ -530,7 +530,7 @@ fn ticks_redraw_while_in_flight_and_help_lists_the_form_keys() {
     app.dirty = false;
     app.update(Event::Tick, app.now);
     assert!(app.dirty, "the elapsed time counts up");
-    app.overlay = Some(mpis_dash::tui::app::Overlay::Help);
+    app.overlay = Some(mpis_dash::tui::app::Overlay::Help { scroll: 0 });
     let screen = render(&app);
     for text in ["Space (public persona)", "Ctrl-S", ":genesis"] {
         assert!(screen.contains(text), "missing {text:?}");

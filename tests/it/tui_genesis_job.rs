@@ -913,7 +913,7 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
 #[test]
 fn help_lists_the_job_view_keys() {
     let mut app = app_with_job(false);
-    app.overlay = Some(Overlay::Help);
+    app.overlay = Some(Overlay::Help { scroll: 0 });
     let screen = render(&app);
     for text in [
         "edit the draft",

@@ -315,6 +315,7 @@ fn the_status_line_says_press_f_for_flags_from_any_screen_while_a_critical_flag_
         &mut app,
         DataEvent::OpenFlagCounts(Ok(OpenFlagCounts {
             critical: 1,
+            critical_unacknowledged: 1,
             warning: 2,
             silenced: 0,
         })),
@@ -343,6 +344,7 @@ fn the_status_line_says_press_f_for_flags_from_any_screen_while_a_critical_flag_
         &mut app,
         DataEvent::OpenFlagCounts(Ok(OpenFlagCounts {
             critical: 0,
+            critical_unacknowledged: 0,
             warning: 2,
             silenced: 1,
         })),

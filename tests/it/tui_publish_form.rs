@@ -601,7 +601,7 @@ async fn the_worker_loads_recent_runs_and_projects_to_pick_from() {
 fn help_on_the_form_names_every_picker_within_the_popup() {
     let (mut app, _) = started_with(options(), (80, 40));
     open_form(&mut app);
-    app.overlay = Some(mpis_dash::tui::app::Overlay::Help);
+    app.overlay = Some(mpis_dash::tui::app::Overlay::Help { scroll: 0 });
     let mut terminal = Terminal::new(TestBackend::new(80, 40)).unwrap();
     terminal
         .draw(|f| mpis_dash::tui::view::view(&app, f))

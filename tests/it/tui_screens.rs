@@ -208,7 +208,7 @@ fn help_on_the_red_flags_screen() {
     snapshot_both("help_red_flags", |size| {
         let mut app = flags_screen(size);
         press(&mut app, KeyCode::Char('?'));
-        assert_eq!(app.overlay, Some(Overlay::Help));
+        assert_eq!(app.overlay, Some(Overlay::Help { scroll: 0 }));
         app
     });
 }

@@ -140,3 +140,82 @@ fn the_open_screen_is_named_beside_the_layout() {
     let row = status_row(&app);
     assert!(row.contains("Overview › red flags"), "{row}");
 }
+
+/// At 80 columns an open critical flag, the screen's name and a message all show: "refreshed"
+/// shrinks to the time, then the place to the screen's name, before the message is cut.
+#[test]
+fn a_crowded_status_line_keeps_the_flag_hint_and_the_screen_name() {
+    use mpis_dash::store::red_flags::OpenFlagCounts;
+    let mut app = loaded();
+    app.update(
+        Event::Data(DataEvent::OpenFlagCounts(Ok(OpenFlagCounts {
+            critical: 1,
+            critical_unacknowledged: 1,
+            warning: 0,
+            silenced: 0,
+        }))),
+        app.now,
+    );
+    let row = status_row(&app);
+    assert!(row.contains("refreshed "), "room for the long form: {row}");
+    assert!(row.contains("press F for flags"), "{row}");
+    let runs = slot_of(&app, &WidgetKind::Runs);
+    while app.focus != runs {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Enter);
+    let row = status_row(&app);
+    assert!(row.contains("press F for flags"), "{row}");
+    assert!(row.contains("run detail"), "{row}");
+    assert!(
+        !row.contains("refreshed"),
+        "the short form when crowded: {row}"
+    );
+    assert!(row.contains("UTC"), "the time keeps its zone: {row}");
+    // Once acknowledged, the shorter form leaves the room to the messages.
+    app.update(
+        Event::Data(DataEvent::OpenFlagCounts(Ok(OpenFlagCounts {
+            critical: 1,
+            critical_unacknowledged: 0,
+            warning: 0,
+            silenced: 0,
+        }))),
+        app.now,
+    );
+    let row = status_row(&app);
+    assert!(row.contains("⚠ 1 critical, acked (F)"), "{row}");
+    assert!(!row.contains("press F"), "{row}");
+}
+
+/// Help taller than an 80x24 terminal scrolls with the moving keys (the border says what is
+/// hidden); any other key closes it.
+#[test]
+fn help_taller_than_the_terminal_scrolls_and_any_other_key_closes_it() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('?'));
+    let first = text(&app);
+    assert!(first.contains("more ↓"), "{first}");
+    assert!(!first.contains("more ↑"), "{first}");
+    assert!(first.contains("Tab / Shift-Tab"), "{first}");
+    press(&mut app, KeyCode::Char('G'));
+    let last = text(&app);
+    assert!(last.contains("more ↑"), "{last}");
+    assert!(!last.contains("more ↓"), "{last}");
+    assert!(
+        last.contains(":dashboard"),
+        "the last commands line shows: {last}"
+    );
+    assert!(
+        !last.contains("Tab / Shift-Tab"),
+        "scrolled past the first row: {last}"
+    );
+    press(&mut app, KeyCode::Char('k'));
+    assert!(text(&app).contains("more ↓"));
+    press(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.overlay, None);
+    // At 200x50 it fits: nothing to scroll, j closes it as any key does.
+    let mut app = loaded_with(options(), (200, 50));
+    press(&mut app, KeyCode::Char('?'));
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.overlay, None);
+}

@@ -8,12 +8,32 @@ impl App {
     /// A key while `overlay` is open (taken out of the state: put back to stay open).
     pub(super) fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Command> {
         match overlay {
-            Overlay::Help => {
-                if self.keymap.action(&key) == Some(Action::Quit) && key.code != KeyCode::Char('q')
-                {
-                    self.should_quit = true;
+            Overlay::Help { scroll } => {
+                let action = self.keymap.action(&key);
+                // Taller than the terminal: the moving keys scroll it; any other key closes it.
+                let max = crate::tui::popups::help::max_scroll(self, self.size);
+                let page = self.size.1.saturating_sub(4).max(1);
+                let scrolled = match action {
+                    Some(Action::Down) => Some(scroll.saturating_add(1)),
+                    Some(Action::Up) => Some(scroll.saturating_sub(1)),
+                    Some(Action::PageDown) => Some(scroll.saturating_add(page)),
+                    Some(Action::PageUp) => Some(scroll.saturating_sub(page)),
+                    Some(Action::Top) => Some(0),
+                    Some(Action::Bottom) => Some(max),
+                    _ => None,
+                };
+                match scrolled {
+                    Some(scroll) if max > 0 => {
+                        self.overlay = Some(Overlay::Help {
+                            scroll: scroll.min(max),
+                        });
+                    }
+                    _ if action == Some(Action::Quit) && key.code != KeyCode::Char('q') => {
+                        self.should_quit = true;
+                    }
+                    _ => {}
                 }
-                Vec::new() // any other key closes help
+                Vec::new()
             }
             Overlay::Confirm(confirm) => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {

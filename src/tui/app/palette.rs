@@ -46,7 +46,7 @@ impl App {
                 Vec::new()
             }
             "help" => {
-                self.overlay = Some(Overlay::Help);
+                self.overlay = Some(Overlay::Help { scroll: 0 });
                 Vec::new()
             }
             "refresh" => self.refresh_all(),

@@ -12,7 +12,9 @@ use crate::tui::keymap::Action;
 const TEXT_MOVES: &str = "←/→ Home/End Alt-B/F";
 const TEXT_DELETES: &str = "Ctrl-W / Ctrl-U / Ctrl-K";
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// The help's lines for a terminal area (the commands are listed one a line when there is
+/// room, else their names several a line), and the popup's width.
+fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
     let keys = &app.keymap;
     let k = |action| keys.describe(action);
     let read_only = app.options.read_only;
@@ -208,18 +210,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         (k(Action::Quit), "quit"),
     ]);
-    let mut lines: Vec<Line> = rows
+    let mut lines: Vec<Line<'static>> = rows
         .iter()
         .map(|(key, what)| Line::from(format!(" {key:<24} {what}")))
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(" commands (:)", app.options.theme.header()));
-    // Above the status line, which stays visible.
-    let room = Rect {
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    let width = 72u16.min(room.width);
+    let room = room_above_status_line(area);
+    let width = WIDTH.min(room.width);
     if lines.len() + PALETTE_COMMANDS.len() + 2 <= usize::from(room.height) {
         for (command, what) in PALETTE_COMMANDS {
             lines.push(Line::from(format!(" :{command:<23} {what}")));
@@ -237,13 +235,55 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         lines.push(Line::from(line));
     }
-    let popup = crate::tui::popups::centered(room, width, lines.len() as u16 + 2);
+    (lines, width)
+}
+
+const WIDTH: u16 = 72;
+
+/// Above the status line, which stays visible.
+fn room_above_status_line(area: Rect) -> Rect {
+    Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    }
+}
+
+/// How far the help scrolls in a terminal of `size` (0 when it fits).
+pub fn max_scroll(app: &App, size: (u16, u16)) -> u16 {
+    let area = Rect::new(0, 0, size.0, size.1);
+    let (lines, _) = lines(app, area);
+    let shown = room_above_status_line(area).height.saturating_sub(2);
+    u16::try_from(lines.len())
+        .unwrap_or(u16::MAX)
+        .saturating_sub(shown)
+}
+
+/// The help popup, scrolled down `scroll` lines when it is taller than the terminal (the
+/// border says what is hidden and how to see it).
+pub fn render(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
+    let (lines, width) = lines(app, area);
+    let room = room_above_status_line(area);
+    let total = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let shown = total.min(room.height.saturating_sub(2));
+    let scroll = scroll.min(total - shown);
+    let popup = crate::tui::popups::centered(room, width, shown + 2);
+    let mut block = Block::default().borders(Borders::ALL);
+    if shown < total {
+        let above = if scroll > 0 { "more ↑ " } else { "" };
+        let below = if scroll + shown < total {
+            "more ↓ "
+        } else {
+            ""
+        };
+        block = block
+            .title(" Help (j/k PgUp/PgDn scroll, other keys close) ")
+            .title_bottom(Line::from(format!(" {above}{below}")).right_aligned());
+    } else {
+        block = block.title(" Help: keys of this screen (any key closes) ");
+    }
     Clear.render(popup, buf);
     Paragraph::new(lines)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Help: keys of this screen (any key closes) "),
-        )
+        .scroll((scroll, 0))
+        .block(block)
         .render(popup, buf);
 }
