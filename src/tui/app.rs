@@ -152,6 +152,8 @@ pub struct EditorState {
     pub prompt: Option<NamePrompt>,
     /// Esc with unsaved changes: asking save / discard / stay.
     pub leaving: bool,
+    /// The question was asked by `q` / `:quit`: discarding quits the dashboard.
+    pub quitting: bool,
 }
 
 /// What the editor's name prompt is for.

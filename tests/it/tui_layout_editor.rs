@@ -314,3 +314,41 @@ fn the_footer_fits_80_columns_and_help_has_the_rest() {
         "{text}"
     );
 }
+
+#[test]
+fn quitting_with_unsaved_changes_asks_first_and_ctrl_c_still_quits() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('l'));
+    assert!(editor(&app).unsaved());
+    // q asks (the layout would be lost), Esc stays with the changes.
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.should_quit);
+    assert!(editor(&app).leaving);
+    assert!(
+        screen(&app).contains("s save · d discard and quit · Esc stay"),
+        "{}",
+        screen(&app)
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.should_quit);
+    assert!(editor(&app).unsaved());
+    // :quit from the palette asks too; d discards and quits.
+    type_text(&mut app, ":quit");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.should_quit);
+    assert!(editor(&app).quitting);
+    press(&mut app, KeyCode::Char('d'));
+    assert!(app.should_quit);
+    // Ctrl-C is the way out that never asks.
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('l'));
+    app.update(ctrl('c'), app.now);
+    assert!(app.should_quit);
+    // Without changes, q quits at once.
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.should_quit);
+}

@@ -20,6 +20,7 @@ impl EditorState {
             name,
             prompt: None,
             leaving: false,
+            quitting: false,
         }
     }
 
@@ -54,9 +55,14 @@ impl App {
         }
         if state.leaving {
             state.leaving = false;
+            let quitting = std::mem::take(&mut state.quitting);
             return Some(match key.code {
                 KeyCode::Char('s') | KeyCode::Char('y') | KeyCode::Enter => {
                     self.ask_name(NamePurpose::SaveAs)
+                }
+                KeyCode::Char('d') | KeyCode::Char('n') if quitting => {
+                    self.should_quit = true;
+                    Vec::new()
                 }
                 KeyCode::Char('d') | KeyCode::Char('n') => {
                     self.say("changes discarded", false);
@@ -64,6 +70,10 @@ impl App {
                 }
                 _ => Vec::new(), // stay
             });
+        }
+        // q with unsaved changes asks as Esc does (Ctrl-C still quits at once).
+        if key.code == KeyCode::Char('q') && key.modifiers == KeyModifiers::NONE {
+            return Some(self.quit_or_ask());
         }
         if let Some(choice) = state.picker {
             match key.code {
@@ -184,6 +194,33 @@ impl App {
                 Ok(()) => Vec::new(),
                 Err(errors) => errors.iter().map(|e| e.plain()).collect(),
             };
+        }
+    }
+
+    /// `q` / `:quit`: quits, unless the layout editor (open, or under the screen shown) has
+    /// unsaved changes: then it shows the editor and asks save / discard (and quit) / stay.
+    pub(super) fn quit_or_ask(&mut self) -> Vec<Command> {
+        let editor_below = self
+            .back_stack
+            .iter()
+            .position(|screen| matches!(screen, Screen::LayoutEditor(state) if state.unsaved()));
+        if let Some(index) = editor_below {
+            // Back to the editor (the screens opened from it are left).
+            self.back_stack.truncate(index + 1);
+            if let Some(editor) = self.back_stack.pop() {
+                self.screen = editor;
+            }
+        }
+        match &mut self.screen {
+            Screen::LayoutEditor(state) if state.unsaved() => {
+                state.leaving = true;
+                state.quitting = true;
+                Vec::new()
+            }
+            _ => {
+                self.should_quit = true;
+                Vec::new()
+            }
         }
     }
 

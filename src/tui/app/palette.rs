@@ -30,10 +30,7 @@ impl App {
             .map_or((input, ""), |(c, a)| (c, a.trim()));
         match command {
             "" => Vec::new(),
-            "q" | "quit" => {
-                self.should_quit = true;
-                Vec::new()
-            }
+            "q" | "quit" => self.quit_or_ask(),
             "runs" => self.focus_widget(&WidgetKind::Runs),
             "flags" | "red-flags" => {
                 self.screen = Screen::Dashboard;

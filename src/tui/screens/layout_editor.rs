@@ -146,7 +146,14 @@ fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
             clean(&state.name)
         )),
         Line::raw(""),
-        Line::styled("s save · d discard · Esc stay", theme.accent()),
+        Line::styled(
+            if state.quitting {
+                "s save · d discard and quit · Esc stay"
+            } else {
+                "s save · d discard · Esc stay"
+            },
+            theme.accent(),
+        ),
     ];
     let width = 56.min(area.width);
     let rows: usize = lines
