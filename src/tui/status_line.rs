@@ -81,7 +81,7 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
         Screen::PublishForm(_) => "publish",
         Screen::GenesisForm(_) => "genesis",
         Screen::GenesisJob(_) => "genesis job",
-        Screen::FlagDrill(_) => "flag's rows",
+        Screen::FlagDrill(_) => "flag detail",
         Screen::Item(_) => "published item",
     })
 }

@@ -164,6 +164,9 @@ fn subtitle(slot: &super::app::Slot) -> String {
 
 /// Connection, last refresh, pause, layout, the `/` filter, the last message, and where to find
 /// help. Returns where the filter's cursor is while it is edited.
+/// Columns a message keeps before the place gives up its room to it.
+const MESSAGE_ROOM: usize = 30;
+
 fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let theme = &app.options.theme;
     let mut spans = Vec::new();
@@ -228,6 +231,18 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         // A long connection error: the time would only be cut off at the edge.
         (String::new(), place_short)
     };
+    // A message that would show no more than its first words gets the place's room too (the
+    // place is on the screen's own title as well).
+    let room_for_message = |place: usize| {
+        usize::from(area.width)
+            .saturating_sub(fixed - message_width + crate::text::columns(&refreshed) + place)
+    };
+    let wanted = message_width.min(MESSAGE_ROOM);
+    let place = place.filter(|place| {
+        message_width == 0
+            || room_for_message(crate::text::columns(place)) >= wanted
+            || room_for_message(0) < wanted
+    });
     spans.insert(1, Span::raw(refreshed));
     if let Some(place) = place {
         spans.push(Span::raw(place));

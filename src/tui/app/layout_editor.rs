@@ -71,10 +71,6 @@ impl App {
                 _ => Vec::new(), // stay
             });
         }
-        // q with unsaved changes asks as Esc does (Ctrl-C still quits at once).
-        if key.code == KeyCode::Char('q') && key.modifiers == KeyModifiers::NONE {
-            return Some(self.quit_or_ask());
-        }
         if let Some(choice) = state.picker {
             match key.code {
                 KeyCode::Down | KeyCode::Char('j') => {
@@ -108,6 +104,10 @@ impl App {
             }
             self.validate_editor();
             return Some(Vec::new());
+        }
+        // q with unsaved changes asks as Esc does (Ctrl-C still quits at once).
+        if key.code == KeyCode::Char('q') && key.modifiers == KeyModifiers::NONE {
+            return Some(self.quit_or_ask());
         }
         let shift = key.modifiers.contains(KeyModifiers::SHIFT);
         let count = state.config.widgets.len();
