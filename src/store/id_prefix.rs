@@ -11,9 +11,13 @@ use super::{StoreError, StoreResult};
 pub enum PrefixMatch {
     None,
     One(Uuid),
-    /// Several: how many.
+    /// Several: how many, counted up to [`COUNT_UP_TO`] (more are said as "more than").
     Many(i64),
 }
+
+/// How far an ambiguous prefix's matches are counted: a short prefix of 400,000 runs is
+/// "more than 1000", in a millisecond instead of a count of the whole range.
+pub const COUNT_UP_TO: i64 = 1000;
 
 /// The prefix as a UUID's text starts (lower case hex and dashes), or `Invalid`.
 pub fn normalize(prefix: &str) -> StoreResult<String> {
@@ -49,7 +53,7 @@ pub fn uuid_range(prefix: &str) -> Option<(Uuid, Uuid)> {
 }
 
 /// The rows `select` (`... BETWEEN $1 AND $2 ... LIMIT 2`) finds for `prefix`, and how many
-/// `count` finds when several.
+/// `count` finds when several (`LIMIT $3`: up to one more than [`COUNT_UP_TO`]).
 async fn find(
     pool: &PgPool,
     select: &'static str,
@@ -72,6 +76,7 @@ async fn find(
             let (n,): (i64,) = sqlx::query_as(count)
                 .bind(low)
                 .bind(high)
+                .bind(COUNT_UP_TO + 1)
                 .fetch_one(pool)
                 .await?;
             PrefixMatch::Many(n)
@@ -85,7 +90,8 @@ pub async fn run(pool: &PgPool, prefix: &str) -> StoreResult<PrefixMatch> {
         pool,
         "SELECT run_id FROM dashboard_runs WHERE run_id BETWEEN $1 AND $2
          ORDER BY run_id LIMIT 2",
-        "SELECT count(*) FROM dashboard_runs WHERE run_id BETWEEN $1 AND $2",
+        "SELECT count(*) FROM (SELECT 1 FROM dashboard_runs WHERE run_id BETWEEN $1 AND $2
+         LIMIT $3) AS matches",
         prefix,
     )
     .await
@@ -96,7 +102,8 @@ pub async fn genesis_job(pool: &PgPool, prefix: &str) -> StoreResult<PrefixMatch
     find(
         pool,
         "SELECT id FROM genesis_jobs WHERE id BETWEEN $1 AND $2 ORDER BY id LIMIT 2",
-        "SELECT count(*) FROM genesis_jobs WHERE id BETWEEN $1 AND $2",
+        "SELECT count(*) FROM (SELECT 1 FROM genesis_jobs WHERE id BETWEEN $1 AND $2 LIMIT $3)
+         AS matches",
         prefix,
     )
     .await

@@ -111,3 +111,36 @@ async fn a_genesis_job_id_prefix_is_looked_up_in_mpis_jobs() {
         PrefixMatch::None
     );
 }
+
+/// A short prefix of many runs is counted only up to a bound ("more than 1000"), so an
+/// ambiguous `:run 0` costs the same at 400,000 runs as at 1,002.
+#[tokio::test]
+async fn an_ambiguous_prefix_is_counted_up_to_a_bound() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Alex").await;
+    run_with_id(pool, &project, "00000000-0000-4000-8000-000000000000").await;
+    // 1,001 more runs in the "0000" range, copied from the first with new ids.
+    sqlx::query(
+        "INSERT INTO dashboard_runs (run_id, project_id, persona_id, status, started_at, meta)
+         SELECT ('00000000-0000-4000-8000-' || lpad(n::text, 12, '0'))::uuid, project_id,
+                persona_id, status, started_at, meta
+         FROM dashboard_runs, generate_series(1, 1001) AS n
+         WHERE run_id = '00000000-0000-4000-8000-000000000000'",
+    )
+    .execute(pool)
+    .await
+    .expect("copy runs");
+    assert_eq!(
+        id_prefix::run(pool, "0000").await.unwrap(),
+        PrefixMatch::Many(id_prefix::COUNT_UP_TO + 1),
+        "one more than the bound: said as more than 1000"
+    );
+    assert_eq!(
+        id_prefix::run(pool, "00000000-0000-4000-8000-0000000001")
+            .await
+            .unwrap(),
+        PrefixMatch::Many(100),
+        "below the bound: the exact count"
+    );
+}

@@ -170,3 +170,18 @@ fn a_prefix_that_cannot_be_an_id_is_refused_at_once_and_late_answers_are_dropped
     assert!(found(&mut app, IdKind::Run, "ffff", PrefixMatch::One(id(1))).is_empty());
     assert_eq!(app.screen, Screen::Dashboard);
 }
+
+#[test]
+fn a_prefix_of_more_runs_than_counted_says_more_than() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "run 0");
+    press(&mut app, KeyCode::Enter);
+    let over = mpis_dash::store::id_prefix::COUNT_UP_TO + 1;
+    assert!(found(&mut app, IdKind::Run, "0", PrefixMatch::Many(over)).is_empty());
+    let error = palette(&app).error.clone().unwrap();
+    assert!(
+        error.contains("more than 1000 runs have an id starting with 0"),
+        "{error}"
+    );
+}

@@ -2,7 +2,7 @@
 
 // A split `impl App`: the parent module's types and imports.
 use super::*;
-use crate::store::id_prefix::PrefixMatch;
+use crate::store::id_prefix::{COUNT_UP_TO, PrefixMatch};
 use crate::tui::worker::IdKind;
 
 impl App {
@@ -157,6 +157,9 @@ impl App {
                 };
             }
             Ok(PrefixMatch::None) => format!("no {what} id starts with {prefix}"),
+            Ok(PrefixMatch::Many(n)) if n > COUNT_UP_TO => format!(
+                "more than {COUNT_UP_TO} {what}s have an id starting with {prefix}: type more of it"
+            ),
             Ok(PrefixMatch::Many(n)) => {
                 format!("{n} {what}s have an id starting with {prefix}: type more of it")
             }

@@ -27,6 +27,9 @@ const LABEL_WIDTH: usize = 28;
 const VALUE_COLUMN: u16 = 2 + LABEL_WIDTH as u16;
 
 /// Draws the form; returns where the terminal's cursor goes (in the focused field).
+/// The form's inner height from which the intro is shown.
+const INTRO_FROM_HEIGHT: u16 = 30;
+
 pub fn render(
     app: &App,
     state: &PublishFormState,
@@ -41,13 +44,16 @@ pub fn render(
             " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
             theme.muted(),
         ));
-    let mut lines = vec![
-        Line::styled(
+    // The intro only where there is room for it besides the picker's drafts: at 80x24 its
+    // three rows are one more draft to choose from.
+    let mut lines = Vec::new();
+    if block.inner(area).height >= INTRO_FROM_HEIGHT {
+        lines.push(Line::styled(
             "Written to the local outbox first (nothing is lost if MPIS is down), then forwarded to MPIS with draft, channel, item id and url only.",
             theme.muted(),
-        ),
-        Line::raw(""),
-    ];
+        ));
+        lines.push(Line::raw(""));
+    }
     let width = block.inner(area).width;
     let mut focus = FormFocus {
         field: 0..0,
