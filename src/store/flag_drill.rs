@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::StoreResult;
 use super::runs::{self, RunCursor, RunFilter, RunListRow};
+use super::{StoreResult, red_flags};
 use crate::domain::red_flags::FlagKind;
 use crate::domain::run_status::RunStatus;
 
@@ -173,8 +173,61 @@ fn cut<T: Clone>(rows: &mut Vec<T>, limit: i64) -> Option<T> {
 }
 
 /// Published items without any normalized metrics (the rule of the missing-metrics count),
-/// newest first.
+/// newest first. Where the evaluator stored its count, its list of the newest such items
+/// (`red_flag_missing_metric_items`) is read first, checked live for metrics that came since:
+/// the list matches the count on screen and costs index lookups, not a walk past every
+/// measured item. Past the end of a full list (more were missing than it keeps) the older ones
+/// are read live.
 async fn items_without_metrics(
+    pool: &PgPool,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> StoreResult<Vec<PublishedItem>> {
+    if !red_flags::missing_metrics_listed(pool).await? {
+        return items_without_metrics_live(pool, after, limit).await;
+    }
+    let mut rows = sqlx::query_as::<_, PublishedItem>(
+        "SELECT p.id, p.draft_id, p.channel, p.channel_item_id, p.channel_url, p.published_at
+         FROM red_flag_missing_metric_items l JOIN published_items p ON p.id = l.published_item_id
+         WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)
+           AND ($1::timestamptz IS NULL OR (l.published_at, l.published_item_id) < ($1, $2))
+         ORDER BY l.published_at DESC, l.published_item_id DESC LIMIT $3",
+    )
+    .bind(after.map(|(at, _)| at))
+    .bind(after.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() < wanted {
+        let (listed, oldest_at, oldest_id): (i64, Option<DateTime<Utc>>, Option<Uuid>) =
+            sqlx::query_as(
+                "SELECT count(*), min(published_at),
+                        (SELECT published_item_id FROM red_flag_missing_metric_items
+                         ORDER BY published_at, published_item_id LIMIT 1)
+                 FROM red_flag_missing_metric_items",
+            )
+            .fetch_one(pool)
+            .await?;
+        if let (true, Some(at), Some(id)) = (
+            listed >= red_flags::MISSING_METRICS_LISTED,
+            oldest_at,
+            oldest_id,
+        ) {
+            // Continue below the list's oldest entry (or below `after`, when it is older).
+            let from = match after {
+                Some(after) if after < (at, id) => after,
+                _ => (at, id),
+            };
+            let more = limit - i64::try_from(rows.len()).unwrap_or(0);
+            rows.extend(items_without_metrics_live(pool, Some(from), more).await?);
+        }
+    }
+    Ok(rows)
+}
+
+/// The same rule counted live: a walk of `published_items` newest first with an anti-join.
+async fn items_without_metrics_live(
     pool: &PgPool,
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,

@@ -125,8 +125,9 @@ async fn count_missing_metrics(pool: &PgPool) -> StoreResult<(i64, Json<Value>)>
          SELECT (SELECT count(*) FROM missing),
                 COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
                               'published_at', published_at, 'channel', channel)
-                              ORDER BY published_at DESC)
-                          FROM (SELECT * FROM missing ORDER BY published_at DESC LIMIT $1) AS newest),
+                              ORDER BY published_at DESC, id DESC)
+                          FROM (SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $1)
+                               AS newest),
                          '[]'::jsonb)",
     )
     .bind(SAMPLE_LIMIT)
@@ -135,11 +136,40 @@ async fn count_missing_metrics(pool: &PgPool) -> StoreResult<(i64, Json<Value>)>
     Ok(counted)
 }
 
+/// How many of the newest items without metrics the evaluator lists beside its count (the
+/// drill-in's first pages; older ones are read live).
+pub const MISSING_METRICS_LISTED: i64 = 1000;
+
 /// Counts published items without any normalized metrics and stores the result as the
-/// snapshot the dashboard reads.
+/// snapshot the dashboard reads, with the newest of them listed for the flag's drill-in
+/// (`red_flag_missing_metric_items`): one anti-join, one transaction.
 pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     let started = std::time::Instant::now();
-    let (count, samples) = count_missing_metrics(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM red_flag_missing_metric_items")
+        .execute(&mut *tx)
+        .await?;
+    let (count, samples): (i64, Json<Value>) = sqlx::query_as(
+        "WITH missing AS MATERIALIZED (
+             SELECT p.id, p.published_at, p.channel FROM published_items p
+             WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)),
+         newest AS MATERIALIZED (
+             SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $2),
+         listed AS (
+             INSERT INTO red_flag_missing_metric_items (published_item_id, published_at, channel)
+             SELECT id, published_at, channel FROM newest)
+         SELECT (SELECT count(*) FROM missing),
+                COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
+                              'published_at', published_at, 'channel', channel)
+                              ORDER BY published_at DESC, id DESC)
+                          FROM (SELECT * FROM newest ORDER BY published_at DESC, id DESC LIMIT $1)
+                               AS sample),
+                         '[]'::jsonb)",
+    )
+    .bind(SAMPLE_LIMIT)
+    .bind(MISSING_METRICS_LISTED)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO red_flag_snapshots (snapshot, value, samples, computed_at, duration_ms)
          VALUES ($1, $2, $3, NOW(), $4)
@@ -150,9 +180,16 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     .bind(count)
     .bind(samples)
     .bind(started.elapsed().as_millis().min(i32::MAX as u128) as i32)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(count)
+}
+
+/// Whether the evaluator's list of items without metrics stands beside a stored count (else
+/// the drill-in reads live, as the summary counts live).
+pub async fn missing_metrics_listed(pool: &PgPool) -> StoreResult<bool> {
+    Ok(stored_snapshot(pool).await?.is_some())
 }
 
 /// Recounts missing metrics when the snapshot is absent or older than `max_age`. Returns

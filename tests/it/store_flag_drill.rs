@@ -540,3 +540,85 @@ async fn check_does_not_alert_on_a_silenced_flag_until_its_silence_ends() {
         .unwrap();
     assert_eq!(check().status.code(), Some(2));
 }
+
+/// The ids of a drill-in's item rows, in order.
+fn item_ids(rows: &[DrillRow]) -> Vec<Uuid> {
+    rows.iter()
+        .map(|r| match r {
+            DrillRow::Item(item) => item.id,
+            DrillRow::Run { .. } => panic!("a run among items"),
+        })
+        .collect()
+}
+
+/// The evaluator lists the newest 1000 items without metrics beside its count; the drill-in
+/// reads that list (so it matches the count on screen and never walks every measured item),
+/// drops what was measured since, and continues live past the end of a full list. Without a
+/// stored count (never evaluated) it reads live, as the summary counts live.
+#[tokio::test]
+async fn the_missing_metrics_drill_in_reads_the_evaluators_list_then_live_past_its_end() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Alex").await;
+    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let now = Utc::now();
+    let first = common::published_item(pool, draft, "telegram", "i0", now).await;
+    // 1,004 more items without metrics, one minute apart going back: 1,005 in all, more than
+    // the list keeps.
+    sqlx::query(
+        "INSERT INTO published_items (draft_id, channel, channel_item_id, published_at)
+         SELECT draft_id, channel, 'i' || n, published_at - n * INTERVAL '1 minute'
+         FROM published_items, generate_series(1, 1004) AS n WHERE id = $1",
+    )
+    .bind(first)
+    .execute(pool)
+    .await
+    .expect("more items");
+    let live_order = item_ids(&all_pages(pool, FlagKind::MissingMetrics, now, 100).await);
+    assert_eq!(live_order.len(), 1005, "no stored count yet: read live");
+
+    assert_eq!(
+        red_flags::refresh_missing_metrics(pool).await.unwrap(),
+        1005
+    );
+    let listed: i64 = sqlx::query_scalar("SELECT count(*) FROM red_flag_missing_metric_items")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(listed, red_flags::MISSING_METRICS_LISTED);
+    let rows = item_ids(&all_pages(pool, FlagKind::MissingMetrics, now, 100).await);
+    assert_eq!(
+        rows, live_order,
+        "the list, then live past its end: the same rows, in order"
+    );
+
+    // Measured since the evaluation: left out at once. Published since: not in the count on
+    // screen, so not listed until the next evaluation counts it.
+    metrics::insert_batch(
+        pool,
+        &[MetricRow::from_raw(
+            first,
+            "telegram",
+            json!({"views": 3}),
+            now,
+            "test",
+        )],
+    )
+    .await
+    .unwrap();
+    let newer =
+        common::published_item(pool, draft, "telegram", "new", now + Duration::minutes(5)).await;
+    let rows = item_ids(&all_pages(pool, FlagKind::MissingMetrics, now, 100).await);
+    assert_eq!(rows.len(), 1004);
+    assert!(!rows.contains(&first) && !rows.contains(&newer));
+    assert_eq!(
+        red_flags::refresh_missing_metrics(pool).await.unwrap(),
+        1005
+    );
+    let rows = item_ids(&all_pages(pool, FlagKind::MissingMetrics, now, 100).await);
+    assert_eq!(
+        rows[0], newer,
+        "counted and listed after the next evaluation"
+    );
+    assert_eq!(rows.len(), 1005);
+}
