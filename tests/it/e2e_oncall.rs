@@ -12,83 +12,7 @@ use mpis_dash::domain::red_flags::{FlagKind, Thresholds};
 use mpis_dash::scratch_db::ScratchDb;
 use mpis_dash::store::red_flags;
 
-/// A private tmux server with one 80x24 pane; killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let socket = format!("mpis-dash-oncall-{}", uuid::Uuid::new_v4().simple());
-        let tmux = Tmux { socket };
-        tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "app",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            command,
-        ]);
-        tmux.run(&["set", "-s", "escape-time", "0"]);
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (.ci/run installs it)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.run(&["send-keys", "-t", "app", key]);
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "app"])
-    }
-
-    /// Polls the screen until it shows every one of `needles` (bounded, no fixed sleeps).
-    fn wait_for(&self, needles: &[&str], timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let screen = self.screen();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {needles:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for_exit(&self, timeout: Duration) -> i32 {
-        let screen = self.wait_for(&["EXIT="], timeout);
-        let code = screen.split("EXIT=").nth(1).unwrap_or("");
-        code.split_whitespace()
-            .next()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(-1)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
+use crate::tmux_common::Tmux;
 
 #[test]
 fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_next_evaluation() {
@@ -104,13 +28,16 @@ fn on_call_at_80x24_from_the_critical_flag_to_its_runs_acknowledged_through_the_
         .expect("seed");
     assert!(seeded.status.success(), "{seeded:?}");
     let dir = tempfile::tempdir().expect("data dir");
-    let tmux = Tmux::start(&format!(
-        "env MPIS_DASH_CONFIG=/dev/null DATABASE_URL='{}' {} --data-dir {} --operator oncall; \
+    let tmux = Tmux::start(
+        &format!(
+            "env MPIS_DASH_CONFIG=/dev/null DATABASE_URL='{}' {} --data-dir {} --operator oncall; \
          echo EXIT=$?; sleep 60",
-        db.url(),
-        env!("CARGO_BIN_EXE_mpis-dash"),
-        dir.path().display()
-    ));
+            db.url(),
+            env!("CARGO_BIN_EXE_mpis-dash"),
+            dir.path().display()
+        ),
+        (80, 24),
+    );
 
     // The dashboard evaluates at start: the critical flag is open, and the status line says
     // where to look (the red-flags widget is focused).

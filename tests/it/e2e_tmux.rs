@@ -6,97 +6,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::tmux_common::Tmux;
+
 use mpis_dash::scratch_db::ScratchDb;
-
-/// A private tmux server with one 120x40 pane running the command; killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Tmux {
-        let socket = format!("mpis-dash-e2e-{}", uuid::Uuid::new_v4().simple());
-        let tmux = Tmux { socket };
-        tmux.run(&[
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "app",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            command,
-        ]);
-        tmux.run(&["set", "-s", "escape-time", "0"]);
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux is installed (.ci/run installs it)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.run(&["send-keys", "-t", "app", key]);
-        }
-    }
-
-    fn text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "app", "-l", text]);
-    }
-
-    /// Pastes `text` as a terminal does: bracketed (with its markers) when the program asked
-    /// for bracketed paste, plain otherwise.
-    fn paste(&self, text: &str) {
-        self.run(&["set-buffer", "-b", "e2e", text]);
-        self.run(&["paste-buffer", "-p", "-b", "e2e", "-t", "app"]);
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "app"])
-    }
-
-    /// Polls the screen until it shows every one of `needles` (bounded, no fixed sleeps).
-    fn wait_for(&self, needles: &[&str], timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let screen = self.screen();
-            if needles.iter().all(|n| screen.contains(n)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {needles:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The program's exit status, which the wrapping shell prints as `EXIT=<code>`.
-    fn wait_for_exit(&self, timeout: Duration) -> i32 {
-        let screen = self.wait_for(&["EXIT="], timeout);
-        let code = screen.split("EXIT=").nth(1).unwrap_or("");
-        code.split_whitespace()
-            .next()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(-1)
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
 
 /// The demo's embedded cluster lives here; removed at the end.
 struct DataDir(PathBuf);
@@ -130,7 +42,7 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
         env!("CARGO_BIN_EXE_mpis-dash"),
         dir.0.display()
     );
-    let tmux = Tmux::start(&command);
+    let tmux = Tmux::start(&command, (120, 40));
 
     // The dashboard with data from the demo database.
     tmux.wait_for(
@@ -285,7 +197,7 @@ fn a_closed_terminal_stops_the_embedded_cluster() {
         env!("CARGO_BIN_EXE_mpis-dash"),
         dir.0.display()
     );
-    let tmux = Tmux::start(&command);
+    let tmux = Tmux::start(&command, (120, 40));
     tmux.wait_for(&["Recent Runs", "db ok"], Duration::from_secs(60));
     let pid_file = dir.0.join("postgres/data/postmaster.pid");
     assert!(pid_file.exists(), "the demo runs its embedded cluster");
@@ -302,12 +214,15 @@ fn a_closed_terminal_stops_the_embedded_cluster() {
 
 /// Runs `mpis-dash ARGS` against `url` in a tmux pane, printing its exit status afterwards.
 fn dashboard_on(url: &str, data_dir: &std::path::Path, args: &str) -> Tmux {
-    Tmux::start(&format!(
-        "env MPIS_DASH_CONFIG=/dev/null DATABASE_URL='{url}' {} --data-dir {} {args}; \
+    Tmux::start(
+        &format!(
+            "env MPIS_DASH_CONFIG=/dev/null DATABASE_URL='{url}' {} --data-dir {} {args}; \
          echo EXIT=$?; sleep 60",
-        env!("CARGO_BIN_EXE_mpis-dash"),
-        data_dir.display()
-    ))
+            env!("CARGO_BIN_EXE_mpis-dash"),
+            data_dir.display()
+        ),
+        (120, 40),
+    )
 }
 
 /// The flag rows and their last change: what an evaluator pass would move.

@@ -7,6 +7,7 @@
 //! and counts lines, which other tests running beside it would add to.
 
 mod common;
+mod tmux_common;
 mod tui_common;
 
 mod cli_check;

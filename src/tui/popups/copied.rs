@@ -5,10 +5,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, wrapped_height};
+use crate::tui::widgets::clean;
 
 const WIDTH: u16 = 64;
 
@@ -24,16 +24,12 @@ pub fn render(theme: &Theme, label: &str, text: &str, area: Rect, buf: &mut Buff
         Line::raw(""),
         Line::styled("any key closes", theme.accent()),
     ];
-    let width = WIDTH.min(area.width);
-    let rows: usize = lines
-        .iter()
-        .map(|line| wrapped_height(line, width.saturating_sub(2)))
-        .sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let popup = super::centered(area, width, height);
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(Block::default().borders(Borders::ALL).title(" Copied "))
-        .render(popup, buf);
+    super::wrapped(
+        lines,
+        WIDTH,
+        0,
+        Block::default().borders(Borders::ALL).title(" Copied "),
+        area,
+        buf,
+    );
 }

@@ -6,11 +6,11 @@ use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders};
 
 use crate::store::outbox::{OutboxState, PublishRecord};
 use crate::tui::app::App;
-use crate::tui::widgets::{clean, clean_lines, status_marker, wrapped_height};
+use crate::tui::widgets::{clean, clean_lines, status_marker};
 
 const WIDTH: u16 = 76;
 const LABEL: usize = 13;
@@ -130,21 +130,15 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         height: area.height.saturating_sub(1),
         ..area
     };
-    let width = WIDTH.min(room.width);
-    let rows: usize = lines
-        .iter()
-        .map(|line| wrapped_height(line, width.saturating_sub(2)))
-        .sum();
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX);
-    let popup = super::centered(room, width, height);
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.focused_border())
-                .title(format!(" Publish record {} ", record.id)),
-        )
-        .render(popup, buf);
+    super::wrapped(
+        lines,
+        WIDTH,
+        0,
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.focused_border())
+            .title(format!(" Publish record {} ", record.id)),
+        room,
+        buf,
+    );
 }

@@ -155,22 +155,17 @@ fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
             theme.accent(),
         ),
     ];
-    let width = 56.min(area.width);
-    let rows: usize = lines
-        .iter()
-        .map(|line| wrapped_height(line, width.saturating_sub(2)))
-        .sum();
-    let popup = centered(area, width, rows as u16 + 2);
-    Clear.render(popup, buf);
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.warning())
-                .title(" Leave the editor? "),
-        )
-        .render(popup, buf);
+    crate::tui::popups::wrapped(
+        lines,
+        56,
+        0,
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.warning())
+            .title(" Leave the editor? "),
+        area,
+        buf,
+    );
 }
 
 /// The name line (save as, rename); returns where the cursor goes.
