@@ -460,22 +460,32 @@ async fn change_open_flag(
     .bind(operator)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(flag) = flag else {
+    audited(pool, tx, id, flag, event, operator, json!({})).await
+}
+
+/// The end of a change to an open flag: the audit entry and the commit, or, when no open flag
+/// `id` was changed, why not (already resolved, or no such flag) with nothing written.
+async fn audited(
+    pool: &PgPool,
+    mut tx: Transaction<'_, Postgres>,
+    id: Uuid,
+    changed: Option<RedFlag>,
+    event: &str,
+    operator: &str,
+    extra: Value,
+) -> StoreResult<RedFlag> {
+    let Some(flag) = changed else {
         tx.rollback().await?;
         return Err(match get(pool, id).await? {
             Some(_) => StoreError::Conflict(format!("red flag {id} is already resolved")),
             None => StoreError::not_found("red flag", id),
         });
     };
-    audit::record(
-        &mut tx,
-        event,
-        "red_flag",
-        flag.id,
-        operator,
-        json!({"flag_type": flag.flag_type, "severity": flag.severity, "description": flag.description}),
-    )
-    .await?;
+    let mut details = json!({"flag_type": flag.flag_type, "severity": flag.severity, "description": flag.description});
+    if let (Some(details), Value::Object(extra)) = (details.as_object_mut(), extra) {
+        details.extend(extra);
+    }
+    audit::record(&mut tx, event, "red_flag", flag.id, operator, details).await?;
     tx.commit().await?;
     Ok(flag)
 }
@@ -502,25 +512,8 @@ pub async fn silence(
     .bind(until)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(flag) = flag else {
-        tx.rollback().await?;
-        return Err(match get(pool, id).await? {
-            Some(_) => StoreError::Conflict(format!("red flag {id} is already resolved")),
-            None => StoreError::not_found("red flag", id),
-        });
-    };
-    audit::record(
-        &mut tx,
-        "red_flag_silenced",
-        "red_flag",
-        flag.id,
-        operator,
-        json!({"flag_type": flag.flag_type, "severity": flag.severity,
-               "description": flag.description, "silenced_until": until}),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(flag)
+    let until = json!({ "silenced_until": until });
+    audited(pool, tx, id, flag, "red_flag_silenced", operator, until).await
 }
 
 /// Whether the condition behind flag `id` still holds now (a fresh, read-only evaluation):
