@@ -15,6 +15,7 @@ use crate::sanitize::sanitize;
 use crate::store::StoreError;
 use crate::store::tokens::{self, TokenRow};
 use crate::text::{columns, pad};
+use crate::tui::widgets::short_duration;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -111,12 +112,16 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-fn when(at: Option<DateTime<Utc>>, none: &str) -> String {
-    at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| none.to_string())
+/// "5m ago" (coarse, as the dashboard shows ages).
+fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!(
+        "{} ago",
+        short_duration((now - at).num_seconds().max(0) as u64)
+    )
 }
 
-/// The table `token list` prints (plain text, names sanitized, columns padded by width).
+/// The table `token list` prints: names in full (sanitized), the creation date, times as ages
+/// ("5m ago", "in 29d"), so a row fits 80 columns; columns padded by display width.
 pub fn render_list(rows: &[TokenRow], now: DateTime<Utc>) -> String {
     if rows.is_empty() {
         return "no API tokens (create one with `mpis-dash token create --name NAME --role ROLE`)\n"
@@ -127,20 +132,24 @@ pub fn render_list(rows: &[TokenRow], now: DateTime<Utc>) -> String {
         .iter()
         .map(|row| {
             let expires = match row.expires_at {
-                Some(at) if at <= now && row.revoked_at.is_none() => {
-                    format!("{} (expired)", when(Some(at), ""))
-                }
-                other => when(other, "never"),
+                None => "never".to_string(),
+                Some(at) if at <= now => format!("expired {}", ago(at, now)),
+                Some(at) => format!(
+                    "in {}",
+                    short_duration((at - now).num_seconds().max(0) as u64)
+                ),
             };
-            let revoked = match (&row.revoked_at, &row.revoked_by) {
-                (Some(at), Some(by)) => format!("{} by {}", when(Some(*at), ""), sanitize(by)),
-                (at, _) => when(*at, "-"),
+            let revoked = match (row.revoked_at, &row.revoked_by) {
+                (Some(at), Some(by)) => format!("{} by {}", ago(at, now), sanitize(by)),
+                (Some(at), None) => ago(at, now),
+                (None, _) => "-".to_string(),
             };
             [
                 sanitize(&row.name).into_owned(),
                 sanitize(&row.role).into_owned(),
-                when(Some(row.created_at), ""),
-                when(row.last_used_at, "never"),
+                row.created_at.format("%Y-%m-%d").to_string(),
+                row.last_used_at
+                    .map_or_else(|| "never".to_string(), |at| ago(at, now)),
                 expires,
                 revoked,
             ]
@@ -170,4 +179,55 @@ pub fn render_list(rows: &[TokenRow], now: DateTime<Utc>) -> String {
         push(&line.each_ref().map(String::as_str));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+    use uuid::Uuid;
+
+    fn row(name: &str, role: &str, created: DateTime<Utc>) -> TokenRow {
+        TokenRow {
+            id: Uuid::nil(),
+            name: name.into(),
+            role: role.into(),
+            created_at: created,
+            created_by: "ana".into(),
+            last_used_at: None,
+            expires_at: None,
+            revoked_at: None,
+            revoked_by: None,
+        }
+    }
+
+    #[test]
+    fn the_list_shows_ages_fits_80_columns_and_sanitizes_names() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
+        let created = now - Duration::days(9);
+        let mut n8n = row("n8n production", "editor", created);
+        n8n.last_used_at = Some(now - Duration::minutes(5));
+        n8n.expires_at = Some(now + Duration::days(21));
+        let mut old = row("old\u{1b}[31m", "viewer", created);
+        old.expires_at = Some(now - Duration::hours(3));
+        let mut gone = row("grafana", "admin", created);
+        gone.revoked_at = Some(now - Duration::days(2));
+        gone.revoked_by = Some("bo".into());
+        let table = render_list(&[n8n, old, gone], now);
+        assert_eq!(
+            table,
+            "\
+NAME            ROLE    CREATED     LAST USED  EXPIRES         REVOKED
+n8n production  editor  2026-03-01  5m ago     in 21d          -
+old\\x1b[31m     viewer  2026-03-01  never      expired 3h ago  -
+grafana         admin   2026-03-01  never      never           2d ago by bo
+"
+        );
+        assert!(table.lines().all(|l| columns(l) <= 80), "{table}");
+    }
+
+    #[test]
+    fn an_empty_list_says_how_to_create_a_token() {
+        assert!(render_list(&[], Utc::now()).starts_with("no API tokens"));
+    }
 }

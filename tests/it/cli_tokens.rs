@@ -83,7 +83,8 @@ async fn create_prints_only_the_secret_which_authenticates_and_list_never_shows_
         lines[1].starts_with("n8n ") && lines[1].contains("editor"),
         "{table}"
     );
-    assert!(lines[1].contains("UTC"), "{table}");
+    assert!(lines[1].contains("in 29d"), "{table}");
+    assert!(lines[1].contains("s ago"), "used just now: {table}");
     assert!(
         lines[2].starts_with("grafana ") && lines[2].contains("by ops"),
         "{table}"
