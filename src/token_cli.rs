@@ -101,7 +101,11 @@ pub async fn run(
             let db = Database::open(config, 2, policy).await?;
             let revoked = tokens::revoke(&db.pool, &name, &config.operator, now).await;
             db.close().await;
-            let revoked = revoked.map_err(store_error)?;
+            // NAME is positional here: the message itself names the token.
+            let revoked = revoked.map_err(|err| match err {
+                StoreError::Invalid { message, .. } => anyhow::anyhow!("{message}"),
+                other => store_error(other),
+            })?;
             println!(
                 "revoked token {} ({})",
                 sanitize(&revoked.name),

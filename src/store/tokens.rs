@@ -149,7 +149,10 @@ pub async fn revoke(
         return Err(match earlier {
             Some((at, by)) => StoreError::invalid(
                 "name",
-                format!("token {name:?} is already revoked (at {at} by {by})"),
+                format!(
+                    "token {name:?} is already revoked (at {} by {by})",
+                    at.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
             ),
             None => StoreError::not_found("token", format!("{name:?}")),
         });

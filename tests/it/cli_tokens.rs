@@ -169,7 +169,12 @@ async fn bad_input_names_the_flag_prints_nothing_on_stdout_and_exits_1() {
     let again = mpis_dash(&db.url(), &["token", "revoke", "dup"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(
-        text(&again.stderr).contains("already revoked"),
+        text(&again.stderr).starts_with("mpis-dash: token \"dup\" is already revoked (at 20"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert!(
+        text(&again.stderr).contains(" UTC by ops)"),
         "{}",
         text(&again.stderr)
     );
