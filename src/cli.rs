@@ -100,6 +100,11 @@ pub enum Command {
         #[arg(long)]
         ignore_idempotency_keys: bool,
     },
+    /// API tokens for `serve`: create (prints the secret only), list, revoke.
+    Token {
+        #[command(subcommand)]
+        action: crate::token_cli::TokenCommand,
+    },
 }
 
 impl Cli {
@@ -193,6 +198,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ignore_idempotency_keys,
             };
             mpis_sandbox(listen, faults).await
+        }
+        Some(Command::Token { action }) => {
+            let writes = action.writes();
+            crate::token_cli::run(&config, policy(writes), action).await
         }
     }
 }

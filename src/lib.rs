@@ -21,4 +21,5 @@ pub mod state_log;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod token_cli;
 pub mod tui;

@@ -19,6 +19,7 @@ pub mod recommendations;
 pub mod red_flags;
 pub mod runs;
 pub mod seed;
+pub mod tokens;
 pub mod widgets;
 
 use std::time::Duration;

@@ -11,6 +11,7 @@ mod tmux_common;
 mod tui_common;
 
 mod cli_check;
+mod cli_tokens;
 mod config_example;
 mod demo_data;
 mod e2e_oncall;
@@ -26,6 +27,7 @@ mod store_id_prefix;
 mod store_red_flags;
 mod store_runs;
 mod store_time_zones;
+mod store_tokens;
 mod tui_app;
 mod tui_charts;
 mod tui_copy_and_hints;
