@@ -10,6 +10,7 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod api_serve;
 mod cli_check;
 mod config_example;
 mod demo_data;
