@@ -282,6 +282,35 @@ mod tests {
     }
 
     #[test]
+    fn serve_settings_come_from_the_file_and_a_bad_address_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nrequest_timeout_secs = 0\nbody_limit_bytes = 4096\n",
+        )
+        .unwrap();
+        let config = Config::load(&Overrides {
+            config_path: Some(path.clone()),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.request_timeout_secs, 1, "at least one second");
+        assert_eq!(config.body_limit_bytes, 4096);
+
+        std::fs::write(&path, "listen = \"localhost\"\n").unwrap();
+        let err = Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("listen"), "{err}");
+    }
+
+    #[test]
     fn a_missing_explicit_config_file_is_an_error() {
         let err = Config::load(&Overrides {
             config_path: Some("/nonexistent/mpis.toml".into()),
