@@ -110,8 +110,13 @@ impl From<StoreError> for ApiError {
                 ApiError::status(StatusCode::CONFLICT, format!("conflict: {what}"))
             }
             StoreError::Database(_) | StoreError::Migrate(_) => {
-                tracing::warn!("database error answering a request: {}", err.cause());
-                ApiError::unavailable(format!("database unavailable: {}", err.cause()))
+                let cause = err.cause();
+                tracing::warn!("database error answering a request: {cause}");
+                if cause.starts_with("database ") {
+                    ApiError::unavailable(cause)
+                } else {
+                    ApiError::unavailable(format!("database error: {cause}"))
+                }
             }
         }
     }
