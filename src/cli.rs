@@ -226,6 +226,7 @@ async fn serve(
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
         let state = crate::api::ApiState {
             pool: db.pool.clone(),
+            config: std::sync::Arc::new(config.clone()),
             mpis,
             limits: crate::api::ApiLimits {
                 request_timeout: Duration::from_secs(config.request_timeout_secs),

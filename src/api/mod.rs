@@ -12,6 +12,7 @@ pub mod personas;
 pub mod projects;
 pub mod server;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -22,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sqlx::PgPool;
 
+use crate::config::Config;
 use crate::mpis::MpisClient;
 pub use error::ApiError;
 
@@ -50,6 +52,8 @@ impl Default for ApiLimits {
 #[derive(Clone)]
 pub struct ApiState {
     pub pool: PgPool,
+    /// The resolved configuration (operator, thresholds, channels, ...), for the routes to come.
+    pub config: Arc<Config>,
     /// `None`: no MPIS configured (`/health/mpis` says so).
     pub mpis: Option<MpisClient>,
     pub limits: ApiLimits,

@@ -3,9 +3,11 @@
 //! down or hangs (503 within the limits), the graceful stop, and the real binary.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mpis_dash::api::{self, ApiLimits, ApiState};
+use mpis_dash::config::{Config, Overrides};
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use reqwest::StatusCode;
@@ -39,7 +41,12 @@ async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Run
         .expect("the ready line")
         .to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(ApiState { pool, mpis, limits });
+    let app = api::router(ApiState {
+        pool,
+        config: Arc::new(config()),
+        mpis,
+        limits,
+    });
     let done = tokio::spawn(api::server::serve(
         listener,
         app,
@@ -53,6 +60,16 @@ async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Run
         stop: Some(stop),
         done,
     }
+}
+
+/// The defaults, as with an empty config file.
+fn config() -> Config {
+    Config::load(&Overrides {
+        config_path: Some("/dev/null".into()),
+        data_dir: Some(std::env::temp_dir()),
+        ..Overrides::default()
+    })
+    .expect("the default config")
 }
 
 fn http() -> reqwest::Client {
