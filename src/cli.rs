@@ -105,6 +105,12 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::token_cli::TokenCommand,
     },
+    /// The HTTP API for n8n, scripts and web clients (the old Dashboard API's paths and JSON).
+    Serve {
+        /// Address to listen on (default: config `listen`, else 127.0.0.1:8080).
+        #[arg(long, env = "MPIS_DASH_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+    },
 }
 
 impl Cli {
@@ -203,7 +209,58 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let writes = action.writes();
             crate::token_cli::run(&config, policy(writes), action).await
         }
+        Some(Command::Serve { listen }) => {
+            serve(&config, listen.unwrap_or(config.listen), cli.demo).await
+        }
     }
+}
+
+/// `serve`: opens the database (migrating, as a writer), binds, prints the ready line, serves
+/// until SIGTERM / Ctrl-C / SIGHUP, drains in-flight requests (bounded), then closes the
+/// database and stops the embedded cluster if it started it. `main` leaves the signals to it.
+async fn serve(
+    config: &Config,
+    listen: std::net::SocketAddr,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
+    let stop = crate::api::server::shutdown_signal();
+    let db = Database::open(config, 16, SchemaPolicy::Migrate).await?;
+    let outcome = async {
+        if demo {
+            demo_data::seed_demo(&db.pool).await?;
+        }
+        let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
+        let state = crate::api::ApiState {
+            pool: db.pool.clone(),
+            config: std::sync::Arc::new(config.clone()),
+            mpis,
+            limits: crate::api::ApiLimits {
+                request_timeout: Duration::from_secs(config.request_timeout_secs),
+                body_limit: config.body_limit_bytes,
+                ..crate::api::ApiLimits::default()
+            },
+        };
+        tracing::info!("serving {} · {mpis_label}", db.target);
+        println!("{}", crate::api::server::ready_line(&listener)?);
+        crate::api::server::serve(
+            listener,
+            crate::api::router(state),
+            async move {
+                let signal = stop.await;
+                tracing::info!("{signal}: stopping");
+            },
+            crate::api::server::SHUTDOWN_GRACE,
+        )
+        .await?;
+        anyhow::Ok(())
+    }
+    .await;
+    db.close().await;
+    outcome?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Exit code of a command that may not migrate and found the schema missing or behind.

@@ -58,7 +58,19 @@ pub struct FileConfig {
     /// Channel names accepted by the publish form besides MPIS's four known ones.
     #[serde(default)]
     pub channels: Vec<String>,
+    /// `serve`'s address (MPIS_DASH_LISTEN, `--listen`).
+    pub listen: Option<std::net::SocketAddr>,
+    /// `serve`: a request running longer is answered 503.
+    pub request_timeout_secs: Option<u64>,
+    /// `serve`: a larger request body is answered 413.
+    pub body_limit_bytes: Option<usize>,
 }
+
+/// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
+pub const DEFAULT_LISTEN: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -90,6 +102,10 @@ pub struct Config {
     pub config_file: Option<PathBuf>,
     /// Extra channel names the publish form accepts (trimmed, lowercased, no empty ones).
     pub channels: Vec<String>,
+    /// `serve`'s address when `--listen` / MPIS_DASH_LISTEN give none.
+    pub listen: std::net::SocketAddr,
+    pub request_timeout_secs: u64,
+    pub body_limit_bytes: usize,
 }
 
 impl Config {
@@ -145,6 +161,12 @@ impl Config {
                 .map(|c| c.trim().to_lowercase())
                 .filter(|c| !c.is_empty())
                 .collect(),
+            listen: file.listen.unwrap_or(DEFAULT_LISTEN),
+            request_timeout_secs: file
+                .request_timeout_secs
+                .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
+                .max(1),
+            body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
         })
     }
 }
@@ -257,6 +279,35 @@ mod tests {
             text.contains("config.toml") && text.contains("databse_url"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn serve_settings_come_from_the_file_and_a_bad_address_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\nrequest_timeout_secs = 0\nbody_limit_bytes = 4096\n",
+        )
+        .unwrap();
+        let config = Config::load(&Overrides {
+            config_path: Some(path.clone()),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.request_timeout_secs, 1, "at least one second");
+        assert_eq!(config.body_limit_bytes, 4096);
+
+        std::fs::write(&path, "listen = \"localhost\"\n").unwrap();
+        let err = Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("listen"), "{err}");
     }
 
     #[test]

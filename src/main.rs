@@ -8,9 +8,15 @@ use mpis_dash::cli::{self, Cli};
 async fn main() -> ExitCode {
     // On Ctrl-C / SIGTERM / SIGHUP the command's future is dropped, which closes the database
     // and stops an embedded cluster this process started.
-    let outcome = tokio::select! {
-        outcome = cli::run(Cli::parse()) => outcome,
-        signal = shutdown_signal() => Err(anyhow::anyhow!("interrupted by {signal}")),
+    let cli = Cli::parse();
+    // `serve` stops gracefully on its own signals (in-flight requests finish first).
+    let outcome = if matches!(cli.command, Some(cli::Command::Serve { .. })) {
+        cli::run(cli).await
+    } else {
+        tokio::select! {
+            outcome = cli::run(cli) => outcome,
+            signal = shutdown_signal() => Err(anyhow::anyhow!("interrupted by {signal}")),
+        }
     };
     match outcome {
         Ok(code) => code,

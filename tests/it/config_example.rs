@@ -21,6 +21,10 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.theme, ThemeConfig::default());
     assert!(config.keys.is_empty() && config.database_url.is_none());
     assert!(config.channels.is_empty());
+    assert_eq!(config.listen, mpis_dash::config::DEFAULT_LISTEN);
+    assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(config.request_timeout_secs, 30);
+    assert_eq!(config.body_limit_bytes, 1024 * 1024);
     assert!(Keymap::with_overrides(&config.keys).is_ok());
     assert_eq!(
         Theme::from_config(&config.theme, false).expect("theme"),

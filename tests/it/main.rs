@@ -10,6 +10,7 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod api_serve;
 mod cli_check;
 mod cli_tokens;
 mod config_example;

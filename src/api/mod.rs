@@ -1,0 +1,110 @@
+//! `mpis-dash serve`: the dashboard's HTTP API (MPIS_REFERENCE §1.6 paths and shapes), on the
+//! same store, domain rules and MPIS client as the terminal dashboard.
+//!
+//! One module per job: `error` (every error answer), `body` (reading JSON bodies field by
+//! field), `health`, `personas`, `projects` (the routes), `server` (listening, the ready line,
+//! graceful shutdown). Handlers only parse, call `store`/`domain`, and shape JSON.
+
+pub mod body;
+pub mod error;
+pub mod health;
+pub mod personas;
+pub mod projects;
+pub mod server;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::mpis::MpisClient;
+pub use error::ApiError;
+
+/// Limits a request lives within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiLimits {
+    /// A request taking longer is answered 503 with a detail (config `request_timeout_secs`).
+    pub request_timeout: Duration,
+    /// A larger body is answered 413 (config `body_limit_bytes`).
+    pub body_limit: usize,
+    /// `/health/db`'s query budget.
+    pub health_db_timeout: Duration,
+}
+
+impl Default for ApiLimits {
+    fn default() -> ApiLimits {
+        ApiLimits {
+            request_timeout: Duration::from_secs(30),
+            body_limit: 1024 * 1024,
+            health_db_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What every handler shares (cheap to clone: a pool and a client are handles).
+#[derive(Clone)]
+pub struct ApiState {
+    pub pool: PgPool,
+    /// The resolved configuration (operator, thresholds, channels, ...), for the routes to come.
+    pub config: Arc<Config>,
+    /// `None`: no MPIS configured (`/health/mpis` says so).
+    pub mpis: Option<MpisClient>,
+    pub limits: ApiLimits,
+}
+
+/// The whole API. `/health*` is public; everything under `/api` goes through [`guard`], the
+/// slot where authentication will sit.
+pub fn router(state: ApiState) -> Router {
+    let limits = state.limits;
+    let api = Router::new()
+        .route("/personas", get(personas::list))
+        .route("/projects", get(projects::list).post(projects::create))
+        .route("/projects/{project_id}", get(projects::get));
+    Router::new()
+        .route("/health", get(health::service))
+        .route("/health/db", get(health::database))
+        .route("/health/mpis", get(health::mpis))
+        .nest("/api", guard(api))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(middleware::from_fn_with_state(limits, request_timeout))
+        .with_state(state)
+}
+
+/// The authentication seam: the `/api` routes pass through here. Today it adds nothing; the
+/// token layer (issue 11, "Auth and roles") is added here as `routes.layer(...)`.
+fn guard(routes: Router<ApiState>) -> Router<ApiState> {
+    routes
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Not Found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}
+
+/// Answers 503 with a detail when a request is not done within the limit (never a hang).
+async fn request_timeout(
+    State(limits): State<ApiLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(format!(
+            "request timed out after {} s",
+            limits.request_timeout.as_secs_f64()
+        ))
+        .into_response(),
+    }
+}

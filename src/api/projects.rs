@@ -1,0 +1,191 @@
+//! `GET /api/projects`, `POST /api/projects`, `GET /api/projects/{project_id}` with
+//! §1.6.2-4's `DashboardProjectResponse` `{id, name, persona_id, channels, created_at}`.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body::{Fields, JsonBody};
+use super::error::{FieldProblem, uuid_param};
+use super::{ApiError, ApiState};
+use crate::domain::form;
+use crate::store::{personas, projects};
+
+/// Longest project name (MPIS's `max_length=200`).
+pub const NAME_MAX: usize = 200;
+/// Longest channel name.
+pub const CHANNEL_MAX: usize = 64;
+/// Rows per page when `limit` is not given, and the most one page may hold.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// `?limit=&offset=` of the list routes (MPIS returns everything; we page, with a default
+/// large enough for the old clients).
+#[derive(Debug, Default, Deserialize)]
+pub struct Page {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+impl Page {
+    pub fn bounds(&self) -> Result<(i64, i64), ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        let offset = self.offset.unwrap_or(0);
+        let mut problems = Vec::new();
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            problems.push(FieldProblem::new(
+                vec![json!("query"), json!("limit")],
+                format!("must be 1 to {MAX_LIMIT}, got {limit}"),
+                "value_error",
+            ));
+        }
+        if offset < 0 {
+            problems.push(FieldProblem::new(
+                vec![json!("query"), json!("offset")],
+                format!("must be 0 or more, got {offset}"),
+                "value_error",
+            ));
+        }
+        if problems.is_empty() {
+            Ok((limit, offset))
+        } else {
+            Err(ApiError::Invalid(problems))
+        }
+    }
+}
+
+fn shape(p: projects::Project) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "persona_id": p.persona_id,
+        "channels": p.channels,
+        "created_at": p.created_at,
+    })
+}
+
+pub async fn list(
+    State(state): State<ApiState>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(page) = page?;
+    let (limit, offset) = page.bounds()?;
+    let rows = projects::list(&state.pool, limit, offset).await?;
+    Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("project_id", &raw)?;
+    match projects::get(&state.pool, id).await? {
+        Some(project) => Ok(Json(shape(project))),
+        None => Err(ApiError::not_found("Project not found")),
+    }
+}
+
+/// A new project's fields, each problem named (422); an unknown persona is a problem of
+/// `persona_id`, not the old 500 on the foreign key.
+pub async fn create(
+    State(state): State<ApiState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let new = read_new_project(&body)?;
+    if !personas::exists(&state.pool, new.persona_id).await? {
+        return Err(ApiError::field(FieldProblem::body(
+            "persona_id",
+            format!("persona {} does not exist", new.persona_id),
+            "value_error",
+        )));
+    }
+    let project = projects::create(&state.pool, &new).await?;
+    Ok(Json(shape(project)))
+}
+
+/// The body of `POST /api/projects` checked by the forms' rules: a one-line name of 1..=200
+/// characters, a persona UUID, channels as one-line names (an empty list is accepted, as MPIS
+/// does).
+pub fn read_new_project(body: &Value) -> Result<projects::NewProject, ApiError> {
+    let mut fields = Fields::of(body);
+    let name = fields.required_str("name");
+    let persona_id = fields.required_uuid("persona_id");
+    let channels = fields.required_str_list("channels");
+    if let Some(name) = name {
+        let problem = match form::non_empty(name) {
+            None => Some("must not be empty".to_string()),
+            Some(trimmed) => form::check_single_line(trimmed)
+                .and_then(|()| form::check_max_chars(trimmed, NAME_MAX))
+                .err(),
+        };
+        if let Some(problem) = problem {
+            fields.problem("name", problem);
+        }
+    }
+    if let Some(channels) = &channels {
+        for (i, channel) in channels.iter().enumerate() {
+            let problem = match form::non_empty(channel) {
+                None => Some("must not be empty".to_string()),
+                Some(trimmed) => form::check_single_line(trimmed)
+                    .and_then(|()| form::check_max_chars(trimmed, CHANNEL_MAX))
+                    .err(),
+            };
+            if let Some(problem) = problem {
+                fields.problem(&format!("channels[{i}]"), problem);
+            }
+        }
+    }
+    fields.finish()?;
+    match (name, persona_id, channels) {
+        (Some(name), Some(persona_id), Some(channels)) => Ok(projects::NewProject {
+            name: name.trim().to_string(),
+            persona_id,
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+        }),
+        _ => Err(ApiError::status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid project",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_valid_body_reads_as_a_new_project() {
+        let id = uuid::Uuid::new_v4();
+        let new = read_new_project(&json!({"name": " Spring ", "persona_id": id, "channels": []}))
+            .unwrap();
+        assert_eq!(new.name, "Spring");
+        assert_eq!(new.persona_id, id);
+        assert!(new.channels.is_empty());
+    }
+
+    #[test]
+    fn a_long_or_multi_line_name_and_an_empty_channel_are_named() {
+        let long = "x".repeat(NAME_MAX + 1);
+        let id = uuid::Uuid::new_v4();
+        for (name, channels, field) in [
+            (long.as_str(), json!([]), "name"),
+            ("a\nb", json!([]), "name"),
+            ("  ", json!([]), "name"),
+            ("ok", json!(["telegram", " "]), "channels[1]"),
+        ] {
+            let err =
+                read_new_project(&json!({"name": name, "persona_id": id, "channels": channels}))
+                    .unwrap_err();
+            let ApiError::Invalid(problems) = err else {
+                panic!("not a 422")
+            };
+            assert_eq!(
+                problems[0].loc,
+                vec![json!("body"), json!(field)],
+                "{name:?}"
+            );
+        }
+    }
+}

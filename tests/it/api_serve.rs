@@ -1,0 +1,513 @@
+//! `mpis-dash serve` over real HTTP on loopback against a real PostgreSQL: health, personas,
+//! projects, every error shape (always a `detail`, bad input always a 4xx), a database that is
+//! down or hangs (503 within the limits), the graceful stop, and the real binary.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mpis_dash::api::{self, ApiLimits, ApiState};
+use mpis_dash::config::{Config, Overrides};
+use mpis_dash::mpis::sandbox::{self, SandboxFaults};
+use mpis_dash::mpis::{MpisClient, MpisConfig};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use uuid::Uuid;
+
+use crate::common;
+
+/// A running API: its base URL; dropping the sender stops it.
+struct Running {
+    base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let line = api::server::ready_line(&listener).expect("local address");
+    let base = line
+        .strip_prefix("listening on ")
+        .expect("the ready line")
+        .to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = api::router(ApiState {
+        pool,
+        config: Arc::new(config()),
+        mpis,
+        limits,
+    });
+    let done = tokio::spawn(api::server::serve(
+        listener,
+        app,
+        async move {
+            let _ = stopped.await;
+        },
+        Duration::from_secs(10),
+    ));
+    Running {
+        base,
+        stop: Some(stop),
+        done,
+    }
+}
+
+/// The defaults, as with an empty config file.
+fn config() -> Config {
+    Config::load(&Overrides {
+        config_path: Some("/dev/null".into()),
+        data_dir: Some(std::env::temp_dir()),
+        ..Overrides::default()
+    })
+    .expect("the default config")
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+async fn call(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("an answer");
+    let status = response.status();
+    let text = response.text().await.expect("a body");
+    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body: {text:?}"));
+    (status, body)
+}
+
+/// A pool to a port nothing listens on: every query fails to connect.
+fn pool_to_closed_port(acquire: Duration) -> PgPool {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    PgPoolOptions::new()
+        .acquire_timeout(acquire)
+        .connect_lazy_with(
+            PgConnectOptions::new()
+                .host("127.0.0.1")
+                .port(port)
+                .username("nobody")
+                .database("nothing"),
+        )
+}
+
+/// A pool to a port that accepts connections but never answers (a hung server).
+fn pool_to_silent_port(listener: &std::net::TcpListener) -> PgPool {
+    PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_lazy_with(
+            PgConnectOptions::new()
+                .host("127.0.0.1")
+                .port(listener.local_addr().expect("addr").port())
+                .username("nobody")
+                .database("nothing"),
+        )
+}
+
+fn assert_detail(status: StatusCode, body: &Value, case: &str) {
+    assert!(status.is_client_error(), "{case}: {status} {body}");
+    assert!(body.get("detail").is_some(), "{case}: no detail in {body}");
+}
+
+fn locs(body: &Value) -> Vec<Value> {
+    body["detail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list detail: {body}"))
+        .iter()
+        .map(|problem| problem["loc"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn health_says_service_version_and_database() {
+    let db = common::db().await;
+    let api = start(db.pool.clone(), None, ApiLimits::default()).await;
+    let (status, body) = call(http().get(api.url("/health"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({"status": "ok", "service": "mpis-dash", "version": env!("CARGO_PKG_VERSION")})
+    );
+    let (status, body) = call(http().get(api.url("/health/db"))).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
+    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "not_configured");
+    assert!(body["detail"].as_str().unwrap().contains("MPIS_API_URL"));
+}
+
+#[tokio::test]
+async fn health_mpis_answers_from_the_sandbox_and_names_an_unreachable_mpis() {
+    let db = common::db().await;
+    let mpis = sandbox::start(SocketAddr::from(([127, 0, 0, 1], 0)), SandboxFaults::none())
+        .await
+        .expect("sandbox");
+    let client = MpisClient::new(MpisConfig::new(mpis.url())).expect("client");
+    let api = start(db.pool.clone(), Some(client), ApiLimits::default()).await;
+    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["mpis_url"], mpis.url());
+
+    let gone = format!("http://127.0.0.1:{}", {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    });
+    let client = MpisClient::new(MpisConfig::new(gone.clone())).expect("client");
+    let api = start(db.pool.clone(), Some(client), ApiLimits::default()).await;
+    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains(&gone), "{body}");
+}
+
+#[tokio::test]
+async fn personas_are_listed_newest_first_in_the_reference_shape() {
+    let db = common::db().await;
+    let older = common::persona(&db.pool, "Older").await;
+    let newer = common::persona(&db.pool, "Newer").await;
+    sqlx::query("UPDATE personas SET created_at = created_at - INTERVAL '1 day' WHERE id = $1")
+        .bind(older)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let api = start(db.pool.clone(), None, ApiLimits::default()).await;
+    let (status, body) = call(http().get(api.url("/api/personas"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = body.as_array().expect("a list");
+    let ids: Vec<_> = rows.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [newer.to_string(), older.to_string()]);
+    let mut keys: Vec<_> = rows[0].as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["active_version", "created_at", "id", "name"]);
+    assert_eq!(rows[0]["name"], "Newer");
+    assert_eq!(rows[0]["active_version"], "v1");
+
+    let (status, body) = call(http().get(api.url("/api/personas?limit=1&offset=1"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body[0]["id"], older.to_string());
+    let (status, body) = call(http().get(api.url("/api/personas?limit=0"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(locs(&body), [json!(["query", "limit"])]);
+}
+
+#[tokio::test]
+async fn a_project_is_created_listed_and_read_back() {
+    let db = common::db().await;
+    let persona = common::persona(&db.pool, "Ada").await;
+    let api = start(db.pool.clone(), None, ApiLimits::default()).await;
+    let (status, created) = call(http().post(api.url("/api/projects")).json(&json!({
+        "name": "  Spring launch ",
+        "persona_id": persona,
+        "channels": ["telegram", "Instagram"],
+    })))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["name"], "Spring launch");
+    assert_eq!(created["persona_id"], persona.to_string());
+    assert_eq!(created["channels"], json!(["telegram", "instagram"]));
+    let created_at = created["created_at"]
+        .as_str()
+        .expect("a non-null created_at");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created_at).is_ok(),
+        "{created_at}"
+    );
+    let mut keys: Vec<_> = created.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(keys, ["channels", "created_at", "id", "name", "persona_id"]);
+
+    let id = created["id"].as_str().unwrap();
+    let (status, read) = call(http().get(api.url(&format!("/api/projects/{id}")))).await;
+    assert_eq!((status, &read), (StatusCode::OK, &created));
+    let (status, list) = call(http().get(api.url("/api/projects"))).await;
+    assert_eq!((status, list), (StatusCode::OK, json!([created])));
+
+    let (status, body) =
+        call(http().get(api.url(&format!("/api/projects/{}", Uuid::new_v4())))).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::NOT_FOUND,
+            json!({"detail": "Project not found"})
+        )
+    );
+    let (status, body) = call(http().get(api.url("/api/projects/not-a-uuid"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(locs(&body), [json!(["path", "project_id"])]);
+    assert_eq!(body["detail"][0]["type"], "uuid_parsing");
+}
+
+#[tokio::test]
+async fn bad_input_is_always_a_4xx_with_a_detail() {
+    let db = common::db().await;
+    let persona = common::persona(&db.pool, "Ada").await;
+    let limits = ApiLimits {
+        body_limit: 2048,
+        ..ApiLimits::default()
+    };
+    let api = start(db.pool.clone(), None, limits).await;
+    let projects = api.url("/api/projects");
+    let json_post = |body: String| {
+        http()
+            .post(&projects)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    let valid = json!({"name": "P", "persona_id": persona, "channels": []});
+    let too_large = json!({"name": "x".repeat(4096), "persona_id": persona, "channels": []});
+    // (case, request, status, the locations named when it is a 422 list)
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16, Option<Vec<Value>>)> = vec![
+        (
+            "malformed JSON",
+            json_post("{\"name\": ".into()),
+            422,
+            Some(vec![json!(["body"])]),
+        ),
+        (
+            "not an object",
+            json_post("[1, 2]".into()),
+            422,
+            Some(vec![json!(["body"])]),
+        ),
+        (
+            "wrong types",
+            json_post(json!({"name": 5, "persona_id": 7, "channels": "telegram"}).to_string()),
+            422,
+            Some(vec![
+                json!(["body", "name"]),
+                json!(["body", "persona_id"]),
+                json!(["body", "channels"]),
+            ]),
+        ),
+        (
+            "missing fields",
+            json_post("{}".into()),
+            422,
+            Some(vec![
+                json!(["body", "name"]),
+                json!(["body", "persona_id"]),
+                json!(["body", "channels"]),
+            ]),
+        ),
+        (
+            "a channel that is not a string",
+            json_post(
+                json!({"name": "P", "persona_id": persona, "channels": ["ok", null]}).to_string(),
+            ),
+            422,
+            Some(vec![json!(["body", "channels", 1])]),
+        ),
+        (
+            "bad persona UUID",
+            json_post(json!({"name": "P", "persona_id": "abc", "channels": []}).to_string()),
+            422,
+            Some(vec![json!(["body", "persona_id"])]),
+        ),
+        (
+            "unknown persona",
+            json_post(
+                json!({"name": "P", "persona_id": Uuid::new_v4(), "channels": []}).to_string(),
+            ),
+            422,
+            Some(vec![json!(["body", "persona_id"])]),
+        ),
+        (
+            "name too long",
+            json_post(
+                json!({"name": "x".repeat(201), "persona_id": persona, "channels": []}).to_string(),
+            ),
+            422,
+            Some(vec![json!(["body", "name"])]),
+        ),
+        (
+            "missing content type",
+            http().post(&projects).body(valid.to_string()),
+            415,
+            None,
+        ),
+        (
+            "text content type",
+            http()
+                .post(&projects)
+                .header("content-type", "text/plain")
+                .body(valid.to_string()),
+            415,
+            None,
+        ),
+        ("too large", json_post(too_large.to_string()), 413, None),
+        (
+            "bad UUID in the path",
+            http().get(api.url("/api/projects/123")),
+            422,
+            Some(vec![json!(["path", "project_id"])]),
+        ),
+        (
+            "bad query",
+            http().get(api.url("/api/projects?limit=abc")),
+            422,
+            Some(vec![json!(["query"])]),
+        ),
+        (
+            "unknown route",
+            http().get(api.url("/api/nothing")),
+            404,
+            None,
+        ),
+        ("wrong method", http().delete(&projects), 405, None),
+    ];
+    for (case, request, expected, expected_locs) in cases {
+        let (status, body) = call(request).await;
+        assert_detail(status, &body, case);
+        assert_eq!(status.as_u16(), expected, "{case}: {body}");
+        if let Some(expected_locs) = expected_locs {
+            assert_eq!(locs(&body), expected_locs, "{case}: {body}");
+        }
+    }
+    // Nothing bad was stored.
+    let (_, list) = call(http().get(api.url("/api/projects"))).await;
+    assert_eq!(list, json!([]));
+}
+
+#[tokio::test]
+async fn a_database_that_is_down_is_a_503_with_a_detail_within_the_limits() {
+    let api = start(
+        pool_to_closed_port(Duration::from_secs(2)),
+        None,
+        ApiLimits::default(),
+    )
+    .await;
+    for path in ["/api/personas", "/api/projects", "/health/db"] {
+        let began = Instant::now();
+        let (status, body) = call(http().get(api.url(path))).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("database unreachable")),
+            "{path}: {body}"
+        );
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "{path}: {:?}",
+            began.elapsed()
+        );
+    }
+    let (status, body) = call(http().post(api.url("/api/projects")).json(&json!({
+        "name": "P", "persona_id": Uuid::new_v4(), "channels": []
+    })))
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
+#[tokio::test]
+async fn a_hung_database_is_cut_by_the_request_timeout_and_in_flight_requests_finish_on_stop() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let limits = ApiLimits {
+        request_timeout: Duration::from_millis(1500),
+        health_db_timeout: Duration::from_millis(300),
+        ..ApiLimits::default()
+    };
+    let mut api = start(pool_to_silent_port(&silent), None, limits).await;
+
+    let began = Instant::now();
+    let (status, body) = call(http().get(api.url("/health/db"))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("no answer within"),
+        "{body}"
+    );
+    assert!(
+        began.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        began.elapsed()
+    );
+
+    // A request in flight when the stop is asked for still gets its answer.
+    let in_flight = tokio::spawn(call(http().get(api.url("/api/projects"))));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    api.stop.take().expect("running").send(()).expect("stop");
+    let (status, body) = in_flight.await.expect("the request task");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["detail"], "request timed out after 1.5 s");
+    tokio::time::timeout(Duration::from_secs(5), &mut api.done)
+        .await
+        .expect("the server stops after its last request")
+        .expect("the task")
+        .expect("no I/O error");
+    // And it no longer accepts connections.
+    assert!(http().get(api.url("/health")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn the_binary_serves_until_sigterm_and_exits_0() {
+    use std::io::BufRead;
+    let db = common::db().await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", db.url())
+        .env("MPIS_DASH_CONFIG", "/dev/null")
+        .env_remove("MPIS_DASH_LISTEN")
+        .env_remove("MPIS_API_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start mpis-dash serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (line_tx, line_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+        let _ = line_tx.send(line);
+    });
+    let line = line_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the ready line within 30 s");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the ready line: {line:?}"))
+        .to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let (status, body) = call(http().get(format!("{base}/health"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["service"], "mpis-dash");
+
+    // SAFETY: kill(2) on our own child's pid.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "serve still running 15 s after SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut stderr = String::new();
+    use std::io::Read;
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+}
