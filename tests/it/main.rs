@@ -26,6 +26,7 @@ mod store_id_prefix;
 mod store_red_flags;
 mod store_runs;
 mod store_time_zones;
+mod stuck_runs;
 mod tui_app;
 mod tui_charts;
 mod tui_copy_and_hints;
