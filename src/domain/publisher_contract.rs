@@ -338,6 +338,38 @@ impl ValidRun {
     }
 }
 
+/// The canonical form of a stored run, from its ids and `meta` (`{channels, date_from, date_to,
+/// templates, options}`, as `store::runs` writes it), to compare a re-submission with.
+/// `None` when the stored run does not satisfy contract v1 (e.g. created by the old API
+/// without templates): a re-submission then differs from it.
+pub fn stored_canonical(project_id: Uuid, persona_id: Uuid, meta: &Value) -> Option<Value> {
+    let text = |key: &str| {
+        meta.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let channels: Vec<String> = meta
+        .get("channels")
+        .and_then(Value::as_array)?
+        .iter()
+        .map(|c| c.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    let request = RunRequest {
+        run_id: None,
+        project_id,
+        persona_id,
+        date_from: text("date_from"),
+        date_to: text("date_to"),
+        templates: serde_json::from_value(meta.get("templates")?.clone()).ok()?,
+        options: serde_json::from_value(meta.get("options").cloned().unwrap_or(Value::Null))
+            .ok()?,
+        // Whatever channel names it was accepted with are accepted again.
+        channels: channels.clone(),
+    };
+    request.validate(&channels).ok().map(|v| v.canonical())
+}
+
 /// What a re-submission with an existing `run_id` means.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resubmission {
@@ -963,6 +995,38 @@ mod tests {
             resubmission(&run(other).validate(&[]).unwrap(), &stored),
             Resubmission::Same
         );
+    }
+
+    #[test]
+    fn the_stored_meta_compares_with_a_resubmission() {
+        let valid = run(docs_run()).validate(&[]).unwrap();
+        let new_run: crate::store::runs::NewRun = (&valid).into();
+        // The meta `store::runs::create` writes from it.
+        let meta = json!({
+            "channels": new_run.channels,
+            "date_from": new_run.date_from.to_string(),
+            "date_to": new_run.date_to.to_string(),
+            "templates": new_run.templates,
+            "options": new_run.options,
+        });
+        assert_eq!(
+            meta["options"]["include_image"],
+            json!(true),
+            "defaults are stored"
+        );
+        let stored = stored_canonical(id(PROJECT), id(PERSONA), &meta).unwrap();
+        assert_eq!(stored, valid.canonical());
+        assert_eq!(resubmission(&valid, &stored), Resubmission::Same);
+        // Another project under the same run id is a conflict.
+        let other = stored_canonical(Uuid::nil(), id(PERSONA), &meta).unwrap();
+        assert_eq!(
+            resubmission(&valid, &other),
+            Resubmission::Conflict(vec!["project_id".into()])
+        );
+        // A run of the old API (empty templates) has no contract v1 form.
+        let old = json!({"channels": ["telegram"], "date_from": "2025-12-15",
+                         "date_to": "2025-12-15", "templates": {}, "options": {}});
+        assert_eq!(stored_canonical(id(PROJECT), id(PERSONA), &old), None);
     }
 
     #[test]

@@ -464,6 +464,26 @@ pub async fn link_published_items(pool: &PgPool) -> StoreResult<u64> {
     Ok(done.rows_affected())
 }
 
+/// A contract v1 run request, validated, as `create` takes it: templates and options with
+/// their defaults filled in, so the stored `meta` is the body n8n gets.
+impl From<&crate::domain::publisher_contract::ValidRun> for NewRun {
+    fn from(run: &crate::domain::publisher_contract::ValidRun) -> Self {
+        NewRun {
+            project_id: run.project_id,
+            persona_id: run.persona_id,
+            channels: run
+                .channels
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            date_from: run.date_from,
+            date_to: run.date_to,
+            templates: serde_json::to_value(&run.templates).unwrap_or_default(),
+            options: serde_json::to_value(run.options).unwrap_or_default(),
+        }
+    }
+}
+
 impl From<&crate::domain::publisher_contract::ValidItem> for ItemReport {
     fn from(item: &crate::domain::publisher_contract::ValidItem) -> Self {
         ItemReport {
