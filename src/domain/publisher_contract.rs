@@ -593,8 +593,10 @@ fn validate_item(n: usize, item: &ItemRequest, errors: &mut Vec<FieldError>) -> 
         }
     };
     let failed = run_status::item_failed(status.as_deref());
+    let blank = |v: &Value| v.is_null() || v.as_str().is_some_and(|t| t.trim().is_empty());
     let channel_item_id = match &item.channel_item_id {
-        None | Some(Value::Null) => None,
+        None => None,
+        Some(v) if blank(v) => None,
         Some(v) => match text_of(v) {
             Some(t) => Some(t),
             None => {
@@ -606,7 +608,7 @@ fn validate_item(n: usize, item: &ItemRequest, errors: &mut Vec<FieldError>) -> 
             }
         },
     };
-    if !failed && matches!(item.channel_item_id, None | Some(Value::Null)) {
+    if !failed && item.channel_item_id.as_ref().is_none_or(blank) {
         err(
             "published_items[].channel_item_id",
             "is required for a published item (only a failed item may omit it)".into(),
@@ -1127,7 +1129,9 @@ mod tests {
             {"channel": "telegram", "channel_item_id": 77},
             {"draft_id": "x", "channel": " ", "status": "ok", "channel_url": "ftp://a",
              "metrics": {"views": -1}},
-            {"draft_id": DRAFT, "channel": "instagram", "status": "failed", "error": "quota"}
+            {"draft_id": DRAFT, "channel": "instagram", "status": "failed", "error": "quota"},
+            {"draft_id": DRAFT, "channel": "tiktok", "channel_item_id": " "},
+            {"draft_id": DRAFT, "channel": "tiktok", "channel_item_id": [1]}
         ]);
         let errors = completion(body).validate(Uuid::nil()).unwrap_err();
         assert_eq!(
@@ -1142,8 +1146,15 @@ mod tests {
                 "published_items[].channel_item_id",
                 "published_items[].channel_url",
                 "published_items[].metrics",
+                "published_items[].channel_item_id",
+                "published_items[].channel_item_id",
             ]
         );
+        assert!(
+            errors[9].message.starts_with("item 4: is required"),
+            "{errors:?}"
+        );
+        assert!(errors[10].message.contains("string or an integer"));
         assert!(
             errors[0]
                 .message
