@@ -244,6 +244,28 @@ mod tests {
     }
 
     #[test]
+    fn run_timeout_comes_from_red_flags_and_a_bad_one_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides {
+                config_path: Some(path.clone()),
+                data_dir: Some(dir.path().into()),
+                ..Overrides::default()
+            })
+        };
+        let config = load("").unwrap();
+        assert_eq!(config.thresholds.run_timeout.to_string(), "6h");
+        let config = load("[red_flags]\nrun_timeout = \"45m\"\n").unwrap();
+        assert_eq!(config.thresholds.run_timeout.secs(), 2_700);
+        let err = load("[red_flags]\nrun_timeout = \"6 hours\"\n").unwrap_err();
+        assert!(err.to_string().contains("run_timeout"), "{err}");
+        let err = load("[red_flags]\nstuck_runs_critical = -1\n").unwrap_err();
+        assert!(err.to_string().contains("stuck_runs_critical"), "{err}");
+    }
+
+    #[test]
     fn keys_theme_and_default_layout_come_from_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod metrics;
 pub mod nearest;
 pub mod publish;
+pub mod publisher_contract;
 pub mod pyround;
 pub mod red_flags;
 pub mod run_status;

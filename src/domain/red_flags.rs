@@ -29,6 +29,14 @@ pub struct Thresholds {
     pub missing_publish_records_warning: i64,
     /// More runs missing publish records than this are critical.
     pub missing_publish_records_critical: i64,
+    /// A run `running` for longer than this is stuck (config `run_timeout = "6h"`).
+    pub run_timeout: RunTimeout,
+    /// More stuck runs than this raise a warning (default 0: any stuck run).
+    pub stuck_runs_warning: i64,
+    /// More stuck runs than this are critical. Default 2: one or two stuck runs are usually a
+    /// slow or crashed workflow execution; three or more at once mean runs are not coming back
+    /// at all (n8n down, its callback to us failing), so every new run will hang as well.
+    pub stuck_runs_critical: i64,
 }
 
 impl Default for Thresholds {
@@ -40,7 +48,123 @@ impl Default for Thresholds {
             missing_metrics_critical: 50,
             missing_publish_records_warning: 0,
             missing_publish_records_critical: 0,
+            run_timeout: RunTimeout::default(),
+            stuck_runs_warning: 0,
+            stuck_runs_critical: 2,
         }
+    }
+}
+
+/// How long a run may stay `running` before it counts as stuck; whole seconds, at least one.
+/// Written in the config as text with units (`"6h"`, `"90m"`, `"1h30m"`, `"45s"`, `"2d"`) or
+/// as a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RunTimeout {
+    secs: i64,
+}
+
+impl Default for RunTimeout {
+    /// Six hours (the default): longer than any publishing workflow should take.
+    fn default() -> Self {
+        RunTimeout { secs: 6 * 3600 }
+    }
+}
+
+impl RunTimeout {
+    /// A timeout of `secs` seconds; `None` unless positive.
+    pub fn from_secs(secs: i64) -> Option<RunTimeout> {
+        (secs > 0).then_some(RunTimeout { secs })
+    }
+
+    pub fn secs(self) -> i64 {
+        self.secs
+    }
+
+    pub fn duration(self) -> chrono::Duration {
+        chrono::Duration::seconds(self.secs)
+    }
+
+    /// Reads `"6h"`, `"90m"`, `"1h30m"`, `"45s"`, `"2d"` or plain seconds (`"3600"`).
+    pub fn parse(text: &str) -> Result<RunTimeout, String> {
+        let t = text.trim();
+        let bad = || {
+            format!(
+                "{t:?} is not a duration: use a number with a unit, e.g. \"6h\", \"90m\", \"1h30m\""
+            )
+        };
+        if t.is_empty() {
+            return Err(bad());
+        }
+        if let Ok(secs) = t.parse::<i64>() {
+            return RunTimeout::from_secs(secs).ok_or_else(|| "must be longer than 0".to_string());
+        }
+        let mut secs: i64 = 0;
+        let mut digits = String::new();
+        for c in t.chars() {
+            if c.is_ascii_digit() {
+                digits.push(c);
+                continue;
+            }
+            let unit = match c.to_ascii_lowercase() {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => return Err(bad()),
+            };
+            let n: i64 = digits.parse().map_err(|_| bad())?;
+            digits.clear();
+            secs = n
+                .checked_mul(unit)
+                .and_then(|x| secs.checked_add(x))
+                .ok_or_else(bad)?;
+        }
+        if !digits.is_empty() {
+            return Err(bad());
+        }
+        RunTimeout::from_secs(secs).ok_or_else(|| "must be longer than 0".to_string())
+    }
+}
+
+impl fmt::Display for RunTimeout {
+    /// The shortest exact form: `6h`, `1h30m`, `45s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (self.secs / 3600, self.secs % 3600 / 60, self.secs % 60);
+        let mut out = String::new();
+        if h > 0 {
+            out.push_str(&format!("{h}h"));
+        }
+        if m > 0 {
+            out.push_str(&format!("{m}m"));
+        }
+        if s > 0 || out.is_empty() {
+            out.push_str(&format!("{s}s"));
+        }
+        f.write_str(&out)
+    }
+}
+
+impl Serialize for RunTimeout {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for RunTimeout {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Secs(i64),
+            Text(String),
+        }
+        let parsed = match Raw::deserialize(deserializer)? {
+            Raw::Secs(secs) => {
+                RunTimeout::from_secs(secs).ok_or_else(|| "must be longer than 0".into())
+            }
+            Raw::Text(text) => RunTimeout::parse(&text),
+        };
+        parsed.map_err(|e| serde::de::Error::custom(format!("run_timeout: {e}")))
     }
 }
 
@@ -84,6 +208,8 @@ impl Thresholds {
                 "missing_publish_records_critical",
                 self.missing_publish_records_critical,
             ),
+            ("stuck_runs_warning", self.stuck_runs_warning),
+            ("stuck_runs_critical", self.stuck_runs_critical),
         ] {
             if value < 0 {
                 return Err(ThresholdError::Negative { field, value });
@@ -109,6 +235,12 @@ impl Thresholds {
                 self.missing_publish_records_warning,
                 "missing_publish_records_critical",
                 self.missing_publish_records_critical,
+            ),
+            (
+                "stuck_runs_warning",
+                self.stuck_runs_warning,
+                "stuck_runs_critical",
+                self.stuck_runs_critical,
             ),
         ] {
             if warning > critical {
@@ -152,6 +284,10 @@ pub struct RedFlagInputs {
     pub missing_metrics_items: Vec<Value>,
     /// Optional sample (`{run_id, started_at}`), shown as `runs`.
     pub missing_publish_record_runs: Vec<Value>,
+    /// Runs `running` for longer than the run timeout.
+    pub stuck_runs: i64,
+    /// Optional sample (`{run_id, started_at}`, oldest first), shown as the entry's `runs`.
+    pub stuck_run_samples: Vec<Value>,
 }
 
 /// How bad a flag is; `Critical > Warning`.
@@ -215,6 +351,8 @@ pub enum FlagKind {
     FailedRuns7d,
     MissingMetrics,
     MissingPublishRecords,
+    /// Runs `running` longer than the run timeout (n8n never called back).
+    StuckRuns,
 }
 
 impl FlagKind {
@@ -423,8 +561,33 @@ pub fn evaluate(inputs: &RedFlagInputs, t: &Thresholds) -> Evaluation {
             }
         },
     );
+    let timeout = t.run_timeout;
+    let (mut stuck, stuck_flag) = count_entry(
+        FlagKind::StuckRuns,
+        inputs.stuck_runs,
+        t.stuck_runs_warning,
+        t.stuck_runs_critical,
+        ("runs", &inputs.stuck_run_samples),
+        |n| {
+            if n == 1 {
+                format!("1 run has been running for more than {timeout}")
+            } else {
+                format!("{n} runs have been running for more than {timeout}")
+            }
+        },
+    );
+    if let Some(entry) = stuck.as_object_mut() {
+        entry.insert("run_timeout".into(), json!(timeout.to_string()));
+    }
+    let stuck_flag = stuck_flag.map(|mut flag| {
+        if let Some(metadata) = flag.metadata.as_object_mut() {
+            metadata.insert("run_timeout_secs".into(), json!(timeout.secs()));
+        }
+        flag
+    });
     flags.extend(metrics_flag);
     flags.extend(records_flag);
+    flags.extend(stuck_flag);
 
     let overall = Overall::from_worst(flags.iter().map(|f| f.severity).max());
     let summary = json!({
@@ -432,6 +595,7 @@ pub fn evaluate(inputs: &RedFlagInputs, t: &Thresholds) -> Evaluation {
         "failed_runs": Value::Object(windows),
         "missing_metrics": missing_metrics,
         "missing_publish_records": missing_records,
+        "stuck_runs": stuck,
     });
     Evaluation {
         summary,
@@ -536,13 +700,19 @@ pub fn one_line(e: &Evaluation) -> String {
             .and_then(Value::as_i64)
             .unwrap_or(0)
     };
-    format!(
+    let mut line = format!(
         "{status} - failed runs 24h {}, 7d {}; missing metrics {}; missing publish records {}",
         window("last_24h"),
         window("last_7d"),
         count("missing_metrics"),
         count("missing_publish_records"),
-    )
+    );
+    // Only when there are some: a line monitoring tools already parse stays as it was.
+    let stuck = count("stuck_runs");
+    if stuck > 0 {
+        line.push_str(&format!("; stuck runs {stuck}"));
+    }
+    line
 }
 
 /// A number for people: at least one decimal (`15.0`, `8.6`), more only when it has them.
@@ -788,7 +958,8 @@ mod tests {
                 "failed_runs",
                 "missing_metrics",
                 "missing_publish_records",
-                "status"
+                "status",
+                "stuck_runs"
             ]
         );
     }
@@ -1039,7 +1210,8 @@ mod tests {
                 "failed_runs_24h",
                 "failed_runs_7d",
                 "missing_metrics",
-                "missing_publish_records"
+                "missing_publish_records",
+                "stuck_runs"
             ]
         );
         assert_eq!(FlagKind::from_key("failed_runs_30d"), None);
@@ -1088,5 +1260,128 @@ mod tests {
         assert_eq!(v["severity"], "critical");
         let back: Flag = serde_json::from_value(v).unwrap();
         assert_eq!(back, e.flags[2]);
+    }
+
+    #[test]
+    fn run_timeout_reads_units_and_seconds() {
+        assert_eq!(RunTimeout::default().secs(), 6 * 3600);
+        assert_eq!(RunTimeout::default().to_string(), "6h");
+        for (text, secs) in [
+            ("6h", 21_600),
+            ("90m", 5_400),
+            ("1h30m", 5_400),
+            (" 45s ", 45),
+            ("2d", 172_800),
+            ("3600", 3_600),
+            ("1H", 3_600),
+        ] {
+            assert_eq!(
+                RunTimeout::parse(text).map(RunTimeout::secs),
+                Ok(secs),
+                "{text}"
+            );
+        }
+        assert_eq!(RunTimeout::parse("90m").unwrap().to_string(), "1h30m");
+        assert_eq!(RunTimeout::parse("45s").unwrap().to_string(), "45s");
+        for bad in [
+            "",
+            "6",
+            "h",
+            "6x",
+            "6h5",
+            "0h",
+            "-1",
+            "99999999999999999999d",
+        ] {
+            let parsed = RunTimeout::parse(bad);
+            if bad == "6" {
+                assert_eq!(parsed.map(RunTimeout::secs), Ok(6), "plain seconds");
+            } else {
+                assert!(parsed.is_err(), "{bad:?} -> {parsed:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn run_timeout_in_the_config_as_text_or_seconds() {
+        let t: Thresholds =
+            toml::from_str("run_timeout = \"2h\"\nstuck_runs_critical = 5").unwrap();
+        assert_eq!(t.run_timeout.secs(), 7_200);
+        assert_eq!(t.stuck_runs_critical, 5);
+        assert_eq!(t.stuck_runs_warning, 0);
+        let t: Thresholds = toml::from_str("run_timeout = 600").unwrap();
+        assert_eq!(t.run_timeout.to_string(), "10m");
+        let err = toml::from_str::<Thresholds>("run_timeout = \"soon\"").unwrap_err();
+        assert!(err.to_string().contains("run_timeout"), "{err}");
+        assert!(toml::from_str::<Thresholds>("run_timeout = 0").is_err());
+        let bad = Thresholds {
+            stuck_runs_warning: 3,
+            stuck_runs_critical: 1,
+            ..Thresholds::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("stuck_runs_warning (3)")
+        );
+    }
+
+    #[test]
+    fn stuck_runs_raise_a_warning_then_critical_above_two() {
+        let t = Thresholds::default();
+        let quiet = evaluate(&RedFlagInputs::default(), &t);
+        assert_eq!(
+            quiet.summary["stuck_runs"],
+            json!({"count": 0, "alert": false, "severity": null, "run_timeout": "6h"})
+        );
+        assert!(!one_line(&quiet).contains("stuck"));
+
+        let sample = vec![json!({"run_id": "550e8400-e29b-41d4-a716-446655440000",
+                                 "started_at": "2025-12-15T00:00:00Z"})];
+        let one = RedFlagInputs {
+            stuck_runs: 1,
+            stuck_run_samples: sample.clone(),
+            ..RedFlagInputs::default()
+        };
+        let e = evaluate(&one, &t);
+        assert_eq!(e.overall, Overall::Warning);
+        let flag = e
+            .flags
+            .iter()
+            .find(|f| f.kind == FlagKind::StuckRuns)
+            .unwrap();
+        assert_eq!(flag.severity, Severity::Warning);
+        assert_eq!(
+            flag.description,
+            "1 run has been running for more than 6h (threshold 0)"
+        );
+        assert_eq!(flag.metadata["run_timeout_secs"], json!(21_600));
+        assert_eq!(flag.metadata["runs"], json!(sample));
+        assert_eq!(e.summary["stuck_runs"]["runs"], json!(sample));
+        assert_eq!(e.summary["stuck_runs"]["severity"], json!("warning"));
+        assert!(one_line(&e).ends_with("; missing publish records 0; stuck runs 1"));
+
+        for (count, severity) in [(2, Severity::Warning), (3, Severity::Critical)] {
+            let inputs = RedFlagInputs {
+                stuck_runs: count,
+                ..RedFlagInputs::default()
+            };
+            let e = evaluate(&inputs, &t);
+            assert_eq!(e.flags.len(), 1);
+            assert_eq!(e.flags[0].severity, severity, "{count}");
+        }
+        let critical = evaluate(
+            &RedFlagInputs {
+                stuck_runs: 3,
+                ..RedFlagInputs::default()
+            },
+            &t,
+        );
+        assert_eq!(
+            critical.flags[0].description,
+            "3 runs have been running for more than 6h (critical threshold 2)"
+        );
+        assert_eq!(FlagKind::from_key("stuck_runs"), Some(FlagKind::StuckRuns));
     }
 }

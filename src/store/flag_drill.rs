@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::runs::{self, RunCursor, RunFilter, RunListRow};
 use super::{StoreResult, red_flags};
-use crate::domain::red_flags::FlagKind;
+use crate::domain::red_flags::{FlagKind, RunTimeout};
 use crate::domain::run_status::RunStatus;
 
 /// A row behind a flag: a run (with how many of its items miss a publish record, for that
@@ -82,16 +82,29 @@ pub fn window_start(kind: FlagKind, now: DateTime<Utc>) -> Option<DateTime<Utc>>
     match kind {
         FlagKind::FailedRuns24h => Some(now - Duration::hours(24)),
         FlagKind::FailedRuns7d => Some(now - Duration::hours(168)),
-        FlagKind::MissingMetrics | FlagKind::MissingPublishRecords => None,
+        FlagKind::MissingMetrics | FlagKind::MissingPublishRecords | FlagKind::StuckRuns => None,
     }
 }
 
 /// One page of what flag `kind` counts, evaluated at `now` (keep the same `now` while paging,
-/// so the window does not move under the pages).
+/// so the window does not move under the pages). Stuck runs with the default run timeout;
+/// [`page_within`] takes the configured one.
 pub async fn page(
     pool: &PgPool,
     kind: FlagKind,
     now: DateTime<Utc>,
+    after: Option<DrillCursor>,
+    limit: i64,
+) -> StoreResult<DrillPage> {
+    page_within(pool, kind, now, RunTimeout::default(), after, limit).await
+}
+
+/// As [`page`], with the run timeout that decides which running runs are stuck.
+pub async fn page_within(
+    pool: &PgPool,
+    kind: FlagKind,
+    now: DateTime<Utc>,
+    run_timeout: RunTimeout,
     after: Option<DrillCursor>,
     limit: i64,
 ) -> StoreResult<DrillPage> {
@@ -132,6 +145,29 @@ pub async fn page(
             });
             Ok(DrillPage {
                 rows: rows.into_iter().map(DrillRow::Item).collect(),
+                next,
+            })
+        }
+        FlagKind::StuckRuns => {
+            let after = match after {
+                Some(DrillCursor::Run(cursor)) => Some(cursor),
+                _ => None,
+            };
+            let mut rows = stuck_runs(pool, now - run_timeout.duration(), after, limit + 1).await?;
+            let next = cut(&mut rows, limit).map(|run| {
+                DrillCursor::Run(RunCursor {
+                    started_at: run.started_at,
+                    id: run.id,
+                })
+            });
+            Ok(DrillPage {
+                rows: rows
+                    .into_iter()
+                    .map(|run| DrillRow::Run {
+                        run,
+                        missing_items: None,
+                    })
+                    .collect(),
                 next,
             })
         }
@@ -241,6 +277,33 @@ async fn items_without_metrics_live(
     )
     .bind(after.map(|(at, _)| at))
     .bind(after.map(|(_, id)| id))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// Runs still `running` that started before `cutoff` (the rule of the stuck-runs count),
+/// newest first like the other run lists.
+async fn stuck_runs(
+    pool: &PgPool,
+    cutoff: DateTime<Utc>,
+    after: Option<RunCursor>,
+    limit: i64,
+) -> StoreResult<Vec<RunListRow>> {
+    let rows = sqlx::query_as::<_, RunListRow>(
+        "SELECT r.id, r.run_id, r.status, r.project_id, pr.name AS project_name, r.persona_id,
+                pe.name AS persona_name, r.started_at, r.completed_at, r.error_message
+         FROM dashboard_runs r
+         JOIN dashboard_projects pr ON pr.id = r.project_id
+         JOIN personas pe ON pe.id = r.persona_id
+         WHERE r.status = 'running' AND r.started_at < $1
+           AND ($2::timestamptz IS NULL OR (r.started_at, r.id) < ($2, $3))
+         ORDER BY r.started_at DESC, r.id DESC LIMIT $4",
+    )
+    .bind(cutoff)
+    .bind(after.map(|c| c.started_at))
+    .bind(after.map(|c| c.id))
     .bind(limit)
     .fetch_all(pool)
     .await?;

@@ -114,6 +114,33 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
     Ok((count, sample))
 }
 
+/// Runs still `running` that started before `cutoff` (now minus the run timeout), with the
+/// oldest few as examples. Reads the status index: running runs are few at any size.
+pub async fn stuck_runs(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<(i64, Vec<Value>)> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM dashboard_runs WHERE status = 'running' AND started_at < $1",
+    )
+    .bind(cutoff)
+    .fetch_one(pool)
+    .await?;
+    if count == 0 {
+        return Ok((0, Vec::new()));
+    }
+    let sample: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT run_id, started_at FROM dashboard_runs
+         WHERE status = 'running' AND started_at < $1 ORDER BY started_at, id LIMIT $2",
+    )
+    .bind(cutoff)
+    .bind(SAMPLE_LIMIT)
+    .fetch_all(pool)
+    .await?;
+    let sample = sample
+        .into_iter()
+        .map(|(run_id, started_at)| json!({"run_id": run_id, "started_at": started_at}))
+        .collect();
+    Ok((count, sample))
+}
+
 /// Published items without any normalized metrics (one full anti-join, read only), with the
 /// newest few as examples.
 async fn count_missing_metrics(pool: &PgPool) -> StoreResult<(i64, Json<Value>)> {
@@ -242,15 +269,18 @@ async fn missing_metrics_snapshot(
 /// Everything the evaluation needs, read the fast way (see the module comment).
 /// `max_snapshot_age`: how old the missing-metrics snapshot may be before it is counted live
 /// (`None`: any age, the refresh path).
+/// `run_timeout`: how long a run may be `running` before it counts as stuck.
 pub async fn inputs(
     pool: &PgPool,
     now: DateTime<Utc>,
     max_snapshot_age: Option<Duration>,
+    run_timeout: red_flags::RunTimeout,
 ) -> StoreResult<(RedFlagInputs, DateTime<Utc>)> {
     let runs_24h = run_counts_since(pool, now - Duration::hours(24)).await?;
     let runs_7d = run_counts_since(pool, now - Duration::hours(168)).await?;
     let (missing_publish_records, missing_publish_record_runs) =
         missing_publish_records(pool).await?;
+    let (stuck_runs, stuck_run_samples) = stuck_runs(pool, now - run_timeout.duration()).await?;
     let snapshot = missing_metrics_snapshot(pool, max_snapshot_age, now).await?;
     let samples = match snapshot.samples.0 {
         Value::Array(items) => items,
@@ -263,6 +293,8 @@ pub async fn inputs(
         missing_publish_records,
         missing_metrics_items: samples,
         missing_publish_record_runs,
+        stuck_runs,
+        stuck_run_samples,
     };
     Ok((inputs, snapshot.computed_at))
 }
@@ -286,7 +318,7 @@ pub async fn summary_within(
     now: DateTime<Utc>,
     max_snapshot_age: Option<Duration>,
 ) -> StoreResult<Evaluation> {
-    let (inputs, as_of) = inputs(pool, now, max_snapshot_age).await?;
+    let (inputs, as_of) = inputs(pool, now, max_snapshot_age, thresholds.run_timeout).await?;
     let mut evaluation = red_flags::evaluate(&inputs, thresholds);
     annotate(&mut evaluation.summary, now, as_of);
     Ok(evaluation)
@@ -349,12 +381,13 @@ pub async fn evaluate_and_record_within(
     Ok(evaluation)
 }
 
-fn all_kinds() -> [FlagKind; 4] {
+fn all_kinds() -> [FlagKind; 5] {
     [
         FlagKind::FailedRuns24h,
         FlagKind::FailedRuns7d,
         FlagKind::MissingMetrics,
         FlagKind::MissingPublishRecords,
+        FlagKind::StuckRuns,
     ]
 }
 

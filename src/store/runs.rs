@@ -463,3 +463,81 @@ pub async fn link_published_items(pool: &PgPool) -> StoreResult<u64> {
     .await?;
     Ok(done.rows_affected())
 }
+
+/// A contract v1 run request, validated, as `create` takes it: templates and options with
+/// their defaults filled in, so the stored `meta` is the body n8n gets.
+impl From<&crate::domain::publisher_contract::ValidRun> for NewRun {
+    fn from(run: &crate::domain::publisher_contract::ValidRun) -> Self {
+        NewRun {
+            project_id: run.project_id,
+            persona_id: run.persona_id,
+            channels: run
+                .channels
+                .iter()
+                .map(|c| c.as_str().to_string())
+                .collect(),
+            date_from: run.date_from,
+            date_to: run.date_to,
+            templates: serde_json::to_value(&run.templates).unwrap_or_default(),
+            options: serde_json::to_value(run.options).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<&crate::domain::publisher_contract::ValidItem> for ItemReport {
+    fn from(item: &crate::domain::publisher_contract::ValidItem) -> Self {
+        ItemReport {
+            draft_id: Some(item.draft_id),
+            channel: item.channel.as_str().to_string(),
+            channel_item_id: item.channel_item_id.clone(),
+            channel_url: item.channel_url.clone(),
+            status: item.status.clone(),
+            error: item.error.clone(),
+            metrics: item.metrics.clone(),
+        }
+    }
+}
+
+/// A contract v1 completion, validated (`domain::publisher_contract`), as `complete` takes it.
+impl From<&crate::domain::publisher_contract::ValidCompletion> for Completion {
+    fn from(c: &crate::domain::publisher_contract::ValidCompletion) -> Self {
+        Completion {
+            status: c.status,
+            persona_id: Some(c.persona_id),
+            project_id: Some(c.project_id),
+            n8n_execution_id: c.n8n_execution_id.as_text(),
+            error: c.error.clone(),
+            items: c.items.iter().map(ItemReport::from).collect(),
+        }
+    }
+}
+
+/// What a completed run recorded, for comparing a repeated callback
+/// (`publisher_contract::completion_replay`).
+pub fn stored_completion(
+    run: &Run,
+    items: &[RunItem],
+) -> Option<crate::domain::publisher_contract::StoredCompletion> {
+    let status = RunStatus::parse(&run.status)
+        .ok()
+        .filter(|s| s.is_final())?;
+    Some(crate::domain::publisher_contract::StoredCompletion {
+        status,
+        n8n_execution_ref: run.n8n_execution_ref.clone(),
+        error: run.error_message.clone(),
+        items: items
+            .iter()
+            .filter_map(|i| {
+                Some(crate::domain::publisher_contract::ValidItem {
+                    draft_id: i.draft_id?,
+                    channel: crate::domain::channel::Channel::parse(&i.channel),
+                    channel_item_id: i.channel_item_id.clone(),
+                    channel_url: i.channel_url.clone(),
+                    status: i.status.clone(),
+                    error: i.error.clone(),
+                    metrics: i.metrics.0.clone(),
+                })
+            })
+            .collect(),
+    })
+}

@@ -29,6 +29,7 @@ mod store_red_flags;
 mod store_runs;
 mod store_time_zones;
 mod store_tokens;
+mod stuck_runs;
 mod tui_app;
 mod tui_charts;
 mod tui_copy_and_hints;

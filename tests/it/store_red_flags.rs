@@ -553,7 +553,8 @@ async fn evaluate_and_record_keeps_one_open_row_per_condition() {
     let second = evaluate(pool).await;
     assert_eq!(second.len(), 4, "re-evaluation updates, it does not add");
     assert_eq!(common::count(pool, "red_flags").await, 4);
-    for &kind in FlagKind::ALL {
+    // The four conditions raised above (no run is stuck here).
+    for &kind in &FlagKind::ALL[..4] {
         let (a, b) = (by_key(&first, kind), by_key(&second, kind));
         assert_eq!(a.id, b.id, "{kind}: same row");
         assert_eq!(a.created_at, b.created_at);

@@ -208,6 +208,7 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
         FlagKind::FailedRuns24h | FlagKind::FailedRuns7d => format!("failed runs{since}"),
         FlagKind::MissingMetrics => "published items without metrics".to_string(),
         FlagKind::MissingPublishRecords => "runs missing publish records".to_string(),
+        FlagKind::StuckRuns => "runs still running past the run timeout".to_string(),
     }
 }
 

@@ -1,6 +1,6 @@
-//! `red-flags`: failed-run percentages (24 h / 7 d), missing metrics, missing publish records
-//! and the open flags by severity. Every check has a text marker (`[CRIT]`, `[WARN]`, `[ OK ]`)
-//! besides its color. Compact in a narrow cell; labels get longer and the open flags are
+//! `red-flags`: failed-run percentages (24 h / 7 d), missing metrics, missing publish records,
+//! stuck runs (only while there are some) and the open flags by severity. Every check has a
+//! text marker (`[CRIT]`, `[WARN]`, `[ OK ]`) besides its color. Compact in a narrow cell; labels get longer and the open flags are
 //! listed as space allows.
 
 use chrono::{DateTime, Utc};
@@ -75,6 +75,10 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         checks.push(window_line(summary, "last_7d", tier, theme));
         checks.push(missing_metrics_line(summary, tier, view));
         checks.push(missing_records_line(summary, tier, theme));
+        // Only while some run is stuck: a rare condition, not worth a row when all is well.
+        if int(summary.get("stuck_runs"), "count") > 0 {
+            checks.push(stuck_runs_line(summary, tier, theme));
+        }
     }
     let flags = &data.open_flags;
     // The header first, always; when the checks do not fit, the OK ones go first (the worst
@@ -243,6 +247,27 @@ fn missing_records_line(summary: &Value, tier: Tier, theme: &Theme) -> (Level, L
         Tier::Long => {
             let runs = if n == 1 { "run" } else { "runs" };
             ("missing publish records", format!("{n:>5}  {runs}"))
+        }
+    };
+    (level, check_line(level, label, value, tier, theme))
+}
+
+/// `[WARN] stuck runs      1`; long: `... 1  run running > 6h`.
+fn stuck_runs_line(summary: &Value, tier: Tier, theme: &Theme) -> (Level, Line<'static>) {
+    let entry = summary.get("stuck_runs");
+    let level = level_of(entry);
+    let n = int(entry, "count");
+    let (label, value) = match tier {
+        Tier::Short => ("stuck", n.to_string()),
+        Tier::Medium => ("stuck runs", format!("{n:>5}")),
+        Tier::Long => {
+            let timeout = entry
+                .and_then(|e| e.get("run_timeout"))
+                .and_then(Value::as_str)
+                .map(|t| format!(" > {}", clean(t)))
+                .unwrap_or_default();
+            let runs = if n == 1 { "run" } else { "runs" };
+            ("stuck runs", format!("{n:>5}  {runs} running{timeout}"))
         }
     };
     (level, check_line(level, label, value, tier, theme))

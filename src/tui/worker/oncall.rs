@@ -23,7 +23,9 @@ impl Context {
         at: DateTime<Utc>,
         after: Option<DrillCursor>,
     ) {
-        let result = flag_drill::page(&self.pool, kind, at, after, DRILL_PAGE).await;
+        let timeout = self.thresholds.run_timeout;
+        let result =
+            flag_drill::page_within(&self.pool, kind, at, timeout, after, DRILL_PAGE).await;
         let event = DataEvent::FlagDrill(self.observe(result));
         self.send(event);
     }
