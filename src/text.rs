@@ -53,6 +53,17 @@ pub fn pad(text: &str, width: usize) -> String {
     cell
 }
 
+/// "45s", "12m", "3h", "2d": coarse on purpose, so an age on screen rarely changes between
+/// frames and fits a narrow column (the dashboard's ages, `token list`).
+pub fn short_duration(secs: u64) -> String {
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m", secs / 60),
+        3600..86400 => format!("{}h", secs / 3600),
+        _ => format!("{}d", secs / 86400),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{columns, fit, fit_words, pad};

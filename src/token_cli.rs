@@ -15,7 +15,7 @@ use crate::sanitize::sanitize;
 use crate::store::StoreError;
 use crate::store::tokens::{self, TokenRow};
 use crate::text::{columns, pad};
-use crate::tui::widgets::short_duration;
+use crate::text::short_duration;
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {

@@ -173,15 +173,8 @@ pub fn matches_filter(filter: Option<&str>, fields: &[&str]) -> bool {
     }
 }
 
-/// "45s", "12m", "3h", "2d": coarse on purpose, so it rarely changes between frames.
-pub fn short_duration(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m", secs / 60),
-        3600..86400 => format!("{}h", secs / 3600),
-        _ => format!("{}d", secs / 86400),
-    }
-}
+/// "45s", "12m", "3h", "2d" (coarse, so an age rarely changes between frames).
+pub use crate::text::short_duration;
 
 /// Age of `at` as seen when the data was loaded ("5m ago").
 pub fn age(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
