@@ -14,8 +14,7 @@ use crate::domain::form::FieldError;
 use crate::sanitize::sanitize;
 use crate::store::StoreError;
 use crate::store::tokens::{self, TokenRow};
-use crate::text::{columns, pad};
-use crate::text::short_duration;
+use crate::text::{columns, pad, short_duration};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
