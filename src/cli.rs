@@ -110,6 +110,9 @@ pub enum Command {
         /// Address to listen on (default: config `listen`, else 127.0.0.1:8080).
         #[arg(long, env = "MPIS_DASH_LISTEN")]
         listen: Option<std::net::SocketAddr>,
+        /// Let reads (GET) through without a token (e.g. behind a VPN, for the old web page).
+        #[arg(long)]
+        allow_anonymous_read: bool,
     },
 }
 
@@ -209,8 +212,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let writes = action.writes();
             crate::token_cli::run(&config, policy(writes), action).await
         }
-        Some(Command::Serve { listen }) => {
-            serve(&config, listen.unwrap_or(config.listen), cli.demo).await
+        Some(Command::Serve {
+            listen,
+            allow_anonymous_read,
+        }) => {
+            let listen = listen.unwrap_or(config.listen);
+            serve(&config, listen, cli.demo, allow_anonymous_read).await
         }
     }
 }
@@ -222,6 +229,7 @@ async fn serve(
     config: &Config,
     listen: std::net::SocketAddr,
     demo: bool,
+    anonymous_read: bool,
 ) -> anyhow::Result<ExitCode> {
     let stop = crate::api::server::shutdown_signal();
     let db = Database::open(config, 16, SchemaPolicy::Migrate).await?;
@@ -242,6 +250,7 @@ async fn serve(
                 body_limit: config.body_limit_bytes,
                 ..crate::api::ApiLimits::default()
             },
+            anonymous_read,
         };
         tracing::info!("serving {} · {mpis_label}", db.target);
         println!("{}", crate::api::server::ready_line(&listener)?);

@@ -1,10 +1,11 @@
 //! `mpis-dash serve`: the dashboard's HTTP API (MPIS_REFERENCE §1.6 paths and shapes), on the
 //! same store, domain rules and MPIS client as the terminal dashboard.
 //!
-//! One module per job: `error` (every error answer), `body` (reading JSON bodies field by
+//! One module per job: `auth` (the token and its role), `error` (every error answer), `body` (reading JSON bodies field by
 //! field), `health`, `personas`, `projects` (the routes), `server` (listening, the ready line,
 //! graceful shutdown). Handlers only parse, call `store`/`domain`, and shape JSON.
 
+pub mod auth;
 pub mod body;
 pub mod error;
 pub mod health;
@@ -57,6 +58,8 @@ pub struct ApiState {
     /// `None`: no MPIS configured (`/health/mpis` says so).
     pub mpis: Option<MpisClient>,
     pub limits: ApiLimits,
+    /// `--allow-anonymous-read`: reads (GET, HEAD) need no token (behind a VPN, the old page).
+    pub anonymous_read: bool,
 }
 
 /// The whole API. `/health*` is public; everything under `/api` goes through [`guard`], the
@@ -71,7 +74,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))
         .route("/health/mpis", get(health::mpis))
-        .nest("/api", guard(api))
+        .nest("/api", guard(api, state.clone()))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_limit))
@@ -79,10 +82,9 @@ pub fn router(state: ApiState) -> Router {
         .with_state(state)
 }
 
-/// The authentication seam: the `/api` routes pass through here. Today it adds nothing; the
-/// token layer (issue 11, "Auth and roles") is added here as `routes.layer(...)`.
-fn guard(routes: Router<ApiState>) -> Router<ApiState> {
-    routes
+/// Every `/api` route needs a token of the role its method needs (`auth`).
+fn guard(routes: Router<ApiState>, state: ApiState) -> Router<ApiState> {
+    routes.layer(middleware::from_fn_with_state(state, auth::require_token))
 }
 
 async fn not_found() -> ApiError {

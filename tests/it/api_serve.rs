@@ -8,8 +8,10 @@ use std::time::{Duration, Instant};
 
 use mpis_dash::api::{self, ApiLimits, ApiState};
 use mpis_dash::config::{Config, Overrides};
+use mpis_dash::domain::auth::Role;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
+use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -18,20 +20,68 @@ use uuid::Uuid;
 
 use crate::common;
 
-/// A running API: its base URL; dropping the sender stops it.
+/// A running API: its base URL and an admin token for it (when its database works); dropping
+/// the sender stops it.
 struct Running {
     base: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     done: tokio::task::JoinHandle<std::io::Result<()>>,
+    token: Option<String>,
 }
 
 impl Running {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
+
+    /// A client sending the admin token (these tests are about the routes; `api_auth` is
+    /// about who may call them).
+    fn http(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = &self.token {
+            let value = format!("Bearer {token}").parse().expect("a header value");
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .default_headers(headers)
+            .build()
+            .expect("client")
+    }
 }
 
+/// The API with reads open to anyone (so the broken-database tests reach the routes) and an
+/// admin token for writes.
 async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Running {
+    let token = tokio::time::timeout(
+        Duration::from_secs(2),
+        tokens::create(
+            &pool,
+            "tests-admin",
+            Role::Admin,
+            None,
+            "tests",
+            chrono::Utc::now(),
+        ),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .map(|created| created.secret)
+    // A database that is down: a well-formed token, so requests go through the check (which
+    // needs the database too) as a real client's would.
+    .or_else(|| Some(format!("mpd_{}", "A".repeat(43))));
+    let mut running = start_with(pool, mpis, limits, true).await;
+    running.token = token;
+    running
+}
+
+async fn start_with(
+    pool: PgPool,
+    mpis: Option<MpisClient>,
+    limits: ApiLimits,
+    anonymous_read: bool,
+) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -46,6 +96,7 @@ async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Run
         config: Arc::new(config()),
         mpis,
         limits,
+        anonymous_read,
     });
     let done = tokio::spawn(api::server::serve(
         listener,
@@ -59,6 +110,7 @@ async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Run
         base,
         stop: Some(stop),
         done,
+        token: None,
     }
 }
 
@@ -135,15 +187,15 @@ fn locs(body: &Value) -> Vec<Value> {
 async fn health_says_service_version_and_database() {
     let db = common::db().await;
     let api = start(db.pool.clone(), None, ApiLimits::default()).await;
-    let (status, body) = call(http().get(api.url("/health"))).await;
+    let (status, body) = call(api.http().get(api.url("/health"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         body,
         json!({"status": "ok", "service": "mpis-dash", "version": env!("CARGO_PKG_VERSION")})
     );
-    let (status, body) = call(http().get(api.url("/health/db"))).await;
+    let (status, body) = call(api.http().get(api.url("/health/db"))).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"status": "ok"})));
-    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    let (status, body) = call(api.http().get(api.url("/health/mpis"))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(body["status"], "not_configured");
     assert!(body["detail"].as_str().unwrap().contains("MPIS_API_URL"));
@@ -157,7 +209,7 @@ async fn health_mpis_answers_from_the_sandbox_and_names_an_unreachable_mpis() {
         .expect("sandbox");
     let client = MpisClient::new(MpisConfig::new(mpis.url())).expect("client");
     let api = start(db.pool.clone(), Some(client), ApiLimits::default()).await;
-    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    let (status, body) = call(api.http().get(api.url("/health/mpis"))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "ok");
     assert_eq!(body["mpis_url"], mpis.url());
@@ -168,7 +220,7 @@ async fn health_mpis_answers_from_the_sandbox_and_names_an_unreachable_mpis() {
     });
     let client = MpisClient::new(MpisConfig::new(gone.clone())).expect("client");
     let api = start(db.pool.clone(), Some(client), ApiLimits::default()).await;
-    let (status, body) = call(http().get(api.url("/health/mpis"))).await;
+    let (status, body) = call(api.http().get(api.url("/health/mpis"))).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert!(body["detail"].as_str().unwrap().contains(&gone), "{body}");
 }
@@ -184,7 +236,7 @@ async fn personas_are_listed_newest_first_in_the_reference_shape() {
         .await
         .unwrap();
     let api = start(db.pool.clone(), None, ApiLimits::default()).await;
-    let (status, body) = call(http().get(api.url("/api/personas"))).await;
+    let (status, body) = call(api.http().get(api.url("/api/personas"))).await;
     assert_eq!(status, StatusCode::OK);
     let rows = body.as_array().expect("a list");
     let ids: Vec<_> = rows.iter().map(|p| p["id"].as_str().unwrap()).collect();
@@ -195,10 +247,10 @@ async fn personas_are_listed_newest_first_in_the_reference_shape() {
     assert_eq!(rows[0]["name"], "Newer");
     assert_eq!(rows[0]["active_version"], "v1");
 
-    let (status, body) = call(http().get(api.url("/api/personas?limit=1&offset=1"))).await;
+    let (status, body) = call(api.http().get(api.url("/api/personas?limit=1&offset=1"))).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body[0]["id"], older.to_string());
-    let (status, body) = call(http().get(api.url("/api/personas?limit=0"))).await;
+    let (status, body) = call(api.http().get(api.url("/api/personas?limit=0"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(locs(&body), [json!(["query", "limit"])]);
 }
@@ -208,7 +260,7 @@ async fn a_project_is_created_listed_and_read_back() {
     let db = common::db().await;
     let persona = common::persona(&db.pool, "Ada").await;
     let api = start(db.pool.clone(), None, ApiLimits::default()).await;
-    let (status, created) = call(http().post(api.url("/api/projects")).json(&json!({
+    let (status, created) = call(api.http().post(api.url("/api/projects")).json(&json!({
         "name": "  Spring launch ",
         "persona_id": persona,
         "channels": ["telegram", "Instagram"],
@@ -230,13 +282,16 @@ async fn a_project_is_created_listed_and_read_back() {
     assert_eq!(keys, ["channels", "created_at", "id", "name", "persona_id"]);
 
     let id = created["id"].as_str().unwrap();
-    let (status, read) = call(http().get(api.url(&format!("/api/projects/{id}")))).await;
+    let (status, read) = call(api.http().get(api.url(&format!("/api/projects/{id}")))).await;
     assert_eq!((status, &read), (StatusCode::OK, &created));
-    let (status, list) = call(http().get(api.url("/api/projects"))).await;
+    let (status, list) = call(api.http().get(api.url("/api/projects"))).await;
     assert_eq!((status, list), (StatusCode::OK, json!([created])));
 
-    let (status, body) =
-        call(http().get(api.url(&format!("/api/projects/{}", Uuid::new_v4())))).await;
+    let (status, body) = call(
+        api.http()
+            .get(api.url(&format!("/api/projects/{}", Uuid::new_v4()))),
+    )
+    .await;
     assert_eq!(
         (status, body),
         (
@@ -244,7 +299,7 @@ async fn a_project_is_created_listed_and_read_back() {
             json!({"detail": "Project not found"})
         )
     );
-    let (status, body) = call(http().get(api.url("/api/projects/not-a-uuid"))).await;
+    let (status, body) = call(api.http().get(api.url("/api/projects/not-a-uuid"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(locs(&body), [json!(["path", "project_id"])]);
     assert_eq!(body["detail"][0]["type"], "uuid_parsing");
@@ -261,7 +316,7 @@ async fn bad_input_is_always_a_4xx_with_a_detail() {
     let api = start(db.pool.clone(), None, limits).await;
     let projects = api.url("/api/projects");
     let json_post = |body: String| {
-        http()
+        api.http()
             .post(&projects)
             .header("content-type", "application/json")
             .body(body)
@@ -334,13 +389,13 @@ async fn bad_input_is_always_a_4xx_with_a_detail() {
         ),
         (
             "missing content type",
-            http().post(&projects).body(valid.to_string()),
+            api.http().post(&projects).body(valid.to_string()),
             415,
             None,
         ),
         (
             "text content type",
-            http()
+            api.http()
                 .post(&projects)
                 .header("content-type", "text/plain")
                 .body(valid.to_string()),
@@ -350,23 +405,23 @@ async fn bad_input_is_always_a_4xx_with_a_detail() {
         ("too large", json_post(too_large.to_string()), 413, None),
         (
             "bad UUID in the path",
-            http().get(api.url("/api/projects/123")),
+            api.http().get(api.url("/api/projects/123")),
             422,
             Some(vec![json!(["path", "project_id"])]),
         ),
         (
             "bad query",
-            http().get(api.url("/api/projects?limit=abc")),
+            api.http().get(api.url("/api/projects?limit=abc")),
             422,
             Some(vec![json!(["query"])]),
         ),
         (
             "unknown route",
-            http().get(api.url("/api/nothing")),
+            api.http().get(api.url("/api/nothing")),
             404,
             None,
         ),
-        ("wrong method", http().delete(&projects), 405, None),
+        ("wrong method", api.http().delete(&projects), 405, None),
     ];
     for (case, request, expected, expected_locs) in cases {
         let (status, body) = call(request).await;
@@ -377,7 +432,7 @@ async fn bad_input_is_always_a_4xx_with_a_detail() {
         }
     }
     // Nothing bad was stored.
-    let (_, list) = call(http().get(api.url("/api/projects"))).await;
+    let (_, list) = call(api.http().get(api.url("/api/projects"))).await;
     assert_eq!(list, json!([]));
 }
 
@@ -391,7 +446,7 @@ async fn a_database_that_is_down_is_a_503_with_a_detail_within_the_limits() {
     .await;
     for path in ["/api/personas", "/api/projects", "/health/db"] {
         let began = Instant::now();
-        let (status, body) = call(http().get(api.url(path))).await;
+        let (status, body) = call(api.http().get(api.url(path))).await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {body}");
         assert!(
             body["detail"]
@@ -405,7 +460,7 @@ async fn a_database_that_is_down_is_a_503_with_a_detail_within_the_limits() {
             began.elapsed()
         );
     }
-    let (status, body) = call(http().post(api.url("/api/projects")).json(&json!({
+    let (status, body) = call(api.http().post(api.url("/api/projects")).json(&json!({
         "name": "P", "persona_id": Uuid::new_v4(), "channels": []
     })))
     .await;
@@ -423,7 +478,7 @@ async fn a_hung_database_is_cut_by_the_request_timeout_and_in_flight_requests_fi
     let mut api = start(pool_to_silent_port(&silent), None, limits).await;
 
     let began = Instant::now();
-    let (status, body) = call(http().get(api.url("/health/db"))).await;
+    let (status, body) = call(api.http().get(api.url("/health/db"))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
         body["detail"]
@@ -439,7 +494,7 @@ async fn a_hung_database_is_cut_by_the_request_timeout_and_in_flight_requests_fi
     );
 
     // A request in flight when the stop is asked for still gets its answer.
-    let in_flight = tokio::spawn(call(http().get(api.url("/api/projects"))));
+    let in_flight = tokio::spawn(call(api.http().get(api.url("/api/projects"))));
     tokio::time::sleep(Duration::from_millis(300)).await;
     api.stop.take().expect("running").send(()).expect("stop");
     let (status, body) = in_flight.await.expect("the request task");
@@ -451,7 +506,7 @@ async fn a_hung_database_is_cut_by_the_request_timeout_and_in_flight_requests_fi
         .expect("the task")
         .expect("no I/O error");
     // And it no longer accepts connections.
-    assert!(http().get(api.url("/health")).send().await.is_err());
+    assert!(api.http().get(api.url("/health")).send().await.is_err());
 }
 
 #[tokio::test]
@@ -510,4 +565,152 @@ async fn the_binary_serves_until_sigterm_and_exits_0() {
         .expect("stderr")
         .read_to_string(&mut stderr);
     assert_eq!(status.code(), Some(0), "stderr: {stderr}");
+}
+
+/// Who may call what: each `/api` route x no token / a malformed header / an unknown, expired or
+/// revoked token / viewer / editor / admin. Reads need a viewer, writes an editor; a refusal is
+/// 401 with `WWW-Authenticate: Bearer` or 403 naming the role needed. `/health` is public, and
+/// `--allow-anonymous-read` opens reads only.
+#[tokio::test]
+async fn the_auth_matrix_of_every_api_route() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let persona = common::persona(pool, "Ada").await;
+    let now = chrono::Utc::now();
+    let mut secrets = std::collections::HashMap::new();
+    for (name, role) in [
+        ("viewer", Role::Viewer),
+        ("editor", Role::Editor),
+        ("admin", Role::Admin),
+        ("expired", Role::Admin),
+        ("revoked", Role::Admin),
+    ] {
+        let created = tokens::create(pool, name, role, None, "tests", now)
+            .await
+            .unwrap();
+        secrets.insert(name, created.secret);
+    }
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    tokens::revoke(pool, "revoked", "tests", now).await.unwrap();
+    let api = start_with(pool.clone(), None, ApiLimits::default(), false).await;
+    let project = json!({"name": "Matrix", "persona_id": persona, "channels": ["telegram"]});
+    let some_id = Uuid::new_v4();
+
+    // (caller, its Authorization header, expected status for a read, for a write, detail part)
+    let unknown = format!("Bearer mpd_{}", "B".repeat(43));
+    let bearer = |name: &str| format!("Bearer {}", secrets[name]);
+    let callers: Vec<(&str, Option<String>, u16, u16, &str)> = vec![
+        ("no token", None, 401, 401, "missing token"),
+        (
+            "not bearer",
+            Some("Token abc".into()),
+            401,
+            401,
+            "Bearer <token>",
+        ),
+        ("unknown", Some(unknown), 401, 401, "unknown token"),
+        ("expired", Some(bearer("expired")), 401, 401, "expired"),
+        ("revoked", Some(bearer("revoked")), 401, 401, "revoked"),
+        (
+            "viewer",
+            Some(bearer("viewer")),
+            200,
+            403,
+            "needs the editor role",
+        ),
+        ("editor", Some(bearer("editor")), 200, 200, ""),
+        ("admin", Some(bearer("admin")), 200, 200, ""),
+    ];
+    let client = http();
+    for (caller, header, read, write, detail) in &callers {
+        let requests = [
+            (
+                "GET /api/personas",
+                client.get(api.url("/api/personas")),
+                *read,
+            ),
+            (
+                "GET /api/projects",
+                client.get(api.url("/api/projects")),
+                *read,
+            ),
+            (
+                "GET /api/projects/{id}",
+                client.get(api.url(&format!("/api/projects/{some_id}"))),
+                if *read == 200 { 404 } else { *read },
+            ),
+            (
+                "POST /api/projects",
+                client.post(api.url("/api/projects")).json(&project),
+                *write,
+            ),
+        ];
+        for (route, request, expected) in requests {
+            let request = match header {
+                Some(value) => request.header("authorization", value),
+                None => request,
+            };
+            let response = request.send().await.expect("an answer");
+            let status = response.status().as_u16();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            let body: Value = response.json().await.expect("a JSON body");
+            assert_eq!(status, expected, "{caller} {route}: {body}");
+            assert!(
+                body["detail"].is_string()
+                    || body["detail"].is_array()
+                    || status == 200
+                    || status == 404,
+                "{caller} {route}: {body}"
+            );
+            if status == 401 {
+                assert_eq!(
+                    challenge.as_ref().map(|v| v.to_str().unwrap()),
+                    Some("Bearer"),
+                    "{caller} {route}"
+                );
+            }
+            if status == 401 || status == 403 {
+                let text = body["detail"].as_str().unwrap_or_default();
+                assert!(
+                    text.contains(detail),
+                    "{caller} {route}: {text:?} lacks {detail:?}"
+                );
+                assert!(
+                    !text.contains("mpd_"),
+                    "a refusal never echoes a secret: {text}"
+                );
+            }
+        }
+    }
+    // Health is public.
+    let (status, _) = call(client.get(api.url("/health"))).await;
+    assert_eq!(status, StatusCode::OK);
+    // The secrets were never stored or logged as such: the table holds hashes only.
+    let found: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM api_tokens WHERE encode(token_hash, 'escape') LIKE '%mpd_%'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(found, 0);
+
+    // --allow-anonymous-read: reads without a token, writes still need an editor.
+    let open = start_with(pool.clone(), None, ApiLimits::default(), true).await;
+    let (status, _) = call(client.get(open.url("/api/personas"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = call(client.post(open.url("/api/projects")).json(&project)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, body) = call(
+        client
+            .post(open.url("/api/projects"))
+            .header("authorization", bearer("viewer"))
+            .json(&project),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
