@@ -2,7 +2,7 @@
 //! same store, domain rules and MPIS client as the terminal dashboard.
 //!
 //! One module per job: `auth` (the token and its role), `error` (every error answer), `body` (reading JSON bodies field by
-//! field), `health`, `personas`, `projects` (the routes), `server` (listening, the ready line,
+//! field), `health`, `personas`, `projects`, `red_flags` (the routes), `server` (listening, the ready line,
 //! graceful shutdown). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod personas;
 pub mod projects;
+pub mod red_flags;
 pub mod server;
 
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -69,7 +70,17 @@ pub fn router(state: ApiState) -> Router {
     let api = Router::new()
         .route("/personas", get(personas::list))
         .route("/projects", get(projects::list).post(projects::create))
-        .route("/projects/{project_id}", get(projects::get));
+        .route("/projects/{project_id}", get(projects::get))
+        .route("/red-flags", get(red_flags::summary))
+        .route("/red-flags/flags", get(red_flags::flags))
+        .route(
+            "/red-flags/flags/{flag_id}/acknowledge",
+            post(red_flags::acknowledge),
+        )
+        .route(
+            "/red-flags/flags/{flag_id}/resolve",
+            post(red_flags::resolve),
+        );
     Router::new()
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))

@@ -714,3 +714,102 @@ async fn the_auth_matrix_of_every_api_route() {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
+
+/// `GET /api/red-flags` in the old shape plus severities and the documented arrays, the flag
+/// rows, and acknowledge / resolve as the calling token (audited), with 404 / 409 / 422.
+#[tokio::test]
+async fn red_flags_are_summarized_listed_acknowledged_and_resolved() {
+    use mpis_dash::domain::red_flags::Thresholds;
+    use mpis_dash::store::{audit, red_flags};
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let now = chrono::Utc::now();
+    for n in 0..6 {
+        common::published_item(pool, draft, "telegram", &format!("m{n}"), now).await;
+    }
+    red_flags::evaluate_and_record(pool, &Thresholds::default(), now)
+        .await
+        .unwrap();
+    let api = start(pool.clone(), None, ApiLimits::default()).await;
+
+    let (status, summary) = call(api.http().get(api.url("/api/red-flags"))).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    for window in ["last_24h", "last_7d"] {
+        for field in ["total_runs", "failed_runs", "percentage", "alert"] {
+            assert!(
+                !summary["failed_runs"][window][field].is_null(),
+                "{window}.{field}: {summary}"
+            );
+        }
+    }
+    assert_eq!(summary["missing_metrics"]["count"], 6);
+    assert_eq!(summary["missing_metrics"]["alert"], true);
+    assert_eq!(
+        summary["missing_metrics"]["items"].as_array().map(Vec::len),
+        Some(6)
+    );
+    assert!(summary["missing_metrics"]["as_of"].is_string(), "{summary}");
+    // The arrays come with their samples (none missing: none listed, as the domain's tests say).
+    assert_eq!(summary["missing_publish_records"]["count"], 0);
+    assert!(
+        summary["missing_publish_records"].get("runs").is_none(),
+        "{summary}"
+    );
+    assert!(summary["evaluated_at"].is_string(), "{summary}");
+
+    let (status, flags) = call(api.http().get(api.url("/api/red-flags/flags"))).await;
+    assert_eq!(status, StatusCode::OK, "{flags}");
+    let flag = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["flag_type"] == "missing_metrics")
+        .expect("the missing-metrics flag")
+        .clone();
+    let id = flag["id"].as_str().unwrap().to_string();
+    let (status, body) = call(api.http().get(api.url("/api/red-flags/flags?limit=0"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(locs(&body), [json!(["query", "limit"])]);
+
+    let ack = api.url(&format!("/api/red-flags/flags/{id}/acknowledge"));
+    let (status, acked) = call(api.http().post(&ack)).await;
+    assert_eq!(status, StatusCode::OK, "{acked}");
+    assert_eq!(
+        acked["acknowledged_by"], "tests-admin",
+        "as the calling token"
+    );
+    let resolve = api.url(&format!("/api/red-flags/flags/{id}/resolve"));
+    let (status, resolved) = call(api.http().post(&resolve)).await;
+    assert_eq!(status, StatusCode::OK, "{resolved}");
+    assert_eq!(resolved["resolved_by"], "tests-admin");
+    assert_eq!(resolved["acknowledged_by"], "tests-admin", "history kept");
+    let entries = audit::for_entity(pool, Uuid::parse_str(&id).unwrap(), 10)
+        .await
+        .unwrap();
+    let events: Vec<&str> = entries.iter().map(|e| e.event_type.as_str()).collect();
+    assert!(
+        events.contains(&"red_flag_acknowledged") && events.contains(&"red_flag_resolved"),
+        "{events:?}"
+    );
+
+    let (status, body) = call(api.http().post(&resolve)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already resolved"),
+        "{body}"
+    );
+    let unknown = api.url(&format!(
+        "/api/red-flags/flags/{}/acknowledge",
+        Uuid::new_v4()
+    ));
+    let (status, body) = call(api.http().post(&unknown)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (status, body) = call(api.http().post(api.url("/api/red-flags/flags/42/resolve"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(locs(&body), [json!(["path", "flag_id"])]);
+}
