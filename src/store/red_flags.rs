@@ -141,22 +141,27 @@ pub async fn stuck_runs(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<(i6
     Ok((count, sample))
 }
 
-/// Published items without any normalized metrics (one full anti-join, read only), with the
-/// newest few as examples.
+/// The missing-metrics rule as a CTE: published items without any normalized metrics (one
+/// full anti-join, materialized once for the count and the examples).
+const MISSING_CTE: &str = "missing AS MATERIALIZED (
+     SELECT p.id, p.published_at, p.channel FROM published_items p
+     WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id))";
+
+/// The count of `missing` and the newest `$1` of `newest` as the JSON examples.
+const COUNT_AND_EXAMPLES: &str = "SELECT (SELECT count(*) FROM missing),
+        COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
+                      'published_at', published_at, 'channel', channel)
+                      ORDER BY published_at DESC, id DESC)
+                  FROM (SELECT * FROM newest ORDER BY published_at DESC, id DESC LIMIT $1)
+                       AS sample),
+                 '[]'::jsonb)";
+
+/// Published items without any normalized metrics (read only), with the newest few as
+/// examples.
 async fn count_missing_metrics(pool: &PgPool) -> StoreResult<(i64, Json<Value>)> {
-    // One anti-join, materialized once, gives both the count and the newest examples.
-    let counted = sqlx::query_as(
-        "WITH missing AS MATERIALIZED (
-             SELECT p.id, p.published_at, p.channel FROM published_items p
-             WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id))
-         SELECT (SELECT count(*) FROM missing),
-                COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
-                              'published_at', published_at, 'channel', channel)
-                              ORDER BY published_at DESC, id DESC)
-                          FROM (SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $1)
-                               AS newest),
-                         '[]'::jsonb)",
-    )
+    let counted = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH {MISSING_CTE}, newest AS (SELECT * FROM missing) {COUNT_AND_EXAMPLES}"
+    )))
     .bind(SAMPLE_LIMIT)
     .fetch_one(pool)
     .await?;
@@ -176,23 +181,15 @@ pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
     sqlx::query("DELETE FROM red_flag_missing_metric_items")
         .execute(&mut *tx)
         .await?;
-    let (count, samples): (i64, Json<Value>) = sqlx::query_as(
-        "WITH missing AS MATERIALIZED (
-             SELECT p.id, p.published_at, p.channel FROM published_items p
-             WHERE NOT EXISTS (SELECT 1 FROM normalized_metrics m WHERE m.published_item_id = p.id)),
+    let (count, samples): (i64, Json<Value>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "WITH {MISSING_CTE},
          newest AS MATERIALIZED (
              SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $2),
          listed AS (
              INSERT INTO red_flag_missing_metric_items (published_item_id, published_at, channel)
              SELECT id, published_at, channel FROM newest)
-         SELECT (SELECT count(*) FROM missing),
-                COALESCE((SELECT jsonb_agg(jsonb_build_object('published_item_id', id,
-                              'published_at', published_at, 'channel', channel)
-                              ORDER BY published_at DESC, id DESC)
-                          FROM (SELECT * FROM newest ORDER BY published_at DESC, id DESC LIMIT $1)
-                               AS sample),
-                         '[]'::jsonb)",
-    )
+         {COUNT_AND_EXAMPLES}"
+    )))
     .bind(SAMPLE_LIMIT)
     .bind(MISSING_METRICS_LISTED)
     .fetch_one(&mut *tx)

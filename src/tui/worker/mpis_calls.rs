@@ -111,17 +111,8 @@ impl Context {
             created_by: self.operator.clone(),
         };
         let enqueued = outbox::enqueue(&self.pool, &new).await?;
-        let id = enqueued.record.id;
-        if let Some(client) = &self.mpis
-            && enqueued.record.state == OutboxState::Queued
-        {
-            Forwarder::new(self.pool.clone(), client.clone())
-                .forward_one(id)
-                .await?;
-        }
-        let record = outbox::get(&self.pool, id)
-            .await?
-            .ok_or_else(|| StoreError::not_found("publish record", id))?;
+        let queued = enqueued.record.state == OutboxState::Queued;
+        let record = self.forward_now(enqueued.record.id, queued).await?;
         let note = publish_note(&record, self.mpis.is_some());
         Ok(PublishOutcome {
             record,
@@ -249,19 +240,25 @@ pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
 }
 
 impl Context {
+    /// Forwards record `id` at once when `forward` and MPIS is configured (the background
+    /// forwarder would only get to it later), then reads where the record is now.
+    async fn forward_now(&self, id: Uuid, forward: bool) -> Result<PublishRecord, StoreError> {
+        if let Some(client) = self.mpis.as_ref().filter(|_| forward) {
+            Forwarder::new(self.pool.clone(), client.clone())
+                .forward_one(id)
+                .await?;
+        }
+        outbox::get(&self.pool, id)
+            .await?
+            .ok_or_else(|| StoreError::not_found("publish record", id))
+    }
+
     /// A failed record queued again by the operator (audited), then forwarded at once when
     /// MPIS is configured; the status line gets where it is now.
     pub(super) async fn retry_publish(&self, id: Uuid) {
         let result = async {
             outbox::retry_failed(&self.pool, id, &self.operator).await?;
-            if let Some(client) = &self.mpis {
-                Forwarder::new(self.pool.clone(), client.clone())
-                    .forward_one(id)
-                    .await?;
-            }
-            let record = outbox::get(&self.pool, id)
-                .await?
-                .ok_or_else(|| StoreError::not_found("publish record", id))?;
+            let record = self.forward_now(id, true).await?;
             Ok::<_, StoreError>(format!(
                 "retry: {}",
                 publish_note(&record, self.mpis.is_some())
