@@ -3,11 +3,9 @@
 //! down or hangs (503 within the limits), the graceful stop, and the real binary.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mpis_dash::api::{self, ApiLimits, ApiState};
-use mpis_dash::config::{Config, Overrides};
+use mpis_dash::api::ApiLimits;
 use mpis_dash::domain::auth::Role;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
@@ -18,126 +16,8 @@ use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use uuid::Uuid;
 
+use crate::api_common::{self, assert_detail, call, http, locs, start, start_with};
 use crate::common;
-
-/// A running API: its base URL and an admin token for it (when its database works); dropping
-/// the sender stops it.
-struct Running {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    done: tokio::task::JoinHandle<std::io::Result<()>>,
-    token: Option<String>,
-}
-
-impl Running {
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// A client sending the admin token (these tests are about the routes; `api_auth` is
-    /// about who may call them).
-    fn http(&self) -> reqwest::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        if let Some(token) = &self.token {
-            let value = format!("Bearer {token}").parse().expect("a header value");
-            headers.insert(reqwest::header::AUTHORIZATION, value);
-        }
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .default_headers(headers)
-            .build()
-            .expect("client")
-    }
-}
-
-/// The API with reads open to anyone (so the broken-database tests reach the routes) and an
-/// admin token for writes.
-async fn start(pool: PgPool, mpis: Option<MpisClient>, limits: ApiLimits) -> Running {
-    let token = tokio::time::timeout(
-        Duration::from_secs(2),
-        tokens::create(
-            &pool,
-            "tests-admin",
-            Role::Admin,
-            None,
-            "tests",
-            chrono::Utc::now(),
-        ),
-    )
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .map(|created| created.secret)
-    // A database that is down: a well-formed token, so requests go through the check (which
-    // needs the database too) as a real client's would.
-    .or_else(|| Some(format!("mpd_{}", "A".repeat(43))));
-    let mut running = start_with(pool, mpis, limits, true).await;
-    running.token = token;
-    running
-}
-
-async fn start_with(
-    pool: PgPool,
-    mpis: Option<MpisClient>,
-    limits: ApiLimits,
-    anonymous_read: bool,
-) -> Running {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let line = api::server::ready_line(&listener).expect("local address");
-    let base = line
-        .strip_prefix("listening on ")
-        .expect("the ready line")
-        .to_string();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(ApiState {
-        pool,
-        config: Arc::new(config()),
-        mpis,
-        limits,
-        anonymous_read,
-    });
-    let done = tokio::spawn(api::server::serve(
-        listener,
-        app,
-        async move {
-            let _ = stopped.await;
-        },
-        Duration::from_secs(10),
-    ));
-    Running {
-        base,
-        stop: Some(stop),
-        done,
-        token: None,
-    }
-}
-
-/// The defaults, as with an empty config file.
-fn config() -> Config {
-    Config::load(&Overrides {
-        config_path: Some("/dev/null".into()),
-        data_dir: Some(std::env::temp_dir()),
-        ..Overrides::default()
-    })
-    .expect("the default config")
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(20))
-        .build()
-        .expect("client")
-}
-
-async fn call(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
-    let response = request.send().await.expect("an answer");
-    let status = response.status();
-    let text = response.text().await.expect("a body");
-    let body = serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body: {text:?}"));
-    (status, body)
-}
 
 /// A pool to a port nothing listens on: every query fails to connect.
 fn pool_to_closed_port(acquire: Duration) -> PgPool {
@@ -167,20 +47,6 @@ fn pool_to_silent_port(listener: &std::net::TcpListener) -> PgPool {
                 .username("nobody")
                 .database("nothing"),
         )
-}
-
-fn assert_detail(status: StatusCode, body: &Value, case: &str) {
-    assert!(status.is_client_error(), "{case}: {status} {body}");
-    assert!(body.get("detail").is_some(), "{case}: no detail in {body}");
-}
-
-fn locs(body: &Value) -> Vec<Value> {
-    body["detail"]
-        .as_array()
-        .unwrap_or_else(|| panic!("a list detail: {body}"))
-        .iter()
-        .map(|problem| problem["loc"].clone())
-        .collect()
 }
 
 #[tokio::test]
@@ -585,10 +451,7 @@ async fn the_auth_matrix_of_every_api_route() {
         ("expired", Role::Admin),
         ("revoked", Role::Admin),
     ] {
-        let created = tokens::create(pool, name, role, None, "tests", now)
-            .await
-            .unwrap();
-        secrets.insert(name, created.secret);
+        secrets.insert(name, api_common::token(pool, name, role).await);
     }
     sqlx::query(
         "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",

@@ -6,6 +6,7 @@
 //! `tests/outbox_log.rs` stays a binary of its own: it installs a process-wide log subscriber
 //! and counts lines, which other tests running beside it would add to.
 
+mod api_common;
 mod common;
 mod tmux_common;
 mod tui_common;
