@@ -241,17 +241,18 @@ async fn serve(
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
-        let state = crate::api::ApiState {
-            pool: db.pool.clone(),
-            config: std::sync::Arc::new(config.clone()),
-            mpis,
-            limits: crate::api::ApiLimits {
-                request_timeout: Duration::from_secs(config.request_timeout_secs),
-                body_limit: config.body_limit_bytes,
-                ..crate::api::ApiLimits::default()
-            },
-            anonymous_read,
+        let limits = crate::api::ApiLimits {
+            request_timeout: Duration::from_secs(config.request_timeout_secs),
+            body_limit: config.body_limit_bytes,
+            ..crate::api::ApiLimits::default()
         };
+        let state = crate::api::ApiState::new(
+            db.pool.clone(),
+            std::sync::Arc::new(config.clone()),
+            mpis,
+            limits,
+            anonymous_read,
+        );
         tracing::info!("serving {} · {mpis_label}", db.target);
         println!("{}", crate::api::server::ready_line(&listener)?);
         crate::api::server::serve(

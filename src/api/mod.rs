@@ -63,6 +63,26 @@ pub struct ApiState {
     pub anonymous_read: bool,
 }
 
+impl ApiState {
+    /// The state for `router`. Everything else a route needs (caches, rate limiters, the
+    /// metrics registry) is built here from `config`, so callers stay the same as it grows.
+    pub fn new(
+        pool: PgPool,
+        config: Arc<Config>,
+        mpis: Option<MpisClient>,
+        limits: ApiLimits,
+        anonymous_read: bool,
+    ) -> ApiState {
+        ApiState {
+            pool,
+            config,
+            mpis,
+            limits,
+            anonymous_read,
+        }
+    }
+}
+
 /// The whole API. `/health*` is public; everything under `/api` goes through [`guard`], the
 /// slot where authentication will sit.
 pub fn router(state: ApiState) -> Router {

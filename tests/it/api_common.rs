@@ -106,13 +106,13 @@ pub async fn start_with_config(
         .expect("the ready line")
         .to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let app = api::router(ApiState {
+    let app = api::router(ApiState::new(
         pool,
-        config: Arc::new(config),
+        Arc::new(config),
         mpis,
         limits,
         anonymous_read,
-    });
+    ));
     let done = tokio::spawn(api::server::serve(
         listener,
         app,
