@@ -53,7 +53,7 @@ pub fn redact(value: &Value) -> Value {
 
 /// A config sent back by a client that read it redacted: where a credential's value is still
 /// the placeholder, the stored value is kept (so a read-modify-write never stores
-/// `"[redacted]"` as a bot token).
+/// `"[redacted]"` as a bot token). Arrays are matched element by element, by position.
 pub fn keep_redacted(new: &Value, stored: &Value) -> Value {
     match (new, stored) {
         (Value::Object(new), Value::Object(stored)) => {
@@ -68,6 +68,15 @@ pub fn keep_redacted(new: &Value, stored: &Value) -> Value {
             }
             Value::Object(out)
         }
+        (Value::Array(new), Value::Array(stored)) => Value::Array(
+            new.iter()
+                .enumerate()
+                .map(|(i, value)| match stored.get(i) {
+                    Some(old) => keep_redacted(value, old),
+                    None => value.clone(),
+                })
+                .collect(),
+        ),
         _ => new.clone(),
     }
 }
@@ -127,6 +136,13 @@ mod tests {
         assert_eq!(
             keep_redacted(&sent, &stored),
             json!({"bot_token": "123:abc", "lookback_hours": 48, "nested": {"api_key": "k"}})
+        );
+        let listed = json!({"accounts": [{"api_key": "a"}, {"api_key": "b"}]});
+        let sent =
+            json!({"accounts": [{"api_key": REDACTED}, {"api_key": "new"}, {"api_key": "c"}]});
+        assert_eq!(
+            keep_redacted(&sent, &listed),
+            json!({"accounts": [{"api_key": "a"}, {"api_key": "new"}, {"api_key": "c"}]})
         );
         let replaced = json!({"bot_token": "999:new"});
         assert_eq!(keep_redacted(&replaced, &stored), replaced);
