@@ -5,7 +5,6 @@
 #[allow(dead_code)]
 #[path = "it/api_common.rs"]
 mod api_common;
-#[allow(dead_code)]
 #[path = "it/common/mod.rs"]
 mod common;
 
