@@ -685,3 +685,89 @@ async fn the_auth_matrix_of_the_configuration_routes() {
     let jobs: i64 = common::count(pool, "metrics_ingestion_jobs").await;
     assert_eq!(jobs, 1, "the matrix wrote nothing");
 }
+
+/// A pool to a port nothing listens on: every query fails to connect.
+fn pool_to_closed_port() -> sqlx::PgPool {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    sqlx::postgres::PgPoolOptions::new()
+        .acquire_timeout(std::time::Duration::from_millis(500))
+        .connect_lazy_with(
+            sqlx::postgres::PgConnectOptions::new()
+                .host("127.0.0.1")
+                .port(port)
+                .username("nobody")
+                .database("nothing"),
+        )
+}
+
+#[tokio::test]
+async fn a_database_that_is_down_is_a_503_with_a_detail_on_every_configuration_route() {
+    let mut config = api_common::config();
+    config.admin_password = mpis_dash::config::SecretText::new("pw".into());
+    let api =
+        api_common::start_configured(pool_to_closed_port(), None, ApiLimits::default(), config)
+            .await;
+    let client = api.http();
+    let id = Uuid::new_v4();
+    let requests = [
+        (
+            "GET layouts",
+            client.get(api.url("/api/dashboards/layouts")),
+        ),
+        (
+            "POST layouts",
+            client
+                .post(api.url("/api/dashboards/layouts"))
+                .json(&json!({"name": "x", "layout_config": two_widgets()})),
+        ),
+        (
+            "PUT layout",
+            client
+                .put(api.url(&format!("/api/dashboards/layouts/{id}")))
+                .json(&json!({"name": "x"})),
+        ),
+        (
+            "DELETE layout",
+            client.delete(api.url(&format!("/api/dashboards/layouts/{id}"))),
+        ),
+        ("GET widgets", client.get(api.url("/api/widgets"))),
+        (
+            "POST widget",
+            client.post(api.url("/api/widgets/register")).json(
+                &json!({"widget_id": "w", "name": "W", "widget_type": "custom", "schema": {}}),
+            ),
+        ),
+        ("GET jobs", client.get(api.url("/api/metrics/jobs"))),
+        (
+            "POST jobs",
+            client
+                .post(api.url("/api/metrics/jobs"))
+                .json(&json!({"job_name": "j", "channel": "c", "schedule_cron": "@daily"})),
+        ),
+        (
+            "PATCH job",
+            client
+                .patch(api.url(&format!("/api/metrics/jobs/{id}")))
+                .json(&json!({"enabled": false})),
+        ),
+        (
+            "login",
+            http()
+                .post(api.url("/api/auth/login"))
+                .json(&json!({"password": "pw"})),
+        ),
+    ];
+    for (case, request) in requests {
+        let (status, body) = call(request).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{case}: {body}");
+        assert!(
+            body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("database unreachable")),
+            "{case}: {body}"
+        );
+    }
+}
