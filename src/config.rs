@@ -64,6 +64,12 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// `serve`: a larger request body is answered 413.
     pub body_limit_bytes: Option<usize>,
+    /// `serve`: requests a second per caller (token, or client IP without one); 0 = no limit.
+    pub rate_limit_per_sec: Option<u32>,
+    /// `serve`: requests a caller may send at once above the rate.
+    pub rate_limit_burst: Option<u32>,
+    /// `serve`: the web origins allowed to call the API from a browser (CORS); none by default.
+    pub cors_origins: Option<Vec<String>>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -71,6 +77,31 @@ pub const DEFAULT_LISTEN: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// `serve`'s rate limit per caller: generous enough for any script, a stop for a runaway loop.
+pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 50;
+pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
+
+/// A secret from the environment (`ADMIN_PASSWORD`): its `Debug` never shows it, so printing
+/// a `Config` cannot leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretText(String);
+
+impl SecretText {
+    /// `None` for an empty or all-blank value (no password is no login).
+    pub fn new(text: String) -> Option<SecretText> {
+        (!text.trim().is_empty()).then_some(SecretText(text))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretText(..)")
+    }
+}
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -106,6 +137,13 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// Requests a second per caller (0 = off) and the burst above it.
+    pub rate_limit_per_sec: u32,
+    pub rate_limit_burst: u32,
+    /// Origins (`https://host[:port]`, or `*`) given CORS headers; empty = no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// `ADMIN_PASSWORD` from the environment: `POST /api/auth/login` works only with it.
+    pub admin_password: Option<SecretText>,
 }
 
 impl Config {
@@ -129,6 +167,13 @@ impl Config {
             path: config_file.clone().unwrap_or_default(),
             message: format!("red_flags: {e}"),
         })?;
+        let cors_origins =
+            cors_origins(file.cors_origins.clone().unwrap_or_default()).map_err(|message| {
+                ConfigError::Parse {
+                    path: config_file.clone().unwrap_or_default(),
+                    message,
+                }
+            })?;
         let data_dir = match overrides.data_dir.clone().or(file.data_dir) {
             Some(dir) => dir,
             None => default_data_dir()?,
@@ -167,8 +212,42 @@ impl Config {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
                 .max(1),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
+            rate_limit_per_sec: file
+                .rate_limit_per_sec
+                .unwrap_or(DEFAULT_RATE_LIMIT_PER_SEC),
+            rate_limit_burst: file.rate_limit_burst.unwrap_or(DEFAULT_RATE_LIMIT_BURST),
+            cors_origins,
+            admin_password: std::env::var("ADMIN_PASSWORD")
+                .ok()
+                .and_then(SecretText::new),
         })
     }
+}
+
+/// `cors_origins` as written: each `http(s)://host[:port]` (a trailing `/` dropped) or `*`.
+fn cors_origins(raw: Vec<String>) -> Result<Vec<String>, String> {
+    raw.into_iter()
+        .map(|origin| {
+            let origin = origin.trim().trim_end_matches('/').to_string();
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let valid = origin == "*"
+                || rest.is_some_and(|host| {
+                    !host.is_empty()
+                        && host
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+                });
+            if valid {
+                Ok(origin)
+            } else {
+                Err(format!(
+                    "cors_origins: {origin:?} is not an origin (expected e.g. \"https://dash.example.com\" or \"http://localhost:3000\", no path; or \"*\")"
+                ))
+            }
+        })
+        .collect()
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -340,5 +419,47 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.to_string().contains("/nonexistent/mpis.toml"));
+    }
+
+    #[test]
+    fn rate_limits_and_cors_origins_come_from_the_file_and_a_bad_origin_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides {
+                config_path: Some(path.clone()),
+                data_dir: Some(dir.path().into()),
+                ..Overrides::default()
+            })
+        };
+        let config = load("").unwrap();
+        assert_eq!(
+            (config.rate_limit_per_sec, config.rate_limit_burst),
+            (50, 100)
+        );
+        assert!(config.cors_origins.is_empty());
+        let config = load(
+            "rate_limit_per_sec = 0\nrate_limit_burst = 7\ncors_origins = [\" https://a.example.com/ \", \"http://localhost:3000\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.rate_limit_per_sec, 0);
+        assert_eq!(config.rate_limit_burst, 7);
+        assert_eq!(
+            config.cors_origins,
+            vec!["https://a.example.com", "http://localhost:3000"]
+        );
+        for bad in ["a.example.com", "https://a.example.com/path", "ftp://x"] {
+            let err = load(&format!("cors_origins = [{bad:?}]\n")).unwrap_err();
+            assert!(err.to_string().contains("cors_origins"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_secret_never_shows_in_debug() {
+        let secret = SecretText::new("hunter2".into()).unwrap();
+        assert_eq!(format!("{secret:?}"), "SecretText(..)");
+        assert_eq!(secret.expose(), "hunter2");
+        assert!(SecretText::new("  ".into()).is_none());
     }
 }

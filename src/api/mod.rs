@@ -3,16 +3,24 @@
 //!
 //! One module per job: `auth` (the token and its role), `error` (every error answer), `body` (reading JSON bodies field by
 //! field), `health`, `personas`, `projects`, `red_flags` (the routes), `server` (listening, the ready line,
-//! graceful shutdown). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
+//! `widgets`, `jobs` (the configuration routes). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod body;
+pub mod cors;
 pub mod error;
 pub mod health;
+pub mod input;
+pub mod jobs;
+pub mod layouts;
+pub mod login;
 pub mod personas;
 pub mod projects;
+pub mod rate_limit;
 pub mod red_flags;
 pub mod server;
+pub mod widgets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +30,7 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -61,6 +69,8 @@ pub struct ApiState {
     pub limits: ApiLimits,
     /// `--allow-anonymous-read`: reads (GET, HEAD) need no token (behind a VPN, the old page).
     pub anonymous_read: bool,
+    /// Requests per caller and login attempts per address (config `rate_limit_*`).
+    pub rate_limits: Arc<rate_limit::RateLimits>,
 }
 
 impl ApiState {
@@ -73,12 +83,14 @@ impl ApiState {
         limits: ApiLimits,
         anonymous_read: bool,
     ) -> ApiState {
+        let rate_limits = Arc::new(rate_limit::RateLimits::from_config(&config));
         ApiState {
             pool,
             config,
             mpis,
             limits,
             anonymous_read,
+            rate_limits,
         }
     }
 }
@@ -100,17 +112,59 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/red-flags/flags/{flag_id}/resolve",
             post(red_flags::resolve),
+        )
+        .route(
+            "/dashboards/layouts",
+            get(layouts::list).post(layouts::create),
+        )
+        .route(
+            "/dashboards/layouts/{layout_id}",
+            put(layouts::update).delete(layouts::delete),
+        )
+        .route("/widgets", get(widgets::list));
+    // Admin whatever the method (a viewer may not even list the jobs: their configs).
+    let admin = Router::new()
+        .route("/widgets/register", post(widgets::register))
+        .route("/metrics/jobs", get(jobs::list).post(jobs::create))
+        .route(
+            "/metrics/jobs/{job_id}",
+            get(jobs::get).patch(jobs::update).delete(jobs::delete),
         );
-    Router::new()
+    // No token: the login that gives one (limited per address like `/health*`).
+    let public = Router::new()
+        .route("/auth/login", post(login::login))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::by_ip,
+        ));
+    let api = guard(api, state.clone())
+        .merge(admin_guard(admin, state.clone()))
+        .merge(public);
+    let health = Router::new()
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))
         .route("/health/mpis", get(health::mpis))
-        .nest("/api", guard(api, state.clone()))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::by_ip,
+        ));
+    let router = health
+        .nest("/api", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_limit))
-        .layer(middleware::from_fn_with_state(limits, request_timeout))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(limits, request_timeout));
+    // Outermost, so a browser's preflight is answered before any token is asked for.
+    let router = match cors::layer(&state.config.cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.with_state(state)
+}
+
+/// The admin routes need an admin token whatever the method (`auth::require_admin`).
+fn admin_guard(routes: Router<ApiState>, state: ApiState) -> Router<ApiState> {
+    routes.layer(middleware::from_fn_with_state(state, auth::require_admin))
 }
 
 /// Every `/api` route needs a token of the role its method needs (`auth`).

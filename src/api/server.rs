@@ -25,6 +25,8 @@ pub async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (stopping, mut stop_seen) = tokio::sync::watch::channel(false);
+    // The peer's address reaches the handlers (per-IP rate limits, login logs).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -14,6 +14,7 @@ pub mod publish;
 pub mod publisher_contract;
 pub mod pyround;
 pub mod red_flags;
+pub mod redact;
 pub mod run_status;
 pub mod schedule;
 pub mod time_zone;

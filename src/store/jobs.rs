@@ -185,3 +185,133 @@ pub async fn mark_ran(
     .await?;
     Ok(job)
 }
+
+/// One job by id.
+pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<IngestionJob>> {
+    let row = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM metrics_ingestion_jobs WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Fields to change; `None` leaves a field as it is (`persona_id: Some(None)` clears it).
+#[derive(Debug, Clone, Default)]
+pub struct JobChanges {
+    pub job_name: Option<String>,
+    pub channel: Option<String>,
+    pub persona_id: Option<Option<Uuid>>,
+    pub schedule_cron: Option<String>,
+    pub config: Option<Value>,
+    pub enabled: Option<bool>,
+}
+
+/// Changes a job in one transaction (the row locked while it is read and written). The next
+/// run is computed again from `now` when the schedule changes or the job is enabled again;
+/// a config's credentials sent back as the redaction placeholder keep their stored values.
+pub async fn update(
+    pool: &PgPool,
+    id: Uuid,
+    changes: &JobChanges,
+    now: DateTime<Utc>,
+) -> StoreResult<IngestionJob> {
+    let name = match &changes.job_name {
+        Some(name) if name.trim().is_empty() => {
+            return Err(StoreError::invalid("job_name", "must not be empty"));
+        }
+        Some(name) => Some(name.trim().to_string()),
+        None => None,
+    };
+    let channel = match &changes.channel {
+        Some(raw) => {
+            let channel = Channel::parse(raw);
+            if channel.as_str().is_empty() {
+                return Err(StoreError::invalid("channel", "must not be empty"));
+            }
+            Some(channel.as_str().to_string())
+        }
+        None => None,
+    };
+    let schedule = changes
+        .schedule_cron
+        .as_deref()
+        .map(Schedule::parse)
+        .transpose()
+        .map_err(|e| StoreError::invalid("schedule_cron", e.to_string()))?;
+    if changes.config.as_ref().is_some_and(|c| !c.is_object()) {
+        return Err(StoreError::invalid("config", "must be a JSON object"));
+    }
+    let mut tx = pool.begin().await?;
+    let job = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM metrics_ingestion_jobs WHERE id = $1 FOR UPDATE"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| StoreError::not_found("ingestion job", id))?;
+    let enabled = changes.enabled.unwrap_or(job.enabled);
+    let reschedule = schedule.is_some() || (enabled && !job.enabled);
+    let next_run_at = if reschedule {
+        match &schedule {
+            Some(s) => s.next_after(now),
+            None => Schedule::parse(&job.schedule_cron)
+                .ok()
+                .and_then(|s| s.next_after(now)),
+        }
+    } else {
+        job.next_run_at
+    };
+    let config = changes
+        .config
+        .as_ref()
+        .map(|c| crate::domain::redact::keep_redacted(c, &job.config.0));
+    let persona_id = changes.persona_id.unwrap_or(job.persona_id);
+    let updated = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET job_name = $2, channel = $3, persona_id = $4,
+             schedule_cron = $5, next_run_at = $6, enabled = $7, config = $8
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(name.as_deref().unwrap_or(&job.job_name))
+    .bind(channel.as_deref().unwrap_or(&job.channel))
+    .bind(persona_id)
+    .bind(
+        schedule
+            .as_ref()
+            .map_or(job.schedule_cron.as_str(), Schedule::as_str),
+    )
+    .bind(next_run_at)
+    .bind(enabled)
+    .bind(Json(config.unwrap_or(job.config.0)))
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        let missing = StoreError::not_found(
+            "persona",
+            persona_id.map(|p| p.to_string()).unwrap_or_default(),
+        );
+        match map_constraint(e, missing) {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "job_name {:?} already exists",
+                name.as_deref().unwrap_or_default()
+            )),
+            other => other,
+        }
+    })?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a job; an unknown id is `NotFound`.
+pub async fn delete(pool: &PgPool, id: Uuid) -> StoreResult<()> {
+    let done = sqlx::query("DELETE FROM metrics_ingestion_jobs WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::not_found("ingestion job", id));
+    }
+    Ok(())
+}

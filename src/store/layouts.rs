@@ -201,3 +201,25 @@ async fn validate_config(pool: &PgPool, config: &Value) -> StoreResult<Value> {
     })?;
     serde_json::to_value(&layout).map_err(|e| StoreError::invalid("layout_config", e.to_string()))
 }
+
+/// The id of another layout of the same owner (`None`: the global ones) with this name,
+/// case-insensitive, if there is one (the API refuses a second layout of one name: 409).
+pub async fn same_name(
+    pool: &PgPool,
+    owner: Option<Uuid>,
+    name: &str,
+    except: Option<Uuid>,
+) -> StoreResult<Option<Uuid>> {
+    let id = sqlx::query_scalar(
+        "SELECT id FROM dashboard_layouts
+         WHERE user_id IS NOT DISTINCT FROM $1 AND lower(name) = lower($2)
+           AND id IS DISTINCT FROM $3
+         ORDER BY created_at LIMIT 1",
+    )
+    .bind(owner)
+    .bind(name.trim())
+    .bind(except)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id)
+}

@@ -11,6 +11,8 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod api_config_routes;
+mod api_login_limits;
 mod api_serve;
 mod cli_check;
 mod cli_tokens;

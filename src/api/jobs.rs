@@ -1,0 +1,270 @@
+//! Metrics ingestion jobs (admin): `POST/GET /api/metrics/jobs`, `GET/PATCH/DELETE
+//! /api/metrics/jobs/{job_id}`. §1.6.14's `MetricsIngestionJobResponse` plus `config`,
+//! `last_status`, `last_error`, `created_at` and the schedule in words. The cron is checked by
+//! `domain::schedule` (422 naming `schedule_cron` and why) and `next_run_at` computed; PATCH
+//! changes any field, `enabled` included. A config's credentials (any value under a
+//! secret-looking key: `bot_token`, `api_key`, `password`, ...) are never answered or logged:
+//! they read `"[redacted]"`, and sending that placeholder back keeps the stored value.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::body::JsonBody;
+use super::error::{FieldProblem, uuid_param};
+use super::input::{Given, Input};
+use super::{ApiError, ApiState};
+use crate::domain::form;
+use crate::domain::redact::redact;
+use crate::domain::schedule::Schedule;
+use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
+use crate::store::personas;
+use crate::store::tokens::Authenticated;
+
+/// Longest job name and channel name.
+pub const NAME_MAX: usize = 200;
+pub const CHANNEL_MAX: usize = 64;
+/// Jobs per answer when `limit` is not given, and the most one answer may hold.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 1000;
+
+/// A job as answered: its config redacted.
+pub fn shape(job: IngestionJob) -> Value {
+    let description = Schedule::parse(&job.schedule_cron)
+        .map(|s| s.describe())
+        .ok();
+    json!({
+        "id": job.id,
+        "job_name": job.job_name,
+        "channel": job.channel,
+        "persona_id": job.persona_id,
+        "schedule_cron": job.schedule_cron,
+        "schedule_description": description,
+        "last_run_at": job.last_run_at,
+        "next_run_at": job.next_run_at,
+        "enabled": job.enabled,
+        "config": redact(&job.config.0),
+        "last_status": job.last_status,
+        "last_error": job.last_error,
+        "created_at": job.created_at,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    limit: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<ApiState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::field(FieldProblem::new(
+            vec![json!("query"), json!("limit")],
+            format!("must be 1 to {MAX_LIMIT}, got {limit}"),
+            "value_error",
+        )));
+    }
+    let rows = jobs::list(&state.pool, limit).await?;
+    Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
+}
+
+pub async fn get(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("job_id", &raw)?;
+    match jobs::get(&state.pool, id).await? {
+        Some(job) => Ok(Json(shape(job))),
+        None => Err(not_found(id)),
+    }
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut input = Input::of(&body);
+    let job_name = input.required_str("job_name");
+    let channel = input.required_str("channel");
+    let persona_id = input.uuid("persona_id").value();
+    let schedule_cron = input.required_str("schedule_cron");
+    let config = input.object("config").value();
+    let enabled = input.bool("enabled");
+    if enabled == Given::Null {
+        input.problem("enabled", "must be true or false (leave it out for true)");
+    }
+    check_texts(&mut input, job_name, channel, schedule_cron);
+    input.finish()?;
+    let (Some(job_name), Some(channel), Some(schedule_cron)) = (job_name, channel, schedule_cron)
+    else {
+        return Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid job",
+        ));
+    };
+    if let Some(persona) = persona_id {
+        check_persona(&state, persona).await?;
+    }
+    let new = NewJob {
+        job_name: job_name.trim().to_string(),
+        channel: channel.trim().to_string(),
+        persona_id,
+        schedule_cron: schedule_cron.to_string(),
+        config: config.cloned().unwrap_or_else(|| json!({})),
+        enabled: enabled.value().unwrap_or(true),
+    };
+    let job = jobs::create(&state.pool, &new, Utc::now()).await?;
+    tracing::info!(job = %job.job_name, by = %caller.name, "ingestion job created");
+    Ok(Json(shape(job)))
+}
+
+/// Changes any of the fields; `enabled` turns the job on or off (`next_run_at` computed again
+/// when it is turned on or the schedule changes); `persona_id: null` clears the persona.
+pub async fn update(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("job_id", &raw)?;
+    let mut input = Input::of(&body);
+    let job_name = input.str("job_name");
+    let channel = input.str("channel");
+    let persona_id = input.uuid("persona_id");
+    let schedule_cron = input.str("schedule_cron");
+    let config = input.object("config");
+    let enabled = input.bool("enabled");
+    for (field, null) in [
+        ("job_name", job_name == Given::Null),
+        ("channel", channel == Given::Null),
+        ("schedule_cron", schedule_cron == Given::Null),
+        ("config", config == Given::Null),
+        ("enabled", enabled == Given::Null),
+    ] {
+        if null {
+            input.problem(field, "must not be null (leave it out to keep it as it is)");
+        }
+    }
+    let fields = [
+        "job_name",
+        "channel",
+        "persona_id",
+        "schedule_cron",
+        "config",
+        "enabled",
+    ];
+    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
+        input.problem_at(
+            vec![json!("body")],
+            format!("nothing to change: give any of {}", fields.join(", ")),
+        );
+    }
+    check_texts(
+        &mut input,
+        job_name.value(),
+        channel.value(),
+        schedule_cron.value(),
+    );
+    input.finish()?;
+    if jobs::get(&state.pool, id).await?.is_none() {
+        return Err(not_found(id));
+    }
+    if let Given::Value(persona) = persona_id {
+        check_persona(&state, persona).await?;
+    }
+    let changes = JobChanges {
+        job_name: job_name.value().map(|s| s.trim().to_string()),
+        channel: channel.value().map(|s| s.trim().to_string()),
+        persona_id: match persona_id {
+            Given::Absent => None,
+            Given::Null => Some(None),
+            Given::Value(p) => Some(Some(p)),
+        },
+        schedule_cron: schedule_cron.value().map(str::to_string),
+        config: config.value().cloned(),
+        enabled: enabled.value(),
+    };
+    let job = match jobs::update(&state.pool, id, &changes, Utc::now()).await {
+        Err(crate::store::StoreError::NotFound {
+            entity: "ingestion job",
+            ..
+        }) => {
+            return Err(not_found(id));
+        }
+        other => other?,
+    };
+    tracing::info!(job = %job.job_name, enabled = job.enabled, by = %caller.name, "ingestion job changed");
+    Ok(Json(shape(job)))
+}
+
+pub async fn delete(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("job_id", &raw)?;
+    match jobs::delete(&state.pool, id).await {
+        Ok(()) => {
+            tracing::info!(job = %id, by = %caller.name, "ingestion job deleted");
+            Ok(Json(json!({ "id": id, "status": "deleted" })))
+        }
+        Err(crate::store::StoreError::NotFound { .. }) => Err(not_found(id)),
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn not_found(id: uuid::Uuid) -> ApiError {
+    ApiError::not_found(format!("Ingestion job not found: {id}"))
+}
+
+/// An unknown persona is a problem of `persona_id` (MPIS answered 500 on the foreign key).
+async fn check_persona(state: &ApiState, persona: uuid::Uuid) -> Result<(), ApiError> {
+    if personas::exists(&state.pool, persona).await? {
+        Ok(())
+    } else {
+        Err(ApiError::field(FieldProblem::body(
+            "persona_id",
+            format!("persona {persona} does not exist"),
+            "value_error",
+        )))
+    }
+}
+
+/// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
+/// why and shows an example).
+fn check_texts(
+    input: &mut Input<'_>,
+    job_name: Option<&str>,
+    channel: Option<&str>,
+    schedule_cron: Option<&str>,
+) {
+    for (field, text, max) in [
+        ("job_name", job_name, NAME_MAX),
+        ("channel", channel, CHANNEL_MAX),
+    ] {
+        let Some(text) = text else { continue };
+        let problem = match form::non_empty(text) {
+            None => Some("must not be empty".to_string()),
+            Some(trimmed) => form::check_single_line(trimmed)
+                .and_then(|()| form::check_max_chars(trimmed, max))
+                .err(),
+        };
+        if let Some(problem) = problem {
+            input.problem(field, problem);
+        }
+    }
+    if let Some(cron) = schedule_cron
+        && let Err(err) = Schedule::parse(cron)
+    {
+        input.problem("schedule_cron", err.to_string());
+    }
+}

@@ -1,0 +1,351 @@
+//! `GET/POST /api/dashboards/layouts`, `PUT/DELETE /api/dashboards/layouts/{layout_id}`
+//! (§1.6.9-10's `DashboardLayoutResponse` `{id, user_id, name, is_default, layout_config,
+//! created_at}` plus `updated_at`). A layout is checked by `domain::layout` against the
+//! registered widgets and every problem is one entry of the 422, in plain words, at its place
+//! (`["body", "layout_config", "widgets", 2, "position"]`); a second layout of one name for
+//! the same owner is a 409 naming the first.
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::{FieldProblem, uuid_param};
+use super::input::{Given, Input};
+use super::{ApiError, ApiState, body::JsonBody};
+use crate::domain::form;
+use crate::domain::layout::{LayoutConfig, LayoutError, widget_name};
+use crate::store::{layouts, widgets};
+
+/// Longest layout name (MPIS's `1..200`).
+pub const NAME_MAX: usize = 200;
+
+fn shape(l: layouts::Layout) -> Value {
+    json!({
+        "id": l.id,
+        "user_id": l.user_id,
+        "name": l.name,
+        "is_default": l.is_default,
+        "layout_config": l.layout_config.0,
+        "created_at": l.created_at,
+        "updated_at": l.updated_at,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    user_id: Option<String>,
+}
+
+/// With `?user_id=`: that user's layouts and the global ones (the user's first); without:
+/// the global ones only (as MPIS).
+pub async fn list(
+    State(state): State<ApiState>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query?;
+    let user_id = match query.user_id.as_deref() {
+        None => None,
+        Some(raw) => Some(Uuid::parse_str(raw.trim()).map_err(|_| {
+            ApiError::field(FieldProblem::new(
+                vec![json!("query"), json!("user_id")],
+                format!("Input should be a valid UUID, got {raw:?}"),
+                "uuid_parsing",
+            ))
+        })?),
+    };
+    let rows = layouts::list_for_user(&state.pool, user_id).await?;
+    let rows = rows
+        .into_iter()
+        .filter(|l| user_id.is_some() || l.user_id.is_none());
+    Ok(Json(Value::Array(rows.map(shape).collect())))
+}
+
+pub async fn create(
+    State(state): State<ApiState>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut input = Input::of(&body);
+    let name = input.required_str("name");
+    let user_id = input.uuid("user_id").value();
+    let is_default = input.bool("is_default").value().unwrap_or(false);
+    let config = input.required_object("layout_config");
+    if let Some(name) = name {
+        check_name(&mut input, name);
+    }
+    if let Some(config) = config {
+        check_layout(&state, &mut input, config).await?;
+    }
+    input.finish()?;
+    let (Some(name), Some(config)) = (name, config) else {
+        return Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid layout",
+        ));
+    };
+    refuse_taken_name(&state, user_id, name, None).await?;
+    let layout = layouts::create(
+        &state.pool,
+        &layouts::NewLayout {
+            user_id,
+            name: name.trim().to_string(),
+            is_default,
+            config: config.clone(),
+        },
+    )
+    .await?;
+    Ok(Json(shape(layout)))
+}
+
+/// Changes any of `name`, `is_default`, `layout_config` (the owner, `user_id`, stays).
+pub async fn update(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("layout_id", &raw)?;
+    let mut input = Input::of(&body);
+    let name = input.str("name");
+    let is_default = input.bool("is_default");
+    let config = input.object("layout_config");
+    if input.has("user_id") {
+        input.problem(
+            "user_id",
+            "a layout's owner cannot be changed; create a layout for the other user instead",
+        );
+    }
+    for (field, null) in [
+        ("name", name == Given::Null),
+        ("is_default", is_default == Given::Null),
+        ("layout_config", config == Given::Null),
+    ] {
+        if null {
+            input.problem(field, "must not be null (leave it out to keep it as it is)");
+        }
+    }
+    let fields = ["name", "is_default", "layout_config", "user_id"];
+    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
+        input.problem_at(
+            vec![json!("body")],
+            "nothing to change: give name, is_default or layout_config",
+        );
+    }
+    if let Given::Value(name) = name {
+        check_name(&mut input, name);
+    }
+    if let Given::Value(config) = config {
+        check_layout(&state, &mut input, config).await?;
+    }
+    input.finish()?;
+    let existing = layouts::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("Layout not found: {id}")))?;
+    if let Given::Value(name) = name {
+        refuse_taken_name(&state, existing.user_id, name, Some(id)).await?;
+    }
+    let changes = layouts::LayoutChanges {
+        name: name.value().map(|n| n.trim().to_string()),
+        is_default: is_default.value(),
+        config: config.value().cloned(),
+    };
+    Ok(Json(shape(
+        layouts::update(&state.pool, id, &changes).await?,
+    )))
+}
+
+pub async fn delete(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("layout_id", &raw)?;
+    match layouts::delete(&state.pool, id).await {
+        Ok(()) => Ok(Json(json!({ "id": id, "status": "deleted" }))),
+        Err(crate::store::StoreError::NotFound { .. }) => {
+            Err(ApiError::not_found(format!("Layout not found: {id}")))
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn check_name(input: &mut Input<'_>, name: &str) {
+    let problem = match form::non_empty(name) {
+        None => Some("must not be empty".to_string()),
+        Some(trimmed) => form::check_single_line(trimmed)
+            .and_then(|()| form::check_max_chars(trimmed, NAME_MAX))
+            .err(),
+    };
+    if let Some(problem) = problem {
+        input.problem("name", problem);
+    }
+}
+
+/// 409 when the owner already has a layout of this name (case-insensitive).
+async fn refuse_taken_name(
+    state: &ApiState,
+    owner: Option<Uuid>,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<(), ApiError> {
+    match layouts::same_name(&state.pool, owner, name, except).await? {
+        None => Ok(()),
+        Some(other) => Err(ApiError::status(
+            StatusCode::CONFLICT,
+            format!(
+                "a layout named {:?} already exists {} (id {other}); choose another name or change that one (PUT /api/dashboards/layouts/{other})",
+                name.trim(),
+                match owner {
+                    Some(user) => format!("for user {user}"),
+                    None => "among the global layouts".to_string(),
+                },
+            ),
+        )),
+    }
+}
+
+/// Every problem of a layout, each at its place, against the widgets registered now.
+async fn check_layout(
+    state: &ApiState,
+    input: &mut Input<'_>,
+    config: &Value,
+) -> Result<(), ApiError> {
+    let layout = match LayoutConfig::from_json(config) {
+        Ok(layout) => layout,
+        Err(err) => {
+            input.problem_at(location(&err), message(&err));
+            return Ok(());
+        }
+    };
+    let known = widgets::known_ids(&state.pool).await?;
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    if let Err(errors) = layout.validate(&known) {
+        for err in &errors {
+            input.problem_at(location(err), message(err));
+        }
+    }
+    Ok(())
+}
+
+/// Where a layout problem is: `["body", "layout_config", "widgets", 2, "position", "w"]`.
+pub fn location(err: &LayoutError) -> Vec<Value> {
+    let mut loc = vec![json!("body"), json!("layout_config")];
+    let widget = |i: &usize| [json!("widgets"), json!(i)];
+    match err {
+        LayoutError::Malformed { path, .. } => {
+            if path != "layout_config" {
+                loc.extend(path_segments(path));
+            }
+        }
+        LayoutError::UnknownWidget { index, .. } => {
+            loc.extend(widget(index));
+            loc.push(json!("widget_id"));
+        }
+        LayoutError::ZeroSize { index, field, .. } => {
+            loc.extend(widget(index));
+            loc.extend([json!("position"), json!(field)]);
+        }
+        LayoutError::OutsideColumns { index, .. } | LayoutError::OutsideRows { index, .. } => {
+            loc.extend(widget(index));
+            loc.push(json!("position"));
+        }
+        LayoutError::Overlap { second, .. } => {
+            loc.extend(widget(second));
+            loc.push(json!("position"));
+        }
+        LayoutError::InvalidTimeRange { index, .. } => {
+            loc.extend(widget(index));
+            loc.extend([json!("config"), json!("time_range")]);
+        }
+        LayoutError::InvalidPersonaId { index, .. } => {
+            loc.extend(widget(index));
+            loc.extend([json!("config"), json!("persona_id")]);
+        }
+    }
+    loc
+}
+
+/// The problem in plain words (the widget's display name, what to do about it).
+pub fn message(err: &LayoutError) -> String {
+    match err {
+        LayoutError::Malformed { message, .. } => message.clone(),
+        LayoutError::UnknownWidget {
+            widget_id, known, ..
+        } => format!(
+            "{widget_id:?} is not a registered widget; known widgets: {known} (GET /api/widgets)"
+        ),
+        LayoutError::InvalidPersonaId {
+            widget_id, value, ..
+        } => format!(
+            "{}'s persona_id {value} is not a UUID",
+            widget_name(widget_id)
+        ),
+        other => other.plain(),
+    }
+}
+
+/// `widgets[2].position.w` -> `"widgets", 2, "position", "w"`.
+fn path_segments(path: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut rest = part;
+        if let Some(open) = rest.find('[') {
+            if open > 0 {
+                out.push(json!(&rest[..open]));
+            }
+            rest = &rest[open..];
+            while let Some(inner) = rest.strip_prefix('[') {
+                let Some(close) = inner.find(']') else { break };
+                match inner[..close].parse::<u64>() {
+                    Ok(n) => out.push(json!(n)),
+                    Err(_) => out.push(json!(&inner[..close])),
+                }
+                rest = &inner[close + 1..];
+            }
+        } else if !rest.is_empty() {
+            out.push(json!(rest));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_path_becomes_a_location() {
+        assert_eq!(
+            path_segments("widgets[2].position.w"),
+            vec![json!("widgets"), json!(2), json!("position"), json!("w")]
+        );
+        assert_eq!(path_segments("widgets"), vec![json!("widgets")]);
+    }
+
+    #[test]
+    fn each_problem_has_its_place_and_plain_words() {
+        let err = LayoutError::Overlap {
+            first: 0,
+            first_id: "recent-runs".into(),
+            second: 1,
+            second_id: "red-flags".into(),
+            col_from: 0,
+            col_to: 3,
+            row_from: 0,
+            row_to: 1,
+        };
+        assert_eq!(
+            location(&err),
+            vec![
+                json!("body"),
+                json!("layout_config"),
+                json!("widgets"),
+                json!(1),
+                json!("position")
+            ]
+        );
+        assert!(message(&err).contains("overlaps"), "{}", message(&err));
+        assert!(!message(&err).contains("widgets["), "{}", message(&err));
+    }
+}

@@ -1,0 +1,156 @@
+//! `GET /api/widgets` (every registered widget, §1.6.11's `WidgetResponse` plus `created_at`)
+//! and `POST /api/widgets/register` (admin; §1.6.12's body, `widget_schema` accepted for
+//! `schema` as MPIS did). A duplicate `widget_id` is a 409 naming it (MPIS answered 500).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde_json::{Value, json};
+
+use super::body::JsonBody;
+use super::input::Input;
+use super::{ApiError, ApiState};
+use crate::domain::form;
+use crate::store::tokens::Authenticated;
+use crate::store::widgets::{self, NewWidget, Widget};
+
+/// Longest widget id and name.
+pub const ID_MAX: usize = 100;
+pub const NAME_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 2000;
+/// `widget_type`'s values.
+pub const TYPES: [&str; 2] = ["builtin", "custom"];
+
+fn shape(w: Widget) -> Value {
+    json!({
+        "id": w.id,
+        "widget_id": w.widget_id,
+        "name": w.name,
+        "description": w.description,
+        "widget_type": w.widget_type,
+        "schema": w.schema.0,
+        "renderer_url": w.renderer_url,
+        "created_at": w.created_at,
+    })
+}
+
+pub async fn list(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let rows = widgets::list(&state.pool).await?;
+    Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
+}
+
+pub async fn register(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let new = read_new_widget(&body)?;
+    let widget = widgets::register(&state.pool, &new).await?;
+    tracing::info!(
+        widget_id = %widget.widget_id,
+        by = %caller.name,
+        "widget registered"
+    );
+    Ok(Json(shape(widget)))
+}
+
+/// The body checked field by field (every problem named).
+pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
+    let mut input = Input::of(body);
+    let widget_id = input.required_str("widget_id");
+    let name = input.required_str("name");
+    let description = input.str("description").value();
+    let widget_type = input.required_str("widget_type");
+    let schema_key = if input.has("schema") || !input.has("widget_schema") {
+        "schema"
+    } else {
+        "widget_schema"
+    };
+    let schema = input.required_object(schema_key);
+    let renderer_url = input.str("renderer_url").value();
+    if let Some(id) = widget_id {
+        text_rule(&mut input, "widget_id", id, ID_MAX);
+    }
+    if let Some(name) = name {
+        text_rule(&mut input, "name", name, NAME_MAX);
+    }
+    if let Some(description) = description
+        && let Err(problem) = form::check_max_chars(description, DESCRIPTION_MAX)
+    {
+        input.problem("description", problem);
+    }
+    if let Some(kind) = widget_type
+        && !TYPES.contains(&kind)
+    {
+        input.problem(
+            "widget_type",
+            format!("Input should be 'builtin' or 'custom', got {kind:?}"),
+        );
+    }
+    if let Some(url) = renderer_url
+        && let Err(problem) = form::check_http_url(url.trim())
+    {
+        input.problem("renderer_url", problem);
+    }
+    input.finish()?;
+    match (widget_id, name, widget_type, schema) {
+        (Some(widget_id), Some(name), Some(widget_type), Some(schema)) => Ok(NewWidget {
+            widget_id: widget_id.trim().to_string(),
+            name: name.trim().to_string(),
+            description: description.map(|d| d.trim().to_string()),
+            widget_type: widget_type.to_string(),
+            schema: schema.clone(),
+            renderer_url: renderer_url.map(|u| u.trim().to_string()),
+        }),
+        _ => Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid widget",
+        )),
+    }
+}
+
+/// A one-line, non-empty text of at most `max` characters.
+fn text_rule(input: &mut Input<'_>, field: &str, text: &str, max: usize) {
+    let problem = match form::non_empty(text) {
+        None => Some("must not be empty".to_string()),
+        Some(trimmed) => form::check_single_line(trimmed)
+            .and_then(|()| form::check_max_chars(trimmed, max))
+            .err(),
+    };
+    if let Some(problem) = problem {
+        input.problem(field, problem);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_old_alias_and_every_bad_field() {
+        let new = read_new_widget(&json!({
+            "widget_id": "custom-sentiment", "name": "Sentiment Analysis",
+            "widget_type": "custom", "widget_schema": {"a": 1},
+        }))
+        .unwrap();
+        assert_eq!(new.schema, json!({"a": 1}));
+        let err = read_new_widget(&json!({
+            "widget_id": " ", "name": "x", "widget_type": "fancy", "schema": [],
+            "renderer_url": "ftp://x",
+        }))
+        .unwrap_err();
+        let ApiError::Invalid(problems) = err else {
+            panic!("not a 422")
+        };
+        let fields: Vec<_> = problems.iter().map(|p| p.loc[1].clone()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                json!("schema"),
+                json!("widget_id"),
+                json!("widget_type"),
+                json!("renderer_url")
+            ]
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! Credentials in stored JSON (an ingestion job's `config`: bot tokens, API keys, passwords):
+//! which keys hold one, the JSON with their values replaced for answers and logs, and a
+//! changed config read back with the stored values where a client sent the placeholder.
+
+use serde_json::{Map, Value};
+
+/// What a credential's value is shown as.
+pub const REDACTED: &str = "[redacted]";
+
+/// Parts of a key name that mark its value as a credential (case-insensitive).
+const SECRET_WORDS: [&str; 9] = [
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "credential",
+    "apikey",
+    "api_key",
+    "private",
+    "auth",
+];
+
+/// Whether a key's value is a credential: `bot_token`, `api_key`, `X-API-Key`, `password`,
+/// `client_secret`, `authorization`, `key`, `access_key`, ...
+pub fn is_secret_key(key: &str) -> bool {
+    let key = key.trim().to_ascii_lowercase().replace('-', "_");
+    key == "key"
+        || key.ends_with("_key")
+        || key.starts_with("key_")
+        || SECRET_WORDS.iter().any(|word| key.contains(word))
+}
+
+/// `value` with every credential's value (at any depth, inside arrays too) replaced by
+/// [`REDACTED`]; a `null` credential stays `null` (nothing to hide).
+pub fn redact(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, inner)| {
+                    let shown = if is_secret_key(key) && !inner.is_null() {
+                        Value::from(REDACTED)
+                    } else {
+                        redact(inner)
+                    };
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A config sent back by a client that read it redacted: where a credential's value is still
+/// the placeholder, the stored value is kept (so a read-modify-write never stores
+/// `"[redacted]"` as a bot token). Arrays are matched element by element, by position.
+pub fn keep_redacted(new: &Value, stored: &Value) -> Value {
+    match (new, stored) {
+        (Value::Object(new), Value::Object(stored)) => {
+            let mut out = Map::with_capacity(new.len());
+            for (key, value) in new {
+                let kept = match stored.get(key) {
+                    Some(old) if is_secret_key(key) && value == REDACTED => old.clone(),
+                    Some(old) => keep_redacted(value, old),
+                    None => value.clone(),
+                };
+                out.insert(key.clone(), kept);
+            }
+            Value::Object(out)
+        }
+        (Value::Array(new), Value::Array(stored)) => Value::Array(
+            new.iter()
+                .enumerate()
+                .map(|(i, value)| match stored.get(i) {
+                    Some(old) => keep_redacted(value, old),
+                    None => value.clone(),
+                })
+                .collect(),
+        ),
+        _ => new.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn credential_keys_are_recognised_and_others_are_not() {
+        for key in [
+            "bot_token",
+            "api_key",
+            "X-API-Key",
+            "password",
+            "client_secret",
+            "Authorization",
+            "key",
+            "access_key",
+            "credentials",
+            "private_key_pem",
+        ] {
+            assert!(is_secret_key(key), "{key}");
+        }
+        for key in ["lookback_hours", "channel_id", "keyword", "monkey", "chat"] {
+            assert!(!is_secret_key(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_redacted_at_any_depth() {
+        let config = json!({
+            "lookback_hours": 24,
+            "bot_token": "123:abc",
+            "accounts": [{"name": "a", "api_key": "k1"}, {"name": "b", "password": null}],
+            "auth": {"user": "x", "pass": "y"},
+        });
+        assert_eq!(
+            redact(&config),
+            json!({
+                "lookback_hours": 24,
+                "bot_token": REDACTED,
+                "accounts": [{"name": "a", "api_key": REDACTED}, {"name": "b", "password": null}],
+                "auth": REDACTED,
+            })
+        );
+        assert!(!redact(&config).to_string().contains("123:abc"));
+    }
+
+    #[test]
+    fn a_placeholder_sent_back_keeps_the_stored_credential() {
+        let stored =
+            json!({"bot_token": "123:abc", "lookback_hours": 24, "nested": {"api_key": "k"}});
+        let sent =
+            json!({"bot_token": REDACTED, "lookback_hours": 48, "nested": {"api_key": REDACTED}});
+        assert_eq!(
+            keep_redacted(&sent, &stored),
+            json!({"bot_token": "123:abc", "lookback_hours": 48, "nested": {"api_key": "k"}})
+        );
+        let listed = json!({"accounts": [{"api_key": "a"}, {"api_key": "b"}]});
+        let sent =
+            json!({"accounts": [{"api_key": REDACTED}, {"api_key": "new"}, {"api_key": "c"}]});
+        assert_eq!(
+            keep_redacted(&sent, &listed),
+            json!({"accounts": [{"api_key": "a"}, {"api_key": "new"}, {"api_key": "c"}]})
+        );
+        let replaced = json!({"bot_token": "999:new"});
+        assert_eq!(keep_redacted(&replaced, &stored), replaced);
+    }
+}
