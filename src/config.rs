@@ -64,6 +64,15 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// `serve`: a larger request body is answered 413.
     pub body_limit_bytes: Option<usize>,
+    /// n8n's webhook base (runs are POSTed to `{n8n_webhook_url}/publisher/run`); none: runs
+    /// stay `pending`.
+    pub n8n_webhook_url: Option<String>,
+    /// Sent as `X-N8N-API-KEY` with each run (env MPIS_DASH_N8N_API_KEY wins).
+    pub n8n_api_key: Option<String>,
+    /// Tries per run before it is `failed` (5xx, timeout, refused connection).
+    pub n8n_dispatch_attempts: Option<u32>,
+    /// How long one POST to n8n may take.
+    pub n8n_timeout_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -71,6 +80,33 @@ pub const DEFAULT_LISTEN: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// The n8n dispatcher's defaults: 5 tries per run, 10 s per try.
+pub const DEFAULT_N8N_DISPATCH_ATTEMPTS: u32 = 5;
+pub const DEFAULT_N8N_TIMEOUT_SECS: u64 = 10;
+/// The environment variable holding n8n's API key (kept out of config files and process lists).
+pub const N8N_API_KEY_ENV: &str = "MPIS_DASH_N8N_API_KEY";
+
+/// A secret from the configuration: its `Debug` never shows it, so a logged `Config` does not
+/// leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -106,6 +142,14 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// n8n's webhook base URL (checked: http or https); `None`: runs are not dispatched.
+    pub n8n_webhook_url: Option<String>,
+    /// n8n's API key (`MPIS_DASH_N8N_API_KEY` > file); never logged, never echoed.
+    pub n8n_api_key: Option<Secret>,
+    /// Tries per run before the dispatcher gives up (at least 1).
+    pub n8n_dispatch_attempts: u32,
+    /// One POST to n8n's budget, in seconds (at least 1).
+    pub n8n_timeout_secs: u64,
 }
 
 impl Config {
@@ -133,6 +177,13 @@ impl Config {
             Some(dir) => dir,
             None => default_data_dir()?,
         };
+        let n8n_webhook_url =
+            check_webhook_url(non_empty(file.n8n_webhook_url.clone())).map_err(|message| {
+                ConfigError::Parse {
+                    path: config_file.clone().unwrap_or_default(),
+                    message: format!("n8n_webhook_url: {message}"),
+                }
+            })?;
         Ok(Config {
             database_url: overrides
                 .database_url
@@ -167,7 +218,36 @@ impl Config {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
                 .max(1),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
+            n8n_webhook_url,
+            n8n_api_key: non_empty(std::env::var(N8N_API_KEY_ENV).ok())
+                .or(non_empty(file.n8n_api_key))
+                .map(|key| Secret::new(key.trim())),
+            n8n_dispatch_attempts: file
+                .n8n_dispatch_attempts
+                .unwrap_or(DEFAULT_N8N_DISPATCH_ATTEMPTS)
+                .max(1),
+            n8n_timeout_secs: file
+                .n8n_timeout_secs
+                .unwrap_or(DEFAULT_N8N_TIMEOUT_SECS)
+                .max(1),
         })
+    }
+}
+
+/// n8n's webhook base: an http(s) URL, kept without a trailing slash.
+fn check_webhook_url(url: Option<String>) -> Result<Option<String>, String> {
+    let Some(url) = url else { return Ok(None) };
+    let trimmed = url.trim().trim_end_matches('/');
+    match reqwest::Url::parse(trimmed) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+            Ok(Some(trimmed.to_string()))
+        }
+        Ok(_) => Err(format!(
+            "{trimmed:?} is not an http(s) URL (e.g. http://127.0.0.1:5678/webhook)"
+        )),
+        Err(e) => Err(format!(
+            "{trimmed:?} is not a URL ({e}; e.g. http://127.0.0.1:5678/webhook)"
+        )),
     }
 }
 

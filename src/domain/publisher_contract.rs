@@ -343,6 +343,19 @@ impl ValidRun {
 /// `None` when the stored run does not satisfy contract v1 (e.g. created by the old API
 /// without templates): a re-submission then differs from it.
 pub fn stored_canonical(project_id: Uuid, persona_id: Uuid, meta: &Value) -> Option<Value> {
+    stored_run(project_id, persona_id, meta)
+        .ok()
+        .map(|v| v.canonical())
+}
+
+/// A stored run read back as the contract v1 request it was created from (what the n8n
+/// dispatcher sends, `ValidRun::n8n_body`), or the problems that keep it from being one (a
+/// run written by the old API without templates, a `meta` edited by hand).
+pub fn stored_run(
+    project_id: Uuid,
+    persona_id: Uuid,
+    meta: &Value,
+) -> Result<ValidRun, Vec<FieldError>> {
     let text = |key: &str| {
         meta.get(key)
             .and_then(Value::as_str)
@@ -351,23 +364,34 @@ pub fn stored_canonical(project_id: Uuid, persona_id: Uuid, meta: &Value) -> Opt
     };
     let channels: Vec<String> = meta
         .get("channels")
-        .and_then(Value::as_array)?
-        .iter()
-        .map(|c| c.as_str().map(str::to_string))
-        .collect::<Option<_>>()?;
+        .and_then(Value::as_array)
+        .and_then(|list| {
+            list.iter()
+                .map(|c| c.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+        })
+        .ok_or_else(|| vec![FieldError::new("channels", "is not a list of names")])?;
+    let templates = match meta.get("templates") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(
+            serde_json::from_value(t.clone())
+                .map_err(|e| vec![FieldError::new("templates", e.to_string())])?,
+        ),
+    };
+    let options = serde_json::from_value(meta.get("options").cloned().unwrap_or(Value::Null))
+        .map_err(|e| vec![FieldError::new("options", e.to_string())])?;
     let request = RunRequest {
         run_id: None,
         project_id,
         persona_id,
         date_from: text("date_from"),
         date_to: text("date_to"),
-        templates: serde_json::from_value(meta.get("templates")?.clone()).ok()?,
-        options: serde_json::from_value(meta.get("options").cloned().unwrap_or(Value::Null))
-            .ok()?,
+        templates,
+        options,
         // Whatever channel names it was accepted with are accepted again.
         channels: channels.clone(),
     };
-    request.validate(&channels).ok().map(|v| v.canonical())
+    request.validate(&channels)
 }
 
 /// What a re-submission with an existing `run_id` means.
