@@ -413,6 +413,47 @@ mod tests {
     }
 
     #[test]
+    fn n8n_settings_come_from_the_file_the_url_is_checked_and_the_key_never_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides {
+                config_path: Some(path.clone()),
+                data_dir: Some(dir.path().into()),
+                ..Overrides::default()
+            })
+        };
+        let config = load("").unwrap();
+        assert_eq!(config.n8n_webhook_url, None);
+        assert_eq!(config.n8n_dispatch_attempts, DEFAULT_N8N_DISPATCH_ATTEMPTS);
+        assert_eq!(config.n8n_timeout_secs, DEFAULT_N8N_TIMEOUT_SECS);
+        let config = load(
+            "n8n_webhook_url = \"https://n8n.example.org/webhook/\"\nn8n_api_key = \"s3cret-key\"\nn8n_dispatch_attempts = 0\nn8n_timeout_secs = 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.n8n_webhook_url.as_deref(),
+            Some("https://n8n.example.org/webhook"),
+            "kept without the trailing slash"
+        );
+        assert_eq!(config.n8n_dispatch_attempts, 1, "at least one try");
+        assert_eq!(config.n8n_timeout_secs, 3);
+        if std::env::var(N8N_API_KEY_ENV).is_err() {
+            assert_eq!(
+                config.n8n_api_key.as_ref().map(Secret::expose),
+                Some("s3cret-key")
+            );
+        }
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-key"), "{shown}");
+        for bad in ["ftp://n8n/webhook", "n8n:5678", "not a url"] {
+            let err = load(&format!("n8n_webhook_url = \"{bad}\"\n")).unwrap_err();
+            assert!(err.to_string().contains("n8n_webhook_url"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn a_missing_explicit_config_file_is_an_error() {
         let err = Config::load(&Overrides {
             config_path: Some("/nonexistent/mpis.toml".into()),

@@ -12,6 +12,7 @@ pub mod health;
 pub mod personas;
 pub mod projects;
 pub mod red_flags;
+pub mod runs;
 pub mod server;
 
 use std::sync::Arc;
@@ -100,7 +101,10 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/red-flags/flags/{flag_id}/resolve",
             post(red_flags::resolve),
-        );
+        )
+        .route("/publisher/runs", get(runs::list).post(runs::create))
+        .route("/publisher/runs/{run_id}", get(runs::get))
+        .route("/publisher/runs/{run_id}/complete", post(runs::complete));
     Router::new()
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))

@@ -1056,6 +1056,33 @@ mod tests {
     }
 
     #[test]
+    fn a_stored_run_reads_back_as_the_body_n8n_gets() {
+        let valid = run(docs_run()).validate(&[]).unwrap();
+        let new_run: crate::store::runs::NewRun = (&valid).into();
+        let meta = json!({
+            "channels": new_run.channels,
+            "date_from": new_run.date_from.to_string(),
+            "date_to": new_run.date_to.to_string(),
+            "templates": new_run.templates,
+            "options": new_run.options,
+        });
+        let back = stored_run(valid.project_id, valid.persona_id, &meta).unwrap();
+        let run_id = Uuid::new_v4();
+        assert_eq!(back.n8n_body(run_id), valid.n8n_body(run_id));
+        let problems = stored_run(
+            valid.project_id,
+            valid.persona_id,
+            &json!({"channels": ["telegram"]}),
+        )
+        .unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.field == "templates"),
+            "{problems:?}"
+        );
+        assert!(stored_run(valid.project_id, valid.persona_id, &json!({})).is_err());
+    }
+
+    #[test]
     fn a_different_body_is_a_conflict_naming_the_fields() {
         let stored = run(docs_run()).validate(&[]).unwrap().canonical();
         let mut changed = docs_run();
