@@ -11,6 +11,7 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod api_runs;
 mod api_serve;
 mod cli_check;
 mod cli_tokens;
