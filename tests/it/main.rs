@@ -17,6 +17,7 @@ mod cli_check;
 mod cli_tokens;
 mod config_example;
 mod demo_data;
+mod dispatch;
 mod e2e_oncall;
 mod e2e_tmux;
 mod migrations;
