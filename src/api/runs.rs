@@ -64,10 +64,13 @@ fn run_fields(run: &Run) -> Map<String, Value> {
 }
 
 /// Where the run is on its way to n8n, and in words.
-fn dispatch_json(configured: bool, dispatch: Option<&RunDispatch>) -> Value {
+fn dispatch_json(configured: bool, run: &Run, dispatch: Option<&RunDispatch>) -> Value {
     let detail = match (configured, dispatch.map(|d| d.state)) {
         (_, None) => {
             "this run has no dispatch to n8n (it was created before dispatch existed)".to_string()
+        }
+        (_, Some(DispatchState::Queued)) if run.status != "pending" => {
+            format!("not sent: the run is already {}", run.status)
         }
         (false, Some(DispatchState::Queued)) => {
             format!("{NOT_CONFIGURED}: the run stays pending")
@@ -113,7 +116,11 @@ async fn created_answer(state: &ApiState, run: &Run) -> Result<Value, ApiError> 
     let mut out = run_fields(run);
     out.insert(
         "dispatch".into(),
-        dispatch_json(state.config.n8n_webhook_url.is_some(), dispatch.as_ref()),
+        dispatch_json(
+            state.config.n8n_webhook_url.is_some(),
+            run,
+            dispatch.as_ref(),
+        ),
     );
     Ok(Value::Object(out))
 }
@@ -129,7 +136,11 @@ async fn full_answer(state: &ApiState, run: &Run) -> Result<Map<String, Value>, 
     );
     out.insert(
         "dispatch".into(),
-        dispatch_json(state.config.n8n_webhook_url.is_some(), dispatch.as_ref()),
+        dispatch_json(
+            state.config.n8n_webhook_url.is_some(),
+            run,
+            dispatch.as_ref(),
+        ),
     );
     Ok(out)
 }

@@ -376,6 +376,8 @@ pub async fn complete(
     if !completion.items.is_empty() {
         insert_items(&mut tx, run_id, &completion.items).await?;
     }
+    // n8n ran it (started some other way, or before its dispatch was marked): not sent again.
+    super::dispatch::cancel_queued(&mut tx, run_id, "run completed before it was sent").await?;
     tx.commit().await?;
     Ok(CompleteOutcome {
         run: updated,

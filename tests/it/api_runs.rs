@@ -399,6 +399,14 @@ async fn a_completion_is_stored_with_its_items_replayed_as_is_and_a_different_on
         "n8n's numeric id as sent"
     );
     assert_eq!(done["replayed"], false);
+    assert_eq!(
+        done["dispatch"]["state"], "cancelled",
+        "a completed run is not sent"
+    );
+    assert_eq!(
+        done["dispatch"]["detail"],
+        "run completed before it was sent"
+    );
     assert!(done["completed_at"].is_string());
     let items = done["published_items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
