@@ -6,7 +6,8 @@
 -- failed    n8n refused it (4xx) or the attempts ran out (the run became `failed`)
 -- cancelled the run was no longer pending when its turn came (completed, failed by hand)
 CREATE TABLE IF NOT EXISTS run_dispatches (
-    run_id UUID PRIMARY KEY REFERENCES dashboard_runs(run_id) ON DELETE CASCADE,
+    run_id UUID PRIMARY KEY
+        REFERENCES dashboard_runs(run_id) ON DELETE CASCADE ON UPDATE CASCADE,
     state TEXT NOT NULL DEFAULT 'queued'
         CHECK (state IN ('queued', 'sent', 'failed', 'cancelled')),
     attempts INT NOT NULL DEFAULT 0 CHECK (attempts >= 0),

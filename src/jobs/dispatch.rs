@@ -29,6 +29,8 @@ use crate::store::{StoreError, StoreResult};
 pub const API_KEY_HEADER: &str = "X-N8N-API-KEY";
 /// The path under `n8n_webhook_url` that takes a run.
 pub const RUN_PATH: &str = "/publisher/run";
+/// A claim's lease beyond its sends' timeouts (database writes, a busy machine).
+const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// The most of n8n's answer kept in a failed run's error.
 pub const ANSWER_MAX_CHARS: usize = 300;
 
@@ -97,8 +99,7 @@ pub struct Dispatcher {
     shown: String,
     timeout: Duration,
     pub max_attempts: u32,
-    /// How long a claimed dispatch is ours: longer than a send can take.
-    pub lease: Duration,
+    /// Dispatches claimed per pass (sent one after the other).
     pub batch: i64,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
@@ -134,7 +135,6 @@ impl Dispatcher {
             shown,
             timeout: target.timeout,
             max_attempts: target.max_attempts.max(1),
-            lease: target.timeout + Duration::from_secs(60),
             batch: 20,
             backoff_base: Duration::from_secs(5),
             backoff_max: Duration::from_secs(300),
@@ -158,10 +158,18 @@ impl Dispatcher {
         &self.shown
     }
 
+    /// How long a claimed batch is ours: every send of it timing out one after the other, and
+    /// a margin for the database. Another dispatcher may claim a dispatch only after that, so
+    /// a run is never sent by two at once.
+    pub fn lease(&self) -> Duration {
+        let sends = u32::try_from(self.batch.max(1)).unwrap_or(u32::MAX);
+        self.timeout.saturating_mul(sends) + LEASE_MARGIN
+    }
+
     /// Claims the due dispatches and tries each once.
     pub async fn run_once(&self) -> StoreResult<DispatchReport> {
         let mut report = DispatchReport::default();
-        for due in dispatch::claim_due(&self.pool, self.lease, self.batch).await? {
+        for due in dispatch::claim_due(&self.pool, self.lease(), self.batch).await? {
             match self.try_claimed(&due, &mut report).await {
                 Ok(()) => {}
                 // Someone else changed it meanwhile (an operator, an expired lease): theirs.

@@ -463,6 +463,8 @@ async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
         }
         sent
     };
+    // A claimed batch stays ours while all of its sends could time out one after the other.
+    assert_eq!(first.lease(), Duration::from_secs(5 * 4 + 60));
     let (a, b) = tokio::join!(drain(first), drain(second));
     assert_eq!(a + b, 30, "{a} + {b}");
     assert!(a > 0 && b > 0, "both took a share: {a} + {b}");
@@ -521,4 +523,44 @@ async fn the_dispatcher_runs_until_stopped_and_is_off_without_a_webhook_url() {
         .expect("stops when told")
         .unwrap();
     assert_eq!(n8n.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_claimed_dispatch_is_held_for_its_lease_and_claimable_again_after_it() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let created = new_run(pool, &valid_run(&project)).await;
+    let lease = Duration::from_millis(800);
+
+    let claimed = dispatch::claim_due(pool, lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        (claimed[0].run_id, claimed[0].attempts),
+        (created.run_id, 1)
+    );
+    assert_eq!(claimed[0].run_status, "pending");
+    assert!(
+        dispatch::claim_due(pool, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "held by its claimer"
+    );
+    // Its claimer died: once the lease ran out, another takes it (a second attempt).
+    tokio::time::sleep(lease + Duration::from_millis(300)).await;
+    let again = dispatch::claim_due(pool, lease, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 2);
+    // Marked sent by the new claimer; the old one's late mark is a conflict, not a change.
+    dispatch::mark_sent(pool, created.run_id, 202)
+        .await
+        .unwrap();
+    let late = dispatch::mark_failed(pool, created.run_id, "late", None).await;
+    assert!(
+        matches!(late, Err(mpis_dash::store::StoreError::Conflict(_))),
+        "{late:?}"
+    );
+    assert_eq!(run(pool, created.run_id).await.status, "running");
+    assert_eq!(dispatch::queued_count(pool).await.unwrap(), 0);
 }
