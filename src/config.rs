@@ -70,6 +70,15 @@ pub struct FileConfig {
     pub rate_limit_burst: Option<u32>,
     /// `serve`: the web origins allowed to call the API from a browser (CORS); none by default.
     pub cors_origins: Option<Vec<String>>,
+    /// n8n's webhook base (runs are POSTed to `{n8n_webhook_url}/publisher/run`); none: runs
+    /// stay `pending`.
+    pub n8n_webhook_url: Option<String>,
+    /// Sent as `X-N8N-API-KEY` with each run (env MPIS_DASH_N8N_API_KEY wins).
+    pub n8n_api_key: Option<String>,
+    /// Tries per run before it is `failed` (5xx, timeout, refused connection).
+    pub n8n_dispatch_attempts: Option<u32>,
+    /// How long one POST to n8n may take.
+    pub n8n_timeout_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -81,25 +90,36 @@ pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_RATE_LIMIT_PER_SEC: u32 = 50;
 pub const DEFAULT_RATE_LIMIT_BURST: u32 = 100;
 
-/// A secret from the environment (`ADMIN_PASSWORD`): its `Debug` never shows it, so printing
-/// a `Config` cannot leak it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretText(String);
+/// The n8n dispatcher's defaults: 5 tries per run, 10 s per try.
+pub const DEFAULT_N8N_DISPATCH_ATTEMPTS: u32 = 5;
+pub const DEFAULT_N8N_TIMEOUT_SECS: u64 = 10;
+/// The environment variable holding n8n's API key (kept out of config files and process lists).
+pub const N8N_API_KEY_ENV: &str = "MPIS_DASH_N8N_API_KEY";
 
-impl SecretText {
-    /// `None` for an empty or all-blank value (no password is no login).
-    pub fn new(text: String) -> Option<SecretText> {
-        (!text.trim().is_empty()).then_some(SecretText(text))
+/// A secret from the configuration or the environment (`ADMIN_PASSWORD`, n8n's API key): its
+/// `Debug` never shows it, so a logged `Config` does not leak it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
     }
 
+    /// `None` for an empty or all-blank value (no password is no login).
+    pub fn non_blank(text: String) -> Option<Secret> {
+        (!text.trim().is_empty()).then_some(Secret(text))
+    }
+
+    /// The secret itself, for the one place that uses it.
     pub fn expose(&self) -> &str {
         &self.0
     }
 }
 
-impl std::fmt::Debug for SecretText {
+impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SecretText(..)")
+        f.write_str("<redacted>")
     }
 }
 
@@ -143,7 +163,15 @@ pub struct Config {
     /// Origins (`https://host[:port]`, or `*`) given CORS headers; empty = no CORS headers.
     pub cors_origins: Vec<String>,
     /// `ADMIN_PASSWORD` from the environment: `POST /api/auth/login` works only with it.
-    pub admin_password: Option<SecretText>,
+    pub admin_password: Option<Secret>,
+    /// n8n's webhook base URL (checked: http or https); `None`: runs are not dispatched.
+    pub n8n_webhook_url: Option<String>,
+    /// n8n's API key (`MPIS_DASH_N8N_API_KEY` > file); never logged, never echoed.
+    pub n8n_api_key: Option<Secret>,
+    /// Tries per run before the dispatcher gives up (at least 1).
+    pub n8n_dispatch_attempts: u32,
+    /// One POST to n8n's budget, in seconds (at least 1).
+    pub n8n_timeout_secs: u64,
 }
 
 impl Config {
@@ -178,6 +206,13 @@ impl Config {
             Some(dir) => dir,
             None => default_data_dir()?,
         };
+        let n8n_webhook_url =
+            check_webhook_url(non_empty(file.n8n_webhook_url.clone())).map_err(|message| {
+                ConfigError::Parse {
+                    path: config_file.clone().unwrap_or_default(),
+                    message: format!("n8n_webhook_url: {message}"),
+                }
+            })?;
         Ok(Config {
             database_url: overrides
                 .database_url
@@ -219,7 +254,19 @@ impl Config {
             cors_origins,
             admin_password: std::env::var("ADMIN_PASSWORD")
                 .ok()
-                .and_then(SecretText::new),
+                .and_then(Secret::non_blank),
+            n8n_webhook_url,
+            n8n_api_key: non_empty(std::env::var(N8N_API_KEY_ENV).ok())
+                .or(non_empty(file.n8n_api_key))
+                .map(|key| Secret::new(key.trim())),
+            n8n_dispatch_attempts: file
+                .n8n_dispatch_attempts
+                .unwrap_or(DEFAULT_N8N_DISPATCH_ATTEMPTS)
+                .max(1),
+            n8n_timeout_secs: file
+                .n8n_timeout_secs
+                .unwrap_or(DEFAULT_N8N_TIMEOUT_SECS)
+                .max(1),
         })
     }
 }
@@ -248,6 +295,23 @@ fn cors_origins(raw: Vec<String>) -> Result<Vec<String>, String> {
             }
         })
         .collect()
+}
+
+/// n8n's webhook base: an http(s) URL, kept without a trailing slash.
+fn check_webhook_url(url: Option<String>) -> Result<Option<String>, String> {
+    let Some(url) = url else { return Ok(None) };
+    let trimmed = url.trim().trim_end_matches('/');
+    match reqwest::Url::parse(trimmed) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.has_host() => {
+            Ok(Some(trimmed.to_string()))
+        }
+        Ok(_) => Err(format!(
+            "{trimmed:?} is not an http(s) URL (e.g. http://127.0.0.1:5678/webhook)"
+        )),
+        Err(e) => Err(format!(
+            "{trimmed:?} is not a URL ({e}; e.g. http://127.0.0.1:5678/webhook)"
+        )),
+    }
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -412,6 +476,47 @@ mod tests {
     }
 
     #[test]
+    fn n8n_settings_come_from_the_file_the_url_is_checked_and_the_key_never_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            Config::load(&Overrides {
+                config_path: Some(path.clone()),
+                data_dir: Some(dir.path().into()),
+                ..Overrides::default()
+            })
+        };
+        let config = load("").unwrap();
+        assert_eq!(config.n8n_webhook_url, None);
+        assert_eq!(config.n8n_dispatch_attempts, DEFAULT_N8N_DISPATCH_ATTEMPTS);
+        assert_eq!(config.n8n_timeout_secs, DEFAULT_N8N_TIMEOUT_SECS);
+        let config = load(
+            "n8n_webhook_url = \"https://n8n.example.org/webhook/\"\nn8n_api_key = \"s3cret-key\"\nn8n_dispatch_attempts = 0\nn8n_timeout_secs = 3\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.n8n_webhook_url.as_deref(),
+            Some("https://n8n.example.org/webhook"),
+            "kept without the trailing slash"
+        );
+        assert_eq!(config.n8n_dispatch_attempts, 1, "at least one try");
+        assert_eq!(config.n8n_timeout_secs, 3);
+        if std::env::var(N8N_API_KEY_ENV).is_err() {
+            assert_eq!(
+                config.n8n_api_key.as_ref().map(Secret::expose),
+                Some("s3cret-key")
+            );
+        }
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret-key"), "{shown}");
+        for bad in ["ftp://n8n/webhook", "n8n:5678", "not a url"] {
+            let err = load(&format!("n8n_webhook_url = \"{bad}\"\n")).unwrap_err();
+            assert!(err.to_string().contains("n8n_webhook_url"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn a_missing_explicit_config_file_is_an_error() {
         let err = Config::load(&Overrides {
             config_path: Some("/nonexistent/mpis.toml".into()),
@@ -457,9 +562,9 @@ mod tests {
 
     #[test]
     fn a_secret_never_shows_in_debug() {
-        let secret = SecretText::new("hunter2".into()).unwrap();
-        assert_eq!(format!("{secret:?}"), "SecretText(..)");
+        let secret = Secret::non_blank("hunter2".into()).unwrap();
+        assert_eq!(format!("{secret:?}"), "<redacted>");
         assert_eq!(secret.expose(), "hunter2");
-        assert!(SecretText::new("  ".into()).is_none());
+        assert!(Secret::non_blank("  ".into()).is_none());
     }
 }

@@ -11,7 +11,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use mpis_dash::api::ApiLimits;
-use mpis_dash::config::SecretText;
+use mpis_dash::config::Secret;
 use serde_json::json;
 
 #[derive(Clone, Default)]
@@ -41,7 +41,7 @@ async fn no_password_token_or_credential_reaches_the_log() {
     let db = common::db().await;
     let password = "pw-LEAKCHECK-9f2e";
     let mut config = api_common::config();
-    config.admin_password = SecretText::new(password.to_string());
+    config.admin_password = Secret::non_blank(password.to_string());
     config.rate_limit_per_sec = 1;
     config.rate_limit_burst = 2;
     let api =

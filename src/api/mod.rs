@@ -19,6 +19,7 @@ pub mod personas;
 pub mod projects;
 pub mod rate_limit;
 pub mod red_flags;
+pub mod runs;
 pub mod server;
 pub mod widgets;
 
@@ -121,7 +122,10 @@ pub fn router(state: ApiState) -> Router {
             "/dashboards/layouts/{layout_id}",
             put(layouts::update).delete(layouts::delete),
         )
-        .route("/widgets", get(widgets::list));
+        .route("/widgets", get(widgets::list))
+        .route("/publisher/runs", get(runs::list).post(runs::create))
+        .route("/publisher/runs/{run_id}", get(runs::get))
+        .route("/publisher/runs/{run_id}/complete", post(runs::complete));
     // Admin whatever the method (a viewer may not even list the jobs: their configs).
     let admin = Router::new()
         .route("/widgets/register", post(widgets::register))

@@ -343,6 +343,19 @@ impl ValidRun {
 /// `None` when the stored run does not satisfy contract v1 (e.g. created by the old API
 /// without templates): a re-submission then differs from it.
 pub fn stored_canonical(project_id: Uuid, persona_id: Uuid, meta: &Value) -> Option<Value> {
+    stored_run(project_id, persona_id, meta)
+        .ok()
+        .map(|v| v.canonical())
+}
+
+/// A stored run read back as the contract v1 request it was created from (what the n8n
+/// dispatcher sends, `ValidRun::n8n_body`), or the problems that keep it from being one (a
+/// run written by the old API without templates, a `meta` edited by hand).
+pub fn stored_run(
+    project_id: Uuid,
+    persona_id: Uuid,
+    meta: &Value,
+) -> Result<ValidRun, Vec<FieldError>> {
     let text = |key: &str| {
         meta.get(key)
             .and_then(Value::as_str)
@@ -351,23 +364,34 @@ pub fn stored_canonical(project_id: Uuid, persona_id: Uuid, meta: &Value) -> Opt
     };
     let channels: Vec<String> = meta
         .get("channels")
-        .and_then(Value::as_array)?
-        .iter()
-        .map(|c| c.as_str().map(str::to_string))
-        .collect::<Option<_>>()?;
+        .and_then(Value::as_array)
+        .and_then(|list| {
+            list.iter()
+                .map(|c| c.as_str().map(str::to_string))
+                .collect::<Option<_>>()
+        })
+        .ok_or_else(|| vec![FieldError::new("channels", "is not a list of names")])?;
+    let templates = match meta.get("templates") {
+        None | Some(Value::Null) => None,
+        Some(t) => Some(
+            serde_json::from_value(t.clone())
+                .map_err(|e| vec![FieldError::new("templates", e.to_string())])?,
+        ),
+    };
+    let options = serde_json::from_value(meta.get("options").cloned().unwrap_or(Value::Null))
+        .map_err(|e| vec![FieldError::new("options", e.to_string())])?;
     let request = RunRequest {
         run_id: None,
         project_id,
         persona_id,
         date_from: text("date_from"),
         date_to: text("date_to"),
-        templates: serde_json::from_value(meta.get("templates")?.clone()).ok()?,
-        options: serde_json::from_value(meta.get("options").cloned().unwrap_or(Value::Null))
-            .ok()?,
+        templates,
+        options,
         // Whatever channel names it was accepted with are accepted again.
         channels: channels.clone(),
     };
-    request.validate(&channels).ok().map(|v| v.canonical())
+    request.validate(&channels)
 }
 
 /// What a re-submission with an existing `run_id` means.
@@ -1029,6 +1053,33 @@ mod tests {
         let old = json!({"channels": ["telegram"], "date_from": "2025-12-15",
                          "date_to": "2025-12-15", "templates": {}, "options": {}});
         assert_eq!(stored_canonical(id(PROJECT), id(PERSONA), &old), None);
+    }
+
+    #[test]
+    fn a_stored_run_reads_back_as_the_body_n8n_gets() {
+        let valid = run(docs_run()).validate(&[]).unwrap();
+        let new_run: crate::store::runs::NewRun = (&valid).into();
+        let meta = json!({
+            "channels": new_run.channels,
+            "date_from": new_run.date_from.to_string(),
+            "date_to": new_run.date_to.to_string(),
+            "templates": new_run.templates,
+            "options": new_run.options,
+        });
+        let back = stored_run(valid.project_id, valid.persona_id, &meta).unwrap();
+        let run_id = Uuid::new_v4();
+        assert_eq!(back.n8n_body(run_id), valid.n8n_body(run_id));
+        let problems = stored_run(
+            valid.project_id,
+            valid.persona_id,
+            &json!({"channels": ["telegram"]}),
+        )
+        .unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.field == "templates"),
+            "{problems:?}"
+        );
+        assert!(stored_run(valid.project_id, valid.persona_id, &json!({})).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod database_info;
+pub mod dispatch;
 pub mod drafts;
 pub mod flag_drill;
 pub mod genesis;

@@ -125,9 +125,17 @@ pub struct CompleteOutcome {
 const RUN_COLUMNS: &str = "id, run_id, project_id, persona_id, status, started_at, completed_at, \
      n8n_execution_id, n8n_execution_ref, error_message, meta";
 
-/// Creates a pending run with a fresh correlation id. The project must exist and belong to
-/// the persona, and the date range must be ordered.
+/// Creates a pending run with a fresh correlation id, and its dispatch to n8n (see
+/// [`create_with_id`]).
 pub async fn create(pool: &PgPool, new: &NewRun) -> StoreResult<Run> {
+    create_with_id(pool, new, Uuid::new_v4()).await
+}
+
+/// Creates a pending run under `run_id` (a client's own correlation id, or a fresh one) and
+/// queues its dispatch to n8n in the same transaction (`store::dispatch`), so every way of
+/// creating a run dispatches it. The project must exist and belong to the persona, and the
+/// date range must be ordered. A `run_id` already taken is `Conflict("run_id")`.
+pub async fn create_with_id(pool: &PgPool, new: &NewRun, run_id: Uuid) -> StoreResult<Run> {
     if new.date_to < new.date_from {
         return Err(StoreError::invalid(
             "date_to",
@@ -156,17 +164,23 @@ pub async fn create(pool: &PgPool, new: &NewRun) -> StoreResult<Run> {
         "templates": non_null_object(&new.templates),
         "options": non_null_object(&new.options),
     });
-    sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
+    let mut tx = pool.begin().await?;
+    let run = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
         "INSERT INTO dashboard_runs (run_id, project_id, persona_id, meta) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (run_id) DO NOTHING
          RETURNING {RUN_COLUMNS}"
     )))
-    .bind(Uuid::new_v4())
+    .bind(run_id)
     .bind(new.project_id)
     .bind(new.persona_id)
     .bind(Json(meta))
-    .fetch_one(pool)
+    .fetch_optional(&mut *tx)
     .await
-    .map_err(|e| map_constraint(e, StoreError::not_found("persona", new.persona_id)))
+    .map_err(|e| map_constraint(e, StoreError::not_found("persona", new.persona_id)))?
+    .ok_or_else(|| StoreError::Conflict("run_id".into()))?;
+    super::dispatch::insert(&mut tx, run.run_id).await?;
+    tx.commit().await?;
+    Ok(run)
 }
 
 fn non_null_object(v: &Value) -> Value {
@@ -362,6 +376,8 @@ pub async fn complete(
     if !completion.items.is_empty() {
         insert_items(&mut tx, run_id, &completion.items).await?;
     }
+    // n8n ran it (started some other way, or before its dispatch was marked): not sent again.
+    super::dispatch::cancel_queued(&mut tx, run_id, "run completed before it was sent").await?;
     tx.commit().await?;
     Ok(CompleteOutcome {
         run: updated,

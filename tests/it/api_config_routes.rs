@@ -706,7 +706,7 @@ fn pool_to_closed_port() -> sqlx::PgPool {
 #[tokio::test]
 async fn a_database_that_is_down_is_a_503_with_a_detail_on_every_configuration_route() {
     let mut config = api_common::config();
-    config.admin_password = mpis_dash::config::SecretText::new("pw".into());
+    config.admin_password = mpis_dash::config::Secret::non_blank("pw".into());
     let api =
         api_common::start_configured(pool_to_closed_port(), None, ApiLimits::default(), config)
             .await;

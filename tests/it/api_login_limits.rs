@@ -3,7 +3,7 @@
 //! CORS from `cors_origins`, over real HTTP against a real PostgreSQL.
 
 use mpis_dash::api::ApiLimits;
-use mpis_dash::config::{Config, SecretText};
+use mpis_dash::config::{Config, Secret};
 use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -15,7 +15,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 fn with_password() -> Config {
     let mut config = api_common::config();
-    config.admin_password = SecretText::new(PASSWORD.to_string());
+    config.admin_password = Secret::non_blank(PASSWORD.to_string());
     config
 }
 

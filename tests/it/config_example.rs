@@ -28,6 +28,9 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.rate_limit_per_sec, 50);
     assert_eq!(config.rate_limit_burst, 100);
     assert!(config.cors_origins.is_empty());
+    assert!(config.n8n_webhook_url.is_none() && config.n8n_api_key.is_none());
+    assert_eq!(config.n8n_dispatch_attempts, 5);
+    assert_eq!(config.n8n_timeout_secs, 10);
     assert!(Keymap::with_overrides(&config.keys).is_ok());
     assert_eq!(
         Theme::from_config(&config.theme, false).expect("theme"),
@@ -55,6 +58,10 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.operator, "alice");
     assert_eq!(config.default_layout.as_deref(), Some("On-call"));
     assert_eq!(config.channels, ["telegram_demo", "mastodon"]);
+    assert_eq!(
+        config.n8n_webhook_url.as_deref(),
+        Some("http://127.0.0.1:5678/webhook")
+    );
     let keymap = Keymap::with_overrides(&config.keys).expect("its key overrides are valid");
     let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
     assert_eq!(keymap.action(&f5), Some(Action::Refresh));

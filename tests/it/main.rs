@@ -13,11 +13,13 @@ mod tui_common;
 
 mod api_config_routes;
 mod api_login_limits;
+mod api_runs;
 mod api_serve;
 mod cli_check;
 mod cli_tokens;
 mod config_example;
 mod demo_data;
+mod dispatch;
 mod e2e_oncall;
 mod e2e_tmux;
 mod migrations;
