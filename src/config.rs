@@ -64,6 +64,9 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// `serve`: a larger request body is answered 413.
     pub body_limit_bytes: Option<usize>,
+    /// `serve`: how long `POST /api/publisher/publish/record` waits for MPIS before it answers
+    /// 202 queued (the forwarder keeps the record), in milliseconds.
+    pub publish_forward_budget_ms: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -71,6 +74,8 @@ pub const DEFAULT_LISTEN: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// `serve`: how long a publish record waits for MPIS's answer before it is answered queued.
+pub const DEFAULT_PUBLISH_FORWARD_BUDGET_MS: u64 = 2000;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -106,6 +111,8 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// `serve`: MPIS's answer to a publish record is awaited this long (then 202 queued).
+    pub publish_forward_budget_ms: u64,
 }
 
 impl Config {
@@ -167,6 +174,9 @@ impl Config {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
                 .max(1),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
+            publish_forward_budget_ms: file
+                .publish_forward_budget_ms
+                .unwrap_or(DEFAULT_PUBLISH_FORWARD_BUDGET_MS),
         })
     }
 }

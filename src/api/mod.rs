@@ -8,9 +8,13 @@
 pub mod auth;
 pub mod body;
 pub mod error;
+pub mod genesis;
 pub mod health;
+pub mod metrics_ingest;
 pub mod personas;
 pub mod projects;
+pub mod publish;
+pub mod read;
 pub mod red_flags;
 pub mod server;
 
@@ -100,7 +104,17 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/red-flags/flags/{flag_id}/resolve",
             post(red_flags::resolve),
-        );
+        )
+        .route("/publisher/publish/record", post(publish::record))
+        .route("/publisher/metrics/ingest", post(metrics_ingest::ingest))
+        .route(
+            "/publisher/metrics/ingest/batch",
+            post(metrics_ingest::ingest_batch),
+        )
+        .route("/genesis/start", post(genesis::start))
+        .route("/genesis/status/{job_id}", get(genesis::status))
+        .route("/genesis/approve", post(genesis::approve))
+        .route("/genesis/export/{persona_id}", get(genesis::export));
     Router::new()
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))

@@ -87,6 +87,12 @@ pub struct ItemPerformance {
 /// Inserts measurements in chunks of one statement each, all in one transaction: either every
 /// row lands or none does.
 pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64> {
+    Ok(insert_batch_ids(pool, rows).await?.len() as u64)
+}
+
+/// [`insert_batch`], returning each row's new id in the order of `rows` (the ids are made
+/// here and inserted with the rows, so the order never depends on the server's).
+pub async fn insert_batch_ids(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<Vec<Uuid>> {
     for (index, row) in rows.iter().enumerate() {
         if let Some(rate) = row.metrics.engagement_rate
             && !(0.0..=MAX_ENGAGEMENT_RATE).contains(&rate)
@@ -97,22 +103,22 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
             ));
         }
     }
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
     let mut tx = pool.begin().await?;
-    let mut inserted = 0;
-    for chunk in rows.chunks(INSERT_CHUNK) {
+    for (chunk, chunk_ids) in rows.chunks(INSERT_CHUNK).zip(ids.chunks(INSERT_CHUNK)) {
         let column = |f: fn(&NormalizedMetrics) -> Option<i64>| -> Vec<Option<i32>> {
             chunk
                 .iter()
                 .map(|r| f(&r.metrics).map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
                 .collect()
         };
-        let done = sqlx::query(
+        sqlx::query(
             "INSERT INTO normalized_metrics (published_item_id, channel, views, impressions, reach,
                  reactions, comments, shares, saves, clicks, engagement_rate, raw_metrics,
-                 measured_at, source)
+                 measured_at, source, id)
              SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
                  $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::numeric(5,4)[],
-                 $12::jsonb[], $13::timestamptz[], $14::text[])",
+                 $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[])",
         )
         .bind(
             chunk
@@ -143,6 +149,7 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
         .bind(chunk.iter().map(|r| r.raw.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|r| r.measured_at).collect::<Vec<_>>())
         .bind(chunk.iter().map(|r| r.source.clone()).collect::<Vec<_>>())
+        .bind(chunk_ids)
         .execute(&mut *tx)
         .await
         .map_err(|e| {
@@ -151,10 +158,22 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
                 StoreError::invalid("published_item_id", "published item not found"),
             )
         })?;
-        inserted += done.rows_affected();
     }
     tx.commit().await?;
-    Ok(inserted)
+    Ok(ids)
+}
+
+/// Which of `ids` are published items (MPIS's `published_items`), for naming the unknown ones
+/// before an insert.
+pub async fn existing_items(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashSet<Uuid>> {
+    let found: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM published_items WHERE id = ANY($1)")
+        .bind(ids)
+        .fetch_all(pool)
+        .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Average engagement and volume per channel over the last `days` days (today included).
