@@ -11,6 +11,9 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod api_genesis;
+mod api_metrics_ingest;
+mod api_publish;
 mod api_serve;
 mod cli_check;
 mod cli_tokens;
