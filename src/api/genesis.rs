@@ -163,7 +163,7 @@ async fn audit_entry(
     if let Err(error) = written {
         tracing::warn!(
             "genesis job {job_id}: MPIS accepted {event_type}, but its audit entry failed: {}",
-            crate::store::StoreError::from(error).cause()
+            error.cause()
         );
     }
 }

@@ -286,8 +286,10 @@ async fn a_batch_is_stored_whole_or_not_at_all_with_every_bad_entry_named_by_ind
 async fn a_large_batch_is_one_transaction() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut limits = ApiLimits::default();
-    limits.body_limit = 16 * 1024 * 1024;
+    let limits = ApiLimits {
+        body_limit: 16 * 1024 * 1024,
+        ..ApiLimits::default()
+    };
     let api = start(pool.clone(), None, limits).await;
     let items: Vec<Uuid> = {
         let mut ids = Vec::new();
