@@ -113,12 +113,20 @@ pub async fn insert_batch_ids(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<
                 .collect()
         };
         sqlx::query(
+            // The persona is resolved here for the whole chunk in one join, so the per-row
+            // trigger that would look it up (mpis_dash_metrics_fill_persona) has nothing to do.
             "INSERT INTO normalized_metrics (published_item_id, channel, views, impressions, reach,
                  reactions, comments, shares, saves, clicks, engagement_rate, raw_metrics,
-                 measured_at, source, id)
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
+                 measured_at, source, id, persona_id)
+             SELECT u.*, cp.persona_id
+             FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
                  $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::numeric(5,4)[],
-                 $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[])",
+                 $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[])
+                 AS u(item, channel, views, impressions, reach, reactions, comments, shares,
+                      saves, clicks, rate, raw, measured_at, source, id)
+             LEFT JOIN published_items p ON p.id = u.item
+             LEFT JOIN content_drafts cd ON cd.id = p.draft_id
+             LEFT JOIN content_plans cp ON cp.id = cd.plan_id",
         )
         .bind(
             chunk
