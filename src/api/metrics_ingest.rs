@@ -8,7 +8,8 @@
 //! is kept, and the rows are written by `store::metrics::insert_batch_ids` (UNNEST, one
 //! transaction). A batch is all-or-nothing: every bad entry is named by its index
 //! (`["body", "items", 3, "channel"]`), unknown published items included, and nothing is
-//! written unless every entry is good. An unknown item of a single ingest is a 404.
+//! written unless every entry is good. An unknown item of a single ingest is a 404; a channel
+//! other than the item's is a 422 (it would be normalized by the wrong mapping).
 
 use axum::Json;
 use axum::extract::State;
@@ -46,13 +47,14 @@ pub async fn ingest(
         ));
     };
     let item = row.published_item_id;
-    if metrics::existing_items(&state.pool, &[item])
-        .await?
-        .is_empty()
-    {
+    let channels = metrics::item_channels(&state.pool, &[item]).await?;
+    let Some(item_channel) = channels.get(&item) else {
         return Err(ApiError::not_found(format!(
             "Published item {item} not found"
         )));
+    };
+    if let Some(problem) = channel_differs(&row, item_channel, vec![json!("body")]) {
+        return Err(ApiError::field(problem));
     }
     let normalized = row.metrics.to_json(&row.channel);
     let ids = metrics::insert_batch_ids(&state.pool, std::slice::from_ref(&row)).await?;
@@ -99,26 +101,25 @@ pub async fn ingest_batch(
     let mut wanted: Vec<Uuid> = rows.iter().map(|r| r.published_item_id).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let known = metrics::existing_items(&state.pool, &wanted).await?;
-    let unknown: Vec<FieldProblem> = rows
-        .iter()
-        .enumerate()
-        .filter(|(_, row)| !known.contains(&row.published_item_id))
-        .map(|(index, row)| {
-            FieldProblem::new(
-                vec![
-                    json!("body"),
-                    json!("items"),
-                    json!(index),
-                    json!("published_item_id"),
-                ],
-                format!("Published item {} not found", row.published_item_id),
-                "value_error",
-            )
-        })
-        .collect();
-    if !unknown.is_empty() {
-        return Err(ApiError::Invalid(unknown));
+    let known = metrics::item_channels(&state.pool, &wanted).await?;
+    let mut problems = Vec::new();
+    for (index, row) in rows.iter().enumerate() {
+        let at = vec![json!("body"), json!("items"), json!(index)];
+        match known.get(&row.published_item_id) {
+            None => {
+                let mut loc = at;
+                loc.push(json!("published_item_id"));
+                problems.push(FieldProblem::new(
+                    loc,
+                    format!("Published item {} not found", row.published_item_id),
+                    "value_error",
+                ));
+            }
+            Some(channel) => problems.extend(channel_differs(row, channel, at)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
     }
     let ids = metrics::insert_batch_ids(&state.pool, &rows).await?;
     Ok(Json(json!({
@@ -127,6 +128,28 @@ pub async fn ingest_batch(
         "items": wanted.len(),
         "metric_ids": ids,
     })))
+}
+
+/// A measurement for another channel than its item's (normalized by the wrong mapping, and
+/// counted under the wrong channel): a problem of `channel` at `at`.
+fn channel_differs(
+    row: &MetricRow,
+    item_channel: &str,
+    mut at: Vec<Value>,
+) -> Option<FieldProblem> {
+    let item_channel = item_channel.trim().to_lowercase();
+    (item_channel != row.channel.as_str()).then(|| {
+        at.push(json!("channel"));
+        FieldProblem::new(
+            at,
+            format!(
+                "published item {} is on {item_channel}, not {}",
+                row.published_item_id,
+                row.channel.as_str()
+            ),
+            "value_error",
+        )
+    })
 }
 
 /// One entry, each problem at its location; `Some` only when the entry is good.

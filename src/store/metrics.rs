@@ -171,16 +171,17 @@ pub async fn insert_batch_ids(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<
     Ok(ids)
 }
 
-/// Which of `ids` are published items (MPIS's `published_items`), for naming the unknown ones
-/// before an insert.
-pub async fn existing_items(
+/// The channel of each of `ids` that is a published item (MPIS's `published_items`), for
+/// naming unknown items and channels that differ before an insert.
+pub async fn item_channels(
     pool: &PgPool,
     ids: &[Uuid],
-) -> StoreResult<std::collections::HashSet<Uuid>> {
-    let found: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM published_items WHERE id = ANY($1)")
-        .bind(ids)
-        .fetch_all(pool)
-        .await?;
+) -> StoreResult<std::collections::HashMap<Uuid, String>> {
+    let found: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, channel FROM published_items WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
     Ok(found.into_iter().collect())
 }
 

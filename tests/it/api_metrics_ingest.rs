@@ -128,6 +128,11 @@ async fn unknown_items_bad_channels_and_bad_numbers_are_named_and_nothing_is_wri
             vec![json!(["body", "channel"])],
         ),
         (
+            "another channel than the item's",
+            with("channel", json!("tiktok")),
+            vec![json!(["body", "channel"])],
+        ),
+        (
             "channel a number",
             with("channel", json!(3)),
             vec![json!(["body", "channel"])],
@@ -227,16 +232,24 @@ async fn a_batch_is_stored_whole_or_not_at_all_with_every_bad_entry_named_by_ind
             json!(["body", "items", 4]),
         ]
     );
-    // Only the unknown item left: named by its index too.
+    // Then the unknown item and a channel other than the item's: named by index too.
     let unknown_only = json!({"items": [
         entry(telegram, "telegram", json!({"views": 10})),
         entry(unknown, "telegram", json!({"views": 10})),
+        entry(instagram, "telegram", json!({"views": 10})),
     ]});
     let (status, answer) = call(api.http().post(api.url(BATCH)).json(&unknown_only)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     assert_eq!(
         locs(&answer),
-        vec![json!(["body", "items", 1, "published_item_id"])]
+        vec![
+            json!(["body", "items", 1, "published_item_id"]),
+            json!(["body", "items", 2, "channel"]),
+        ]
+    );
+    assert_eq!(
+        answer["detail"][1]["msg"],
+        format!("published item {instagram} is on instagram, not telegram")
     );
     assert!(
         answer["detail"][0]["msg"]
