@@ -356,13 +356,46 @@ async fn the_idempotency_key_returns_the_first_outcome_and_one_publication_is_on
         1
     );
 
+    // Concurrent requests for one new publication under different keys: one record, one item.
+    let requests: Vec<_> = (0..6)
+        .map(|i| send_owned(&api, format!("race-{i}"), body(draft, "race")))
+        .collect();
+    let answers = futures_util::future::join_all(requests).await;
+    let items: std::collections::HashSet<String> = answers
+        .iter()
+        .map(|(status, answer)| {
+            assert!(
+                *status == StatusCode::OK || *status == StatusCode::ACCEPTED,
+                "{status} {answer}"
+            );
+            answer["record_id"].to_string()
+        })
+        .collect();
+    assert_eq!(items.len(), 1, "one record: {answers:?}");
+    assert_eq!(common::count(pool, "publish_records").await, 2);
+    assert_eq!(
+        items_in_mpis(pool, draft).await,
+        2,
+        "one item per publication"
+    );
+
     // A bad key is named.
     for bad in ["", &"k".repeat(201)] {
         let (status, answer) = send(bad, body(draft, "3")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
         assert_eq!(locs(&answer), vec![json!(["header", "idempotency-key"])]);
     }
-    assert_eq!(common::count(pool, "publish_records").await, 1);
+    assert_eq!(common::count(pool, "publish_records").await, 2);
+}
+
+async fn send_owned(api: &Running, key: String, body: Value) -> (StatusCode, Value) {
+    call(
+        api.http()
+            .post(api.url(ROUTE))
+            .header("Idempotency-Key", key)
+            .json(&body),
+    )
+    .await
 }
 
 /// MPIS refusing the record (unknown draft: 400): the same status with MPIS's detail, the
