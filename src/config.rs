@@ -79,6 +79,9 @@ pub struct FileConfig {
     pub n8n_dispatch_attempts: Option<u32>,
     /// How long one POST to n8n may take.
     pub n8n_timeout_secs: Option<u64>,
+    /// `serve`: how long `POST /api/publisher/publish/record` waits for MPIS before it answers
+    /// 202 queued (the forwarder keeps the record), in milliseconds.
+    pub publish_forward_budget_ms: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -122,6 +125,8 @@ impl std::fmt::Debug for Secret {
         f.write_str("<redacted>")
     }
 }
+/// `serve`: how long a publish record waits for MPIS's answer before it is answered queued.
+pub const DEFAULT_PUBLISH_FORWARD_BUDGET_MS: u64 = 2000;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -172,6 +177,8 @@ pub struct Config {
     pub n8n_dispatch_attempts: u32,
     /// One POST to n8n's budget, in seconds (at least 1).
     pub n8n_timeout_secs: u64,
+    /// `serve`: MPIS's answer to a publish record is awaited this long (then 202 queued).
+    pub publish_forward_budget_ms: u64,
 }
 
 impl Config {
@@ -267,6 +274,9 @@ impl Config {
                 .n8n_timeout_secs
                 .unwrap_or(DEFAULT_N8N_TIMEOUT_SECS)
                 .max(1),
+            publish_forward_budget_ms: file
+                .publish_forward_budget_ms
+                .unwrap_or(DEFAULT_PUBLISH_FORWARD_BUDGET_MS),
         })
     }
 }

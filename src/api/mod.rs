@@ -4,20 +4,25 @@
 //! One module per job: `auth` (the token and its role), `error` (every error answer), `body` (reading JSON bodies field by
 //! field), `health`, `personas`, `projects`, `red_flags` (the routes), `server` (listening, the ready line,
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
-//! `widgets`, `jobs` (the configuration routes). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
+//! `read` (shared reading helpers). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod body;
 pub mod cors;
 pub mod error;
+pub mod genesis;
 pub mod health;
 pub mod input;
 pub mod jobs;
 pub mod layouts;
 pub mod login;
+pub mod metrics_ingest;
 pub mod personas;
 pub mod projects;
+pub mod publish;
 pub mod rate_limit;
+pub mod read;
 pub mod red_flags;
 pub mod runs;
 pub mod server;
@@ -125,7 +130,17 @@ pub fn router(state: ApiState) -> Router {
         .route("/widgets", get(widgets::list))
         .route("/publisher/runs", get(runs::list).post(runs::create))
         .route("/publisher/runs/{run_id}", get(runs::get))
-        .route("/publisher/runs/{run_id}/complete", post(runs::complete));
+        .route("/publisher/runs/{run_id}/complete", post(runs::complete))
+        .route("/publisher/publish/record", post(publish::record))
+        .route("/publisher/metrics/ingest", post(metrics_ingest::ingest))
+        .route(
+            "/publisher/metrics/ingest/batch",
+            post(metrics_ingest::ingest_batch),
+        )
+        .route("/genesis/start", post(genesis::start))
+        .route("/genesis/status/{job_id}", get(genesis::status))
+        .route("/genesis/approve", post(genesis::approve))
+        .route("/genesis/export/{persona_id}", get(genesis::export));
     // Admin whatever the method (a viewer may not even list the jobs: their configs).
     let admin = Router::new()
         .route("/widgets/register", post(widgets::register))

@@ -202,8 +202,172 @@ fn is_truthy(value: &Value) -> bool {
     }
 }
 
+/// Largest engagement rate `normalized_metrics` holds (`NUMERIC(5,4)`).
+pub const MAX_STORED_ENGAGEMENT_RATE: f64 = 9.9999;
+/// Largest counter a column holds (`INTEGER`).
+pub const MAX_COUNTER: i64 = i32::MAX as i64;
+
+/// One bad raw metric: its key in the raw object (`views`, `reactions.👍`; empty for the
+/// object as a whole) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricProblem {
+    pub key: String,
+    pub message: String,
+}
+
+impl MetricProblem {
+    fn new(key: impl Into<String>, message: impl Into<String>) -> MetricProblem {
+        MetricProblem {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The raw keys [`normalize`] reads for a channel.
+pub fn input_keys(channel: &Channel) -> &'static [&'static str] {
+    match channel {
+        Channel::Telegram => &["views", "reactions", "forwards", "comments"],
+        Channel::Instagram => &[
+            "impressions",
+            "reach",
+            "likes",
+            "comments",
+            "shares",
+            "saves",
+        ],
+        Channel::Tiktok | Channel::Youtube => &["views", "likes", "comments", "shares"],
+        Channel::Other(_) => &["views", "reactions", "likes", "comments", "shares"],
+    }
+}
+
+/// Checks raw metrics before they are stored (an API ingest, where a bad number is the
+/// sender's mistake to be told about, unlike [`normalize`], which tolerates it): `raw` must be
+/// an object; each key the channel's mapping reads must be absent, `null`, or a whole number
+/// from 0 to [`MAX_COUNTER`] (a string holding one is accepted, as `normalize` reads it);
+/// Telegram's `reactions` may also be an object of such counts per emoji; and the engagement
+/// rate must fit the column ([`MAX_STORED_ENGAGEMENT_RATE`]). Other keys are kept as they are
+/// (the raw payload is stored whole). Every problem is returned; `Ok` is the normalized row.
+pub fn check_raw(channel: &Channel, raw: &Value) -> Result<NormalizedMetrics, Vec<MetricProblem>> {
+    let Some(object) = raw.as_object() else {
+        return Err(vec![MetricProblem::new(
+            "",
+            "must be an object of the channel's counters, e.g. {\"views\": 120, \"likes\": 7}",
+        )]);
+    };
+    let mut problems = Vec::new();
+    for key in input_keys(channel) {
+        match object.get(*key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(per_emoji))
+                if *key == "reactions" && *channel == Channel::Telegram =>
+            {
+                let mut total: i64 = 0;
+                for (emoji, value) in per_emoji {
+                    match counter(value) {
+                        Ok(n) => total = total.saturating_add(n),
+                        Err(m) => {
+                            problems.push(MetricProblem::new(format!("reactions.{emoji}"), m))
+                        }
+                    }
+                }
+                if total > MAX_COUNTER {
+                    problems.push(MetricProblem::new(
+                        "reactions",
+                        format!("the reactions add up to {total}, more than {MAX_COUNTER}"),
+                    ));
+                }
+            }
+            Some(value) => {
+                if let Err(m) = counter(value) {
+                    problems.push(MetricProblem::new(*key, m));
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let normalized = normalize(channel, raw);
+    if let Some(rate) = normalized.engagement_rate
+        && rate > MAX_STORED_ENGAGEMENT_RATE
+    {
+        return Err(vec![MetricProblem::new(
+            "",
+            format!(
+                "engagement rate {rate} (interactions per view or reach) is above \
+                 {MAX_STORED_ENGAGEMENT_RATE}: are views or reach missing or too small?"
+            ),
+        )]);
+    }
+    Ok(normalized)
+}
+
+/// A whole count from 0 to [`MAX_COUNTER`].
+fn counter(value: &Value) -> Result<i64, String> {
+    let n = match value {
+        Value::Number(_) | Value::String(_) => count(Some(value)),
+        _ => None,
+    };
+    match n {
+        None => Err(format!("must be a whole number, got {value}")),
+        Some(n) if n < 0 => Err(format!("must be 0 or more, got {n}")),
+        Some(n) if n > MAX_COUNTER => Err(format!("must be at most {MAX_COUNTER}, got {n}")),
+        Some(n) => Ok(n),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn raw_metrics_are_checked_key_by_key() {
+        let telegram = Channel::Telegram;
+        let ok = check_raw(
+            &telegram,
+            &json!({"views": 100, "reactions": {"👍": 3, "🔥": "2"},
+            "forwards": 1, "comments": null, "note": "kept"}),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.reactions,
+            Some(3),
+            "a string count in an emoji map is not summed (as MPIS)"
+        );
+        let keys = |raw: Value, channel: &Channel| -> Vec<String> {
+            check_raw(channel, &raw)
+                .unwrap_err()
+                .into_iter()
+                .map(|p| p.key)
+                .collect()
+        };
+        assert_eq!(
+            keys(
+                json!({"views": -1, "reactions": {"👍": 1.5}, "forwards": "many"}),
+                &telegram
+            ),
+            ["views", "reactions.👍", "forwards"]
+        );
+        assert_eq!(
+            keys(
+                json!({"likes": true, "reach": 3_000_000_000i64}),
+                &Channel::Instagram
+            ),
+            ["reach", "likes"]
+        );
+        assert_eq!(keys(json!([1, 2]), &Channel::Youtube), [""]);
+        // Keys the channel does not read are not checked.
+        assert!(check_raw(&Channel::Youtube, &json!({"forwards": "x", "views": "12"})).is_ok());
+        // A rate the column cannot hold.
+        let problems = check_raw(&Channel::Tiktok, &json!({"views": 1, "likes": 50})).unwrap_err();
+        assert_eq!(problems[0].key, "");
+        assert!(
+            problems[0].message.contains("above 9.9999"),
+            "{}",
+            problems[0].message
+        );
+    }
+
     use super::*;
     use serde_json::json;
 

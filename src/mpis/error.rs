@@ -121,6 +121,16 @@ impl MpisError {
     }
 }
 
+/// The status and `detail` of a refusal from its [`MpisError::user_message`] (`MPIS refused
+/// (HTTP 400): Draft ... not found`), as a publish record keeps it in `last_error`; `None` for
+/// any other message.
+pub fn refusal_from_message(message: &str) -> Option<(u16, &str)> {
+    let rest = message.strip_prefix("MPIS refused (HTTP ")?;
+    let (status, detail) = rest.split_once("): ")?;
+    let status: u16 = status.parse().ok()?;
+    (400..500).contains(&status).then_some((status, detail))
+}
+
 /// `1.5 s`, `200 ms`, `10 min`.
 pub fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
@@ -233,6 +243,26 @@ fn flatten_validation_item(item: &Value) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_refusal_is_read_back_from_its_message() {
+        let refused = MpisError::Rejected {
+            status: 404,
+            detail: "Draft 42 not found: (HTTP 1)".to_owned(),
+        };
+        assert_eq!(
+            refusal_from_message(&refused.user_message()),
+            Some((404, "Draft 42 not found: (HTTP 1)"))
+        );
+        let failed = MpisError::ServerError {
+            status: 503,
+            excerpt: String::new(),
+        };
+        assert_eq!(refusal_from_message(&failed.user_message()), None);
+        assert_eq!(refusal_from_message("MPIS refused (HTTP 503): x"), None);
+        assert_eq!(refusal_from_message("anything else"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -87,6 +87,12 @@ pub struct ItemPerformance {
 /// Inserts measurements in chunks of one statement each, all in one transaction: either every
 /// row lands or none does.
 pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64> {
+    Ok(insert_batch_ids(pool, rows).await?.len() as u64)
+}
+
+/// [`insert_batch`], returning each row's new id in the order of `rows` (the ids are made
+/// here and inserted with the rows, so the order never depends on the server's).
+pub async fn insert_batch_ids(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<Vec<Uuid>> {
     for (index, row) in rows.iter().enumerate() {
         if let Some(rate) = row.metrics.engagement_rate
             && !(0.0..=MAX_ENGAGEMENT_RATE).contains(&rate)
@@ -97,22 +103,30 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
             ));
         }
     }
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
     let mut tx = pool.begin().await?;
-    let mut inserted = 0;
-    for chunk in rows.chunks(INSERT_CHUNK) {
+    for (chunk, chunk_ids) in rows.chunks(INSERT_CHUNK).zip(ids.chunks(INSERT_CHUNK)) {
         let column = |f: fn(&NormalizedMetrics) -> Option<i64>| -> Vec<Option<i32>> {
             chunk
                 .iter()
                 .map(|r| f(&r.metrics).map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
                 .collect()
         };
-        let done = sqlx::query(
+        sqlx::query(
+            // The persona is resolved here for the whole chunk in one join, so the per-row
+            // trigger that would look it up (mpis_dash_metrics_fill_persona) has nothing to do.
             "INSERT INTO normalized_metrics (published_item_id, channel, views, impressions, reach,
                  reactions, comments, shares, saves, clicks, engagement_rate, raw_metrics,
-                 measured_at, source)
-             SELECT * FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
+                 measured_at, source, id, persona_id)
+             SELECT u.*, cp.persona_id
+             FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
                  $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::numeric(5,4)[],
-                 $12::jsonb[], $13::timestamptz[], $14::text[])",
+                 $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[])
+                 AS u(item, channel, views, impressions, reach, reactions, comments, shares,
+                      saves, clicks, rate, raw, measured_at, source, id)
+             LEFT JOIN published_items p ON p.id = u.item
+             LEFT JOIN content_drafts cd ON cd.id = p.draft_id
+             LEFT JOIN content_plans cp ON cp.id = cd.plan_id",
         )
         .bind(
             chunk
@@ -143,6 +157,7 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
         .bind(chunk.iter().map(|r| r.raw.clone()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|r| r.measured_at).collect::<Vec<_>>())
         .bind(chunk.iter().map(|r| r.source.clone()).collect::<Vec<_>>())
+        .bind(chunk_ids)
         .execute(&mut *tx)
         .await
         .map_err(|e| {
@@ -151,10 +166,23 @@ pub async fn insert_batch(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<u64>
                 StoreError::invalid("published_item_id", "published item not found"),
             )
         })?;
-        inserted += done.rows_affected();
     }
     tx.commit().await?;
-    Ok(inserted)
+    Ok(ids)
+}
+
+/// The channel of each of `ids` that is a published item (MPIS's `published_items`), for
+/// naming unknown items and channels that differ before an insert.
+pub async fn item_channels(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, String>> {
+    let found: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT id, channel FROM published_items WHERE id = ANY($1)")
+            .bind(ids)
+            .fetch_all(pool)
+            .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Average engagement and volume per channel over the last `days` days (today included).

@@ -103,6 +103,120 @@ const COLUMNS: &str = "id, idempotency_key, run_id, project_id, persona_id, publ
 
 /// Writes a queued record and its audit entry in one transaction.
 pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enqueued> {
+    let (key, channel) = checked_key_and_channel(new)?;
+    let mut tx = pool.begin().await?;
+    let Some(record) = insert_queued(&mut tx, new, key, &channel).await? else {
+        tx.rollback().await?;
+        let existing = get_by_key(pool, key)
+            .await?
+            .ok_or_else(|| StoreError::not_found("publish record", key))?;
+        return Ok(Enqueued {
+            record: existing,
+            created: false,
+        });
+    };
+    tx.commit().await?;
+    Ok(Enqueued {
+        record,
+        created: true,
+    })
+}
+
+/// [`enqueue`] for a caller that chose its own idempotency key (the API's `Idempotency-Key`):
+/// one record per publication whatever the keys. The same key returns its record (a
+/// [`StoreError::Conflict`] when that record is another publication: draft, channel or item
+/// differ); a publication already recorded under another key returns that record, so MPIS
+/// never gets it twice. Serialized per publication with a transaction-level advisory lock.
+pub async fn enqueue_once(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enqueued> {
+    let (key, channel) = checked_key_and_channel(new)?;
+    let identity = format!(
+        "publish_record:{}:{}:{}",
+        new.draft_id,
+        channel,
+        new.channel_item_id.as_deref().unwrap_or("")
+    );
+    let same_publish = |record: &PublishRecord| {
+        record.draft_id == new.draft_id
+            && record.channel == channel
+            && record.channel_item_id.as_deref() == new.channel_item_id.as_deref()
+    };
+    let reused = |record: &PublishRecord| {
+        StoreError::Conflict(format!(
+            "idempotency key {key:?} was used for another publish (draft {}, channel {}, item {}): \
+             publish record {}",
+            record.draft_id,
+            record.channel,
+            record.channel_item_id.as_deref().unwrap_or("none"),
+            record.id
+        ))
+    };
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(&identity)
+        .execute(&mut *tx)
+        .await?;
+    let by_key = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM publish_records WHERE idempotency_key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(record) = by_key {
+        tx.rollback().await?;
+        return if same_publish(&record) {
+            Ok(Enqueued {
+                record,
+                created: false,
+            })
+        } else {
+            Err(reused(&record))
+        };
+    }
+    let by_publish = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM publish_records
+         WHERE draft_id = $1 AND channel = $2 AND channel_item_id IS NOT DISTINCT FROM $3
+         ORDER BY created_at, id LIMIT 1"
+    )))
+    .bind(new.draft_id)
+    .bind(&channel)
+    .bind(new.channel_item_id.as_deref())
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(record) = by_publish {
+        tx.rollback().await?;
+        return Ok(Enqueued {
+            record,
+            created: false,
+        });
+    }
+    match insert_queued(&mut tx, new, key, &channel).await? {
+        Some(record) => {
+            tx.commit().await?;
+            Ok(Enqueued {
+                record,
+                created: true,
+            })
+        }
+        // The key was taken meanwhile by a request for another publication (another lock).
+        None => {
+            tx.rollback().await?;
+            let record = get_by_key(pool, key)
+                .await?
+                .ok_or_else(|| StoreError::not_found("publish record", key))?;
+            if same_publish(&record) {
+                Ok(Enqueued {
+                    record,
+                    created: false,
+                })
+            } else {
+                Err(reused(&record))
+            }
+        }
+    }
+}
+
+/// The trimmed key and the lowercased channel, both required.
+fn checked_key_and_channel(new: &NewPublishRecord) -> StoreResult<(&str, String)> {
     let key = new.idempotency_key.trim();
     if key.is_empty() {
         return Err(StoreError::invalid("idempotency_key", "must not be empty"));
@@ -111,7 +225,16 @@ pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enque
     if channel.is_empty() {
         return Err(StoreError::invalid("channel", "must not be empty"));
     }
-    let mut tx = pool.begin().await?;
+    Ok((key, channel))
+}
+
+/// Inserts a queued record and its audit entry in `tx`; `None` when the key exists already.
+async fn insert_queued(
+    tx: &mut sqlx::PgConnection,
+    new: &NewPublishRecord,
+    key: &str,
+    channel: &str,
+) -> StoreResult<Option<PublishRecord>> {
     let inserted = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
         "INSERT INTO publish_records (idempotency_key, run_id, project_id, persona_id, published_at,
              draft_id, channel, channel_item_id, channel_url, created_by)
@@ -125,7 +248,7 @@ pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enque
     .bind(new.persona_id)
     .bind(new.published_at)
     .bind(new.draft_id)
-    .bind(&channel)
+    .bind(channel)
     .bind(new.channel_item_id.as_deref())
     .bind(new.channel_url.as_deref())
     .bind(&new.created_by)
@@ -133,17 +256,10 @@ pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enque
     .await
     .map_err(|e| map_constraint(e, StoreError::invalid("project_id", "project not found")))?;
     let Some(record) = inserted else {
-        tx.rollback().await?;
-        let existing = get_by_key(pool, key)
-            .await?
-            .ok_or_else(|| StoreError::not_found("publish record", key))?;
-        return Ok(Enqueued {
-            record: existing,
-            created: false,
-        });
+        return Ok(None);
     };
     audit::record(
-        &mut tx,
+        tx,
         "publish_recorded",
         "publish_record",
         record.id,
@@ -152,11 +268,7 @@ pub async fn enqueue(pool: &PgPool, new: &NewPublishRecord) -> StoreResult<Enque
                "channel_item_id": record.channel_item_id, "run_id": record.run_id}),
     )
     .await?;
-    tx.commit().await?;
-    Ok(Enqueued {
-        record,
-        created: true,
-    })
+    Ok(Some(record))
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> StoreResult<Option<PublishRecord>> {

@@ -12,7 +12,10 @@ mod tmux_common;
 mod tui_common;
 
 mod api_config_routes;
+mod api_genesis;
 mod api_login_limits;
+mod api_metrics_ingest;
+mod api_publish;
 mod api_runs;
 mod api_serve;
 mod cli_check;

@@ -1,0 +1,448 @@
+//! The genesis proxy (§1.6.16-19, real instead of the old mocks): `POST /api/genesis/start`
+//! (all eight form fields, checked by `domain::genesis`'s start form, forwarded as MPIS's
+//! `GenesisStartRequest`), `GET /api/genesis/status/{job_id}`, `POST /api/genesis/approve`
+//! (edits and confirm, each edit checked as the approval's edit dialog checks it) and
+//! `GET /api/genesis/export/{persona_id}`, through `MpisClient`.
+//!
+//! MPIS's answer is passed on as MPIS gives it; MPIS's refusals (4xx) keep their status and
+//! `detail`. MPIS unreachable or failing -> 502, no answer in time -> 504 (each detail names
+//! the MPIS URL), no MPIS configured -> 503. A start and an approval are audited as the
+//! dashboard's worker audits them, with the calling token's name.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::body::JsonBody;
+use super::error::uuid_param;
+use super::read::Reader;
+use super::{ApiError, ApiState};
+use crate::domain::genesis::{
+    EditDraft, EditOp, GenesisForm, SourceInputDraft, SourceKind, ValidGenesis, detect_source,
+    validate_edit, validate_source,
+};
+use crate::mpis::types::{EditOperation, GenesisApproveRequest};
+use crate::mpis::{MpisClient, MpisError};
+use crate::store::audit;
+use crate::store::tokens::Authenticated;
+
+/// The detail when no MPIS is configured (as `/health/mpis` says it).
+pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mpis_api_url)";
+
+pub async fn start(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let valid = read_start(&body)?;
+    let client = configured(&state)?;
+    let request = crate::tui::worker::genesis_request(&valid);
+    let started = proxy(&state, client, client.genesis_start(&request)).await?;
+    let details = json!({"persona_name": valid.persona_name, "draft_no": started.draft_no});
+    audit_entry(&state, &caller, "genesis_started", started.job_id, details).await;
+    Ok(Json(to_json(&started)))
+}
+
+pub async fn status(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let job_id = uuid_param("job_id", &raw)?;
+    let client = configured(&state)?;
+    let status = proxy(&state, client, client.genesis_status(job_id)).await?;
+    Ok(Json(to_json(&status)))
+}
+
+pub async fn approve(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<Value>, ApiError> {
+    let request = read_approve(&body)?;
+    let client = configured(&state)?;
+    let response = proxy(&state, client, client.genesis_approve(&request)).await?;
+    let (event_type, details) = if request.edits.is_empty() {
+        (
+            "genesis_approved",
+            json!({"persona_id": response.persona_id, "version": response.version,
+                   "draft_no": request.draft_no}),
+        )
+    } else {
+        (
+            "genesis_draft_edited",
+            json!({"draft_no": response.draft_no, "edits": request.edits}),
+        )
+    };
+    audit_entry(&state, &caller, event_type, request.job_id, details).await;
+    Ok(Json(to_json(&response)))
+}
+
+pub async fn export(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let persona_id = uuid_param("persona_id", &raw)?;
+    let client = configured(&state)?;
+    let export = proxy(&state, client, client.genesis_export(persona_id)).await?;
+    Ok(Json(to_json(&export)))
+}
+
+fn configured(state: &ApiState) -> Result<&MpisClient, ApiError> {
+    state
+        .mpis
+        .as_ref()
+        .ok_or_else(|| ApiError::unavailable(NOT_CONFIGURED))
+}
+
+/// A call to MPIS, bounded a little under the request's own limit (so the answer is this
+/// route's 504 naming MPIS, not the generic timeout), with MPIS's failures mapped.
+async fn proxy<T>(
+    state: &ApiState,
+    client: &MpisClient,
+    call: impl Future<Output = Result<T, MpisError>>,
+) -> Result<T, ApiError> {
+    let limit = state.limits.request_timeout;
+    let budget = limit
+        .checked_sub(Duration::from_millis(500))
+        .filter(|b| !b.is_zero())
+        .unwrap_or(limit);
+    let url = client.base_url();
+    match tokio::time::timeout(budget, call).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(error)) => Err(mpis_failure(&url, &error)),
+        Err(_) => Err(mpis_failure(&url, &MpisError::Timeout { after: budget })),
+    }
+}
+
+/// MPIS's refusal keeps its status and detail; anything else is the gateway's problem.
+pub fn mpis_failure(url: &str, error: &MpisError) -> ApiError {
+    match error {
+        MpisError::Rejected { status, detail } => ApiError::status(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::BAD_REQUEST),
+            detail.clone(),
+        ),
+        MpisError::Timeout { .. } => ApiError::status(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("MPIS at {url}: {error} (it may still complete the request)"),
+        ),
+        MpisError::Unreachable { reason, .. } => ApiError::status(
+            StatusCode::BAD_GATEWAY,
+            format!("MPIS at {url} is unreachable: {reason}"),
+        ),
+        _ => ApiError::status(StatusCode::BAD_GATEWAY, format!("MPIS at {url}: {error}")),
+    }
+}
+
+/// The audit entry of a call MPIS accepted. MPIS has done it by now, so a failed entry is
+/// logged, not turned into an error a client would retry (and start a second persona).
+async fn audit_entry(
+    state: &ApiState,
+    caller: &Authenticated,
+    event_type: &str,
+    job_id: Uuid,
+    details: Value,
+) {
+    let written = async {
+        let mut conn = state.pool.acquire().await?;
+        audit::record(
+            &mut conn,
+            event_type,
+            "genesis_job",
+            job_id,
+            &caller.name,
+            details,
+        )
+        .await
+    }
+    .await;
+    if let Err(error) = written {
+        tracing::warn!(
+            "genesis job {job_id}: MPIS accepted {event_type}, but its audit entry failed: {}",
+            error.cause()
+        );
+    }
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The start body (§1.6.16's `PersonaCreateRequest`, all eight fields): types first, then the
+/// start form's rules. `sources` are lines as typed in the form (`https://...`, `youtube:...`,
+/// `file:...`, `text:...`) or MPIS's `{type, ref}` objects; each bad one is named by index.
+pub fn read_start(body: &Value) -> Result<ValidGenesis, ApiError> {
+    let mut reader = Reader::body(body);
+    let text = |reader: &mut Reader, name: &str, required: bool| {
+        reader.str(name, required).unwrap_or_default().to_string()
+    };
+    let form = GenesisForm {
+        persona_name: text(&mut reader, "persona_name", true),
+        language: reader.str("language", false).unwrap_or("en").to_string(),
+        inspiration_source: text(&mut reader, "inspiration_source", false),
+        public_persona: reader.bool("public_persona", false).unwrap_or(false),
+        public_name: text(&mut reader, "public_name", false),
+        gdrive_folder_id: text(&mut reader, "gdrive_folder_id", false),
+        sources_text: String::new(),
+        notes: text(&mut reader, "notes", false),
+    };
+    let sources = read_sources(&mut reader);
+    if !reader.is_object() {
+        return Err(ApiError::Invalid(reader.problems));
+    }
+    let typed: Vec<String> = reader
+        .problems
+        .iter()
+        .filter_map(|p| p.loc.get(1).and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let valid = form.validate();
+    if let Err(errors) = &valid {
+        for error in errors {
+            if !typed.iter().any(|t| t == error.field) {
+                reader.problem(error.field, error.message.clone(), "value_error");
+            }
+        }
+    }
+    reader.finish()?;
+    match valid {
+        Ok(mut valid) => {
+            valid.sources = sources;
+            Ok(valid)
+        }
+        Err(_) => Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid genesis start",
+        )),
+    }
+}
+
+fn read_sources(reader: &mut Reader) -> Vec<(SourceKind, String)> {
+    let mut sources = Vec::new();
+    let Some(items) = reader.array("sources", false) else {
+        return sources;
+    };
+    for (index, item) in items.iter().enumerate() {
+        let mut loc = reader.loc("sources");
+        loc.push(json!(index));
+        let source = match item {
+            Value::String(line) if line.contains(['\n', '\r']) => {
+                Err("one source per entry: no line breaks".to_string())
+            }
+            Value::String(line) => detect_source(line).ok_or_else(|| "must not be empty".into()),
+            Value::Object(_) => {
+                let mut entry = Reader::new(item, loc.clone());
+                let kind = entry.str("type", true);
+                let reference = entry.str("ref", true);
+                if !entry.problems.is_empty() {
+                    reader.problems.append(&mut entry.problems);
+                    continue;
+                }
+                match (kind.and_then(SourceKind::parse), reference) {
+                    (Some(kind), Some(reference)) => Ok(SourceInputDraft {
+                        kind,
+                        reference: reference.trim().to_string(),
+                    }),
+                    _ => Err(format!(
+                        "type must be one of url, youtube, file, text, got {:?}",
+                        kind.unwrap_or_default()
+                    )),
+                }
+            }
+            _ => Err("Input should be a source line or an object {type, ref}".to_string()),
+        };
+        match source.and_then(|s| validate_source(&s).map(|()| s)) {
+            Ok(source) => sources.push((source.kind, source.reference)),
+            Err(message) => {
+                reader
+                    .problems
+                    .push(super::error::FieldProblem::new(loc, message, "value_error"))
+            }
+        }
+    }
+    sources
+}
+
+/// The approve body: `{job_id, draft_no, confirm = false, edits = []}`, each edit checked as
+/// the approval's edit dialog checks it (path grammar, a JSON value for add/replace, none for
+/// remove); edits or confirm must be given (MPIS would refuse it).
+pub fn read_approve(body: &Value) -> Result<GenesisApproveRequest, ApiError> {
+    let mut reader = Reader::body(body);
+    let job_id = reader.uuid("job_id", true);
+    let draft_no = reader.int("draft_no", true);
+    if let Some(n) = draft_no
+        && !(1..=i64::from(i32::MAX)).contains(&n)
+    {
+        reader.problem(
+            "draft_no",
+            format!("must be 1 or more, got {n}"),
+            "value_error",
+        );
+    }
+    let confirm = reader.bool("confirm", false).unwrap_or(false);
+    let mut edits = Vec::new();
+    for (index, item) in reader
+        .array("edits", false)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let mut loc = reader.loc("edits");
+        loc.push(json!(index));
+        let mut entry = Reader::new(item, loc);
+        let path = entry.str("path", true);
+        let op = entry
+            .str("op", true)
+            .and_then(|op| match EditOp::parse(op) {
+                Some(op) => Some(op),
+                None => {
+                    entry.problem(
+                        "op",
+                        format!("must be add, replace or remove, got {op:?}"),
+                        "enum",
+                    );
+                    None
+                }
+            });
+        if let (Some(path), Some(op)) = (path, op) {
+            let draft = EditDraft {
+                path: path.to_string(),
+                op,
+                value_text: match item.get("value") {
+                    None | Some(Value::Null) if op == EditOp::Remove => String::new(),
+                    None => String::new(),
+                    Some(value) => value.to_string(),
+                },
+            };
+            match validate_edit(&draft) {
+                Ok(edit) => edits.push(EditOperation {
+                    path: edit.path,
+                    op: edit.op,
+                    value: edit.value,
+                }),
+                Err(error) => entry.problem(error.field, error.message, "value_error"),
+            }
+        }
+        reader.problems.append(&mut entry.problems);
+    }
+    if reader.is_object() && reader.problems.is_empty() && !confirm && edits.is_empty() {
+        reader.problem(
+            "confirm",
+            "either confirm=true or edits[] must be given",
+            "value_error",
+        );
+    }
+    reader.finish()?;
+    match (job_id, draft_no) {
+        (Some(job_id), Some(draft_no)) => Ok(GenesisApproveRequest {
+            job_id,
+            draft_no: draft_no as i32,
+            confirm,
+            edits,
+        }),
+        _ => Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid approval",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(err: ApiError) -> Vec<Vec<Value>> {
+        let ApiError::Invalid(problems) = err else {
+            panic!("not a 422: {err:?}")
+        };
+        problems.into_iter().map(|p| p.loc).collect()
+    }
+
+    #[test]
+    fn a_start_body_keeps_all_eight_fields() {
+        let valid = read_start(&json!({
+            "persona_name": " Ada ", "language": "de", "inspiration_source": "Lovelace",
+            "public_persona": true, "public_name": "Ada L.", "gdrive_folder_id": "abcdefghijk",
+            "notes": "n", "sources": ["https://example.com/a", {"type": "text", "ref": "hello"}]
+        }))
+        .unwrap();
+        assert_eq!(valid.persona_name, "Ada");
+        assert_eq!(valid.language, "de");
+        assert!(valid.public_persona);
+        assert_eq!(valid.public_name.as_deref(), Some("Ada L."));
+        assert_eq!(valid.gdrive_folder_id.as_deref(), Some("abcdefghijk"));
+        assert_eq!(valid.notes.as_deref(), Some("n"));
+        assert_eq!(
+            valid.sources,
+            vec![
+                (SourceKind::Url, "https://example.com/a".to_string()),
+                (SourceKind::Text, "hello".to_string())
+            ]
+        );
+        // Only the name is required; the language defaults to en.
+        assert_eq!(
+            read_start(&json!({"persona_name": "Bo"})).unwrap().language,
+            "en"
+        );
+    }
+
+    #[test]
+    fn a_bad_start_names_each_field() {
+        let err = read_start(&json!({
+            "persona_name": "", "language": "xx", "public_persona": "yes",
+            "sources": ["", {"type": "fax", "ref": "1"}, 3]
+        }))
+        .unwrap_err();
+        assert_eq!(
+            locs(err),
+            vec![
+                vec![json!("body"), json!("public_persona")],
+                vec![json!("body"), json!("sources"), json!(0)],
+                vec![json!("body"), json!("sources"), json!(1)],
+                vec![json!("body"), json!("sources"), json!(2)],
+                vec![json!("body"), json!("persona_name")],
+                vec![json!("body"), json!("language")],
+            ]
+        );
+    }
+
+    #[test]
+    fn an_approval_checks_its_edits() {
+        let job = Uuid::new_v4();
+        let ok = read_approve(&json!({"job_id": job, "draft_no": 2, "edits": [
+            {"path": "credo.statements[0]", "op": "replace", "value": "Be kind"},
+            {"path": "ethos.virtues", "op": "remove"}
+        ]}))
+        .unwrap();
+        assert_eq!(ok.edits.len(), 2);
+        assert_eq!(ok.edits[0].value, json!("Be kind"));
+        assert!(!ok.confirm);
+        assert!(read_approve(&json!({"job_id": job, "draft_no": 1, "confirm": true})).is_ok());
+        assert_eq!(
+            locs(read_approve(&json!({"job_id": job, "draft_no": 1})).unwrap_err()),
+            vec![vec![json!("body"), json!("confirm")]]
+        );
+        let err = read_approve(&json!({"job_id": "x", "draft_no": 0, "edits": [
+            {"path": "a..b", "op": "add", "value": 1},
+            {"path": "a", "op": "swap"},
+            {"path": "a", "op": "add"},
+            {"path": "a", "op": "remove", "value": 3}
+        ]}))
+        .unwrap_err();
+        assert_eq!(
+            locs(err),
+            vec![
+                vec![json!("body"), json!("job_id")],
+                vec![json!("body"), json!("draft_no")],
+                vec![json!("body"), json!("edits"), json!(0), json!("path")],
+                vec![json!("body"), json!("edits"), json!(1), json!("op")],
+                vec![json!("body"), json!("edits"), json!(2), json!("value")],
+                vec![json!("body"), json!("edits"), json!(3), json!("value")],
+            ]
+        );
+    }
+}
