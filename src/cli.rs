@@ -113,6 +113,10 @@ pub enum Command {
         /// Let reads (GET) through without a token (e.g. behind a VPN, for the old web page).
         #[arg(long)]
         allow_anonymous_read: bool,
+        /// Log lines on stderr as text, or as one JSON object a line (MPIS_DASH_LOG sets the
+        /// level, default `warn,mpis_dash=info`: one access line per request).
+        #[arg(long, env = "MPIS_DASH_LOG_FORMAT", value_enum, default_value_t)]
+        log_format: crate::logging::LogFormat,
     },
 }
 
@@ -140,7 +144,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.database_url = None;
     }
     let interactive = cli.command.is_none() && std::io::stdout().is_terminal();
-    init_logging(&config, interactive);
+    match &cli.command {
+        Some(Command::Serve { log_format, .. }) => {
+            let filter = crate::logging::filter(crate::logging::SERVE_DEFAULT_FILTER);
+            let subscriber =
+                crate::logging::subscriber(*log_format, filter, crate::logging::Stderr);
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        }
+        _ => init_logging(&config, interactive),
+    }
     // Only writers migrate; `--demo` seeds, so it writes.
     let policy = |writes: bool| {
         if writes || cli.demo {
@@ -215,6 +227,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve {
             listen,
             allow_anonymous_read,
+            log_format: _,
         }) => {
             let listen = listen.unwrap_or(config.listen);
             serve(&config, listen, cli.demo, allow_anonymous_read).await
@@ -222,9 +235,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `serve`: opens the database (migrating, as a writer), binds, prints the ready line, serves
-/// until SIGTERM / Ctrl-C / SIGHUP, drains in-flight requests (bounded), then closes the
-/// database and stops the embedded cluster if it started it. `main` leaves the signals to it.
+/// `serve`: opens the database (migrating, as a writer), binds, prints the ready line, starts
+/// the background jobs (`jobs::runner`), serves until SIGTERM / Ctrl-C / SIGHUP, drains
+/// in-flight requests (bounded), stops the jobs (their work in flight finished, leases and
+/// the evaluator's lock released), then closes the database and stops the embedded cluster
+/// if it started it. `main` leaves the signals to it.
 async fn serve(
     config: &Config,
     listen: std::net::SocketAddr,
@@ -249,13 +264,15 @@ async fn serve(
         let state = crate::api::ApiState::new(
             db.pool.clone(),
             std::sync::Arc::new(config.clone()),
-            mpis,
+            mpis.clone(),
             limits,
             anonymous_read,
         );
         tracing::info!("serving {} · {mpis_label}", db.target);
         println!("{}", crate::api::server::ready_line(&listener)?);
-        crate::api::server::serve(
+        let jobs = crate::jobs::runner::start_serve_jobs(config, &db.pool, mpis);
+        tracing::info!("background jobs: {}", jobs.names().join(", "));
+        let served = crate::api::server::serve(
             listener,
             crate::api::router(state),
             async move {
@@ -264,7 +281,9 @@ async fn serve(
             },
             crate::api::server::SHUTDOWN_GRACE,
         )
-        .await?;
+        .await;
+        jobs.stop(crate::jobs::runner::STOP_GRACE).await;
+        served?;
         anyhow::Ok(())
     }
     .await;
@@ -376,14 +395,13 @@ async fn dashboard(
     };
     let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
     // Publish records queued by anyone are forwarded while the dashboard runs (not read-only).
-    let (stop_forwarder, stopped) = tokio::sync::oneshot::channel::<()>();
+    // Its evaluator runs on the app's tick through the worker (`jobs::evaluator` too).
+    let mut jobs = crate::jobs::runner::Runner::new();
     if let (Some(client), false) = (mpis.clone(), read_only) {
         let forwarder = Forwarder::new(db.pool.clone(), client);
-        tokio::spawn(async move {
+        jobs.spawn("publish outbox forwarder", move |stop| async move {
             forwarder
-                .run_until(Duration::from_secs(5), async {
-                    let _ = stopped.await;
-                })
+                .run(crate::jobs::runner::FORWARD_EVERY, stop)
                 .await;
         });
     }
@@ -410,7 +428,8 @@ async fn dashboard(
     );
     let app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     let outcome = tui::terminal::run(app, commands, events).await;
-    let _ = stop_forwarder.send(());
+    // A send in flight may finish (briefly: quitting stays quick); an aborted one's lease runs out.
+    jobs.stop(Duration::from_secs(2)).await;
     outcome?;
     Ok(())
 }

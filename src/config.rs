@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// `serve`: a larger request body is answered 413.
     pub body_limit_bytes: Option<usize>,
+    /// `serve`: seconds between red flag evaluator passes (the counts' greatest age).
+    pub evaluator_interval_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -71,6 +73,8 @@ pub const DEFAULT_LISTEN: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// `serve`'s red flag evaluator runs every 5 s, so the counts are at most 5 s old.
+pub const DEFAULT_EVALUATOR_INTERVAL_SECS: u64 = 5;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -106,6 +110,8 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// `serve`'s red flag evaluator interval (at least 1 s).
+    pub evaluator_interval_secs: u64,
 }
 
 impl Config {
@@ -167,6 +173,10 @@ impl Config {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
                 .max(1),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
+            evaluator_interval_secs: file
+                .evaluator_interval_secs
+                .unwrap_or(DEFAULT_EVALUATOR_INTERVAL_SECS)
+                .max(1),
         })
     }
 }

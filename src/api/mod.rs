@@ -13,6 +13,8 @@ pub mod personas;
 pub mod projects;
 pub mod red_flags;
 pub mod server;
+pub mod correlation;
+pub mod metrics;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +63,8 @@ pub struct ApiState {
     pub limits: ApiLimits,
     /// `--allow-anonymous-read`: reads (GET, HEAD) need no token (behind a VPN, the old page).
     pub anonymous_read: bool,
+    /// `/metrics`' registry: request counts and latencies, the scrape-time gauges.
+    pub metrics: Arc<metrics::ApiMetrics>,
 }
 
 impl ApiState {
@@ -79,6 +83,7 @@ impl ApiState {
             mpis,
             limits,
             anonymous_read,
+            metrics: Arc::new(metrics::ApiMetrics::new()),
         }
     }
 }
@@ -106,10 +111,18 @@ pub fn router(state: ApiState) -> Router {
         .route("/health/db", get(health::database))
         .route("/health/mpis", get(health::mpis))
         .nest("/api", guard(api, state.clone()))
+        .merge(guard(
+            Router::new().route("/metrics", get(metrics::scrape)),
+            state.clone(),
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(middleware::from_fn_with_state(limits, request_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            correlation::track,
+        ))
         .with_state(state)
 }
 

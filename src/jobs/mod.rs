@@ -1,4 +1,7 @@
-//! Background work shared by `serve` and the dashboard: the publish outbox forwarder (more to
-//! come: ingestion scheduler, red flag evaluator, n8n dispatch).
+//! Background work shared by `serve` and the dashboard: the publish outbox forwarder
+//! (`outbox`), the red flag evaluator's pass (`evaluator`), and the runner that starts and
+//! stops them together (`runner`). More to come: the ingestion scheduler, n8n dispatch.
 
+pub mod evaluator;
 pub mod outbox;
+pub mod runner;

@@ -21,6 +21,7 @@ pub mod runs;
 pub mod seed;
 pub mod tokens;
 pub mod widgets;
+pub mod ops_metrics;
 
 use std::time::Duration;
 

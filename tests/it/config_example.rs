@@ -25,6 +25,7 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(config.request_timeout_secs, 30);
     assert_eq!(config.body_limit_bytes, 1024 * 1024);
+    assert_eq!(config.evaluator_interval_secs, 5);
     assert!(Keymap::with_overrides(&config.keys).is_ok());
     assert_eq!(
         Theme::from_config(&config.theme, false).expect("theme"),

@@ -1,0 +1,120 @@
+//! Starts the background jobs and stops them together: `serve` starts them after its ready
+//! line and stops them once the HTTP server has drained; the dashboard stops them when it
+//! quits. A stop lets each job finish what it is doing (the evaluator's pass, the forwarder's
+//! record in flight) and release what it holds (the advisory lock, the leases of the records
+//! it claimed but did not try), within a grace period; a job still running after that is
+//! aborted, and what it held is released by the database (its connection closes, its leases
+//! run out).
+
+use std::future::Future;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::jobs::evaluator::Evaluator;
+use crate::jobs::outbox::Forwarder;
+use crate::mpis::MpisClient;
+
+/// A job's view of the stop: asked yet, or wait for it.
+#[derive(Debug, Clone)]
+pub struct Stop(Option<watch::Receiver<bool>>);
+
+impl Stop {
+    /// A stop that never comes (one-off passes, tests).
+    pub fn never() -> Stop {
+        Stop(None)
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.as_ref().is_some_and(|stop| *stop.borrow())
+    }
+
+    /// Resolves once the stop is asked for (or the runner is gone).
+    pub async fn wait(mut self) {
+        match &mut self.0 {
+            Some(stop) => {
+                let _ = stop.wait_for(|stop| *stop).await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The jobs started, and the way to stop them.
+pub struct Runner {
+    stop: watch::Sender<bool>,
+    jobs: Vec<(&'static str, JoinHandle<()>)>,
+}
+
+impl Default for Runner {
+    fn default() -> Runner {
+        Runner::new()
+    }
+}
+
+/// How long `stop` waits for the jobs to finish what they are doing.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+
+impl Runner {
+    pub fn new() -> Runner {
+        Runner {
+            stop: watch::channel(false).0,
+            jobs: Vec::new(),
+        }
+    }
+
+    /// Starts `job` on its own task; it returns once its [`Stop`] is requested.
+    pub fn spawn<F, Fut>(&mut self, name: &'static str, job: F)
+    where
+        F: FnOnce(Stop) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let stop = Stop(Some(self.stop.subscribe()));
+        self.jobs.push((name, tokio::spawn(job(stop))));
+    }
+
+    /// The names of the jobs running, in the order they were started.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.jobs.iter().map(|(name, _)| *name).collect()
+    }
+
+    /// Asks every job to stop and waits for them (each within what is left of `grace`);
+    /// returns the names of those that had to be aborted.
+    pub async fn stop(self, grace: Duration) -> Vec<&'static str> {
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut aborted = Vec::new();
+        for (name, mut job) in self.jobs {
+            if tokio::time::timeout_at(deadline, &mut job).await.is_err() {
+                job.abort();
+                tracing::warn!("background job {name} still busy {grace:?} after the stop; aborted");
+                aborted.push(name);
+            }
+        }
+        aborted
+    }
+}
+
+/// `serve`'s jobs on `pool`: the red flag evaluator every `evaluator_interval_secs`, and the
+/// publish outbox forwarder when an MPIS is configured.
+pub fn start_serve_jobs(config: &Config, pool: &PgPool, mpis: Option<MpisClient>) -> Runner {
+    let mut runner = Runner::new();
+    let interval = Duration::from_secs(config.evaluator_interval_secs);
+    let evaluator = Evaluator::new(pool.clone(), config.thresholds.clone(), interval);
+    runner.spawn("red flag evaluator", move |stop| async move {
+        evaluator.run_until(interval, stop.wait()).await;
+    });
+    if let Some(client) = mpis {
+        let forwarder = Forwarder::new(pool.clone(), client);
+        runner.spawn("publish outbox forwarder", move |stop| async move {
+            forwarder.run(FORWARD_EVERY, stop).await;
+        });
+    }
+    runner
+}
+
+/// How often the forwarder looks for due publish records.
+pub const FORWARD_EVERY: Duration = Duration::from_secs(5);

@@ -1,0 +1,65 @@
+//! The gauges `/metrics` reads at scrape time: one cheap query each (an index or a small
+//! table), returning rows of label values and a number. Adding a gauge is one entry in
+//! [`GAUGES`].
+
+use sqlx::{PgPool, Row};
+
+use super::StoreResult;
+
+/// One gauge: its metric name, help text, label names, and the query giving one row per label
+/// set: the label values as text in `labels`' order, then the value as `float8`.
+#[derive(Debug, Clone, Copy)]
+pub struct GaugeQuery {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub labels: &'static [&'static str],
+    pub sql: &'static str,
+}
+
+/// Every gauge `/metrics` shows.
+pub const GAUGES: &[GaugeQuery] = &[
+    // Publish records not yet in MPIS (queued: waiting or being retried; failed: refused by
+    // MPIS, waiting for an operator's retry). Both states always present.
+    GaugeQuery {
+        name: "mpis_dash_outbox_records",
+        help: "Publish records not forwarded to MPIS, by state",
+        labels: &["state"],
+        sql: "SELECT s.state, (SELECT count(*) FROM publish_records p WHERE p.state = s.state)::float8
+              FROM (VALUES ('queued'), ('failed')) AS s(state)",
+    },
+    // Open red flags (silenced ones included: they are open until their condition clears).
+    GaugeQuery {
+        name: "mpis_dash_red_flags_open",
+        help: "Open red flags by type and severity",
+        labels: &["flag_type", "severity"],
+        sql: "SELECT flag_type, severity, count(*)::float8 FROM red_flags
+              WHERE resolved_at IS NULL GROUP BY flag_type, severity",
+    },
+    // How late the scheduler is: the age of the oldest enabled ingestion job that is due
+    // (0 when none is due).
+    GaugeQuery {
+        name: "mpis_dash_ingestion_job_lag_seconds",
+        help: "Age of the oldest due metrics ingestion job, in seconds (0: none due)",
+        labels: &[],
+        sql: "SELECT COALESCE(EXTRACT(EPOCH FROM NOW() - min(next_run_at)), 0)::float8
+              FROM metrics_ingestion_jobs WHERE enabled AND next_run_at <= NOW()",
+    },
+    // The n8n dispatch queue (`run_dispatches`) is added here as one entry when it lands:
+    // GaugeQuery { name: "mpis_dash_dispatch_queue", help: "Run dispatches to n8n by state",
+    //     labels: &["state"], sql: "SELECT state, count(*)::float8 FROM run_dispatches
+    //     WHERE state <> 'sent' GROUP BY state" },
+];
+
+/// One gauge's rows: the label values and the value.
+pub async fn read(pool: &PgPool, gauge: &GaugeQuery) -> StoreResult<Vec<(Vec<String>, f64)>> {
+    let rows = sqlx::query(gauge.sql).fetch_all(pool).await?;
+    let mut values = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut labels = Vec::with_capacity(gauge.labels.len());
+        for index in 0..gauge.labels.len() {
+            labels.push(row.try_get::<String, _>(index)?);
+        }
+        values.push((labels, row.try_get::<f64, _>(gauge.labels.len())?));
+    }
+    Ok(values)
+}
