@@ -48,3 +48,5 @@ mod tui_screens;
 mod tui_status_line;
 mod tui_widgets;
 mod tui_worker;
+mod api_ops;
+mod serve_instances;
