@@ -152,7 +152,9 @@ pub async fn track(State(state): State<ApiState>, mut request: Request, next: Ne
             "{method} {route} -> {status} in {duration_ms} ms"
         );
     });
-    state.metrics.observe_request(&route, method, status, elapsed);
+    state
+        .metrics
+        .observe_request(&route, method, status, elapsed);
     for (name, value) in echoed {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
@@ -187,7 +189,13 @@ mod tests {
         assert_eq!(kept.project_id, None);
         assert_eq!(kept.n8n_execution_id.as_deref(), Some("12345"));
 
-        for bad in ["", "a b", "x\u{1b}[31m", "Bearer mpd_secret", &"a".repeat(129)] {
+        for bad in [
+            "",
+            "a b",
+            "x\u{1b}[31m",
+            "Bearer mpd_secret",
+            &"a".repeat(129),
+        ] {
             let mut map = HeaderMap::new();
             if let Ok(value) = HeaderValue::from_str(bad) {
                 map.insert(REQUEST_ID, value);

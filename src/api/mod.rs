@@ -7,14 +7,14 @@
 
 pub mod auth;
 pub mod body;
+pub mod correlation;
 pub mod error;
 pub mod health;
+pub mod metrics;
 pub mod personas;
 pub mod projects;
 pub mod red_flags;
 pub mod server;
-pub mod correlation;
-pub mod metrics;
 
 use std::sync::Arc;
 use std::time::Duration;

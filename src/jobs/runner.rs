@@ -90,7 +90,9 @@ impl Runner {
         for (name, mut job) in self.jobs {
             if tokio::time::timeout_at(deadline, &mut job).await.is_err() {
                 job.abort();
-                tracing::warn!("background job {name} still busy {grace:?} after the stop; aborted");
+                tracing::warn!(
+                    "background job {name} still busy {grace:?} after the stop; aborted"
+                );
                 aborted.push(name);
             }
         }

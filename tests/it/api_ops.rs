@@ -198,9 +198,7 @@ fn json_lines(stderr: &str) -> Vec<Value> {
     stderr
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|_| panic!("a JSON line: {line:?}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("a JSON line: {line:?}")))
         .collect()
 }
 
@@ -268,7 +266,12 @@ async fn serve_logs_json_lines_with_the_request_ids_and_never_a_secret() {
     );
     assert_eq!(line["status"], 200);
     assert!(line["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
-    assert!(line["message"].as_str().unwrap().contains("GET /api/personas"));
+    assert!(
+        line["message"]
+            .as_str()
+            .unwrap()
+            .contains("GET /api/personas")
+    );
     let span = &line["span"];
     assert_eq!(span["route"], "/api/personas");
     assert_eq!(span["method"], "GET");
@@ -282,7 +285,10 @@ async fn serve_logs_json_lines_with_the_request_ids_and_never_a_secret() {
         .iter()
         .filter(|line| line["span"]["request_id"] == "log-test-mpis")
         .collect();
-    assert!(mpis_lines.len() >= 2, "a warning and the access line: {stderr}");
+    assert!(
+        mpis_lines.len() >= 2,
+        "a warning and the access line: {stderr}"
+    );
     assert!(
         mpis_lines
             .iter()
@@ -336,7 +342,10 @@ async fn serve_logs_text_lines_with_the_request_span_in_front() {
     assert!(line.contains(&format!("project_id={project}")), "{line}");
     assert!(line.contains("status=404"), "{line}");
     assert!(line.contains("duration_ms="), "{line}");
-    assert!(serde_json::from_str::<Value>(line).is_err(), "text, not JSON");
+    assert!(
+        serde_json::from_str::<Value>(line).is_err(),
+        "text, not JSON"
+    );
 }
 
 /// The value of the sample `name{labels}` (labels as written, in order), if present.
@@ -386,7 +395,9 @@ async fn metrics_count_requests_by_route_and_status_and_read_the_gauges() {
         .unwrap()
         .record;
         if fail {
-            outbox::mark_failed(&db.pool, record.id, "refused").await.unwrap();
+            outbox::mark_failed(&db.pool, record.id, "refused")
+                .await
+                .unwrap();
         }
     }
     for _ in 0..3 {
@@ -519,7 +530,13 @@ async fn metrics_need_a_viewer_token_unless_reads_are_anonymous() {
     let open = start_with(db.pool.clone(), None, ApiLimits::default(), true).await;
     let response = http().get(open.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("mpis_dash_database_up 1"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("mpis_dash_database_up 1")
+    );
 }
 
 #[tokio::test]
@@ -544,7 +561,11 @@ async fn metrics_still_answer_when_the_database_is_down() {
     let response = http().get(api.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.unwrap();
-    assert!(began.elapsed() < Duration::from_secs(3), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        began.elapsed()
+    );
     assert_eq!(sample(&text, "mpis_dash_database_up"), Some(0.0), "{text}");
     assert!(sample(&text, "mpis_dash_outbox_records{state=\"queued\"}").is_none());
     assert_eq!(

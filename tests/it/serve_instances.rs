@@ -107,7 +107,11 @@ async fn two_runners_forward_each_due_record_exactly_once() {
     // Both claim at once (batches of 20), then every 5 s.
     let deadline = Instant::now() + Duration::from_secs(30);
     while state_counts(&db.pool).await.0 < records as i64 {
-        assert!(Instant::now() < deadline, "{:?}", state_counts(&db.pool).await);
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            state_counts(&db.pool).await
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(a.stop(Duration::from_secs(10)).await.is_empty());
@@ -185,10 +189,11 @@ async fn the_evaluator_never_runs_two_passes_at_once() {
         "the failed-runs flag, opened once"
     );
     // And no lock is left behind.
-    let locks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let locks: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(locks, 0);
 }
 
@@ -229,7 +234,11 @@ async fn a_dropped_pass_releases_the_evaluator_lock() {
 async fn the_runner_keeps_red_flags_as_fresh_as_its_interval() {
     let db = common::db().await;
     let jobs = runner::start_serve_jobs(&config(1), &db.pool, None);
-    assert_eq!(jobs.names(), ["red flag evaluator"], "no MPIS, no forwarder");
+    assert_eq!(
+        jobs.names(),
+        ["red flag evaluator"],
+        "no MPIS, no forwarder"
+    );
     let project = common::persona_with_project(&db.pool, "Fresh").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     for _ in 0..2 {
@@ -312,14 +321,24 @@ async fn sigterm_lets_the_request_in_flight_finish_and_releases_every_lease() {
     let (forwarded, leased) = state_counts(&db.pool).await;
     assert!((1..12).contains(&forwarded), "{forwarded}: {stderr}");
     assert_eq!(leased, 0, "every lease released");
-    assert_eq!(sandbox.published().len() as i64, forwarded, "nothing sent but marked");
-    let locks: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    assert_eq!(
+        sandbox.published().len() as i64,
+        forwarded,
+        "nothing sent but marked"
+    );
+    let locks: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(locks, 0);
     // The log says what happened, in order.
     let stopping = stderr.find("SIGTERM: stopping").expect("the stop line");
-    let access = stderr.find("GET /health/mpis -> 200").expect("the access line");
-    assert!(stopping < access, "the request ended after the stop: {stderr}");
+    let access = stderr
+        .find("GET /health/mpis -> 200")
+        .expect("the access line");
+    assert!(
+        stopping < access,
+        "the request ended after the stop: {stderr}"
+    );
 }
