@@ -283,6 +283,7 @@ async fn serve(
         )
         .await;
         jobs.stop(crate::jobs::runner::STOP_GRACE).await;
+        tracing::info!("stopped: requests drained, background jobs done");
         served?;
         anyhow::Ok(())
     }
