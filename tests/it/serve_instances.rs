@@ -22,6 +22,10 @@ use crate::api_common::{self, call, http};
 use crate::api_ops::ServeProcess;
 use crate::common;
 
+/// Advisory locks held on this test's database (other tests' databases share the cluster).
+const ADVISORY_LOCKS_HERE: &str = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 async fn sandbox_with(faults: SandboxFaults) -> (SandboxHandle, MpisClient) {
     let sandbox = sandbox::start("127.0.0.1:0".parse().unwrap(), faults)
         .await
@@ -189,11 +193,10 @@ async fn the_evaluator_never_runs_two_passes_at_once() {
         "the failed-runs flag, opened once"
     );
     // And no lock is left behind.
-    let locks: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let locks: i64 = sqlx::query_scalar(ADVISORY_LOCKS_HERE)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(locks, 0);
 }
 
@@ -216,11 +219,10 @@ async fn a_dropped_pass_releases_the_evaluator_lock() {
     // The dropped pass's connection is gone, and its lock with it.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let locks: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-                .fetch_one(&db.pool)
-                .await
-                .unwrap();
+        let locks: i64 = sqlx::query_scalar(ADVISORY_LOCKS_HERE)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
         if locks == 0 {
             break;
         }
@@ -326,11 +328,10 @@ async fn sigterm_lets_the_request_in_flight_finish_and_releases_every_lease() {
         forwarded,
         "nothing sent but marked"
     );
-    let locks: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let locks: i64 = sqlx::query_scalar(ADVISORY_LOCKS_HERE)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(locks, 0);
     // The log says what happened, in order.
     let stopping = stderr.find("SIGTERM: stopping").expect("the stop line");
