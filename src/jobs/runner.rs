@@ -120,3 +120,39 @@ pub fn start_serve_jobs(config: &Config, pool: &PgPool, mpis: Option<MpisClient>
 
 /// How often the forwarder looks for due publish records.
 pub const FORWARD_EVERY: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[tokio::test]
+    async fn a_stop_lets_jobs_finish_and_aborts_those_that_do_not() {
+        let mut runner = Runner::new();
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        runner.spawn("polite", move |stop| async move {
+            stop.wait().await;
+            // The work in flight when the stop came.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            flag.store(true, Ordering::SeqCst);
+        });
+        runner.spawn("stubborn", |_stop| std::future::pending::<()>());
+        assert_eq!(runner.names(), ["polite", "stubborn"]);
+        let aborted = runner.stop(Duration::from_millis(300)).await;
+        assert_eq!(aborted, ["stubborn"]);
+        assert!(
+            finished.load(Ordering::SeqCst),
+            "the polite job finished its work"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_never_stop_is_never_requested() {
+        let stop = Stop::never();
+        assert!(!stop.requested());
+        let waited = tokio::time::timeout(Duration::from_millis(50), stop.wait()).await;
+        assert!(waited.is_err());
+    }
+}
