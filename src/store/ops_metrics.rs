@@ -16,38 +16,39 @@ pub struct GaugeQuery {
     pub sql: &'static str,
 }
 
-/// Every gauge `/metrics` shows.
+/// A gauge entry: name, help, label names, query (see [`GaugeQuery`]).
+pub const fn gauge(
+    name: &'static str,
+    help: &'static str,
+    labels: &'static [&'static str],
+    sql: &'static str,
+) -> GaugeQuery {
+    GaugeQuery {
+        name,
+        help,
+        labels,
+        sql,
+    }
+}
+
+/// Every gauge `/metrics` shows, one entry each.
+#[rustfmt::skip]
 pub const GAUGES: &[GaugeQuery] = &[
-    // Publish records not yet in MPIS (queued: waiting or being retried; failed: refused by
-    // MPIS, waiting for an operator's retry). Both states always present.
-    GaugeQuery {
-        name: "mpis_dash_outbox_records",
-        help: "Publish records not forwarded to MPIS, by state",
-        labels: &["state"],
-        sql: "SELECT s.state, (SELECT count(*) FROM publish_records p WHERE p.state = s.state)::float8
-              FROM (VALUES ('queued'), ('failed')) AS s(state)",
-    },
-    // Open red flags (silenced ones included: they are open until their condition clears).
-    GaugeQuery {
-        name: "mpis_dash_red_flags_open",
-        help: "Open red flags by type and severity",
-        labels: &["flag_type", "severity"],
-        sql: "SELECT flag_type, severity, count(*)::float8 FROM red_flags
-              WHERE resolved_at IS NULL GROUP BY flag_type, severity",
-    },
-    // How late the scheduler is: the age of the oldest enabled ingestion job that is due
-    // (0 when none is due).
-    GaugeQuery {
-        name: "mpis_dash_ingestion_job_lag_seconds",
-        help: "Age of the oldest due metrics ingestion job, in seconds (0: none due)",
-        labels: &[],
-        sql: "SELECT COALESCE(EXTRACT(EPOCH FROM NOW() - min(next_run_at)), 0)::float8
-              FROM metrics_ingestion_jobs WHERE enabled AND next_run_at <= NOW()",
-    },
-    // The n8n dispatch queue (`run_dispatches`) is added here as one entry when it lands:
-    // GaugeQuery { name: "mpis_dash_dispatch_queue", help: "Run dispatches to n8n by state",
-    //     labels: &["state"], sql: "SELECT state, count(*)::float8 FROM run_dispatches
-    //     WHERE state <> 'sent' GROUP BY state" },
+    // Publish records not in MPIS yet (queued: waiting or being retried; failed: refused by
+    // MPIS until an operator retries). Both states always present.
+    gauge("mpis_dash_outbox_records", "Publish records not forwarded to MPIS, by state", &["state"],
+        "SELECT s.state, (SELECT count(*) FROM publish_records p WHERE p.state = s.state)::float8
+         FROM (VALUES ('queued'), ('failed')) AS s(state)"),
+    // Open red flags (silenced ones too: open until their condition clears).
+    gauge("mpis_dash_red_flags_open", "Open red flags by type and severity", &["flag_type", "severity"],
+        "SELECT flag_type, severity, count(*)::float8 FROM red_flags
+         WHERE resolved_at IS NULL GROUP BY flag_type, severity"),
+    // How late the ingestion scheduler is: the oldest due enabled job's age (0: none due).
+    gauge("mpis_dash_ingestion_job_lag_seconds", "Age of the oldest due metrics ingestion job, in seconds (0: none due)", &[],
+        "SELECT COALESCE(EXTRACT(EPOCH FROM NOW() - min(next_run_at)), 0)::float8
+         FROM metrics_ingestion_jobs WHERE enabled AND next_run_at <= NOW()"),
+    // The n8n dispatch queue, once `run_dispatches` exists, is one more entry like:
+    // gauge("mpis_dash_dispatch_queue", "Run dispatches to n8n by state", &["state"], "SELECT state, count(*)::float8 FROM run_dispatches GROUP BY state"),
 ];
 
 /// One gauge's rows: the label values and the value.
