@@ -266,12 +266,8 @@ async fn serve_logs_json_lines_with_the_request_ids_and_never_a_secret() {
     );
     assert_eq!(line["status"], 200);
     assert!(line["duration_ms"].as_f64().unwrap() >= 0.0, "{line}");
-    assert!(
-        line["message"]
-            .as_str()
-            .unwrap()
-            .contains("GET /api/personas")
-    );
+    assert_eq!(line["message"], "answered");
+    assert_eq!(line["target"], "mpis_dash::api::correlation");
     let span = &line["span"];
     assert_eq!(span["route"], "/api/personas");
     assert_eq!(span["method"], "GET");

@@ -343,7 +343,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_releases_every_lease() {
     // The log says what happened, in order.
     let stopping = stderr.find("SIGTERM: stopping").expect("the stop line");
     let access = stderr
-        .find("GET /health/mpis -> 200")
+        .find("route=/health/mpis status=200")
         .expect("the access line");
     assert!(
         stopping < access,
