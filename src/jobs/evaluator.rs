@@ -56,6 +56,13 @@ pub struct Evaluator {
     database: StateLog,
 }
 
+async fn try_lock(connection: &mut PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(EVALUATOR_LOCK_KEY)
+        .fetch_one(connection)
+        .await
+}
+
 impl Evaluator {
     pub fn new(pool: PgPool, thresholds: Thresholds, recount_after: Duration) -> Evaluator {
         Evaluator {
@@ -73,14 +80,24 @@ impl Evaluator {
         let Ok(mut slot) = self.lock_connection.try_lock() else {
             return Ok(PassOutcome::Skipped);
         };
-        let mut connection = match slot.take() {
-            Some(connection) => connection,
-            None => PgConnection::connect_with(&self.pool.connect_options()).await?,
+        // The kept connection may have been closed by the server meanwhile (idle timeouts, a
+        // restart): then a new one, and only its failure counts.
+        let kept = match slot.take() {
+            Some(mut connection) => try_lock(&mut connection)
+                .await
+                .ok()
+                .map(|locked| (connection, locked)),
+            None => None,
         };
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(EVALUATOR_LOCK_KEY)
-            .fetch_one(&mut connection)
-            .await?;
+        let (mut connection, locked) = match kept {
+            Some(kept) => kept,
+            None => {
+                let mut connection =
+                    PgConnection::connect_with(&self.pool.connect_options()).await?;
+                let locked = try_lock(&mut connection).await?;
+                (connection, locked)
+            }
+        };
         if !locked {
             *slot = Some(connection);
             return Ok(PassOutcome::Skipped);

@@ -350,3 +350,26 @@ async fn sigterm_lets_the_request_in_flight_finish_and_releases_every_lease() {
         "the request ended after the stop: {stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_lock_connection_closed_by_the_server_is_replaced_without_a_failed_pass() {
+    let db = common::db().await;
+    let evaluator = Evaluator::new(db.pool.clone(), Thresholds::default(), Duration::ZERO);
+    assert!(evaluator.pass().await.unwrap().ran());
+    // The server ends the evaluator's idle lock connection (an idle timeout, a restart).
+    let ended: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE '%pg_advisory_unlock%'
+           AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        ended,
+        [true],
+        "the evaluator's connection, found by its last query"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(evaluator.pass().await.unwrap().ran());
+}
