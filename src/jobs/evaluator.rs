@@ -56,6 +56,9 @@ pub struct Evaluator {
     database: StateLog,
 }
 
+/// How long opening the lock's connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 async fn try_lock(connection: &mut PgConnection) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(EVALUATOR_LOCK_KEY)
@@ -92,8 +95,12 @@ impl Evaluator {
         let (mut connection, locked) = match kept {
             Some(kept) => kept,
             None => {
-                let mut connection =
-                    PgConnection::connect_with(&self.pool.connect_options()).await?;
+                // Bounded like the pool's own connections (a hung server is a failed pass).
+                let options = self.pool.connect_options();
+                let connect = PgConnection::connect_with(&options);
+                let mut connection = tokio::time::timeout(CONNECT_TIMEOUT, connect)
+                    .await
+                    .map_err(|_| sqlx::Error::PoolTimedOut)??;
                 let locked = try_lock(&mut connection).await?;
                 (connection, locked)
             }
