@@ -13,7 +13,6 @@ use crate::store::database_info::WriteAccess;
 use crate::store::red_flags as flag_store;
 use std::io::IsTerminal;
 
-use crate::jobs::outbox::Forwarder;
 use crate::mpis::{MpisClient, MpisConfig, SandboxFaults, SandboxHandle};
 use crate::tui::app::{App, AppOptions};
 use crate::tui::keymap::Keymap;
@@ -113,6 +112,10 @@ pub enum Command {
         /// Let reads (GET) through without a token (e.g. behind a VPN, for the old web page).
         #[arg(long)]
         allow_anonymous_read: bool,
+        /// Log lines on stderr as text, or as one JSON object a line (MPIS_DASH_LOG sets the
+        /// level, default `warn,mpis_dash=info`: one access line per request).
+        #[arg(long, env = "MPIS_DASH_LOG_FORMAT", value_enum, default_value_t)]
+        log_format: crate::logging::LogFormat,
     },
 }
 
@@ -140,7 +143,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         config.database_url = None;
     }
     let interactive = cli.command.is_none() && std::io::stdout().is_terminal();
-    init_logging(&config, interactive);
+    match &cli.command {
+        Some(Command::Serve { log_format, .. }) => {
+            let filter = crate::logging::filter(crate::logging::SERVE_DEFAULT_FILTER);
+            let subscriber =
+                crate::logging::subscriber(*log_format, filter, crate::logging::Stderr);
+            let _ = tracing::subscriber::set_global_default(subscriber);
+        }
+        _ => init_logging(&config, interactive),
+    }
     // Only writers migrate; `--demo` seeds, so it writes.
     let policy = |writes: bool| {
         if writes || cli.demo {
@@ -215,6 +226,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve {
             listen,
             allow_anonymous_read,
+            log_format: _,
         }) => {
             let listen = listen.unwrap_or(config.listen);
             serve(&config, listen, cli.demo, allow_anonymous_read).await
@@ -222,9 +234,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `serve`: opens the database (migrating, as a writer), binds, prints the ready line, serves
-/// until SIGTERM / Ctrl-C / SIGHUP, drains in-flight requests (bounded), then closes the
-/// database and stops the embedded cluster if it started it. `main` leaves the signals to it.
+/// `serve`: opens the database (migrating, as a writer), binds, prints the ready line, starts
+/// the background jobs (`jobs::runner`), serves until SIGTERM / Ctrl-C / SIGHUP, drains
+/// in-flight requests (bounded), stops the jobs (their work in flight finished, leases and
+/// the evaluator's lock released), then closes the database and stops the embedded cluster
+/// if it started it. `main` leaves the signals to it.
 async fn serve(
     config: &Config,
     listen: std::net::SocketAddr,
@@ -249,13 +263,15 @@ async fn serve(
         let state = crate::api::ApiState::new(
             db.pool.clone(),
             std::sync::Arc::new(config.clone()),
-            mpis,
+            mpis.clone(),
             limits,
             anonymous_read,
         );
         tracing::info!("serving {} · {mpis_label}", db.target);
         println!("{}", crate::api::server::ready_line(&listener)?);
-        crate::api::server::serve(
+        let jobs = crate::jobs::runner::start_serve_jobs(config, &db.pool, mpis)?;
+        tracing::info!("background jobs: {}", jobs.names().join(", "));
+        let served = crate::api::server::serve(
             listener,
             crate::api::router(state),
             async move {
@@ -264,7 +280,10 @@ async fn serve(
             },
             crate::api::server::SHUTDOWN_GRACE,
         )
-        .await?;
+        .await;
+        jobs.stop(crate::jobs::runner::STOP_GRACE).await;
+        tracing::info!("stopped: requests drained, background jobs done");
+        served?;
         anyhow::Ok(())
     }
     .await;
@@ -375,17 +394,12 @@ async fn dashboard(
         _ => read_only,
     };
     let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
-    // Publish records queued by anyone are forwarded while the dashboard runs (not read-only).
-    let (stop_forwarder, stopped) = tokio::sync::oneshot::channel::<()>();
-    if let (Some(client), false) = (mpis.clone(), read_only) {
-        let forwarder = Forwarder::new(db.pool.clone(), client);
-        tokio::spawn(async move {
-            forwarder
-                .run_until(Duration::from_secs(5), async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+    // Publish records queued by anyone are forwarded, and runs sent to n8n, while the
+    // dashboard runs (not read-only). Its evaluator runs on the app's tick through the worker
+    // (`jobs::evaluator` too).
+    let mut jobs = crate::jobs::runner::Runner::new();
+    if !read_only {
+        crate::jobs::runner::start_writer_jobs(&mut jobs, config, &db.pool, mpis.clone())?;
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::from_config(&config.theme, no_color).map_err(anyhow::Error::msg)?;
@@ -410,7 +424,8 @@ async fn dashboard(
     );
     let app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     let outcome = tui::terminal::run(app, commands, events).await;
-    let _ = stop_forwarder.send(());
+    // A send in flight may finish (briefly: quitting stays quick); an aborted one's lease runs out.
+    jobs.stop(Duration::from_secs(2)).await;
     outcome?;
     Ok(())
 }

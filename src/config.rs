@@ -82,6 +82,8 @@ pub struct FileConfig {
     /// `serve`: how long `POST /api/publisher/publish/record` waits for MPIS before it answers
     /// 202 queued (the forwarder keeps the record), in milliseconds.
     pub publish_forward_budget_ms: Option<u64>,
+    /// `serve`: seconds between red flag evaluator passes (the counts' greatest age).
+    pub evaluator_interval_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -127,6 +129,8 @@ impl std::fmt::Debug for Secret {
 }
 /// `serve`: how long a publish record waits for MPIS's answer before it is answered queued.
 pub const DEFAULT_PUBLISH_FORWARD_BUDGET_MS: u64 = 2000;
+/// `serve`'s red flag evaluator runs every 5 s, so the counts are at most 5 s old.
+pub const DEFAULT_EVALUATOR_INTERVAL_SECS: u64 = 5;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -179,6 +183,8 @@ pub struct Config {
     pub n8n_timeout_secs: u64,
     /// `serve`: MPIS's answer to a publish record is awaited this long (then 202 queued).
     pub publish_forward_budget_ms: u64,
+    /// `serve`'s red flag evaluator interval (at least 1 s).
+    pub evaluator_interval_secs: u64,
 }
 
 impl Config {
@@ -277,6 +283,10 @@ impl Config {
             publish_forward_budget_ms: file
                 .publish_forward_budget_ms
                 .unwrap_or(DEFAULT_PUBLISH_FORWARD_BUDGET_MS),
+            evaluator_interval_secs: file
+                .evaluator_interval_secs
+                .unwrap_or(DEFAULT_EVALUATOR_INTERVAL_SECS)
+                .max(1),
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod demo_data;
 pub mod domain;
 pub mod hangup;
 pub mod jobs;
+pub mod logging;
 pub mod mpis;
 pub mod pg_local;
 pub mod retry;

@@ -5,10 +5,12 @@
 //! field), `health`, `personas`, `projects`, `red_flags` (the routes), `server` (listening, the ready line,
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
-//! `read` (shared reading helpers). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! `read` (shared reading helpers), `correlation` (request ids, the request span), `metrics`
+//! (`/metrics`). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod body;
+pub mod correlation;
 pub mod cors;
 pub mod error;
 pub mod genesis;
@@ -17,6 +19,7 @@ pub mod input;
 pub mod jobs;
 pub mod layouts;
 pub mod login;
+pub mod metrics;
 pub mod metrics_ingest;
 pub mod personas;
 pub mod projects;
@@ -77,6 +80,8 @@ pub struct ApiState {
     pub anonymous_read: bool,
     /// Requests per caller and login attempts per address (config `rate_limit_*`).
     pub rate_limits: Arc<rate_limit::RateLimits>,
+    /// `/metrics`' registry: request counts and latencies, the scrape-time gauges.
+    pub metrics: Arc<metrics::ApiMetrics>,
 }
 
 impl ApiState {
@@ -97,6 +102,7 @@ impl ApiState {
             limits,
             anonymous_read,
             rate_limits,
+            metrics: Arc::new(metrics::ApiMetrics::new()),
         }
     }
 }
@@ -169,16 +175,27 @@ pub fn router(state: ApiState) -> Router {
         ));
     let router = health
         .nest("/api", api)
+        // `/metrics` needs a viewer token like any read (Prometheus sends one).
+        .merge(guard(
+            Router::new().route("/metrics", get(metrics::scrape)),
+            state.clone(),
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(middleware::from_fn_with_state(limits, request_timeout));
-    // Outermost, so a browser's preflight is answered before any token is asked for.
+    // So a browser's preflight is answered before any token is asked for.
     let router = match cors::layer(&state.config.cors_origins) {
         Some(cors) => router.layer(cors),
         None => router,
     };
-    router.with_state(state)
+    // Outermost: every answer, a preflight's and a 429 too, carries its request id and is logged.
+    router
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            correlation::track,
+        ))
+        .with_state(state)
 }
 
 /// The admin routes need an admin token whatever the method (`auth::require_admin`).

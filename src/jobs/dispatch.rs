@@ -8,19 +8,20 @@
 //! never send the same run twice. The body is the stored run read back as contract v1
 //! (`publisher_contract::stored_run` -> `ValidRun::n8n_body`), POSTed to
 //! `{n8n_webhook_url}/publisher/run` with `X-Run-ID`, `X-Project-ID` and, when configured,
-//! `X-N8N-API-KEY` (never logged). Started by one line where a runner wants it:
-//! `jobs::dispatch::spawn(pool, &config, interval, stop)`.
+//! `X-N8N-API-KEY` (never logged). `jobs::runner` starts it in `serve` and in the dashboard
+//! (not read-only); a stop finishes the send in flight and releases the rest of the batch.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use crate::config::{Config, Secret};
 use crate::domain::publisher_contract;
 use crate::jobs::outbox::retry_time;
+use crate::jobs::runner::Stop;
 use crate::state_log::{Change, StateLog, format_outage};
 use crate::store::dispatch::{self, DueDispatch};
 use crate::store::{StoreError, StoreResult};
@@ -79,6 +80,8 @@ pub struct DispatchReport {
     pub failed: usize,
     /// The run was no longer pending: nothing sent.
     pub cancelled: usize,
+    /// Claimed but not tried (a stop came): given back for the next pass or instance.
+    pub released: usize,
 }
 
 /// Why one POST did not take.
@@ -168,15 +171,37 @@ impl Dispatcher {
 
     /// Claims the due dispatches and tries each once.
     pub async fn run_once(&self) -> StoreResult<DispatchReport> {
+        self.pass(&Stop::never()).await
+    }
+
+    /// Claims the due dispatches and sends each once, until `stop` is requested: the send in
+    /// flight is finished, the claimed ones not sent yet are released (claimable again at once,
+    /// by another instance too).
+    pub async fn pass(&self, stop: &Stop) -> StoreResult<DispatchReport> {
         let mut report = DispatchReport::default();
-        for due in dispatch::claim_due(&self.pool, self.lease(), self.batch).await? {
+        let mut claimed = dispatch::claim_due(&self.pool, self.lease(), self.batch)
+            .await?
+            .into_iter();
+        while let Some(due) = claimed.next() {
+            if stop.requested() {
+                let rest: Vec<Uuid> = std::iter::once(due.run_id)
+                    .chain(claimed.map(|due| due.run_id))
+                    .collect();
+                report.released = dispatch::release(&self.pool, &rest).await? as usize;
+                break;
+            }
             match self.try_claimed(&due, &mut report).await {
                 Ok(()) => {}
                 // Someone else changed it meanwhile (an operator, an expired lease): theirs.
                 Err(StoreError::Conflict(what)) => {
                     tracing::warn!("n8n dispatch of run {}: {what}", due.run_id)
                 }
-                Err(other) => return Err(other),
+                Err(other) => {
+                    // The database failed mid-pass: give the untried ones back if it still can.
+                    let rest: Vec<Uuid> = claimed.map(|due| due.run_id).collect();
+                    let _ = dispatch::release(&self.pool, &rest).await;
+                    return Err(other);
+                }
             }
         }
         Ok(report)
@@ -350,18 +375,21 @@ impl Dispatcher {
         format!("{} s", self.timeout.as_secs_f64())
     }
 
-    /// Runs passes every `interval` until `stop` resolves; a failing pass (database down) is
-    /// logged once per change and tried again at the next interval.
-    pub async fn run_until(&self, interval: Duration, stop: impl Future<Output = ()>) {
-        tokio::pin!(stop);
+    /// Runs passes every `interval` until `stop` is requested: the pass in flight finishes its
+    /// send in flight and releases the rest. A failing pass (database down) is logged once per
+    /// change and tried again at the next interval.
+    pub async fn run(&self, interval: Duration, stop: Stop) {
+        let stopped = stop.clone().wait();
+        tokio::pin!(stopped);
         let mut ticks = tokio::time::interval(interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = &mut stop => return,
+                biased;
+                _ = &mut stopped => return,
                 _ = ticks.tick() => {
                     let now = Instant::now();
-                    let change = match self.run_once().await {
+                    let change = match self.pass(&stop).await {
                         Ok(_) => self.database.succeeded(now),
                         Err(error) => self.database.failed("database", &error.cause(), now),
                     };
@@ -380,20 +408,6 @@ impl Dispatcher {
             }
         }
     }
-}
-
-/// Starts the dispatcher the configuration asks for on its own task (passes every `interval`
-/// until `stop`); `Ok(None)` without `n8n_webhook_url`. The one line a runner needs.
-pub fn spawn(
-    pool: PgPool,
-    config: &Config,
-    interval: Duration,
-    stop: impl Future<Output = ()> + Send + 'static,
-) -> Result<Option<tokio::task::JoinHandle<()>>, DispatchSetupError> {
-    Ok(Dispatcher::from_config(pool, config)?.map(|dispatcher| {
-        tracing::info!("n8n dispatch: runs go to {}", dispatcher.endpoint());
-        tokio::spawn(async move { dispatcher.run_until(interval, stop).await })
-    }))
 }
 
 /// n8n's answer as one line of at most [`ANSWER_MAX_CHARS`] characters.

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::jobs::runner::Stop;
 use crate::retry::Backoff;
 use crate::state_log::{Change, StateLog, format_outage};
 use crate::store::StoreResult;
@@ -50,6 +51,8 @@ pub struct PassReport {
     pub already_recorded: usize,
     pub retrying: usize,
     pub failed: usize,
+    /// Claimed, then given back untried because a stop was asked for.
+    pub released: usize,
 }
 
 pub struct Forwarder<F> {
@@ -82,9 +85,32 @@ impl<F: Forward> Forwarder<F> {
 
     /// Claims the due records and tries each once.
     pub async fn run_once(&self) -> StoreResult<PassReport> {
+        self.pass(&Stop::never()).await
+    }
+
+    /// Claims the due records and tries each once, until `stop` is requested: the record in
+    /// flight is finished, the claimed ones not tried yet are released (claimable again at
+    /// once, by another instance too).
+    pub async fn pass(&self, stop: &Stop) -> StoreResult<PassReport> {
         let mut report = PassReport::default();
-        for record in outbox::claim_due(&self.pool, self.lease, self.batch).await? {
-            self.try_claimed(record, &mut report).await?;
+        let mut claimed = outbox::claim_due(&self.pool, self.lease, self.batch)
+            .await?
+            .into_iter();
+        while let Some(record) = claimed.next() {
+            if stop.requested() {
+                let rest: Vec<Uuid> = std::iter::once(record.id)
+                    .chain(claimed.map(|record| record.id))
+                    .collect();
+                report.released = outbox::release(&self.pool, &rest).await? as usize;
+                break;
+            }
+            if let Err(error) = self.try_claimed(record, &mut report).await {
+                // The database failed mid-pass: give the untried ones back if it still can
+                // (their leases run out otherwise; the one that failed keeps its lease).
+                let rest: Vec<Uuid> = claimed.map(|record| record.id).collect();
+                let _ = outbox::release(&self.pool, &rest).await;
+                return Err(error);
+            }
         }
         Ok(report)
     }
@@ -168,17 +194,21 @@ impl<F: Forward> Forwarder<F> {
         Ok(())
     }
 
-    /// Runs passes every `interval` until `stop` resolves; a failing pass (database down) is
-    /// logged and retried at the next interval.
-    pub async fn run_until(&self, interval: Duration, stop: impl Future<Output = ()>) {
-        tokio::pin!(stop);
+    /// Runs passes every `interval` until `stop` is requested: the pass in flight finishes
+    /// its record in flight and releases the rest. A failing pass (database down) is logged
+    /// and retried at the next interval.
+    pub async fn run(&self, interval: Duration, stop: Stop) {
+        let stopped = stop.clone().wait();
+        tokio::pin!(stopped);
         let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = &mut stop => return,
+                biased;
+                _ = &mut stopped => return,
                 _ = ticks.tick() => {
                     let now = Instant::now();
-                    let change = match self.run_once().await {
+                    let change = match self.pass(&stop).await {
                         Ok(_) => self.database.succeeded(now),
                         Err(error) => self.database.failed("database", &error.cause(), now),
                     };

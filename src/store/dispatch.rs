@@ -259,3 +259,20 @@ async fn ensure_was_queued(pool: &PgPool, run_id: Uuid, changed: u64) -> StoreRe
         None => StoreError::not_found("run dispatch", run_id),
     })
 }
+
+/// Gives back claimed dispatches that were not tried (a dispatcher stopping mid-pass): claimable
+/// again at once, by another instance too, without counting the claim as an attempt.
+pub async fn release(pool: &PgPool, run_ids: &[Uuid]) -> StoreResult<u64> {
+    if run_ids.is_empty() {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "UPDATE run_dispatches SET locked_until = NULL, attempts = GREATEST(attempts - 1, 0),
+             updated_at = NOW()
+         WHERE run_id = ANY($1) AND state = 'queued' AND locked_until IS NOT NULL",
+    )
+    .bind(run_ids)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

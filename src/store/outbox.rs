@@ -501,3 +501,20 @@ pub async fn retry_failed(pool: &PgPool, id: Uuid, operator: &str) -> StoreResul
     tx.commit().await?;
     Ok(record)
 }
+
+/// Gives back records a forwarder claimed but did not try (it is stopping): claimable again at
+/// once by anyone, and the claim no longer counts as an attempt. Returns how many.
+pub async fn release(pool: &PgPool, ids: &[Uuid]) -> StoreResult<u64> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "UPDATE publish_records SET locked_until = NULL, attempts = GREATEST(attempts - 1, 0),
+             updated_at = NOW()
+         WHERE id = ANY($1) AND state = 'queued' AND locked_until IS NOT NULL",
+    )
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -485,7 +485,7 @@ async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
 }
 
 #[tokio::test]
-async fn the_dispatcher_runs_until_stopped_and_is_off_without_a_webhook_url() {
+async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
     let db = common::db().await;
     let pool = &db.pool;
     let project = common::persona_with_project(pool, "Ada").await;
@@ -493,36 +493,62 @@ async fn the_dispatcher_runs_until_stopped_and_is_off_without_a_webhook_url() {
 
     let config = crate::api_common::config();
     assert!(config.n8n_webhook_url.is_none());
-    let none =
-        mpis_dash::jobs::dispatch::spawn(pool.clone(), &config, Duration::from_millis(50), async {
-        });
-    assert!(none.unwrap().is_none(), "no n8n_webhook_url: no dispatcher");
+    let jobs = mpis_dash::jobs::runner::start_serve_jobs(&config, pool, None).unwrap();
+    assert_eq!(
+        jobs.names(),
+        ["red flag evaluator"],
+        "no n8n_webhook_url: no dispatcher"
+    );
+    assert!(jobs.stop(Duration::from_secs(5)).await.is_empty());
 
     let mut config = crate::api_common::config();
     config.n8n_webhook_url = Some(url.trim_end_matches('/').to_string());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = mpis_dash::jobs::dispatch::spawn(
-        pool.clone(),
-        &config,
-        Duration::from_millis(50),
-        async move {
-            let _ = stopped.await;
-        },
-    )
-    .unwrap()
-    .expect("a dispatcher");
+    let mut jobs = mpis_dash::jobs::runner::Runner::new();
+    mpis_dash::jobs::runner::start_writer_jobs(&mut jobs, &config, pool, None).unwrap();
+    assert_eq!(jobs.names(), ["n8n dispatcher"]);
     let created = new_run(pool, &valid_run(&project)).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while run(pool, created.run_id).await.status != "running" {
         assert!(Instant::now() < deadline, "the run was never sent");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("stops when told")
-        .unwrap();
+    let aborted = jobs.stop(Duration::from_secs(5)).await;
+    assert!(aborted.is_empty(), "stops when told: {aborted:?}");
     assert_eq!(n8n.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_stop_mid_pass_finishes_the_send_in_flight_and_releases_the_rest() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let (url, n8n) = n8n().await;
+    let mut config = crate::api_common::config();
+    config.n8n_webhook_url = Some(url.trim_end_matches('/').to_string());
+    let mut created = Vec::new();
+    for _ in 0..3 {
+        created.push(new_run(pool, &valid_run(&project)).await.run_id);
+    }
+    let dispatcher = mpis_dash::jobs::dispatch::Dispatcher::from_config(pool.clone(), &config)
+        .unwrap()
+        .expect("a dispatcher");
+    // A stop already asked for: the pass claims the batch, sends nothing and gives it back.
+    let stop = mpis_dash::jobs::runner::Stop::already();
+    assert!(stop.requested());
+    let report = dispatcher.pass(&stop).await.unwrap();
+    assert_eq!((report.sent, report.released), (0, 3), "{report:?}");
+    assert!(n8n.received().is_empty());
+    // Given back at once, without the claim counting as a try.
+    let claimable: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM run_dispatches WHERE state = 'queued' AND locked_until IS NULL AND attempts = 0",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(claimable, 3);
+    let report = dispatcher.run_once().await.unwrap();
+    assert_eq!(report.sent, 3, "{report:?}");
+    assert_eq!(n8n.received().len(), 3);
 }
 
 #[tokio::test]

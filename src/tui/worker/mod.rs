@@ -290,6 +290,12 @@ pub fn spawn_with_mpis(
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
+    // Shares the missing-metrics recount with other open dashboards (25 s).
+    let evaluator = std::sync::Arc::new(crate::jobs::evaluator::Evaluator::new(
+        pool.clone(),
+        thresholds.clone(),
+        std::time::Duration::from_secs(25),
+    ));
     tokio::spawn(async move {
         // The genesis start in flight, so that `CancelGenesis` can abort it.
         let mut genesis: Option<AbortHandle> = None;
@@ -310,6 +316,7 @@ pub fn spawn_with_mpis(
                 user_id,
                 thresholds: thresholds.clone(),
                 events: event_tx.clone(),
+                evaluator: evaluator.clone(),
             };
             let task = tokio::spawn(async move { context.handle(command).await });
             if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
@@ -327,6 +334,8 @@ struct Context {
     user_id: Uuid,
     thresholds: Thresholds,
     events: UnboundedSender<DataEvent>,
+    /// The red flag evaluator's pass (`jobs::evaluator`, one at a time across processes).
+    evaluator: std::sync::Arc<crate::jobs::evaluator::Evaluator>,
 }
 
 impl Context {

@@ -1,7 +1,6 @@
 //! The database writes the UI asks for: acknowledging and resolving flags, saving and removing
 //! the user's layout, a pass of the red flag evaluator.
 
-use chrono::Utc;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -65,16 +64,9 @@ impl Context {
         self.send(event);
     }
 
-    /// One pass of the red flag evaluator.
+    /// One pass of the red flag evaluator (skipped while another process's pass runs).
     pub(super) async fn evaluate(&self) {
-        // Shares the missing-metrics recount with other open dashboards (25 s).
-        let result = red_flags::evaluate_and_record_within(
-            &self.pool,
-            &self.thresholds,
-            Utc::now(),
-            chrono::Duration::seconds(25),
-        )
-        .await;
+        let result = self.evaluator.pass().await;
         // Quiet on success: the widgets reload through the change notifications.
         if let Err(message) = self.observe(result) {
             self.send(DataEvent::ActionDone {
