@@ -19,3 +19,4 @@ pub mod run_status;
 pub mod schedule;
 pub mod time_zone;
 pub mod widget_catalog;
+pub mod project_form;

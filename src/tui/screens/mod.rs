@@ -9,3 +9,6 @@ pub mod persona_card;
 pub mod publish_form;
 pub mod red_flags;
 pub mod run_detail;
+pub mod project_form;
+pub mod run_form;
+pub mod form_parts;
