@@ -55,3 +55,4 @@ mod tui_screens;
 mod tui_status_line;
 mod tui_widgets;
 mod tui_worker;
+mod tui_project_run_forms;

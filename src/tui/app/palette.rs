@@ -254,17 +254,14 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ),
     ("genesis", "new genesis job; genesis NAME opens one"),
     ("job", "open a genesis job: job JOB_ID (or its start)"),
-    (
-        "run",
-        "start a run (a form); run RUN_ID (or its start) opens one",
-    ),
+    ("run", "start a run; run RUN_ID (or its start) opens one"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),
     ("pause", "pause/resume auto-refresh"),
     ("help", "keys of this screen"),
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
-    ("project", "new project: name, persona, channels (a form)"),
+    ("project", "new project (name, persona, channels)"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders};
 use super::form_parts::{FieldRow, channel_lines, field_lines, picker_lines, tail_lines};
 use crate::tui::app::App;
 use crate::tui::forms::project::{CHANNELS, FIELDS, PERSONA, ProjectFormState};
-use crate::tui::widgets::{clean, fit, render_form, wrapped_height};
+use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
 
 const LABEL_WIDTH: usize = 12;
 
@@ -31,10 +31,7 @@ pub fn render(
     let inner = block.inner(area);
     let persona_note = state.picked_persona().map(|p| {
         let language = p.language.as_deref().unwrap_or("?");
-        (
-            format!("· {} · {language} · {}", p.slug, &p.id.to_string()[..8]),
-            false,
-        )
+        (format!("· {language} · #{}", &p.id.simple().to_string()[..8]), false)
     });
     let rows: Vec<FieldRow> = (0..FIELDS.len())
         .map(|index| FieldRow {
@@ -70,7 +67,13 @@ pub fn render(
     let picked_line = match state.focus {
         CHANNELS => Some(channel_lines(theme, &state.channels, &state.options(), &mut lines)),
         PERSONA => Some(persona_lines(state, room, &mut lines, theme)),
-        _ => None,
+        _ => {
+            lines.push(Line::styled(
+                "A project is a persona and the channels its runs publish to; :run starts one.",
+                theme.muted(),
+            ));
+            None
+        }
     };
     lines.push(Line::raw(""));
     let tail_start = lines.len();
@@ -133,8 +136,8 @@ fn persona_lines(
                 i,
                 format!(
                     "{} · {} · {}",
-                    fit(&clean(&p.name), 30),
-                    fit(&clean(p.language.as_deref().unwrap_or("?")), 6),
+                    pad(&clean(&p.name), 30),
+                    pad(&clean(p.language.as_deref().unwrap_or("?")), 4),
                     fit(&clean(&p.slug), 30)
                 ),
             )

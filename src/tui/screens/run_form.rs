@@ -15,7 +15,7 @@ use crate::tui::forms::run::{
     PRODUCTS_WEEKLY, RunFormState, TELEGRAM,
 };
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, fit, render_form, wrapped_height};
+use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
 
 const LABEL_WIDTH: usize = 21;
 
@@ -155,8 +155,8 @@ fn project_lines(
                 i,
                 format!(
                     "{} · {} · {}",
-                    fit(&clean(&p.name), 28),
-                    fit(&clean(choices.persona_name(p.persona_id).unwrap_or("?")), 20),
+                    pad(&clean(&p.name), 24),
+                    pad(&clean(choices.persona_name(p.persona_id).unwrap_or("?")), 20),
                     fit(&clean(&p.channels.join(", ")), 24)
                 ),
             )
