@@ -105,13 +105,7 @@ mod tests {
     #[test]
     fn a_valid_form_is_trimmed_and_its_channels_deduplicated() {
         let id = Uuid::from_u128(7);
-        let valid = validate(
-            "  Spring  ",
-            Ok(id),
-            "Telegram, instagram telegram",
-            &[],
-        )
-        .unwrap();
+        let valid = validate("  Spring  ", Ok(id), "Telegram, instagram telegram", &[]).unwrap();
         assert_eq!(valid.name, "Spring");
         assert_eq!(valid.persona_id, id);
         assert_eq!(valid.channels, vec!["telegram", "instagram"]);
@@ -126,18 +120,29 @@ mod tests {
     fn every_problem_is_named_at_its_field() {
         let errors = validate("", Err("pick a persona".into()), "telegramm", &[]).unwrap_err();
         assert_eq!(fields(&errors), vec!["name", "persona_id", "channels"]);
-        assert!(errors[2].message.contains("did you mean telegram"), "{errors:?}");
+        assert!(
+            errors[2].message.contains("did you mean telegram"),
+            "{errors:?}"
+        );
         let long = "n".repeat(NAME_MAX + 1);
         let errors = validate(&long, Ok(Uuid::nil()), "", &[]).unwrap_err();
-        assert_eq!(errors[0].message, "must be at most 200 characters (got 201)");
+        assert_eq!(
+            errors[0].message,
+            "must be at most 200 characters (got 201)"
+        );
         let errors = validate("a\u{1b}b", Ok(Uuid::nil()), "", &[]).unwrap_err();
         assert!(errors[0].message.starts_with("must be a single line"));
     }
 
     #[test]
     fn configured_channels_are_accepted() {
-        let valid = validate("x", Ok(Uuid::nil()), "telegram_demo", &["telegram_demo".into()])
-            .unwrap();
+        let valid = validate(
+            "x",
+            Ok(Uuid::nil()),
+            "telegram_demo",
+            &["telegram_demo".into()],
+        )
+        .unwrap();
         assert_eq!(valid.channels, vec!["telegram_demo"]);
     }
 }

@@ -49,12 +49,12 @@ mod oncall;
 mod outbox;
 mod overlays;
 mod palette;
+mod project_run;
 mod publish;
 mod red_flags;
 mod refresh;
 mod run_detail;
 mod text_input;
-mod project_run;
 
 pub use crate::tui::widgets::runs::run_fields;
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};

@@ -93,7 +93,10 @@ fn project_form(size: (u16, u16)) -> App {
     let mut app = loaded_with(options(), size);
     let commands = palette(&mut app, "project");
     assert_eq!(commands, vec![Command::LoadPersonaChoices]);
-    app.update(Event::Data(DataEvent::PersonaChoices(Ok(personas()))), app.now);
+    app.update(
+        Event::Data(DataEvent::PersonaChoices(Ok(personas()))),
+        app.now,
+    );
     app
 }
 
@@ -189,7 +192,10 @@ fn the_persona_picker_filters_as_typed_and_enter_takes_the_match() {
     press(&mut app, KeyCode::Tab);
     type_text(&mut app, "startup");
     let text = screen_text(&app);
-    assert!(text.contains("personas (1 of 3 matching \"startup\")"), "{text}");
+    assert!(
+        text.contains("personas (1 of 3 matching \"startup\")"),
+        "{text}"
+    );
     press(&mut app, KeyCode::Enter);
     // Channels: typed with Tab completion, and toggled with Down + Space.
     type_text(&mut app, "tel");
@@ -223,7 +229,10 @@ fn the_run_form_defaults_to_the_projects_channels_and_last_templates() {
     // Instagram's format is what is missing, said at its field before anything is sent.
     assert!(app.update(ctrl('s'), app.now).is_empty());
     let line = line_of(&app, "instagram format id");
-    assert!(line.contains("✖ is required when instagram is in channels"), "{line}");
+    assert!(
+        line.contains("✖ is required when instagram is in channels"),
+        "{line}"
+    );
     assert!(!line_of(&app, "telegram format id").contains('✖'));
     // Pasted, then sent.
     paste(&mut app, INSTAGRAM);
@@ -233,7 +242,14 @@ fn the_run_form_defaults_to_the_projects_channels_and_last_templates() {
     };
     assert_eq!(valid.project_id, id(0x61));
     assert_eq!(valid.persona_id, id(0x51));
-    assert_eq!(valid.templates.format_instagram_id.map(|u| u.to_string()).as_deref(), Some(INSTAGRAM));
+    assert_eq!(
+        valid
+            .templates
+            .format_instagram_id
+            .map(|u| u.to_string())
+            .as_deref(),
+        Some(INSTAGRAM)
+    );
     assert_eq!(valid.options.max_items, 10);
     assert!(valid.options.include_image);
 }
@@ -250,12 +266,20 @@ fn no_project_no_channels_and_bad_dates_are_each_named() {
         panic!("the form stays open")
     };
     let fields: Vec<&str> = state.errors.iter().map(|e| e.field).collect();
-    for field in ["project_id", "channels", "date_from", "templates.news_prompt_id"] {
+    for field in [
+        "project_id",
+        "channels",
+        "date_from",
+        "templates.news_prompt_id",
+    ] {
         assert!(fields.contains(&field), "{field} in {fields:?}");
     }
     assert_eq!(state.focus, 0, "the first field with a problem has focus");
     let date = state.error(2).expect("date_from's error");
-    assert!(date.contains("is not a date in the form YYYY-MM-DD"), "{date}");
+    assert!(
+        date.contains("is not a date in the form YYYY-MM-DD"),
+        "{date}"
+    );
     assert!(line_of(&app, "date from").contains("✖ \"2025-13-01\" is not a date"));
 }
 
@@ -314,7 +338,10 @@ fn read_only_refuses_both_commands() {
     );
     // `:run ID` still opens a run (reading is allowed).
     let commands = palette(&mut app, "run 3f2a");
-    assert!(matches!(commands.as_slice(), [Command::FindByPrefix { .. }]));
+    assert!(matches!(
+        commands.as_slice(),
+        [Command::FindByPrefix { .. }]
+    ));
 }
 
 #[test]
@@ -327,7 +354,10 @@ fn a_refused_write_is_shown_at_its_field() {
     }
     paste(&mut app, NEWS);
     let commands = app.update(ctrl('s'), app.now);
-    assert!(matches!(commands.as_slice(), [Command::StartRun(_)]), "{commands:?}");
+    assert!(
+        matches!(commands.as_slice(), [Command::StartRun(_)]),
+        "{commands:?}"
+    );
     app.update(
         Event::Data(DataEvent::RunStarted(Err(worker::WriteRefused {
             field: Some("project_id".into()),
@@ -337,7 +367,11 @@ fn a_refused_write_is_shown_at_its_field() {
         app.now,
     );
     assert!(matches!(app.screen, Screen::RunForm(_)));
-    assert!(line_of(&app, "project ").contains("✖ project"), "{}", screen_text(&app));
+    assert!(
+        line_of(&app, "project ").contains("✖ project"),
+        "{}",
+        screen_text(&app)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,7 +444,8 @@ async fn keys_create_a_project_then_start_a_run_with_its_dispatch_row() {
     live.keys(vec![char_key(':')]);
     live.typed("project");
     live.keys(vec![key(KeyCode::Enter)]);
-    live.until(|e| matches!(e, DataEvent::PersonaChoices(_))).await;
+    live.until(|e| matches!(e, DataEvent::PersonaChoices(_)))
+        .await;
     live.typed("Field notes");
     live.keys(vec![key(KeyCode::Tab)]);
     live.typed("nina");
@@ -433,7 +468,10 @@ async fn keys_create_a_project_then_start_a_run_with_its_dispatch_row() {
     assert_eq!(project.channels, vec!["telegram", "instagram"]);
     assert_eq!(live.app.screen, Screen::Dashboard);
     let said = live.app.message.clone().expect("said").text;
-    assert!(said.starts_with("project \"Field notes\" created (telegram, instagram)"), "{said}");
+    assert!(
+        said.starts_with("project \"Field notes\" created (telegram, instagram)"),
+        "{said}"
+    );
 
     // :run at once: the new project is there to pick; its channels come with it.
     live.keys(vec![char_key(':')]);
@@ -463,24 +501,22 @@ async fn keys_create_a_project_then_start_a_run_with_its_dispatch_row() {
     );
 
     // The rows: the run (contract v1's meta) and its dispatch row, queued.
-    let (status, project_id, meta): (String, uuid::Uuid, serde_json::Value) = sqlx::query_as(
-        "SELECT status, project_id, meta FROM dashboard_runs WHERE run_id = $1",
-    )
-    .bind(run.run_id)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let (status, project_id, meta): (String, uuid::Uuid, serde_json::Value) =
+        sqlx::query_as("SELECT status, project_id, meta FROM dashboard_runs WHERE run_id = $1")
+            .bind(run.run_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(status, "pending");
     assert_eq!(project_id, project.id);
     assert_eq!(meta["channels"], json!(["telegram", "instagram"]));
     assert_eq!(meta["templates"]["format_instagram_id"], json!(INSTAGRAM));
     assert_eq!(meta["options"]["max_items"], json!(10));
-    let dispatch: String =
-        sqlx::query_scalar("SELECT state FROM run_dispatches WHERE run_id = $1")
-            .bind(run.run_id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let dispatch: String = sqlx::query_scalar("SELECT state FROM run_dispatches WHERE run_id = $1")
+        .bind(run.run_id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(dispatch, "queued");
 
     // The runs widget reloads and selects the new run.
@@ -535,8 +571,63 @@ async fn with_n8n_configured_the_status_line_says_queued() {
     live.keys(vec![Event::Paste(NEWS.into()), key(KeyCode::Tab)]);
     live.keys(vec![Event::Paste(TELEGRAM.into()), ctrl('s')]);
     let started = live.until(|e| matches!(e, DataEvent::RunStarted(_))).await;
-    assert!(matches!(started, DataEvent::RunStarted(Ok(_))), "{started:?}");
+    assert!(
+        matches!(started, DataEvent::RunStarted(Ok(_))),
+        "{started:?}"
+    );
     let said = live.app.message.clone().expect("said").text;
     assert!(said.ends_with("started: queued for n8n"), "{said}");
     assert_eq!(common::count(&db.pool, "run_dispatches").await, 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Palette and help
+
+#[test]
+fn the_palette_completes_and_describes_both_commands() {
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "pro");
+    let text = screen_text(&app);
+    assert!(
+        text.contains("project                     new project (name, persona, channels)"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Tab);
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(commands, vec![Command::LoadPersonaChoices]);
+    assert!(matches!(app.screen, Screen::ProjectForm(_)));
+
+    let mut app = loaded();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "run");
+    assert!(screen_text(&app).contains("start a run; run ID (or its start) opens it"));
+}
+
+#[test]
+fn help_lists_the_commands_and_each_forms_keys() {
+    let mut app = loaded_with(options(), (200, 50));
+    press(&mut app, KeyCode::Char('?'));
+    let text = screen_text(&app);
+    assert!(
+        text.contains(":project                 new project"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":run                     start a run"),
+        "{text}"
+    );
+
+    let mut app = project_form((200, 50));
+    press(&mut app, KeyCode::Char('?'));
+    // A form takes every key as text: `?` is typed, not help.
+    assert!(line_of(&app, "name ").contains('?'));
+
+    // The forms' own keys, as the help shows them (opened as the other forms' tests do).
+    for mut app in [project_form((80, 24)), run_form((80, 24))] {
+        app.overlay = Some(mpis_dash::tui::app::Overlay::Help { scroll: 0 });
+        let text = screen_text(&app);
+        assert!(text.contains("leave (asks before losing input)"), "{text}");
+        assert!(text.contains("complete the channel being typed"), "{text}");
+    }
 }

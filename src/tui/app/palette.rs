@@ -254,7 +254,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ),
     ("genesis", "new genesis job; genesis NAME opens one"),
     ("job", "open a genesis job: job JOB_ID (or its start)"),
-    ("run", "start a run; run RUN_ID (or its start) opens one"),
+    ("run", "start a run; run ID (or its start) opens it"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),
     ("pause", "pause/resume auto-refresh"),

@@ -100,7 +100,10 @@ impl App {
 
     /// The project was written (the form closes; `:run` lists it at once), or refused (the
     /// form shows why at the field).
-    pub(super) fn project_created(&mut self, result: Result<Project, WriteRefused>) -> Vec<Command> {
+    pub(super) fn project_created(
+        &mut self,
+        result: Result<Project, WriteRefused>,
+    ) -> Vec<Command> {
         match result {
             Ok(project) => {
                 let channels = if project.channels.is_empty() {

@@ -60,8 +60,12 @@ impl Picker {
 
     /// Pasted text (one line).
     pub fn paste(&mut self, text: &str, haystacks: &[String]) {
-        if text_field::insert(&mut self.text, &mut self.cursor, &text_field::one_line(text))
-            .changed()
+        if text_field::insert(
+            &mut self.text,
+            &mut self.cursor,
+            &text_field::one_line(text),
+        )
+        .changed()
         {
             self.typed(haystacks);
         }
@@ -248,7 +252,11 @@ impl ChannelField {
 
     /// Pasted text (one line).
     pub fn paste(&mut self, text: &str) {
-        text_field::insert(&mut self.text, &mut self.cursor, &text_field::one_line(text));
+        text_field::insert(
+            &mut self.text,
+            &mut self.cursor,
+            &text_field::one_line(text),
+        );
         self.highlight = None;
     }
 }
@@ -268,8 +276,14 @@ mod tests {
         for c in "tele".chars() {
             field.key(&key(KeyCode::Char(c)), &options);
         }
-        assert_eq!(field.completions(&options), vec!["telegram", "telegram_demo"]);
-        assert_eq!(field.key(&key(KeyCode::Tab), &options), ChannelKey::Taken(true));
+        assert_eq!(
+            field.completions(&options),
+            vec!["telegram", "telegram_demo"]
+        );
+        assert_eq!(
+            field.key(&key(KeyCode::Tab), &options),
+            ChannelKey::Taken(true)
+        );
         assert_eq!(field.text, "telegram, ");
         for c in "in".chars() {
             field.key(&key(KeyCode::Char(c)), &options);

@@ -208,9 +208,7 @@ impl ProjectFormState {
                     ChannelKey::NotMine => {}
                 }
             }
-            KeyCode::Tab | KeyCode::Enter | KeyCode::Down => {
-                self.focus = (self.focus + 1) % count
-            }
+            KeyCode::Tab | KeyCode::Enter | KeyCode::Down => self.focus = (self.focus + 1) % count,
             KeyCode::Up => self.focus = (self.focus + count - 1) % count,
             _ => {
                 let changed = match self.focus {

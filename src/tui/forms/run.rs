@@ -159,13 +159,20 @@ impl RunFormState {
     }
 
     pub fn picked_project(&self) -> Option<&crate::store::projects::Project> {
-        self.choices.value.as_ref()?.projects.get(self.project.picked?)
+        self.choices
+            .value
+            .as_ref()?
+            .projects
+            .get(self.project.picked?)
     }
 
     /// The picked project's persona name.
     pub fn persona_name(&self) -> Option<&str> {
         let project = self.picked_project()?;
-        self.choices.value.as_ref()?.persona_name(project.persona_id)
+        self.choices
+            .value
+            .as_ref()?
+            .persona_name(project.persona_id)
     }
 
     pub fn options(&self) -> Vec<String> {
@@ -178,9 +185,7 @@ impl RunFormState {
         match field {
             NEWS => Some("required"),
             TELEGRAM if listed.iter().any(|c| c == "telegram") => Some("required for telegram"),
-            INSTAGRAM if listed.iter().any(|c| c == "instagram") => {
-                Some("required for instagram")
-            }
+            INSTAGRAM if listed.iter().any(|c| c == "instagram") => Some("required for instagram"),
             _ => None,
         }
     }
@@ -346,9 +351,7 @@ impl RunFormState {
                     ChannelKey::NotMine => {}
                 }
             }
-            KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
-                if self.focus == INCLUDE_IMAGE =>
-            {
+            KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right if self.focus == INCLUDE_IMAGE => {
                 self.include_image = !self.include_image;
             }
             KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right
@@ -356,9 +359,7 @@ impl RunFormState {
             {
                 self.include_products_weekly = !self.include_products_weekly;
             }
-            KeyCode::Tab | KeyCode::Enter | KeyCode::Down => {
-                self.focus = (self.focus + 1) % count
-            }
+            KeyCode::Tab | KeyCode::Enter | KeyCode::Down => self.focus = (self.focus + 1) % count,
             KeyCode::Up => self.focus = (self.focus + count - 1) % count,
             _ if self.focus >= INCLUDE_IMAGE => {}
             _ => {

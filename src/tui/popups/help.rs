@@ -182,7 +182,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
         .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
         .collect(),
         Screen::ProjectForm(_) => vec![
-            ("Tab / Shift-Tab / Enter".to_string(), "next / previous field"),
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
             (
                 "type / Up/Down / Enter (persona)".to_string(),
                 "filter, pick, take",
@@ -199,7 +202,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
             ("Esc".to_string(), "leave (asks before losing input)"),
         ],
         Screen::RunForm(_) => vec![
-            ("Tab / Shift-Tab / Enter".to_string(), "next / previous field"),
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
             (
                 "type / Up/Down / Enter (project)".to_string(),
                 "filter, pick, take (fills channels, templates)",

@@ -137,7 +137,11 @@ pub fn channel_lines(
     let listed = field.listed();
     let mut spans = vec![Span::raw("  ")];
     for (index, option) in options.iter().enumerate() {
-        let mark = if listed.contains(option) { "[x]" } else { "[ ]" };
+        let mark = if listed.contains(option) {
+            "[x]"
+        } else {
+            "[ ]"
+        };
         let style = if field.highlight == Some(index) {
             theme.selected()
         } else {

@@ -31,7 +31,10 @@ pub fn render(
     let inner = block.inner(area);
     let persona_note = state.picked_persona().map(|p| {
         let language = p.language.as_deref().unwrap_or("?");
-        (format!("· {language} · #{}", &p.id.simple().to_string()[..8]), false)
+        (
+            format!("· {language} · #{}", &p.id.simple().to_string()[..8]),
+            false,
+        )
     });
     let rows: Vec<FieldRow> = (0..FIELDS.len())
         .map(|index| FieldRow {
@@ -49,7 +52,14 @@ pub fn render(
         })
         .collect();
     let mut lines = Vec::new();
-    let mut focus = field_lines(theme, &rows, state.focus, LABEL_WIDTH, inner.width, &mut lines);
+    let mut focus = field_lines(
+        theme,
+        &rows,
+        state.focus,
+        LABEL_WIDTH,
+        inner.width,
+        &mut lines,
+    );
     lines.push(Line::raw(""));
     let elapsed = state
         .submitted_at
@@ -65,7 +75,12 @@ pub fn render(
         .saturating_sub(height(&lines) + height(&tail) + 2)
         .max(3);
     let picked_line = match state.focus {
-        CHANNELS => Some(channel_lines(theme, &state.channels, &state.options(), &mut lines)),
+        CHANNELS => Some(channel_lines(
+            theme,
+            &state.channels,
+            &state.options(),
+            &mut lines,
+        )),
         PERSONA => Some(persona_lines(state, room, &mut lines, theme)),
         _ => {
             lines.push(Line::styled(
@@ -79,7 +94,11 @@ pub fn render(
     let tail_start = lines.len();
     let has_tail = !tail.is_empty();
     lines.extend(tail);
-    focus.also = if has_tail { Some(tail_start) } else { picked_line };
+    focus.also = if has_tail {
+        Some(tail_start)
+    } else {
+        picked_line
+    };
     render_form(block, lines, &focus, theme, area, buf)
 }
 

@@ -11,8 +11,8 @@ use ratatui::widgets::{Block, Borders};
 use super::form_parts::{FieldRow, channel_lines, field_lines, picker_lines, tail_lines};
 use crate::tui::app::App;
 use crate::tui::forms::run::{
-    CHANNELS, FIELDS, IMAGE, INCLUDE_IMAGE, INSTAGRAM, LOOKBACK, MAX_ITEMS, NEWS, PROJECT,
-    PRODUCTS_WEEKLY, RunFormState, TELEGRAM,
+    CHANNELS, FIELDS, IMAGE, INCLUDE_IMAGE, INSTAGRAM, LOOKBACK, MAX_ITEMS, NEWS, PRODUCTS_WEEKLY,
+    PROJECT, RunFormState, TELEGRAM,
 };
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
@@ -39,7 +39,14 @@ pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> 
         })
         .collect();
     let mut lines = Vec::new();
-    let mut focus = field_lines(theme, &rows, state.focus, LABEL_WIDTH, inner.width, &mut lines);
+    let mut focus = field_lines(
+        theme,
+        &rows,
+        state.focus,
+        LABEL_WIDTH,
+        inner.width,
+        &mut lines,
+    );
     lines.push(Line::raw(""));
     let elapsed = state
         .submitted_at
@@ -78,7 +85,11 @@ pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> 
         ));
     }
     lines.extend(tail);
-    focus.also = if has_tail { Some(tail_start) } else { picked_line };
+    focus.also = if has_tail {
+        Some(tail_start)
+    } else {
+        picked_line
+    };
     render_form(block, lines, &focus, theme, area, buf)
 }
 
@@ -156,7 +167,10 @@ fn project_lines(
                 format!(
                     "{} · {} · {}",
                     pad(&clean(&p.name), 24),
-                    pad(&clean(choices.persona_name(p.persona_id).unwrap_or("?")), 20),
+                    pad(
+                        &clean(choices.persona_name(p.persona_id).unwrap_or("?")),
+                        20
+                    ),
                     fit(&clean(&p.channels.join(", ")), 24)
                 ),
             )

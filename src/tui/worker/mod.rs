@@ -38,8 +38,8 @@ mod listen;
 mod loads;
 mod mpis_calls;
 mod oncall;
-mod writes;
 mod project_run;
+mod writes;
 
 pub use listen::CHANGES_CHANNEL;
 pub use mpis_calls::{genesis_request, publish_note};
