@@ -24,6 +24,7 @@ mod config_example;
 mod demo_data;
 mod dispatch;
 mod e2e_oncall;
+mod e2e_project_run;
 mod e2e_tmux;
 mod migrations;
 mod mpis_client;

@@ -318,7 +318,13 @@ impl RunFormState {
             };
         }
         if self.submitting() {
-            return FormAction::None;
+            // Waiting for the write: only leaving is possible (the status line says how it
+            // ended either way).
+            return if key.code == KeyCode::Esc {
+                FormAction::Close
+            } else {
+                FormAction::None
+            };
         }
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         let count = FIELDS.len();
