@@ -495,7 +495,7 @@ async fn keys_create_a_project_then_start_a_run_with_its_dispatch_row() {
     assert_eq!(
         said,
         format!(
-            "run {} started: n8n not configured: the run stays pending",
+            "run {} stays pending: n8n not configured",
             &run.run_id.simple().to_string()[..8]
         )
     );
@@ -576,7 +576,7 @@ async fn with_n8n_configured_the_status_line_says_queued() {
         "{started:?}"
     );
     let said = live.app.message.clone().expect("said").text;
-    assert!(said.ends_with("started: queued for n8n"), "{said}");
+    assert!(said.ends_with(" queued for n8n"), "{said}");
     assert_eq!(common::count(&db.pool, "run_dispatches").await, 1);
 }
 
@@ -630,4 +630,28 @@ fn help_lists_the_commands_and_each_forms_keys() {
         assert!(text.contains("leave (asks before losing input)"), "{text}");
         assert!(text.contains("complete the channel being typed"), "{text}");
     }
+}
+
+#[test]
+fn names_from_the_database_reach_the_terminal_sanitized() {
+    let mut app = loaded();
+    palette(&mut app, "project");
+    let mut hostile = personas();
+    hostile[0].name = "Evil\u{1b}]0;pwned\u{7}\u{1b}[2J".to_string();
+    app.update(Event::Data(DataEvent::PersonaChoices(Ok(hostile))), app.now);
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "evil");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::BackTab);
+    let terminal = draw(&app);
+    let text = terminal.backend().to_string();
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+    assert!(line_of(&app, "persona ").contains("Evil"), "{text}");
+    assert!(
+        text.contains("personas (1 of 3 matching \"evil\")"),
+        "{text}"
+    );
 }

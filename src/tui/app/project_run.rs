@@ -146,10 +146,11 @@ impl App {
             }
         };
         let short = &run.run_id.simple().to_string()[..8];
+        // What matters first (the status line cuts at a word when short of room).
         let dispatch = if self.n8n_configured {
             "queued for n8n"
         } else {
-            "n8n not configured: the run stays pending"
+            "stays pending: n8n not configured"
         };
         let mut commands = Vec::new();
         if matches!(self.screen, Screen::RunForm(_)) {
@@ -170,7 +171,7 @@ impl App {
             }
             None => format!(" (:run {short} opens it)"),
         };
-        self.say(format!("run {short} started: {dispatch}{where_}"), false);
+        self.say(format!("run {short} {dispatch}{where_}"), false);
         commands
     }
 }
