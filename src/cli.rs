@@ -422,7 +422,8 @@ async fn dashboard(
         config.thresholds.clone(),
         mpis,
     );
-    let app = App::new(options, (80, 24), crate::tui::clock::Now::read());
+    let mut app = App::new(options, (80, 24), crate::tui::clock::Now::read());
+    app.n8n_configured = config.n8n_webhook_url.is_some();
     let outcome = tui::terminal::run(app, commands, events).await;
     // A send in flight may finish (briefly: quitting stays quick); an aborted one's lease runs out.
     jobs.stop(Duration::from_secs(2)).await;

@@ -10,6 +10,7 @@ pub mod genesis;
 pub mod layout;
 pub mod metrics;
 pub mod nearest;
+pub mod project_form;
 pub mod publish;
 pub mod publisher_contract;
 pub mod pyround;

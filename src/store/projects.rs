@@ -73,3 +73,19 @@ pub async fn create(pool: &PgPool, new: &NewProject) -> StoreResult<Project> {
     .await
     .map_err(|e| map_constraint(e, StoreError::not_found("persona", new.persona_id)))
 }
+
+/// The templates of each project's most recent run (`meta.templates`), for the `:run` form to
+/// start from; projects without a run (or whose last run has no templates) are absent.
+pub async fn last_templates(pool: &PgPool) -> StoreResult<Vec<(Uuid, serde_json::Value)>> {
+    let rows: Vec<(Uuid, serde_json::Value)> = sqlx::query_as(
+        "SELECT p.id, last.templates FROM dashboard_projects p
+         CROSS JOIN LATERAL (
+             SELECT r.meta->'templates' AS templates FROM dashboard_runs r
+             WHERE r.project_id = p.id AND jsonb_typeof(r.meta->'templates') = 'object'
+             ORDER BY r.started_at DESC, r.id DESC LIMIT 1
+         ) last",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}

@@ -49,6 +49,7 @@ mod oncall;
 mod outbox;
 mod overlays;
 mod palette;
+mod project_run;
 mod publish;
 mod red_flags;
 mod refresh;
@@ -114,6 +115,10 @@ pub enum Screen {
     FlagDrill(FlagDrillState),
     /// A published item and its metric history.
     Item(ItemState),
+    /// `:project`: a new project.
+    ProjectForm(super::forms::project::ProjectFormState),
+    /// `:run` without an id: start a run.
+    RunForm(super::forms::run::RunFormState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -311,6 +316,9 @@ pub struct App {
     pub prefix_lookup: Option<(crate::tui::worker::IdKind, String)>,
     /// Open red flags that are alerts now (the status line's hint), read on every refresh.
     pub open_flag_counts: Option<crate::store::red_flags::OpenFlagCounts>,
+    /// Whether runs are dispatched to n8n (config `n8n_webhook_url`): what `:run` says after
+    /// starting one.
+    pub n8n_configured: bool,
 }
 
 impl App {
@@ -347,6 +355,7 @@ impl App {
             genesis_starts: Vec::new(),
             prefix_lookup: None,
             open_flag_counts: None,
+            n8n_configured: false,
         }
     }
 

@@ -83,6 +83,8 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
         Screen::GenesisJob(_) => "genesis job",
         Screen::FlagDrill(_) => "flag detail",
         Screen::Item(_) => "published item",
+        Screen::ProjectForm(_) => "new project",
+        Screen::RunForm(_) => "start a run",
     })
 }
 

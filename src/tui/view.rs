@@ -67,6 +67,10 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::item::render(app, state, body, frame.buffer_mut());
             None
         }
+        Screen::ProjectForm(state) => {
+            screens::project_form::render(app, state, body, frame.buffer_mut())
+        }
+        Screen::RunForm(state) => screens::run_form::render(app, state, body, frame.buffer_mut()),
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.

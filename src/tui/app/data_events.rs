@@ -196,6 +196,10 @@ impl App {
                     state.committed_loaded(result);
                 }
             }
+            DataEvent::PersonaChoices(result) => self.persona_choices_loaded(result),
+            DataEvent::RunChoices(result) => self.run_choices_loaded(result),
+            DataEvent::ProjectCreated(result) => return self.project_created(result),
+            DataEvent::RunStarted(result) => return self.run_started(result),
         }
         Vec::new()
     }

@@ -33,6 +33,9 @@ impl App {
                 FormAction::Close => self.back(),
             };
         }
+        if let Some(commands) = self.project_run_key(key) {
+            return commands;
+        }
         if let Screen::GenesisJob(_) = self.screen
             && let Some(commands) = self.genesis_job_key(key)
         {
@@ -101,7 +104,9 @@ impl App {
                 Screen::LayoutEditor(_)
                 | Screen::PublishForm(_)
                 | Screen::GenesisForm(_)
-                | Screen::GenesisJob(_) => Vec::new(),
+                | Screen::GenesisJob(_)
+                | Screen::ProjectForm(_)
+                | Screen::RunForm(_) => Vec::new(),
             },
         }
     }

@@ -59,6 +59,8 @@ impl App {
                 Ok(job_id) => self.open_genesis_job(job_id),
                 Err(_) => self.find_by_prefix(input, IdKind::GenesisJob, argument),
             },
+            "project" => self.open_project_form(),
+            "run" if argument.is_empty() => self.open_run_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
                 Err(_) => self.find_by_prefix(input, IdKind::Run, argument),
@@ -252,13 +254,14 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ),
     ("genesis", "new genesis job; genesis NAME opens one"),
     ("job", "open a genesis job: job JOB_ID (or its start)"),
-    ("run", "open a run: run RUN_ID (or its start)"),
+    ("run", "start a run; run ID (or its start) opens it"),
     ("dashboard", "back to the dashboard"),
     ("refresh", "refresh now"),
     ("pause", "pause/resume auto-refresh"),
     ("help", "keys of this screen"),
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
+    ("project", "new project (name, persona, channels)"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

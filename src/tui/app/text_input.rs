@@ -22,6 +22,8 @@ impl App {
             Screen::GenesisForm(state) => state.editing_text(),
             Screen::GenesisJob(state) => state.edit.as_ref().is_some_and(|e| e.editing_text()),
             Screen::LayoutEditor(state) => state.prompt.is_some(),
+            Screen::ProjectForm(state) => state.editing_text(),
+            Screen::RunForm(state) => state.editing_text(),
             _ => false,
         }
     }
@@ -60,6 +62,8 @@ impl App {
             Screen::GenesisForm(state) => state.paste(text),
             Screen::GenesisJob(state) => state.edit.as_mut().is_some_and(|e| e.paste(text)),
             Screen::LayoutEditor(_) => self.editor_paste(text),
+            Screen::ProjectForm(state) => state.paste(text),
+            Screen::RunForm(state) => state.paste(text),
             _ => false,
         };
         if !taken {

@@ -16,3 +16,6 @@ pub enum FormAction<T> {
     /// Leave the form.
     Close,
 }
+pub mod choice;
+pub mod project;
+pub mod run;

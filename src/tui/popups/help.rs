@@ -181,6 +181,47 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
         .into_iter()
         .filter(|(_, what)| !(read_only && what.ends_with("(asks first)")))
         .collect(),
+        Screen::ProjectForm(_) => vec![
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
+            (
+                "type / Up/Down / Enter (persona)".to_string(),
+                "filter, pick, take",
+            ),
+            (
+                "Tab (channels)".to_string(),
+                "complete the channel being typed",
+            ),
+            (
+                "Up/Down, Space (channels)".to_string(),
+                "highlight, toggle a known channel",
+            ),
+            ("Ctrl-S".to_string(), "validate and create the project"),
+            ("Esc".to_string(), "leave (asks before losing input)"),
+        ],
+        Screen::RunForm(_) => vec![
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
+            (
+                "type / Up/Down / Enter (project)".to_string(),
+                "filter, pick, take (fills channels, templates)",
+            ),
+            (
+                "Tab (channels)".to_string(),
+                "complete the channel being typed",
+            ),
+            (
+                "Up/Down, Space (channels)".to_string(),
+                "highlight, toggle a known channel",
+            ),
+            ("Space / Left / Right (yes/no)".to_string(), "toggle"),
+            ("Ctrl-S".to_string(), "validate (contract v1) and start"),
+            ("Esc".to_string(), "leave (asks before losing input)"),
+        ],
         Screen::Item(_) => vec![(
             format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
             "scroll",

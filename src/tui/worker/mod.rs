@@ -38,11 +38,13 @@ mod listen;
 mod loads;
 mod mpis_calls;
 mod oncall;
+mod project_run;
 mod writes;
 
 pub use listen::CHANGES_CHANNEL;
 pub use mpis_calls::{genesis_request, publish_note};
 pub use oncall::DRILL_PAGE;
+pub use project_run::{RunChoices, WriteRefused};
 
 use listen::listen_for_changes;
 use loads::{GENESIS_JOBS, load_publish_targets, load_run_detail, load_widget};
@@ -156,6 +158,15 @@ pub enum Command {
         kind: IdKind,
         prefix: String,
     },
+    /// The personas for the `:project` form's picker; answered by `PersonaChoices`.
+    LoadPersonaChoices,
+    /// The projects (their personas, last templates) for the `:run` form; answered by
+    /// `RunChoices`.
+    LoadRunChoices,
+    /// Write a new project; answered by `ProjectCreated`.
+    CreateProject(crate::domain::project_form::ValidProject),
+    /// Write a new run and its n8n dispatch row; answered by `RunStarted`.
+    StartRun(crate::domain::publisher_contract::ValidRun),
 }
 
 /// What kind of id a prefix is looked up as.
@@ -253,6 +264,10 @@ pub enum DataEvent {
     /// The flag as it is now and whether its condition still holds.
     FlagCondition(Result<(RedFlag, bool), String>),
     OpenFlagCounts(Result<OpenFlagCounts, String>),
+    PersonaChoices(Result<Vec<crate::store::personas::PersonaSummary>, String>),
+    RunChoices(Result<RunChoices, String>),
+    ProjectCreated(Result<Project, WriteRefused>),
+    RunStarted(Result<Run, WriteRefused>),
 }
 
 /// A published item with its measurements, newest first.
@@ -477,6 +492,10 @@ impl Context {
             Command::CheckFlagCondition { id } => self.check_flag_condition(id).await,
             Command::SilenceFlag { id, hours } => self.silence_flag(id, hours).await,
             Command::LoadOpenFlagCounts => self.load_open_flag_counts().await,
+            Command::LoadPersonaChoices => self.load_persona_choices().await,
+            Command::LoadRunChoices => self.load_run_choices().await,
+            Command::CreateProject(valid) => self.create_project(valid).await,
+            Command::StartRun(valid) => self.start_run(valid).await,
         }
     }
 

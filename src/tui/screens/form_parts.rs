@@ -1,0 +1,188 @@
+//! What the `:project` and `:run` forms draw alike: one line per field (focus marker, label,
+//! value scrolled to the cursor, then its error or a note), a picker's list, the channel
+//! choices, and the form's last line (the question before discarding, the write in flight, a
+//! failure naming no field).
+
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use crate::tui::forms::choice::ChannelField;
+use crate::tui::text_field::{self, Cursor};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{FormFocus, clean, labelled_lines, short_duration};
+
+/// One field as drawn.
+pub struct FieldRow<'a> {
+    pub label: &'a str,
+    pub value: String,
+    pub cursor: Option<Cursor>,
+    pub error: Option<&'a str>,
+    /// Said after the value: (text, a warning rather than a note).
+    pub note: Option<(String, bool)>,
+}
+
+/// The fields' lines; returns the focus (the focused field's line and the cursor's column).
+pub fn field_lines(
+    theme: &Theme,
+    rows: &[FieldRow],
+    focus: usize,
+    label_width: usize,
+    width: u16,
+    lines: &mut Vec<Line<'static>>,
+) -> FormFocus {
+    let value_column = 2 + label_width as u16;
+    let mut form_focus = FormFocus {
+        field: 0..0,
+        cursor: 0,
+        column: None,
+        also: None,
+    };
+    for (index, row) in rows.iter().enumerate() {
+        let focused = index == focus;
+        let room = width.saturating_sub(value_column);
+        let shown = text_field::shown(&row.value, row.cursor, room);
+        if focused {
+            form_focus.field = lines.len()..lines.len() + 1;
+            form_focus.cursor = lines.len();
+            form_focus.column = shown.cursor.map(|c| value_column + c);
+        }
+        let mut spans = vec![
+            Span::raw(if focused { "▶ " } else { "  " }),
+            Span::styled(format!("{:<label_width$}", row.label), theme.header()),
+            Span::styled(
+                shown.text,
+                if focused {
+                    theme.accent()
+                } else {
+                    Style::default()
+                },
+            ),
+        ];
+        if let Some(error) = row.error {
+            spans.push(Span::styled(
+                format!("  ✖ {}", clean(error)),
+                theme.critical(),
+            ));
+        } else if let Some((note, warning)) = &row.note {
+            let style = if *warning {
+                theme.warning()
+            } else {
+                theme.muted()
+            };
+            spans.push(Span::styled(format!("  {}", clean(note)), style));
+        }
+        lines.push(Line::from(spans));
+    }
+    form_focus
+}
+
+/// Up to `room` rows of a list around the picked one, under a heading; returns the picked
+/// row's line (the heading's when nothing is picked).
+pub fn picker_lines(
+    theme: &Theme,
+    heading: String,
+    rows: Vec<(usize, String)>,
+    picked: Option<usize>,
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
+    let mut picked_line = lines.len();
+    lines.push(Line::styled(heading, theme.header()));
+    let position = picked.and_then(|p| rows.iter().position(|(i, _)| *i == p));
+    let room = room.max(1);
+    let start = position
+        .unwrap_or(0)
+        .saturating_sub(room / 2)
+        .min(rows.len().saturating_sub(room));
+    if start > 0 {
+        lines.push(Line::styled(format!("  ↑ {start} more"), theme.accent()));
+    }
+    let total = rows.len();
+    for (index, row) in rows.into_iter().skip(start).take(room) {
+        let chosen = picked == Some(index);
+        if chosen {
+            picked_line = lines.len();
+        }
+        lines.push(Line::styled(
+            format!("  {} {row}", if chosen { "▸" } else { " " }),
+            if chosen {
+                theme.selected()
+            } else {
+                Style::default()
+            },
+        ));
+    }
+    let end = (start + room).min(total);
+    if end < total {
+        lines.push(Line::styled(
+            format!("  ↓ {} more", total - end),
+            theme.accent(),
+        ));
+    }
+    picked_line
+}
+
+/// The channels offered, each marked when listed, the highlighted one shown; and what the
+/// channel being typed completes to.
+pub fn channel_lines(
+    theme: &Theme,
+    field: &ChannelField,
+    options: &[String],
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
+    lines.push(Line::styled(
+        "channels: type (Tab completes), or Up/Down and Space toggle:",
+        theme.header(),
+    ));
+    let listed = field.listed();
+    let mut spans = vec![Span::raw("  ")];
+    for (index, option) in options.iter().enumerate() {
+        let mark = if listed.contains(option) {
+            "[x]"
+        } else {
+            "[ ]"
+        };
+        let style = if field.highlight == Some(index) {
+            theme.selected()
+        } else {
+            Style::default()
+        };
+        spans.push(Span::styled(format!("{mark} {}", clean(option)), style));
+        spans.push(Span::raw("  "));
+    }
+    lines.push(Line::from(spans));
+    let completions = field.completions(options);
+    if !completions.is_empty() {
+        lines.push(Line::styled(
+            format!("  Tab: {}", clean(&completions.join(" · "))),
+            theme.muted(),
+        ));
+    }
+    lines.len() - 1
+}
+
+/// The form's last lines: the question before discarding, the write in flight, a failure.
+pub fn tail_lines(
+    theme: &Theme,
+    leaving: bool,
+    submitting: Option<u64>,
+    failure: Option<&str>,
+) -> Vec<Line<'static>> {
+    let mut tail = Vec::new();
+    if leaving {
+        tail.push(Line::styled(
+            "Discard what you typed? y: discard and leave · n / Esc: keep editing",
+            theme.warning(),
+        ));
+    }
+    if let Some(elapsed) = submitting {
+        tail.push(Line::styled(
+            format!("⠿ writing… {}", short_duration(elapsed)),
+            theme.accent(),
+        ));
+    }
+    if let Some(failure) = failure {
+        tail.extend(labelled_lines("not written: ", failure, theme.critical()));
+    }
+    tail
+}

@@ -1,0 +1,166 @@
+//! The `:project` form: name, persona (its picker under the fields, filtered as typed), and
+//! channels (the known ones to toggle, Tab completing a typed one), each error beside its
+//! field; the question before discarding typed input at the bottom.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
+
+use super::form_parts::{FieldRow, channel_lines, field_lines, picker_lines, tail_lines};
+use crate::tui::app::App;
+use crate::tui::forms::project::{CHANNELS, FIELDS, PERSONA, ProjectFormState};
+use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
+
+const LABEL_WIDTH: usize = 12;
+
+pub fn render(
+    app: &App,
+    state: &ProjectFormState,
+    area: Rect,
+    buf: &mut Buffer,
+) -> Option<Position> {
+    let theme = &app.options.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(" New project ", theme.header()))
+        .title_bottom(Line::styled(
+            " Tab next field · Up/Down pick · Ctrl-S create · Esc back ",
+            theme.muted(),
+        ));
+    let inner = block.inner(area);
+    let persona_note = state.picked_persona().map(|p| {
+        let language = p.language.as_deref().unwrap_or("?");
+        (
+            format!("· {language} · #{}", &p.id.simple().to_string()[..8]),
+            false,
+        )
+    });
+    let rows: Vec<FieldRow> = (0..FIELDS.len())
+        .map(|index| FieldRow {
+            label: FIELDS[index].1,
+            value: state.value(index).to_string(),
+            cursor: state.cursor(index),
+            error: state.error(index),
+            note: match index {
+                PERSONA => persona_note.clone(),
+                CHANNELS if state.channels.text.trim().is_empty() => {
+                    Some(("none yet (a run needs at least one)".to_string(), false))
+                }
+                _ => None,
+            },
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let mut focus = field_lines(
+        theme,
+        &rows,
+        state.focus,
+        LABEL_WIDTH,
+        inner.width,
+        &mut lines,
+    );
+    lines.push(Line::raw(""));
+    let elapsed = state
+        .submitted_at
+        .map(|at| app.now.instant.saturating_duration_since(at).as_secs());
+    let tail = tail_lines(theme, state.leaving, elapsed, state.failure.as_deref());
+    let height = |lines: &[Line]| -> usize {
+        lines
+            .iter()
+            .map(|line| wrapped_height(line, inner.width))
+            .sum()
+    };
+    let room = usize::from(inner.height)
+        .saturating_sub(height(&lines) + height(&tail) + 2)
+        .max(3);
+    let picked_line = match state.focus {
+        CHANNELS => Some(channel_lines(
+            theme,
+            &state.channels,
+            &state.options(),
+            &mut lines,
+        )),
+        PERSONA => Some(persona_lines(state, room, &mut lines, theme)),
+        _ => {
+            lines.push(Line::styled(
+                "A project is a persona and the channels its runs publish to; :run starts one.",
+                theme.muted(),
+            ));
+            None
+        }
+    };
+    lines.push(Line::raw(""));
+    let tail_start = lines.len();
+    let has_tail = !tail.is_empty();
+    lines.extend(tail);
+    focus.also = if has_tail {
+        Some(tail_start)
+    } else {
+        picked_line
+    };
+    render_form(block, lines, &focus, theme, area, buf)
+}
+
+fn persona_lines(
+    state: &ProjectFormState,
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+    theme: &crate::tui::theme::Theme,
+) -> usize {
+    let personas = match (&state.personas.value, &state.personas.error) {
+        (Some(list), _) if list.is_empty() => {
+            lines.push(Line::styled(
+                "no personas in this database: create one with :genesis first",
+                theme.muted(),
+            ));
+            return lines.len() - 1;
+        }
+        (Some(list), _) => list,
+        (None, Some(error)) => {
+            lines.push(Line::styled(
+                format!("cannot load personas: {}", clean(error)),
+                theme.critical(),
+            ));
+            return lines.len() - 1;
+        }
+        (None, None) => {
+            lines.push(Line::styled("loading personas…", theme.muted()));
+            return lines.len() - 1;
+        }
+    };
+    let visible = state.persona.visible(&state.haystacks());
+    let filter = if state.persona.filter.is_empty() {
+        String::new()
+    } else {
+        format!(" matching {:?}", clean(&state.persona.filter))
+    };
+    if visible.is_empty() {
+        lines.push(Line::styled(
+            format!("no persona{filter}: type less"),
+            theme.muted(),
+        ));
+        return lines.len() - 1;
+    }
+    let heading = format!(
+        "personas ({} of {}{filter}): type to filter, Up/Down pick, Enter take",
+        visible.len(),
+        personas.len()
+    );
+    let rows = visible
+        .iter()
+        .map(|&i| {
+            let p = &personas[i];
+            (
+                i,
+                format!(
+                    "{} · {} · {}",
+                    pad(&clean(&p.name), 30),
+                    pad(&clean(p.language.as_deref().unwrap_or("?")), 4),
+                    fit(&clean(&p.slug), 30)
+                ),
+            )
+        })
+        .collect();
+    picker_lines(theme, heading, rows, state.persona.picked, room, lines)
+}
