@@ -21,6 +21,7 @@ pub mod runs;
 pub mod seed;
 pub mod tokens;
 pub mod widgets;
+pub mod metrics_awaiting;
 
 use std::time::Duration;
 

@@ -4,9 +4,10 @@
 //! - failed runs: per-hour counts kept by a trigger on `dashboard_runs`, plus one partial hour
 //!   counted directly, so the 24 h / 7 d figures are exact and read ~170 small rows;
 //! - missing publish records: the partial index over unlinked run items;
-//! - missing metrics: an anti-join over every published item is too slow for a refresh, so the
-//!   evaluator ([`evaluate_and_record`]) keeps the count as a snapshot that the summary reads
-//!   with its age. `mpis-dash check` always evaluates live.
+//! - missing metrics: the evaluator ([`evaluate_and_record`]) counts the items tracked
+//!   incrementally in `metrics_awaiting_items` ([`metrics_awaiting`], no anti-join over every
+//!   published item) and keeps the count as a snapshot that the summary reads with its age.
+//!   `mpis-dash check` always evaluates live.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult, audit, runs};
+use super::{StoreError, StoreResult, audit, metrics_awaiting, runs};
 use crate::domain::red_flags::{self, Evaluation, FlagKind, RedFlagInputs, RunCounts, Thresholds};
 
 const MISSING_METRICS: &str = "missing_metrics";
@@ -174,15 +175,25 @@ pub const MISSING_METRICS_LISTED: i64 = 1000;
 
 /// Counts published items without any normalized metrics and stores the result as the
 /// snapshot the dashboard reads, with the newest of them listed for the flag's drill-in
-/// (`red_flag_missing_metric_items`): one anti-join, one transaction.
+/// (`red_flag_missing_metric_items`), in one transaction. The items are tracked
+/// incrementally ([`metrics_awaiting`]): brought up to date, then read, not an anti-join over
+/// every published item.
 pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
+    refresh_missing_metrics_at(pool, Utc::now()).await
+}
+
+/// As [`refresh_missing_metrics`] at `now` (which decides whether the periodic full recount
+/// of [`metrics_awaiting::sync`] is due).
+pub async fn refresh_missing_metrics_at(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<i64> {
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
+    metrics_awaiting::sync(&mut tx, now).await?;
     sqlx::query("DELETE FROM red_flag_missing_metric_items")
         .execute(&mut *tx)
         .await?;
     let (count, samples): (i64, Json<Value>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH {MISSING_CTE},
+        "WITH missing AS (
+             SELECT published_item_id AS id, published_at, channel FROM metrics_awaiting_items),
          newest AS MATERIALIZED (
              SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $2),
          listed AS (
@@ -354,7 +365,7 @@ pub async fn evaluate_and_record_within(
 ) -> StoreResult<Evaluation> {
     runs::link_published_items(pool).await?;
     if max_snapshot_age <= Duration::zero() {
-        refresh_missing_metrics(pool).await?;
+        refresh_missing_metrics_at(pool, now).await?;
     } else {
         refresh_missing_metrics_if_older(pool, max_snapshot_age, now).await?;
     }
