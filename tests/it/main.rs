@@ -48,3 +48,4 @@ mod tui_screens;
 mod tui_status_line;
 mod tui_widgets;
 mod tui_worker;
+mod store_metrics_awaiting;
