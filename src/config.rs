@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub request_timeout_secs: Option<u64>,
     /// `serve`: a larger request body is answered 413.
     pub body_limit_bytes: Option<usize>,
+    /// `serve`: how old `GET /api/red-flags`'s in-process snapshot may be (0: every request).
+    pub red_flags_max_age_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -71,6 +73,7 @@ pub const DEFAULT_LISTEN: std::net::SocketAddr =
     std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
 pub const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 pub const DEFAULT_BODY_LIMIT_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_RED_FLAGS_MAX_AGE_SECS: u64 = 2;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -106,6 +109,9 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     pub request_timeout_secs: u64,
     pub body_limit_bytes: usize,
+    /// `serve`: `GET /api/red-flags` answers from a snapshot at most this old (0: computed on
+    /// every request).
+    pub red_flags_max_age_secs: u64,
 }
 
 impl Config {
@@ -167,6 +173,9 @@ impl Config {
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS)
                 .max(1),
             body_limit_bytes: file.body_limit_bytes.unwrap_or(DEFAULT_BODY_LIMIT_BYTES),
+            red_flags_max_age_secs: file
+                .red_flags_max_age_secs
+                .unwrap_or(DEFAULT_RED_FLAGS_MAX_AGE_SECS),
         })
     }
 }

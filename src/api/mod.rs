@@ -13,6 +13,7 @@ pub mod personas;
 pub mod projects;
 pub mod red_flags;
 pub mod server;
+pub mod snapshot;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +62,9 @@ pub struct ApiState {
     pub limits: ApiLimits,
     /// `--allow-anonymous-read`: reads (GET, HEAD) need no token (behind a VPN, the old page).
     pub anonymous_read: bool,
+    /// `GET /api/red-flags`'s answer, at most `red_flags_max_age_secs` old, one flight at a
+    /// time (`snapshot`).
+    pub red_flags: Arc<snapshot::Snapshot<serde_json::Value, ApiError>>,
 }
 
 impl ApiState {
@@ -73,12 +77,16 @@ impl ApiState {
         limits: ApiLimits,
         anonymous_read: bool,
     ) -> ApiState {
+        let red_flags = Arc::new(snapshot::Snapshot::new(Duration::from_secs(
+            config.red_flags_max_age_secs,
+        )));
         ApiState {
             pool,
             config,
             mpis,
             limits,
             anonymous_read,
+            red_flags,
         }
     }
 }

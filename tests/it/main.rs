@@ -49,3 +49,4 @@ mod tui_status_line;
 mod tui_widgets;
 mod tui_worker;
 mod store_metrics_awaiting;
+mod api_red_flags_snapshot;
