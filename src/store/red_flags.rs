@@ -116,7 +116,7 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
 }
 
 /// Runs still `running` that started before `cutoff` (now minus the run timeout), with the
-/// oldest few as examples. Reads the status index: running runs are few at any size.
+/// oldest few as examples. Reads the partial index of running runs (migration 0011).
 pub async fn stuck_runs(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<(i64, Vec<Value>)> {
     let count: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM dashboard_runs WHERE status = 'running' AND started_at < $1",
@@ -188,21 +188,33 @@ pub async fn refresh_missing_metrics_at(pool: &PgPool, now: DateTime<Utc>) -> St
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
     metrics_awaiting::sync(&mut tx, now).await?;
-    sqlx::query("DELETE FROM red_flag_missing_metric_items")
-        .execute(&mut *tx)
-        .await?;
+    // The list is rewritten as a difference: an evaluation every few seconds that finds the
+    // same items writes nothing (rewriting it whole left dead rows for every walk to skip).
+    sqlx::query(
+        "WITH newest AS MATERIALIZED (
+             SELECT published_item_id, published_at, channel FROM metrics_awaiting_items
+             ORDER BY published_at DESC, published_item_id DESC LIMIT $1),
+         gone AS (
+             DELETE FROM red_flag_missing_metric_items l
+             WHERE NOT EXISTS (SELECT 1 FROM newest n
+                               WHERE n.published_item_id = l.published_item_id))
+         INSERT INTO red_flag_missing_metric_items AS l (published_item_id, published_at, channel)
+         SELECT published_item_id, published_at, channel FROM newest
+         ON CONFLICT (published_item_id) DO UPDATE
+             SET published_at = EXCLUDED.published_at, channel = EXCLUDED.channel
+             WHERE (l.published_at, l.channel) IS DISTINCT FROM
+                   (EXCLUDED.published_at, EXCLUDED.channel)",
+    )
+    .bind(MISSING_METRICS_LISTED)
+    .execute(&mut *tx)
+    .await?;
     let (count, samples): (i64, Json<Value>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "WITH missing AS (
              SELECT published_item_id AS id, published_at, channel FROM metrics_awaiting_items),
-         newest AS MATERIALIZED (
-             SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $2),
-         listed AS (
-             INSERT INTO red_flag_missing_metric_items (published_item_id, published_at, channel)
-             SELECT id, published_at, channel FROM newest)
+         newest AS (SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $1)
          {COUNT_AND_EXAMPLES}"
     )))
     .bind(SAMPLE_LIMIT)
-    .bind(MISSING_METRICS_LISTED)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
