@@ -71,9 +71,10 @@ impl Outcome {
         self.units as f64 / self.elapsed.as_secs_f64()
     }
 
-    fn report(&self) {
+    fn report_at(&self, connections: u64) {
+        let name = format!("{} [{connections}]", self.name);
         if let Some(status) = self.missing {
-            println!("{:<44} route missing ({status})", self.name);
+            println!("{name:<48} route missing ({status})");
             return;
         }
         let target = match self.target {
@@ -82,8 +83,8 @@ impl Outcome {
             None => String::new(),
         };
         println!(
-            "{:<44} {:>10.0} {:<7} {:>8.2} {:>8.2} {:>8} {}",
-            self.name,
+            "{:<48} {:>10.0} {:<7} {:>8.2} {:>8.2} {:>8} {}",
+            name,
             self.rate(),
             format!("{}/s", self.unit),
             self.percentile(0.5),
@@ -179,7 +180,10 @@ async fn send(request: reqwest::RequestBuilder, units: u64) -> (Done, Option<Val
             if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
                 // A JSON 404 naming a missing row is the route answering; the router's
                 // fallback says "Not Found" / "Method Not Allowed".
-                let text = body.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+                let text = body
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
                 if text.contains("\"Not Found\"") || text.contains("\"Method Not Allowed\"") {
                     return (Done::Missing(status), None);
                 }
@@ -227,7 +231,14 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
 fn main() {
     let items = env_number("MPIS_BENCH_ITEMS", 1_000_000);
     let seconds = env_number("MPIS_LOAD_SECS", 10);
-    let connections = env_number("MPIS_LOAD_CONNECTIONS", 64);
+    // Each scenario at each of these concurrencies (comma-separated).
+    let levels: Vec<u64> = std::env::var("MPIS_LOAD_CONNECTIONS")
+        .unwrap_or_else(|_| "16,64".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    let connections = levels.iter().copied().max().unwrap_or(64);
     let batch = env_number("MPIS_LOAD_BATCH", 500).max(1);
     let duration = Duration::from_secs(seconds);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -300,22 +311,25 @@ fn main() {
                 .expect("items"),
         });
         println!(
-            "{connections} keep-alive connections, {seconds} s a scenario; ingest batches of {batch} rows"
+            "keep-alive connections: {levels:?}, {seconds} s a scenario and level; ingest batches of {batch} rows"
         );
         println!();
         println!(
-            "{:<44} {:>10} {:<7} {:>8} {:>8} {:>8}",
-            "scenario", "rate", "", "p50 ms", "p99 ms", "failed"
+            "{:<48} {:>10} {:<7} {:>8} {:>8} {:>8}",
+            "scenario [connections]", "rate", "", "p50 ms", "p99 ms", "failed"
         );
 
+        for &connections in &levels {
         let f = fixture.clone();
         drive("GET /api/red-flags", "req", Some(5_000.0), connections, duration, move |_, _| {
             let f = f.clone();
             async move { send(f.client.get(format!("{}/api/red-flags", f.base)), 1).await.0 }
         })
         .await
-        .report();
+        .report_at(connections);
+        }
 
+        for &connections in &levels {
         let f = fixture.clone();
         drive("GET /api/publisher/runs/{run_id}", "req", Some(15_000.0), connections, duration, move |w, n| {
             let f = f.clone();
@@ -325,8 +339,10 @@ fn main() {
             }
         })
         .await
-        .report();
+        .report_at(connections);
+        }
 
+        for &connections in &levels {
         let f = fixture.clone();
         drive("completions (create + complete, 10 items)", "run", Some(2_000.0), connections, duration, move |w, n| {
             let f = f.clone();
@@ -360,8 +376,10 @@ fn main() {
             }
         })
         .await
-        .report();
+        .report_at(connections);
+        }
 
+        for &connections in &levels {
         let f = fixture.clone();
         drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
             let f = f.clone();
@@ -383,7 +401,8 @@ fn main() {
             }
         })
         .await
-        .report();
+        .report_at(connections);
+        }
 
         println!();
         let rss = peak_rss_kib(pid).unwrap_or(0);

@@ -74,12 +74,20 @@ impl<T, E: Clone> Snapshot<T, E> {
         }
         let _flight = self.flight.lock().await;
         // Someone else's flight may have ended while this request waited.
-        if let Some(latest) = self.latest.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+        if let Some(latest) = self
+            .latest
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
             && latest.instant >= asked
         {
             return Ok(latest.clone());
         }
-        if let Some((ended, error)) = self.failed.read().unwrap_or_else(|e| e.into_inner()).as_ref()
+        if let Some((ended, error)) = self
+            .failed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
             && *ended >= asked
         {
             return Err(error.clone());

@@ -12,6 +12,7 @@ pub mod id_prefix;
 pub mod jobs;
 pub mod layouts;
 pub mod metrics;
+pub mod metrics_awaiting;
 pub mod outbox;
 pub mod personas;
 pub mod projects;
@@ -21,7 +22,6 @@ pub mod runs;
 pub mod seed;
 pub mod tokens;
 pub mod widgets;
-pub mod metrics_awaiting;
 
 use std::time::Duration;
 

@@ -46,7 +46,10 @@ async fn the_answer_is_at_most_max_age_old_and_says_when_it_was_computed() {
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["missing_metrics"]["count"], 6);
     let computed = as_of(&first);
-    assert!(computed >= before - chrono::Duration::milliseconds(5), "{first}");
+    assert!(
+        computed >= before - chrono::Duration::milliseconds(5),
+        "{first}"
+    );
     assert!(first["evaluated_at"].is_string());
 
     // The evaluator counts a seventh item; within the max age the snapshot answers as before.
@@ -119,5 +122,9 @@ async fn a_database_that_is_down_is_a_503_within_the_request_timeout() {
             "{body}"
         );
     }
-    assert!(began.elapsed() < Duration::from_secs(5), "{:?}", began.elapsed());
+    assert!(
+        began.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        began.elapsed()
+    );
 }

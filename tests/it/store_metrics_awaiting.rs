@@ -212,12 +212,18 @@ async fn the_flag_ages_through_its_thresholds_as_items_come_and_get_measured() {
         items.push(common::published_item(pool, draft, "telegram", &format!("t{n}"), at).await);
     }
     let five = evaluate_at(pool, at).await;
-    assert_eq!((five["count"].clone(), five["alert"].clone()), (json!(5), json!(false)));
+    assert_eq!(
+        (five["count"].clone(), five["alert"].clone()),
+        (json!(5), json!(false))
+    );
 
     // One more unmeasured item: above the warning threshold of 5, opened as a flag.
     let sixth = common::published_item(pool, draft, "telegram", "t5", at).await;
     let six = evaluate_at(pool, at + Duration::seconds(1)).await;
-    assert_eq!((six["count"].clone(), six["severity"].clone()), (json!(6), json!("warning")));
+    assert_eq!(
+        (six["count"].clone(), six["severity"].clone()),
+        (json!(6), json!("warning"))
+    );
     let open = red_flags::list(pool, false, 10).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].flag_key.as_deref(), Some("missing_metrics"));
@@ -225,7 +231,10 @@ async fn the_flag_ages_through_its_thresholds_as_items_come_and_get_measured() {
     // Measured: back to 5, the flag is resolved by the system.
     measure(pool, &[sixth], at).await;
     let back = evaluate_at(pool, at + Duration::seconds(2)).await;
-    assert_eq!((back["count"].clone(), back["alert"].clone()), (json!(5), json!(false)));
+    assert_eq!(
+        (back["count"].clone(), back["alert"].clone()),
+        (json!(5), json!(false))
+    );
     assert!(red_flags::list(pool, false, 10).await.unwrap().is_empty());
 
     // TRUNCATE fires no delete trigger: the tracker resets and the next sync recounts.
@@ -266,7 +275,10 @@ async fn a_measurement_in_flight_during_a_sync_is_not_lost() {
         tokio::spawn(async move { red_flags::refresh_missing_metrics(&pool).await.unwrap() })
     };
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(!evaluator.is_finished(), "the sync waits for the metric insert");
+    assert!(
+        !evaluator.is_finished(),
+        "the sync waits for the metric insert"
+    );
     ingest.commit().await.unwrap();
     assert_eq!(evaluator.await.unwrap(), 1);
     assert!(!tracked(pool).await.contains(&item));
