@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use super::{ApiError, ApiState};
 use crate::domain::auth::Role;
-use crate::store::tokens::{self, Authenticated};
+use crate::store::tokens::Authenticated;
 
 /// The role a request needs by its method (routes that need admin say so themselves).
 pub fn needed_role(method: &Method) -> Role {
@@ -48,7 +48,11 @@ pub async fn require_token(
     else {
         return unauthorized("the Authorization header must be: Bearer <token>");
     };
-    let caller = match tokens::authenticate(&state.pool, secret, Utc::now()).await {
+    let caller = match state
+        .auth_cache
+        .authenticate(&state.pool, secret, Utc::now())
+        .await
+    {
         Ok(Ok(caller)) => caller,
         Ok(Err(failure)) => return unauthorized(&failure.to_string()),
         Err(err) => return ApiError::from(err).into_response(),

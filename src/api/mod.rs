@@ -6,6 +6,7 @@
 //! graceful shutdown). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
+pub mod auth_cache;
 pub mod body;
 pub mod error;
 pub mod health;
@@ -65,6 +66,8 @@ pub struct ApiState {
     /// `GET /api/red-flags`'s answer, at most `red_flags_max_age_secs` old, one flight at a
     /// time (`snapshot`).
     pub red_flags: Arc<snapshot::Snapshot<serde_json::Value, ApiError>>,
+    /// Successful token checks, reused for a second (`auth_cache`).
+    pub auth_cache: Arc<auth_cache::AuthCache>,
 }
 
 impl ApiState {
@@ -87,6 +90,7 @@ impl ApiState {
             limits,
             anonymous_read,
             red_flags,
+            auth_cache: Arc::default(),
         }
     }
 }

@@ -128,3 +128,48 @@ async fn a_database_that_is_down_is_a_503_within_the_request_timeout() {
         began.elapsed()
     );
 }
+
+/// Successful token checks are reused for `AUTH_CACHE_TTL` (so a busy client costs one
+/// look-up a second); a token revoked (by `token revoke`, another process) or expired after
+/// it was used is refused once that passed.
+#[tokio::test]
+async fn a_token_revoked_or_expired_after_use_is_refused_within_the_cache_ttl() {
+    use mpis_dash::api::auth_cache::AUTH_CACHE_TTL;
+    use mpis_dash::domain::auth::Role;
+    use mpis_dash::store::tokens;
+    let db = common::db().await;
+    let pool = &db.pool;
+    let api = api_common::start_with(pool.clone(), None, ApiLimits::default(), false).await;
+    let viewer = api_common::token(pool, "grafana", Role::Viewer).await;
+    let editor = api_common::token(pool, "n8n", Role::Editor).await;
+    let get = |secret: &str| {
+        api_common::http()
+            .get(api.url("/api/red-flags"))
+            .bearer_auth(secret)
+    };
+    for secret in [&viewer, &editor] {
+        let (status, body) = call(get(secret)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    tokens::revoke(pool, "grafana", "tests", Utc::now())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 second' WHERE name = 'n8n'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    tokio::time::sleep(AUTH_CACHE_TTL + Duration::from_millis(100)).await;
+    for (secret, why) in [(&viewer, "revoked"), (&editor, "expired")] {
+        let (status, body) = call(get(secret)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}: {body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| d.contains(why)),
+            "{body}"
+        );
+    }
+    // An unknown secret of the right shape is looked up (and refused) every time.
+    let (status, _) = call(get(&format!("mpd_{}", "B".repeat(43)))).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
