@@ -84,6 +84,8 @@ pub struct FileConfig {
     pub publish_forward_budget_ms: Option<u64>,
     /// `serve`: seconds between red flag evaluator passes (the counts' greatest age).
     pub evaluator_interval_secs: Option<u64>,
+    /// `serve`: how old `GET /api/red-flags`'s in-process snapshot may be (0: every request).
+    pub red_flags_max_age_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -131,6 +133,7 @@ impl std::fmt::Debug for Secret {
 pub const DEFAULT_PUBLISH_FORWARD_BUDGET_MS: u64 = 2000;
 /// `serve`'s red flag evaluator runs every 5 s, so the counts are at most 5 s old.
 pub const DEFAULT_EVALUATOR_INTERVAL_SECS: u64 = 5;
+pub const DEFAULT_RED_FLAGS_MAX_AGE_SECS: u64 = 2;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -185,6 +188,9 @@ pub struct Config {
     pub publish_forward_budget_ms: u64,
     /// `serve`'s red flag evaluator interval (at least 1 s).
     pub evaluator_interval_secs: u64,
+    /// `serve`: `GET /api/red-flags` answers from a snapshot at most this old (0: computed on
+    /// every request).
+    pub red_flags_max_age_secs: u64,
 }
 
 impl Config {
@@ -287,6 +293,9 @@ impl Config {
                 .evaluator_interval_secs
                 .unwrap_or(DEFAULT_EVALUATOR_INTERVAL_SECS)
                 .max(1),
+            red_flags_max_age_secs: file
+                .red_flags_max_age_secs
+                .unwrap_or(DEFAULT_RED_FLAGS_MAX_AGE_SECS),
         })
     }
 }

@@ -15,7 +15,7 @@ use chrono::Utc;
 use super::rate_limit::{self, Caller};
 use super::{ApiError, ApiState};
 use crate::domain::auth::Role;
-use crate::store::tokens::{self, Authenticated};
+use crate::store::tokens::Authenticated;
 
 /// The role a request needs by its method (routes that need admin say so themselves).
 pub fn needed_role(method: &Method) -> Role {
@@ -82,7 +82,11 @@ async fn check(state: ApiState, floor: Role, mut request: Request, next: Next) -
             "the Authorization header must be: Bearer <token>",
         );
     };
-    let caller = match tokens::authenticate(&state.pool, secret, Utc::now()).await {
+    let caller = match state
+        .auth_cache
+        .authenticate(&state.pool, secret, Utc::now())
+        .await
+    {
         Ok(Ok(caller)) => caller,
         Ok(Err(failure)) => return refused(&state, ip, &failure.to_string()),
         Err(err) => return ApiError::from(err).into_response(),

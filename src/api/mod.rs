@@ -9,6 +9,7 @@
 //! (`/metrics`). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
+pub mod auth_cache;
 pub mod body;
 pub mod correlation;
 pub mod cors;
@@ -29,6 +30,7 @@ pub mod read;
 pub mod red_flags;
 pub mod runs;
 pub mod server;
+pub mod snapshot;
 pub mod widgets;
 
 use std::sync::Arc;
@@ -82,6 +84,11 @@ pub struct ApiState {
     pub rate_limits: Arc<rate_limit::RateLimits>,
     /// `/metrics`' registry: request counts and latencies, the scrape-time gauges.
     pub metrics: Arc<metrics::ApiMetrics>,
+    /// `GET /api/red-flags`'s answer, at most `red_flags_max_age_secs` old, one flight at a
+    /// time (`snapshot`).
+    pub red_flags: Arc<snapshot::Snapshot<serde_json::Value, ApiError>>,
+    /// Successful token checks, reused for a second (`auth_cache`).
+    pub auth_cache: Arc<auth_cache::AuthCache>,
 }
 
 impl ApiState {
@@ -95,6 +102,9 @@ impl ApiState {
         anonymous_read: bool,
     ) -> ApiState {
         let rate_limits = Arc::new(rate_limit::RateLimits::from_config(&config));
+        let red_flags = Arc::new(snapshot::Snapshot::new(Duration::from_secs(
+            config.red_flags_max_age_secs,
+        )));
         ApiState {
             pool,
             config,
@@ -103,6 +113,8 @@ impl ApiState {
             anonymous_read,
             rate_limits,
             metrics: Arc::new(metrics::ApiMetrics::new()),
+            red_flags,
+            auth_cache: Arc::default(),
         }
     }
 }

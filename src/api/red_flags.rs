@@ -1,6 +1,7 @@
 //! Red flags over HTTP: `GET /api/red-flags` (the old summary's shape, §1.6.13, plus severities,
 //! the documented `items` / `runs` arrays, `evaluated_at` and the missing-metrics `as_of`: the
-//! same fast read the dashboard refreshes with), `GET /api/red-flags/flags` (the flag rows),
+//! same fast read the dashboard refreshes with, answered from an in-process snapshot at most
+//! `red_flags_max_age_secs` old, whose time is the top-level `as_of`), `GET /api/red-flags/flags` (the flag rows),
 //! and acknowledge / resolve of one flag (as the calling token's name, audited).
 
 use axum::extract::rejection::QueryRejection;
@@ -18,9 +19,22 @@ use crate::store::tokens::Authenticated;
 /// At most this many flag rows in one answer.
 const MAX_FLAGS: i64 = 500;
 
+/// The summary from the in-process snapshot (at most `red_flags_max_age_secs` old, computed by
+/// one request at a time), with `as_of`: when it was computed.
 pub async fn summary(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let evaluation = red_flags::summary(&state.pool, &state.config.thresholds, Utc::now()).await?;
-    Ok(Json(evaluation.summary))
+    let computed = state
+        .red_flags
+        .get(|| async {
+            let evaluation =
+                red_flags::summary(&state.pool, &state.config.thresholds, Utc::now()).await?;
+            Ok::<_, ApiError>(evaluation.summary)
+        })
+        .await?;
+    let mut answer = (*computed.value).clone();
+    if let Some(object) = answer.as_object_mut() {
+        object.insert("as_of".into(), serde_json::json!(computed.at));
+    }
+    Ok(Json(answer))
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,9 +4,10 @@
 //! - failed runs: per-hour counts kept by a trigger on `dashboard_runs`, plus one partial hour
 //!   counted directly, so the 24 h / 7 d figures are exact and read ~170 small rows;
 //! - missing publish records: the partial index over unlinked run items;
-//! - missing metrics: an anti-join over every published item is too slow for a refresh, so the
-//!   evaluator ([`evaluate_and_record`]) keeps the count as a snapshot that the summary reads
-//!   with its age. `mpis-dash check` always evaluates live.
+//! - missing metrics: the evaluator ([`evaluate_and_record`]) counts the items tracked
+//!   incrementally in `metrics_awaiting_items` ([`metrics_awaiting`], no anti-join over every
+//!   published item) and keeps the count as a snapshot that the summary reads with its age.
+//!   `mpis-dash check` always evaluates live.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -14,7 +15,7 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult, audit, runs};
+use super::{StoreError, StoreResult, audit, metrics_awaiting, runs};
 use crate::domain::red_flags::{self, Evaluation, FlagKind, RedFlagInputs, RunCounts, Thresholds};
 
 const MISSING_METRICS: &str = "missing_metrics";
@@ -115,7 +116,7 @@ async fn missing_publish_records(pool: &PgPool) -> StoreResult<(i64, Vec<Value>)
 }
 
 /// Runs still `running` that started before `cutoff` (now minus the run timeout), with the
-/// oldest few as examples. Reads the status index: running runs are few at any size.
+/// oldest few as examples. Reads the partial index of running runs (migration 0011).
 pub async fn stuck_runs(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<(i64, Vec<Value>)> {
     let count: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM dashboard_runs WHERE status = 'running' AND started_at < $1",
@@ -174,24 +175,46 @@ pub const MISSING_METRICS_LISTED: i64 = 1000;
 
 /// Counts published items without any normalized metrics and stores the result as the
 /// snapshot the dashboard reads, with the newest of them listed for the flag's drill-in
-/// (`red_flag_missing_metric_items`): one anti-join, one transaction.
+/// (`red_flag_missing_metric_items`), in one transaction. The items are tracked
+/// incrementally ([`metrics_awaiting`]): brought up to date, then read, not an anti-join over
+/// every published item.
 pub async fn refresh_missing_metrics(pool: &PgPool) -> StoreResult<i64> {
+    refresh_missing_metrics_at(pool, Utc::now()).await
+}
+
+/// As [`refresh_missing_metrics`] at `now` (which decides whether the periodic full recount
+/// of [`metrics_awaiting::sync`] is due).
+pub async fn refresh_missing_metrics_at(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<i64> {
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await?;
-    sqlx::query("DELETE FROM red_flag_missing_metric_items")
-        .execute(&mut *tx)
-        .await?;
+    metrics_awaiting::sync(&mut tx, now).await?;
+    // The list is rewritten as a difference: an evaluation every few seconds that finds the
+    // same items writes nothing (rewriting it whole left dead rows for every walk to skip).
+    sqlx::query(
+        "WITH newest AS MATERIALIZED (
+             SELECT published_item_id, published_at, channel FROM metrics_awaiting_items
+             ORDER BY published_at DESC, published_item_id DESC LIMIT $1),
+         gone AS (
+             DELETE FROM red_flag_missing_metric_items l
+             WHERE NOT EXISTS (SELECT 1 FROM newest n
+                               WHERE n.published_item_id = l.published_item_id))
+         INSERT INTO red_flag_missing_metric_items AS l (published_item_id, published_at, channel)
+         SELECT published_item_id, published_at, channel FROM newest
+         ON CONFLICT (published_item_id) DO UPDATE
+             SET published_at = EXCLUDED.published_at, channel = EXCLUDED.channel
+             WHERE (l.published_at, l.channel) IS DISTINCT FROM
+                   (EXCLUDED.published_at, EXCLUDED.channel)",
+    )
+    .bind(MISSING_METRICS_LISTED)
+    .execute(&mut *tx)
+    .await?;
     let (count, samples): (i64, Json<Value>) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "WITH {MISSING_CTE},
-         newest AS MATERIALIZED (
-             SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $2),
-         listed AS (
-             INSERT INTO red_flag_missing_metric_items (published_item_id, published_at, channel)
-             SELECT id, published_at, channel FROM newest)
+        "WITH missing AS (
+             SELECT published_item_id AS id, published_at, channel FROM metrics_awaiting_items),
+         newest AS (SELECT * FROM missing ORDER BY published_at DESC, id DESC LIMIT $1)
          {COUNT_AND_EXAMPLES}"
     )))
     .bind(SAMPLE_LIMIT)
-    .bind(MISSING_METRICS_LISTED)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query(
@@ -354,7 +377,7 @@ pub async fn evaluate_and_record_within(
 ) -> StoreResult<Evaluation> {
     runs::link_published_items(pool).await?;
     if max_snapshot_age <= Duration::zero() {
-        refresh_missing_metrics(pool).await?;
+        refresh_missing_metrics_at(pool, now).await?;
     } else {
         refresh_missing_metrics_if_older(pool, max_snapshot_age, now).await?;
     }

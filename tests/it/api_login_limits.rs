@@ -67,6 +67,11 @@ async fn login_gives_a_24_hour_admin_token_that_token_list_shows_and_revoke_ends
     tokens::revoke(pool, &name, "tests", chrono::Utc::now())
         .await
         .unwrap();
+    // A revocation from another process is seen once the token's cached check runs out.
+    tokio::time::sleep(
+        mpis_dash::api::auth_cache::AUTH_CACHE_TTL + std::time::Duration::from_millis(100),
+    )
+    .await;
     let (status, body) = call(
         http()
             .get(api.url("/api/metrics/jobs"))

@@ -1,0 +1,421 @@
+//! The load generator for `mpis-dash serve` (issue 11, "Performance"): no external tool.
+//!
+//! Seeds a throwaway database with `demo-data --scale` (1,000,000 published items;
+//! `MPIS_BENCH_ITEMS` changes it), creates an admin token, starts the real `mpis-dash` binary
+//! (`serve`) as a child process on loopback, and drives it with many keep-alive connections
+//! (`MPIS_LOAD_CONNECTIONS`, default 64) for `MPIS_LOAD_SECS` seconds a scenario (default 10):
+//! - `GET /api/red-flags`
+//! - `GET /api/publisher/runs/{run_id}`
+//! - completion callbacks of 10 items each (`POST /api/publisher/runs`, then
+//!   `POST /api/publisher/runs/{run_id}/complete`)
+//! - metrics ingest batches (`POST /api/publisher/metrics/ingest/batch`, `MPIS_LOAD_BATCH` rows,
+//!   default 500)
+//!
+//! and reports requests (or rows) per second, p50 and p99 per scenario, then serve's peak RSS
+//! (`VmHWM`). A route answering 404/405 is reported as "route missing" and the run goes on.
+//!
+//! `cargo bench --bench api_load` (release build of the binary and the benchmark).
+
+use std::future::Future;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use mpis_dash::demo_data;
+use mpis_dash::domain::auth::Role;
+use mpis_dash::scratch_db::ScratchDb;
+use mpis_dash::store::tokens;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use uuid::Uuid;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// What one operation did: how many units (requests or rows) it counts for, or why it failed.
+enum Done {
+    Units(u64),
+    /// The route answered 404 / 405: not on this branch yet.
+    Missing(StatusCode),
+    Failed(String),
+}
+
+struct Outcome {
+    name: &'static str,
+    unit: &'static str,
+    target: Option<f64>,
+    missing: Option<StatusCode>,
+    units: u64,
+    failures: u64,
+    first_failure: Option<String>,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((self.latencies.len() - 1) as f64 * p).round() as usize;
+        self.latencies[index].as_secs_f64() * 1000.0
+    }
+
+    fn rate(&self) -> f64 {
+        self.units as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn report_at(&self, connections: u64) {
+        let name = format!("{} [{connections}]", self.name);
+        if let Some(status) = self.missing {
+            println!("{name:<48} route missing ({status})");
+            return;
+        }
+        let target = match self.target {
+            Some(t) if self.rate() >= t => format!(">= {t:.0} ok"),
+            Some(t) => format!(">= {t:.0} MISSED"),
+            None => String::new(),
+        };
+        println!(
+            "{:<48} {:>10.0} {:<7} {:>8.2} {:>8.2} {:>8} {}",
+            name,
+            self.rate(),
+            format!("{}/s", self.unit),
+            self.percentile(0.5),
+            self.percentile(0.99),
+            self.failures,
+            target
+        );
+        if let Some(first) = &self.first_failure {
+            println!("    first failure: {first}");
+        }
+    }
+}
+
+/// Runs `op` from `connections` concurrent tasks for `duration` (after a probe: a route that
+/// is missing is not driven).
+async fn drive<F, Fut>(
+    name: &'static str,
+    unit: &'static str,
+    target: Option<f64>,
+    connections: u64,
+    duration: Duration,
+    op: F,
+) -> Outcome
+where
+    F: Fn(u64, u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Done> + Send,
+{
+    let mut outcome = Outcome {
+        name,
+        unit,
+        target,
+        missing: None,
+        units: 0,
+        failures: 0,
+        first_failure: None,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
+    if let Done::Missing(status) = op(u64::MAX, 0).await {
+        outcome.missing = Some(status);
+        return outcome;
+    }
+    let started = Instant::now();
+    let deadline = started + duration;
+    let mut tasks = Vec::new();
+    for worker in 0..connections {
+        let op = op.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let (mut units, mut failures, mut first) = (0u64, 0u64, None);
+            let mut seq = 0u64;
+            while Instant::now() < deadline {
+                seq += 1;
+                let began = Instant::now();
+                match op(worker, seq).await {
+                    Done::Units(n) => {
+                        latencies.push(began.elapsed());
+                        units += n;
+                    }
+                    Done::Missing(status) => {
+                        failures += 1;
+                        first.get_or_insert(format!("{status}"));
+                    }
+                    Done::Failed(why) => {
+                        failures += 1;
+                        first.get_or_insert(why);
+                    }
+                }
+            }
+            (latencies, units, failures, first)
+        }));
+    }
+    for task in tasks {
+        let (latencies, units, failures, first) = task.await.expect("a load task");
+        outcome.latencies.extend(latencies);
+        outcome.units += units;
+        outcome.failures += failures;
+        if outcome.first_failure.is_none() {
+            outcome.first_failure = first;
+        }
+    }
+    outcome.elapsed = started.elapsed();
+    outcome.latencies.sort();
+    outcome
+}
+
+/// A request's outcome as a [`Done`] worth `units` when it succeeded.
+async fn send(request: reqwest::RequestBuilder, units: u64) -> (Done, Option<Value>) {
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let body = response.bytes().await;
+            if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+                // A JSON 404 naming a missing row is the route answering; the router's
+                // fallback says "Not Found" / "Method Not Allowed".
+                let text = body
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                if text.contains("\"Not Found\"") || text.contains("\"Method Not Allowed\"") {
+                    return (Done::Missing(status), None);
+                }
+            }
+            match body {
+                Ok(bytes) if status.is_success() => {
+                    (Done::Units(units), serde_json::from_slice(&bytes).ok())
+                }
+                Ok(bytes) => (
+                    Done::Failed(format!(
+                        "{status}: {}",
+                        String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+                    )),
+                    None,
+                ),
+                Err(err) => (Done::Failed(format!("{status}: body: {err}")), None),
+            }
+        }
+        Err(err) => (Done::Failed(format!("request: {err}")), None),
+    }
+}
+
+/// What the scenarios pick from: real rows of the seeded database.
+struct Fixture {
+    base: String,
+    client: reqwest::Client,
+    run_ids: Vec<Uuid>,
+    /// (project, persona) pairs.
+    projects: Vec<(Uuid, Uuid)>,
+    drafts: Vec<Uuid>,
+    items: Vec<Uuid>,
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn main() {
+    let items = env_number("MPIS_BENCH_ITEMS", 1_000_000);
+    let seconds = env_number("MPIS_LOAD_SECS", 10);
+    // Each scenario at each of these concurrencies (comma-separated).
+    let levels: Vec<u64> = std::env::var("MPIS_LOAD_CONNECTIONS")
+        .unwrap_or_else(|_| "16,64".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .filter(|&n| n > 0)
+        .collect();
+    let connections = levels.iter().copied().max().unwrap_or(64);
+    let batch = env_number("MPIS_LOAD_BATCH", 500).max(1);
+    let duration = Duration::from_secs(seconds);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
+    runtime.block_on(async {
+        let started = Instant::now();
+        let db = ScratchDb::new().await.expect("throwaway database");
+        let message = demo_data::seed_scale(&db.pool, items).await.expect("seed scale");
+        println!("{message}");
+        println!("database ready in {:.1} s", started.elapsed().as_secs_f64());
+        let pool = &db.pool;
+        let token = tokens::create(pool, "load-generator", Role::Admin, None, "bench", Utc::now())
+            .await
+            .expect("an admin token")
+            .secret;
+
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            probe.local_addr().expect("addr").port()
+        };
+        let binary = env!("CARGO_BIN_EXE_mpis-dash");
+        let mut child = tokio::process::Command::new(binary)
+            .args(["--config", "/dev/null", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", db.url())
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start mpis-dash serve");
+        let pid = child.id().expect("a pid");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("serve's ready line within 60 s")
+            .expect("stdout")
+            .expect("a ready line");
+        println!("{binary}: {ready} (pid {pid}, RSS after start {} KiB)", peak_rss_kib(pid).unwrap_or(0));
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {token}").parse().expect("a header"),
+        );
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .http1_only()
+            .pool_max_idle_per_host(connections as usize)
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client");
+        let fixture = Arc::new(Fixture {
+            base: format!("http://127.0.0.1:{port}"),
+            client,
+            run_ids: sqlx::query_scalar("SELECT run_id FROM dashboard_runs ORDER BY random() LIMIT 10000")
+                .fetch_all(pool)
+                .await
+                .expect("runs"),
+            projects: sqlx::query_as("SELECT id, persona_id FROM dashboard_projects")
+                .fetch_all(pool)
+                .await
+                .expect("projects"),
+            drafts: sqlx::query_scalar("SELECT id FROM content_drafts LIMIT 1000")
+                .fetch_all(pool)
+                .await
+                .expect("drafts"),
+            items: sqlx::query_scalar("SELECT id FROM published_items ORDER BY random() LIMIT 20000")
+                .fetch_all(pool)
+                .await
+                .expect("items"),
+        });
+        println!(
+            "keep-alive connections: {levels:?}, {seconds} s a scenario and level; ingest batches of {batch} rows"
+        );
+        println!();
+        println!(
+            "{:<48} {:>10} {:<7} {:>8} {:>8} {:>8}",
+            "scenario [connections]", "rate", "", "p50 ms", "p99 ms", "failed"
+        );
+
+        for &connections in &levels {
+        let f = fixture.clone();
+        drive("GET /api/red-flags", "req", Some(5_000.0), connections, duration, move |_, _| {
+            let f = f.clone();
+            async move { send(f.client.get(format!("{}/api/red-flags", f.base)), 1).await.0 }
+        })
+        .await
+        .report_at(connections);
+        }
+
+        for &connections in &levels {
+        let f = fixture.clone();
+        drive("GET /api/publisher/runs/{run_id}", "req", Some(15_000.0), connections, duration, move |w, n| {
+            let f = f.clone();
+            async move {
+                let run = f.run_ids[((w.wrapping_mul(7919) + n) as usize) % f.run_ids.len()];
+                send(f.client.get(format!("{}/api/publisher/runs/{run}", f.base)), 1).await.0
+            }
+        })
+        .await
+        .report_at(connections);
+        }
+
+        for &connections in &levels {
+        let f = fixture.clone();
+        drive("completions (create + complete, 10 items)", "run", Some(2_000.0), connections, duration, move |w, n| {
+            let f = f.clone();
+            async move {
+                let (project, persona) = f.projects[((w + n) as usize) % f.projects.len()];
+                let run_id = Uuid::new_v4();
+                let created = f.client.post(format!("{}/api/publisher/runs", f.base)).json(&json!({
+                    "run_id": run_id, "project_id": project, "persona_id": persona,
+                    "channels": ["telegram"], "date_from": "2026-01-10", "date_to": "2026-01-10",
+                    "templates": {"news_prompt_id": Uuid::new_v4(), "format_telegram_id": Uuid::new_v4()},
+                    "options": {"lookback_days": 1, "max_items": 10}
+                }));
+                match send(created, 0).await.0 {
+                    Done::Units(_) => {}
+                    other => return other,
+                }
+                let items: Vec<Value> = (0..10)
+                    .map(|i| {
+                        let draft = f.drafts[((n as usize) * 10 + i) % f.drafts.len()];
+                        json!({"draft_id": draft, "channel": "telegram",
+                               "channel_item_id": format!("load-{run_id}-{i}"),
+                               "channel_url": format!("https://t.me/load/{i}"), "status": "success",
+                               "metrics": {"views": 0}})
+                    })
+                    .collect();
+                let complete = f.client.post(format!("{}/api/publisher/runs/{run_id}/complete", f.base)).json(&json!({
+                    "run_id": run_id, "status": "success", "persona_id": persona, "project_id": project,
+                    "n8n_execution_id": format!("{n}"), "published_items": items
+                }));
+                send(complete, 1).await.0
+            }
+        })
+        .await
+        .report_at(connections);
+        }
+
+        for &connections in &levels {
+        let f = fixture.clone();
+        drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
+            let f = f.clone();
+            async move {
+                let now = Utc::now();
+                let start = ((w.wrapping_mul(104_729) + n * batch) as usize) % f.items.len();
+                let items: Vec<Value> = (0..batch as usize)
+                    .map(|i| {
+                        json!({"published_item_id": f.items[(start + i) % f.items.len()],
+                               "channel": "telegram",
+                               "metrics": {"views": 100 + i, "reactions": 3, "shares": 1},
+                               "measured_at": now})
+                    })
+                    .collect();
+                let request = f.client
+                    .post(format!("{}/api/publisher/metrics/ingest/batch", f.base))
+                    .json(&json!({"items": items}));
+                send(request, batch).await.0
+            }
+        })
+        .await
+        .report_at(connections);
+        }
+
+        println!();
+        let rss = peak_rss_kib(pid).unwrap_or(0);
+        println!(
+            "serve's peak RSS (VmHWM): {:.1} MiB ({})",
+            rss as f64 / 1024.0,
+            if rss as f64 / 1024.0 <= 60.0 * 1_000_000.0 / 1_048_576.0 { "<= 60 MB ok" } else { "> 60 MB MISSED" }
+        );
+        // SIGTERM: serve stops gracefully (kill_on_drop would SIGKILL).
+        // SAFETY: kill(2) on our own child's pid.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGTERM);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+    });
+}
