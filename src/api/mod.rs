@@ -6,7 +6,7 @@
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
 //! `read` (shared reading helpers), `correlation` (request ids, the request span), `metrics`
-//! (`/metrics`). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! (`/metrics`), `openapi` (`/openapi.json`, `/docs`). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod body;
@@ -30,6 +30,7 @@ pub mod red_flags;
 pub mod runs;
 pub mod server;
 pub mod widgets;
+pub mod openapi;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -169,6 +170,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))
         .route("/health/mpis", get(health::mpis))
+        .route("/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::docs_page))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::by_ip,
