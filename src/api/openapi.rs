@@ -177,6 +177,17 @@ fn complete(doc: &mut Value) {
 
 fn complete_operation(path: &str, method: &Method, operation: &mut Map<String, Value>) {
     let role = role_of(path, method);
+    // utoipa names an operation by its handler (`list`, `delete`): prefixed by its tag, the
+    // names are unique (`projects_list`, `jobs_delete`).
+    let tag = operation
+        .get("tags")
+        .and_then(|t| t.get(0))
+        .and_then(Value::as_str)
+        .map(|t| t.replace('-', "_"));
+    if let (Some(tag), Some(id)) = (tag, operation.get("operationId").and_then(Value::as_str)) {
+        let id = format!("{tag}_{id}");
+        operation.insert("operationId".into(), json!(id));
+    }
     let mut shared: Vec<(u16, &str, &str)> = Vec::new();
     let who = match role {
         None => "Public: no token needed.".to_string(),

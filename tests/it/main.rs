@@ -57,3 +57,4 @@ mod tui_screens;
 mod tui_status_line;
 mod tui_widgets;
 mod tui_worker;
+mod api_openapi;
