@@ -21,6 +21,7 @@ pub mod layouts;
 pub mod login;
 pub mod metrics;
 pub mod metrics_ingest;
+pub mod openapi;
 pub mod personas;
 pub mod projects;
 pub mod publish;
@@ -30,7 +31,6 @@ pub mod red_flags;
 pub mod runs;
 pub mod server;
 pub mod widgets;
-pub mod openapi;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -203,28 +203,50 @@ fn complete_operation(path: &str, method: &Method, operation: &mut Map<String, V
     operation.insert("description".into(), json!(description));
     if let Some(role) = role {
         operation.insert("security".into(), json!([{ "bearer": [] }]));
-        shared.push((401, "ErrorDetail", "no token, or a bad, expired or revoked one (with WWW-Authenticate: Bearer)"));
+        shared.push((
+            401,
+            "ErrorDetail",
+            "no token, or a bad, expired or revoked one (with WWW-Authenticate: Bearer)",
+        ));
         if role > Role::Viewer {
-            shared.push((403, "ErrorDetail", "the token's role is below the one this route needs"));
+            shared.push((
+                403,
+                "ErrorDetail",
+                "the token's role is below the one this route needs",
+            ));
         }
     }
     if operation.contains_key("requestBody") {
-        shared.push((413, "ErrorDetail", "the body is larger than body_limit_bytes"));
+        shared.push((
+            413,
+            "ErrorDetail",
+            "the body is larger than body_limit_bytes",
+        ));
         shared.push((415, "ErrorDetail", "no Content-Type: application/json"));
-        shared.push((422, "ValidationError", "malformed JSON or bad fields, each named"));
+        shared.push((
+            422,
+            "ValidationError",
+            "malformed JSON or bad fields, each named",
+        ));
     }
     let has_params = operation
         .get("parameters")
         .and_then(Value::as_array)
         .is_some_and(|p| !p.is_empty());
     if has_params {
-        shared.push((422, "ValidationError", "a bad path or query parameter, named"));
+        shared.push((
+            422,
+            "ValidationError",
+            "a bad path or query parameter, named",
+        ));
     }
     shared.push((429, "ErrorDetail", "over the rate limit (with Retry-After)"));
-    shared.push((503, "ErrorDetail", "the database cannot answer, or the request took longer than request_timeout_secs"));
-    let responses = operation
-        .entry("responses")
-        .or_insert_with(|| json!({}));
+    shared.push((
+        503,
+        "ErrorDetail",
+        "the database cannot answer, or the request took longer than request_timeout_secs",
+    ));
+    let responses = operation.entry("responses").or_insert_with(|| json!({}));
     let Some(responses) = responses.as_object_mut() else {
         return;
     };
@@ -262,9 +284,5 @@ const DOCS_PAGE: &str = include_str!("../../assets/api_docs.html");
     responses((status = 200, description = "The HTML page", content_type = "text/html", body = String))
 )]
 pub async fn docs_page() -> Response {
-    (
-        [(header::CACHE_CONTROL, "no-cache")],
-        Html(DOCS_PAGE),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-cache")], Html(DOCS_PAGE)).into_response()
 }
