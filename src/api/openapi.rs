@@ -286,3 +286,49 @@ const DOCS_PAGE: &str = include_str!("../../assets/api_docs.html");
 pub async fn docs_page() -> Response {
     ([(header::CACHE_CONTROL, "no-cache")], Html(DOCS_PAGE)).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_role_follows_the_router_groups_and_the_method() {
+        assert_eq!(role_of("/health", &Method::GET), None);
+        assert_eq!(role_of("/api/auth/login", &Method::POST), None);
+        assert_eq!(role_of("/api/projects", &Method::GET), Some(Role::Viewer));
+        assert_eq!(role_of("/api/projects", &Method::POST), Some(Role::Editor));
+        assert_eq!(role_of("/metrics", &Method::GET), Some(Role::Viewer));
+        assert_eq!(
+            role_of("/api/metrics/jobs/{job_id}", &Method::GET),
+            Some(Role::Admin)
+        );
+    }
+
+    #[test]
+    fn every_operation_gets_its_shared_answers_and_a_unique_id() {
+        let doc = document_json();
+        let mut ids = std::collections::HashSet::new();
+        let mut count = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for name in METHODS {
+                let Some(op) = item.get(name) else { continue };
+                count += 1;
+                assert!(ids.insert(op["operationId"].to_string()), "{name} {path}");
+                for status in ["429", "503"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{name} {path} {status}"
+                    );
+                }
+                let public = PUBLIC_PATHS.contains(&path.as_str());
+                assert_eq!(op["security"].is_null(), public, "{name} {path}");
+                // (The login's own 401 is a wrong password.)
+                assert!(
+                    public || op["responses"]["401"].is_object(),
+                    "{name} {path}"
+                );
+            }
+        }
+        assert!(count > 30, "{count} operations");
+    }
+}
