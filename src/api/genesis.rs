@@ -99,6 +99,7 @@ pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mp
     request_body = GenesisStartBody,
     responses(
         (status = 200, description = "The job started", body = GenesisJob),
+        (status = 400, description = "MPIS refused it (MPIS's 4xx and detail)", body = super::openapi::ErrorDetail),
         (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
         (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
         (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
@@ -142,7 +143,7 @@ pub async fn status(
     responses(
         (status = 200, description = "The job after the edits or the approval", body = GenesisJob),
         (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
-        (status = 409, description = "MPIS refused: not the current draft, or not awaiting approval", body = super::openapi::ErrorDetail),
+        (status = 400, description = "MPIS refused it (MPIS's 4xx and detail): not the current draft, or not awaiting approval", body = super::openapi::ErrorDetail),
         (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
         (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
         (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),

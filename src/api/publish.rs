@@ -81,7 +81,8 @@ pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
     responses(
         (status = 200, description = "Forwarded to MPIS", body = PublishRecorded),
         (status = 202, description = "Queued: the background forwarder delivers it", body = PublishPending),
-        (status = 409, description = "Refused by MPIS (MPIS's status and detail; `status: failed`)", body = PublishPending),
+        (status = 400, description = "Refused by MPIS (MPIS's 4xx status and detail; `status: failed`, not retried)", body = PublishPending),
+        (status = 409, description = "The Idempotency-Key was used for another publication", body = super::openapi::ErrorDetail),
         (status = 502, description = "MPIS failed it for good (`status: failed`)", body = PublishPending),
     ))]
 pub async fn record(

@@ -612,6 +612,45 @@ async fn real_answers_of_the_main_routes_match_their_schemas() {
     let schema = response_schema(&doc, "GET", "/api/metrics/jobs", 200);
     assert_schema(&doc, &schema, &jobs, "GET jobs");
 
+    // The configuration routes' writes.
+    const REGISTER: &str = "/api/widgets/register";
+    let widget = json!({"widget_id": "schema-widget", "name": "Schema", "widget_type": "custom",
+                        "schema": {"type": "object"}});
+    checked(
+        &doc,
+        client.post(api.url(REGISTER)).json(&widget),
+        "POST",
+        REGISTER,
+        200,
+    )
+    .await;
+    checked(
+        &doc,
+        client.post(api.url(REGISTER)).json(&widget),
+        "POST",
+        REGISTER,
+        409,
+    )
+    .await;
+    let (_, layouts) = call(client.get(api.url("/api/dashboards/layouts"))).await;
+    let layout = layouts[0]["id"]
+        .as_str()
+        .expect("a global layout")
+        .to_string();
+    let template = "/api/dashboards/layouts/{layout_id}";
+    let url = api.url(&format!("/api/dashboards/layouts/{layout}"));
+    let rename = json!({"name": "Renamed by the schema test"});
+    checked(&doc, client.put(&url).json(&rename), "PUT", template, 200).await;
+    checked(&doc, client.delete(&url), "DELETE", template, 200).await;
+    let job = jobs[0]["id"].as_str().unwrap().to_string();
+    let template = "/api/metrics/jobs/{job_id}";
+    let url = api.url(&format!("/api/metrics/jobs/{job}"));
+    checked(&doc, client.get(&url), "GET", template, 200).await;
+    let off = json!({"enabled": false});
+    checked(&doc, client.patch(&url).json(&off), "PATCH", template, 200).await;
+    checked(&doc, client.delete(&url), "DELETE", template, 200).await;
+    checked(&doc, client.get(&url), "GET", template, 404).await;
+
     // An error answer of each kind, and the check refuses an answer that is not documented.
     let (status, deleted) =
         call(client.delete(api.url(&format!("/api/dashboards/layouts/{}", Uuid::new_v4())))).await;
@@ -628,4 +667,155 @@ async fn real_answers_of_the_main_routes_match_their_schemas() {
         &mut problems,
     );
     assert!(problems.len() >= 2, "{problems:?}");
+}
+
+/// Sends and checks the answer's status and its documented schema; the answer.
+async fn checked(
+    doc: &Value,
+    request: reqwest::RequestBuilder,
+    method: &str,
+    template: &str,
+    expected: u16,
+) -> Value {
+    let (status, answer) = call(request).await;
+    let case = format!("{method} {template} {expected}");
+    assert_eq!(status.as_u16(), expected, "{case}: {answer}");
+    let schema = response_schema(doc, method, template, expected);
+    assert_schema(doc, &schema, &answer, &case);
+    answer
+}
+
+#[tokio::test]
+async fn real_answers_of_the_mpis_routes_match_their_schemas() {
+    use mpis_dash::mpis::sandbox::{self, SandboxFaults};
+    use mpis_dash::mpis::{MpisClient, MpisConfig};
+
+    let db = common::db().await;
+    let pool = &db.pool;
+    let sandbox = sandbox::start_with_database(
+        "127.0.0.1:0".parse().unwrap(),
+        SandboxFaults::none(),
+        pool.clone(),
+    )
+    .await
+    .unwrap();
+    let mut mpis = MpisConfig::new(sandbox.url());
+    mpis.request_timeout = std::time::Duration::from_secs(5);
+    let mpis = MpisClient::new(mpis).unwrap();
+    let mut config = api_common::config();
+    config.publish_forward_budget_ms = 3000;
+    let api =
+        api_common::start_configured(pool.clone(), Some(mpis), ApiLimits::default(), config).await;
+    let doc = document(&api).await;
+    let client = api.http();
+
+    checked(
+        &doc,
+        client.get(api.url("/health/mpis")),
+        "GET",
+        "/health/mpis",
+        200,
+    )
+    .await;
+
+    // Publish: recorded, refused by MPIS, a key reused for another publication.
+    const PUBLISH: &str = "/api/publisher/publish/record";
+    let persona = common::persona(pool, "Schema publisher").await;
+    let draft = common::draft(pool, persona, "telegram").await;
+    let record = |draft: Uuid, item: &str| {
+        json!({"draft_id": draft, "channel": "telegram", "channel_item_id": item,
+               "channel_url": format!("https://t.me/demo/{item}")})
+    };
+    let post = |path: &str| client.post(api.url(path));
+    let recorded = checked(
+        &doc,
+        post(PUBLISH)
+            .header("Idempotency-Key", "schema-1")
+            .json(&record(draft, "1")),
+        "POST",
+        PUBLISH,
+        200,
+    )
+    .await;
+    let item = recorded["published_item_id"]
+        .as_str()
+        .expect("forwarded")
+        .to_string();
+    checked(
+        &doc,
+        post(PUBLISH).json(&record(Uuid::new_v4(), "2")),
+        "POST",
+        PUBLISH,
+        400,
+    )
+    .await;
+    checked(
+        &doc,
+        post(PUBLISH)
+            .header("Idempotency-Key", "schema-1")
+            .json(&record(draft, "3")),
+        "POST",
+        PUBLISH,
+        409,
+    )
+    .await;
+
+    // Metrics of that item: one, a batch, an unknown item.
+    const INGEST: &str = "/api/publisher/metrics/ingest";
+    let entry =
+        json!({"published_item_id": item, "channel": "telegram", "metrics": {"views": 120}});
+    checked(&doc, post(INGEST).json(&entry), "POST", INGEST, 200).await;
+    const BATCH: &str = "/api/publisher/metrics/ingest/batch";
+    let batch = json!({"items": [entry, entry]});
+    checked(&doc, post(BATCH).json(&batch), "POST", BATCH, 200).await;
+    let unknown =
+        json!({"published_item_id": Uuid::new_v4(), "channel": "telegram", "metrics": {}});
+    checked(&doc, post(INGEST).json(&unknown), "POST", INGEST, 404).await;
+
+    // Genesis: start, status, an edit, a stale approval, the approval, the export.
+    let started = checked(
+        &doc,
+        post("/api/genesis/start").json(&json!({"persona_name": "Schema Person"})),
+        "POST",
+        "/api/genesis/start",
+        200,
+    )
+    .await;
+    let job = started["job_id"].as_str().unwrap().to_string();
+    let status_path = format!("/api/genesis/status/{job}");
+    checked(
+        &doc,
+        client.get(api.url(&status_path)),
+        "GET",
+        "/api/genesis/status/{job_id}",
+        200,
+    )
+    .await;
+    let unknown_job = format!("/api/genesis/status/{}", Uuid::new_v4());
+    checked(
+        &doc,
+        client.get(api.url(&unknown_job)),
+        "GET",
+        "/api/genesis/status/{job_id}",
+        404,
+    )
+    .await;
+    const APPROVE: &str = "/api/genesis/approve";
+    let edit = json!({"job_id": job, "draft_no": 1, "edits": [
+        {"path": "credo.summary", "op": "replace", "value": "Checked"}]});
+    checked(&doc, post(APPROVE).json(&edit), "POST", APPROVE, 200).await;
+    let stale = json!({"job_id": job, "draft_no": 1, "confirm": true});
+    checked(&doc, post(APPROVE).json(&stale), "POST", APPROVE, 400).await;
+    let confirm = json!({"job_id": job, "draft_no": 2, "confirm": true});
+    let committed = checked(&doc, post(APPROVE).json(&confirm), "POST", APPROVE, 200).await;
+    let persona = committed["persona_id"].as_str().unwrap();
+    let export = format!("/api/genesis/export/{persona}");
+    checked(
+        &doc,
+        client.get(api.url(&export)),
+        "GET",
+        "/api/genesis/export/{persona_id}",
+        200,
+    )
+    .await;
 }
