@@ -31,9 +31,79 @@ use crate::mpis::{MpisClient, MpisError};
 use crate::store::audit;
 use crate::store::tokens::Authenticated;
 
+/// The body of `POST /api/genesis/start` (§1.6.16's `PersonaCreateRequest`).
+#[derive(utoipa::ToSchema)]
+pub struct GenesisStartBody {
+    pub persona_name: String,
+    /// Default `en`.
+    pub language: Option<String>,
+    pub inspiration_source: Option<String>,
+    pub public_persona: Option<bool>,
+    pub public_name: Option<String>,
+    pub gdrive_folder_id: Option<String>,
+    pub notes: Option<String>,
+    /// Lines as typed in the form (`https://...`, `youtube:...`, `text:...`) or `{type, ref}`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub sources: Option<Vec<Value>>,
+}
+
+/// The body of `POST /api/genesis/approve`: edits, or `confirm: true`.
+#[derive(utoipa::ToSchema)]
+pub struct GenesisApproveBody {
+    pub job_id: Uuid,
+    /// 1 or more.
+    pub draft_no: i64,
+    pub confirm: Option<bool>,
+    /// `[{path, op: add|replace|remove, value?}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub edits: Option<Vec<Value>>,
+}
+
+/// A genesis job as MPIS answers it (MPIS's own shape, passed on).
+#[derive(utoipa::ToSchema)]
+pub struct GenesisJob {
+    pub job_id: Uuid,
+    /// `queued`, `collecting`, `processing`, `awaiting_approval`, `committed`, `failed`, ...
+    pub status: String,
+    pub draft_no: i64,
+    pub human_prompt: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub preview: Option<Value>,
+    /// `GET status`: `{stage, percent, message}`.
+    #[schema(value_type = Option<Object>)]
+    pub progress: Option<Value>,
+    pub errors: Option<Vec<String>>,
+    /// After an approval.
+    pub persona_id: Option<Uuid>,
+    pub version: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub export_paths: Option<Value>,
+}
+
+/// A persona's export (MPIS's shape, passed on).
+#[derive(utoipa::ToSchema)]
+pub struct GenesisExportResponse {
+    pub persona_id: Uuid,
+    pub slug: String,
+    pub base_path: String,
+    /// `{core, memory, docs}`.
+    #[schema(value_type = Object)]
+    pub files: Value,
+}
+
 /// The detail when no MPIS is configured (as `/health/mpis` says it).
 pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mpis_api_url)";
 
+#[utoipa::path(post, path = "/api/genesis/start", tag = "genesis",
+    description = "Forwarded to MPIS; MPIS's refusals (4xx) keep their status and detail. Audited.",
+    request_body = GenesisStartBody,
+    responses(
+        (status = 200, description = "The job started", body = GenesisJob),
+        (status = 400, description = "MPIS refused it (MPIS's 4xx and detail)", body = super::openapi::ErrorDetail),
+        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
+        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
+        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn start(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,
@@ -48,6 +118,15 @@ pub async fn start(
     Ok(Json(to_json(&started)))
 }
 
+#[utoipa::path(get, path = "/api/genesis/status/{job_id}", tag = "genesis",
+    params(("job_id" = Uuid, Path, description = "The genesis job")),
+    responses(
+        (status = 200, description = "The job's state", body = GenesisJob),
+        (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
+        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
+        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
+        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn status(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
@@ -58,6 +137,17 @@ pub async fn status(
     Ok(Json(to_json(&status)))
 }
 
+#[utoipa::path(post, path = "/api/genesis/approve", tag = "genesis",
+    description = "Edits of the draft, or the approval (`confirm: true`). Audited.",
+    request_body = GenesisApproveBody,
+    responses(
+        (status = 200, description = "The job after the edits or the approval", body = GenesisJob),
+        (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
+        (status = 400, description = "MPIS refused it (MPIS's 4xx and detail): not the current draft, or not awaiting approval", body = super::openapi::ErrorDetail),
+        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
+        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
+        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn approve(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,
@@ -82,6 +172,15 @@ pub async fn approve(
     Ok(Json(to_json(&response)))
 }
 
+#[utoipa::path(get, path = "/api/genesis/export/{persona_id}", tag = "genesis",
+    params(("persona_id" = Uuid, Path, description = "The persona")),
+    responses(
+        (status = 200, description = "Where the persona's files are", body = GenesisExportResponse),
+        (status = 404, description = "MPIS knows no such persona", body = super::openapi::ErrorDetail),
+        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
+        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
+        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn export(
     State(state): State<ApiState>,
     Path(raw): Path<String>,

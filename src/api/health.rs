@@ -10,9 +10,53 @@ use serde_json::{Value, json};
 use super::ApiState;
 use crate::mpis::MpisError;
 use crate::store::StoreError;
+use utoipa::ToSchema;
 
 pub const SERVICE: &str = "mpis-dash";
 
+/// `GET /health`: the service is up.
+#[derive(ToSchema)]
+pub struct ServiceHealth {
+    /// Always `ok`.
+    pub status: String,
+    /// `mpis-dash`.
+    pub service: String,
+    pub version: String,
+}
+
+/// `GET /health/db` when the database answers.
+#[derive(ToSchema)]
+pub struct DatabaseHealth {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// `GET /health/mpis` when MPIS answers: its own health.
+#[derive(ToSchema)]
+pub struct MpisHealth {
+    /// Always `ok`.
+    pub status: String,
+    pub mpis_url: String,
+    pub mpis: MpisHealthFields,
+}
+
+/// MPIS's `/health` answer.
+#[derive(ToSchema)]
+pub struct MpisHealthFields {
+    pub status: String,
+    pub service: String,
+    pub version: String,
+}
+
+/// A health check that failed: `unavailable` (or `not_configured`) and why.
+#[derive(ToSchema)]
+pub struct HealthProblem {
+    pub status: String,
+    pub detail: String,
+}
+
+#[utoipa::path(get, path = "/health", tag = "health",
+    responses((status = 200, description = "The service is up", body = ServiceHealth)))]
 pub async fn service() -> Json<Value> {
     Json(json!({
         "status": "ok",
@@ -22,6 +66,11 @@ pub async fn service() -> Json<Value> {
 }
 
 /// 200 `{status: "ok"}` when `SELECT 1` answers within the budget, else 503 with the cause.
+#[utoipa::path(get, path = "/health/db", tag = "health",
+    responses(
+        (status = 200, description = "The database answered `SELECT 1` in time", body = DatabaseHealth),
+        (status = 503, description = "The database did not answer (in time)", body = HealthProblem),
+    ))]
 pub async fn database(State(state): State<ApiState>) -> Response {
     let budget = state.limits.health_db_timeout;
     let query = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
@@ -38,6 +87,13 @@ pub async fn database(State(state): State<ApiState>) -> Response {
 
 /// 200 with MPIS's health when it answers; 502 unreachable or failing, 504 no answer in time,
 /// 503 when no MPIS is configured. Each detail names the MPIS URL.
+#[utoipa::path(get, path = "/health/mpis", tag = "health",
+    responses(
+        (status = 200, description = "MPIS answered its /health", body = MpisHealth),
+        (status = 502, description = "MPIS unreachable or failing", body = HealthProblem),
+        (status = 503, description = "No MPIS configured (`not_configured`)", body = HealthProblem),
+        (status = 504, description = "MPIS did not answer in time", body = HealthProblem),
+    ))]
 pub async fn mpis(State(state): State<ApiState>) -> Response {
     let Some(client) = &state.mpis else {
         return unavailable(

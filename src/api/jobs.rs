@@ -24,6 +24,7 @@ use crate::domain::schedule::Schedule;
 use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
 use crate::store::personas;
 use crate::store::tokens::Authenticated;
+use utoipa::ToSchema;
 
 /// Longest job name and channel name.
 pub const NAME_MAX: usize = 200;
@@ -31,6 +32,53 @@ pub const CHANNEL_MAX: usize = 64;
 /// Jobs per answer when `limit` is not given, and the most one answer may hold.
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
+
+/// §1.6.14's `MetricsIngestionJobResponse` plus `config` (credentials read `[redacted]`),
+/// `last_status`, `last_error`, `created_at` and the schedule in words.
+#[derive(ToSchema)]
+pub struct JobResponse {
+    pub id: uuid::Uuid,
+    pub job_name: String,
+    pub channel: String,
+    pub persona_id: Option<uuid::Uuid>,
+    pub schedule_cron: String,
+    pub schedule_description: Option<String>,
+    pub last_run_at: Option<chrono::DateTime<Utc>>,
+    pub next_run_at: Option<chrono::DateTime<Utc>>,
+    pub enabled: bool,
+    #[schema(value_type = Object)]
+    pub config: Value,
+    pub last_status: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+/// The body of `POST /api/metrics/jobs`.
+#[derive(ToSchema)]
+pub struct NewJobRequest {
+    pub job_name: String,
+    pub channel: String,
+    pub persona_id: Option<uuid::Uuid>,
+    /// Five-field cron, e.g. `0 */6 * * *`.
+    pub schedule_cron: String,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Value>,
+    /// Default `true`.
+    pub enabled: Option<bool>,
+}
+
+/// The body of `PATCH /api/metrics/jobs/{job_id}`: any of the fields; `persona_id: null`
+/// clears the persona, the others must not be `null`.
+#[derive(ToSchema)]
+pub struct JobChangesRequest {
+    pub job_name: Option<String>,
+    pub channel: Option<String>,
+    pub persona_id: Option<uuid::Uuid>,
+    pub schedule_cron: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Value>,
+    pub enabled: Option<bool>,
+}
 
 /// A job as answered: its config redacted.
 pub fn shape(job: IngestionJob) -> Value {
@@ -59,6 +107,9 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/metrics/jobs", tag = "jobs",
+    params(("limit" = Option<i64>, Query, description = "Jobs per answer (bounded)")),
+    responses((status = 200, description = "The ingestion jobs", body = Vec<JobResponse>)))]
 pub async fn list(
     State(state): State<ApiState>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -76,6 +127,12 @@ pub async fn list(
     Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
 }
 
+#[utoipa::path(get, path = "/api/metrics/jobs/{job_id}", tag = "jobs",
+    params(("job_id" = uuid::Uuid, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "The job", body = JobResponse),
+        (status = 404, description = "No such job", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn get(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
@@ -87,6 +144,12 @@ pub async fn get(
     }
 }
 
+#[utoipa::path(post, path = "/api/metrics/jobs", tag = "jobs",
+    request_body = NewJobRequest,
+    responses(
+        (status = 200, description = "The new job", body = JobResponse),
+        (status = 409, description = "A job of this name exists", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn create(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,
@@ -129,6 +192,14 @@ pub async fn create(
 
 /// Changes any of the fields; `enabled` turns the job on or off (`next_run_at` computed again
 /// when it is turned on or the schedule changes); `persona_id: null` clears the persona.
+#[utoipa::path(patch, path = "/api/metrics/jobs/{job_id}", tag = "jobs",
+    params(("job_id" = uuid::Uuid, Path, description = "The job's id")),
+    request_body = JobChangesRequest,
+    responses(
+        (status = 200, description = "The job, changed", body = JobResponse),
+        (status = 404, description = "No such job", body = super::openapi::ErrorDetail),
+        (status = 409, description = "A job of this name exists", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn update(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,
@@ -206,6 +277,12 @@ pub async fn update(
     Ok(Json(shape(job)))
 }
 
+#[utoipa::path(delete, path = "/api/metrics/jobs/{job_id}", tag = "jobs",
+    params(("job_id" = uuid::Uuid, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "Deleted", body = super::openapi::Deleted),
+        (status = 404, description = "No such job", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn delete(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,

@@ -19,9 +19,48 @@ use super::{ApiError, ApiState, body::JsonBody};
 use crate::domain::form;
 use crate::domain::layout::{LayoutConfig, LayoutError, widget_name};
 use crate::store::{layouts, widgets};
+use utoipa::ToSchema;
 
 /// Longest layout name (MPIS's `1..200`).
 pub const NAME_MAX: usize = 200;
+
+/// §1.6.9-10's `DashboardLayoutResponse` plus `updated_at`.
+#[derive(ToSchema)]
+pub struct LayoutResponse {
+    pub id: Uuid,
+    /// `null`: a global layout.
+    pub user_id: Option<Uuid>,
+    pub name: String,
+    pub is_default: bool,
+    /// `{widgets: [{widget_id, position: {x, y, w, h}, config}]}`.
+    #[schema(value_type = Object)]
+    pub layout_config: Value,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The body of `POST /api/dashboards/layouts`.
+#[derive(ToSchema)]
+pub struct NewLayoutRequest {
+    /// 1 to 200 characters, one line; unique per owner (case-insensitive).
+    pub name: String,
+    /// The owner; absent or `null`: a global layout.
+    pub user_id: Option<Uuid>,
+    /// Default `false`.
+    pub is_default: Option<bool>,
+    /// Checked against the registered widgets, every problem at its place.
+    #[schema(value_type = Object)]
+    pub layout_config: Value,
+}
+
+/// The body of `PUT /api/dashboards/layouts/{layout_id}`: any of the fields (not `null`).
+#[derive(ToSchema)]
+pub struct LayoutChanges {
+    pub name: Option<String>,
+    pub is_default: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub layout_config: Option<Value>,
+}
 
 fn shape(l: layouts::Layout) -> Value {
     json!({
@@ -42,6 +81,10 @@ pub struct ListQuery {
 
 /// With `?user_id=`: that user's layouts and the global ones (the user's first); without:
 /// the global ones only (as MPIS).
+#[utoipa::path(get, path = "/api/dashboards/layouts", tag = "layouts",
+    description = "With `user_id`: that user's layouts and the global ones (the user's first); without: the global ones.",
+    params(("user_id" = Option<Uuid>, Query, description = "The owner")),
+    responses((status = 200, description = "The layouts", body = Vec<LayoutResponse>)))]
 pub async fn list(
     State(state): State<ApiState>,
     query: Result<Query<ListQuery>, QueryRejection>,
@@ -64,6 +107,12 @@ pub async fn list(
     Ok(Json(Value::Array(rows.map(shape).collect())))
 }
 
+#[utoipa::path(post, path = "/api/dashboards/layouts", tag = "layouts",
+    request_body = NewLayoutRequest,
+    responses(
+        (status = 200, description = "The new layout", body = LayoutResponse),
+        (status = 409, description = "The owner already has a layout of this name", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
@@ -101,6 +150,14 @@ pub async fn create(
 }
 
 /// Changes any of `name`, `is_default`, `layout_config` (the owner, `user_id`, stays).
+#[utoipa::path(put, path = "/api/dashboards/layouts/{layout_id}", tag = "layouts",
+    params(("layout_id" = Uuid, Path, description = "The layout's id")),
+    request_body = LayoutChanges,
+    responses(
+        (status = 200, description = "The layout, changed", body = LayoutResponse),
+        (status = 404, description = "No such layout", body = super::openapi::ErrorDetail),
+        (status = 409, description = "The owner already has a layout of this name", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn update(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
@@ -156,6 +213,12 @@ pub async fn update(
     )))
 }
 
+#[utoipa::path(delete, path = "/api/dashboards/layouts/{layout_id}", tag = "layouts",
+    params(("layout_id" = Uuid, Path, description = "The layout's id")),
+    responses(
+        (status = 200, description = "Deleted", body = super::openapi::Deleted),
+        (status = 404, description = "No such layout", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn delete(
     State(state): State<ApiState>,
     Path(raw): Path<String>,

@@ -21,9 +21,35 @@ use super::{ApiError, ApiState};
 use crate::domain::auth::Role;
 use crate::store::tokens;
 
+/// The body of `POST /api/auth/login`.
+#[derive(utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub password: String,
+}
+
+/// A 24 h admin token (shown once).
+#[derive(utoipa::ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    /// `bearer`.
+    pub token_type: String,
+    pub expires_at: Option<chrono::DateTime<Utc>>,
+    pub name: String,
+    /// `admin`.
+    pub role: String,
+}
+
 /// How long a login's token lasts (the documented 24 h).
 pub const TOKEN_LIFETIME: Duration = Duration::hours(24);
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth",
+    description = "With ADMIN_PASSWORD set, the right password gives an admin token for 24 h. Attempts are limited per address.",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "The token", body = LoginResponse),
+        (status = 401, description = "Wrong password", body = super::openapi::ErrorDetail),
+        (status = 404, description = "Login is off: ADMIN_PASSWORD is not set", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn login(State(state): State<ApiState>, request: Request) -> Response {
     match attempt(state, request).await {
         Ok(response) | Err(response) => response,

@@ -158,6 +158,9 @@ impl ApiMetrics {
 }
 
 /// `GET /metrics`.
+#[utoipa::path(get, path = "/metrics", tag = "metrics",
+    responses((status = 200, description = "Prometheus text exposition (requests, latencies, queue and database gauges)",
+        content_type = "text/plain; version=0.0.4", body = String)))]
 pub async fn scrape(State(state): State<ApiState>) -> Result<Response, ApiError> {
     let text = state
         .metrics

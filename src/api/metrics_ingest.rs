@@ -25,6 +25,7 @@ use crate::domain::form::{check_max_chars, check_single_line};
 use crate::domain::metrics::check_raw;
 use crate::domain::publish::{MAX_FUTURE_SKEW, check_channel, parse_published_at};
 use crate::store::metrics::{self, MetricRow};
+use utoipa::ToSchema;
 
 /// `source` when the sender names none.
 pub const DEFAULT_SOURCE: &str = "api";
@@ -33,6 +34,58 @@ pub const MAX_SOURCE_CHARS: usize = 64;
 /// Most entries in one batch (the body limit usually comes first).
 pub const MAX_BATCH_ITEMS: usize = 50_000;
 
+/// One metrics entry (§4.1).
+#[derive(ToSchema)]
+pub struct MetricEntry {
+    pub published_item_id: Uuid,
+    /// The item's own channel.
+    pub channel: String,
+    /// The channel's raw metrics (kept as sent, normalized).
+    #[schema(value_type = Object)]
+    pub metrics: Value,
+    /// RFC 3339 or a date; default now; at most a few minutes ahead.
+    pub measured_at: Option<String>,
+    /// Default `api`.
+    pub source: Option<String>,
+}
+
+/// The body of the batch form: all or nothing.
+#[derive(ToSchema)]
+pub struct MetricBatch {
+    pub items: Vec<MetricEntry>,
+}
+
+/// One entry stored.
+#[derive(ToSchema)]
+pub struct MetricIngested {
+    pub metric_id: Option<Uuid>,
+    /// `ingested`.
+    pub status: String,
+    pub published_item_id: Uuid,
+    pub channel: String,
+    #[schema(value_type = Object)]
+    pub normalized: Value,
+    pub measured_at: DateTime<Utc>,
+}
+
+/// A batch stored.
+#[derive(ToSchema)]
+pub struct MetricBatchIngested {
+    /// `ingested`.
+    pub status: String,
+    /// Rows written.
+    pub count: i64,
+    /// Distinct published items.
+    pub items: i64,
+    pub metric_ids: Vec<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/publisher/metrics/ingest", tag = "metrics",
+    request_body = MetricEntry,
+    responses(
+        (status = 200, description = "Stored", body = MetricIngested),
+        (status = 404, description = "No such published item", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn ingest(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
@@ -68,6 +121,10 @@ pub async fn ingest(
     })))
 }
 
+#[utoipa::path(post, path = "/api/publisher/metrics/ingest/batch", tag = "metrics",
+    description = "All or nothing: every bad entry named by its index, unknown items included.",
+    request_body = MetricBatch,
+    responses((status = 200, description = "Stored", body = MetricBatchIngested)))]
 pub async fn ingest_batch(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,

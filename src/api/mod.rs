@@ -6,7 +6,7 @@
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
 //! `read` (shared reading helpers), `correlation` (request ids, the request span), `metrics`
-//! (`/metrics`). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! (`/metrics`), `openapi` (`/openapi.json`, `/docs`). Handlers only parse, call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod auth_cache;
@@ -22,6 +22,7 @@ pub mod layouts;
 pub mod login;
 pub mod metrics;
 pub mod metrics_ingest;
+pub mod openapi;
 pub mod personas;
 pub mod projects;
 pub mod publish;
@@ -181,6 +182,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/health", get(health::service))
         .route("/health/db", get(health::database))
         .route("/health/mpis", get(health::mpis))
+        .route("/openapi.json", get(openapi::document))
+        .route("/docs", get(openapi::docs_page))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::by_ip,

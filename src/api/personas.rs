@@ -8,7 +8,21 @@ use serde_json::{Value, json};
 use super::projects::Page;
 use super::{ApiError, ApiState};
 use crate::store::personas;
+use utoipa::ToSchema;
 
+/// §1.6.1's persona.
+#[derive(ToSchema)]
+pub struct PersonaResponse {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub active_version: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(get, path = "/api/personas", tag = "personas",
+    description = "Every persona, newest first.",
+    params(super::projects::Page),
+    responses((status = 200, description = "The personas", body = Vec<PersonaResponse>)))]
 pub async fn list(
     State(state): State<ApiState>,
     page: Result<Query<Page>, QueryRejection>,

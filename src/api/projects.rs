@@ -12,6 +12,7 @@ use super::error::{FieldProblem, uuid_param};
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::store::{personas, projects};
+use utoipa::ToSchema;
 
 /// Longest project name (MPIS's `max_length=200`).
 pub const NAME_MAX: usize = 200;
@@ -23,9 +24,12 @@ pub const MAX_LIMIT: i64 = 1000;
 
 /// `?limit=&offset=` of the list routes (MPIS returns everything; we page, with a default
 /// large enough for the old clients).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// Rows per page, 1 to 1000 (default 100).
     pub limit: Option<i64>,
+    /// Rows to skip (default 0).
     pub offset: Option<i64>,
 }
 
@@ -56,6 +60,27 @@ impl Page {
     }
 }
 
+/// §1.6.2-4's `DashboardProjectResponse`.
+#[derive(ToSchema)]
+pub struct ProjectResponse {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub persona_id: uuid::Uuid,
+    pub channels: Vec<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The body of `POST /api/projects`.
+#[derive(ToSchema)]
+pub struct NewProjectRequest {
+    /// One line, 1 to 200 characters.
+    pub name: String,
+    /// An existing persona.
+    pub persona_id: uuid::Uuid,
+    /// One-line channel names (may be empty).
+    pub channels: Vec<String>,
+}
+
 fn shape(p: projects::Project) -> Value {
     json!({
         "id": p.id,
@@ -66,6 +91,9 @@ fn shape(p: projects::Project) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/projects", tag = "projects",
+    params(Page),
+    responses((status = 200, description = "The projects", body = Vec<ProjectResponse>)))]
 pub async fn list(
     State(state): State<ApiState>,
     page: Result<Query<Page>, QueryRejection>,
@@ -76,6 +104,12 @@ pub async fn list(
     Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
 }
 
+#[utoipa::path(get, path = "/api/projects/{project_id}", tag = "projects",
+    params(("project_id" = uuid::Uuid, Path, description = "The project's id")),
+    responses(
+        (status = 200, description = "The project", body = ProjectResponse),
+        (status = 404, description = "No such project", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn get(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
@@ -89,6 +123,9 @@ pub async fn get(
 
 /// A new project's fields, each problem named (422); an unknown persona is a problem of
 /// `persona_id`, not the old 500 on the foreign key.
+#[utoipa::path(post, path = "/api/projects", tag = "projects",
+    request_body = NewProjectRequest,
+    responses((status = 200, description = "The new project", body = ProjectResponse)))]
 pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,

@@ -34,12 +34,57 @@ use crate::mpis::error::refusal_from_message;
 use crate::store::StoreError;
 use crate::store::outbox::{self, NewPublishRecord, OutboxState, PublishRecord};
 use crate::store::tokens::Authenticated;
+use utoipa::ToSchema;
+
+/// The body of `POST /api/publisher/publish/record` (§1.6.8).
+#[derive(ToSchema)]
+pub struct PublishRecordRequest {
+    pub draft_id: uuid::Uuid,
+    /// A known channel (config `channels`).
+    pub channel: String,
+    pub channel_item_id: String,
+    pub channel_url: Option<String>,
+    pub run_id: Option<uuid::Uuid>,
+    pub project_id: Option<uuid::Uuid>,
+    pub persona_id: Option<uuid::Uuid>,
+    /// RFC 3339 or a date; default now.
+    pub published_at: Option<String>,
+}
+
+/// Forwarded to MPIS.
+#[derive(ToSchema)]
+pub struct PublishRecorded {
+    pub published_item_id: Option<uuid::Uuid>,
+    /// `recorded`.
+    pub status: String,
+    pub record_id: uuid::Uuid,
+}
+
+/// Kept in the outbox, to be forwarded (or refused by MPIS: `status: "failed"`).
+#[derive(ToSchema)]
+pub struct PublishPending {
+    pub record_id: uuid::Uuid,
+    /// `queued` or `failed`.
+    pub status: String,
+    pub detail: String,
+}
 
 /// The request header a client retries with.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 /// Longest accepted `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY_CHARS: usize = 200;
 
+#[utoipa::path(post, path = "/api/publisher/publish/record", tag = "publish",
+    description = "Written to the outbox, then forwarded to MPIS within a short budget. A refusal by MPIS keeps MPIS's status (4xx) and detail.",
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 200 visible characters; the same key returns the first record's outcome")),
+    request_body = PublishRecordRequest,
+    responses(
+        (status = 200, description = "Forwarded to MPIS", body = PublishRecorded),
+        (status = 202, description = "Queued: the background forwarder delivers it", body = PublishPending),
+        (status = 400, description = "Refused by MPIS (MPIS's 4xx status and detail; `status: failed`, not retried)", body = PublishPending),
+        (status = 409, description = "The Idempotency-Key was used for another publication", body = super::openapi::ErrorDetail),
+        (status = 502, description = "MPIS failed it for good (`status: failed`)", body = PublishPending),
+    ))]
 pub async fn record(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,

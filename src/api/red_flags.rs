@@ -15,12 +15,62 @@ use super::error::uuid_param;
 use super::{ApiError, ApiState};
 use crate::store::red_flags::{self, RedFlag};
 use crate::store::tokens::Authenticated;
+use utoipa::ToSchema;
+
+/// `GET /api/red-flags`: the overall status and each check's entry (§1.6.13 plus severities).
+/// When the evaluation itself failed, only `status: "unknown"` and `error`.
+#[derive(ToSchema)]
+pub struct RedFlagSummary {
+    /// `ok`, `warning`, `critical` or `unknown`.
+    pub status: String,
+    /// Failed runs per window (`last_24h`, ...): `{total_runs, failed_runs, percentage, alert, severity, runs?}`.
+    #[schema(value_type = Option<Object>)]
+    pub failed_runs: Option<Value>,
+    /// `{count, alert, severity, as_of, items?}`.
+    #[schema(value_type = Option<Object>)]
+    pub missing_metrics: Option<Value>,
+    /// `{count, alert, severity, items?}`.
+    #[schema(value_type = Option<Object>)]
+    pub missing_publish_records: Option<Value>,
+    /// `{count, alert, severity, runs?}`.
+    #[schema(value_type = Option<Object>)]
+    pub stuck_runs: Option<Value>,
+    pub evaluated_at: Option<chrono::DateTime<Utc>>,
+    /// When this answer was computed: answers come from a snapshot at most
+    /// `red_flags_max_age_secs` old.
+    pub as_of: chrono::DateTime<Utc>,
+    /// Why the evaluation failed (with `status: "unknown"`).
+    pub error: Option<String>,
+}
+
+/// One red flag row.
+#[derive(ToSchema)]
+pub struct RedFlagResponse {
+    pub id: uuid::Uuid,
+    pub flag_type: String,
+    pub flag_key: Option<String>,
+    /// `warning` or `critical`.
+    pub severity: String,
+    pub description: Option<String>,
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    pub created_at: chrono::DateTime<Utc>,
+    pub last_seen_at: chrono::DateTime<Utc>,
+    pub acknowledged_at: Option<chrono::DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<chrono::DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub silenced_until: Option<chrono::DateTime<Utc>>,
+    pub silenced_by: Option<String>,
+}
 
 /// At most this many flag rows in one answer.
 const MAX_FLAGS: i64 = 500;
 
 /// The summary from the in-process snapshot (at most `red_flags_max_age_secs` old, computed by
 /// one request at a time), with `as_of`: when it was computed.
+#[utoipa::path(get, path = "/api/red-flags", tag = "red-flags",
+    responses((status = 200, description = "The summary", body = RedFlagSummary)))]
 pub async fn summary(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let computed = state
         .red_flags
@@ -44,6 +94,12 @@ pub struct FlagsQuery {
     limit: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/api/red-flags/flags", tag = "red-flags",
+    params(
+        ("include_resolved" = Option<bool>, Query, description = "Also the resolved flags (default false)"),
+        ("limit" = Option<i64>, Query, description = "1 to 500 (default 100)"),
+    ),
+    responses((status = 200, description = "The flags, newest first", body = Vec<RedFlagResponse>)))]
 pub async fn flags(
     State(state): State<ApiState>,
     query: Result<Query<FlagsQuery>, QueryRejection>,
@@ -61,6 +117,14 @@ pub async fn flags(
     Ok(Json(rows))
 }
 
+#[utoipa::path(post, path = "/api/red-flags/flags/{flag_id}/acknowledge", tag = "red-flags",
+    description = "Acknowledged as the calling token's name (audited).",
+    params(("flag_id" = uuid::Uuid, Path, description = "The flag's id")),
+    responses(
+        (status = 200, description = "The flag, acknowledged", body = RedFlagResponse),
+        (status = 404, description = "No such flag", body = super::openapi::ErrorDetail),
+        (status = 409, description = "The flag is already resolved", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn acknowledge(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,
@@ -72,6 +136,14 @@ pub async fn acknowledge(
     ))
 }
 
+#[utoipa::path(post, path = "/api/red-flags/flags/{flag_id}/resolve", tag = "red-flags",
+    description = "Resolved as the calling token's name (audited).",
+    params(("flag_id" = uuid::Uuid, Path, description = "The flag's id")),
+    responses(
+        (status = 200, description = "The flag, resolved", body = RedFlagResponse),
+        (status = 404, description = "No such flag", body = super::openapi::ErrorDetail),
+        (status = 409, description = "The flag is already resolved", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn resolve(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,

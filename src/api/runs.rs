@@ -43,6 +43,146 @@ pub const NOT_CONFIGURED: &str = "dispatch to n8n is not configured (n8n_webhook
 // ---------------------------------------------------------------------------------------------
 // Answers
 
+/// The old `DashboardRunResponse` fields with the run's dispatch to n8n (the create answer).
+#[derive(utoipa::ToSchema)]
+pub struct RunResponse {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub project_id: Uuid,
+    pub persona_id: Uuid,
+    /// `pending`, `running`, `completed`, `failed`, ...
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// As n8n sent it: digits or a UUID.
+    pub n8n_execution_id: Option<String>,
+    pub error_message: Option<String>,
+    pub dispatch: DispatchResponse,
+}
+
+/// A run with its per-item results and its dispatch (the read and complete answers).
+#[derive(utoipa::ToSchema)]
+pub struct RunDetail {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub project_id: Uuid,
+    pub persona_id: Uuid,
+    pub status: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub n8n_execution_id: Option<String>,
+    pub error_message: Option<String>,
+    pub published_items: Vec<RunItemResponse>,
+    pub dispatch: DispatchResponse,
+    /// Only in a completion's answer: `true` when the same callback came again.
+    pub replayed: Option<bool>,
+}
+
+/// Where a run is on its way to n8n, and in words.
+#[derive(utoipa::ToSchema)]
+pub struct DispatchResponse {
+    /// Whether `n8n_webhook_url` is configured.
+    pub configured: bool,
+    /// `queued`, `sent`, `failed`, `cancelled`; `null` for a run without a dispatch.
+    pub state: Option<String>,
+    pub attempts: i64,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub detail: String,
+}
+
+/// One published item of a completed run.
+#[derive(utoipa::ToSchema)]
+pub struct RunItemResponse {
+    pub item_no: i32,
+    pub draft_id: Option<Uuid>,
+    pub channel: String,
+    pub channel_item_id: Option<String>,
+    pub channel_url: Option<String>,
+    pub status: Option<String>,
+    pub succeeded: bool,
+    pub error: Option<String>,
+    #[schema(value_type = Object)]
+    pub metrics: Value,
+    pub published_item_id: Option<Uuid>,
+}
+
+/// One page of `GET /api/publisher/runs`.
+#[derive(utoipa::ToSchema)]
+pub struct RunPage {
+    pub runs: Vec<RunListRowResponse>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A run of the list, with the names an operator reads.
+#[derive(utoipa::ToSchema)]
+pub struct RunListRowResponse {
+    pub id: Uuid,
+    pub run_id: Uuid,
+    pub status: String,
+    pub project_id: Uuid,
+    pub project_name: String,
+    pub persona_id: Uuid,
+    pub persona_name: String,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+}
+
+/// The body of `POST /api/publisher/runs` (contract v1, §4.1).
+#[derive(utoipa::ToSchema)]
+pub struct RunRequestBody {
+    /// The client's own id: the same body again answers the same run, another body a 409.
+    pub run_id: Option<Uuid>,
+    pub project_id: Uuid,
+    pub persona_id: Uuid,
+    /// Known channels (config `channels`).
+    pub channels: Vec<String>,
+    /// `YYYY-MM-DD`, not after `date_to`.
+    pub date_from: String,
+    pub date_to: String,
+    pub templates: Option<TemplatesBody>,
+    pub options: Option<OptionsBody>,
+}
+
+/// The prompt and format templates per channel.
+#[derive(utoipa::ToSchema)]
+pub struct TemplatesBody {
+    pub news_prompt_id: Option<String>,
+    pub format_telegram_id: Option<String>,
+    pub format_instagram_id: Option<String>,
+    pub image_prompt_id: Option<String>,
+}
+
+/// A run's options.
+#[derive(utoipa::ToSchema)]
+pub struct OptionsBody {
+    pub lookback_days: Option<i64>,
+    pub max_items: Option<i64>,
+    pub include_image: Option<bool>,
+    pub include_products_weekly: Option<bool>,
+}
+
+/// The body of `POST /api/publisher/runs/{run_id}/complete` (n8n's callback, contract v1).
+#[derive(utoipa::ToSchema)]
+pub struct CompletionBody {
+    /// The path's run.
+    pub run_id: Uuid,
+    /// `completed` or `failed`.
+    pub status: String,
+    pub persona_id: Uuid,
+    pub project_id: Uuid,
+    /// Digits or a UUID (a string), or a whole number; may be `null`.
+    #[schema(value_type = Option<String>)]
+    pub n8n_execution_id: Option<Value>,
+    pub error: Option<String>,
+    /// `[{item_no?, draft_id, channel, channel_item_id, channel_url?, status?, error?, metrics?}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub published_items: Option<Vec<Value>>,
+}
+
 /// The old `DashboardRunResponse` fields; `n8n_execution_id` is the id as n8n sent it (digits
 /// or a UUID).
 fn run_fields(run: &Run) -> Map<String, Value> {
@@ -446,6 +586,13 @@ pub fn read_completion(body: &Value) -> Result<CompletionRequest, ApiError> {
 
 /// `POST /api/publisher/runs`: 202 with the new run (queued for n8n), 200 with the existing
 /// run when its `run_id` came again with the same body, 409 when with another.
+#[utoipa::path(post, path = "/api/publisher/runs", tag = "runs",
+    request_body = RunRequestBody,
+    responses(
+        (status = 202, description = "The new run, queued for n8n", body = RunResponse),
+        (status = 200, description = "The same `run_id` with the same body again: the existing run", body = RunResponse),
+        (status = 409, description = "The `run_id` exists with another body (the differing fields named)", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
@@ -516,6 +663,12 @@ async fn resubmitted(
 }
 
 /// `GET /api/publisher/runs/{run_id}`: the run, its per-item results and its dispatch.
+#[utoipa::path(get, path = "/api/publisher/runs/{run_id}", tag = "runs",
+    params(("run_id" = Uuid, Path, description = "The run's run_id")),
+    responses(
+        (status = 200, description = "The run, its items and its dispatch", body = RunDetail),
+        (status = 404, description = "No such run", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn get(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
@@ -627,6 +780,17 @@ pub fn decode_cursor(text: &str) -> Option<RunCursor> {
 
 /// `GET /api/publisher/runs?status=&project_id=&persona_id=&since=&limit=&cursor=`: newest
 /// first, `{runs, next_cursor}` (`null` on the last page).
+#[utoipa::path(get, path = "/api/publisher/runs", tag = "runs",
+    description = "Newest first, keyset pages.",
+    params(
+        ("status" = Option<String>, Query, description = "A run status"),
+        ("project_id" = Option<Uuid>, Query, description = "Only this project's runs"),
+        ("persona_id" = Option<Uuid>, Query, description = "Only this persona's runs"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time or a date (midnight UTC)"),
+        ("limit" = Option<i64>, Query, description = "1 to 500 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    responses((status = 200, description = "One page of runs", body = RunPage)))]
 pub async fn list(
     State(state): State<ApiState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
@@ -643,6 +807,15 @@ pub async fn list(
 /// `POST /api/publisher/runs/{run_id}/complete`: n8n's callback (contract v1 output). 200
 /// with the run and its items; the same callback again -> 200, the same answer, nothing
 /// changed (`replayed: true`); another callback for a completed run -> 409 naming what differs.
+#[utoipa::path(post, path = "/api/publisher/runs/{run_id}/complete", tag = "runs",
+    description = "n8n's callback; idempotent.",
+    params(("run_id" = Uuid, Path, description = "The run's run_id")),
+    request_body = CompletionBody,
+    responses(
+        (status = 200, description = "The completed run (`replayed: true` for the same callback again)", body = RunDetail),
+        (status = 404, description = "No such run", body = super::openapi::ErrorDetail),
+        (status = 409, description = "The run was completed by another callback (the differing fields named)", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn complete(
     State(state): State<ApiState>,
     Path(raw): Path<String>,

@@ -13,6 +13,7 @@ use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::store::tokens::Authenticated;
 use crate::store::widgets::{self, NewWidget, Widget};
+use utoipa::ToSchema;
 
 /// Longest widget id and name.
 pub const ID_MAX: usize = 100;
@@ -20,6 +21,36 @@ pub const NAME_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 2000;
 /// `widget_type`'s values.
 pub const TYPES: [&str; 2] = ["builtin", "custom"];
+
+/// §1.6.11's `WidgetResponse` plus `created_at`.
+#[derive(ToSchema)]
+pub struct WidgetResponse {
+    pub id: uuid::Uuid,
+    pub widget_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `builtin` or `custom`.
+    pub widget_type: String,
+    #[schema(value_type = Object)]
+    pub schema: Value,
+    pub renderer_url: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The body of `POST /api/widgets/register` (§1.6.12; `widget_schema` is accepted for `schema`).
+#[derive(ToSchema)]
+pub struct NewWidgetRequest {
+    /// One line, unique.
+    pub widget_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// `builtin` or `custom`.
+    pub widget_type: String,
+    #[schema(value_type = Object)]
+    pub schema: Value,
+    /// An http(s) URL.
+    pub renderer_url: Option<String>,
+}
 
 fn shape(w: Widget) -> Value {
     json!({
@@ -34,11 +65,19 @@ fn shape(w: Widget) -> Value {
     })
 }
 
+#[utoipa::path(get, path = "/api/widgets", tag = "widgets",
+    responses((status = 200, description = "Every registered widget", body = Vec<WidgetResponse>)))]
 pub async fn list(State(state): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let rows = widgets::list(&state.pool).await?;
     Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
 }
 
+#[utoipa::path(post, path = "/api/widgets/register", tag = "widgets",
+    request_body = NewWidgetRequest,
+    responses(
+        (status = 200, description = "The registered widget", body = WidgetResponse),
+        (status = 409, description = "A widget of this widget_id exists", body = super::openapi::ErrorDetail),
+    ))]
 pub async fn register(
     State(state): State<ApiState>,
     Extension(caller): Extension<Authenticated>,

@@ -15,6 +15,7 @@ mod api_config_routes;
 mod api_genesis;
 mod api_login_limits;
 mod api_metrics_ingest;
+mod api_openapi;
 mod api_ops;
 mod api_publish;
 mod api_red_flags_snapshot;
