@@ -14,9 +14,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::body::JsonBody;
+use super::body::{Fields, Given, JsonBody, Style};
 use super::error::{FieldProblem, uuid_param};
-use super::input::{Given, Input};
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::redact::redact;
@@ -92,12 +91,12 @@ pub async fn create(
     Extension(caller): Extension<Authenticated>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Input::of(&body);
+    let mut input = Fields::of(&body).style(Style::Explicit);
     let job_name = input.required_str("job_name");
     let channel = input.required_str("channel");
     let persona_id = input.uuid("persona_id").value();
     let schedule_cron = input.required_str("schedule_cron");
-    let config = input.object("config").value();
+    let config = input.dict("config").value();
     let enabled = input.bool("enabled");
     if enabled == Given::Null {
         input.problem("enabled", "must be true or false (leave it out for true)");
@@ -136,12 +135,12 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("job_id", &raw)?;
-    let mut input = Input::of(&body);
+    let mut input = Fields::of(&body).style(Style::Explicit);
     let job_name = input.str("job_name");
     let channel = input.str("channel");
     let persona_id = input.uuid("persona_id");
     let schedule_cron = input.str("schedule_cron");
-    let config = input.object("config");
+    let config = input.dict("config");
     let enabled = input.bool("enabled");
     for (field, null) in [
         ("job_name", job_name == Given::Null),
@@ -242,7 +241,7 @@ async fn check_persona(state: &ApiState, persona: uuid::Uuid) -> Result<(), ApiE
 /// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
 /// why and shows an example).
 fn check_texts(
-    input: &mut Input<'_>,
+    input: &mut Fields<'_>,
     job_name: Option<&str>,
     channel: Option<&str>,
     schedule_cron: Option<&str>,

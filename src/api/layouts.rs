@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::error::{FieldProblem, uuid_param};
-use super::input::{Given, Input};
-use super::{ApiError, ApiState, body::JsonBody};
+use super::body::{Fields, Given, JsonBody, Style};
+use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::layout::{LayoutConfig, LayoutError, widget_name};
 use crate::store::{layouts, widgets};
@@ -68,11 +68,11 @@ pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Input::of(&body);
+    let mut input = Fields::of(&body).style(Style::Explicit);
     let name = input.required_str("name");
     let user_id = input.uuid("user_id").value();
     let is_default = input.bool("is_default").value().unwrap_or(false);
-    let config = input.required_object("layout_config");
+    let config = input.required_dict("layout_config");
     if let Some(name) = name {
         check_name(&mut input, name);
     }
@@ -107,10 +107,10 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("layout_id", &raw)?;
-    let mut input = Input::of(&body);
+    let mut input = Fields::of(&body).style(Style::Explicit);
     let name = input.str("name");
     let is_default = input.bool("is_default");
-    let config = input.object("layout_config");
+    let config = input.dict("layout_config");
     if input.has("user_id") {
         input.problem(
             "user_id",
@@ -170,7 +170,7 @@ pub async fn delete(
     }
 }
 
-fn check_name(input: &mut Input<'_>, name: &str) {
+fn check_name(input: &mut Fields<'_>, name: &str) {
     let problem = match form::non_empty(name) {
         None => Some("must not be empty".to_string()),
         Some(trimmed) => form::check_single_line(trimmed)
@@ -208,7 +208,7 @@ async fn refuse_taken_name(
 /// Every problem of a layout, each at its place, against the widgets registered now.
 async fn check_layout(
     state: &ApiState,
-    input: &mut Input<'_>,
+    input: &mut Fields<'_>,
     config: &Value,
 ) -> Result<(), ApiError> {
     let layout = match LayoutConfig::from_json(config) {

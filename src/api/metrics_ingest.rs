@@ -17,9 +17,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::body::JsonBody;
+use super::body::{Fields, JsonBody, Style};
 use super::error::FieldProblem;
-use super::read::Reader;
 use super::{ApiError, ApiState};
 use crate::domain::form::{check_max_chars, check_single_line};
 use crate::domain::metrics::check_raw;
@@ -37,7 +36,7 @@ pub async fn ingest(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Reader::body(&body);
+    let mut reader = Fields::of(&body).style(Style::Lenient);
     let row = read_entry(&mut reader, &state.config.channels, Utc::now());
     reader.finish()?;
     let Some(row) = row else {
@@ -72,10 +71,10 @@ pub async fn ingest_batch(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Reader::body(&body);
-    let items = reader.array("items", true);
+    let mut reader = Fields::of(&body).style(Style::Lenient);
+    let items = reader.required_list("items");
     reader.finish()?;
-    let items = items.map(Vec::as_slice).unwrap_or_default();
+    let items = items.unwrap_or_default();
     if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::field(FieldProblem::body(
             "items",
@@ -90,9 +89,10 @@ pub async fn ingest_batch(
     let mut problems = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let mut entry = Reader::new(item, vec![json!("body"), json!("items"), json!(index)]);
+        let mut entry = Fields::at(item, vec![json!("body"), json!("items"), json!(index)])
+            .style(Style::Lenient);
         let row = read_entry(&mut entry, &state.config.channels, now);
-        problems.append(&mut entry.problems);
+        problems.extend(entry.into_problems());
         rows.extend(row);
     }
     if !problems.is_empty() {
@@ -153,19 +153,19 @@ fn channel_differs(
 }
 
 /// One entry, each problem at its location; `Some` only when the entry is good.
-fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> Option<MetricRow> {
-    let item = reader.uuid("published_item_id", true);
+fn read_entry(reader: &mut Fields<'_>, channels: &[String], now: DateTime<Utc>) -> Option<MetricRow> {
+    let item = reader.required_uuid("published_item_id");
     let channel =
         reader
-            .str("channel", true)
+            .required_str("channel")
             .and_then(|name| match check_channel(name, channels) {
                 Ok(channel) => Some(channel),
                 Err(message) => {
-                    reader.problem("channel", message, "value_error");
+                    reader.problem("channel", message);
                     None
                 }
             });
-    let raw = reader.value("metrics", true);
+    let raw = reader.required_value("metrics");
     let normalized = match (&channel, raw) {
         (Some(channel), Some(raw)) => match check_raw(channel, raw) {
             Ok(normalized) => Some(normalized),
@@ -175,16 +175,14 @@ fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> O
                     if !problem.key.is_empty() {
                         loc.push(json!(problem.key));
                     }
-                    reader
-                        .problems
-                        .push(FieldProblem::new(loc, problem.message, "value_error"));
+                    reader.problem_at(loc, problem.message);
                 }
                 None
             }
         },
         _ => None,
     };
-    let measured_at = match reader.str("measured_at", false) {
+    let measured_at = match reader.str("measured_at").value() {
         None => Some(now),
         Some(text) => match parse_published_at(text) {
             Ok(at) if at > now + MAX_FUTURE_SKEW => {
@@ -195,21 +193,20 @@ fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> O
                         at.format("%Y-%m-%d %H:%M:%S UTC"),
                         MAX_FUTURE_SKEW.num_minutes()
                     ),
-                    "value_error",
                 );
                 None
             }
             Ok(at) => Some(at),
             Err(message) => {
-                reader.problem("measured_at", message, "value_error");
+                reader.problem("measured_at", message);
                 None
             }
         },
     };
-    let source = match reader.str("source", false).map(str::trim) {
+    let source = match reader.str("source").value().map(str::trim) {
         None => Some(DEFAULT_SOURCE.to_string()),
         Some("") => {
-            reader.problem("source", "must not be empty", "value_error");
+            reader.problem("source", "must not be empty");
             None
         }
         Some(source) => match check_single_line(source)
@@ -217,7 +214,7 @@ fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> O
         {
             Ok(()) => Some(source.to_string()),
             Err(message) => {
-                reader.problem("source", message, "value_error");
+                reader.problem("source", message);
                 None
             }
         },
@@ -237,10 +234,10 @@ mod tests {
     use super::*;
 
     fn problems(value: Value) -> Vec<Vec<Value>> {
-        let mut reader = Reader::body(&value);
+        let mut reader = Fields::of(&value).style(Style::Lenient);
         let row = read_entry(&mut reader, &[], Utc::now());
         assert!(row.is_none());
-        reader.problems.into_iter().map(|p| p.loc).collect()
+        reader.into_problems().into_iter().map(|p| p.loc).collect()
     }
 
     #[test]
@@ -249,7 +246,7 @@ mod tests {
         let raw = json!({"views": 200, "reactions": {"👍": 5}, "forwards": 3, "extra": [1]});
         let body = json!({"published_item_id": item, "channel": "Telegram", "metrics": raw,
                           "measured_at": "2026-01-01T10:00:00Z"});
-        let mut reader = Reader::body(&body);
+        let mut reader = Fields::of(&body).style(Style::Lenient);
         let row = read_entry(&mut reader, &[], Utc::now()).expect("a row");
         assert_eq!(row.published_item_id, item);
         assert_eq!(row.metrics.views, Some(200));

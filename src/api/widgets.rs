@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use super::body::JsonBody;
-use super::input::Input;
+use super::body::{Fields, JsonBody, Style};
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::store::tokens::Authenticated;
@@ -56,7 +55,7 @@ pub async fn register(
 
 /// The body checked field by field (every problem named).
 pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
-    let mut input = Input::of(body);
+    let mut input = Fields::of(body).style(Style::Explicit);
     let widget_id = input.required_str("widget_id");
     let name = input.required_str("name");
     let description = input.str("description").value();
@@ -66,7 +65,7 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
     } else {
         "widget_schema"
     };
-    let schema = input.required_object(schema_key);
+    let schema = input.required_dict(schema_key);
     let renderer_url = input.str("renderer_url").value();
     if let Some(id) = widget_id {
         text_rule(&mut input, "widget_id", id, ID_MAX);
@@ -110,7 +109,7 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
 }
 
 /// A one-line, non-empty text of at most `max` characters.
-fn text_rule(input: &mut Input<'_>, field: &str, text: &str, max: usize) {
+fn text_rule(input: &mut Fields<'_>, field: &str, text: &str, max: usize) {
     let problem = match form::non_empty(text) {
         None => Some("must not be empty".to_string()),
         Some(trimmed) => form::check_single_line(trimmed)
