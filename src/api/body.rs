@@ -154,6 +154,28 @@ impl<'a> Fields<'a> {
         self.problem_kind(name, msg, "value_error");
     }
 
+    /// Records a rule's verdict on a field's value (`form::check_one_line(name, 200)`).
+    pub fn check(&mut self, name: &str, rule: Result<(), String>) {
+        if let Err(msg) = rule {
+            self.problem(name, msg);
+        }
+    }
+
+    /// A PATCH's fields that may not be `null` (leaving one out keeps it): each `null` one
+    /// is a problem.
+    pub fn refuse_nulls(&mut self, names: &[&str]) {
+        for name in names {
+            if matches!(self.get(name), Some(Value::Null)) {
+                self.problem(name, "must not be null (leave it out to keep it as it is)");
+            }
+        }
+    }
+
+    /// Whether the object has any of these keys (a PATCH must change something).
+    pub fn has_any(&self, names: &[&str]) -> bool {
+        names.iter().any(|name| self.has(name))
+    }
+
     /// A problem of a field with pydantic's error type (`enum`, `missing`, ...).
     pub fn problem_kind(&mut self, name: &str, msg: impl Into<String>, kind: &'static str) {
         let loc = self.loc(name);
@@ -242,7 +264,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn to_str(&mut self, name: &str, value: &'a Value) -> Option<&'a str> {
+    fn judge_str(&mut self, name: &str, value: &'a Value) -> Option<&'a str> {
         match value {
             Value::String(s) => Some(s),
             _ => {
@@ -252,7 +274,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn to_uuid(&mut self, name: &str, value: &'a Value) -> Option<Uuid> {
+    fn judge_uuid(&mut self, name: &str, value: &'a Value) -> Option<Uuid> {
         match value {
             Value::String(s) => {
                 let text = match self.style {
@@ -278,7 +300,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn to_bool(&mut self, name: &str, value: &'a Value) -> Option<bool> {
+    fn judge_bool(&mut self, name: &str, value: &'a Value) -> Option<bool> {
         match value {
             Value::Bool(b) => Some(*b),
             _ => {
@@ -289,7 +311,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A whole number (`3`, not `3.5` or `"3"`).
-    fn to_int(&mut self, name: &str, value: &'a Value) -> Option<i64> {
+    fn judge_int(&mut self, name: &str, value: &'a Value) -> Option<i64> {
         match value.as_i64() {
             Some(n) => Some(n),
             None => {
@@ -300,7 +322,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A free JSON object (a config, a schema).
-    fn to_dict(&mut self, name: &str, value: &'a Value) -> Option<&'a Value> {
+    fn judge_dict(&mut self, name: &str, value: &'a Value) -> Option<&'a Value> {
         match value {
             Value::Object(_) => Some(value),
             _ => {
@@ -310,7 +332,7 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn to_list(&mut self, name: &str, value: &'a Value) -> Option<&'a [Value]> {
+    fn judge_list(&mut self, name: &str, value: &'a Value) -> Option<&'a [Value]> {
         match value {
             Value::Array(items) => Some(items),
             _ => {
@@ -321,8 +343,8 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of strings; each bad element is named by its index.
-    fn to_str_list(&mut self, name: &str, value: &'a Value) -> Option<Vec<&'a str>> {
-        let items = self.to_list(name, value)?;
+    fn judge_str_list(&mut self, name: &str, value: &'a Value) -> Option<Vec<&'a str>> {
+        let items = self.judge_list(name, value)?;
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
@@ -343,7 +365,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A nested model: its own reader at `loc(name)`, in this reader's style.
-    fn to_model(&mut self, name: &str, value: &'a Value) -> Option<Fields<'a>> {
+    fn judge_model(&mut self, name: &str, value: &'a Value) -> Option<Fields<'a>> {
         match value {
             Value::Object(_) => Some(Fields::at(value, self.loc(name)).style(self.style)),
             _ => {
@@ -363,37 +385,37 @@ impl<'a> Fields<'a> {
     }
 
     pub fn str(&mut self, name: &str) -> Given<&'a str> {
-        self.optional(name, Self::to_str)
+        self.optional(name, Self::judge_str)
     }
 
     pub fn uuid(&mut self, name: &str) -> Given<Uuid> {
-        self.optional(name, Self::to_uuid)
+        self.optional(name, Self::judge_uuid)
     }
 
     pub fn bool(&mut self, name: &str) -> Given<bool> {
-        self.optional(name, Self::to_bool)
+        self.optional(name, Self::judge_bool)
     }
 
     pub fn int(&mut self, name: &str) -> Given<i64> {
-        self.optional(name, Self::to_int)
+        self.optional(name, Self::judge_int)
     }
 
     pub fn dict(&mut self, name: &str) -> Given<&'a Value> {
-        self.optional(name, Self::to_dict)
+        self.optional(name, Self::judge_dict)
     }
 
     pub fn list(&mut self, name: &str) -> Given<&'a [Value]> {
-        self.optional(name, Self::to_list)
+        self.optional(name, Self::judge_list)
     }
 
     pub fn str_list(&mut self, name: &str) -> Given<Vec<&'a str>> {
-        self.optional(name, Self::to_str_list)
+        self.optional(name, Self::judge_str_list)
     }
 
     /// A nested object read field by field (`["body", "options", "max_items"]`); give its
     /// reader back with [`Fields::absorb`].
     pub fn model(&mut self, name: &str) -> Given<Fields<'a>> {
-        self.optional(name, Self::to_model)
+        self.optional(name, Self::judge_model)
     }
 
     /// The reader of entry `index` of list `name` (`["body", "items", 3]`), in this style.
@@ -419,32 +441,32 @@ impl<'a> Fields<'a> {
     }
 
     pub fn required_str(&mut self, name: &str) -> Option<&'a str> {
-        self.required(name, Self::to_str)
+        self.required(name, Self::judge_str)
     }
 
     pub fn required_uuid(&mut self, name: &str) -> Option<Uuid> {
-        self.required(name, Self::to_uuid)
+        self.required(name, Self::judge_uuid)
     }
 
     pub fn required_bool(&mut self, name: &str) -> Option<bool> {
-        self.required(name, Self::to_bool)
+        self.required(name, Self::judge_bool)
     }
 
     pub fn required_int(&mut self, name: &str) -> Option<i64> {
-        self.required(name, Self::to_int)
+        self.required(name, Self::judge_int)
     }
 
     pub fn required_dict(&mut self, name: &str) -> Option<&'a Value> {
-        self.required(name, Self::to_dict)
+        self.required(name, Self::judge_dict)
     }
 
     pub fn required_list(&mut self, name: &str) -> Option<&'a [Value]> {
-        self.required(name, Self::to_list)
+        self.required(name, Self::judge_list)
     }
 
     /// A required list of strings; each bad element is named by its index.
     pub fn required_str_list(&mut self, name: &str) -> Option<Vec<&'a str>> {
-        self.required(name, Self::to_str_list)
+        self.required(name, Self::judge_str_list)
     }
 }
 
@@ -520,20 +542,52 @@ mod tests {
         assert_eq!(
             seen(fields),
             vec![
-                (at("s"), "Input should be a valid string".into(), "string_type"),
-                (at("u1"), "UUID input should be a string".into(), "uuid_type"),
+                (
+                    at("s"),
+                    "Input should be a valid string".into(),
+                    "string_type"
+                ),
+                (
+                    at("u1"),
+                    "UUID input should be a string".into(),
+                    "uuid_type"
+                ),
                 (
                     at("u2"),
                     "Input should be a valid UUID, got \"not-a-uuid\"".into(),
                     "uuid_parsing"
                 ),
-                (at("b"), "Input should be a valid boolean".into(), "bool_type"),
-                (at("i"), "Input should be a valid integer".into(), "int_type"),
-                (at("i2"), "Input should be a valid integer".into(), "int_type"),
-                (at("d"), "Input should be a valid dictionary".into(), "dict_type"),
+                (
+                    at("b"),
+                    "Input should be a valid boolean".into(),
+                    "bool_type"
+                ),
+                (
+                    at("i"),
+                    "Input should be a valid integer".into(),
+                    "int_type"
+                ),
+                (
+                    at("i2"),
+                    "Input should be a valid integer".into(),
+                    "int_type"
+                ),
+                (
+                    at("d"),
+                    "Input should be a valid dictionary".into(),
+                    "dict_type"
+                ),
                 (at("l"), "Input should be a valid list".into(), "list_type"),
-                (sl(1), "Input should be a valid string".into(), "string_type"),
-                (sl(3), "Input should be a valid string".into(), "string_type"),
+                (
+                    sl(1),
+                    "Input should be a valid string".into(),
+                    "string_type"
+                ),
+                (
+                    sl(3),
+                    "Input should be a valid string".into(),
+                    "string_type"
+                ),
                 (
                     at("m"),
                     "Input should be a valid dictionary or object".into(),
@@ -553,10 +607,7 @@ mod tests {
         assert_eq!(fields.required_uuid("c"), None);
         assert_eq!(fields.required_value("d"), None);
         let missing = |name| (at(name), "Field required".to_string(), "missing");
-        assert_eq!(
-            seen(fields),
-            vec![missing("b"), missing("c"), missing("d")]
-        );
+        assert_eq!(seen(fields), vec![missing("b"), missing("c"), missing("d")]);
     }
 
     #[test]
@@ -595,7 +646,10 @@ mod tests {
             ]
         );
         let named = s("Field required (null is not a value here)", "missing");
-        assert_eq!(read(Style::Explicit), vec![named.clone(), named.clone(), named]);
+        assert_eq!(
+            read(Style::Explicit),
+            vec![named.clone(), named.clone(), named]
+        );
         let missing = s("Field required", "missing");
         assert_eq!(
             read(Style::Lenient),
@@ -644,7 +698,13 @@ mod tests {
         assert_eq!(options.bool("include_image"), Given::Value(true));
         fields.absorb(options);
         fields.problem_at(
-            vec![json!("body"), json!("items"), json!(0), json!("metrics"), json!("views")],
+            vec![
+                json!("body"),
+                json!("items"),
+                json!(0),
+                json!("metrics"),
+                json!("views"),
+            ],
             "must be 0 or more",
         );
         let locs: Vec<_> = seen(fields).into_iter().map(|(l, _, k)| (l, k)).collect();
@@ -656,7 +716,12 @@ mod tests {
                     "string_type"
                 ),
                 (
-                    vec![json!("body"), json!("items"), json!(0), json!("published_item_id")],
+                    vec![
+                        json!("body"),
+                        json!("items"),
+                        json!(0),
+                        json!("published_item_id")
+                    ],
                     "missing"
                 ),
                 (
@@ -668,7 +733,13 @@ mod tests {
                     "int_type"
                 ),
                 (
-                    vec![json!("body"), json!("items"), json!(0), json!("metrics"), json!("views")],
+                    vec![
+                        json!("body"),
+                        json!("items"),
+                        json!(0),
+                        json!("metrics"),
+                        json!("views")
+                    ],
                     "value_error"
                 ),
             ]
@@ -703,7 +774,11 @@ mod tests {
             vec![
                 (edit("name"), "too short".into(), "value_error"),
                 (edit("op"), "must be add, replace or remove".into(), "enum"),
-                (vec![json!("body")], "nothing to change".into(), "value_error"),
+                (
+                    vec![json!("body")],
+                    "nothing to change".into(),
+                    "value_error"
+                ),
             ]
         );
     }

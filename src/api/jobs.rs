@@ -15,13 +15,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::body::{Fields, Given, JsonBody, Style};
-use super::error::{FieldProblem, uuid_param};
+use super::error::uuid_param;
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::redact::redact;
 use crate::domain::schedule::Schedule;
 use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
-use crate::store::personas;
 use crate::store::tokens::Authenticated;
 
 /// Longest job name and channel name.
@@ -63,14 +62,8 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::field(FieldProblem::new(
-            vec![json!("query"), json!("limit")],
-            format!("must be 1 to {MAX_LIMIT}, got {limit}"),
-            "value_error",
-        )));
-    }
+    let limit = super::projects::query_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)
+        .map_err(ApiError::field)?;
     let rows = jobs::list(&state.pool, limit).await?;
     Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
 }
@@ -111,7 +104,7 @@ pub async fn create(
         ));
     };
     if let Some(persona) = persona_id {
-        check_persona(&state, persona).await?;
+        super::personas::must_exist(&state, persona).await?;
     }
     let new = NewJob {
         job_name: job_name.trim().to_string(),
@@ -142,17 +135,7 @@ pub async fn update(
     let schedule_cron = input.str("schedule_cron");
     let config = input.dict("config");
     let enabled = input.bool("enabled");
-    for (field, null) in [
-        ("job_name", job_name == Given::Null),
-        ("channel", channel == Given::Null),
-        ("schedule_cron", schedule_cron == Given::Null),
-        ("config", config == Given::Null),
-        ("enabled", enabled == Given::Null),
-    ] {
-        if null {
-            input.problem(field, "must not be null (leave it out to keep it as it is)");
-        }
-    }
+    input.refuse_nulls(&["job_name", "channel", "schedule_cron", "config", "enabled"]);
     let fields = [
         "job_name",
         "channel",
@@ -161,7 +144,7 @@ pub async fn update(
         "config",
         "enabled",
     ];
-    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
+    if input.is_object() && !input.has_any(&fields) {
         input.problem_at(
             vec![json!("body")],
             format!("nothing to change: give any of {}", fields.join(", ")),
@@ -178,7 +161,7 @@ pub async fn update(
         return Err(not_found(id));
     }
     if let Given::Value(persona) = persona_id {
-        check_persona(&state, persona).await?;
+        super::personas::must_exist(&state, persona).await?;
     }
     let changes = JobChanges {
         job_name: job_name.value().map(|s| s.trim().to_string()),
@@ -225,19 +208,6 @@ fn not_found(id: uuid::Uuid) -> ApiError {
     ApiError::not_found(format!("Ingestion job not found: {id}"))
 }
 
-/// An unknown persona is a problem of `persona_id` (MPIS answered 500 on the foreign key).
-async fn check_persona(state: &ApiState, persona: uuid::Uuid) -> Result<(), ApiError> {
-    if personas::exists(&state.pool, persona).await? {
-        Ok(())
-    } else {
-        Err(ApiError::field(FieldProblem::body(
-            "persona_id",
-            format!("persona {persona} does not exist"),
-            "value_error",
-        )))
-    }
-}
-
 /// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
 /// why and shows an example).
 fn check_texts(
@@ -250,15 +220,8 @@ fn check_texts(
         ("job_name", job_name, NAME_MAX),
         ("channel", channel, CHANNEL_MAX),
     ] {
-        let Some(text) = text else { continue };
-        let problem = match form::non_empty(text) {
-            None => Some("must not be empty".to_string()),
-            Some(trimmed) => form::check_single_line(trimmed)
-                .and_then(|()| form::check_max_chars(trimmed, max))
-                .err(),
-        };
-        if let Some(problem) = problem {
-            input.problem(field, problem);
+        if let Some(text) = text {
+            input.check(field, form::check_one_line(text, max));
         }
     }
     if let Some(cron) = schedule_cron

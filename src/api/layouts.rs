@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::error::{FieldProblem, uuid_param};
 use super::body::{Fields, Given, JsonBody, Style};
+use super::error::{FieldProblem, uuid_param};
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::layout::{LayoutConfig, LayoutError, widget_name};
@@ -74,7 +74,7 @@ pub async fn create(
     let is_default = input.bool("is_default").value().unwrap_or(false);
     let config = input.required_dict("layout_config");
     if let Some(name) = name {
-        check_name(&mut input, name);
+        input.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(config) = config {
         check_layout(&state, &mut input, config).await?;
@@ -117,24 +117,15 @@ pub async fn update(
             "a layout's owner cannot be changed; create a layout for the other user instead",
         );
     }
-    for (field, null) in [
-        ("name", name == Given::Null),
-        ("is_default", is_default == Given::Null),
-        ("layout_config", config == Given::Null),
-    ] {
-        if null {
-            input.problem(field, "must not be null (leave it out to keep it as it is)");
-        }
-    }
-    let fields = ["name", "is_default", "layout_config", "user_id"];
-    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
+    input.refuse_nulls(&["name", "is_default", "layout_config"]);
+    if input.is_object() && !input.has_any(&["name", "is_default", "layout_config", "user_id"]) {
         input.problem_at(
             vec![json!("body")],
             "nothing to change: give name, is_default or layout_config",
         );
     }
     if let Given::Value(name) = name {
-        check_name(&mut input, name);
+        input.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Given::Value(config) = config {
         check_layout(&state, &mut input, config).await?;
@@ -142,7 +133,7 @@ pub async fn update(
     input.finish()?;
     let existing = layouts::get(&state.pool, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("Layout not found: {id}")))?;
+        .ok_or_else(|| not_found(id))?;
     if let Given::Value(name) = name {
         refuse_taken_name(&state, existing.user_id, name, Some(id)).await?;
     }
@@ -163,23 +154,13 @@ pub async fn delete(
     let id = uuid_param("layout_id", &raw)?;
     match layouts::delete(&state.pool, id).await {
         Ok(()) => Ok(Json(json!({ "id": id, "status": "deleted" }))),
-        Err(crate::store::StoreError::NotFound { .. }) => {
-            Err(ApiError::not_found(format!("Layout not found: {id}")))
-        }
+        Err(crate::store::StoreError::NotFound { .. }) => Err(not_found(id)),
         Err(err) => Err(err.into()),
     }
 }
 
-fn check_name(input: &mut Fields<'_>, name: &str) {
-    let problem = match form::non_empty(name) {
-        None => Some("must not be empty".to_string()),
-        Some(trimmed) => form::check_single_line(trimmed)
-            .and_then(|()| form::check_max_chars(trimmed, NAME_MAX))
-            .err(),
-    };
-    if let Some(problem) = problem {
-        input.problem("name", problem);
-    }
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("Layout not found: {id}"))
 }
 
 /// 409 when the owner already has a layout of this name (case-insensitive).

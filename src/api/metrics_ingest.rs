@@ -48,9 +48,7 @@ pub async fn ingest(
     let item = row.published_item_id;
     let channels = metrics::item_channels(&state.pool, &[item]).await?;
     let Some(item_channel) = channels.get(&item) else {
-        return Err(ApiError::not_found(format!(
-            "Published item {item} not found"
-        )));
+        return Err(ApiError::not_found(item_not_found(item)));
     };
     if let Some(problem) = channel_differs(&row, item_channel, vec![json!("body")]) {
         return Err(ApiError::field(problem));
@@ -111,7 +109,7 @@ pub async fn ingest_batch(
                 loc.push(json!("published_item_id"));
                 problems.push(FieldProblem::new(
                     loc,
-                    format!("Published item {} not found", row.published_item_id),
+                    item_not_found(row.published_item_id),
                     "value_error",
                 ));
             }
@@ -128,6 +126,10 @@ pub async fn ingest_batch(
         "items": wanted.len(),
         "metric_ids": ids,
     })))
+}
+
+fn item_not_found(item: Uuid) -> String {
+    format!("Published item {item} not found")
 }
 
 /// A measurement for another channel than its item's (normalized by the wrong mapping, and
@@ -153,7 +155,11 @@ fn channel_differs(
 }
 
 /// One entry, each problem at its location; `Some` only when the entry is good.
-fn read_entry(reader: &mut Fields<'_>, channels: &[String], now: DateTime<Utc>) -> Option<MetricRow> {
+fn read_entry(
+    reader: &mut Fields<'_>,
+    channels: &[String],
+    now: DateTime<Utc>,
+) -> Option<MetricRow> {
     let item = reader.required_uuid("published_item_id");
     let channel =
         reader

@@ -284,7 +284,11 @@ pub fn read_completion(body: &Value) -> Result<CompletionRequest, ApiError> {
         }
         match serde_json::from_value::<ItemRequest>(item.clone()) {
             Ok(parsed) => items.push(parsed),
-            Err(e) => fields.push(FieldProblem::new(at, e.to_string(), "model_attributes_type")),
+            Err(e) => fields.push(FieldProblem::new(
+                at,
+                e.to_string(),
+                "model_attributes_type",
+            )),
         }
     }
     fields.finish()?;

@@ -68,10 +68,10 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
     let schema = input.required_dict(schema_key);
     let renderer_url = input.str("renderer_url").value();
     if let Some(id) = widget_id {
-        text_rule(&mut input, "widget_id", id, ID_MAX);
+        input.check("widget_id", form::check_one_line(id, ID_MAX));
     }
     if let Some(name) = name {
-        text_rule(&mut input, "name", name, NAME_MAX);
+        input.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(description) = description
         && let Err(problem) = form::check_max_chars(description, DESCRIPTION_MAX)
@@ -105,19 +105,6 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid widget",
         )),
-    }
-}
-
-/// A one-line, non-empty text of at most `max` characters.
-fn text_rule(input: &mut Fields<'_>, field: &str, text: &str, max: usize) {
-    let problem = match form::non_empty(text) {
-        None => Some("must not be empty".to_string()),
-        Some(trimmed) => form::check_single_line(trimmed)
-            .and_then(|()| form::check_max_chars(trimmed, max))
-            .err(),
-    };
-    if let Some(problem) = problem {
-        input.problem(field, problem);
     }
 }
 
