@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::{ApiError, FieldProblem};
+use crate::domain::form::FieldError;
 
 /// A JSON body (Content-Type checked, size limited by the router, syntax checked); the
 /// rejections become [`ApiError`]s with a `detail`.
@@ -158,6 +159,26 @@ impl<'a> Fields<'a> {
     pub fn check(&mut self, name: &str, rule: Result<(), String>) {
         if let Err(msg) = rule {
             self.problem(name, msg);
+        }
+    }
+
+    /// A `domain` form's problems after the typed reading, each at its field; a field
+    /// already named (for its type) is not named again (for being empty). Nothing when the
+    /// value was no object (that one problem says it all).
+    pub fn form_problems(&mut self, errors: &[FieldError]) {
+        if self.object.is_none() {
+            return;
+        }
+        let depth = self.at.len();
+        let named: Vec<String> = self
+            .problems
+            .iter()
+            .filter_map(|p| p.loc.get(depth).and_then(Value::as_str).map(str::to_string))
+            .collect();
+        for error in errors {
+            if !named.iter().any(|n| n == error.field) {
+                self.problem(error.field, error.message.clone());
+            }
         }
     }
 
@@ -781,5 +802,43 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_forms_problem_is_not_told_again_for_a_field_named_for_its_type() {
+        let body = json!({"channel": 5, "channel_item_id": ""});
+        let mut fields = Fields::of(&body).style(Style::Lenient);
+        assert_eq!(fields.form_text("channel", true), "");
+        assert_eq!(fields.form_text("channel_item_id", true), "");
+        assert_eq!(fields.form_text("notes", false), "");
+        fields.form_problems(&[
+            FieldError::new("channel", "must not be empty"),
+            FieldError::new("channel_item_id", "must not be empty"),
+            FieldError::new("channel_item_id", "must be digits"),
+        ]);
+        assert_eq!(
+            seen(fields),
+            vec![
+                (
+                    at("channel"),
+                    "Input should be a valid string".into(),
+                    "string_type"
+                ),
+                (
+                    at("channel_item_id"),
+                    "must not be empty".into(),
+                    "value_error"
+                ),
+                (
+                    at("channel_item_id"),
+                    "must be digits".into(),
+                    "value_error"
+                ),
+            ]
+        );
+        let list = json!([]);
+        let mut fields = Fields::of(&list);
+        fields.form_problems(&[FieldError::new("channel", "must not be empty")]);
+        assert_eq!(seen(fields).len(), 1);
     }
 }

@@ -175,35 +175,23 @@ fn to_json<T: serde::Serialize>(value: &T) -> Value {
 /// start form's rules. `sources` are lines as typed in the form (`https://...`, `youtube:...`,
 /// `file:...`, `text:...`) or MPIS's `{type, ref}` objects; each bad one is named by index.
 pub fn read_start(body: &Value) -> Result<ValidGenesis, ApiError> {
-    let mut reader = Fields::of(body).style(Style::Lenient);
+    let mut fields = Fields::of(body).style(Style::Lenient);
     let form = GenesisForm {
-        persona_name: reader.form_text("persona_name", true),
-        language: reader.str("language").value().unwrap_or("en").to_string(),
-        inspiration_source: reader.form_text("inspiration_source", false),
-        public_persona: reader.bool("public_persona").value().unwrap_or(false),
-        public_name: reader.form_text("public_name", false),
-        gdrive_folder_id: reader.form_text("gdrive_folder_id", false),
+        persona_name: fields.form_text("persona_name", true),
+        language: fields.str("language").value().unwrap_or("en").to_string(),
+        inspiration_source: fields.form_text("inspiration_source", false),
+        public_persona: fields.bool("public_persona").value().unwrap_or(false),
+        public_name: fields.form_text("public_name", false),
+        gdrive_folder_id: fields.form_text("gdrive_folder_id", false),
         sources_text: String::new(),
-        notes: reader.form_text("notes", false),
+        notes: fields.form_text("notes", false),
     };
-    let sources = read_sources(&mut reader);
-    if !reader.is_object() {
-        return Err(ApiError::Invalid(reader.into_problems()));
-    }
-    let typed: Vec<String> = reader
-        .problems()
-        .iter()
-        .filter_map(|p| p.loc.get(1).and_then(Value::as_str).map(str::to_string))
-        .collect();
+    let sources = read_sources(&mut fields);
     let valid = form.validate();
     if let Err(errors) = &valid {
-        for error in errors {
-            if !typed.iter().any(|t| t == error.field) {
-                reader.problem(error.field, error.message.clone());
-            }
-        }
+        fields.form_problems(errors);
     }
-    reader.finish()?;
+    fields.finish()?;
     match valid {
         Ok(mut valid) => {
             valid.sources = sources;
@@ -216,24 +204,24 @@ pub fn read_start(body: &Value) -> Result<ValidGenesis, ApiError> {
     }
 }
 
-fn read_sources(reader: &mut Fields<'_>) -> Vec<(SourceKind, String)> {
+fn read_sources(fields: &mut Fields<'_>) -> Vec<(SourceKind, String)> {
     let mut sources = Vec::new();
-    let Some(items) = reader.list("sources").value() else {
+    let Some(items) = fields.list("sources").value() else {
         return sources;
     };
     for (index, item) in items.iter().enumerate() {
-        let loc = reader.loc_of("sources", index);
+        let loc = fields.loc_of("sources", index);
         let source = match item {
             Value::String(line) if line.contains(['\n', '\r']) => {
                 Err("one source per entry: no line breaks".to_string())
             }
             Value::String(line) => detect_source(line).ok_or_else(|| "must not be empty".into()),
             Value::Object(_) => {
-                let mut entry = reader.entry("sources", index, item);
+                let mut entry = fields.entry("sources", index, item);
                 let kind = entry.required_str("type");
                 let reference = entry.required_str("ref");
                 if !entry.problems().is_empty() {
-                    reader.absorb(entry);
+                    fields.absorb(entry);
                     continue;
                 }
                 match (kind.and_then(SourceKind::parse), reference) {
@@ -251,7 +239,7 @@ fn read_sources(reader: &mut Fields<'_>) -> Vec<(SourceKind, String)> {
         };
         match source.and_then(|s| validate_source(&s).map(|()| s)) {
             Ok(source) => sources.push((source.kind, source.reference)),
-            Err(message) => reader.problem_at(loc, message),
+            Err(message) => fields.problem_at(loc, message),
         }
     }
     sources
@@ -261,24 +249,24 @@ fn read_sources(reader: &mut Fields<'_>) -> Vec<(SourceKind, String)> {
 /// the approval's edit dialog checks it (path grammar, a JSON value for add/replace, none for
 /// remove); edits or confirm must be given (MPIS would refuse it).
 pub fn read_approve(body: &Value) -> Result<GenesisApproveRequest, ApiError> {
-    let mut reader = Fields::of(body).style(Style::Lenient);
-    let job_id = reader.required_uuid("job_id");
-    let draft_no = reader.required_int("draft_no");
+    let mut fields = Fields::of(body).style(Style::Lenient);
+    let job_id = fields.required_uuid("job_id");
+    let draft_no = fields.required_int("draft_no");
     if let Some(n) = draft_no
         && !(1..=i64::from(i32::MAX)).contains(&n)
     {
-        reader.problem("draft_no", format!("must be 1 or more, got {n}"));
+        fields.problem("draft_no", format!("must be 1 or more, got {n}"));
     }
-    let confirm = reader.bool("confirm").value().unwrap_or(false);
+    let confirm = fields.bool("confirm").value().unwrap_or(false);
     let mut edits = Vec::new();
-    for (index, item) in reader
+    for (index, item) in fields
         .list("edits")
         .value()
         .unwrap_or_default()
         .iter()
         .enumerate()
     {
-        let mut entry = reader.entry("edits", index, item);
+        let mut entry = fields.entry("edits", index, item);
         let path = entry.required_str("path");
         let op = entry
             .required_str("op")
@@ -312,12 +300,12 @@ pub fn read_approve(body: &Value) -> Result<GenesisApproveRequest, ApiError> {
                 Err(error) => entry.problem(error.field, error.message),
             }
         }
-        reader.absorb(entry);
+        fields.absorb(entry);
     }
-    if reader.is_object() && reader.problems().is_empty() && !confirm && edits.is_empty() {
-        reader.problem("confirm", "either confirm=true or edits[] must be given");
+    if fields.is_object() && fields.problems().is_empty() && !confirm && edits.is_empty() {
+        fields.problem("confirm", "either confirm=true or edits[] must be given");
     }
-    reader.finish()?;
+    fields.finish()?;
     match (job_id, draft_no) {
         (Some(job_id), Some(draft_no)) => Ok(GenesisApproveRequest {
             job_id,

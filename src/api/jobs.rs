@@ -84,18 +84,18 @@ pub async fn create(
     Extension(caller): Extension<Authenticated>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Fields::of(&body).style(Style::Explicit);
-    let job_name = input.required_str("job_name");
-    let channel = input.required_str("channel");
-    let persona_id = input.uuid("persona_id").value();
-    let schedule_cron = input.required_str("schedule_cron");
-    let config = input.dict("config").value();
-    let enabled = input.bool("enabled");
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let job_name = fields.required_str("job_name");
+    let channel = fields.required_str("channel");
+    let persona_id = fields.uuid("persona_id").value();
+    let schedule_cron = fields.required_str("schedule_cron");
+    let config = fields.dict("config").value();
+    let enabled = fields.bool("enabled");
     if enabled == Given::Null {
-        input.problem("enabled", "must be true or false (leave it out for true)");
+        fields.problem("enabled", "must be true or false (leave it out for true)");
     }
-    check_texts(&mut input, job_name, channel, schedule_cron);
-    input.finish()?;
+    check_texts(&mut fields, job_name, channel, schedule_cron);
+    fields.finish()?;
     let (Some(job_name), Some(channel), Some(schedule_cron)) = (job_name, channel, schedule_cron)
     else {
         return Err(ApiError::status(
@@ -128,15 +128,15 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("job_id", &raw)?;
-    let mut input = Fields::of(&body).style(Style::Explicit);
-    let job_name = input.str("job_name");
-    let channel = input.str("channel");
-    let persona_id = input.uuid("persona_id");
-    let schedule_cron = input.str("schedule_cron");
-    let config = input.dict("config");
-    let enabled = input.bool("enabled");
-    input.refuse_nulls(&["job_name", "channel", "schedule_cron", "config", "enabled"]);
-    let fields = [
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let job_name = fields.str("job_name");
+    let channel = fields.str("channel");
+    let persona_id = fields.uuid("persona_id");
+    let schedule_cron = fields.str("schedule_cron");
+    let config = fields.dict("config");
+    let enabled = fields.bool("enabled");
+    fields.refuse_nulls(&["job_name", "channel", "schedule_cron", "config", "enabled"]);
+    let names = [
         "job_name",
         "channel",
         "persona_id",
@@ -144,19 +144,19 @@ pub async fn update(
         "config",
         "enabled",
     ];
-    if input.is_object() && !input.has_any(&fields) {
-        input.problem_at(
+    if fields.is_object() && !fields.has_any(&names) {
+        fields.problem_at(
             vec![json!("body")],
-            format!("nothing to change: give any of {}", fields.join(", ")),
+            format!("nothing to change: give any of {}", names.join(", ")),
         );
     }
     check_texts(
-        &mut input,
+        &mut fields,
         job_name.value(),
         channel.value(),
         schedule_cron.value(),
     );
-    input.finish()?;
+    fields.finish()?;
     if jobs::get(&state.pool, id).await?.is_none() {
         return Err(not_found(id));
     }
@@ -211,7 +211,7 @@ fn not_found(id: uuid::Uuid) -> ApiError {
 /// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
 /// why and shows an example).
 fn check_texts(
-    input: &mut Fields<'_>,
+    fields: &mut Fields<'_>,
     job_name: Option<&str>,
     channel: Option<&str>,
     schedule_cron: Option<&str>,
@@ -221,12 +221,12 @@ fn check_texts(
         ("channel", channel, CHANNEL_MAX),
     ] {
         if let Some(text) = text {
-            input.check(field, form::check_one_line(text, max));
+            fields.check(field, form::check_one_line(text, max));
         }
     }
     if let Some(cron) = schedule_cron
         && let Err(err) = Schedule::parse(cron)
     {
-        input.problem("schedule_cron", err.to_string());
+        fields.problem("schedule_cron", err.to_string());
     }
 }

@@ -68,18 +68,18 @@ pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Fields::of(&body).style(Style::Explicit);
-    let name = input.required_str("name");
-    let user_id = input.uuid("user_id").value();
-    let is_default = input.bool("is_default").value().unwrap_or(false);
-    let config = input.required_dict("layout_config");
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let name = fields.required_str("name");
+    let user_id = fields.uuid("user_id").value();
+    let is_default = fields.bool("is_default").value().unwrap_or(false);
+    let config = fields.required_dict("layout_config");
     if let Some(name) = name {
-        input.check("name", form::check_one_line(name, NAME_MAX));
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(config) = config {
-        check_layout(&state, &mut input, config).await?;
+        check_layout(&state, &mut fields, config).await?;
     }
-    input.finish()?;
+    fields.finish()?;
     let (Some(name), Some(config)) = (name, config) else {
         return Err(ApiError::status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -107,30 +107,30 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("layout_id", &raw)?;
-    let mut input = Fields::of(&body).style(Style::Explicit);
-    let name = input.str("name");
-    let is_default = input.bool("is_default");
-    let config = input.dict("layout_config");
-    if input.has("user_id") {
-        input.problem(
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let name = fields.str("name");
+    let is_default = fields.bool("is_default");
+    let config = fields.dict("layout_config");
+    if fields.has("user_id") {
+        fields.problem(
             "user_id",
             "a layout's owner cannot be changed; create a layout for the other user instead",
         );
     }
-    input.refuse_nulls(&["name", "is_default", "layout_config"]);
-    if input.is_object() && !input.has_any(&["name", "is_default", "layout_config", "user_id"]) {
-        input.problem_at(
+    fields.refuse_nulls(&["name", "is_default", "layout_config"]);
+    if fields.is_object() && !fields.has_any(&["name", "is_default", "layout_config", "user_id"]) {
+        fields.problem_at(
             vec![json!("body")],
             "nothing to change: give name, is_default or layout_config",
         );
     }
     if let Given::Value(name) = name {
-        input.check("name", form::check_one_line(name, NAME_MAX));
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Given::Value(config) = config {
-        check_layout(&state, &mut input, config).await?;
+        check_layout(&state, &mut fields, config).await?;
     }
-    input.finish()?;
+    fields.finish()?;
     let existing = layouts::get(&state.pool, id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -189,13 +189,13 @@ async fn refuse_taken_name(
 /// Every problem of a layout, each at its place, against the widgets registered now.
 async fn check_layout(
     state: &ApiState,
-    input: &mut Fields<'_>,
+    fields: &mut Fields<'_>,
     config: &Value,
 ) -> Result<(), ApiError> {
     let layout = match LayoutConfig::from_json(config) {
         Ok(layout) => layout,
         Err(err) => {
-            input.problem_at(location(&err), message(&err));
+            fields.problem_at(location(&err), message(&err));
             return Ok(());
         }
     };
@@ -203,7 +203,7 @@ async fn check_layout(
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     if let Err(errors) = layout.validate(&known) {
         for err in &errors {
-            input.problem_at(location(err), message(err));
+            fields.problem_at(location(err), message(err));
         }
     }
     Ok(())

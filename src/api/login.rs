@@ -47,9 +47,9 @@ async fn attempt(state: ApiState, request: Request) -> Result<Response, Response
     let JsonBody(body) = JsonBody::from_request(request, &state)
         .await
         .map_err(IntoResponse::into_response)?;
-    let mut input = Fields::of(&body).style(Style::Explicit);
-    let given = input.required_str("password");
-    input.finish().map_err(IntoResponse::into_response)?;
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let given = fields.required_str("password");
+    fields.finish().map_err(IntoResponse::into_response)?;
     let given = given.unwrap_or_default();
     if !same_secret(given, password.expose()) {
         tracing::warn!(client = %ip, "failed login");

@@ -36,9 +36,9 @@ pub async fn ingest(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Fields::of(&body).style(Style::Lenient);
-    let row = read_entry(&mut reader, &state.config.channels, Utc::now());
-    reader.finish()?;
+    let mut fields = Fields::of(&body).style(Style::Lenient);
+    let row = read_entry(&mut fields, &state.config.channels, Utc::now());
+    fields.finish()?;
     let Some(row) = row else {
         return Err(ApiError::status(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -69,9 +69,9 @@ pub async fn ingest_batch(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Fields::of(&body).style(Style::Lenient);
-    let items = reader.required_list("items");
-    reader.finish()?;
+    let mut fields = Fields::of(&body).style(Style::Lenient);
+    let items = fields.required_list("items");
+    fields.finish()?;
     let items = items.unwrap_or_default();
     if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::field(FieldProblem::body(
@@ -156,43 +156,43 @@ fn channel_differs(
 
 /// One entry, each problem at its location; `Some` only when the entry is good.
 fn read_entry(
-    reader: &mut Fields<'_>,
+    fields: &mut Fields<'_>,
     channels: &[String],
     now: DateTime<Utc>,
 ) -> Option<MetricRow> {
-    let item = reader.required_uuid("published_item_id");
+    let item = fields.required_uuid("published_item_id");
     let channel =
-        reader
+        fields
             .required_str("channel")
             .and_then(|name| match check_channel(name, channels) {
                 Ok(channel) => Some(channel),
                 Err(message) => {
-                    reader.problem("channel", message);
+                    fields.problem("channel", message);
                     None
                 }
             });
-    let raw = reader.required_value("metrics");
+    let raw = fields.required_value("metrics");
     let normalized = match (&channel, raw) {
         (Some(channel), Some(raw)) => match check_raw(channel, raw) {
             Ok(normalized) => Some(normalized),
             Err(bad) => {
                 for problem in bad {
-                    let mut loc = reader.loc("metrics");
+                    let mut loc = fields.loc("metrics");
                     if !problem.key.is_empty() {
                         loc.push(json!(problem.key));
                     }
-                    reader.problem_at(loc, problem.message);
+                    fields.problem_at(loc, problem.message);
                 }
                 None
             }
         },
         _ => None,
     };
-    let measured_at = match reader.str("measured_at").value() {
+    let measured_at = match fields.str("measured_at").value() {
         None => Some(now),
         Some(text) => match parse_published_at(text) {
             Ok(at) if at > now + MAX_FUTURE_SKEW => {
-                reader.problem(
+                fields.problem(
                     "measured_at",
                     format!(
                         "{} is in the future; at most {} minutes ahead is accepted",
@@ -204,15 +204,15 @@ fn read_entry(
             }
             Ok(at) => Some(at),
             Err(message) => {
-                reader.problem("measured_at", message);
+                fields.problem("measured_at", message);
                 None
             }
         },
     };
-    let source = match reader.str("source").value().map(str::trim) {
+    let source = match fields.str("source").value().map(str::trim) {
         None => Some(DEFAULT_SOURCE.to_string()),
         Some("") => {
-            reader.problem("source", "must not be empty");
+            fields.problem("source", "must not be empty");
             None
         }
         Some(source) => match check_single_line(source)
@@ -220,7 +220,7 @@ fn read_entry(
         {
             Ok(()) => Some(source.to_string()),
             Err(message) => {
-                reader.problem("source", message);
+                fields.problem("source", message);
                 None
             }
         },
@@ -240,10 +240,10 @@ mod tests {
     use super::*;
 
     fn problems(value: Value) -> Vec<Vec<Value>> {
-        let mut reader = Fields::of(&value).style(Style::Lenient);
-        let row = read_entry(&mut reader, &[], Utc::now());
+        let mut fields = Fields::of(&value).style(Style::Lenient);
+        let row = read_entry(&mut fields, &[], Utc::now());
         assert!(row.is_none());
-        reader.into_problems().into_iter().map(|p| p.loc).collect()
+        fields.into_problems().into_iter().map(|p| p.loc).collect()
     }
 
     #[test]
@@ -252,8 +252,8 @@ mod tests {
         let raw = json!({"views": 200, "reactions": {"👍": 5}, "forwards": 3, "extra": [1]});
         let body = json!({"published_item_id": item, "channel": "Telegram", "metrics": raw,
                           "measured_at": "2026-01-01T10:00:00Z"});
-        let mut reader = Fields::of(&body).style(Style::Lenient);
-        let row = read_entry(&mut reader, &[], Utc::now()).expect("a row");
+        let mut fields = Fields::of(&body).style(Style::Lenient);
+        let row = read_entry(&mut fields, &[], Utc::now()).expect("a row");
         assert_eq!(row.published_item_id, item);
         assert_eq!(row.metrics.views, Some(200));
         assert_eq!(row.metrics.reactions, Some(5));

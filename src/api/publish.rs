@@ -160,35 +160,22 @@ pub fn read_record(
     body: &Value,
     channels: &[String],
 ) -> Result<(ValidPublish, Option<uuid::Uuid>), ApiError> {
-    let mut reader = Fields::of(body).style(Style::Lenient);
+    let mut fields = Fields::of(body).style(Style::Lenient);
     let form = PublishForm {
-        draft_id_text: reader.form_text("draft_id", true),
-        channel_text: reader.form_text("channel", true),
-        channel_item_id: reader.form_text("channel_item_id", true),
-        channel_url: reader.form_text("channel_url", false),
-        run_id_text: reader.form_text("run_id", false),
-        project_id_text: reader.form_text("project_id", false),
-        published_at_text: reader.form_text("published_at", false),
+        draft_id_text: fields.form_text("draft_id", true),
+        channel_text: fields.form_text("channel", true),
+        channel_item_id: fields.form_text("channel_item_id", true),
+        channel_url: fields.form_text("channel_url", false),
+        run_id_text: fields.form_text("run_id", false),
+        project_id_text: fields.form_text("project_id", false),
+        published_at_text: fields.form_text("published_at", false),
     };
-    let persona_id = reader.uuid("persona_id").value();
-    if !reader.is_object() {
-        return Err(ApiError::Invalid(reader.into_problems()));
-    }
-    let typed: Vec<String> = reader
-        .problems()
-        .iter()
-        .filter_map(|p| p.loc.get(1).and_then(Value::as_str).map(str::to_string))
-        .collect();
+    let persona_id = fields.uuid("persona_id").value();
     let valid = form.validate_with(Utc::now(), channels);
     if let Err(errors) = &valid {
-        for error in errors {
-            // A field already named for its type is not named again for being empty.
-            if !typed.iter().any(|t| t == error.field) {
-                reader.problem(error.field, error.message.clone());
-            }
-        }
+        fields.form_problems(errors);
     }
-    reader.finish()?;
+    fields.finish()?;
     match valid {
         Ok(valid) => Ok((valid, persona_id)),
         Err(_) => Err(ApiError::status(
