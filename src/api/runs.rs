@@ -262,8 +262,6 @@ pub fn read_completion(body: &Value) -> Result<CompletionRequest, ApiError> {
             Value::Null
         }
     };
-    // The optional fields as n8n sends them (null = absent).
-    fields.set_style(Style::Lenient);
     let error = owned(fields.str("error"));
     let mut items = Vec::new();
     for (i, item) in fields
