@@ -841,4 +841,26 @@ mod tests {
         fields.form_problems(&[FieldError::new("channel", "must not be empty")]);
         assert_eq!(seen(fields).len(), 1);
     }
+
+    #[test]
+    fn a_patch_refuses_nulls_and_must_change_something() {
+        let body = json!({"name": null, "persona_id": null, "enabled": true});
+        let mut fields = Fields::of(&body).style(Style::Explicit);
+        assert!(fields.has_any(&["other", "enabled"]));
+        assert!(!fields.has_any(&["other", "more"]));
+        fields.refuse_nulls(&["name", "enabled", "absent"]);
+        fields.check("enabled", Ok(()));
+        fields.check("persona_id", Err("no such persona".to_string()));
+        assert_eq!(
+            seen(fields),
+            vec![
+                (
+                    at("name"),
+                    "must not be null (leave it out to keep it as it is)".into(),
+                    "value_error"
+                ),
+                (at("persona_id"), "no such persona".into(), "value_error"),
+            ]
+        );
+    }
 }
