@@ -18,9 +18,8 @@ use axum::{Extension, Json};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::body::JsonBody;
+use super::body::{Fields, JsonBody, Style};
 use super::error::uuid_param;
-use super::read::Reader;
 use super::{ApiError, ApiState};
 use crate::domain::genesis::{
     EditDraft, EditOp, GenesisForm, SourceInputDraft, SourceKind, ValidGenesis, detect_source,
@@ -275,38 +274,23 @@ fn to_json<T: serde::Serialize>(value: &T) -> Value {
 /// start form's rules. `sources` are lines as typed in the form (`https://...`, `youtube:...`,
 /// `file:...`, `text:...`) or MPIS's `{type, ref}` objects; each bad one is named by index.
 pub fn read_start(body: &Value) -> Result<ValidGenesis, ApiError> {
-    let mut reader = Reader::body(body);
-    let text = |reader: &mut Reader, name: &str, required: bool| {
-        reader.str(name, required).unwrap_or_default().to_string()
-    };
+    let mut fields = Fields::of(body).style(Style::Lenient);
     let form = GenesisForm {
-        persona_name: text(&mut reader, "persona_name", true),
-        language: reader.str("language", false).unwrap_or("en").to_string(),
-        inspiration_source: text(&mut reader, "inspiration_source", false),
-        public_persona: reader.bool("public_persona", false).unwrap_or(false),
-        public_name: text(&mut reader, "public_name", false),
-        gdrive_folder_id: text(&mut reader, "gdrive_folder_id", false),
+        persona_name: fields.form_text("persona_name", true),
+        language: fields.str("language").value().unwrap_or("en").to_string(),
+        inspiration_source: fields.form_text("inspiration_source", false),
+        public_persona: fields.bool("public_persona").value().unwrap_or(false),
+        public_name: fields.form_text("public_name", false),
+        gdrive_folder_id: fields.form_text("gdrive_folder_id", false),
         sources_text: String::new(),
-        notes: text(&mut reader, "notes", false),
+        notes: fields.form_text("notes", false),
     };
-    let sources = read_sources(&mut reader);
-    if !reader.is_object() {
-        return Err(ApiError::Invalid(reader.problems));
-    }
-    let typed: Vec<String> = reader
-        .problems
-        .iter()
-        .filter_map(|p| p.loc.get(1).and_then(Value::as_str).map(str::to_string))
-        .collect();
+    let sources = read_sources(&mut fields);
     let valid = form.validate();
     if let Err(errors) = &valid {
-        for error in errors {
-            if !typed.iter().any(|t| t == error.field) {
-                reader.problem(error.field, error.message.clone(), "value_error");
-            }
-        }
+        fields.form_problems(errors);
     }
-    reader.finish()?;
+    fields.finish()?;
     match valid {
         Ok(mut valid) => {
             valid.sources = sources;
@@ -319,25 +303,24 @@ pub fn read_start(body: &Value) -> Result<ValidGenesis, ApiError> {
     }
 }
 
-fn read_sources(reader: &mut Reader) -> Vec<(SourceKind, String)> {
+fn read_sources(fields: &mut Fields<'_>) -> Vec<(SourceKind, String)> {
     let mut sources = Vec::new();
-    let Some(items) = reader.array("sources", false) else {
+    let Some(items) = fields.list("sources").value() else {
         return sources;
     };
     for (index, item) in items.iter().enumerate() {
-        let mut loc = reader.loc("sources");
-        loc.push(json!(index));
+        let loc = fields.loc_of("sources", index);
         let source = match item {
             Value::String(line) if line.contains(['\n', '\r']) => {
                 Err("one source per entry: no line breaks".to_string())
             }
             Value::String(line) => detect_source(line).ok_or_else(|| "must not be empty".into()),
             Value::Object(_) => {
-                let mut entry = Reader::new(item, loc.clone());
-                let kind = entry.str("type", true);
-                let reference = entry.str("ref", true);
-                if !entry.problems.is_empty() {
-                    reader.problems.append(&mut entry.problems);
+                let mut entry = fields.entry("sources", index, item);
+                let kind = entry.required_str("type");
+                let reference = entry.required_str("ref");
+                if !entry.problems().is_empty() {
+                    fields.absorb(entry);
                     continue;
                 }
                 match (kind.and_then(SourceKind::parse), reference) {
@@ -355,11 +338,7 @@ fn read_sources(reader: &mut Reader) -> Vec<(SourceKind, String)> {
         };
         match source.and_then(|s| validate_source(&s).map(|()| s)) {
             Ok(source) => sources.push((source.kind, source.reference)),
-            Err(message) => {
-                reader
-                    .problems
-                    .push(super::error::FieldProblem::new(loc, message, "value_error"))
-            }
+            Err(message) => fields.problem_at(loc, message),
         }
     }
     sources
@@ -369,37 +348,31 @@ fn read_sources(reader: &mut Reader) -> Vec<(SourceKind, String)> {
 /// the approval's edit dialog checks it (path grammar, a JSON value for add/replace, none for
 /// remove); edits or confirm must be given (MPIS would refuse it).
 pub fn read_approve(body: &Value) -> Result<GenesisApproveRequest, ApiError> {
-    let mut reader = Reader::body(body);
-    let job_id = reader.uuid("job_id", true);
-    let draft_no = reader.int("draft_no", true);
+    let mut fields = Fields::of(body).style(Style::Lenient);
+    let job_id = fields.required_uuid("job_id");
+    let draft_no = fields.required_int("draft_no");
     if let Some(n) = draft_no
         && !(1..=i64::from(i32::MAX)).contains(&n)
     {
-        reader.problem(
-            "draft_no",
-            format!("must be 1 or more, got {n}"),
-            "value_error",
-        );
+        fields.problem("draft_no", format!("must be 1 or more, got {n}"));
     }
-    let confirm = reader.bool("confirm", false).unwrap_or(false);
+    let confirm = fields.bool("confirm").value().unwrap_or(false);
     let mut edits = Vec::new();
-    for (index, item) in reader
-        .array("edits", false)
-        .map(Vec::as_slice)
+    for (index, item) in fields
+        .list("edits")
+        .value()
         .unwrap_or_default()
         .iter()
         .enumerate()
     {
-        let mut loc = reader.loc("edits");
-        loc.push(json!(index));
-        let mut entry = Reader::new(item, loc);
-        let path = entry.str("path", true);
+        let mut entry = fields.entry("edits", index, item);
+        let path = entry.required_str("path");
         let op = entry
-            .str("op", true)
+            .required_str("op")
             .and_then(|op| match EditOp::parse(op) {
                 Some(op) => Some(op),
                 None => {
-                    entry.problem(
+                    entry.problem_kind(
                         "op",
                         format!("must be add, replace or remove, got {op:?}"),
                         "enum",
@@ -423,19 +396,15 @@ pub fn read_approve(body: &Value) -> Result<GenesisApproveRequest, ApiError> {
                     op: edit.op,
                     value: edit.value,
                 }),
-                Err(error) => entry.problem(error.field, error.message, "value_error"),
+                Err(error) => entry.problem(error.field, error.message),
             }
         }
-        reader.problems.append(&mut entry.problems);
+        fields.absorb(entry);
     }
-    if reader.is_object() && reader.problems.is_empty() && !confirm && edits.is_empty() {
-        reader.problem(
-            "confirm",
-            "either confirm=true or edits[] must be given",
-            "value_error",
-        );
+    if fields.is_object() && fields.problems().is_empty() && !confirm && edits.is_empty() {
+        fields.problem("confirm", "either confirm=true or edits[] must be given");
     }
-    reader.finish()?;
+    fields.finish()?;
     match (job_id, draft_no) {
         (Some(job_id), Some(draft_no)) => Ok(GenesisApproveRequest {
             job_id,

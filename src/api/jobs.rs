@@ -14,15 +14,13 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::body::JsonBody;
-use super::error::{FieldProblem, uuid_param};
-use super::input::{Given, Input};
+use super::body::{Fields, Given, JsonBody, Style};
+use super::error::uuid_param;
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::redact::redact;
 use crate::domain::schedule::Schedule;
 use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
-use crate::store::personas;
 use crate::store::tokens::Authenticated;
 use utoipa::ToSchema;
 
@@ -115,14 +113,8 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(query) = query?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::field(FieldProblem::new(
-            vec![json!("query"), json!("limit")],
-            format!("must be 1 to {MAX_LIMIT}, got {limit}"),
-            "value_error",
-        )));
-    }
+    let limit = super::projects::query_limit(query.limit, DEFAULT_LIMIT, MAX_LIMIT)
+        .map_err(ApiError::field)?;
     let rows = jobs::list(&state.pool, limit).await?;
     Ok(Json(Value::Array(rows.into_iter().map(shape).collect())))
 }
@@ -155,18 +147,18 @@ pub async fn create(
     Extension(caller): Extension<Authenticated>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Input::of(&body);
-    let job_name = input.required_str("job_name");
-    let channel = input.required_str("channel");
-    let persona_id = input.uuid("persona_id").value();
-    let schedule_cron = input.required_str("schedule_cron");
-    let config = input.object("config").value();
-    let enabled = input.bool("enabled");
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let job_name = fields.required_str("job_name");
+    let channel = fields.required_str("channel");
+    let persona_id = fields.uuid("persona_id").value();
+    let schedule_cron = fields.required_str("schedule_cron");
+    let config = fields.dict("config").value();
+    let enabled = fields.bool("enabled");
     if enabled == Given::Null {
-        input.problem("enabled", "must be true or false (leave it out for true)");
+        fields.problem("enabled", "must be true or false (leave it out for true)");
     }
-    check_texts(&mut input, job_name, channel, schedule_cron);
-    input.finish()?;
+    check_texts(&mut fields, job_name, channel, schedule_cron);
+    fields.finish()?;
     let (Some(job_name), Some(channel), Some(schedule_cron)) = (job_name, channel, schedule_cron)
     else {
         return Err(ApiError::status(
@@ -175,7 +167,7 @@ pub async fn create(
         ));
     };
     if let Some(persona) = persona_id {
-        check_persona(&state, persona).await?;
+        super::personas::must_exist(&state, persona).await?;
     }
     let new = NewJob {
         job_name: job_name.trim().to_string(),
@@ -207,25 +199,15 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("job_id", &raw)?;
-    let mut input = Input::of(&body);
-    let job_name = input.str("job_name");
-    let channel = input.str("channel");
-    let persona_id = input.uuid("persona_id");
-    let schedule_cron = input.str("schedule_cron");
-    let config = input.object("config");
-    let enabled = input.bool("enabled");
-    for (field, null) in [
-        ("job_name", job_name == Given::Null),
-        ("channel", channel == Given::Null),
-        ("schedule_cron", schedule_cron == Given::Null),
-        ("config", config == Given::Null),
-        ("enabled", enabled == Given::Null),
-    ] {
-        if null {
-            input.problem(field, "must not be null (leave it out to keep it as it is)");
-        }
-    }
-    let fields = [
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let job_name = fields.str("job_name");
+    let channel = fields.str("channel");
+    let persona_id = fields.uuid("persona_id");
+    let schedule_cron = fields.str("schedule_cron");
+    let config = fields.dict("config");
+    let enabled = fields.bool("enabled");
+    fields.refuse_nulls(&["job_name", "channel", "schedule_cron", "config", "enabled"]);
+    let names = [
         "job_name",
         "channel",
         "persona_id",
@@ -233,24 +215,24 @@ pub async fn update(
         "config",
         "enabled",
     ];
-    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
-        input.problem_at(
+    if fields.is_object() && !fields.has_any(&names) {
+        fields.problem_at(
             vec![json!("body")],
-            format!("nothing to change: give any of {}", fields.join(", ")),
+            format!("nothing to change: give any of {}", names.join(", ")),
         );
     }
     check_texts(
-        &mut input,
+        &mut fields,
         job_name.value(),
         channel.value(),
         schedule_cron.value(),
     );
-    input.finish()?;
+    fields.finish()?;
     if jobs::get(&state.pool, id).await?.is_none() {
         return Err(not_found(id));
     }
     if let Given::Value(persona) = persona_id {
-        check_persona(&state, persona).await?;
+        super::personas::must_exist(&state, persona).await?;
     }
     let changes = JobChanges {
         job_name: job_name.value().map(|s| s.trim().to_string()),
@@ -303,23 +285,10 @@ fn not_found(id: uuid::Uuid) -> ApiError {
     ApiError::not_found(format!("Ingestion job not found: {id}"))
 }
 
-/// An unknown persona is a problem of `persona_id` (MPIS answered 500 on the foreign key).
-async fn check_persona(state: &ApiState, persona: uuid::Uuid) -> Result<(), ApiError> {
-    if personas::exists(&state.pool, persona).await? {
-        Ok(())
-    } else {
-        Err(ApiError::field(FieldProblem::body(
-            "persona_id",
-            format!("persona {persona} does not exist"),
-            "value_error",
-        )))
-    }
-}
-
 /// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
 /// why and shows an example).
 fn check_texts(
-    input: &mut Input<'_>,
+    fields: &mut Fields<'_>,
     job_name: Option<&str>,
     channel: Option<&str>,
     schedule_cron: Option<&str>,
@@ -328,20 +297,13 @@ fn check_texts(
         ("job_name", job_name, NAME_MAX),
         ("channel", channel, CHANNEL_MAX),
     ] {
-        let Some(text) = text else { continue };
-        let problem = match form::non_empty(text) {
-            None => Some("must not be empty".to_string()),
-            Some(trimmed) => form::check_single_line(trimmed)
-                .and_then(|()| form::check_max_chars(trimmed, max))
-                .err(),
-        };
-        if let Some(problem) = problem {
-            input.problem(field, problem);
+        if let Some(text) = text {
+            fields.check(field, form::check_one_line(text, max));
         }
     }
     if let Some(cron) = schedule_cron
         && let Err(err) = Schedule::parse(cron)
     {
-        input.problem("schedule_cron", err.to_string());
+        fields.problem("schedule_cron", err.to_string());
     }
 }

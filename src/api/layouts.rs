@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::body::{Fields, Given, JsonBody, Style};
 use super::error::{FieldProblem, uuid_param};
-use super::input::{Given, Input};
-use super::{ApiError, ApiState, body::JsonBody};
+use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::domain::layout::{LayoutConfig, LayoutError, widget_name};
 use crate::store::{layouts, widgets};
@@ -117,18 +117,18 @@ pub async fn create(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut input = Input::of(&body);
-    let name = input.required_str("name");
-    let user_id = input.uuid("user_id").value();
-    let is_default = input.bool("is_default").value().unwrap_or(false);
-    let config = input.required_object("layout_config");
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let name = fields.required_str("name");
+    let user_id = fields.uuid("user_id").value();
+    let is_default = fields.bool("is_default").value().unwrap_or(false);
+    let config = fields.required_dict("layout_config");
     if let Some(name) = name {
-        check_name(&mut input, name);
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(config) = config {
-        check_layout(&state, &mut input, config).await?;
+        check_layout(&state, &mut fields, config).await?;
     }
-    input.finish()?;
+    fields.finish()?;
     let (Some(name), Some(config)) = (name, config) else {
         return Err(ApiError::status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -164,42 +164,33 @@ pub async fn update(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let id = uuid_param("layout_id", &raw)?;
-    let mut input = Input::of(&body);
-    let name = input.str("name");
-    let is_default = input.bool("is_default");
-    let config = input.object("layout_config");
-    if input.has("user_id") {
-        input.problem(
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let name = fields.str("name");
+    let is_default = fields.bool("is_default");
+    let config = fields.dict("layout_config");
+    if fields.has("user_id") {
+        fields.problem(
             "user_id",
             "a layout's owner cannot be changed; create a layout for the other user instead",
         );
     }
-    for (field, null) in [
-        ("name", name == Given::Null),
-        ("is_default", is_default == Given::Null),
-        ("layout_config", config == Given::Null),
-    ] {
-        if null {
-            input.problem(field, "must not be null (leave it out to keep it as it is)");
-        }
-    }
-    let fields = ["name", "is_default", "layout_config", "user_id"];
-    if body.is_object() && !fields.iter().any(|f| input.has(f)) {
-        input.problem_at(
+    fields.refuse_nulls(&["name", "is_default", "layout_config"]);
+    if fields.is_object() && !fields.has_any(&["name", "is_default", "layout_config", "user_id"]) {
+        fields.problem_at(
             vec![json!("body")],
             "nothing to change: give name, is_default or layout_config",
         );
     }
     if let Given::Value(name) = name {
-        check_name(&mut input, name);
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Given::Value(config) = config {
-        check_layout(&state, &mut input, config).await?;
+        check_layout(&state, &mut fields, config).await?;
     }
-    input.finish()?;
+    fields.finish()?;
     let existing = layouts::get(&state.pool, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("Layout not found: {id}")))?;
+        .ok_or_else(|| not_found(id))?;
     if let Given::Value(name) = name {
         refuse_taken_name(&state, existing.user_id, name, Some(id)).await?;
     }
@@ -226,23 +217,13 @@ pub async fn delete(
     let id = uuid_param("layout_id", &raw)?;
     match layouts::delete(&state.pool, id).await {
         Ok(()) => Ok(Json(json!({ "id": id, "status": "deleted" }))),
-        Err(crate::store::StoreError::NotFound { .. }) => {
-            Err(ApiError::not_found(format!("Layout not found: {id}")))
-        }
+        Err(crate::store::StoreError::NotFound { .. }) => Err(not_found(id)),
         Err(err) => Err(err.into()),
     }
 }
 
-fn check_name(input: &mut Input<'_>, name: &str) {
-    let problem = match form::non_empty(name) {
-        None => Some("must not be empty".to_string()),
-        Some(trimmed) => form::check_single_line(trimmed)
-            .and_then(|()| form::check_max_chars(trimmed, NAME_MAX))
-            .err(),
-    };
-    if let Some(problem) = problem {
-        input.problem("name", problem);
-    }
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("Layout not found: {id}"))
 }
 
 /// 409 when the owner already has a layout of this name (case-insensitive).
@@ -271,13 +252,13 @@ async fn refuse_taken_name(
 /// Every problem of a layout, each at its place, against the widgets registered now.
 async fn check_layout(
     state: &ApiState,
-    input: &mut Input<'_>,
+    fields: &mut Fields<'_>,
     config: &Value,
 ) -> Result<(), ApiError> {
     let layout = match LayoutConfig::from_json(config) {
         Ok(layout) => layout,
         Err(err) => {
-            input.problem_at(location(&err), message(&err));
+            fields.problem_at(location(&err), message(&err));
             return Ok(());
         }
     };
@@ -285,7 +266,7 @@ async fn check_layout(
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     if let Err(errors) = layout.validate(&known) {
         for err in &errors {
-            input.problem_at(location(err), message(err));
+            fields.problem_at(location(err), message(err));
         }
     }
     Ok(())

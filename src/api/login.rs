@@ -14,8 +14,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::body::JsonBody;
-use super::input::Input;
+use super::body::{Fields, JsonBody, Style};
 use super::rate_limit::{self, client_ip};
 use super::{ApiError, ApiState};
 use crate::domain::auth::Role;
@@ -74,9 +73,9 @@ async fn attempt(state: ApiState, request: Request) -> Result<Response, Response
     let JsonBody(body) = JsonBody::from_request(request, &state)
         .await
         .map_err(IntoResponse::into_response)?;
-    let mut input = Input::of(&body);
-    let given = input.required_str("password");
-    input.finish().map_err(IntoResponse::into_response)?;
+    let mut fields = Fields::of(&body).style(Style::Explicit);
+    let given = fields.required_str("password");
+    fields.finish().map_err(IntoResponse::into_response)?;
     let given = given.unwrap_or_default();
     if !same_secret(given, password.expose()) {
         tracing::warn!(client = %ip, "failed login");

@@ -17,9 +17,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::body::JsonBody;
+use super::body::{Fields, JsonBody, Style};
 use super::error::FieldProblem;
-use super::read::Reader;
 use super::{ApiError, ApiState};
 use crate::domain::form::{check_max_chars, check_single_line};
 use crate::domain::metrics::check_raw;
@@ -90,9 +89,9 @@ pub async fn ingest(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Reader::body(&body);
-    let row = read_entry(&mut reader, &state.config.channels, Utc::now());
-    reader.finish()?;
+    let mut fields = Fields::of(&body).style(Style::Lenient);
+    let row = read_entry(&mut fields, &state.config.channels, Utc::now());
+    fields.finish()?;
     let Some(row) = row else {
         return Err(ApiError::status(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -102,9 +101,7 @@ pub async fn ingest(
     let item = row.published_item_id;
     let channels = metrics::item_channels(&state.pool, &[item]).await?;
     let Some(item_channel) = channels.get(&item) else {
-        return Err(ApiError::not_found(format!(
-            "Published item {item} not found"
-        )));
+        return Err(ApiError::not_found(item_not_found(item)));
     };
     if let Some(problem) = channel_differs(&row, item_channel, vec![json!("body")]) {
         return Err(ApiError::field(problem));
@@ -129,10 +126,10 @@ pub async fn ingest_batch(
     State(state): State<ApiState>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
-    let mut reader = Reader::body(&body);
-    let items = reader.array("items", true);
-    reader.finish()?;
-    let items = items.map(Vec::as_slice).unwrap_or_default();
+    let mut fields = Fields::of(&body).style(Style::Lenient);
+    let items = fields.required_list("items");
+    fields.finish()?;
+    let items = items.unwrap_or_default();
     if items.is_empty() || items.len() > MAX_BATCH_ITEMS {
         return Err(ApiError::field(FieldProblem::body(
             "items",
@@ -147,9 +144,10 @@ pub async fn ingest_batch(
     let mut problems = Vec::new();
     let mut rows = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
-        let mut entry = Reader::new(item, vec![json!("body"), json!("items"), json!(index)]);
+        let mut entry = Fields::at(item, vec![json!("body"), json!("items"), json!(index)])
+            .style(Style::Lenient);
         let row = read_entry(&mut entry, &state.config.channels, now);
-        problems.append(&mut entry.problems);
+        problems.extend(entry.into_problems());
         rows.extend(row);
     }
     if !problems.is_empty() {
@@ -168,7 +166,7 @@ pub async fn ingest_batch(
                 loc.push(json!("published_item_id"));
                 problems.push(FieldProblem::new(
                     loc,
-                    format!("Published item {} not found", row.published_item_id),
+                    item_not_found(row.published_item_id),
                     "value_error",
                 ));
             }
@@ -185,6 +183,10 @@ pub async fn ingest_batch(
         "items": wanted.len(),
         "metric_ids": ids,
     })))
+}
+
+fn item_not_found(item: Uuid) -> String {
+    format!("Published item {item} not found")
 }
 
 /// A measurement for another channel than its item's (normalized by the wrong mapping, and
@@ -210,63 +212,64 @@ fn channel_differs(
 }
 
 /// One entry, each problem at its location; `Some` only when the entry is good.
-fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> Option<MetricRow> {
-    let item = reader.uuid("published_item_id", true);
+fn read_entry(
+    fields: &mut Fields<'_>,
+    channels: &[String],
+    now: DateTime<Utc>,
+) -> Option<MetricRow> {
+    let item = fields.required_uuid("published_item_id");
     let channel =
-        reader
-            .str("channel", true)
+        fields
+            .required_str("channel")
             .and_then(|name| match check_channel(name, channels) {
                 Ok(channel) => Some(channel),
                 Err(message) => {
-                    reader.problem("channel", message, "value_error");
+                    fields.problem("channel", message);
                     None
                 }
             });
-    let raw = reader.value("metrics", true);
+    let raw = fields.required_value("metrics");
     let normalized = match (&channel, raw) {
         (Some(channel), Some(raw)) => match check_raw(channel, raw) {
             Ok(normalized) => Some(normalized),
             Err(bad) => {
                 for problem in bad {
-                    let mut loc = reader.loc("metrics");
+                    let mut loc = fields.loc("metrics");
                     if !problem.key.is_empty() {
                         loc.push(json!(problem.key));
                     }
-                    reader
-                        .problems
-                        .push(FieldProblem::new(loc, problem.message, "value_error"));
+                    fields.problem_at(loc, problem.message);
                 }
                 None
             }
         },
         _ => None,
     };
-    let measured_at = match reader.str("measured_at", false) {
+    let measured_at = match fields.str("measured_at").value() {
         None => Some(now),
         Some(text) => match parse_published_at(text) {
             Ok(at) if at > now + MAX_FUTURE_SKEW => {
-                reader.problem(
+                fields.problem(
                     "measured_at",
                     format!(
                         "{} is in the future; at most {} minutes ahead is accepted",
                         at.format("%Y-%m-%d %H:%M:%S UTC"),
                         MAX_FUTURE_SKEW.num_minutes()
                     ),
-                    "value_error",
                 );
                 None
             }
             Ok(at) => Some(at),
             Err(message) => {
-                reader.problem("measured_at", message, "value_error");
+                fields.problem("measured_at", message);
                 None
             }
         },
     };
-    let source = match reader.str("source", false).map(str::trim) {
+    let source = match fields.str("source").value().map(str::trim) {
         None => Some(DEFAULT_SOURCE.to_string()),
         Some("") => {
-            reader.problem("source", "must not be empty", "value_error");
+            fields.problem("source", "must not be empty");
             None
         }
         Some(source) => match check_single_line(source)
@@ -274,7 +277,7 @@ fn read_entry(reader: &mut Reader, channels: &[String], now: DateTime<Utc>) -> O
         {
             Ok(()) => Some(source.to_string()),
             Err(message) => {
-                reader.problem("source", message, "value_error");
+                fields.problem("source", message);
                 None
             }
         },
@@ -294,10 +297,10 @@ mod tests {
     use super::*;
 
     fn problems(value: Value) -> Vec<Vec<Value>> {
-        let mut reader = Reader::body(&value);
-        let row = read_entry(&mut reader, &[], Utc::now());
+        let mut fields = Fields::of(&value).style(Style::Lenient);
+        let row = read_entry(&mut fields, &[], Utc::now());
         assert!(row.is_none());
-        reader.problems.into_iter().map(|p| p.loc).collect()
+        fields.into_problems().into_iter().map(|p| p.loc).collect()
     }
 
     #[test]
@@ -306,8 +309,8 @@ mod tests {
         let raw = json!({"views": 200, "reactions": {"👍": 5}, "forwards": 3, "extra": [1]});
         let body = json!({"published_item_id": item, "channel": "Telegram", "metrics": raw,
                           "measured_at": "2026-01-01T10:00:00Z"});
-        let mut reader = Reader::body(&body);
-        let row = read_entry(&mut reader, &[], Utc::now()).expect("a row");
+        let mut fields = Fields::of(&body).style(Style::Lenient);
+        let row = read_entry(&mut fields, &[], Utc::now()).expect("a row");
         assert_eq!(row.published_item_id, item);
         assert_eq!(row.metrics.views, Some(200));
         assert_eq!(row.metrics.reactions, Some(5));

@@ -3,10 +3,11 @@
 //!
 //! One module per job: `auth` (the token and its role), `error` (every error answer), `body` (reading JSON bodies field by
 //! field), `health`, `personas`, `projects`, `red_flags` (the routes), `server` (listening, the ready line,
-//! graceful shutdown), `rate_limit`, `cors`, `login`, `input` (optional body fields), `layouts`,
+//! graceful shutdown), `rate_limit`, `cors`, `login`, `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
-//! `read` (shared reading helpers), `correlation` (request ids, the request span), `metrics`
-//! (`/metrics`), `openapi` (`/openapi.json`, `/docs`). Handlers only parse, call `store`/`domain`, and shape JSON.
+//! `correlation` (request ids, the request span), `metrics` (`/metrics`), `openapi`
+//! (`/openapi.json`, `/docs`). Handlers only parse (bodies through `body::Fields`, nothing
+//! else), call `store`/`domain`, and shape JSON.
 
 pub mod auth;
 pub mod auth_cache;
@@ -16,7 +17,6 @@ pub mod cors;
 pub mod error;
 pub mod genesis;
 pub mod health;
-pub mod input;
 pub mod jobs;
 pub mod layouts;
 pub mod login;
@@ -27,7 +27,6 @@ pub mod personas;
 pub mod projects;
 pub mod publish;
 pub mod rate_limit;
-pub mod read;
 pub mod red_flags;
 pub mod runs;
 pub mod server;

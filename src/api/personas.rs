@@ -5,6 +5,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
 
+use super::error::FieldProblem;
 use super::projects::Page;
 use super::{ApiError, ApiState};
 use crate::store::personas;
@@ -42,4 +43,18 @@ pub async fn list(
             })
             .collect(),
     )))
+}
+
+/// A body's `persona_id` that names no persona: a 422 naming the field (MPIS answered 500 on
+/// the foreign key).
+pub async fn must_exist(state: &ApiState, persona: uuid::Uuid) -> Result<(), ApiError> {
+    if personas::exists(&state.pool, persona).await? {
+        Ok(())
+    } else {
+        Err(ApiError::field(FieldProblem::body(
+            "persona_id",
+            format!("persona {persona} does not exist"),
+            "value_error",
+        )))
+    }
 }

@@ -11,7 +11,7 @@ use super::body::{Fields, JsonBody};
 use super::error::{FieldProblem, uuid_param};
 use super::{ApiError, ApiState};
 use crate::domain::form;
-use crate::store::{personas, projects};
+use crate::store::projects;
 use utoipa::ToSchema;
 
 /// Longest project name (MPIS's `max_length=200`).
@@ -35,16 +35,12 @@ pub struct Page {
 
 impl Page {
     pub fn bounds(&self) -> Result<(i64, i64), ApiError> {
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        let offset = self.offset.unwrap_or(0);
         let mut problems = Vec::new();
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            problems.push(FieldProblem::new(
-                vec![json!("query"), json!("limit")],
-                format!("must be 1 to {MAX_LIMIT}, got {limit}"),
-                "value_error",
-            ));
-        }
+        let limit = query_limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT).unwrap_or_else(|problem| {
+            problems.push(problem);
+            0
+        });
+        let offset = self.offset.unwrap_or(0);
         if offset < 0 {
             problems.push(FieldProblem::new(
                 vec![json!("query"), json!("offset")],
@@ -57,6 +53,21 @@ impl Page {
         } else {
             Err(ApiError::Invalid(problems))
         }
+    }
+}
+
+/// `?limit=` of a list route: `default` when not given, else 1 to `max` (a problem of
+/// `["query", "limit"]`).
+pub fn query_limit(limit: Option<i64>, default: i64, max: i64) -> Result<i64, FieldProblem> {
+    let limit = limit.unwrap_or(default);
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(FieldProblem::new(
+            vec![json!("query"), json!("limit")],
+            format!("must be 1 to {max}, got {limit}"),
+            "value_error",
+        ))
     }
 }
 
@@ -131,13 +142,7 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let new = read_new_project(&body)?;
-    if !personas::exists(&state.pool, new.persona_id).await? {
-        return Err(ApiError::field(FieldProblem::body(
-            "persona_id",
-            format!("persona {} does not exist", new.persona_id),
-            "value_error",
-        )));
-    }
+    super::personas::must_exist(&state, new.persona_id).await?;
     let project = projects::create(&state.pool, &new).await?;
     Ok(Json(shape(project)))
 }
@@ -151,27 +156,14 @@ pub fn read_new_project(body: &Value) -> Result<projects::NewProject, ApiError> 
     let persona_id = fields.required_uuid("persona_id");
     let channels = fields.required_str_list("channels");
     if let Some(name) = name {
-        let problem = match form::non_empty(name) {
-            None => Some("must not be empty".to_string()),
-            Some(trimmed) => form::check_single_line(trimmed)
-                .and_then(|()| form::check_max_chars(trimmed, NAME_MAX))
-                .err(),
-        };
-        if let Some(problem) = problem {
-            fields.problem("name", problem);
-        }
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(channels) = &channels {
         for (i, channel) in channels.iter().enumerate() {
-            let problem = match form::non_empty(channel) {
-                None => Some("must not be empty".to_string()),
-                Some(trimmed) => form::check_single_line(trimmed)
-                    .and_then(|()| form::check_max_chars(trimmed, CHANNEL_MAX))
-                    .err(),
-            };
-            if let Some(problem) = problem {
-                fields.problem(&format!("channels[{i}]"), problem);
-            }
+            fields.check(
+                &format!("channels[{i}]"),
+                form::check_one_line(channel, CHANNEL_MAX),
+            );
         }
     }
     fields.finish()?;

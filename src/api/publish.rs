@@ -24,9 +24,8 @@ use axum::{Extension, Json};
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::body::JsonBody;
+use super::body::{Fields, JsonBody, Style};
 use super::error::FieldProblem;
-use super::read::Reader;
 use super::{ApiError, ApiState};
 use crate::domain::publish::{PublishForm, ValidPublish};
 use crate::jobs::outbox::Forwarder;
@@ -206,38 +205,22 @@ pub fn read_record(
     body: &Value,
     channels: &[String],
 ) -> Result<(ValidPublish, Option<uuid::Uuid>), ApiError> {
-    let mut reader = Reader::body(body);
-    let text = |reader: &mut Reader, name: &str, required: bool| {
-        reader.str(name, required).unwrap_or_default().to_string()
-    };
+    let mut fields = Fields::of(body).style(Style::Lenient);
     let form = PublishForm {
-        draft_id_text: text(&mut reader, "draft_id", true),
-        channel_text: text(&mut reader, "channel", true),
-        channel_item_id: text(&mut reader, "channel_item_id", true),
-        channel_url: text(&mut reader, "channel_url", false),
-        run_id_text: text(&mut reader, "run_id", false),
-        project_id_text: text(&mut reader, "project_id", false),
-        published_at_text: text(&mut reader, "published_at", false),
+        draft_id_text: fields.form_text("draft_id", true),
+        channel_text: fields.form_text("channel", true),
+        channel_item_id: fields.form_text("channel_item_id", true),
+        channel_url: fields.form_text("channel_url", false),
+        run_id_text: fields.form_text("run_id", false),
+        project_id_text: fields.form_text("project_id", false),
+        published_at_text: fields.form_text("published_at", false),
     };
-    let persona_id = reader.uuid("persona_id", false);
-    if !reader.is_object() {
-        return Err(ApiError::Invalid(reader.problems));
-    }
-    let typed: Vec<String> = reader
-        .problems
-        .iter()
-        .filter_map(|p| p.loc.get(1).and_then(Value::as_str).map(str::to_string))
-        .collect();
+    let persona_id = fields.uuid("persona_id").value();
     let valid = form.validate_with(Utc::now(), channels);
     if let Err(errors) = &valid {
-        for error in errors {
-            // A field already named for its type is not named again for being empty.
-            if !typed.iter().any(|t| t == error.field) {
-                reader.problem(error.field, error.message.clone(), "value_error");
-            }
-        }
+        fields.form_problems(errors);
     }
-    reader.finish()?;
+    fields.finish()?;
     match valid {
         Ok(valid) => Ok((valid, persona_id)),
         Err(_) => Err(ApiError::status(

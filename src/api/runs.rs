@@ -20,7 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::body::{Fields, JsonBody};
+use super::body::{Fields, Given, JsonBody, Style};
 use super::error::{FieldProblem, uuid_param};
 use super::{ApiError, ApiState};
 use crate::domain::form::FieldError;
@@ -320,166 +320,44 @@ fn contract_problems(errors: Vec<FieldError>) -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Reading bodies field by field (the typed problems: missing, wrong type, not a UUID)
 
-/// Problems of the fields `Fields` has no reader for (optional ones, nested objects).
-#[derive(Default)]
-struct More(Vec<FieldProblem>);
-
-impl More {
-    fn push(&mut self, loc: Vec<Value>, msg: impl Into<String>, kind: &'static str) {
-        self.0.push(FieldProblem::new(loc, msg, kind));
-    }
-
-    /// `fields`' problems and these, as one 422 (or `Ok` when there are none).
-    fn finish(self, fields: Fields<'_>) -> Result<(), ApiError> {
-        let mut problems = match fields.finish() {
-            Ok(()) => Vec::new(),
-            Err(ApiError::Invalid(problems)) => problems,
-            Err(other) => return Err(other),
-        };
-        problems.extend(self.0);
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Invalid(problems))
-        }
-    }
-}
-
-fn loc(path: &[&str]) -> Vec<Value> {
-    std::iter::once("body")
-        .chain(path.iter().copied())
-        .map(|p| json!(p))
-        .collect()
-}
-
-/// An optional UUID field (absent or null: `None`).
-fn optional_uuid(body: &Value, name: &str, more: &mut More) -> Option<Uuid> {
-    match body.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match Uuid::parse_str(s.trim()) {
-            Ok(id) => Some(id),
-            Err(_) => {
-                more.push(
-                    loc(&[name]),
-                    format!("Input should be a valid UUID, got {s:?}"),
-                    "uuid_parsing",
-                );
-                None
-            }
-        },
-        Some(_) => {
-            more.push(loc(&[name]), "UUID input should be a string", "uuid_type");
-            None
-        }
-    }
-}
-
-/// An optional object (absent or null: `None`).
-fn optional_object<'a>(
-    body: &'a Value,
-    name: &str,
-    more: &mut More,
-) -> Option<&'a Map<String, Value>> {
-    match body.get(name) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(o)) => Some(o),
-        Some(_) => {
-            more.push(
-                loc(&[name]),
-                "Input should be a valid dictionary or object",
-                "dict_type",
-            );
-            None
-        }
-    }
-}
-
-fn nested_str(
-    object: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-    more: &mut More,
-) -> Option<String> {
-    match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            more.push(
-                loc(&[parent, key]),
-                "Input should be a valid string",
-                "string_type",
-            );
-            None
-        }
-    }
-}
-
-fn nested_int(
-    object: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-    more: &mut More,
-) -> Option<i64> {
-    match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64() {
-            Some(n) => Some(n),
-            None => {
-                more.push(
-                    loc(&[parent, key]),
-                    "Input should be a valid integer",
-                    "int_type",
-                );
-                None
-            }
-        },
-    }
-}
-
-fn nested_bool(
-    object: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-    more: &mut More,
-) -> Option<bool> {
-    match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            more.push(
-                loc(&[parent, key]),
-                "Input should be a valid boolean",
-                "bool_type",
-            );
-            None
-        }
-    }
+/// An optional text as the contract's requests hold it.
+fn owned(text: Given<&str>) -> Option<String> {
+    text.value().map(str::to_string)
 }
 
 /// The body of `POST /api/publisher/runs`, each field read with its type; the contract's own
 /// rules (channels known, dates ordered, templates per channel) come after, in `validate`.
 pub fn read_run_request(body: &Value) -> Result<RunRequest, ApiError> {
     let mut fields = Fields::of(body);
-    let mut more = More::default();
     let project_id = fields.required_uuid("project_id");
     let persona_id = fields.required_uuid("persona_id");
     let channels = fields.required_str_list("channels");
     let date_from = fields.required_str("date_from");
     let date_to = fields.required_str("date_to");
-    let run_id = optional_uuid(body, "run_id", &mut more);
-    let templates = optional_object(body, "templates", &mut more).map(|t| TemplatesRequest {
-        news_prompt_id: nested_str(t, "templates", "news_prompt_id", &mut more),
-        format_telegram_id: nested_str(t, "templates", "format_telegram_id", &mut more),
-        format_instagram_id: nested_str(t, "templates", "format_instagram_id", &mut more),
-        image_prompt_id: nested_str(t, "templates", "image_prompt_id", &mut more),
+    // The optional fields as n8n sends them (null = absent, a UUID trimmed).
+    fields.set_style(Style::Lenient);
+    let run_id = fields.uuid("run_id").value();
+    let templates = fields.model("templates").value().map(|mut t| {
+        let templates = TemplatesRequest {
+            news_prompt_id: owned(t.str("news_prompt_id")),
+            format_telegram_id: owned(t.str("format_telegram_id")),
+            format_instagram_id: owned(t.str("format_instagram_id")),
+            image_prompt_id: owned(t.str("image_prompt_id")),
+        };
+        fields.absorb(t);
+        templates
     });
-    let options = optional_object(body, "options", &mut more).map(|o| OptionsRequest {
-        lookback_days: nested_int(o, "options", "lookback_days", &mut more),
-        max_items: nested_int(o, "options", "max_items", &mut more),
-        include_image: nested_bool(o, "options", "include_image", &mut more),
-        include_products_weekly: nested_bool(o, "options", "include_products_weekly", &mut more),
+    let options = fields.model("options").value().map(|mut o| {
+        let options = OptionsRequest {
+            lookback_days: o.int("lookback_days").value(),
+            max_items: o.int("max_items").value(),
+            include_image: o.bool("include_image").value(),
+            include_products_weekly: o.bool("include_products_weekly").value(),
+        };
+        fields.absorb(o);
+        options
     });
-    more.finish(fields)?;
+    fields.finish()?;
     match (project_id, persona_id, channels, date_from, date_to) {
         (Some(project_id), Some(persona_id), Some(channels), Some(date_from), Some(date_to)) => {
             Ok(RunRequest {
@@ -503,67 +381,55 @@ pub fn read_run_request(body: &Value) -> Result<RunRequest, ApiError> {
 /// The body of `POST /api/publisher/runs/{run_id}/complete`, each field read with its type.
 pub fn read_completion(body: &Value) -> Result<CompletionRequest, ApiError> {
     let mut fields = Fields::of(body);
-    let mut more = More::default();
     let run_id = fields.required_uuid("run_id");
     let status = fields.required_str("status");
     let persona_id = fields.required_uuid("persona_id");
     let project_id = fields.required_uuid("project_id");
-    let execution = match body.get("n8n_execution_id") {
-        None if body.is_object() => {
-            more.push(loc(&["n8n_execution_id"]), "Field required", "missing");
+    let execution = match fields.value("n8n_execution_id") {
+        Given::Absent if fields.is_object() => {
+            fields.problem_kind("n8n_execution_id", "Field required", "missing");
             Value::Null
         }
-        Some(v @ Value::String(_)) => v.clone(),
-        Some(v @ Value::Number(n)) if n.is_u64() => v.clone(),
-        Some(_) => {
-            more.push(
-                loc(&["n8n_execution_id"]),
+        Given::Value(v @ Value::String(_)) => v.clone(),
+        Given::Value(v @ Value::Number(n)) if n.is_u64() => v.clone(),
+        Given::Absent => Value::Null,
+        Given::Null | Given::Value(_) => {
+            fields.problem_kind(
+                "n8n_execution_id",
                 "Input should be a string (digits or a UUID) or a whole number",
                 "string_type",
             );
             Value::Null
         }
-        None => Value::Null,
     };
-    let error = match body.get("error") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            more.push(
-                loc(&["error"]),
-                "Input should be a valid string",
-                "string_type",
-            );
-            None
-        }
-    };
+    let error = owned(fields.str("error"));
     let mut items = Vec::new();
-    match body.get("published_items") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(list)) => {
-            for (i, item) in list.iter().enumerate() {
-                let at = vec![json!("body"), json!("published_items"), json!(i)];
-                if !item.is_object() {
-                    more.push(
-                        at,
-                        "Input should be a valid dictionary or object",
-                        "dict_type",
-                    );
-                    continue;
-                }
-                match serde_json::from_value::<ItemRequest>(item.clone()) {
-                    Ok(parsed) => items.push(parsed),
-                    Err(e) => more.push(at, e.to_string(), "model_attributes_type"),
-                }
-            }
+    for (i, item) in fields
+        .list("published_items")
+        .value()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let at = fields.loc_of("published_items", i);
+        if !item.is_object() {
+            fields.push(FieldProblem::new(
+                at,
+                "Input should be a valid dictionary or object",
+                "dict_type",
+            ));
+            continue;
         }
-        Some(_) => more.push(
-            loc(&["published_items"]),
-            "Input should be a valid list",
-            "list_type",
-        ),
+        match serde_json::from_value::<ItemRequest>(item.clone()) {
+            Ok(parsed) => items.push(parsed),
+            Err(e) => fields.push(FieldProblem::new(
+                at,
+                e.to_string(),
+                "model_attributes_type",
+            )),
+        }
     }
-    more.finish(fields)?;
+    fields.finish()?;
     match (run_id, status, persona_id, project_id) {
         (Some(run_id), Some(status), Some(persona_id), Some(project_id)) => Ok(CompletionRequest {
             run_id,

@@ -7,8 +7,7 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde_json::{Value, json};
 
-use super::body::JsonBody;
-use super::input::Input;
+use super::body::{Fields, JsonBody, Style};
 use super::{ApiError, ApiState};
 use crate::domain::form;
 use crate::store::tokens::Authenticated;
@@ -95,33 +94,33 @@ pub async fn register(
 
 /// The body checked field by field (every problem named).
 pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
-    let mut input = Input::of(body);
-    let widget_id = input.required_str("widget_id");
-    let name = input.required_str("name");
-    let description = input.str("description").value();
-    let widget_type = input.required_str("widget_type");
-    let schema_key = if input.has("schema") || !input.has("widget_schema") {
+    let mut fields = Fields::of(body).style(Style::Explicit);
+    let widget_id = fields.required_str("widget_id");
+    let name = fields.required_str("name");
+    let description = fields.str("description").value();
+    let widget_type = fields.required_str("widget_type");
+    let schema_key = if fields.has("schema") || !fields.has("widget_schema") {
         "schema"
     } else {
         "widget_schema"
     };
-    let schema = input.required_object(schema_key);
-    let renderer_url = input.str("renderer_url").value();
+    let schema = fields.required_dict(schema_key);
+    let renderer_url = fields.str("renderer_url").value();
     if let Some(id) = widget_id {
-        text_rule(&mut input, "widget_id", id, ID_MAX);
+        fields.check("widget_id", form::check_one_line(id, ID_MAX));
     }
     if let Some(name) = name {
-        text_rule(&mut input, "name", name, NAME_MAX);
+        fields.check("name", form::check_one_line(name, NAME_MAX));
     }
     if let Some(description) = description
         && let Err(problem) = form::check_max_chars(description, DESCRIPTION_MAX)
     {
-        input.problem("description", problem);
+        fields.problem("description", problem);
     }
     if let Some(kind) = widget_type
         && !TYPES.contains(&kind)
     {
-        input.problem(
+        fields.problem(
             "widget_type",
             format!("Input should be 'builtin' or 'custom', got {kind:?}"),
         );
@@ -129,9 +128,9 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
     if let Some(url) = renderer_url
         && let Err(problem) = form::check_http_url(url.trim())
     {
-        input.problem("renderer_url", problem);
+        fields.problem("renderer_url", problem);
     }
-    input.finish()?;
+    fields.finish()?;
     match (widget_id, name, widget_type, schema) {
         (Some(widget_id), Some(name), Some(widget_type), Some(schema)) => Ok(NewWidget {
             widget_id: widget_id.trim().to_string(),
@@ -145,19 +144,6 @@ pub fn read_new_widget(body: &Value) -> Result<NewWidget, ApiError> {
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid widget",
         )),
-    }
-}
-
-/// A one-line, non-empty text of at most `max` characters.
-fn text_rule(input: &mut Input<'_>, field: &str, text: &str, max: usize) {
-    let problem = match form::non_empty(text) {
-        None => Some("must not be empty".to_string()),
-        Some(trimmed) => form::check_single_line(trimmed)
-            .and_then(|()| form::check_max_chars(trimmed, max))
-            .err(),
-    };
-    if let Some(problem) = problem {
-        input.problem(field, problem);
     }
 }
 

@@ -59,6 +59,13 @@ pub fn non_empty(text: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
+/// A one-line name (a project, layout, widget or job name, a channel): not blank, and once
+/// trimmed a single line of at most `max` characters; the message says what is wrong.
+pub fn check_one_line(text: &str, max: usize) -> Result<(), String> {
+    let trimmed = non_empty(text).ok_or_else(|| "must not be empty".to_string())?;
+    check_single_line(trimmed).and_then(|()| check_max_chars(trimmed, max))
+}
+
 /// An optional UUID field: empty is `None`; anything else must parse as a UUID.
 pub fn optional_uuid(text: &str) -> Result<Option<Uuid>, String> {
     match non_empty(text) {
@@ -248,5 +255,23 @@ mod tests {
             let err = check_http_url(url).unwrap_err();
             assert!(err.starts_with(expected), "{url}: {err}");
         }
+    }
+
+    #[test]
+    fn a_one_line_name_is_not_blank_single_line_and_short_enough() {
+        assert_eq!(check_one_line("  Spring  ", 6), Ok(()));
+        assert_eq!(
+            check_one_line(" \t ", 6),
+            Err("must not be empty".to_string())
+        );
+        assert!(
+            check_one_line("a\nb", 6)
+                .unwrap_err()
+                .contains("single line")
+        );
+        assert_eq!(
+            check_one_line("Springs", 6),
+            Err("must be at most 6 characters (got 7)".to_string())
+        );
     }
 }
