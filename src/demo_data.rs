@@ -203,6 +203,20 @@ async fn insert_genesis_jobs(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<(
     Ok(())
 }
 
+/// A project's templates as contract v1 wants them (a format id for each channel that needs
+/// one), stable per project: the demo's pending runs are sendable when n8n is configured, and
+/// `:run` offers them again.
+fn demo_templates(project: &projects::Project) -> Value {
+    let id = |what: &str| Uuid::new_v5(&project.id, what.as_bytes());
+    let mut templates = json!({"news_prompt_id": id("news_prompt")});
+    for channel in ["telegram", "instagram"] {
+        if project.channels.iter().any(|c| c == channel) {
+            templates[format!("format_{channel}_id")] = json!(id(channel));
+        }
+    }
+    templates
+}
+
 /// Creates run `i`, completes it as n8n would, records the published items in MPIS's table
 /// (as MPIS does when n8n calls it) and their metrics. Returns the number of published items.
 async fn seed_run(
@@ -221,7 +235,7 @@ async fn seed_run(
             channels: project.channels.clone(),
             date_from: started_at.date_naive(),
             date_to: started_at.date_naive(),
-            templates: json!({"news_prompt_id": Uuid::new_v4()}),
+            templates: demo_templates(project),
             options: json!({"lookback_days": 1, "max_items": 10}),
         },
     )
