@@ -304,7 +304,8 @@ pub async fn items(pool: &PgPool, run_id: Uuid) -> StoreResult<Vec<RunItem>> {
 /// Records the n8n completion callback: final status by the aggregation rule, the per-item
 /// results linked to their published items, all in one transaction. A repeated callback of
 /// the same execution is a no-op (n8n retries); a different execution completing a finished
-/// run is a conflict.
+/// run is a conflict. A run the dispatcher gave up on (final, no execution) takes n8n's
+/// callback after all: the send may have reached n8n although its answer did not.
 pub async fn complete(
     pool: &PgPool,
     run_id: Uuid,
@@ -339,7 +340,9 @@ pub async fn complete(
     let execution = completion.n8n_execution_id.trim();
     let current =
         RunStatus::parse(&run.status).map_err(|e| StoreError::invalid("status", e.to_string()))?;
-    if current.is_final() {
+    // A final run without an execution was failed here (n8n never took it, as far as the
+    // dispatcher knew): n8n's own report still wins, so its items are never lost.
+    if current.is_final() && run.n8n_execution_ref.is_some() {
         if run.n8n_execution_ref.as_deref() == Some(execution) {
             return Ok(CompleteOutcome {
                 run,

@@ -590,3 +590,50 @@ async fn a_claimed_dispatch_is_held_for_its_lease_and_claimable_again_after_it()
     assert_eq!(run(pool, created.run_id).await.status, "running");
     assert_eq!(dispatch::queued_count(pool).await.unwrap(), 0);
 }
+
+/// n8n took a run although its answer never came (every try timed out): the dispatcher gave
+/// up and failed the run, and n8n's callback still records what it published.
+#[tokio::test]
+async fn n8ns_callback_for_a_run_the_dispatcher_gave_up_on_is_recorded() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let (url, n8n) = n8n().await;
+    n8n.answer(vec![Answer::Status(503, "busy".into())]);
+    let created = new_run(pool, &valid_run(&project)).await;
+    let d = dispatcher(pool, &target(&url, 1, Duration::from_secs(2)));
+    d.run_once().await.unwrap();
+    let given_up = run(pool, created.run_id).await;
+    assert_eq!(given_up.status, "failed");
+    assert!(given_up.n8n_execution_ref.is_none());
+
+    let callback = |execution: &str| {
+        let request: mpis_dash::domain::publisher_contract::CompletionRequest =
+            serde_json::from_value(json!({
+                "run_id": created.run_id, "status": "success",
+                "project_id": project.id, "persona_id": project.persona_id,
+                "n8n_execution_id": execution,
+                "published_items": [{"draft_id": Uuid::new_v4(), "channel": "telegram",
+                                     "channel_item_id": "42", "status": "success"}]
+            }))
+            .unwrap();
+        runs::Completion::from(&request.validate(created.run_id).unwrap())
+    };
+    let outcome = runs::complete(pool, created.run_id, &callback("4711"))
+        .await
+        .unwrap();
+    assert!(!outcome.replayed);
+    assert_eq!(outcome.run.status, "success");
+    assert_eq!(outcome.run.error_message, None);
+    assert_eq!(runs::items(pool, created.run_id).await.unwrap().len(), 1);
+    // From now on it is completed by n8n: the same execution is a replay, another a conflict.
+    let again = runs::complete(pool, created.run_id, &callback("4711"))
+        .await
+        .unwrap();
+    assert!(again.replayed);
+    let other = runs::complete(pool, created.run_id, &callback("4712")).await;
+    assert!(
+        matches!(other, Err(mpis_dash::store::StoreError::Conflict(_))),
+        "{other:?}"
+    );
+}
