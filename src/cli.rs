@@ -354,7 +354,10 @@ async fn mpis_for_dashboard(
 ) -> anyhow::Result<(Option<MpisClient>, Option<SandboxHandle>, String)> {
     if let Some(url) = &config.mpis_api_url {
         let mut mpis = MpisConfig::new(url.clone());
-        mpis.api_key = config.mpis_api_key.clone();
+        mpis.api_key = config
+            .mpis_api_key
+            .as_ref()
+            .map(|key| key.expose().to_string());
         return Ok((Some(MpisClient::new(mpis)?), None, format!("MPIS {url}")));
     }
     if demo {

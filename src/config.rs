@@ -160,7 +160,8 @@ pub struct Config {
     pub theme: ThemeConfig,
     /// `None`: no MPIS configured (the demo then starts the built-in sandbox).
     pub mpis_api_url: Option<String>,
-    pub mpis_api_key: Option<String>,
+    /// Sent to MPIS as `X-API-Key`; its `Debug` never shows it.
+    pub mpis_api_key: Option<Secret>,
     /// The file that was read, if any.
     pub config_file: Option<PathBuf>,
     /// Extra channel names the publish form accepts (trimmed, lowercased, no empty ones).
@@ -250,7 +251,8 @@ impl Config {
             mpis_api_url: non_empty(overrides.mpis_api_url.clone())
                 .or(non_empty(file.mpis_api_url)),
             mpis_api_key: non_empty(overrides.mpis_api_key.clone())
-                .or(non_empty(file.mpis_api_key)),
+                .or(non_empty(file.mpis_api_key))
+                .map(Secret::new),
             keys: file.keys,
             theme: file.theme,
             config_file,
@@ -595,5 +597,28 @@ mod tests {
         assert_eq!(format!("{secret:?}"), "<redacted>");
         assert_eq!(secret.expose(), "hunter2");
         assert!(Secret::non_blank("  ".into()).is_none());
+    }
+
+    #[test]
+    fn a_logged_config_shows_no_api_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "mpis_api_key = \"mpis-sekrit\"\nn8n_api_key = \"n8n-sekrit\"\n",
+        )
+        .unwrap();
+        let config = Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(
+            config.mpis_api_key.as_ref().map(Secret::expose),
+            Some("mpis-sekrit")
+        );
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sekrit"), "{shown}");
     }
 }
