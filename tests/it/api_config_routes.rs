@@ -3,9 +3,10 @@
 //! (`/api/metrics/jobs`, admin): happy paths, every 4xx with its detail, nothing half-written,
 //! credentials never answered, and who may call each route.
 
+use std::time::Duration;
+
 use mpis_dash::api::ApiLimits;
 use mpis_dash::domain::auth::Role;
-use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -531,25 +532,7 @@ async fn bad_inputs_to_the_configuration_routes_are_4xx_with_a_detail_and_write_
 async fn the_auth_matrix_of_the_configuration_routes() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let job_id: Uuid = sqlx::query_scalar(
         "INSERT INTO metrics_ingestion_jobs (job_name, channel, schedule_cron) VALUES ('m', 'telegram', '@daily') RETURNING id",
     )
@@ -686,30 +669,17 @@ async fn the_auth_matrix_of_the_configuration_routes() {
     assert_eq!(jobs, 1, "the matrix wrote nothing");
 }
 
-/// A pool to a port nothing listens on: every query fails to connect.
-fn pool_to_closed_port() -> sqlx::PgPool {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("addr").port()
-    };
-    sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(std::time::Duration::from_millis(500))
-        .connect_lazy_with(
-            sqlx::postgres::PgConnectOptions::new()
-                .host("127.0.0.1")
-                .port(port)
-                .username("nobody")
-                .database("nothing"),
-        )
-}
-
 #[tokio::test]
 async fn a_database_that_is_down_is_a_503_with_a_detail_on_every_configuration_route() {
     let mut config = api_common::config();
     config.admin_password = mpis_dash::config::Secret::non_blank("pw".into());
-    let api =
-        api_common::start_configured(pool_to_closed_port(), None, ApiLimits::default(), config)
-            .await;
+    let api = api_common::start_configured(
+        api_common::pool_to_closed_port(Duration::from_millis(500)),
+        None,
+        ApiLimits::default(),
+        config,
+    )
+    .await;
     let client = api.http();
     let id = Uuid::new_v4();
     let requests = [

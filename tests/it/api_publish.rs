@@ -12,7 +12,6 @@ use mpis_dash::jobs::outbox::Forwarder;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults, SandboxHandle};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::outbox::{self, OutboxState, PublishRecord};
-use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -528,25 +527,7 @@ async fn bad_inputs_are_named_and_nothing_is_written() {
 async fn who_may_record_a_publish() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     // No MPIS configured: an accepted record is queued (202).
     let api = api_common::start_with(pool.clone(), None, ApiLimits::default(), true).await;
     let callers = [
