@@ -11,6 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
+use super::form_parts::{ListSays, loaded_list, matching};
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
 use crate::tui::text_field;
@@ -222,34 +223,18 @@ fn draft_lines(
     width: u16,
     lines: &mut Vec<Line<'static>>,
 ) -> usize {
-    let drafts = match (&state.drafts.value, &state.drafts.error) {
-        (Some(drafts), _) if drafts.is_empty() => {
-            lines.push(Line::styled(
-                "no approved drafts in this database: type a draft id",
-                theme.muted(),
-            ));
-            return lines.len() - 1;
-        }
-        (Some(drafts), _) => drafts,
-        (None, Some(error)) => {
-            lines.push(Line::styled(
-                format!("cannot load drafts: {}", clean(error)),
-                theme.critical(),
-            ));
-            return lines.len() - 1;
-        }
-        (None, None) => {
-            lines.push(Line::styled("loading approved drafts…", theme.muted()));
-            return lines.len() - 1;
-        }
+    let says = ListSays {
+        loading: "loading approved drafts…",
+        failed: "cannot load drafts",
+        empty: "no approved drafts in this database: type a draft id",
+    };
+    let drafts = match loaded_list(theme, &state.drafts, |d| d.is_empty(), says, lines) {
+        Ok(drafts) => drafts,
+        Err(line) => return line,
     };
     let typed_channel = state.form.channel_text.trim().to_lowercase();
     let visible = state.visible_drafts();
-    let filter = if state.draft_filter.is_empty() {
-        String::new()
-    } else {
-        format!(" matching {:?}", clean(&state.draft_filter))
-    };
+    let filter = matching(&state.draft_filter);
     let on = if typed_channel.is_empty() {
         "its channel".to_string()
     } else {
