@@ -1,6 +1,8 @@
 //! Forms: their state and key handling (pure), kept out of `app.rs`. The screens that draw them
 //! live in `screens/`.
 
+use crossterm::event::{KeyCode, KeyEvent};
+
 pub mod genesis;
 pub mod genesis_job;
 pub mod publish;
@@ -19,3 +21,31 @@ pub enum FormAction<T> {
 pub mod choice;
 pub mod project;
 pub mod run;
+
+/// The keys a form asking "Discard what you typed?" takes: `y` leaves, `n` or Esc keeps
+/// editing (clears `leaving`), anything else waits for an answer. `None` when not asking.
+pub fn discard_question<T>(leaving: &mut bool, key: &KeyEvent) -> Option<FormAction<T>> {
+    if !*leaving {
+        return None;
+    }
+    Some(match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => FormAction::Close,
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            *leaving = false;
+            FormAction::None
+        }
+        _ => FormAction::None,
+    })
+}
+
+/// The keys a form waiting for its write takes: only leaving (Esc) is possible, the status
+/// line says how the write ended either way. `None` when not waiting.
+pub fn while_writing<T>(submitting: bool, key: &KeyEvent) -> Option<FormAction<T>> {
+    submitting.then(|| {
+        if key.code == KeyCode::Esc {
+            FormAction::Close
+        } else {
+            FormAction::None
+        }
+    })
+}

@@ -307,24 +307,10 @@ impl RunFormState {
     }
 
     pub fn key(&mut self, key: KeyEvent) -> FormAction<ValidRun> {
-        if self.leaving {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => FormAction::Close,
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    self.leaving = false;
-                    FormAction::None
-                }
-                _ => FormAction::None,
-            };
-        }
-        if self.submitting() {
-            // Waiting for the write: only leaving is possible (the status line says how it
-            // ended either way).
-            return if key.code == KeyCode::Esc {
-                FormAction::Close
-            } else {
-                FormAction::None
-            };
+        if let Some(action) = super::discard_question(&mut self.leaving, &key)
+            .or_else(|| super::while_writing(self.submitting(), &key))
+        {
+            return action;
         }
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         let count = FIELDS.len();
