@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use crate::domain::form::FieldError;
+
 pub mod genesis;
 pub mod genesis_job;
 pub mod publish;
@@ -48,4 +50,25 @@ pub fn while_writing<T>(submitting: bool, key: &KeyEvent) -> Option<FormAction<T
             FormAction::None
         }
     })
+}
+
+/// The first of a form's `fields` (name, label) that one of `errors` names: where a refused
+/// submission puts the focus.
+pub fn first_with_error(fields: &[(&str, &str)], errors: &[FieldError]) -> Option<usize> {
+    fields
+        .iter()
+        .position(|(name, _)| errors.iter().any(|e| e.field == *name))
+}
+
+/// Where the store's refusal of a submission goes: the field it names (its index and the
+/// error to show there), else `Err` with the message (a failure naming no field).
+pub fn refusal_at(
+    fields: &[(&'static str, &str)],
+    field: Option<&str>,
+    message: String,
+) -> Result<(usize, FieldError), String> {
+    match field.and_then(|f| fields.iter().position(|(name, _)| *name == f)) {
+        Some(index) => Ok((index, FieldError::new(fields[index].0, message))),
+        None => Err(message),
+    }
 }
