@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use mpis_dash::api::ApiLimits;
 use mpis_dash::domain::auth::Role;
+use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -525,6 +526,13 @@ async fn bad_inputs_to_the_configuration_routes_are_4xx_with_a_detail_and_write_
     );
 }
 
+/// A route of the matrix: its name, method and path, and the least role it needs.
+type Route = (&'static str, Method, String, Role);
+
+fn route(name: &'static str, method: Method, path: impl Into<String>, role: Role) -> Route {
+    (name, method, path.into(), role)
+}
+
 /// Who may call what: layouts read by a viewer and written by an editor, the widget list read
 /// by a viewer, registering widgets and every ingestion-job route (reads too) only by an admin,
 /// even with `--allow-anonymous-read`.
@@ -547,70 +555,55 @@ async fn the_auth_matrix_of_the_configuration_routes() {
         let client = http();
         // What each route needs (the write bodies are bad on purpose: a caller who passes
         // the check gets the 422, so nothing is written and the matrix stays independent).
-        let routes: Vec<(&str, reqwest::Method, String, Role)> = vec![
-            (
+        let routes: Vec<Route> = vec![
+            route(
                 "GET layouts",
-                reqwest::Method::GET,
-                "/api/dashboards/layouts".into(),
+                Method::GET,
+                "/api/dashboards/layouts",
                 Role::Viewer,
             ),
-            (
+            route(
                 "POST layouts",
-                reqwest::Method::POST,
-                "/api/dashboards/layouts".into(),
+                Method::POST,
+                "/api/dashboards/layouts",
                 Role::Editor,
             ),
-            (
+            route(
                 "PUT layout",
-                reqwest::Method::PUT,
+                Method::PUT,
                 format!("/api/dashboards/layouts/{missing}"),
                 Role::Editor,
             ),
-            (
+            route(
                 "DELETE layout",
-                reqwest::Method::DELETE,
+                Method::DELETE,
                 format!("/api/dashboards/layouts/{missing}"),
                 Role::Editor,
             ),
-            (
-                "GET widgets",
-                reqwest::Method::GET,
-                "/api/widgets".into(),
-                Role::Viewer,
-            ),
-            (
+            route("GET widgets", Method::GET, "/api/widgets", Role::Viewer),
+            route(
                 "POST widgets/register",
-                reqwest::Method::POST,
-                "/api/widgets/register".into(),
+                Method::POST,
+                "/api/widgets/register",
                 Role::Admin,
             ),
-            (
-                "GET jobs",
-                reqwest::Method::GET,
-                "/api/metrics/jobs".into(),
-                Role::Admin,
-            ),
-            (
+            route("GET jobs", Method::GET, "/api/metrics/jobs", Role::Admin),
+            route(
                 "GET job",
-                reqwest::Method::GET,
+                Method::GET,
                 format!("/api/metrics/jobs/{job_id}"),
                 Role::Admin,
             ),
-            (
-                "POST jobs",
-                reqwest::Method::POST,
-                "/api/metrics/jobs".into(),
-                Role::Admin,
-            ),
-            (
+            route("POST jobs", Method::POST, "/api/metrics/jobs", Role::Admin),
+            route(
                 "PATCH job",
-                reqwest::Method::PATCH,
+                Method::PATCH,
                 format!("/api/metrics/jobs/{job_id}"),
                 Role::Admin,
             ),
-            (
+            route(
                 "DELETE job",
-                reqwest::Method::DELETE,
+                Method::DELETE,
                 format!("/api/metrics/jobs/{missing}"),
                 Role::Admin,
             ),

@@ -75,6 +75,17 @@ fn body(draft: Uuid, item: &str) -> Value {
            "channel_url": format!("https://t.me/demo/{item}")})
 }
 
+/// How many publish records MPIS was sent (retries and replays count).
+fn records_sent(sandbox: &SandboxHandle) -> usize {
+    sandbox.request_count("POST", "/publisher/publish/record")
+}
+
+/// MPIS was sent the record once and holds one item for the draft.
+async fn delivered_once(sandbox: &SandboxHandle, pool: &PgPool, draft: Uuid) {
+    assert_eq!(records_sent(sandbox), 1, "sent once");
+    assert_eq!(items_in_mpis(pool, draft).await, 1, "one item in MPIS");
+}
+
 async fn items_in_mpis(pool: &PgPool, draft: Uuid) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM published_items WHERE draft_id = $1")
         .bind(draft)
@@ -149,11 +160,7 @@ async fn an_accepted_publish_is_recorded_with_mpis_item_and_only_the_four_fields
     let (status, again) = call(api.http().post(api.url(ROUTE)).json(&sent)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, answer);
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
-    assert_eq!(items_in_mpis(pool, draft).await, 1);
+    delivered_once(&sandbox, pool, draft).await;
 }
 
 /// MPIS down, failing with 5xx, dropping connections, dropping its answers (after recording
@@ -302,11 +309,7 @@ async fn a_slow_mpis_answers_queued_within_the_budget_and_the_send_completes_lat
         forwarder(pool, &good).run_once().await.unwrap(),
         Default::default()
     );
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
-    assert_eq!(items_in_mpis(pool, draft).await, 1);
+    delivered_once(&sandbox, pool, draft).await;
 }
 
 #[tokio::test]
@@ -350,10 +353,7 @@ async fn the_idempotency_key_returns_the_first_outcome_and_one_publication_is_on
     assert_eq!(other_key, first);
     assert_eq!(items_in_mpis(pool, draft).await, 1);
     assert_eq!(common::count(pool, "publish_records").await, 1);
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
+    assert_eq!(records_sent(&sandbox), 1);
 
     // Concurrent requests for one new publication under different keys: one record, one item.
     let requests: Vec<_> = (0..6)
@@ -425,10 +425,7 @@ async fn mpis_refusal_is_passed_on_and_the_record_fails_without_retries() {
         forwarder(pool, &good).run_once().await.unwrap(),
         Default::default()
     );
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
+    assert_eq!(records_sent(&sandbox), 1);
 }
 
 /// Bad input is a 4xx with a detail naming the field, and nothing is written.
