@@ -4,9 +4,12 @@
 //! before discarding, the write in flight, a failure naming no field). The `:publish` form
 //! shares the loading / failed / empty line of its draft list.
 
+use std::time::Instant;
+
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
 
 use crate::tui::data::Loadable;
 use crate::tui::forms::choice::ChannelField;
@@ -164,13 +167,16 @@ pub fn channel_lines(
     lines.len() - 1
 }
 
-/// The form's last lines: the question before discarding, the write in flight, a failure.
+/// The form's last lines: the question before discarding, the write in flight (sent at
+/// `submitted_at`, `now` being the frame's instant), a failure.
 pub fn tail_lines(
     theme: &Theme,
     leaving: bool,
-    submitting: Option<u64>,
+    submitted_at: Option<Instant>,
+    now: Instant,
     failure: Option<&str>,
 ) -> Vec<Line<'static>> {
+    let submitting = submitted_at.map(|at| now.saturating_duration_since(at).as_secs());
     let mut tail = Vec::new();
     if leaving {
         tail.push(Line::styled(
@@ -273,4 +279,12 @@ pub fn picker_room(area: Rect, lines: &[Line], tail: &[Line]) -> usize {
     usize::from(area.height)
         .saturating_sub(height(lines) + height(tail) + 2)
         .max(3)
+}
+
+/// A form's frame: its title at the top, its keys at the bottom.
+pub fn form_block(theme: &Theme, title: &str, keys: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(title.to_string(), theme.header()))
+        .title_bottom(Line::styled(keys.to_string(), theme.muted()))
 }

@@ -9,9 +9,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
-use super::form_parts::{ListSays, loaded_list, matching};
+use super::form_parts::{ListSays, form_block, loaded_list, matching};
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
 use crate::tui::text_field;
@@ -38,13 +37,11 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" Record a publish ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " Record a publish ",
+        " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
+    );
     // The intro only where there is room for it besides the picker's drafts: at 80x24 its
     // three rows are one more draft to choose from.
     let mut lines = Vec::new();

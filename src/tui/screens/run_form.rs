@@ -6,10 +6,9 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders};
 
 use super::form_parts::{
-    FieldRow, ListSays, channel_lines, field_lines, filtered_picker_lines, loaded_list,
+    FieldRow, ListSays, channel_lines, field_lines, filtered_picker_lines, form_block, loaded_list,
     picker_room, tail_lines,
 };
 use crate::tui::app::App;
@@ -24,13 +23,11 @@ const LABEL_WIDTH: usize = 21;
 
 pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" Start a run ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick · Space toggle · Ctrl-S start · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " Start a run ",
+        " Tab next field · Up/Down pick · Space toggle · Ctrl-S start · Esc back ",
+    );
     let inner = block.inner(area);
     let rows: Vec<FieldRow> = (0..FIELDS.len())
         .map(|index| FieldRow {
@@ -51,10 +48,13 @@ pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> 
         &mut lines,
     );
     lines.push(Line::raw(""));
-    let elapsed = state
-        .submitted_at
-        .map(|at| app.now.instant.saturating_duration_since(at).as_secs());
-    let mut tail = tail_lines(theme, state.leaving, elapsed, state.failure.as_deref());
+    let mut tail = tail_lines(
+        theme,
+        state.leaving,
+        state.submitted_at,
+        app.now.instant,
+        state.failure.as_deref(),
+    );
     let room = picker_room(inner, &lines, &tail);
     let picked_line = match state.focus {
         CHANNELS => Some(channel_lines(
