@@ -140,24 +140,12 @@ async fn new_run(pool: &PgPool, valid: &ValidRun) -> Run {
     runs::create(pool, &NewRun::from(valid)).await.unwrap()
 }
 
-/// A scratch database with a project of persona "Ada", and a stand-in n8n (its URL).
-struct Setup {
-    db: ScratchDb,
-    project: Project,
-    url: String,
-    n8n: N8n,
-}
-
-async fn setup() -> Setup {
+/// A scratch database, a project of persona "Ada" in it, and a stand-in n8n (its URL).
+async fn setup() -> (ScratchDb, Project, String, N8n) {
     let db = common::db().await;
     let project = common::persona_with_project(&db.pool, "Ada").await;
     let (url, n8n) = n8n().await;
-    Setup {
-        db,
-        project,
-        url,
-        n8n,
-    }
+    (db, project, url, n8n)
 }
 
 /// A pass's report with these counts set, the others 0.
@@ -185,12 +173,7 @@ async fn dispatch_of(pool: &PgPool, run_id: Uuid) -> dispatch::RunDispatch {
 
 #[tokio::test]
 async fn a_2xx_makes_the_run_running_and_n8n_gets_the_contract_body_and_headers() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     let valid = valid_run(&project);
     let created = new_run(pool, &valid).await;
@@ -245,12 +228,7 @@ async fn a_2xx_makes_the_run_running_and_n8n_gets_the_contract_body_and_headers(
 
 #[tokio::test]
 async fn a_4xx_fails_the_run_at_once_with_n8ns_answer_trimmed() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     n8n.answer(vec![Answer::Status(
         404,
@@ -296,12 +274,7 @@ async fn a_4xx_fails_the_run_at_once_with_n8ns_answer_trimmed() {
 
 #[tokio::test]
 async fn server_errors_are_retried_up_to_the_limit_then_the_run_fails_with_the_reason() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     n8n.answer(vec![Answer::Status(503, "maintenance".into())]);
     let created = new_run(pool, &valid_run(&project)).await;
@@ -342,12 +315,7 @@ async fn server_errors_are_retried_up_to_the_limit_then_the_run_fails_with_the_r
 
 #[tokio::test]
 async fn a_slow_n8n_times_out_and_a_refused_connection_is_retried() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     n8n.answer(vec![Answer::Slow(Duration::from_secs(5))]);
     let slow = new_run(pool, &valid_run(&project)).await;
@@ -405,12 +373,7 @@ async fn a_slow_n8n_times_out_and_a_refused_connection_is_retried() {
 
 #[tokio::test]
 async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     let d = dispatcher(pool, &target(&url, 3, Duration::from_secs(2)));
 
@@ -449,12 +412,7 @@ async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
 
 #[tokio::test]
 async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     // A little slow, so both are sending at the same time.
     n8n.answer(vec![Answer::Slow(Duration::from_millis(20))]);
@@ -508,12 +466,7 @@ async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
 
 #[tokio::test]
 async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
 
     let config = crate::api_common::config();
@@ -544,12 +497,7 @@ async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
 
 #[tokio::test]
 async fn a_stop_mid_pass_finishes_the_send_in_flight_and_releases_the_rest() {
-    let Setup {
-        db,
-        project,
-        url,
-        n8n,
-    } = setup().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
     let mut config = crate::api_common::config();
     config.n8n_webhook_url = Some(url.trim_end_matches('/').to_string());
