@@ -90,6 +90,20 @@ pub struct GenesisExportResponse {
     pub files: Value,
 }
 
+/// The answers every genesis route documents for MPIS failing, slow or missing.
+#[derive(utoipa::IntoResponses)]
+pub enum MpisFailures {
+    #[response(status = 502, description = "MPIS unreachable or failing")]
+    Failing(super::openapi::ErrorDetail),
+    #[response(
+        status = 503,
+        description = "No MPIS configured, or the database cannot answer"
+    )]
+    Missing(super::openapi::ErrorDetail),
+    #[response(status = 504, description = "MPIS did not answer in time")]
+    Slow(super::openapi::ErrorDetail),
+}
+
 /// The detail when no MPIS is configured (as `/health/mpis` says it).
 pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mpis_api_url)";
 
@@ -99,9 +113,7 @@ pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mp
     responses(
         (status = 200, description = "The job started", body = GenesisJob),
         (status = 400, description = "MPIS refused it (MPIS's 4xx and detail)", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn start(
     State(state): State<ApiState>,
@@ -121,9 +133,7 @@ pub async fn start(
     responses(
         (status = 200, description = "The job's state", body = GenesisJob),
         (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn status(
     State(state): State<ApiState>,
@@ -140,9 +150,7 @@ pub async fn status(
         (status = 200, description = "The job after the edits or the approval", body = GenesisJob),
         (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
         (status = 400, description = "MPIS refused it (MPIS's 4xx and detail): not the current draft, or not awaiting approval", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn approve(
     State(state): State<ApiState>,
@@ -172,9 +180,7 @@ pub async fn approve(
     responses(
         (status = 200, description = "Where the persona's files are", body = GenesisExportResponse),
         (status = 404, description = "MPIS knows no such persona", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn export(
     State(state): State<ApiState>,
