@@ -90,6 +90,20 @@ pub struct GenesisExportResponse {
     pub files: Value,
 }
 
+/// The answers every genesis route documents for MPIS failing, slow or missing.
+#[derive(utoipa::IntoResponses)]
+pub enum MpisFailures {
+    #[response(status = 502, description = "MPIS unreachable or failing")]
+    Failing(super::openapi::ErrorDetail),
+    #[response(
+        status = 503,
+        description = "No MPIS configured, or the database cannot answer"
+    )]
+    Missing(super::openapi::ErrorDetail),
+    #[response(status = 504, description = "MPIS did not answer in time")]
+    Slow(super::openapi::ErrorDetail),
+}
+
 /// The detail when no MPIS is configured (as `/health/mpis` says it).
 pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mpis_api_url)";
 
@@ -99,9 +113,7 @@ pub const NOT_CONFIGURED: &str = "MPIS is not configured (set MPIS_API_URL or mp
     responses(
         (status = 200, description = "The job started", body = GenesisJob),
         (status = 400, description = "MPIS refused it (MPIS's 4xx and detail)", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn start(
     State(state): State<ApiState>,
@@ -109,9 +121,8 @@ pub async fn start(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let valid = read_start(&body)?;
-    let client = configured(&state)?;
     let request = crate::tui::worker::genesis_request(&valid);
-    let started = proxy(&state, client, client.genesis_start(&request)).await?;
+    let started = call_mpis(&state, |mpis| mpis.genesis_start(&request)).await?;
     let details = json!({"persona_name": valid.persona_name, "draft_no": started.draft_no});
     audit_entry(&state, &caller, "genesis_started", started.job_id, details).await;
     Ok(Json(to_json(&started)))
@@ -122,18 +133,14 @@ pub async fn start(
     responses(
         (status = 200, description = "The job's state", body = GenesisJob),
         (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn status(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let job_id = uuid_param("job_id", &raw)?;
-    let client = configured(&state)?;
-    let status = proxy(&state, client, client.genesis_status(job_id)).await?;
-    Ok(Json(to_json(&status)))
+    passed_on(&state, |mpis| mpis.genesis_status(job_id)).await
 }
 
 #[utoipa::path(post, path = "/api/genesis/approve", tag = "genesis",
@@ -143,9 +150,7 @@ pub async fn status(
         (status = 200, description = "The job after the edits or the approval", body = GenesisJob),
         (status = 404, description = "MPIS knows no such job", body = super::openapi::ErrorDetail),
         (status = 400, description = "MPIS refused it (MPIS's 4xx and detail): not the current draft, or not awaiting approval", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn approve(
     State(state): State<ApiState>,
@@ -153,8 +158,7 @@ pub async fn approve(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let request = read_approve(&body)?;
-    let client = configured(&state)?;
-    let response = proxy(&state, client, client.genesis_approve(&request)).await?;
+    let response = call_mpis(&state, |mpis| mpis.genesis_approve(&request)).await?;
     let (event_type, details) = if request.edits.is_empty() {
         (
             "genesis_approved",
@@ -176,25 +180,42 @@ pub async fn approve(
     responses(
         (status = 200, description = "Where the persona's files are", body = GenesisExportResponse),
         (status = 404, description = "MPIS knows no such persona", body = super::openapi::ErrorDetail),
-        (status = 502, description = "MPIS unreachable or failing", body = super::openapi::ErrorDetail),
-        (status = 503, description = "No MPIS configured, or the database cannot answer", body = super::openapi::ErrorDetail),
-        (status = 504, description = "MPIS did not answer in time", body = super::openapi::ErrorDetail),
+        MpisFailures,
     ))]
 pub async fn export(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let persona_id = uuid_param("persona_id", &raw)?;
-    let client = configured(&state)?;
-    let export = proxy(&state, client, client.genesis_export(persona_id)).await?;
-    Ok(Json(to_json(&export)))
+    passed_on(&state, |mpis| mpis.genesis_export(persona_id)).await
 }
 
-fn configured(state: &ApiState) -> Result<&MpisClient, ApiError> {
-    state
+/// The one way every genesis route calls MPIS: 503 when no MPIS is configured, else the
+/// call through [`proxy`] (bounded, MPIS's failures mapped).
+async fn call_mpis<'s, T, Call>(
+    state: &'s ApiState,
+    call: impl FnOnce(&'s MpisClient) -> Call,
+) -> Result<T, ApiError>
+where
+    Call: Future<Output = Result<T, MpisError>>,
+{
+    let client = state
         .mpis
         .as_ref()
-        .ok_or_else(|| ApiError::unavailable(NOT_CONFIGURED))
+        .ok_or_else(|| ApiError::unavailable(NOT_CONFIGURED))?;
+    proxy(state, client, call(client)).await
+}
+
+/// A read MPIS answers: its answer passed on as MPIS gives it.
+async fn passed_on<'s, T: serde::Serialize, Call>(
+    state: &'s ApiState,
+    call: impl FnOnce(&'s MpisClient) -> Call,
+) -> Result<Json<Value>, ApiError>
+where
+    Call: Future<Output = Result<T, MpisError>>,
+{
+    let answer = call_mpis(state, call).await?;
+    Ok(Json(to_json(&answer)))
 }
 
 /// A call to MPIS, bounded a little under the request's own limit (so the answer is this

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::config::{Config, Secret};
 use crate::domain::publisher_contract;
+use crate::jobs::every::every;
 use crate::jobs::outbox::retry_time;
 use crate::jobs::runner::Stop;
 use crate::state_log::{Change, StateLog, format_outage};
@@ -380,33 +381,10 @@ impl Dispatcher {
     /// change and tried again at the next interval.
     pub async fn run(&self, interval: Duration, stop: Stop) {
         let stopped = stop.clone().wait();
-        tokio::pin!(stopped);
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                _ = &mut stopped => return,
-                _ = ticks.tick() => {
-                    let now = Instant::now();
-                    let change = match self.pass(&stop).await {
-                        Ok(_) => self.database.succeeded(now),
-                        Err(error) => self.database.failed("database", &error.cause(), now),
-                    };
-                    match change {
-                        Some(Change::Down { reason }) => tracing::warn!(
-                            "n8n dispatch paused, tried again every {}: {reason}",
-                            format_outage(interval)
-                        ),
-                        Some(Change::Up { after, .. }) => tracing::warn!(
-                            "n8n dispatch resumed after {}",
-                            format_outage(after)
-                        ),
-                        None => {}
-                    }
-                }
-            }
-        }
+        every("n8n dispatch", interval, stopped, &self.database, || {
+            self.pass(&stop)
+        })
+        .await;
     }
 }
 

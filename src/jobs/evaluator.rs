@@ -17,7 +17,8 @@ use chrono::Utc;
 use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::domain::red_flags::{Evaluation, Thresholds};
-use crate::state_log::{Change, StateLog, format_outage};
+use crate::jobs::every::every;
+use crate::state_log::StateLog;
 use crate::store::StoreResult;
 use crate::store::red_flags;
 
@@ -138,32 +139,9 @@ impl Evaluator {
     /// finished first. A failing pass (database down) is logged once per change and tried
     /// again at the next interval.
     pub async fn run_until(&self, interval: Duration, stop: impl Future<Output = ()>) {
-        tokio::pin!(stop);
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                _ = &mut stop => return,
-                _ = ticks.tick() => {
-                    let now = Instant::now();
-                    let change = match self.pass().await {
-                        Ok(_) => self.database.succeeded(now),
-                        Err(error) => self.database.failed("database", &error.cause(), now),
-                    };
-                    match change {
-                        Some(Change::Down { reason }) => tracing::warn!(
-                            "red flag evaluator paused, tried again every {}: {reason}",
-                            format_outage(interval)
-                        ),
-                        Some(Change::Up { after, .. }) => tracing::warn!(
-                            "red flag evaluator resumed after {}",
-                            format_outage(after)
-                        ),
-                        None => {}
-                    }
-                }
-            }
-        }
+        every("red flag evaluator", interval, stop, &self.database, || {
+            self.pass()
+        })
+        .await;
     }
 }

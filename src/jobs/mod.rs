@@ -5,5 +5,6 @@
 
 pub mod dispatch;
 pub mod evaluator;
+pub mod every;
 pub mod outbox;
 pub mod runner;

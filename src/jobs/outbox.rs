@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::jobs::every::every;
 use crate::jobs::runner::Stop;
 use crate::retry::Backoff;
 use crate::state_log::{Change, StateLog, format_outage};
@@ -199,33 +200,10 @@ impl<F: Forward> Forwarder<F> {
     /// and retried at the next interval.
     pub async fn run(&self, interval: Duration, stop: Stop) {
         let stopped = stop.clone().wait();
-        tokio::pin!(stopped);
-        let mut ticks = tokio::time::interval(interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                biased;
-                _ = &mut stopped => return,
-                _ = ticks.tick() => {
-                    let now = Instant::now();
-                    let change = match self.pass(&stop).await {
-                        Ok(_) => self.database.succeeded(now),
-                        Err(error) => self.database.failed("database", &error.cause(), now),
-                    };
-                    match change {
-                        Some(Change::Down { reason }) => tracing::warn!(
-                            "publish outbox paused, tried again every {}: {reason}",
-                            format_outage(interval)
-                        ),
-                        Some(Change::Up { after, .. }) => tracing::warn!(
-                            "publish outbox resumed after {}",
-                            format_outage(after)
-                        ),
-                        None => {}
-                    }
-                }
-            }
-        }
+        every("publish outbox", interval, stopped, &self.database, || {
+            self.pass(&stop)
+        })
+        .await;
     }
 }
 

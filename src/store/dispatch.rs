@@ -12,7 +12,7 @@ use sqlx::types::Json;
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult};
+use super::{StoreError, StoreResult, lease};
 
 /// Where a run's dispatch is.
 #[derive(
@@ -114,19 +114,13 @@ pub async fn claim_due(
     lease: Duration,
     limit: i64,
 ) -> StoreResult<Vec<DueDispatch>> {
-    let rows = sqlx::query_as::<_, DueDispatch>(
-        "WITH claimed AS (
-             UPDATE run_dispatches SET locked_until = NOW() + make_interval(secs => $1),
-                 attempts = attempts + 1, updated_at = NOW()
-             WHERE run_id IN (SELECT run_id FROM run_dispatches
-                              WHERE state = 'queued' AND next_attempt_at <= NOW()
-                                AND (locked_until IS NULL OR locked_until < NOW())
-                              ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-             RETURNING run_id, attempts, next_attempt_at)
+    let rows = sqlx::query_as::<_, DueDispatch>(sqlx::AssertSqlSafe(format!(
+        "WITH claimed AS ({} RETURNING run_id, attempts, next_attempt_at)
          SELECT c.run_id, c.attempts, r.project_id, r.persona_id, r.status AS run_status, r.meta
          FROM claimed c JOIN dashboard_runs r ON r.run_id = c.run_id
          ORDER BY c.next_attempt_at",
-    )
+        lease::RUN_DISPATCHES.claim_due_update()
+    )))
     .bind(lease.as_secs_f64())
     .bind(limit)
     .fetch_all(pool)
@@ -263,16 +257,5 @@ async fn ensure_was_queued(pool: &PgPool, run_id: Uuid, changed: u64) -> StoreRe
 /// Gives back claimed dispatches that were not tried (a dispatcher stopping mid-pass): claimable
 /// again at once, by another instance too, without counting the claim as an attempt.
 pub async fn release(pool: &PgPool, run_ids: &[Uuid]) -> StoreResult<u64> {
-    if run_ids.is_empty() {
-        return Ok(0);
-    }
-    let done = sqlx::query(
-        "UPDATE run_dispatches SET locked_until = NULL, attempts = GREATEST(attempts - 1, 0),
-             updated_at = NOW()
-         WHERE run_id = ANY($1) AND state = 'queued' AND locked_until IS NOT NULL",
-    )
-    .bind(run_ids)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    lease::RUN_DISPATCHES.release(pool, run_ids).await
 }

@@ -12,6 +12,7 @@ pub mod genesis;
 pub mod id_prefix;
 pub mod jobs;
 pub mod layouts;
+pub(crate) mod lease;
 pub mod metrics;
 pub mod metrics_awaiting;
 pub mod ops_metrics;

@@ -12,7 +12,7 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult, audit, map_constraint};
+use super::{StoreError, StoreResult, audit, lease, map_constraint};
 
 /// Where a publish record is on its way to MPIS.
 #[derive(
@@ -323,13 +323,8 @@ pub async fn claim_due(
     limit: i64,
 ) -> StoreResult<Vec<PublishRecord>> {
     let rows = sqlx::query_as::<_, PublishRecord>(sqlx::AssertSqlSafe(format!(
-        "UPDATE publish_records SET locked_until = NOW() + make_interval(secs => $1),
-             attempts = attempts + 1, updated_at = NOW()
-         WHERE id IN (SELECT id FROM publish_records
-                      WHERE state = 'queued' AND next_attempt_at <= NOW()
-                        AND (locked_until IS NULL OR locked_until < NOW())
-                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING {COLUMNS}"
+        "{} RETURNING {COLUMNS}",
+        lease::PUBLISH_RECORDS.claim_due_update()
     )))
     .bind(lease.as_secs_f64())
     .bind(limit)
@@ -505,16 +500,5 @@ pub async fn retry_failed(pool: &PgPool, id: Uuid, operator: &str) -> StoreResul
 /// Gives back records a forwarder claimed but did not try (it is stopping): claimable again at
 /// once by anyone, and the claim no longer counts as an attempt. Returns how many.
 pub async fn release(pool: &PgPool, ids: &[Uuid]) -> StoreResult<u64> {
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    let done = sqlx::query(
-        "UPDATE publish_records SET locked_until = NULL, attempts = GREATEST(attempts - 1, 0),
-             updated_at = NOW()
-         WHERE id = ANY($1) AND state = 'queued' AND locked_until IS NOT NULL",
-    )
-    .bind(ids)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected())
+    lease::PUBLISH_RECORDS.release(pool, ids).await
 }

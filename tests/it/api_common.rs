@@ -2,6 +2,7 @@
 //! against a real PostgreSQL, with tokens of each role, and the small helpers every API test
 //! file uses (a JSON call, the `detail` checks). Shared by the `api_*` test files.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 /// A running API: its base URL and an admin token for it (when its database works); sending
 /// on (or dropping) `stop` stops it.
@@ -178,4 +180,63 @@ pub fn locs(body: &Value) -> Vec<Value> {
         .iter()
         .map(|problem| problem["loc"].clone())
         .collect()
+}
+
+/// An auth matrix's tokens by name: `viewer`, `editor` and `admin` of their role, and two
+/// admin tokens that no longer work: `expired` (a minute ago) and `revoked`.
+pub async fn role_tokens(pool: &PgPool) -> HashMap<&'static str, String> {
+    let mut secrets = HashMap::new();
+    for (name, role) in [
+        ("viewer", Role::Viewer),
+        ("editor", Role::Editor),
+        ("admin", Role::Admin),
+        ("expired", Role::Admin),
+        ("revoked", Role::Admin),
+    ] {
+        secrets.insert(name, token(pool, name, role).await);
+    }
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
+        .await
+        .unwrap();
+    secrets
+}
+
+/// A well-formed secret no database knows (the matrix's "unknown token").
+pub fn unknown_secret() -> String {
+    format!("mpd_{}", "B".repeat(43))
+}
+
+/// `request` with `authorization` as its header, or without one (the matrix's "no token").
+pub fn authorized(
+    request: reqwest::RequestBuilder,
+    authorization: Option<&str>,
+) -> reqwest::RequestBuilder {
+    match authorization {
+        Some(value) => request.header("authorization", value),
+        None => request,
+    }
+}
+
+/// A pool to a port nothing listens on: every query fails to connect (the database is down)
+/// within `acquire`.
+pub fn pool_to_closed_port(acquire: Duration) -> PgPool {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        probe.local_addr().expect("addr").port()
+    };
+    PgPoolOptions::new()
+        .acquire_timeout(acquire)
+        .connect_lazy_with(
+            PgConnectOptions::new()
+                .host("127.0.0.1")
+                .port(port)
+                .username("nobody")
+                .database("nothing"),
+        )
 }

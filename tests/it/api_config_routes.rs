@@ -3,9 +3,11 @@
 //! (`/api/metrics/jobs`, admin): happy paths, every 4xx with its detail, nothing half-written,
 //! credentials never answered, and who may call each route.
 
+use std::time::Duration;
+
 use mpis_dash::api::ApiLimits;
 use mpis_dash::domain::auth::Role;
-use mpis_dash::store::tokens;
+use reqwest::Method;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -524,6 +526,13 @@ async fn bad_inputs_to_the_configuration_routes_are_4xx_with_a_detail_and_write_
     );
 }
 
+/// A route of the matrix: its name, method and path, and the least role it needs.
+type Route = (&'static str, Method, String, Role);
+
+fn route(name: &'static str, method: Method, path: impl Into<String>, role: Role) -> Route {
+    (name, method, path.into(), role)
+}
+
 /// Who may call what: layouts read by a viewer and written by an editor, the widget list read
 /// by a viewer, registering widgets and every ingestion-job route (reads too) only by an admin,
 /// even with `--allow-anonymous-read`.
@@ -531,25 +540,7 @@ async fn bad_inputs_to_the_configuration_routes_are_4xx_with_a_detail_and_write_
 async fn the_auth_matrix_of_the_configuration_routes() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let job_id: Uuid = sqlx::query_scalar(
         "INSERT INTO metrics_ingestion_jobs (job_name, channel, schedule_cron) VALUES ('m', 'telegram', '@daily') RETURNING id",
     )
@@ -564,70 +555,55 @@ async fn the_auth_matrix_of_the_configuration_routes() {
         let client = http();
         // What each route needs (the write bodies are bad on purpose: a caller who passes
         // the check gets the 422, so nothing is written and the matrix stays independent).
-        let routes: Vec<(&str, reqwest::Method, String, Role)> = vec![
-            (
+        let routes: Vec<Route> = vec![
+            route(
                 "GET layouts",
-                reqwest::Method::GET,
-                "/api/dashboards/layouts".into(),
+                Method::GET,
+                "/api/dashboards/layouts",
                 Role::Viewer,
             ),
-            (
+            route(
                 "POST layouts",
-                reqwest::Method::POST,
-                "/api/dashboards/layouts".into(),
+                Method::POST,
+                "/api/dashboards/layouts",
                 Role::Editor,
             ),
-            (
+            route(
                 "PUT layout",
-                reqwest::Method::PUT,
+                Method::PUT,
                 format!("/api/dashboards/layouts/{missing}"),
                 Role::Editor,
             ),
-            (
+            route(
                 "DELETE layout",
-                reqwest::Method::DELETE,
+                Method::DELETE,
                 format!("/api/dashboards/layouts/{missing}"),
                 Role::Editor,
             ),
-            (
-                "GET widgets",
-                reqwest::Method::GET,
-                "/api/widgets".into(),
-                Role::Viewer,
-            ),
-            (
+            route("GET widgets", Method::GET, "/api/widgets", Role::Viewer),
+            route(
                 "POST widgets/register",
-                reqwest::Method::POST,
-                "/api/widgets/register".into(),
+                Method::POST,
+                "/api/widgets/register",
                 Role::Admin,
             ),
-            (
-                "GET jobs",
-                reqwest::Method::GET,
-                "/api/metrics/jobs".into(),
-                Role::Admin,
-            ),
-            (
+            route("GET jobs", Method::GET, "/api/metrics/jobs", Role::Admin),
+            route(
                 "GET job",
-                reqwest::Method::GET,
+                Method::GET,
                 format!("/api/metrics/jobs/{job_id}"),
                 Role::Admin,
             ),
-            (
-                "POST jobs",
-                reqwest::Method::POST,
-                "/api/metrics/jobs".into(),
-                Role::Admin,
-            ),
-            (
+            route("POST jobs", Method::POST, "/api/metrics/jobs", Role::Admin),
+            route(
                 "PATCH job",
-                reqwest::Method::PATCH,
+                Method::PATCH,
                 format!("/api/metrics/jobs/{job_id}"),
                 Role::Admin,
             ),
-            (
+            route(
                 "DELETE job",
-                reqwest::Method::DELETE,
+                Method::DELETE,
                 format!("/api/metrics/jobs/{missing}"),
                 Role::Admin,
             ),
@@ -686,30 +662,17 @@ async fn the_auth_matrix_of_the_configuration_routes() {
     assert_eq!(jobs, 1, "the matrix wrote nothing");
 }
 
-/// A pool to a port nothing listens on: every query fails to connect.
-fn pool_to_closed_port() -> sqlx::PgPool {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("addr").port()
-    };
-    sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(std::time::Duration::from_millis(500))
-        .connect_lazy_with(
-            sqlx::postgres::PgConnectOptions::new()
-                .host("127.0.0.1")
-                .port(port)
-                .username("nobody")
-                .database("nothing"),
-        )
-}
-
 #[tokio::test]
 async fn a_database_that_is_down_is_a_503_with_a_detail_on_every_configuration_route() {
     let mut config = api_common::config();
     config.admin_password = mpis_dash::config::Secret::non_blank("pw".into());
-    let api =
-        api_common::start_configured(pool_to_closed_port(), None, ApiLimits::default(), config)
-            .await;
+    let api = api_common::start_configured(
+        api_common::pool_to_closed_port(Duration::from_millis(500)),
+        None,
+        ApiLimits::default(),
+        config,
+    )
+    .await;
     let client = api.http();
     let id = Uuid::new_v4();
     let requests = [

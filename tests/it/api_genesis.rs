@@ -441,25 +441,7 @@ async fn who_may_use_the_genesis_routes() {
     let sandbox = sandbox::start("127.0.0.1:0".parse().unwrap(), SandboxFaults::none())
         .await
         .unwrap();
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    mpis_dash::store::tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let api = api_common::start_with(
         pool.clone(),
         Some(client(&sandbox.url())),

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use chrono::Utc;
 use mpis_dash::api::ApiLimits;
-use mpis_dash::domain::auth::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -336,25 +335,7 @@ async fn who_may_ingest_metrics() {
     let db = common::db().await;
     let pool = &db.pool;
     let item = item(pool, "youtube").await;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    mpis_dash::store::tokens::revoke(pool, "revoked", "tests", Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let api = api_common::start_with(pool.clone(), None, ApiLimits::default(), true).await;
     let single = json!({"published_item_id": item, "channel": "youtube", "metrics": {"views": 5}});
     let batch = json!({"items": [single.clone()]});

@@ -17,7 +17,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::api_common::{call, http, start, start_with, token};
+use crate::api_common::{self, call, http, start, start_with, token};
 use crate::common;
 
 /// `mpis-dash serve` as a child process on an ephemeral port (stderr captured).
@@ -511,25 +511,7 @@ async fn metrics_count_requests_by_route_and_status_and_read_the_gauges() {
 async fn metrics_need_a_viewer_token_unless_reads_are_anonymous() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    mpis_dash::store::tokens::revoke(pool, "revoked", "tests", Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let api = start_with(pool.clone(), None, ApiLimits::default(), false).await;
     let open = start_with(pool.clone(), None, ApiLimits::default(), true).await;
     let bearer = |name: &str| Some(format!("Bearer {}", secrets[name]));
@@ -543,7 +525,7 @@ async fn metrics_need_a_viewer_token_unless_reads_are_anonymous() {
         ),
         (
             "unknown",
-            Some(format!("Bearer mpd_{}", "B".repeat(43))),
+            Some(format!("Bearer {}", api_common::unknown_secret())),
             401,
             "unknown token",
         ),
@@ -605,20 +587,7 @@ async fn metrics_need_a_viewer_token_unless_reads_are_anonymous() {
 
 #[tokio::test]
 async fn metrics_still_answer_when_the_database_is_down() {
-    // A pool to a port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .acquire_timeout(Duration::from_millis(300))
-        .connect_lazy_with(
-            sqlx::postgres::PgConnectOptions::new()
-                .host("127.0.0.1")
-                .port(port)
-                .username("nobody"),
-        );
+    let pool = api_common::pool_to_closed_port(Duration::from_millis(300));
     let api = start_with(pool, None, ApiLimits::default(), true).await;
     http().get(api.url("/health")).send().await.unwrap();
     let began = Instant::now();

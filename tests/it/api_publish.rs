@@ -12,7 +12,6 @@ use mpis_dash::jobs::outbox::Forwarder;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults, SandboxHandle};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
 use mpis_dash::store::outbox::{self, OutboxState, PublishRecord};
-use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -74,6 +73,17 @@ async fn draft(pool: &PgPool) -> Uuid {
 fn body(draft: Uuid, item: &str) -> Value {
     json!({"draft_id": draft, "channel": "telegram", "channel_item_id": item,
            "channel_url": format!("https://t.me/demo/{item}")})
+}
+
+/// How many publish records MPIS was sent (retries and replays count).
+fn records_sent(sandbox: &SandboxHandle) -> usize {
+    sandbox.request_count("POST", "/publisher/publish/record")
+}
+
+/// MPIS was sent the record once and holds one item for the draft.
+async fn delivered_once(sandbox: &SandboxHandle, pool: &PgPool, draft: Uuid) {
+    assert_eq!(records_sent(sandbox), 1, "sent once");
+    assert_eq!(items_in_mpis(pool, draft).await, 1, "one item in MPIS");
 }
 
 async fn items_in_mpis(pool: &PgPool, draft: Uuid) -> i64 {
@@ -150,11 +160,7 @@ async fn an_accepted_publish_is_recorded_with_mpis_item_and_only_the_four_fields
     let (status, again) = call(api.http().post(api.url(ROUTE)).json(&sent)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(again, answer);
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
-    assert_eq!(items_in_mpis(pool, draft).await, 1);
+    delivered_once(&sandbox, pool, draft).await;
 }
 
 /// MPIS down, failing with 5xx, dropping connections, dropping its answers (after recording
@@ -303,11 +309,7 @@ async fn a_slow_mpis_answers_queued_within_the_budget_and_the_send_completes_lat
         forwarder(pool, &good).run_once().await.unwrap(),
         Default::default()
     );
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
-    assert_eq!(items_in_mpis(pool, draft).await, 1);
+    delivered_once(&sandbox, pool, draft).await;
 }
 
 #[tokio::test]
@@ -351,10 +353,7 @@ async fn the_idempotency_key_returns_the_first_outcome_and_one_publication_is_on
     assert_eq!(other_key, first);
     assert_eq!(items_in_mpis(pool, draft).await, 1);
     assert_eq!(common::count(pool, "publish_records").await, 1);
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
+    assert_eq!(records_sent(&sandbox), 1);
 
     // Concurrent requests for one new publication under different keys: one record, one item.
     let requests: Vec<_> = (0..6)
@@ -426,10 +425,7 @@ async fn mpis_refusal_is_passed_on_and_the_record_fails_without_retries() {
         forwarder(pool, &good).run_once().await.unwrap(),
         Default::default()
     );
-    assert_eq!(
-        sandbox.request_count("POST", "/publisher/publish/record"),
-        1
-    );
+    assert_eq!(records_sent(&sandbox), 1);
 }
 
 /// Bad input is a 4xx with a detail naming the field, and nothing is written.
@@ -528,25 +524,7 @@ async fn bad_inputs_are_named_and_nothing_is_written() {
 async fn who_may_record_a_publish() {
     let db = common::db().await;
     let pool = &db.pool;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", chrono::Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     // No MPIS configured: an accepted record is queued (202).
     let api = api_common::start_with(pool.clone(), None, ApiLimits::default(), true).await;
     let callers = [

@@ -10,7 +10,6 @@ use mpis_dash::domain::red_flags::Thresholds;
 use mpis_dash::store::red_flags;
 use reqwest::StatusCode;
 use serde_json::Value;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::api_common::{self, call, start_configured};
 use crate::common;
@@ -88,19 +87,7 @@ async fn the_answer_is_at_most_max_age_old_and_says_when_it_was_computed() {
 
 #[tokio::test]
 async fn a_database_that_is_down_is_a_503_within_the_request_timeout() {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("addr").port()
-    };
-    let pool = PgPoolOptions::new()
-        .acquire_timeout(Duration::from_secs(2))
-        .connect_lazy_with(
-            PgConnectOptions::new()
-                .host("127.0.0.1")
-                .port(port)
-                .username("nobody")
-                .database("nothing"),
-        );
+    let pool = api_common::pool_to_closed_port(Duration::from_secs(2));
     let limits = ApiLimits {
         request_timeout: Duration::from_secs(5),
         ..ApiLimits::default()
@@ -170,6 +157,6 @@ async fn a_token_revoked_or_expired_after_use_is_refused_within_the_cache_ttl() 
         );
     }
     // An unknown secret of the right shape is looked up (and refused) every time.
-    let (status, _) = call(get(&format!("mpd_{}", "B".repeat(43)))).await;
+    let (status, _) = call(get(&api_common::unknown_secret())).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

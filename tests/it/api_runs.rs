@@ -8,7 +8,6 @@ use mpis_dash::api::ApiLimits;
 use mpis_dash::api::runs::NOT_CONFIGURED;
 use mpis_dash::domain::auth::Role;
 use mpis_dash::store::projects::Project;
-use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -551,25 +550,7 @@ async fn the_auth_matrix_of_the_runs_routes() {
     let pool = &db.pool;
     let project = common::persona_with_project(pool, "Ada").await;
     let draft = common::draft(pool, project.persona_id, "telegram").await;
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", Utc::now())
-        .await
-        .unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let api = start_with(pool.clone(), None, ApiLimits::default(), false).await;
     let client = http();
     let bearer = |name: &str| Some(format!("Bearer {}", secrets[name]));
@@ -613,10 +594,7 @@ async fn the_auth_matrix_of_the_runs_routes() {
             ),
         ];
         for (route, request, expected) in requests {
-            let request = match &header {
-                Some(value) => request.header("authorization", value),
-                None => request,
-            };
+            let request = api_common::authorized(request, header.as_deref());
             let (status, answer) = call(request).await;
             assert_eq!(status.as_u16(), expected, "{caller} {route}: {answer}");
             if expected >= 400 {

@@ -6,10 +6,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mpis_dash::api::ApiLimits;
-use mpis_dash::domain::auth::Role;
 use mpis_dash::mpis::sandbox::{self, SandboxFaults};
 use mpis_dash::mpis::{MpisClient, MpisConfig};
-use mpis_dash::store::tokens;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
@@ -18,23 +16,6 @@ use uuid::Uuid;
 
 use crate::api_common::{self, assert_detail, call, http, locs, start, start_with};
 use crate::common;
-
-/// A pool to a port nothing listens on: every query fails to connect.
-fn pool_to_closed_port(acquire: Duration) -> PgPool {
-    let port = {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        probe.local_addr().expect("addr").port()
-    };
-    PgPoolOptions::new()
-        .acquire_timeout(acquire)
-        .connect_lazy_with(
-            PgConnectOptions::new()
-                .host("127.0.0.1")
-                .port(port)
-                .username("nobody")
-                .database("nothing"),
-        )
-}
 
 /// A pool to a port that accepts connections but never answers (a hung server).
 fn pool_to_silent_port(listener: &std::net::TcpListener) -> PgPool {
@@ -305,7 +286,7 @@ async fn bad_input_is_always_a_4xx_with_a_detail() {
 #[tokio::test]
 async fn a_database_that_is_down_is_a_503_with_a_detail_within_the_limits() {
     let api = start(
-        pool_to_closed_port(Duration::from_secs(2)),
+        api_common::pool_to_closed_port(Duration::from_secs(2)),
         None,
         ApiLimits::default(),
     )
@@ -442,30 +423,13 @@ async fn the_auth_matrix_of_every_api_route() {
     let db = common::db().await;
     let pool = &db.pool;
     let persona = common::persona(pool, "Ada").await;
-    let now = chrono::Utc::now();
-    let mut secrets = std::collections::HashMap::new();
-    for (name, role) in [
-        ("viewer", Role::Viewer),
-        ("editor", Role::Editor),
-        ("admin", Role::Admin),
-        ("expired", Role::Admin),
-        ("revoked", Role::Admin),
-    ] {
-        secrets.insert(name, api_common::token(pool, name, role).await);
-    }
-    sqlx::query(
-        "UPDATE api_tokens SET expires_at = now() - INTERVAL '1 minute' WHERE name = 'expired'",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    tokens::revoke(pool, "revoked", "tests", now).await.unwrap();
+    let secrets = api_common::role_tokens(pool).await;
     let api = start_with(pool.clone(), None, ApiLimits::default(), false).await;
     let project = json!({"name": "Matrix", "persona_id": persona, "channels": ["telegram"]});
     let some_id = Uuid::new_v4();
 
     // (caller, its Authorization header, expected status for a read, for a write, detail part)
-    let unknown = format!("Bearer mpd_{}", "B".repeat(43));
+    let unknown = format!("Bearer {}", api_common::unknown_secret());
     let bearer = |name: &str| format!("Bearer {}", secrets[name]);
     let callers: Vec<(&str, Option<String>, u16, u16, &str)> = vec![
         ("no token", None, 401, 401, "missing token"),
@@ -514,10 +478,7 @@ async fn the_auth_matrix_of_every_api_route() {
             ),
         ];
         for (route, request, expected) in requests {
-            let request = match header {
-                Some(value) => request.header("authorization", value),
-                None => request,
-            };
+            let request = api_common::authorized(request, header.as_deref());
             let response = request.send().await.expect("an answer");
             let status = response.status().as_u16();
             let challenge = response.headers().get("www-authenticate").cloned();

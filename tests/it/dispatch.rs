@@ -13,6 +13,7 @@ use axum::routing::post;
 use mpis_dash::config::Secret;
 use mpis_dash::domain::publisher_contract::{RunRequest, ValidRun};
 use mpis_dash::jobs::dispatch::{DispatchReport, Dispatcher, N8nTarget};
+use mpis_dash::scratch_db::ScratchDb;
 use mpis_dash::store::dispatch::{self, DispatchState};
 use mpis_dash::store::projects::Project;
 use mpis_dash::store::runs::{self, NewRun, Run};
@@ -139,8 +140,31 @@ async fn new_run(pool: &PgPool, valid: &ValidRun) -> Run {
     runs::create(pool, &NewRun::from(valid)).await.unwrap()
 }
 
+/// A scratch database, a project of persona "Ada" in it, and a stand-in n8n (its URL).
+async fn setup() -> (ScratchDb, Project, String, N8n) {
+    let db = common::db().await;
+    let project = common::persona_with_project(&db.pool, "Ada").await;
+    let (url, n8n) = n8n().await;
+    (db, project, url, n8n)
+}
+
+/// A pass's report with these counts set, the others 0.
+fn counts(set: impl FnOnce(&mut DispatchReport)) -> DispatchReport {
+    let mut report = DispatchReport::default();
+    set(&mut report);
+    report
+}
+
 async fn run(pool: &PgPool, run_id: Uuid) -> Run {
     runs::get(pool, run_id).await.unwrap().unwrap()
+}
+
+/// The run failed (and is over): its error message.
+async fn failed_with(pool: &PgPool, run_id: Uuid) -> String {
+    let failed = run(pool, run_id).await;
+    assert_eq!(failed.status, "failed");
+    assert!(failed.completed_at.is_some());
+    failed.error_message.expect("the reason")
 }
 
 async fn dispatch_of(pool: &PgPool, run_id: Uuid) -> dispatch::RunDispatch {
@@ -149,22 +173,14 @@ async fn dispatch_of(pool: &PgPool, run_id: Uuid) -> dispatch::RunDispatch {
 
 #[tokio::test]
 async fn a_2xx_makes_the_run_running_and_n8n_gets_the_contract_body_and_headers() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     let valid = valid_run(&project);
     let created = new_run(pool, &valid).await;
     let d = dispatcher(pool, &target(&url, 3, Duration::from_secs(2)));
 
     let report = d.run_once().await.unwrap();
-    assert_eq!(
-        report,
-        DispatchReport {
-            sent: 1,
-            ..DispatchReport::default()
-        }
-    );
+    assert_eq!(report, counts(|r| r.sent = 1));
     let got = n8n.received();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].path, "/webhook/publisher/run");
@@ -212,10 +228,8 @@ async fn a_2xx_makes_the_run_running_and_n8n_gets_the_contract_body_and_headers(
 
 #[tokio::test]
 async fn a_4xx_fails_the_run_at_once_with_n8ns_answer_trimmed() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     n8n.answer(vec![Answer::Status(
         404,
         "{\"code\":404,\"message\":\"The requested webhook \\\"POST publisher/run\\\" is not registered.\"}"
@@ -225,17 +239,8 @@ async fn a_4xx_fails_the_run_at_once_with_n8ns_answer_trimmed() {
     let d = dispatcher(pool, &target(&url, 5, Duration::from_secs(2)));
 
     let report = d.run_once().await.unwrap();
-    assert_eq!(
-        report,
-        DispatchReport {
-            failed: 1,
-            ..DispatchReport::default()
-        }
-    );
-    let failed = run(pool, created.run_id).await;
-    assert_eq!(failed.status, "failed");
-    assert!(failed.completed_at.is_some());
-    let error = failed.error_message.unwrap();
+    assert_eq!(report, counts(|r| r.failed = 1));
+    let error = failed_with(pool, created.run_id).await;
     assert!(
         error.contains("HTTP 404") && error.contains("is not registered"),
         "{error}"
@@ -269,23 +274,15 @@ async fn a_4xx_fails_the_run_at_once_with_n8ns_answer_trimmed() {
 
 #[tokio::test]
 async fn server_errors_are_retried_up_to_the_limit_then_the_run_fails_with_the_reason() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     n8n.answer(vec![Answer::Status(503, "maintenance".into())]);
     let created = new_run(pool, &valid_run(&project)).await;
     let d = dispatcher(pool, &target(&url, 3, Duration::from_secs(2)));
 
     for attempt in 1..=2 {
         let report = d.run_once().await.unwrap();
-        assert_eq!(
-            report,
-            DispatchReport {
-                retrying: 1,
-                ..DispatchReport::default()
-            }
-        );
+        assert_eq!(report, counts(|r| r.retrying = 1));
         assert_eq!(run(pool, created.run_id).await.status, "pending");
         let row = dispatch_of(pool, created.run_id).await;
         assert_eq!((row.state, row.attempts), (DispatchState::Queued, attempt));
@@ -293,16 +290,8 @@ async fn server_errors_are_retried_up_to_the_limit_then_the_run_fails_with_the_r
         assert!(row.last_error.unwrap().contains("HTTP 503: maintenance"));
     }
     let report = d.run_once().await.unwrap();
-    assert_eq!(
-        report,
-        DispatchReport {
-            failed: 1,
-            ..DispatchReport::default()
-        }
-    );
-    let failed = run(pool, created.run_id).await;
-    assert_eq!(failed.status, "failed");
-    let error = failed.error_message.unwrap();
+    assert_eq!(report, counts(|r| r.failed = 1));
+    let error = failed_with(pool, created.run_id).await;
     assert!(
         error.contains("after 3 tries") && error.contains("HTTP 503"),
         "{error}"
@@ -326,10 +315,8 @@ async fn server_errors_are_retried_up_to_the_limit_then_the_run_fails_with_the_r
 
 #[tokio::test]
 async fn a_slow_n8n_times_out_and_a_refused_connection_is_retried() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     n8n.answer(vec![Answer::Slow(Duration::from_secs(5))]);
     let slow = new_run(pool, &valid_run(&project)).await;
     let d = dispatcher(pool, &target(&url, 2, Duration::from_secs(1)));
@@ -386,10 +373,8 @@ async fn a_slow_n8n_times_out_and_a_refused_connection_is_retried() {
 
 #[tokio::test]
 async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     let d = dispatcher(pool, &target(&url, 3, Duration::from_secs(2)));
 
     // Completed (by hand, or by n8n started elsewhere) before its dispatch came up.
@@ -407,11 +392,10 @@ async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
     let report = d.run_once().await.unwrap();
     assert_eq!(
         report,
-        DispatchReport {
-            cancelled: 1,
-            failed: 1,
-            ..DispatchReport::default()
-        }
+        counts(|r| {
+            r.cancelled = 1;
+            r.failed = 1
+        })
     );
     assert!(n8n.received().is_empty());
     assert_eq!(
@@ -419,9 +403,7 @@ async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
         DispatchState::Cancelled
     );
     assert_eq!(run(pool, done.run_id).await.status, "success");
-    let old = run(pool, old.run_id).await;
-    assert_eq!(old.status, "failed");
-    let error = old.error_message.unwrap();
+    let error = failed_with(pool, old.run_id).await;
     assert!(
         error.contains("not a contract v1 request") && error.contains("templates"),
         "{error}"
@@ -430,10 +412,8 @@ async fn a_run_no_longer_pending_or_not_a_contract_request_is_not_sent() {
 
 #[tokio::test]
 async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     // A little slow, so both are sending at the same time.
     n8n.answer(vec![Answer::Slow(Duration::from_millis(20))]);
     let valid = valid_run(&project);
@@ -486,10 +466,8 @@ async fn two_dispatchers_on_one_database_send_each_due_run_exactly_once() {
 
 #[tokio::test]
 async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
 
     let config = crate::api_common::config();
     assert!(config.n8n_webhook_url.is_none());
@@ -519,10 +497,8 @@ async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
 
 #[tokio::test]
 async fn a_stop_mid_pass_finishes_the_send_in_flight_and_releases_the_rest() {
-    let db = common::db().await;
+    let (db, project, url, n8n) = setup().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Ada").await;
-    let (url, n8n) = n8n().await;
     let mut config = crate::api_common::config();
     config.n8n_webhook_url = Some(url.trim_end_matches('/').to_string());
     let mut created = Vec::new();

@@ -15,6 +15,12 @@ use uuid::Uuid;
 use crate::common;
 
 /// The rule, counted the old way.
+/// A telegram draft of a persona "Alex" with a project.
+async fn draft_of_alex(pool: &PgPool) -> Uuid {
+    let project = common::persona_with_project(pool, "Alex").await;
+    common::draft(pool, project.persona_id, "telegram").await
+}
+
 async fn live_missing(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM published_items p
@@ -159,8 +165,7 @@ async fn added_measured_unmeasured_and_deleted_items_keep_the_count_equal_to_the
 async fn late_items_are_counted_within_the_window_at_once_and_older_at_the_full_recount() {
     let db = common::db().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Alex").await;
-    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let draft = draft_of_alex(pool).await;
     let now = Utc::now();
     common::published_item(pool, draft, "telegram", "first", now).await;
     assert_eq!(counted_at(pool, now).await, 1);
@@ -202,8 +207,7 @@ async fn late_items_are_counted_within_the_window_at_once_and_older_at_the_full_
 async fn the_flag_ages_through_its_thresholds_as_items_come_and_get_measured() {
     let db = common::db().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Alex").await;
-    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let draft = draft_of_alex(pool).await;
     let now = Utc::now();
     let mut items = Vec::new();
     let mut at = now;
@@ -254,8 +258,7 @@ async fn the_flag_ages_through_its_thresholds_as_items_come_and_get_measured() {
 async fn a_measurement_in_flight_during_a_sync_is_not_lost() {
     let db = common::db().await;
     let pool = &db.pool;
-    let project = common::persona_with_project(pool, "Alex").await;
-    let draft = common::draft(pool, project.persona_id, "telegram").await;
+    let draft = draft_of_alex(pool).await;
     let now = Utc::now();
     common::published_item(pool, draft, "telegram", "seen", now).await;
     assert_eq!(counted_at(pool, now).await, 1);

@@ -186,11 +186,7 @@ impl GenesisFormState {
                 FormAction::Submit(valid)
             }
             Err(errors) => {
-                // Focus the first field with a problem.
-                if let Some(first) = FIELDS
-                    .iter()
-                    .position(|(name, _)| errors.iter().any(|e| e.field == *name))
-                {
+                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
                     self.focus = first;
                 }
                 self.errors = errors;

@@ -163,24 +163,10 @@ impl ProjectFormState {
     }
 
     pub fn key(&mut self, key: KeyEvent) -> FormAction<ValidProject> {
-        if self.leaving {
-            return match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => FormAction::Close,
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                    self.leaving = false;
-                    FormAction::None
-                }
-                _ => FormAction::None,
-            };
-        }
-        if self.submitting() {
-            // Waiting for the write: only leaving is possible (the status line says how it
-            // ended either way).
-            return if key.code == KeyCode::Esc {
-                FormAction::Close
-            } else {
-                FormAction::None
-            };
+        if let Some(action) = super::discard_question(&mut self.leaving, &key)
+            .or_else(|| super::while_writing(self.submitting(), &key))
+        {
+            return action;
         }
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         let count = FIELDS.len();
@@ -268,10 +254,7 @@ impl ProjectFormState {
                 FormAction::Submit(valid)
             }
             Err(errors) => {
-                if let Some(first) = FIELDS
-                    .iter()
-                    .position(|(name, _)| errors.iter().any(|e| e.field == *name))
-                {
+                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
                     self.focus = first;
                 }
                 self.errors = errors;
@@ -283,15 +266,12 @@ impl ProjectFormState {
     /// The store refused the project: at its field when it names one.
     pub fn refused(&mut self, field: Option<String>, message: String) {
         self.submitted_at = None;
-        match field
-            .as_deref()
-            .and_then(|f| FIELDS.iter().position(|(name, _)| *name == f))
-        {
-            Some(index) => {
+        match super::refusal_at(&FIELDS, field.as_deref(), message) {
+            Ok((index, error)) => {
                 self.focus = index;
-                self.errors = vec![FieldError::new(FIELDS[index].0, message)];
+                self.errors = vec![error];
             }
-            None => self.failure = Some(message),
+            Err(message) => self.failure = Some(message),
         }
     }
 }

@@ -209,14 +209,10 @@ impl PublishFormState {
     /// Handles a key pressed at `now` (a submission's default "published at" is its wall
     /// time); typed text goes into the focused field.
     pub fn key(&mut self, key: KeyEvent, now: Now) -> FormAction<ValidPublish> {
-        if self.submitting() {
-            // Waiting for the worker: only leaving is possible (the record is safe in the
-            // outbox either way once written).
-            return if key.code == KeyCode::Esc {
-                FormAction::Close
-            } else {
-                FormAction::None
-            };
+        // Waiting for the worker: only leaving is possible (the record is safe in the outbox
+        // either way once written).
+        if let Some(action) = super::while_writing(self.submitting(), &key) {
+            return action;
         }
         let control = key.modifiers.contains(KeyModifiers::CONTROL);
         match key.code {
@@ -526,11 +522,7 @@ impl PublishFormState {
                 FormAction::Submit(valid)
             }
             Err(errors) => {
-                // Focus the first field with a problem.
-                if let Some(first) = FIELDS
-                    .iter()
-                    .position(|(name, _)| errors.iter().any(|e| e.field == *name))
-                {
+                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
                     self.focus = first;
                 }
                 self.errors = errors;

@@ -1,15 +1,21 @@
 //! What the `:project` and `:run` forms draw alike: one line per field (focus marker, label,
-//! value scrolled to the cursor, then its error or a note), a picker's list, the channel
-//! choices, and the form's last line (the question before discarding, the write in flight, a
-//! failure naming no field).
+//! value scrolled to the cursor, then its error or a note), a picker's list (filtered as
+//! typed, the room it gets), the channel choices, and the form's last line (the question
+//! before discarding, the write in flight, a failure naming no field). The `:publish` form
+//! shares the loading / failed / empty line of its draft list.
 
+use std::time::Instant;
+
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders};
 
+use crate::tui::data::Loadable;
 use crate::tui::forms::choice::ChannelField;
 use crate::tui::text_field::{self, Cursor};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{FormFocus, clean, labelled_lines, short_duration};
+use crate::tui::widgets::{FormFocus, clean, labelled_lines, short_duration, wrapped_height};
 
 /// One field as drawn.
 pub struct FieldRow<'a> {
@@ -161,13 +167,16 @@ pub fn channel_lines(
     lines.len() - 1
 }
 
-/// The form's last lines: the question before discarding, the write in flight, a failure.
+/// The form's last lines: the question before discarding, the write in flight (sent at
+/// `submitted_at`, `now` being the frame's instant), a failure.
 pub fn tail_lines(
     theme: &Theme,
     leaving: bool,
-    submitting: Option<u64>,
+    submitted_at: Option<Instant>,
+    now: Instant,
     failure: Option<&str>,
 ) -> Vec<Line<'static>> {
+    let submitting = submitted_at.map(|at| now.saturating_duration_since(at).as_secs());
     let mut tail = Vec::new();
     if leaving {
         tail.push(Line::styled(
@@ -185,4 +194,97 @@ pub fn tail_lines(
         tail.extend(labelled_lines("not written: ", failure, theme.critical()));
     }
     tail
+}
+
+/// What a picker says when its list is not there: while loading, when loading failed
+/// (`{failed}: the error`), when the database has none.
+pub struct ListSays<'a> {
+    pub loading: &'a str,
+    pub failed: &'a str,
+    pub empty: &'a str,
+}
+
+/// A picker's list as loaded; else the one line saying why there is none (`Err` with that
+/// line's index).
+pub fn loaded_list<'a, T>(
+    theme: &Theme,
+    list: &'a Loadable<T>,
+    is_empty: impl FnOnce(&T) -> bool,
+    says: ListSays,
+    lines: &mut Vec<Line<'static>>,
+) -> Result<&'a T, usize> {
+    match (&list.value, &list.error) {
+        (Some(value), _) if is_empty(value) => {
+            lines.push(Line::styled(says.empty.to_string(), theme.muted()));
+        }
+        (Some(value), _) => return Ok(value),
+        (None, Some(error)) => {
+            lines.push(Line::styled(
+                format!("{}: {}", says.failed, clean(error)),
+                theme.critical(),
+            ));
+        }
+        (None, None) => lines.push(Line::styled(says.loading.to_string(), theme.muted())),
+    }
+    Err(lines.len() - 1)
+}
+
+/// ` matching "typed"` after a picker's heading while a filter is typed.
+pub fn matching(filter: &str) -> String {
+    if filter.is_empty() {
+        String::new()
+    } else {
+        format!(" matching {:?}", clean(filter))
+    }
+}
+
+/// A list of `noun`s filtered as typed: "no {noun} matching ...: type less" when none is left,
+/// else [`picker_lines`] under "{noun}s (shown of total matching ...)". Returns the picked
+/// row's line.
+#[allow(clippy::too_many_arguments)]
+pub fn filtered_picker_lines(
+    theme: &Theme,
+    noun: &str,
+    filter: &str,
+    total: usize,
+    rows: Vec<(usize, String)>,
+    picked: Option<usize>,
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
+    let filter = matching(filter);
+    if rows.is_empty() {
+        lines.push(Line::styled(
+            format!("no {noun}{filter}: type less"),
+            theme.muted(),
+        ));
+        return lines.len() - 1;
+    }
+    let heading = format!(
+        "{noun}s ({} of {total}{filter}): type to filter, Up/Down pick, Enter take",
+        rows.len()
+    );
+    picker_lines(theme, heading, rows, picked, room, lines)
+}
+
+/// Rows left for a picker's list between the `lines` above it and the `tail` below, in a form
+/// `area` wide and high (at least 3).
+pub fn picker_room(area: Rect, lines: &[Line], tail: &[Line]) -> usize {
+    let height = |lines: &[Line]| -> usize {
+        lines
+            .iter()
+            .map(|line| wrapped_height(line, area.width))
+            .sum()
+    };
+    usize::from(area.height)
+        .saturating_sub(height(lines) + height(tail) + 2)
+        .max(3)
+}
+
+/// A form's frame: its title at the top, its keys at the bottom.
+pub fn form_block(theme: &Theme, title: &str, keys: &str) -> Block<'static> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(Line::styled(title.to_string(), theme.header()))
+        .title_bottom(Line::styled(keys.to_string(), theme.muted()))
 }

@@ -8,8 +8,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
+use super::form_parts::form_block;
 use crate::domain::genesis::{detect_source, language_name};
 use crate::mpis::types::GenesisStartResponse;
 use crate::tui::app::App;
@@ -37,13 +37,11 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" Start a persona genesis ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next · ←/→ language · Space toggle · Ctrl-S submit · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " Start a persona genesis ",
+        " Tab next · ←/→ language · Space toggle · Ctrl-S submit · Esc back ",
+    );
     let width = block.inner(area).width;
     let mut lines = Vec::new();
     let mut focus = FormFocus {

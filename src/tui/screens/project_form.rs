@@ -5,12 +5,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders};
 
-use super::form_parts::{FieldRow, channel_lines, field_lines, picker_lines, tail_lines};
+use super::form_parts::{
+    FieldRow, ListSays, channel_lines, field_lines, filtered_picker_lines, form_block, loaded_list,
+    picker_room, tail_lines,
+};
 use crate::tui::app::App;
 use crate::tui::forms::project::{CHANNELS, FIELDS, PERSONA, ProjectFormState};
-use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
+use crate::tui::widgets::{clean, fit, pad, render_form};
 
 const LABEL_WIDTH: usize = 12;
 
@@ -21,13 +23,11 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" New project ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick · Ctrl-S create · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " New project ",
+        " Tab next field · Up/Down pick · Ctrl-S create · Esc back ",
+    );
     let inner = block.inner(area);
     let persona_note = state.picked_persona().map(|p| {
         let language = p.language.as_deref().unwrap_or("?");
@@ -61,19 +61,14 @@ pub fn render(
         &mut lines,
     );
     lines.push(Line::raw(""));
-    let elapsed = state
-        .submitted_at
-        .map(|at| app.now.instant.saturating_duration_since(at).as_secs());
-    let tail = tail_lines(theme, state.leaving, elapsed, state.failure.as_deref());
-    let height = |lines: &[Line]| -> usize {
-        lines
-            .iter()
-            .map(|line| wrapped_height(line, inner.width))
-            .sum()
-    };
-    let room = usize::from(inner.height)
-        .saturating_sub(height(&lines) + height(&tail) + 2)
-        .max(3);
+    let tail = tail_lines(
+        theme,
+        state.leaving,
+        state.submitted_at,
+        app.now.instant,
+        state.failure.as_deref(),
+    );
+    let room = picker_room(inner, &lines, &tail);
     let picked_line = match state.focus {
         CHANNELS => Some(channel_lines(
             theme,
@@ -108,45 +103,16 @@ fn persona_lines(
     lines: &mut Vec<Line<'static>>,
     theme: &crate::tui::theme::Theme,
 ) -> usize {
-    let personas = match (&state.personas.value, &state.personas.error) {
-        (Some(list), _) if list.is_empty() => {
-            lines.push(Line::styled(
-                "no personas in this database: create one with :genesis first",
-                theme.muted(),
-            ));
-            return lines.len() - 1;
-        }
-        (Some(list), _) => list,
-        (None, Some(error)) => {
-            lines.push(Line::styled(
-                format!("cannot load personas: {}", clean(error)),
-                theme.critical(),
-            ));
-            return lines.len() - 1;
-        }
-        (None, None) => {
-            lines.push(Line::styled("loading personas…", theme.muted()));
-            return lines.len() - 1;
-        }
+    let says = ListSays {
+        loading: "loading personas…",
+        failed: "cannot load personas",
+        empty: "no personas in this database: create one with :genesis first",
+    };
+    let personas = match loaded_list(theme, &state.personas, |l| l.is_empty(), says, lines) {
+        Ok(personas) => personas,
+        Err(line) => return line,
     };
     let visible = state.persona.visible(&state.haystacks());
-    let filter = if state.persona.filter.is_empty() {
-        String::new()
-    } else {
-        format!(" matching {:?}", clean(&state.persona.filter))
-    };
-    if visible.is_empty() {
-        lines.push(Line::styled(
-            format!("no persona{filter}: type less"),
-            theme.muted(),
-        ));
-        return lines.len() - 1;
-    }
-    let heading = format!(
-        "personas ({} of {}{filter}): type to filter, Up/Down pick, Enter take",
-        visible.len(),
-        personas.len()
-    );
     let rows = visible
         .iter()
         .map(|&i| {
@@ -162,5 +128,14 @@ fn persona_lines(
             )
         })
         .collect();
-    picker_lines(theme, heading, rows, state.persona.picked, room, lines)
+    filtered_picker_lines(
+        theme,
+        "persona",
+        &state.persona.filter,
+        personas.len(),
+        rows,
+        state.persona.picked,
+        room,
+        lines,
+    )
 }

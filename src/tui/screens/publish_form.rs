@@ -9,8 +9,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders};
 
+use super::form_parts::{ListSays, form_block, loaded_list, matching};
 use crate::tui::app::App;
 use crate::tui::forms::publish::{CHANNEL, FIELDS, PROJECT, PublishFormState, RUN};
 use crate::tui::text_field;
@@ -37,13 +37,11 @@ pub fn render(
     buf: &mut Buffer,
 ) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" Record a publish ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " Record a publish ",
+        " Tab next field · Up/Down pick · Ctrl-S submit · Esc back ",
+    );
     // The intro only where there is room for it besides the picker's drafts: at 80x24 its
     // three rows are one more draft to choose from.
     let mut lines = Vec::new();
@@ -222,34 +220,18 @@ fn draft_lines(
     width: u16,
     lines: &mut Vec<Line<'static>>,
 ) -> usize {
-    let drafts = match (&state.drafts.value, &state.drafts.error) {
-        (Some(drafts), _) if drafts.is_empty() => {
-            lines.push(Line::styled(
-                "no approved drafts in this database: type a draft id",
-                theme.muted(),
-            ));
-            return lines.len() - 1;
-        }
-        (Some(drafts), _) => drafts,
-        (None, Some(error)) => {
-            lines.push(Line::styled(
-                format!("cannot load drafts: {}", clean(error)),
-                theme.critical(),
-            ));
-            return lines.len() - 1;
-        }
-        (None, None) => {
-            lines.push(Line::styled("loading approved drafts…", theme.muted()));
-            return lines.len() - 1;
-        }
+    let says = ListSays {
+        loading: "loading approved drafts…",
+        failed: "cannot load drafts",
+        empty: "no approved drafts in this database: type a draft id",
+    };
+    let drafts = match loaded_list(theme, &state.drafts, |d| d.is_empty(), says, lines) {
+        Ok(drafts) => drafts,
+        Err(line) => return line,
     };
     let typed_channel = state.form.channel_text.trim().to_lowercase();
     let visible = state.visible_drafts();
-    let filter = if state.draft_filter.is_empty() {
-        String::new()
-    } else {
-        format!(" matching {:?}", clean(&state.draft_filter))
-    };
+    let filter = matching(&state.draft_filter);
     let on = if typed_channel.is_empty() {
         "its channel".to_string()
     } else {

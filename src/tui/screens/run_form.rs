@@ -6,28 +6,28 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders};
 
-use super::form_parts::{FieldRow, channel_lines, field_lines, picker_lines, tail_lines};
+use super::form_parts::{
+    FieldRow, ListSays, channel_lines, field_lines, filtered_picker_lines, form_block, loaded_list,
+    picker_room, tail_lines,
+};
 use crate::tui::app::App;
 use crate::tui::forms::run::{
     CHANNELS, FIELDS, IMAGE, INCLUDE_IMAGE, INSTAGRAM, LOOKBACK, MAX_ITEMS, NEWS, PRODUCTS_WEEKLY,
     PROJECT, RunFormState, TELEGRAM,
 };
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, fit, pad, render_form, wrapped_height};
+use crate::tui::widgets::{clean, fit, pad, render_form};
 
 const LABEL_WIDTH: usize = 21;
 
 pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> Option<Position> {
     let theme = &app.options.theme;
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(Line::styled(" Start a run ", theme.header()))
-        .title_bottom(Line::styled(
-            " Tab next field · Up/Down pick · Space toggle · Ctrl-S start · Esc back ",
-            theme.muted(),
-        ));
+    let block = form_block(
+        theme,
+        " Start a run ",
+        " Tab next field · Up/Down pick · Space toggle · Ctrl-S start · Esc back ",
+    );
     let inner = block.inner(area);
     let rows: Vec<FieldRow> = (0..FIELDS.len())
         .map(|index| FieldRow {
@@ -48,19 +48,14 @@ pub fn render(app: &App, state: &RunFormState, area: Rect, buf: &mut Buffer) -> 
         &mut lines,
     );
     lines.push(Line::raw(""));
-    let elapsed = state
-        .submitted_at
-        .map(|at| app.now.instant.saturating_duration_since(at).as_secs());
-    let mut tail = tail_lines(theme, state.leaving, elapsed, state.failure.as_deref());
-    let height = |lines: &[Line]| -> usize {
-        lines
-            .iter()
-            .map(|line| wrapped_height(line, inner.width))
-            .sum()
-    };
-    let room = usize::from(inner.height)
-        .saturating_sub(height(&lines) + height(&tail) + 2)
-        .max(3);
+    let mut tail = tail_lines(
+        theme,
+        state.leaving,
+        state.submitted_at,
+        app.now.instant,
+        state.failure.as_deref(),
+    );
+    let room = picker_room(inner, &lines, &tail);
     let picked_line = match state.focus {
         CHANNELS => Some(channel_lines(
             theme,
@@ -119,45 +114,22 @@ fn project_lines(
     lines: &mut Vec<Line<'static>>,
     theme: &Theme,
 ) -> usize {
-    let choices = match (&state.choices.value, &state.choices.error) {
-        (Some(c), _) if c.projects.is_empty() => {
-            lines.push(Line::styled(
-                "no projects in this database: create one with :project",
-                theme.muted(),
-            ));
-            return lines.len() - 1;
-        }
-        (Some(c), _) => c,
-        (None, Some(error)) => {
-            lines.push(Line::styled(
-                format!("cannot load projects: {}", clean(error)),
-                theme.critical(),
-            ));
-            return lines.len() - 1;
-        }
-        (None, None) => {
-            lines.push(Line::styled("loading projects…", theme.muted()));
-            return lines.len() - 1;
-        }
+    let says = ListSays {
+        loading: "loading projects…",
+        failed: "cannot load projects",
+        empty: "no projects in this database: create one with :project",
+    };
+    let choices = match loaded_list(
+        theme,
+        &state.choices,
+        |c| c.projects.is_empty(),
+        says,
+        lines,
+    ) {
+        Ok(choices) => choices,
+        Err(line) => return line,
     };
     let visible = state.project.visible(&state.haystacks());
-    let filter = if state.project.filter.is_empty() {
-        String::new()
-    } else {
-        format!(" matching {:?}", clean(&state.project.filter))
-    };
-    if visible.is_empty() {
-        lines.push(Line::styled(
-            format!("no project{filter}: type less"),
-            theme.muted(),
-        ));
-        return lines.len() - 1;
-    }
-    let heading = format!(
-        "projects ({} of {}{filter}): type to filter, Up/Down pick, Enter take",
-        visible.len(),
-        choices.projects.len()
-    );
     let rows = visible
         .iter()
         .map(|&i| {
@@ -176,5 +148,14 @@ fn project_lines(
             )
         })
         .collect();
-    picker_lines(theme, heading, rows, state.project.picked, room, lines)
+    filtered_picker_lines(
+        theme,
+        "project",
+        &state.project.filter,
+        choices.projects.len(),
+        rows,
+        state.project.picked,
+        room,
+        lines,
+    )
 }
