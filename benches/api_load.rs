@@ -41,6 +41,9 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// What one operation did: how many units (requests or rows) it counts for, or why it failed.
 enum Done {
     Units(u64),
+    /// Nothing left to do (the runs made for the completion scenario are used up): this
+    /// connection stops.
+    Exhausted,
     /// The route answered 404 / 405: not on this branch yet.
     Missing(StatusCode),
     Failed(String),
@@ -152,6 +155,7 @@ where
                         failures += 1;
                         first.get_or_insert(why);
                     }
+                    Done::Exhausted => break,
                 }
             }
             (latencies, units, failures, first)
@@ -213,8 +217,13 @@ struct Fixture {
     run_ids: Vec<Uuid>,
     /// (project, persona) pairs.
     projects: Vec<(Uuid, Uuid)>,
-    drafts: Vec<Uuid>,
-    items: Vec<Uuid>,
+    /// Telegram items as (draft_id, channel_item_id): completions report these, so every
+    /// reported item links to its published item.
+    published: Vec<(Uuid, String)>,
+    /// (published item, its channel) for ingest.
+    items: Vec<(Uuid, String)>,
+    /// Runs created by the run-creation scenario, completed by the callback scenario.
+    created: std::sync::Mutex<Vec<(Uuid, Uuid, Uuid)>>,
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -258,13 +267,23 @@ fn main() {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             probe.local_addr().expect("addr").port()
         };
+        // serve's configuration: the defaults, but no per-caller rate limit (every request of
+        // the load comes with the one admin token; 50/s per caller is the default).
+        let work = std::env::temp_dir().join(format!("mpis-api-load-{}", std::process::id()));
+        std::fs::create_dir_all(&work).expect("a work directory");
+        let config = work.join("config.toml");
+        std::fs::write(&config, "rate_limit_per_sec = 0\n").expect("config");
+        // serve's log at its default level (one access line per request), to a file as a
+        // service manager would take it.
+        let log_path = work.join("serve.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
         let binary = env!("CARGO_BIN_EXE_mpis-dash");
         let mut child = tokio::process::Command::new(binary)
-            .args(["--config", "/dev/null", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--config", config.to_str().expect("utf-8 path"), "serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db.url())
-            .env("RUST_LOG", "warn")
+            .env_remove("MPIS_DASH_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::from(log))
             .kill_on_drop(true)
             .spawn()
             .expect("start mpis-dash serve");
@@ -301,14 +320,19 @@ fn main() {
                 .fetch_all(pool)
                 .await
                 .expect("projects"),
-            drafts: sqlx::query_scalar("SELECT id FROM content_drafts LIMIT 1000")
-                .fetch_all(pool)
-                .await
-                .expect("drafts"),
-            items: sqlx::query_scalar("SELECT id FROM published_items ORDER BY random() LIMIT 20000")
+            published: sqlx::query_as(
+                "SELECT draft_id, channel_item_id FROM published_items
+                 WHERE channel = 'telegram' AND draft_id IS NOT NULL AND channel_item_id IS NOT NULL
+                 ORDER BY random() LIMIT 20000",
+            )
+            .fetch_all(pool)
+            .await
+            .expect("published items"),
+            items: sqlx::query_as("SELECT id, channel FROM published_items ORDER BY random() LIMIT 20000")
                 .fetch_all(pool)
                 .await
                 .expect("items"),
+            created: std::sync::Mutex::new(Vec::new()),
         });
         println!(
             "keep-alive connections: {levels:?}, {seconds} s a scenario and level; ingest batches of {batch} rows"
@@ -342,11 +366,19 @@ fn main() {
         .report_at(connections);
         }
 
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect(sql)
+        };
         for &connections in &levels {
+        // The runs the callbacks complete, created over the API first (timed on their own).
         let f = fixture.clone();
-        drive("completions (create + complete, 10 items)", "run", Some(2_000.0), connections, duration, move |w, n| {
+        drive("POST /api/publisher/runs (the runs to complete)", "run", None, connections, duration, move |w, n| {
             let f = f.clone();
             async move {
+                if w == u64::MAX {
+                    // The probe: the route's 404/405 or any answer (an empty body: 422).
+                    return send(f.client.post(format!("{}/api/publisher/runs", f.base)).json(&json!({})), 0).await.0;
+                }
                 let (project, persona) = f.projects[((w + n) as usize) % f.projects.len()];
                 let run_id = Uuid::new_v4();
                 let created = f.client.post(format!("{}/api/publisher/runs", f.base)).json(&json!({
@@ -355,16 +387,36 @@ fn main() {
                     "templates": {"news_prompt_id": Uuid::new_v4(), "format_telegram_id": Uuid::new_v4()},
                     "options": {"lookback_days": 1, "max_items": 10}
                 }));
-                match send(created, 0).await.0 {
-                    Done::Units(_) => {}
-                    other => return other,
+                let done = send(created, 1).await.0;
+                if let Done::Units(_) = done {
+                    f.created.lock().expect("runs").push((run_id, project, persona));
                 }
+                done
+            }
+        })
+        .await
+        .report_at(connections);
+
+        let runs_before = count("SELECT count(*) FROM dashboard_runs WHERE status = 'success'").await;
+        let linked_before = count("SELECT count(*) FROM dashboard_run_items WHERE published_item_id IS NOT NULL").await;
+        let f = fixture.clone();
+        let outcome = drive("completion callbacks (10 items, linked)", "run", Some(2_000.0), connections, duration, move |w, n| {
+            let f = f.clone();
+            async move {
+                if w == u64::MAX {
+                    let probe = f.client.post(format!("{}/api/publisher/runs/{}/complete", f.base, Uuid::nil())).json(&json!({}));
+                    return send(probe, 0).await.0;
+                }
+                let Some((run_id, project, persona)) = f.created.lock().expect("runs").pop() else {
+                    return Done::Exhausted;
+                };
+                let at = (run_id.as_u128() as usize) % f.published.len();
                 let items: Vec<Value> = (0..10)
                     .map(|i| {
-                        let draft = f.drafts[((n as usize) * 10 + i) % f.drafts.len()];
+                        let (draft, channel_item) = &f.published[(at + i * 997) % f.published.len()];
                         json!({"draft_id": draft, "channel": "telegram",
-                               "channel_item_id": format!("load-{run_id}-{i}"),
-                               "channel_url": format!("https://t.me/load/{i}"), "status": "success",
+                               "channel_item_id": channel_item,
+                               "channel_url": format!("https://t.me/load/{channel_item}"), "status": "success",
                                "metrics": {"views": 0}})
                     })
                     .collect();
@@ -372,36 +424,83 @@ fn main() {
                     "run_id": run_id, "status": "success", "persona_id": persona, "project_id": project,
                     "n8n_execution_id": format!("{n}"), "published_items": items
                 }));
-                send(complete, 1).await.0
+                match send(complete, 1).await {
+                    (Done::Units(n), Some(answer)) => {
+                        let items = answer["published_items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                        let linked = items.iter().filter(|i| i["published_item_id"].is_string()).count();
+                        if items.len() == 10 && linked == 10 && answer["status"] == "success" {
+                            Done::Units(n)
+                        } else {
+                            Done::Failed(format!("{} items, {linked} linked, status {}", items.len(), answer["status"]))
+                        }
+                    }
+                    (Done::Units(_), None) => Done::Failed("an answer that is not JSON".into()),
+                    (other, _) => other,
+                }
             }
         })
-        .await
-        .report_at(connections);
+        .await;
+        outcome.report_at(connections);
+        if outcome.missing.is_none() {
+            let runs = count("SELECT count(*) FROM dashboard_runs WHERE status = 'success'").await - runs_before;
+            let linked = count("SELECT count(*) FROM dashboard_run_items WHERE published_item_id IS NOT NULL").await - linked_before;
+            println!(
+                "    stored: {runs} runs completed, {linked} items linked to published items (answered: {} runs) {}",
+                outcome.units,
+                if runs as u64 == outcome.units && linked as u64 == 10 * outcome.units { "ok" } else { "MISMATCH" }
+            );
+        }
+        fixture.created.lock().expect("runs").clear();
         }
 
         for &connections in &levels {
+        let rows_before = count("SELECT count(*) FROM normalized_metrics").await;
         let f = fixture.clone();
-        drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
+        let outcome = drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
             let f = f.clone();
             async move {
+                if w == u64::MAX {
+                    // The probe stores nothing (an empty batch: 422).
+                    let probe = f.client
+                        .post(format!("{}/api/publisher/metrics/ingest/batch", f.base))
+                        .json(&json!({"items": []}));
+                    return send(probe, 0).await.0;
+                }
                 let now = Utc::now();
-                let start = ((w.wrapping_mul(104_729) + n * batch) as usize) % f.items.len();
+                let start = ((w.wrapping_mul(104_729) + n.wrapping_mul(batch)) as usize) % f.items.len();
                 let items: Vec<Value> = (0..batch as usize)
                     .map(|i| {
-                        json!({"published_item_id": f.items[(start + i) % f.items.len()],
-                               "channel": "telegram",
-                               "metrics": {"views": 100 + i, "reactions": 3, "shares": 1},
-                               "measured_at": now})
+                        let (item, channel) = &f.items[(start + i) % f.items.len()];
+                        // Each channel's own counters (domain::metrics::input_keys).
+                        let metrics = match channel.as_str() {
+                            "telegram" => json!({"views": 100 + i, "reactions": 3, "forwards": 1}),
+                            "instagram" => json!({"impressions": 100 + i, "reach": 90, "likes": 3, "shares": 1}),
+                            _ => json!({"views": 100 + i, "likes": 3, "shares": 1}),
+                        };
+                        json!({"published_item_id": item, "channel": channel,
+                               "metrics": metrics, "measured_at": now})
                     })
                     .collect();
                 let request = f.client
                     .post(format!("{}/api/publisher/metrics/ingest/batch", f.base))
                     .json(&json!({"items": items}));
-                send(request, batch).await.0
+                match send(request, batch).await {
+                    (Done::Units(n), Some(answer)) if answer["count"] == json!(batch) => Done::Units(n),
+                    (Done::Units(_), answer) => Done::Failed(format!("answered {answer:?}, not {batch} rows")),
+                    (other, _) => other,
+                }
             }
         })
-        .await
-        .report_at(connections);
+        .await;
+        outcome.report_at(connections);
+        if outcome.missing.is_none() {
+            let rows = count("SELECT count(*) FROM normalized_metrics").await - rows_before;
+            println!(
+                "    stored: {rows} rows (answered: {}) {}",
+                outcome.units,
+                if rows as u64 == outcome.units { "ok" } else { "MISMATCH" }
+            );
+        }
         }
 
         println!();
@@ -417,5 +516,16 @@ fn main() {
             libc::kill(pid as i32, libc::SIGTERM);
         }
         let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        println!(
+            "serve's log: {} lines, {} of them access lines ({})",
+            log.lines().count(),
+            log.lines().filter(|l| l.contains("answered")).count(),
+            log_path.display()
+        );
+        let failed: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ") || l.contains(" WARN ")).take(5).collect();
+        for line in failed {
+            println!("    {line}");
+        }
     });
 }
