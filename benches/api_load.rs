@@ -249,6 +249,9 @@ fn main() {
         .collect();
     let connections = levels.iter().copied().max().unwrap_or(64);
     let batch = env_number("MPIS_LOAD_BATCH", 500).max(1);
+    // Only these scenarios (comma-separated: red-flags, run, complete, ingest); all by default.
+    let only = std::env::var("MPIS_LOAD_ONLY").unwrap_or_default();
+    let wanted = move |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
     let duration = Duration::from_secs(seconds);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async {
@@ -343,7 +346,7 @@ fn main() {
             "scenario [connections]", "rate", "", "p50 ms", "p99 ms", "failed"
         );
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("red-flags")) {
         let f = fixture.clone();
         drive("GET /api/red-flags", "req", Some(5_000.0), connections, duration, move |_, _| {
             let f = f.clone();
@@ -353,7 +356,7 @@ fn main() {
         .report_at(connections);
         }
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("run")) {
         let f = fixture.clone();
         drive("GET /api/publisher/runs/{run_id}", "req", Some(15_000.0), connections, duration, move |w, n| {
             let f = f.clone();
@@ -369,7 +372,7 @@ fn main() {
         let count = |sql: &'static str| async move {
             sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect(sql)
         };
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("complete")) {
         // The runs the callbacks complete, created over the API first (timed on their own).
         let f = fixture.clone();
         drive("POST /api/publisher/runs (the runs to complete)", "run", None, connections, duration, move |w, n| {
@@ -453,7 +456,7 @@ fn main() {
         fixture.created.lock().expect("runs").clear();
         }
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("ingest")) {
         let rows_before = count("SELECT count(*) FROM normalized_metrics").await;
         let f = fixture.clone();
         let outcome = drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
@@ -510,6 +513,16 @@ fn main() {
             rss as f64 / 1024.0,
             if rss as f64 / 1024.0 <= 60.0 * 1_000_000.0 / 1_048_576.0 { "<= 60 MB ok" } else { "> 60 MB MISSED" }
         );
+        // MPIS_LOAD_HOLD=FILE: keep the database and serve up while FILE exists (at most 30
+        // minutes), to look at them (EXPLAIN ANALYZE, pg_stat_statements) after the load.
+        if let Ok(hold) = std::env::var("MPIS_LOAD_HOLD") {
+            std::fs::write(&hold, format!("{}\n", db.url())).expect("hold file");
+            println!("holding: DATABASE_URL in {hold}, serve on {}; remove the file to end", fixture.base);
+            let until = Instant::now() + Duration::from_secs(1800);
+            while std::path::Path::new(&hold).exists() && Instant::now() < until {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
         // SIGTERM: serve stops gracefully (kill_on_drop would SIGKILL).
         // SAFETY: kill(2) on our own child's pid.
         unsafe {
