@@ -79,6 +79,28 @@ pub struct MetricBatchIngested {
     pub metric_ids: Vec<Uuid>,
 }
 
+/// Batches read and stored at once; more wait, before their body is read. A batch's parsed
+/// JSON and rows take about 3 KB an entry, so 64 clients sending 500-entry batches at once
+/// took serve's memory to 139 MiB; the database cannot store more than a few at a time on
+/// this many cores anyway (each holds a connection for its insert).
+pub const MAX_CONCURRENT_BATCHES: usize = 4;
+
+/// `POST /api/publisher/metrics/ingest/batch` with its limit of [`MAX_CONCURRENT_BATCHES`]
+/// (waiting takes no memory beyond the connection: the body stays unread until its turn).
+pub fn batch_route() -> axum::routing::MethodRouter<ApiState> {
+    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_BATCHES));
+    axum::routing::post(ingest_batch).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let turns = turns.clone();
+            async move {
+                // Never closed, so acquiring cannot fail; an error would only skip the wait.
+                let _turn = turns.acquire_owned().await;
+                next.run(request).await
+            }
+        },
+    ))
+}
+
 #[utoipa::path(post, path = "/api/publisher/metrics/ingest", tag = "metrics",
     request_body = MetricEntry,
     responses(

@@ -153,7 +153,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/publisher/metrics/ingest", post(metrics_ingest::ingest))
         .route(
             "/publisher/metrics/ingest/batch",
-            post(metrics_ingest::ingest_batch),
+            metrics_ingest::batch_route(),
         )
         .route("/genesis/start", post(genesis::start))
         .route("/genesis/status/{job_id}", get(genesis::status))
