@@ -6,13 +6,22 @@
 //! (`MPIS_LOAD_CONNECTIONS`, default 64) for `MPIS_LOAD_SECS` seconds a scenario (default 10):
 //! - `GET /api/red-flags`
 //! - `GET /api/publisher/runs/{run_id}`
-//! - completion callbacks of 10 items each (`POST /api/publisher/runs`, then
-//!   `POST /api/publisher/runs/{run_id}/complete`)
+//! - `POST /api/publisher/runs` (the runs the callbacks then complete), and completion
+//!   callbacks of 10 items each (`POST /api/publisher/runs/{run_id}/complete`), every item a real
+//!   published item's draft and channel item id: an answer counts only when all 10 came back
+//!   linked, and the runs completed and items linked are counted in the database after
 //! - metrics ingest batches (`POST /api/publisher/metrics/ingest/batch`, `MPIS_LOAD_BATCH` rows,
-//!   default 500)
+//!   default 500, each item's own channel and counters); the rows stored are counted after
 //!
-//! and reports requests (or rows) per second, p50 and p99 per scenario, then serve's peak RSS
-//! (`VmHWM`). A route answering 404/405 is reported as "route missing" and the run goes on.
+//! and reports requests (or rows) per second, p50 and p99 per scenario, failures (any non-2xx
+//! or a wrong answer: never counted as throughput), then serve's peak RSS (`VmHWM`) and its log
+//! line count. A route answering the router's 404/405 is reported as "route missing".
+//!
+//! serve runs with the defaults (its log at its default level, one access line per request,
+//! to a file) except `rate_limit_per_sec = 0`: the load comes with one token, and the default
+//! limit is 50 requests a second per caller. `MPIS_LOAD_ONLY=run,complete` (of red-flags, run,
+//! complete, ingest) picks scenarios; `MPIS_LOAD_HOLD=FILE` keeps the database and serve up
+//! after the load while FILE exists (the database URL is written to it) for EXPLAIN ANALYZE.
 //!
 //! `cargo bench --bench api_load` (release build of the binary and the benchmark).
 

@@ -85,20 +85,18 @@ pub struct MetricBatchIngested {
 /// this many cores anyway (each holds a connection for its insert).
 pub const MAX_CONCURRENT_BATCHES: usize = 4;
 
-/// `POST /api/publisher/metrics/ingest/batch` with its limit of [`MAX_CONCURRENT_BATCHES`]
-/// (waiting takes no memory beyond the connection: the body stays unread until its turn).
-pub fn batch_route() -> axum::routing::MethodRouter<ApiState> {
-    let turns = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_BATCHES));
-    axum::routing::post(ingest_batch).layer(axum::middleware::from_fn(
-        move |request: axum::extract::Request, next: axum::middleware::Next| {
-            let turns = turns.clone();
-            async move {
-                // Never closed, so acquiring cannot fail; an error would only skip the wait.
-                let _turn = turns.acquire_owned().await;
-                next.run(request).await
-            }
-        },
-    ))
+static TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_CONCURRENT_BATCHES);
+
+/// The batch route's middleware: at most [`MAX_CONCURRENT_BATCHES`] batches past it at once
+/// (per process). Waiting takes no memory beyond the connection: the body stays unread until
+/// the batch's turn.
+pub async fn wait_turn(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    // TURNS is never closed, so acquiring cannot fail; an error would only skip the wait.
+    let _turn = TURNS.acquire().await;
+    next.run(request).await
 }
 
 #[utoipa::path(post, path = "/api/publisher/metrics/ingest", tag = "metrics",

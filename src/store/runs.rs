@@ -491,8 +491,8 @@ fn validate_completion(completion: &Completion) -> StoreResult<()> {
 /// Inserts the items in one statement; each successful item is linked to the published item
 /// MPIS recorded for the same draft, channel and channel item id, when there is one. The match
 /// is written as two lookups (an id given: `=`; none: `IS NULL`) rather than `IS NOT DISTINCT
-/// FROM`, which no index can answer, so both are found by
-/// `idx_published_items_draft_channel_item` (migration 0012) instead of a walk over every
+/// FROM`, which no index can answer, so a given id is found by
+/// `idx_published_items_channel_item_id` (migration 0012) instead of a walk over every
 /// published item of the draft.
 async fn insert_items(
     tx: &mut sqlx::Transaction<'_, Postgres>,
