@@ -6,13 +6,22 @@
 //! (`MPIS_LOAD_CONNECTIONS`, default 64) for `MPIS_LOAD_SECS` seconds a scenario (default 10):
 //! - `GET /api/red-flags`
 //! - `GET /api/publisher/runs/{run_id}`
-//! - completion callbacks of 10 items each (`POST /api/publisher/runs`, then
-//!   `POST /api/publisher/runs/{run_id}/complete`)
+//! - `POST /api/publisher/runs` (the runs the callbacks then complete), and completion
+//!   callbacks of 10 items each (`POST /api/publisher/runs/{run_id}/complete`), every item a real
+//!   published item's draft and channel item id: an answer counts only when all 10 came back
+//!   linked, and the runs completed and items linked are counted in the database after
 //! - metrics ingest batches (`POST /api/publisher/metrics/ingest/batch`, `MPIS_LOAD_BATCH` rows,
-//!   default 500)
+//!   default 500, each item's own channel and counters); the rows stored are counted after
 //!
-//! and reports requests (or rows) per second, p50 and p99 per scenario, then serve's peak RSS
-//! (`VmHWM`). A route answering 404/405 is reported as "route missing" and the run goes on.
+//! and reports requests (or rows) per second, p50 and p99 per scenario, failures (any non-2xx
+//! or a wrong answer: never counted as throughput), then serve's peak RSS (`VmHWM`) and its log
+//! line count. A route answering the router's 404/405 is reported as "route missing".
+//!
+//! serve runs with the defaults (its log at its default level, one access line per request,
+//! to a file) except `rate_limit_per_sec = 0`: the load comes with one token, and the default
+//! limit is 50 requests a second per caller. `MPIS_LOAD_ONLY=run,complete` (of red-flags, run,
+//! complete, ingest) picks scenarios; `MPIS_LOAD_HOLD=FILE` keeps the database and serve up
+//! after the load while FILE exists (the database URL is written to it) for EXPLAIN ANALYZE.
 //!
 //! `cargo bench --bench api_load` (release build of the binary and the benchmark).
 
@@ -41,6 +50,9 @@ fn env_number(name: &str, default: u64) -> u64 {
 /// What one operation did: how many units (requests or rows) it counts for, or why it failed.
 enum Done {
     Units(u64),
+    /// Nothing left to do (the runs made for the completion scenario are used up): this
+    /// connection stops.
+    Exhausted,
     /// The route answered 404 / 405: not on this branch yet.
     Missing(StatusCode),
     Failed(String),
@@ -152,6 +164,7 @@ where
                         failures += 1;
                         first.get_or_insert(why);
                     }
+                    Done::Exhausted => break,
                 }
             }
             (latencies, units, failures, first)
@@ -213,8 +226,13 @@ struct Fixture {
     run_ids: Vec<Uuid>,
     /// (project, persona) pairs.
     projects: Vec<(Uuid, Uuid)>,
-    drafts: Vec<Uuid>,
-    items: Vec<Uuid>,
+    /// Telegram items as (draft_id, channel_item_id): completions report these, so every
+    /// reported item links to its published item.
+    published: Vec<(Uuid, String)>,
+    /// (published item, its channel) for ingest.
+    items: Vec<(Uuid, String)>,
+    /// Runs created by the run-creation scenario, completed by the callback scenario.
+    created: std::sync::Mutex<Vec<(Uuid, Uuid, Uuid)>>,
 }
 
 fn peak_rss_kib(pid: u32) -> Option<u64> {
@@ -240,6 +258,9 @@ fn main() {
         .collect();
     let connections = levels.iter().copied().max().unwrap_or(64);
     let batch = env_number("MPIS_LOAD_BATCH", 500).max(1);
+    // Only these scenarios (comma-separated: red-flags, run, complete, ingest); all by default.
+    let only = std::env::var("MPIS_LOAD_ONLY").unwrap_or_default();
+    let wanted = move |name: &str| only.is_empty() || only.split(',').any(|o| o.trim() == name);
     let duration = Duration::from_secs(seconds);
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
     runtime.block_on(async {
@@ -258,13 +279,23 @@ fn main() {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
             probe.local_addr().expect("addr").port()
         };
+        // serve's configuration: the defaults, but no per-caller rate limit (every request of
+        // the load comes with the one admin token; 50/s per caller is the default).
+        let work = std::env::temp_dir().join(format!("mpis-api-load-{}", std::process::id()));
+        std::fs::create_dir_all(&work).expect("a work directory");
+        let config = work.join("config.toml");
+        std::fs::write(&config, "rate_limit_per_sec = 0\n").expect("config");
+        // serve's log at its default level (one access line per request), to a file as a
+        // service manager would take it.
+        let log_path = work.join("serve.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
         let binary = env!("CARGO_BIN_EXE_mpis-dash");
         let mut child = tokio::process::Command::new(binary)
-            .args(["--config", "/dev/null", "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--config", config.to_str().expect("utf-8 path"), "serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db.url())
-            .env("RUST_LOG", "warn")
+            .env_remove("MPIS_DASH_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::from(log))
             .kill_on_drop(true)
             .spawn()
             .expect("start mpis-dash serve");
@@ -301,14 +332,19 @@ fn main() {
                 .fetch_all(pool)
                 .await
                 .expect("projects"),
-            drafts: sqlx::query_scalar("SELECT id FROM content_drafts LIMIT 1000")
-                .fetch_all(pool)
-                .await
-                .expect("drafts"),
-            items: sqlx::query_scalar("SELECT id FROM published_items ORDER BY random() LIMIT 20000")
+            published: sqlx::query_as(
+                "SELECT draft_id, channel_item_id FROM published_items
+                 WHERE channel = 'telegram' AND draft_id IS NOT NULL AND channel_item_id IS NOT NULL
+                 ORDER BY random() LIMIT 20000",
+            )
+            .fetch_all(pool)
+            .await
+            .expect("published items"),
+            items: sqlx::query_as("SELECT id, channel FROM published_items ORDER BY random() LIMIT 20000")
                 .fetch_all(pool)
                 .await
                 .expect("items"),
+            created: std::sync::Mutex::new(Vec::new()),
         });
         println!(
             "keep-alive connections: {levels:?}, {seconds} s a scenario and level; ingest batches of {batch} rows"
@@ -319,7 +355,7 @@ fn main() {
             "scenario [connections]", "rate", "", "p50 ms", "p99 ms", "failed"
         );
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("red-flags")) {
         let f = fixture.clone();
         drive("GET /api/red-flags", "req", Some(5_000.0), connections, duration, move |_, _| {
             let f = f.clone();
@@ -329,7 +365,7 @@ fn main() {
         .report_at(connections);
         }
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("run")) {
         let f = fixture.clone();
         drive("GET /api/publisher/runs/{run_id}", "req", Some(15_000.0), connections, duration, move |w, n| {
             let f = f.clone();
@@ -342,11 +378,19 @@ fn main() {
         .report_at(connections);
         }
 
-        for &connections in &levels {
+        let count = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.expect(sql)
+        };
+        for &connections in levels.iter().filter(|_| wanted("complete")) {
+        // The runs the callbacks complete, created over the API first (timed on their own).
         let f = fixture.clone();
-        drive("completions (create + complete, 10 items)", "run", Some(2_000.0), connections, duration, move |w, n| {
+        drive("POST /api/publisher/runs (the runs to complete)", "run", None, connections, duration, move |w, n| {
             let f = f.clone();
             async move {
+                if w == u64::MAX {
+                    // The probe: the route's 404/405 or any answer (an empty body: 422).
+                    return send(f.client.post(format!("{}/api/publisher/runs", f.base)).json(&json!({})), 0).await.0;
+                }
                 let (project, persona) = f.projects[((w + n) as usize) % f.projects.len()];
                 let run_id = Uuid::new_v4();
                 let created = f.client.post(format!("{}/api/publisher/runs", f.base)).json(&json!({
@@ -355,16 +399,36 @@ fn main() {
                     "templates": {"news_prompt_id": Uuid::new_v4(), "format_telegram_id": Uuid::new_v4()},
                     "options": {"lookback_days": 1, "max_items": 10}
                 }));
-                match send(created, 0).await.0 {
-                    Done::Units(_) => {}
-                    other => return other,
+                let done = send(created, 1).await.0;
+                if let Done::Units(_) = done {
+                    f.created.lock().expect("runs").push((run_id, project, persona));
                 }
+                done
+            }
+        })
+        .await
+        .report_at(connections);
+
+        let runs_before = count("SELECT count(*) FROM dashboard_runs WHERE status = 'success'").await;
+        let linked_before = count("SELECT count(*) FROM dashboard_run_items WHERE published_item_id IS NOT NULL").await;
+        let f = fixture.clone();
+        let outcome = drive("completion callbacks (10 items, linked)", "run", Some(2_000.0), connections, duration, move |w, n| {
+            let f = f.clone();
+            async move {
+                if w == u64::MAX {
+                    let probe = f.client.post(format!("{}/api/publisher/runs/{}/complete", f.base, Uuid::nil())).json(&json!({}));
+                    return send(probe, 0).await.0;
+                }
+                let Some((run_id, project, persona)) = f.created.lock().expect("runs").pop() else {
+                    return Done::Exhausted;
+                };
+                let at = (run_id.as_u128() as usize) % f.published.len();
                 let items: Vec<Value> = (0..10)
                     .map(|i| {
-                        let draft = f.drafts[((n as usize) * 10 + i) % f.drafts.len()];
+                        let (draft, channel_item) = &f.published[(at + i * 997) % f.published.len()];
                         json!({"draft_id": draft, "channel": "telegram",
-                               "channel_item_id": format!("load-{run_id}-{i}"),
-                               "channel_url": format!("https://t.me/load/{i}"), "status": "success",
+                               "channel_item_id": channel_item,
+                               "channel_url": format!("https://t.me/load/{channel_item}"), "status": "success",
                                "metrics": {"views": 0}})
                     })
                     .collect();
@@ -372,36 +436,83 @@ fn main() {
                     "run_id": run_id, "status": "success", "persona_id": persona, "project_id": project,
                     "n8n_execution_id": format!("{n}"), "published_items": items
                 }));
-                send(complete, 1).await.0
+                match send(complete, 1).await {
+                    (Done::Units(n), Some(answer)) => {
+                        let items = answer["published_items"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                        let linked = items.iter().filter(|i| i["published_item_id"].is_string()).count();
+                        if items.len() == 10 && linked == 10 && answer["status"] == "success" {
+                            Done::Units(n)
+                        } else {
+                            Done::Failed(format!("{} items, {linked} linked, status {}", items.len(), answer["status"]))
+                        }
+                    }
+                    (Done::Units(_), None) => Done::Failed("an answer that is not JSON".into()),
+                    (other, _) => other,
+                }
             }
         })
-        .await
-        .report_at(connections);
+        .await;
+        outcome.report_at(connections);
+        if outcome.missing.is_none() {
+            let runs = count("SELECT count(*) FROM dashboard_runs WHERE status = 'success'").await - runs_before;
+            let linked = count("SELECT count(*) FROM dashboard_run_items WHERE published_item_id IS NOT NULL").await - linked_before;
+            println!(
+                "    stored: {runs} runs completed, {linked} items linked to published items (answered: {} runs) {}",
+                outcome.units,
+                if runs as u64 == outcome.units && linked as u64 == 10 * outcome.units { "ok" } else { "MISMATCH" }
+            );
+        }
+        fixture.created.lock().expect("runs").clear();
         }
 
-        for &connections in &levels {
+        for &connections in levels.iter().filter(|_| wanted("ingest")) {
+        let rows_before = count("SELECT count(*) FROM normalized_metrics").await;
         let f = fixture.clone();
-        drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
+        let outcome = drive("metrics ingest batches", "row", Some(100_000.0), connections, duration, move |w, n| {
             let f = f.clone();
             async move {
+                if w == u64::MAX {
+                    // The probe stores nothing (an empty batch: 422).
+                    let probe = f.client
+                        .post(format!("{}/api/publisher/metrics/ingest/batch", f.base))
+                        .json(&json!({"items": []}));
+                    return send(probe, 0).await.0;
+                }
                 let now = Utc::now();
-                let start = ((w.wrapping_mul(104_729) + n * batch) as usize) % f.items.len();
+                let start = ((w.wrapping_mul(104_729) + n.wrapping_mul(batch)) as usize) % f.items.len();
                 let items: Vec<Value> = (0..batch as usize)
                     .map(|i| {
-                        json!({"published_item_id": f.items[(start + i) % f.items.len()],
-                               "channel": "telegram",
-                               "metrics": {"views": 100 + i, "reactions": 3, "shares": 1},
-                               "measured_at": now})
+                        let (item, channel) = &f.items[(start + i) % f.items.len()];
+                        // Each channel's own counters (domain::metrics::input_keys).
+                        let metrics = match channel.as_str() {
+                            "telegram" => json!({"views": 100 + i, "reactions": 3, "forwards": 1}),
+                            "instagram" => json!({"impressions": 100 + i, "reach": 90, "likes": 3, "shares": 1}),
+                            _ => json!({"views": 100 + i, "likes": 3, "shares": 1}),
+                        };
+                        json!({"published_item_id": item, "channel": channel,
+                               "metrics": metrics, "measured_at": now})
                     })
                     .collect();
                 let request = f.client
                     .post(format!("{}/api/publisher/metrics/ingest/batch", f.base))
                     .json(&json!({"items": items}));
-                send(request, batch).await.0
+                match send(request, batch).await {
+                    (Done::Units(n), Some(answer)) if answer["count"] == json!(batch) => Done::Units(n),
+                    (Done::Units(_), answer) => Done::Failed(format!("answered {answer:?}, not {batch} rows")),
+                    (other, _) => other,
+                }
             }
         })
-        .await
-        .report_at(connections);
+        .await;
+        outcome.report_at(connections);
+        if outcome.missing.is_none() {
+            let rows = count("SELECT count(*) FROM normalized_metrics").await - rows_before;
+            println!(
+                "    stored: {rows} rows (answered: {}) {}",
+                outcome.units,
+                if rows as u64 == outcome.units { "ok" } else { "MISMATCH" }
+            );
+        }
         }
 
         println!();
@@ -411,11 +522,34 @@ fn main() {
             rss as f64 / 1024.0,
             if rss as f64 / 1024.0 <= 60.0 * 1_000_000.0 / 1_048_576.0 { "<= 60 MB ok" } else { "> 60 MB MISSED" }
         );
+        // MPIS_LOAD_HOLD=FILE: keep the database and serve up while FILE exists (at most 30
+        // minutes), to look at them (EXPLAIN ANALYZE, pg_stat_statements) after the load.
+        if let Ok(hold) = std::env::var("MPIS_LOAD_HOLD") {
+            std::fs::write(&hold, format!("{}\n", db.url())).expect("hold file");
+            println!("holding: DATABASE_URL in {hold}, serve on {}; remove the file to end", fixture.base);
+            let until = Instant::now() + Duration::from_secs(1800);
+            while std::path::Path::new(&hold).exists() && Instant::now() < until {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
         // SIGTERM: serve stops gracefully (kill_on_drop would SIGKILL).
         // SAFETY: kill(2) on our own child's pid.
         unsafe {
             libc::kill(pid as i32, libc::SIGTERM);
         }
         let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        println!(
+            "serve's log: {} lines, {} of them access lines ({}, removed now)",
+            log.lines().count(),
+            log.lines().filter(|l| l.contains("answered")).count(),
+            log_path.display()
+        );
+        let failed: Vec<&str> = log.lines().filter(|l| l.contains(" ERROR ") || l.contains(" WARN ")).take(5).collect();
+        for line in failed {
+            println!("    {line}");
+        }
+        // A million access lines take ~200 MB: the log goes with the run.
+        let _ = std::fs::remove_dir_all(&work);
     });
 }

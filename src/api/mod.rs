@@ -153,7 +153,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/publisher/metrics/ingest", post(metrics_ingest::ingest))
         .route(
             "/publisher/metrics/ingest/batch",
-            post(metrics_ingest::ingest_batch),
+            post(metrics_ingest::ingest_batch)
+                .layer(axum::middleware::from_fn(metrics_ingest::wait_turn)),
         )
         .route("/genesis/start", post(genesis::start))
         .route("/genesis/status/{job_id}", get(genesis::status))

@@ -267,8 +267,21 @@ async fn created_answer(state: &ApiState, run: &Run) -> Result<Value, ApiError> 
 
 /// A run with its items and dispatch (the read and complete answers).
 async fn full_answer(state: &ApiState, run: &Run) -> Result<Map<String, Value>, ApiError> {
-    let items = runs::items(&state.pool, run.run_id).await?;
-    let dispatch = dispatch::get(&state.pool, run.run_id).await?;
+    // Items and dispatch in one statement (a run deleted meanwhile: none of either).
+    let (items, dispatch) = match runs::detail(&state.pool, run.run_id).await? {
+        Some(detail) => (detail.items, detail.dispatch),
+        None => (Vec::new(), None),
+    };
+    Ok(detail_answer(state, run, &items, dispatch.as_ref()))
+}
+
+/// The read and complete answers from what was read.
+fn detail_answer(
+    state: &ApiState,
+    run: &Run,
+    items: &[RunItem],
+    dispatch: Option<&RunDispatch>,
+) -> Map<String, Value> {
     let mut out = run_fields(run);
     out.insert(
         "published_items".into(),
@@ -276,13 +289,9 @@ async fn full_answer(state: &ApiState, run: &Run) -> Result<Map<String, Value>, 
     );
     out.insert(
         "dispatch".into(),
-        dispatch_json(
-            state.config.n8n_webhook_url.is_some(),
-            run,
-            dispatch.as_ref(),
-        ),
+        dispatch_json(state.config.n8n_webhook_url.is_some(), run, dispatch),
     );
-    Ok(out)
+    out
 }
 
 /// The contract's problems as a FastAPI 422: `templates.news_prompt_id` ->
@@ -540,10 +549,15 @@ pub async fn get(
     Path(raw): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let run_id = uuid_param("run_id", &raw)?;
-    let run = runs::get(&state.pool, run_id)
+    let detail = runs::detail(&state.pool, run_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Run not found"))?;
-    Ok(Json(Value::Object(full_answer(&state, &run).await?)))
+    Ok(Json(Value::Object(detail_answer(
+        &state,
+        &detail.run,
+        &detail.items,
+        detail.dispatch.as_ref(),
+    ))))
 }
 
 /// The filters and page of `GET /api/publisher/runs`, each bad one named.

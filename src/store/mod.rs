@@ -93,6 +93,9 @@ fn describe_sqlx(err: &sqlx::Error) -> String {
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A pooled connection idle this long is pinged before it is handed out (see [`connect`]).
+pub const PING_IF_IDLE: Duration = Duration::from_secs(1);
+
 /// Opens a pool. Short acquire timeout: a dashboard must say "unreachable" quickly, not hang.
 pub async fn connect(options: PgConnectOptions, max_connections: u32) -> StoreResult<PgPool> {
     // One direct attempt first: a pool retries until its timeout and then says only "timed
@@ -107,6 +110,19 @@ pub async fn connect(options: PgConnectOptions, max_connections: u32) -> StoreRe
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(CONNECT_TIMEOUT)
+        // sqlx's default liveness check pings every connection on every acquire: one extra
+        // round trip per statement (`serve`'s run read: two instead of one). A connection idle
+        // for at least PING_IF_IDLE is still pinged (a dead one is dropped and another taken, as
+        // before); one back from use within that time is handed out as it is.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?;
     Ok(pool)

@@ -40,6 +40,7 @@ mod store_flag_drill;
 mod store_id_prefix;
 mod store_metrics_awaiting;
 mod store_red_flags;
+mod store_run_detail;
 mod store_runs;
 mod store_time_zones;
 mod store_tokens;
