@@ -393,6 +393,17 @@ pub fn os_user() -> String {
 mod tests {
     use super::*;
 
+    /// Loads `text` as the config file in `dir` (the data dir too).
+    fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Config, ConfigError> {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+    }
+
     #[test]
     fn flags_win_over_the_file_and_defaults_fill_the_rest() {
         let dir = tempfile::tempdir().unwrap();
@@ -420,15 +431,7 @@ mod tests {
     #[test]
     fn run_timeout_comes_from_red_flags_and_a_bad_one_names_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        let load = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            Config::load(&Overrides {
-                config_path: Some(path.clone()),
-                data_dir: Some(dir.path().into()),
-                ..Overrides::default()
-            })
-        };
+        let load = |text: &str| load_text(&dir, text);
         let config = load("").unwrap();
         assert_eq!(config.thresholds.run_timeout.to_string(), "6h");
         let config = load("[red_flags]\nrun_timeout = \"45m\"\n").unwrap();
@@ -509,15 +512,7 @@ mod tests {
     #[test]
     fn n8n_settings_come_from_the_file_the_url_is_checked_and_the_key_never_shows() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        let load = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            Config::load(&Overrides {
-                config_path: Some(path.clone()),
-                data_dir: Some(dir.path().into()),
-                ..Overrides::default()
-            })
-        };
+        let load = |text: &str| load_text(&dir, text);
         let config = load("").unwrap();
         assert_eq!(config.n8n_webhook_url, None);
         assert_eq!(config.n8n_dispatch_attempts, DEFAULT_N8N_DISPATCH_ATTEMPTS);
@@ -560,15 +555,7 @@ mod tests {
     #[test]
     fn rate_limits_and_cors_origins_come_from_the_file_and_a_bad_origin_names_itself() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        let load = |text: &str| {
-            std::fs::write(&path, text).unwrap();
-            Config::load(&Overrides {
-                config_path: Some(path.clone()),
-                data_dir: Some(dir.path().into()),
-                ..Overrides::default()
-            })
-        };
+        let load = |text: &str| load_text(&dir, text);
         let config = load("").unwrap();
         assert_eq!(
             (config.rate_limit_per_sec, config.rate_limit_burst),
@@ -602,17 +589,10 @@ mod tests {
     #[test]
     fn a_logged_config_shows_no_api_key() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(
-            &path,
+        let config = load_text(
+            &dir,
             "mpis_api_key = \"mpis-sekrit\"\nn8n_api_key = \"n8n-sekrit\"\n",
         )
-        .unwrap();
-        let config = Config::load(&Overrides {
-            config_path: Some(path),
-            data_dir: Some(dir.path().into()),
-            ..Overrides::default()
-        })
         .unwrap();
         assert_eq!(
             config.mpis_api_key.as_ref().map(Secret::expose),

@@ -121,7 +121,7 @@ pub async fn start(
     JsonBody(body): JsonBody,
 ) -> Result<Json<Value>, ApiError> {
     let valid = read_start(&body)?;
-    let request = crate::tui::worker::genesis_request(&valid);
+    let request = crate::mpis::types::genesis_request(&valid);
     let started = call_mpis(&state, |mpis| mpis.genesis_start(&request)).await?;
     let details = json!({"persona_name": valid.persona_name, "draft_no": started.draft_no});
     audit_entry(&state, &caller, "genesis_started", started.job_id, details).await;

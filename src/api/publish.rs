@@ -145,7 +145,7 @@ pub fn answer(record: &PublishRecord, mpis_configured: bool) -> Response {
             Json(json!({
                 "record_id": record.id,
                 "status": "queued",
-                "detail": crate::tui::worker::publish_note(record, mpis_configured),
+                "detail": crate::jobs::outbox::publish_note(record, mpis_configured),
             })),
         )
             .into_response(),

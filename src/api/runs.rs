@@ -709,11 +709,9 @@ pub async fn complete(
         .ok_or_else(|| ApiError::not_found("Run not found"))?;
     publisher_contract::check_run(&valid, run.project_id, run.persona_id)
         .map_err(contract_problems)?;
-    // Completed by n8n already: a replay or a conflict. A run failed before n8n reported (the
-    // dispatcher gave up) takes this callback (`runs::complete`).
-    let completed_by_n8n = RunStatus::parse(&run.status).is_ok_and(RunStatus::is_final)
-        && run.n8n_execution_ref.is_some();
-    if completed_by_n8n {
+    // Completed by n8n already: a replay or a conflict (a run the dispatcher gave up on takes
+    // this callback in `runs::complete`).
+    if run.completed_by_n8n() {
         return replayed(&state, &valid, &run).await;
     }
     match runs::complete(&state.pool, run_id, &Completion::from(&valid)).await {

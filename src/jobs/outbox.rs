@@ -23,7 +23,7 @@ use crate::jobs::runner::Stop;
 use crate::retry::Backoff;
 use crate::state_log::{Change, StateLog, format_outage};
 use crate::store::StoreResult;
-use crate::store::outbox::{self, PublishRecord};
+use crate::store::outbox::{self, OutboxState, PublishRecord};
 
 /// Why a send did not succeed, as the forwarder needs to know it.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,6 +237,35 @@ impl Forward for crate::mpis::MpisClient {
                 retryable: error.is_retryable(),
                 kind: error.outage_kind().unwrap_or_else(|| "refused".to_owned()),
             })
+    }
+}
+
+/// What the operator should know about a publish record as it is now: forwarded with MPIS's
+/// id, refused with MPIS's reason, or queued with when it is tried next and why.
+pub fn publish_note(record: &PublishRecord, mpis_configured: bool) -> String {
+    match record.state {
+        OutboxState::Forwarded => format!(
+            "forwarded to MPIS: published item {}",
+            record
+                .mpis_published_item_id
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        ),
+        OutboxState::Failed => format!(
+            "MPIS refused it: {}",
+            record.last_error.clone().unwrap_or_default()
+        ),
+        OutboxState::Queued if !mpis_configured => {
+            "queued: no MPIS configured; it is forwarded once one is".to_string()
+        }
+        OutboxState::Queued => format!(
+            "queued, will retry at {}: {}",
+            record.next_attempt_at.format("%H:%M:%S UTC"),
+            record
+                .last_error
+                .clone()
+                .unwrap_or_else(|| "waiting for its turn".to_string())
+        ),
     }
 }
 

@@ -24,6 +24,15 @@ pub struct Run {
     pub meta: Json<Value>,
 }
 
+impl Run {
+    /// n8n's callback is recorded: another one is a replay or a conflict. A final run without
+    /// an execution was failed here (the dispatcher gave up) and still takes n8n's report.
+    pub fn completed_by_n8n(&self) -> bool {
+        RunStatus::parse(&self.status).is_ok_and(RunStatus::is_final)
+            && self.n8n_execution_ref.is_some()
+    }
+}
+
 /// A row of the recent-runs list: the run plus the names an operator reads.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct RunListRow {
@@ -417,11 +426,9 @@ pub async fn complete(
         ));
     }
     let execution = completion.n8n_execution_id.trim();
-    let current =
-        RunStatus::parse(&run.status).map_err(|e| StoreError::invalid("status", e.to_string()))?;
-    // A final run without an execution was failed here (n8n never took it, as far as the
-    // dispatcher knew): n8n's own report still wins, so its items are never lost.
-    if current.is_final() && run.n8n_execution_ref.is_some() {
+    RunStatus::parse(&run.status).map_err(|e| StoreError::invalid("status", e.to_string()))?;
+    // A run the dispatcher gave up on takes n8n's report, so its items are never lost.
+    if run.completed_by_n8n() {
         if run.n8n_execution_ref.as_deref() == Some(execution) {
             return Ok(CompleteOutcome {
                 run,

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::domain::genesis::ValidGenesis;
+
 // ------------------------------------------------------------------------------------------------
 // Genesis (§1.2)
 
@@ -42,6 +44,28 @@ pub struct GenesisStartRequest {
     pub notes: Option<String>,
     #[serde(default)]
     pub sources: Vec<SourceInput>,
+}
+
+/// The body of `POST /genesis/start` for a checked form.
+pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
+    GenesisStartRequest {
+        persona_name: valid.persona_name.clone(),
+        inspiration_source: valid.inspiration_source.clone(),
+        language: valid.language.clone(),
+        public_persona: valid.public_persona,
+        public_name: valid.public_name.clone(),
+        gdrive_folder_id: valid.gdrive_folder_id.clone(),
+        notes: valid.notes.clone(),
+        sources: valid
+            .sources
+            .iter()
+            .map(|(kind, reference)| SourceInput {
+                kind: *kind,
+                reference: reference.clone(),
+                metadata: Default::default(),
+            })
+            .collect(),
+    }
 }
 
 fn default_language() -> String {

@@ -42,7 +42,10 @@ mod project_run;
 mod writes;
 
 pub use listen::CHANGES_CHANNEL;
-pub use mpis_calls::{genesis_request, publish_note};
+// Shared with the API (`api::genesis`, `api::publish`); re-exported where the worker's
+// callers have always found them.
+pub use crate::jobs::outbox::publish_note;
+pub use crate::mpis::types::genesis_request;
 pub use oncall::DRILL_PAGE;
 pub use project_run::{RunChoices, WriteRefused};
 

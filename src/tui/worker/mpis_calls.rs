@@ -1,6 +1,5 @@
 //! The calls that reach MPIS: a publish (the outbox write first, then forwarding that record),
-//! the genesis start, status and approve (with their audit entries), and what the operator is
-//! told about a publish record.
+//! the genesis start, status and approve (with their audit entries).
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -8,10 +7,8 @@ use uuid::Uuid;
 use super::{Context, DataEvent, NO_MPIS, PublishOutcome};
 use crate::domain::genesis::ValidGenesis;
 use crate::domain::publish::ValidPublish;
-use crate::jobs::outbox::Forwarder;
-use crate::mpis::types::{
-    GenesisApproveRequest, GenesisApproveResponse, GenesisStartRequest, SourceInput,
-};
+use crate::jobs::outbox::{Forwarder, publish_note};
+use crate::mpis::types::{GenesisApproveRequest, GenesisApproveResponse, genesis_request};
 use crate::store::outbox::{self, NewPublishRecord, OutboxState, PublishRecord};
 use crate::store::{StoreError, audit};
 use crate::tui::forms::genesis_job::{ApproveFailure, CallKind};
@@ -185,57 +182,6 @@ impl Context {
         )
         .await
         .map_err(|e| e.to_string())
-    }
-}
-
-/// What the operator should know about a publish record as it is now: forwarded with MPIS's
-/// id, refused with MPIS's reason, or queued with when it is tried next and why.
-pub fn publish_note(record: &PublishRecord, mpis_configured: bool) -> String {
-    match record.state {
-        OutboxState::Forwarded => format!(
-            "forwarded to MPIS: published item {}",
-            record
-                .mpis_published_item_id
-                .map(|i| i.to_string())
-                .unwrap_or_default()
-        ),
-        OutboxState::Failed => format!(
-            "MPIS refused it: {}",
-            record.last_error.clone().unwrap_or_default()
-        ),
-        OutboxState::Queued if !mpis_configured => {
-            "queued: no MPIS configured; it is forwarded once one is".to_string()
-        }
-        OutboxState::Queued => format!(
-            "queued, will retry at {}: {}",
-            record.next_attempt_at.format("%H:%M:%S UTC"),
-            record
-                .last_error
-                .clone()
-                .unwrap_or_else(|| "waiting for its turn".to_string())
-        ),
-    }
-}
-
-/// The body of `POST /genesis/start` for a checked form.
-pub fn genesis_request(valid: &ValidGenesis) -> GenesisStartRequest {
-    GenesisStartRequest {
-        persona_name: valid.persona_name.clone(),
-        inspiration_source: valid.inspiration_source.clone(),
-        language: valid.language.clone(),
-        public_persona: valid.public_persona,
-        public_name: valid.public_name.clone(),
-        gdrive_folder_id: valid.gdrive_folder_id.clone(),
-        notes: valid.notes.clone(),
-        sources: valid
-            .sources
-            .iter()
-            .map(|(kind, reference)| SourceInput {
-                kind: *kind,
-                reference: reference.clone(),
-                metadata: Default::default(),
-            })
-            .collect(),
     }
 }
 
