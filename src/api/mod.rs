@@ -28,6 +28,7 @@ pub mod projects;
 pub mod publish;
 pub mod rate_limit;
 pub mod red_flags;
+pub mod run_cache;
 pub mod runs;
 pub mod server;
 pub mod snapshot;
@@ -89,6 +90,8 @@ pub struct ApiState {
     pub red_flags: Arc<snapshot::Snapshot<serde_json::Value, ApiError>>,
     /// Successful token checks, reused for a second (`auth_cache`).
     pub auth_cache: Arc<auth_cache::AuthCache>,
+    /// Run answers kept until the run changes (`run_cache`).
+    pub run_cache: Arc<run_cache::RunCache>,
 }
 
 impl ApiState {
@@ -105,8 +108,10 @@ impl ApiState {
         let red_flags = Arc::new(snapshot::Snapshot::new(Duration::from_secs(
             config.red_flags_max_age_secs,
         )));
+        let run_cache = Arc::new(run_cache::RunCache::following(&pool));
         ApiState {
             pool,
+            run_cache,
             config,
             mpis,
             limits,

@@ -11,9 +11,12 @@
 use std::collections::HashMap;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -263,16 +266,6 @@ async fn created_answer(state: &ApiState, run: &Run) -> Result<Value, ApiError> 
         ),
     );
     Ok(Value::Object(out))
-}
-
-/// A run with its items and dispatch (the read and complete answers).
-async fn full_answer(state: &ApiState, run: &Run) -> Result<Map<String, Value>, ApiError> {
-    // Items and dispatch in one statement (a run deleted meanwhile: none of either).
-    let (items, dispatch) = match runs::detail(&state.pool, run.run_id).await? {
-        Some(detail) => (detail.items, detail.dispatch),
-        None => (Vec::new(), None),
-    };
-    Ok(detail_answer(state, run, &items, dispatch.as_ref()))
 }
 
 /// The read and complete answers from what was read.
@@ -547,17 +540,29 @@ async fn resubmitted(
 pub async fn get(
     State(state): State<ApiState>,
     Path(raw): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let run_id = uuid_param("run_id", &raw)?;
-    let detail = runs::detail(&state.pool, run_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Run not found"))?;
-    Ok(Json(Value::Object(detail_answer(
-        &state,
-        &detail.run,
-        &detail.items,
-        detail.dispatch.as_ref(),
-    ))))
+    let answer = match state.run_cache.get(run_id) {
+        Some(answer) => answer,
+        None => {
+            let start = state.run_cache.read_start();
+            let detail = runs::detail(&state.pool, run_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Run not found"))?;
+            let answer = Bytes::from(
+                Value::Object(detail_answer(
+                    &state,
+                    &detail.run,
+                    &detail.items,
+                    detail.dispatch.as_ref(),
+                ))
+                .to_string(),
+            );
+            state.run_cache.store(start, run_id, answer.clone());
+            answer
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], answer).into_response())
 }
 
 /// The filters and page of `GET /api/publisher/runs`, each bad one named.
@@ -704,30 +709,44 @@ pub async fn complete(
     let run_id = uuid_param("run_id", &raw)?;
     let request = read_completion(&body)?;
     let valid = request.validate(run_id).map_err(contract_problems)?;
+    let completion = Completion::from(&valid);
+    // The usual case in one statement: an open run of this project and persona.
+    if let Some(detail) = runs::complete_open(&state.pool, run_id, &completion).await? {
+        // Its next read here shows the completion, whenever the notification comes.
+        state.run_cache.forget(run_id);
+        return Ok(completed(&state, &detail, false));
+    }
+    // Not taken: unknown (404), someone else's (422), or completed by n8n (replay or 409).
     let run = runs::get(&state.pool, run_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Run not found"))?;
     publisher_contract::check_run(&valid, run.project_id, run.persona_id)
         .map_err(contract_problems)?;
-    // Completed by n8n already: a replay or a conflict (a run the dispatcher gave up on takes
-    // this callback in `runs::complete`).
     if run.completed_by_n8n() {
         return replayed(&state, &valid, &run).await;
     }
-    match runs::complete(&state.pool, run_id, &Completion::from(&valid)).await {
-        Ok(outcome) if outcome.replayed => replayed(&state, &valid, &outcome.run).await,
-        Ok(outcome) => {
-            let mut out = full_answer(&state, &outcome.run).await?;
-            out.insert("replayed".into(), json!(false));
-            Ok(Json(Value::Object(out)))
-        }
-        // Completed by a concurrent callback meanwhile: the same rule as above.
+    // Changed between the two reads (rare): the store decides again.
+    match runs::complete(&state.pool, run_id, &completion).await {
+        Ok(outcome) => match outcome.detail {
+            Some(detail) => {
+                state.run_cache.forget(run_id);
+                Ok(completed(&state, &detail, false))
+            }
+            None => replayed(&state, &valid, &outcome.run).await,
+        },
         Err(StoreError::Conflict(_)) => match runs::get(&state.pool, run_id).await? {
             Some(now) => replayed(&state, &valid, &now).await,
             None => Err(ApiError::not_found("Run not found")),
         },
         Err(other) => Err(other.into()),
     }
+}
+
+/// A completion's answer: the run as stored, and whether this callback was a replay.
+fn completed(state: &ApiState, detail: &runs::RunDetail, replayed: bool) -> Json<Value> {
+    let mut out = detail_answer(state, &detail.run, &detail.items, detail.dispatch.as_ref());
+    out.insert("replayed".into(), json!(replayed));
+    Json(Value::Object(out))
 }
 
 /// A callback for a completed run: the same content -> 200 with the run as stored
@@ -737,23 +756,22 @@ async fn replayed(
     valid: &ValidCompletion,
     run: &Run,
 ) -> Result<Json<Value>, ApiError> {
-    let items = runs::items(&state.pool, run.run_id).await?;
-    let outcome = match runs::stored_completion(run, &items) {
+    // One read of the run as stored now: what is compared is what is answered.
+    let detail = runs::detail(&state.pool, run.run_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Run not found"))?;
+    let outcome = match runs::stored_completion(&detail.run, &detail.items) {
         Some(stored) => publisher_contract::completion_replay(valid, &stored),
         None => Resubmission::Conflict(vec!["status".into()]),
     };
     match outcome {
-        Resubmission::Same => {
-            let mut out = full_answer(state, run).await?;
-            out.insert("replayed".into(), json!(true));
-            Ok(Json(Value::Object(out)))
-        }
+        Resubmission::Same => Ok(completed(state, &detail, true)),
         Resubmission::Conflict(fields) => Err(ApiError::status(
             StatusCode::CONFLICT,
             publisher_contract::describe_differences(
                 &format!(
                     "run {} was already completed ({}); this callback",
-                    run.run_id, run.status
+                    detail.run.run_id, detail.run.status
                 ),
                 &fields,
             ),

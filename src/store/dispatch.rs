@@ -222,24 +222,6 @@ pub async fn cancel(pool: &PgPool, run_id: Uuid, reason: &str) -> StoreResult<()
     ensure_was_queued(pool, run_id, done.rows_affected()).await
 }
 
-/// Cancels a run's dispatch if it is still queued (the run was completed), inside `tx`.
-pub(crate) async fn cancel_queued(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    run_id: Uuid,
-    reason: &str,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE run_dispatches SET state = 'cancelled', last_error = $2, locked_until = NULL,
-             updated_at = NOW()
-         WHERE run_id = $1 AND state = 'queued'",
-    )
-    .bind(run_id)
-    .bind(reason)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// A state change that touched nothing: say whether the dispatch is unknown or already final.
 async fn ensure_was_queued(pool: &PgPool, run_id: Uuid, changed: u64) -> StoreResult<()> {
     if changed > 0 {

@@ -13,6 +13,7 @@ pub mod id_prefix;
 pub mod jobs;
 pub mod layouts;
 pub(crate) mod lease;
+pub mod listen;
 pub mod metrics;
 pub mod metrics_awaiting;
 pub mod ops_metrics;

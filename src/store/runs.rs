@@ -129,6 +129,8 @@ pub struct CompleteOutcome {
     pub run: Run,
     /// True when the same execution's callback arrived again and nothing was changed.
     pub replayed: bool,
+    /// The run with its items and dispatch as this completion stored them (not on a replay).
+    pub detail: Option<RunDetail>,
 }
 
 const RUN_COLUMNS: &str = "id, run_id, project_id, persona_id, status, started_at, completed_at, \
@@ -224,7 +226,6 @@ pub struct RunDetail {
 /// the run's read is the API's busiest route, and three statements cost three times the
 /// database and pool work of one.
 pub async fn detail(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<RunDetail>> {
-    use sqlx::{FromRow, Row};
     let rows = sqlx::query(
         "SELECT r.id, r.run_id, r.project_id, r.persona_id, r.status, r.started_at,
                 r.completed_at, r.n8n_execution_id, r.n8n_execution_ref, r.error_message, r.meta,
@@ -246,6 +247,13 @@ pub async fn detail(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<RunDetail
     .bind(run_id)
     .fetch_all(pool)
     .await?;
+    detail_from_rows(&rows)
+}
+
+/// A run's detail from rows of the run's columns, its dispatch's as `d_*` and one item's as
+/// `i_*` per row (no item: one row with NULL `i_*`). No rows: no run.
+fn detail_from_rows(rows: &[sqlx::postgres::PgRow]) -> StoreResult<Option<RunDetail>> {
+    use sqlx::{FromRow, Row};
     let Some(first) = rows.first() else {
         return Ok(None);
     };
@@ -264,7 +272,7 @@ pub async fn detail(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<RunDetail
         }),
     };
     let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         let Some(id) = row.try_get::<Option<Uuid>, _>("i_id")? else {
             continue;
         };
@@ -390,25 +398,27 @@ pub async fn items(pool: &PgPool, run_id: Uuid) -> StoreResult<Vec<RunItem>> {
 }
 
 /// Records the n8n completion callback: final status by the aggregation rule, the per-item
-/// results linked to their published items, all in one transaction. A repeated callback of
-/// the same execution is a no-op (n8n retries); a different execution completing a finished
-/// run is a conflict. A run the dispatcher gave up on (final, no execution) takes n8n's
-/// callback after all: the send may have reached n8n although its answer did not.
+/// results linked to their published items, all in one statement ([`complete_open`]). A
+/// repeated callback of the same execution is a no-op (n8n retries); a different execution
+/// completing a finished run is a conflict. A run the dispatcher gave up on (final, no
+/// execution) takes n8n's callback after all: the send may have reached n8n although its answer
+/// did not.
 pub async fn complete(
     pool: &PgPool,
     run_id: Uuid,
     completion: &Completion,
 ) -> StoreResult<CompleteOutcome> {
-    validate_completion(completion)?;
-    let mut tx = pool.begin().await?;
-    let run = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
-        "SELECT {RUN_COLUMNS} FROM dashboard_runs WHERE run_id = $1 FOR UPDATE"
-    )))
-    .bind(run_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(|| StoreError::not_found("run", run_id))?;
-
+    if let Some(detail) = complete_open(pool, run_id, completion).await? {
+        return Ok(CompleteOutcome {
+            run: detail.run.clone(),
+            replayed: false,
+            detail: Some(detail),
+        });
+    }
+    // Not recorded: say why, from the run as it is now.
+    let run = get(pool, run_id)
+        .await?
+        .ok_or_else(|| StoreError::not_found("run", run_id))?;
     if let Some(persona) = completion.persona_id
         && persona != run.persona_id
     {
@@ -425,53 +435,166 @@ pub async fn complete(
             format!("run {run_id} belongs to project {}", run.project_id),
         ));
     }
-    let execution = completion.n8n_execution_id.trim();
-    RunStatus::parse(&run.status).map_err(|e| StoreError::invalid("status", e.to_string()))?;
-    // A run the dispatcher gave up on takes n8n's report, so its items are never lost.
-    if run.completed_by_n8n() {
-        if run.n8n_execution_ref.as_deref() == Some(execution) {
-            return Ok(CompleteOutcome {
-                run,
-                replayed: true,
-            });
-        }
-        return Err(StoreError::Conflict(format!(
-            "run {run_id} was already completed ({}) by n8n execution {}",
-            run.status,
-            run.n8n_execution_ref.as_deref().unwrap_or("unknown")
-        )));
+    if run.completed_by_n8n() && run.n8n_execution_ref.as_deref() == Some(execution(completion)) {
+        return Ok(CompleteOutcome {
+            run,
+            replayed: true,
+            detail: None,
+        });
     }
+    Err(StoreError::Conflict(format!(
+        "run {run_id} was already completed ({}) by n8n execution {}",
+        run.status,
+        run.n8n_execution_ref.as_deref().unwrap_or("unknown")
+    )))
+}
 
+fn execution(completion: &Completion) -> &str {
+    completion.n8n_execution_id.trim()
+}
+
+/// The completion callback's write, when the run takes it: the run exists, belongs to the
+/// project and persona the callback names, and n8n has not completed it yet
+/// ([`Run::completed_by_n8n`]). Then, in one statement (atomic, one round trip, the callback
+/// being the API's busiest write): the run's final status, its items linked to their
+/// published items, a dispatch still queued cancelled, and the run's detail as stored returned.
+/// `None` when the run does not take it (unknown, someone else's, completed by n8n): nothing
+/// was written; [`complete`] says why.
+///
+/// Two callbacks at once: the second's update waits for the first's row lock, then finds the
+/// run completed by n8n and writes nothing.
+pub async fn complete_open(
+    pool: &PgPool,
+    run_id: Uuid,
+    completion: &Completion,
+) -> StoreResult<Option<RunDetail>> {
+    validate_completion(completion)?;
     let statuses: Vec<Option<&str>> = completion
         .items
         .iter()
         .map(|i| i.status.as_deref())
         .collect();
     let final_status = run_status::aggregate(completion.status, &statuses);
-    let updated = sqlx::query_as::<_, Run>(sqlx::AssertSqlSafe(format!(
-        "UPDATE dashboard_runs SET status = $2, completed_at = NOW(), n8n_execution_id = $3,
-                n8n_execution_ref = $4, error_message = $5, updated_at = NOW()
-         WHERE run_id = $1 RETURNING {RUN_COLUMNS}"
-    )))
+    // `completed_by_n8n`'s rule as the update's guard: final and an execution recorded.
+    let final_statuses: Vec<&str> = RunStatus::ALL
+        .iter()
+        .filter(|s| s.is_final())
+        .map(|s| s.as_str())
+        .collect();
+    let items = &completion.items;
+    let execution = execution(completion);
+    let rows = sqlx::query(
+        "WITH run AS (
+             UPDATE dashboard_runs SET status = $2, completed_at = NOW(), n8n_execution_id = $3,
+                    n8n_execution_ref = $4, error_message = $5, updated_at = NOW()
+             WHERE run_id = $1
+               AND ($6::uuid IS NULL OR project_id = $6) AND ($7::uuid IS NULL OR persona_id = $7)
+               AND NOT (status = ANY($8::text[]) AND n8n_execution_ref IS NOT NULL)
+             RETURNING id, run_id, project_id, persona_id, status, started_at, completed_at,
+                       n8n_execution_id, n8n_execution_ref, error_message, meta),
+         items AS (
+             INSERT INTO dashboard_run_items (run_id, item_no, draft_id, channel,
+                 channel_item_id, channel_url, status, succeeded, error, metrics,
+                 published_item_id)
+             SELECT $1, v.item_no, v.draft_id, v.channel, v.channel_item_id, v.channel_url,
+                    v.status, v.succeeded, v.error, v.metrics,
+                    -- Linked to MPIS's record of the same draft, channel and channel item id:
+                    -- two lookups (`=` for an id, `IS NULL` for none), not IS NOT DISTINCT
+                    -- FROM, which no index answers (idx_..._channel_item_id, migration 0012).
+                    CASE WHEN v.succeeded THEN COALESCE((
+                        SELECT p.id FROM published_items p
+                        WHERE p.draft_id = v.draft_id AND p.channel_item_id = v.channel_item_id
+                          AND lower(p.channel) = lower(v.channel)
+                        ORDER BY p.published_at DESC LIMIT 1), (
+                        SELECT p.id FROM published_items p
+                        WHERE v.channel_item_id IS NULL
+                          AND p.draft_id = v.draft_id AND p.channel_item_id IS NULL
+                          AND lower(p.channel) = lower(v.channel)
+                        ORDER BY p.published_at DESC LIMIT 1)) END
+             FROM UNNEST($9::int[], $10::uuid[], $11::text[], $12::text[], $13::text[],
+                         $14::text[], $15::bool[], $16::text[], $17::jsonb[])
+                  AS v(item_no, draft_id, channel, channel_item_id, channel_url, status,
+                       succeeded, error, metrics)
+             WHERE EXISTS (SELECT 1 FROM run)
+             RETURNING id, item_no, draft_id, channel, channel_item_id, channel_url, status,
+                       succeeded, error, metrics, published_item_id),
+         -- n8n ran it (started some other way, or before its dispatch was marked): not sent
+         -- again.
+         cancelled AS (
+             UPDATE run_dispatches SET state = 'cancelled', last_error = $18,
+                    locked_until = NULL, updated_at = NOW()
+             WHERE run_id = $1 AND state = 'queued' AND EXISTS (SELECT 1 FROM run)
+             RETURNING state, attempts, next_attempt_at, last_error, last_status, sent_at,
+                       created_at),
+         -- The dispatch as it is after this statement (a plain read sees it before).
+         dispatch AS (
+             SELECT * FROM cancelled
+             UNION ALL
+             SELECT state, attempts, next_attempt_at, last_error, last_status, sent_at,
+                    created_at
+             FROM run_dispatches WHERE run_id = $1 AND NOT EXISTS (SELECT 1 FROM cancelled))
+         SELECT r.*,
+                d.state AS d_state, d.attempts AS d_attempts,
+                d.next_attempt_at AS d_next_attempt_at, d.last_error AS d_last_error,
+                d.last_status AS d_last_status, d.sent_at AS d_sent_at,
+                d.created_at AS d_created_at,
+                i.id AS i_id, i.item_no AS i_item_no, i.draft_id AS i_draft_id,
+                i.channel AS i_channel, i.channel_item_id AS i_channel_item_id,
+                i.channel_url AS i_channel_url, i.status AS i_status,
+                i.succeeded AS i_succeeded, i.error AS i_error, i.metrics AS i_metrics,
+                i.published_item_id AS i_published_item_id
+         FROM run r
+         LEFT JOIN dispatch d ON TRUE
+         LEFT JOIN items i ON TRUE
+         ORDER BY i.item_no",
+    )
     .bind(run_id)
     .bind(final_status.as_str())
     .bind(Uuid::parse_str(execution).ok())
     .bind(execution)
     .bind(completion.error.as_deref())
-    .fetch_one(&mut *tx)
+    .bind(completion.project_id)
+    .bind(completion.persona_id)
+    .bind(final_statuses)
+    .bind((0..items.len() as i32).collect::<Vec<i32>>())
+    .bind(items.iter().map(|i| i.draft_id).collect::<Vec<_>>())
+    .bind(
+        items
+            .iter()
+            .map(|i| i.channel.trim().to_lowercase())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        items
+            .iter()
+            .map(|i| i.channel_item_id.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        items
+            .iter()
+            .map(|i| i.channel_url.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        items
+            .iter()
+            .map(|i| i.status.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        items
+            .iter()
+            .map(|i| !run_status::item_failed(i.status.as_deref()))
+            .collect::<Vec<_>>(),
+    )
+    .bind(items.iter().map(|i| i.error.as_deref()).collect::<Vec<_>>())
+    .bind(items.iter().map(|i| Json(&i.metrics)).collect::<Vec<_>>())
+    .bind("run completed before it was sent")
+    .fetch_all(pool)
     .await
     .map_err(map_bad_text)?;
-
-    if !completion.items.is_empty() {
-        insert_items(&mut tx, run_id, &completion.items).await?;
-    }
-    // n8n ran it (started some other way, or before its dispatch was marked): not sent again.
-    super::dispatch::cancel_queued(&mut tx, run_id, "run completed before it was sent").await?;
-    tx.commit().await?;
-    Ok(CompleteOutcome {
-        run: updated,
-        replayed: false,
-    })
+    detail_from_rows(&rows)
 }
 
 fn validate_completion(completion: &Completion) -> StoreResult<()> {
@@ -495,54 +618,6 @@ fn validate_completion(completion: &Completion) -> StoreResult<()> {
             ));
         }
     }
-    Ok(())
-}
-
-/// Inserts the items in one statement; each successful item is linked to the published item
-/// MPIS recorded for the same draft, channel and channel item id, when there is one. The match
-/// is written as two lookups (an id given: `=`; none: `IS NULL`) rather than `IS NOT DISTINCT
-/// FROM`, which no index can answer, so a given id is found by
-/// `idx_published_items_channel_item_id` (migration 0012) instead of a walk over every
-/// published item of the draft.
-async fn insert_items(
-    tx: &mut sqlx::Transaction<'_, Postgres>,
-    run_id: Uuid,
-    items: &[ItemReport],
-) -> StoreResult<()> {
-    let mut q: QueryBuilder<Postgres> = QueryBuilder::new(
-        "INSERT INTO dashboard_run_items (run_id, item_no, draft_id, channel, channel_item_id,
-             channel_url, status, succeeded, error, metrics, published_item_id)
-         SELECT v.run_id, v.item_no, v.draft_id, v.channel, v.channel_item_id, v.channel_url,
-                v.status, v.succeeded, v.error, v.metrics,
-                CASE WHEN v.succeeded THEN COALESCE((
-                    SELECT p.id FROM published_items p
-                    WHERE p.draft_id = v.draft_id AND p.channel_item_id = v.channel_item_id
-                      AND lower(p.channel) = lower(v.channel)
-                    ORDER BY p.published_at DESC LIMIT 1), (
-                    SELECT p.id FROM published_items p
-                    WHERE v.channel_item_id IS NULL
-                      AND p.draft_id = v.draft_id AND p.channel_item_id IS NULL
-                      AND lower(p.channel) = lower(v.channel)
-                    ORDER BY p.published_at DESC LIMIT 1)) END
-         FROM (",
-    );
-    q.push_values(items.iter().enumerate(), |mut b, (index, item)| {
-        b.push_bind(run_id)
-            .push_bind(index as i32)
-            .push_bind(item.draft_id)
-            .push_bind(item.channel.trim().to_lowercase())
-            .push_bind(item.channel_item_id.as_deref())
-            .push_bind(item.channel_url.as_deref())
-            .push_bind(item.status.as_deref())
-            .push_bind(!run_status::item_failed(item.status.as_deref()))
-            .push_bind(item.error.as_deref())
-            .push_bind(Json(&item.metrics));
-    });
-    q.push(
-        ") AS v(run_id, item_no, draft_id, channel, channel_item_id, channel_url, status,
-               succeeded, error, metrics)",
-    );
-    q.build().execute(&mut **tx).await.map_err(map_bad_text)?;
     Ok(())
 }
 

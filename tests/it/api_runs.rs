@@ -766,3 +766,153 @@ async fn bad_input_to_the_runs_routes_is_a_4xx_with_a_detail_and_writes_nothing(
         .unwrap();
     assert_eq!(status, "running", "the run is untouched");
 }
+
+/// GETs the run until `done` holds for its answer (the cache hears of a change within
+/// milliseconds; two seconds is the bound asserted).
+async fn read_until(api: &Running, run_id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let (status, body) = call(
+            api.http()
+                .get(api.url(&format!("/api/publisher/runs/{run_id}"))),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        if done(&body) || std::time::Instant::now() > deadline {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_read_run_shows_changes_made_by_any_process() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let api = start(pool.clone(), None, ApiLimits::default()).await;
+    let (status, created) = create(&api, &run_body(&project)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{created}");
+    let run_id = created["run_id"].as_str().unwrap().to_string();
+    // Read twice: the second answer may come from the cache.
+    let path = format!("/api/publisher/runs/{run_id}");
+    let (first, _) = call(api.http().get(api.url(&path))).await;
+    let (_, again) = call(api.http().get(api.url(&path))).await;
+    assert_eq!(first, StatusCode::OK);
+    assert_eq!(again["status"], "pending");
+
+    // Another process (a plain connection here) changes the run, then its dispatch, then
+    // adds an item: each shows in the next reads.
+    sqlx::query("UPDATE dashboard_runs SET status = 'running' WHERE run_id = $1::uuid")
+        .bind(&run_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let body = read_until(&api, &run_id, |b| b["status"] == "running").await;
+    assert_eq!(body["status"], "running", "the run's change was seen");
+    sqlx::query("UPDATE run_dispatches SET attempts = 7 WHERE run_id = $1::uuid")
+        .bind(&run_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let body = read_until(&api, &run_id, |b| b["dispatch"]["attempts"] == 7).await;
+    assert_eq!(
+        body["dispatch"]["attempts"], 7,
+        "the dispatch's change was seen: {body}"
+    );
+    sqlx::query(
+        "INSERT INTO dashboard_run_items (run_id, item_no, channel, succeeded)
+         VALUES ($1::uuid, 0, 'telegram', true)",
+    )
+    .bind(&run_id)
+    .execute(pool)
+    .await
+    .unwrap();
+    let body = read_until(&api, &run_id, |b| {
+        b["published_items"].as_array().map(Vec::len) == Some(1)
+    })
+    .await;
+    assert_eq!(
+        body["published_items"][0]["channel"], "telegram",
+        "the item was seen: {body}"
+    );
+    // A deleted run is gone at once.
+    sqlx::query("DELETE FROM dashboard_runs WHERE run_id = $1::uuid")
+        .bind(&run_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut last = StatusCode::OK;
+    while std::time::Instant::now() < deadline {
+        (last, _) = call(api.http().get(api.url(&path))).await;
+        if last == StatusCode::NOT_FOUND {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(last, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_run_cache_follows_the_database_and_drops_only_what_changed() {
+    use mpis_dash::api::run_cache::RunCache;
+    use mpis_dash::store::runs;
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let a = runs::create(pool, &common::new_run(&project))
+        .await
+        .unwrap()
+        .run_id;
+    let b = runs::create(pool, &common::new_run(&project))
+        .await
+        .unwrap()
+        .run_id;
+    let cache = RunCache::following(pool);
+    let answer = axum::body::Bytes::from_static(b"{}");
+    // On once its LISTEN is up.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while cache.get(a).is_none() && std::time::Instant::now() < deadline {
+        cache.store(cache.read_start(), a, answer.clone());
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(cache.get(a).is_some(), "the cache serves once listening");
+    cache.store(cache.read_start(), b, answer.clone());
+
+    // A change to a's dispatch (another process): a is dropped, b kept.
+    sqlx::query("UPDATE run_dispatches SET attempts = attempts + 1 WHERE run_id = $1")
+        .bind(a)
+        .execute(pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while cache.get(a).is_some() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(cache.get(a).is_none(), "a's answer dropped");
+    assert!(cache.get(b).is_some(), "b's answer kept");
+
+    // A statement over more than 100 runs drops everything.
+    for _ in 0..101 {
+        sqlx::query(
+            "INSERT INTO dashboard_runs (run_id, project_id, persona_id, meta)
+             VALUES (gen_random_uuid(), $1, $2, '{}')",
+        )
+        .bind(project.id)
+        .bind(project.persona_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("UPDATE dashboard_runs SET updated_at = NOW() WHERE run_id <> $1")
+        .bind(b)
+        .execute(pool)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while cache.get(b).is_some() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert!(cache.get(b).is_none(), "'*' drops every answer");
+}

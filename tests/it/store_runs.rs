@@ -882,3 +882,63 @@ async fn hourly_run_stats_stay_exact_through_inserts_updates_and_deletes() {
         0
     );
 }
+
+#[tokio::test]
+async fn callbacks_at_once_record_one_completion_and_answer_what_was_stored() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Alex").await;
+    let run = runs::create(pool, &common::new_run(&project))
+        .await
+        .unwrap();
+    // Eight deliveries of one execution and eight of others, all at once.
+    let tasks: Vec<_> = (0..16)
+        .map(|n| {
+            let pool = pool.clone();
+            let execution = if n % 2 == 0 {
+                "700".to_string()
+            } else {
+                format!("8{n}")
+            };
+            tokio::spawn(async move {
+                let items = vec![item("telegram", Some("success")), item("tiktok", None)];
+                runs::complete(
+                    &pool,
+                    run.run_id,
+                    &completion(RunStatus::Success, &execution, items),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut recorded = Vec::new();
+    let (mut replays, mut conflicts) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(out) if out.replayed => replays += 1,
+            Ok(out) => recorded.push(out),
+            Err(StoreError::Conflict(_)) => conflicts += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(recorded.len(), 1, "exactly one callback is recorded");
+    assert_eq!(item_rows(pool, run.run_id).await, 2, "its items once");
+    let winner = recorded.pop().unwrap();
+    let execution = winner.run.n8n_execution_ref.clone().unwrap();
+    // The same execution's other deliveries are replays, every other execution a conflict.
+    let (same, others) = if execution == "700" { (7, 8) } else { (8, 7) };
+    assert_eq!((replays, conflicts), (same, others));
+
+    // The answer of the recording callback is the run as a later read shows it, with the
+    // dispatch it cancelled in the same statement.
+    let answered = winner
+        .detail
+        .expect("a recorded completion carries its detail");
+    let read = runs::detail(pool, run.run_id).await.unwrap().unwrap();
+    assert_eq!(answered, read);
+    assert_eq!(answered.items.len(), 2);
+    assert_eq!(
+        answered.dispatch.as_ref().map(|d| d.state.as_str()),
+        Some("cancelled")
+    );
+}

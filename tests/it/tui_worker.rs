@@ -811,9 +811,10 @@ async fn writes_to_our_tables_are_reported_live_and_mpis_tables_are_not() {
     let run = runs::create(pool, &common::new_run(&project))
         .await
         .unwrap();
+    // A new run queues its dispatch (migration 0013 notifies that table too).
     assert_eq!(
         h.changes_until_barrier(pool).await,
-        BTreeSet::from(["dashboard_runs".to_string()])
+        BTreeSet::from(["dashboard_runs".to_string(), "run_dispatches".to_string()])
     );
     complete(pool, &run, RunStatus::Failed, Some("telegram said no")).await;
     let committed = Instant::now();
@@ -830,11 +831,13 @@ async fn writes_to_our_tables_are_reported_live_and_mpis_tables_are_not() {
     );
     let mut tables: BTreeSet<String> = first.into_iter().collect();
     tables.extend(h.changes_until_barrier(pool).await);
+    // The completion also cancelled the run's queued dispatch.
     assert_eq!(
         tables,
         BTreeSet::from([
             "dashboard_run_items".to_string(),
-            "dashboard_runs".to_string()
+            "dashboard_runs".to_string(),
+            "run_dispatches".to_string()
         ])
     );
 
@@ -1089,7 +1092,8 @@ async fn the_worker_reports_an_outage_keeps_stale_data_and_recovers_by_itself() 
         h.changes_until_barrier(&pool).await,
         BTreeSet::from([
             "dashboard_run_items".to_string(),
-            "dashboard_runs".to_string()
+            "dashboard_runs".to_string(),
+            "run_dispatches".to_string()
         ])
     );
     drop(h);

@@ -1,53 +1,39 @@
 //! The LISTEN task: our tables' NOTIFYs (migration 0005) -> `DataEvent::Changed(tables)`, and
 //! `ChangesMissed` after a reconnect.
 
-use std::time::Duration;
+use std::ops::ControlFlow;
 
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::DataEvent;
-use crate::retry::Backoff;
+use crate::store::listen::{Heard, follow};
 
 /// The channel our tables' triggers notify on (migration 0005).
 pub const CHANGES_CHANNEL: &str = "mpis_dash_changes";
 
-/// LISTENs on a dedicated connection and forwards which tables changed; reconnects with the
-/// one backoff policy when the database goes away (the UI keeps polling meanwhile). What changed
-/// while it was away was never notified, so after a reconnect the UI reloads everything.
+/// Forwards which tables changed; the UI keeps polling while the database is away. What
+/// changed while it was away was never notified, so after a reconnect the UI reloads
+/// everything.
 pub(super) async fn listen_for_changes(pool: PgPool, events: UnboundedSender<DataEvent>) {
-    let policy = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
-    let mut pauses = policy.pauses();
     let mut listened_before = false;
-    loop {
-        match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => {
-                if listener.listen(CHANGES_CHANNEL).await.is_ok() {
-                    pauses = policy.pauses();
-                    if listened_before && events.send(DataEvent::ChangesMissed).is_err() {
-                        return;
-                    }
-                    listened_before = true;
-                    // An error means the connection is gone: reconnect below.
-                    while let Ok(notification) = listener.recv().await {
-                        let tables = notification
-                            .payload()
-                            .split(',')
-                            .map(str::to_string)
-                            .collect();
-                        if events.send(DataEvent::Changed(tables)).is_err() {
-                            return;
-                        }
-                    }
-                }
+    follow(pool, CHANGES_CHANNEL, |heard| {
+        let event = match heard {
+            Heard::Listening if listened_before => DataEvent::ChangesMissed,
+            Heard::Listening => {
+                listened_before = true;
+                return ControlFlow::Continue(());
             }
-            Err(_) if events.is_closed() => return,
-            Err(_) => {}
+            Heard::Notified(payload) => {
+                DataEvent::Changed(payload.split(',').map(str::to_string).collect())
+            }
+            Heard::Lost if events.is_closed() => return ControlFlow::Break(()),
+            Heard::Lost => return ControlFlow::Continue(()),
+        };
+        match events.send(event) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(_) => ControlFlow::Break(()),
         }
-        if events.is_closed() {
-            return;
-        }
-        tokio::time::sleep(pauses.next().unwrap_or(policy.max)).await;
-    }
+    })
+    .await;
 }
