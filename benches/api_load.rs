@@ -21,7 +21,12 @@
 //! to a file) except `rate_limit_per_sec = 0`: the load comes with one token, and the default
 //! limit is 50 requests a second per caller. `MPIS_LOAD_ONLY=run,complete` (of red-flags, run,
 //! complete, ingest) picks scenarios; `MPIS_LOAD_HOLD=FILE` keeps the database and serve up
-//! after the load while FILE exists (the database URL is written to it) for EXPLAIN ANALYZE.
+//! after the load while FILE exists (the database URL is written to it) for EXPLAIN ANALYZE;
+//! `MPIS_LOAD_BIN=PATH` drives another build of `mpis-dash` (the code before a change).
+//!
+//! Each scenario also reports the CPU time its units cost the load generator, serve and
+//! PostgreSQL (from `/proc`), and the rate serve and PostgreSQL could reach with the machine's
+//! cores to themselves: the generator shares the cores here.
 //!
 //! `cargo bench --bench api_load` (release build of the binary and the benchmark).
 
@@ -68,6 +73,59 @@ struct Outcome {
     first_failure: Option<String>,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU seconds used during the scenario by the load generator, serve and PostgreSQL.
+    cpu: Cpu,
+}
+
+/// CPU time (user + system) in seconds, per party.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cpu {
+    client: f64,
+    serve: f64,
+    postgres: f64,
+}
+
+/// serve's pid, for [`cpu_now`].
+static SERVE_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// utime + stime of one process, in seconds (`/proc/PID/stat`, clock ticks).
+fn cpu_seconds(stat: &str) -> Option<f64> {
+    // The command name may hold spaces: fields count from after its closing parenthesis.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    Some(ticks as f64 / hz)
+}
+
+/// CPU used so far by this process, serve, and every `postgres` process on the machine (the
+/// benchmark's throwaway cluster; nothing else runs PostgreSQL during a benchmark).
+fn cpu_now() -> Cpu {
+    let of = |pid: &str| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+    let mut cpu = Cpu {
+        client: of("self").as_deref().and_then(cpu_seconds).unwrap_or(0.0),
+        serve: SERVE_PID
+            .get()
+            .and_then(|pid| of(&pid.to_string()))
+            .as_deref()
+            .and_then(cpu_seconds)
+            .unwrap_or(0.0),
+        postgres: 0.0,
+    };
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        if let Some(stat) = of(pid).filter(|s| s.contains("(postgres)")) {
+            cpu.postgres += cpu_seconds(&stat).unwrap_or(0.0);
+        }
+    }
+    cpu
 }
 
 impl Outcome {
@@ -107,6 +165,25 @@ impl Outcome {
         if let Some(first) = &self.first_failure {
             println!("    first failure: {first}");
         }
+        if self.units > 0 {
+            let per = |seconds: f64| seconds * 1e6 / self.units as f64;
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+            let server = self.cpu.serve + self.cpu.postgres;
+            println!(
+                "    CPU per {}: load generator {:.0} us, serve {:.0} us, PostgreSQL {:.0} us; \
+                 with the {cores:.0} cores to serve and PostgreSQL alone: <= {:.0} {}/s",
+                self.unit,
+                per(self.cpu.client),
+                per(self.cpu.serve),
+                per(self.cpu.postgres),
+                if server > 0.0 {
+                    self.units as f64 * cores / server
+                } else {
+                    f64::NAN
+                },
+                self.unit
+            );
+        }
     }
 }
 
@@ -134,11 +211,13 @@ where
         first_failure: None,
         elapsed: Duration::ZERO,
         latencies: Vec::new(),
+        cpu: Cpu::default(),
     };
     if let Done::Missing(status) = op(u64::MAX, 0).await {
         outcome.missing = Some(status);
         return outcome;
     }
+    let cpu_before = cpu_now();
     let started = Instant::now();
     let deadline = started + duration;
     let mut tasks = Vec::new();
@@ -180,6 +259,12 @@ where
         }
     }
     outcome.elapsed = started.elapsed();
+    let cpu_after = cpu_now();
+    outcome.cpu = Cpu {
+        client: cpu_after.client - cpu_before.client,
+        serve: cpu_after.serve - cpu_before.serve,
+        postgres: cpu_after.postgres - cpu_before.postgres,
+    };
     outcome.latencies.sort();
     outcome
 }
@@ -268,6 +353,9 @@ fn main() {
         let db = ScratchDb::new().await.expect("throwaway database");
         let message = demo_data::seed_scale(&db.pool, items).await.expect("seed scale");
         println!("{message}");
+        // The load's pages written out now (the throwaway cluster checkpoints hourly), so the
+        // scenarios do not pay for writing the seed's dirty buffers as they evict them.
+        sqlx::query("CHECKPOINT").execute(&db.pool).await.expect("checkpoint");
         println!("database ready in {:.1} s", started.elapsed().as_secs_f64());
         let pool = &db.pool;
         let token = tokens::create(pool, "load-generator", Role::Admin, None, "bench", Utc::now())
@@ -289,8 +377,10 @@ fn main() {
         // service manager would take it.
         let log_path = work.join("serve.log");
         let log = std::fs::File::create(&log_path).expect("log file");
-        let binary = env!("CARGO_BIN_EXE_mpis-dash");
-        let mut child = tokio::process::Command::new(binary)
+        // MPIS_LOAD_BIN: another build of serve (e.g. the code before a change), same load.
+        let binary = std::env::var("MPIS_LOAD_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_mpis-dash").to_string());
+        let mut child = tokio::process::Command::new(&binary)
             .args(["--config", config.to_str().expect("utf-8 path"), "serve", "--listen", &format!("127.0.0.1:{port}")])
             .env("DATABASE_URL", db.url())
             .env_remove("MPIS_DASH_LOG")
@@ -300,6 +390,7 @@ fn main() {
             .spawn()
             .expect("start mpis-dash serve");
         let pid = child.id().expect("a pid");
+        let _ = SERVE_PID.set(pid);
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let ready = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await

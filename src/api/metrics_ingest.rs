@@ -118,14 +118,16 @@ pub async fn ingest(
             "invalid metrics",
         ));
     };
+    let mut row = row;
     let item = row.published_item_id;
-    let channels = metrics::item_channels(&state.pool, &[item]).await?;
-    let Some(item_channel) = channels.get(&item) else {
+    let known = metrics::items_for_metrics(&state.pool, &[item]).await?;
+    let Some(facts) = known.get(&item) else {
         return Err(ApiError::not_found(item_not_found(item)));
     };
-    if let Some(problem) = channel_differs(&row, item_channel, vec![json!("body")]) {
+    if let Some(problem) = channel_differs(&row, &facts.channel, vec![json!("body")]) {
         return Err(ApiError::field(problem));
     }
+    row.persona_id = facts.persona_id;
     let normalized = row.metrics.to_json(&row.channel);
     let ids = metrics::insert_batch_ids(&state.pool, std::slice::from_ref(&row)).await?;
     Ok(Json(json!({
@@ -176,9 +178,9 @@ pub async fn ingest_batch(
     let mut wanted: Vec<Uuid> = rows.iter().map(|r| r.published_item_id).collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let known = metrics::item_channels(&state.pool, &wanted).await?;
+    let known = metrics::items_for_metrics(&state.pool, &wanted).await?;
     let mut problems = Vec::new();
-    for (index, row) in rows.iter().enumerate() {
+    for (index, row) in rows.iter_mut().enumerate() {
         let at = vec![json!("body"), json!("items"), json!(index)];
         match known.get(&row.published_item_id) {
             None => {
@@ -190,7 +192,10 @@ pub async fn ingest_batch(
                     "value_error",
                 ));
             }
-            Some(channel) => problems.extend(channel_differs(row, channel, at)),
+            Some(facts) => {
+                problems.extend(channel_differs(row, &facts.channel, at));
+                row.persona_id = facts.persona_id;
+            }
         }
     }
     if !problems.is_empty() {
@@ -309,6 +314,7 @@ fn read_entry(
         raw: raw?.clone(),
         measured_at: measured_at?,
         source: source?,
+        persona_id: None,
     })
 }
 

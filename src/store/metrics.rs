@@ -7,6 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 use sqlx::PgPool;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{StoreError, StoreResult, map_constraint};
@@ -26,6 +27,9 @@ pub struct MetricRow {
     pub raw: Value,
     pub measured_at: DateTime<Utc>,
     pub source: String,
+    /// The item's persona when the caller has looked it up already (the ingest route, with
+    /// [`items_for_metrics`]); `None`: looked up on insert.
+    pub persona_id: Option<Uuid>,
 }
 
 impl MetricRow {
@@ -46,6 +50,7 @@ impl MetricRow {
             raw,
             measured_at,
             source: source.to_string(),
+            persona_id: None,
         }
     }
 }
@@ -103,86 +108,127 @@ pub async fn insert_batch_ids(pool: &PgPool, rows: &[MetricRow]) -> StoreResult<
             ));
         }
     }
-    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::new_v4()).collect();
+    // Time-ordered ids: each new row's key lands at the right edge of the primary key's
+    // B-tree instead of on a random page of it.
+    let ids: Vec<Uuid> = rows.iter().map(|_| Uuid::now_v7()).collect();
+    if rows.len() <= INSERT_CHUNK {
+        // One statement is atomic by itself: no BEGIN/COMMIT round trips, and the rollup
+        // rows it updates are locked only for the statement.
+        insert_chunk(pool, rows, &ids).await?;
+        return Ok(ids);
+    }
     let mut tx = pool.begin().await?;
     for (chunk, chunk_ids) in rows.chunks(INSERT_CHUNK).zip(ids.chunks(INSERT_CHUNK)) {
-        let column = |f: fn(&NormalizedMetrics) -> Option<i64>| -> Vec<Option<i32>> {
-            chunk
-                .iter()
-                .map(|r| f(&r.metrics).map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
-                .collect()
-        };
-        sqlx::query(
-            // The persona is resolved here for the whole chunk in one join, so the per-row
-            // trigger that would look it up (mpis_dash_metrics_fill_persona) has nothing to do.
-            "INSERT INTO normalized_metrics (published_item_id, channel, views, impressions, reach,
-                 reactions, comments, shares, saves, clicks, engagement_rate, raw_metrics,
-                 measured_at, source, id, persona_id)
-             SELECT u.*, cp.persona_id
-             FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
-                 $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::numeric(5,4)[],
-                 $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[])
-                 AS u(item, channel, views, impressions, reach, reactions, comments, shares,
-                      saves, clicks, rate, raw, measured_at, source, id)
-             LEFT JOIN published_items p ON p.id = u.item
-             LEFT JOIN content_drafts cd ON cd.id = p.draft_id
-             LEFT JOIN content_plans cp ON cp.id = cd.plan_id",
-        )
-        .bind(
-            chunk
-                .iter()
-                .map(|r| r.published_item_id)
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            chunk
-                .iter()
-                .map(|r| r.channel.as_str().to_string())
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|m| m.views))
-        .bind(column(|m| m.impressions))
-        .bind(column(|m| m.reach))
-        .bind(column(|m| m.reactions))
-        .bind(column(|m| m.comments))
-        .bind(column(|m| m.shares))
-        .bind(column(|m| m.saves))
-        .bind(column(|m| m.clicks))
-        .bind(
-            chunk
-                .iter()
-                .map(|r| r.metrics.engagement_rate)
-                .collect::<Vec<_>>(),
-        )
-        .bind(chunk.iter().map(|r| r.raw.clone()).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|r| r.measured_at).collect::<Vec<_>>())
-        .bind(chunk.iter().map(|r| r.source.clone()).collect::<Vec<_>>())
-        .bind(chunk_ids)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            map_constraint(
-                e,
-                StoreError::invalid("published_item_id", "published item not found"),
-            )
-        })?;
+        insert_chunk(&mut *tx, chunk, chunk_ids).await?;
     }
     tx.commit().await?;
     Ok(ids)
 }
 
-/// The channel of each of `ids` that is a published item (MPIS's `published_items`), for
+async fn insert_chunk<'c>(
+    db: impl sqlx::PgExecutor<'c>,
+    chunk: &[MetricRow],
+    chunk_ids: &[Uuid],
+) -> StoreResult<()> {
+    let column = |f: fn(&NormalizedMetrics) -> Option<i64>| -> Vec<Option<i32>> {
+        chunk
+            .iter()
+            .map(|r| f(&r.metrics).map(|v| v.clamp(i32::MIN as i64, i32::MAX as i64) as i32))
+            .collect()
+    };
+    sqlx::query(
+        // A persona not given is looked up here (COALESCE evaluates the lookup only then), so
+        // the per-row trigger that would look it up (mpis_dash_metrics_fill_persona) has
+        // nothing to do.
+        "INSERT INTO normalized_metrics (published_item_id, channel, views, impressions, reach,
+             reactions, comments, shares, saves, clicks, engagement_rate, raw_metrics,
+             measured_at, source, id, persona_id)
+         SELECT u.item, u.channel, u.views, u.impressions, u.reach, u.reactions, u.comments,
+                u.shares, u.saves, u.clicks, u.rate, u.raw, u.measured_at, u.source, u.id,
+                COALESCE(u.persona, (
+                    SELECT cp.persona_id FROM published_items p
+                    JOIN content_drafts cd ON cd.id = p.draft_id
+                    JOIN content_plans cp ON cp.id = cd.plan_id
+                    WHERE p.id = u.item))
+         FROM UNNEST($1::uuid[], $2::text[], $3::int[], $4::int[], $5::int[],
+             $6::int[], $7::int[], $8::int[], $9::int[], $10::int[], $11::numeric(5,4)[],
+             $12::jsonb[], $13::timestamptz[], $14::text[], $15::uuid[], $16::uuid[])
+             AS u(item, channel, views, impressions, reach, reactions, comments, shares,
+                  saves, clicks, rate, raw, measured_at, source, id, persona)",
+    )
+    .bind(
+        chunk
+            .iter()
+            .map(|r| r.published_item_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        chunk
+            .iter()
+            .map(|r| r.channel.as_str().to_string())
+            .collect::<Vec<_>>(),
+    )
+    .bind(column(|m| m.views))
+    .bind(column(|m| m.impressions))
+    .bind(column(|m| m.reach))
+    .bind(column(|m| m.reactions))
+    .bind(column(|m| m.comments))
+    .bind(column(|m| m.shares))
+    .bind(column(|m| m.saves))
+    .bind(column(|m| m.clicks))
+    .bind(
+        chunk
+            .iter()
+            .map(|r| r.metrics.engagement_rate)
+            .collect::<Vec<_>>(),
+    )
+    .bind(chunk.iter().map(|r| Json(&r.raw)).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|r| r.measured_at).collect::<Vec<_>>())
+    .bind(chunk.iter().map(|r| r.source.as_str()).collect::<Vec<_>>())
+    .bind(chunk_ids)
+    .bind(chunk.iter().map(|r| r.persona_id).collect::<Vec<_>>())
+    .execute(db)
+    .await
+    .map_err(|e| {
+        map_constraint(
+            e,
+            StoreError::invalid("published_item_id", "published item not found"),
+        )
+    })?;
+    Ok(())
+}
+
+/// What the ingest routes need of a measured item: its channel (to name a measurement for
+/// another channel) and its persona (stored with the measurement).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ItemFacts {
+    pub channel: String,
+    pub persona_id: Option<Uuid>,
+}
+
+/// The facts of each of `ids` that is a published item (MPIS's `published_items`), for
 /// naming unknown items and channels that differ before an insert.
-pub async fn item_channels(
+pub async fn items_for_metrics(
     pool: &PgPool,
     ids: &[Uuid],
-) -> StoreResult<std::collections::HashMap<Uuid, String>> {
-    let found: Vec<(Uuid, String)> =
-        sqlx::query_as("SELECT id, channel FROM published_items WHERE id = ANY($1)")
-            .bind(ids)
-            .fetch_all(pool)
-            .await?;
-    Ok(found.into_iter().collect())
+) -> StoreResult<std::collections::HashMap<Uuid, ItemFacts>> {
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        id: Uuid,
+        #[sqlx(flatten)]
+        facts: ItemFacts,
+    }
+    let found: Vec<Found> = sqlx::query_as(
+        "SELECT p.id, p.channel, cp.persona_id
+         FROM published_items p
+         LEFT JOIN content_drafts cd ON cd.id = p.draft_id
+         LEFT JOIN content_plans cp ON cp.id = cd.plan_id
+         WHERE p.id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(found.into_iter().map(|f| (f.id, f.facts)).collect())
 }
 
 /// Average engagement and volume per channel over the last `days` days (today included).

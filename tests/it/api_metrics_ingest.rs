@@ -361,3 +361,62 @@ async fn who_may_ingest_metrics() {
     }
     assert_eq!(common::count(pool, "normalized_metrics").await, 4);
 }
+
+#[tokio::test]
+async fn each_measurement_is_stored_under_its_items_persona() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let api = start(pool.clone(), None, ApiLimits::default()).await;
+    let mut items = Vec::new();
+    let mut personas = Vec::new();
+    for name in ["Ada", "Bo"] {
+        let persona = common::persona(pool, name).await;
+        let draft = common::draft(pool, persona, "telegram").await;
+        let id = Uuid::new_v4().to_string();
+        items.push(common::published_item(pool, draft, "telegram", &id, Utc::now()).await);
+        personas.push(persona);
+    }
+    let entry = |item: &Uuid| {
+        json!({"published_item_id": item, "channel": "telegram",
+                                     "metrics": {"views": 10, "reactions": 1}})
+    };
+    let (status, one) = call(api.http().post(api.url(ROUTE)).json(&entry(&items[0]))).await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let (status, batch) = call(
+        api.http()
+            .post(api.url(BATCH))
+            .json(&json!({"items": [entry(&items[1]), entry(&items[0])]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{batch}");
+    let ids = [
+        &one["metric_id"],
+        &batch["metric_ids"][0],
+        &batch["metric_ids"][1],
+    ];
+    let mut stored_personas = Vec::new();
+    for id in ids {
+        let persona: Option<Uuid> =
+            sqlx::query_scalar("SELECT persona_id FROM normalized_metrics WHERE id = $1")
+                .bind(Uuid::parse_str(id.as_str().unwrap()).unwrap())
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        stored_personas.push(persona);
+    }
+    assert_eq!(
+        stored_personas,
+        [Some(personas[0]), Some(personas[1]), Some(personas[0])]
+    );
+    // The charts' rollups count them under the same personas.
+    for (persona, rows) in [(personas[0], 2), (personas[1], 1)] {
+        let counted: Option<i64> = sqlx::query_scalar(
+            "SELECT sum(metric_rows)::bigint FROM metric_daily_rollups WHERE persona_id = $1",
+        )
+        .bind(persona)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(counted, Some(rows));
+    }
+}

@@ -1212,6 +1212,7 @@ fn measured(
         raw: json!({}),
         measured_at: at,
         source: "test".to_string(),
+        persona_id: None,
     }
 }
 
