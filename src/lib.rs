@@ -11,6 +11,7 @@ pub mod database;
 pub mod demo_data;
 pub mod domain;
 pub mod hangup;
+pub mod ingest;
 pub mod jobs;
 pub mod logging;
 pub mod mpis;
