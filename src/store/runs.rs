@@ -482,6 +482,10 @@ pub async fn complete_open(
         .map(|s| s.as_str())
         .collect();
     let items = &completion.items;
+    // One array per optional text column of the items, for UNNEST.
+    let text = |column: fn(&ItemReport) -> Option<&str>| -> Vec<Option<&str>> {
+        items.iter().map(column).collect()
+    };
     let execution = execution(completion);
     let rows = sqlx::query(
         "WITH run AS (
@@ -564,31 +568,16 @@ pub async fn complete_open(
             .map(|i| i.channel.trim().to_lowercase())
             .collect::<Vec<_>>(),
     )
-    .bind(
-        items
-            .iter()
-            .map(|i| i.channel_item_id.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        items
-            .iter()
-            .map(|i| i.channel_url.as_deref())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        items
-            .iter()
-            .map(|i| i.status.as_deref())
-            .collect::<Vec<_>>(),
-    )
+    .bind(text(|i| i.channel_item_id.as_deref()))
+    .bind(text(|i| i.channel_url.as_deref()))
+    .bind(text(|i| i.status.as_deref()))
     .bind(
         items
             .iter()
             .map(|i| !run_status::item_failed(i.status.as_deref()))
             .collect::<Vec<_>>(),
     )
-    .bind(items.iter().map(|i| i.error.as_deref()).collect::<Vec<_>>())
+    .bind(text(|i| i.error.as_deref()))
     .bind(items.iter().map(|i| Json(&i.metrics)).collect::<Vec<_>>())
     .bind("run completed before it was sent")
     .fetch_all(pool)
