@@ -48,6 +48,9 @@ pub struct ApiMetrics {
     gauges: Vec<Family<GaugeLabels, FloatGauge>>,
     /// One scrape refreshes the gauges at a time (a refresh clears, then sets).
     scrape: tokio::sync::Mutex<()>,
+    /// Run reads answered from `api::run_cache` or not, and the bytes it holds.
+    run_cache_reads: Family<[(&'static str, &'static str); 1], Counter>,
+    run_cache_bytes: FloatGauge,
 }
 
 impl Default for ApiMetrics {
@@ -91,6 +94,19 @@ impl ApiMetrics {
                 family
             })
             .collect();
+        let run_cache_reads = Family::<[(&'static str, &'static str); 1], Counter>::default();
+        registry.register(
+            "mpis_dash_run_cache_reads",
+            "Run reads (GET /api/publisher/runs/{run_id}) by result: hit (answered from the \
+             cache) or miss (read from the database)",
+            run_cache_reads.clone(),
+        );
+        let run_cache_bytes = FloatGauge::default();
+        registry.register(
+            "mpis_dash_run_cache_bytes",
+            "Bytes of run answers the cache holds (at most 8 MiB)",
+            run_cache_bytes.clone(),
+        );
         ApiMetrics {
             registry,
             requests,
@@ -98,7 +114,17 @@ impl ApiMetrics {
             database_up,
             gauges,
             scrape: tokio::sync::Mutex::new(()),
+            run_cache_reads,
+            run_cache_bytes,
         }
+    }
+
+    /// Counts a run read answered from the cache (`hit`) or the database.
+    pub fn observe_run_read(&self, hit: bool) {
+        let result = if hit { "hit" } else { "miss" };
+        self.run_cache_reads
+            .get_or_create(&[("result", result)])
+            .inc();
     }
 
     /// Counts one answered request.
@@ -162,6 +188,10 @@ impl ApiMetrics {
     responses((status = 200, description = "Prometheus text exposition (requests, latencies, queue and database gauges)",
         content_type = "text/plain; version=0.0.4", body = String)))]
 pub async fn scrape(State(state): State<ApiState>) -> Result<Response, ApiError> {
+    state
+        .metrics
+        .run_cache_bytes
+        .set(state.run_cache.held_bytes() as f64);
     let text = state
         .metrics
         .scrape(&state.pool, state.limits.health_db_timeout)

@@ -542,7 +542,9 @@ pub async fn get(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let run_id = uuid_param("run_id", &raw)?;
-    let answer = match state.run_cache.get(run_id) {
+    let cached = state.run_cache.get(run_id);
+    state.metrics.observe_run_read(cached.is_some());
+    let answer = match cached {
         Some(answer) => answer,
         None => {
             let start = state.run_cache.read_start();

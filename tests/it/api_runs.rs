@@ -916,3 +916,48 @@ async fn the_run_cache_follows_the_database_and_drops_only_what_changed() {
     }
     assert!(cache.get(b).is_none(), "'*' drops every answer");
 }
+
+#[tokio::test]
+async fn repeated_reads_of_an_unchanged_run_are_answered_from_the_cache() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Ada").await;
+    let api = start(pool.clone(), None, ApiLimits::default()).await;
+    let (_, created) = create(&api, &run_body(&project)).await;
+    let path = format!(
+        "/api/publisher/runs/{}",
+        created["run_id"].as_str().unwrap()
+    );
+    let hits = |text: &str| -> u64 {
+        text.lines()
+            .find(|l| l.starts_with("mpis_dash_run_cache_reads_total{result=\"hit\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    // Once the cache listens (a moment after start), the second read of a run is a hit.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut metrics = String::new();
+    while hits(&metrics) == 0 && std::time::Instant::now() < deadline {
+        let (first, a) = call(api.http().get(api.url(&path))).await;
+        let (second, b) = call(api.http().get(api.url(&path))).await;
+        assert_eq!((first, second), (StatusCode::OK, StatusCode::OK));
+        assert_eq!(a, b, "a cached answer is the answer");
+        metrics = api
+            .http()
+            .get(api.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
+    assert!(hits(&metrics) >= 1, "{metrics}");
+    assert!(metrics.contains("mpis_dash_run_cache_reads_total{result=\"miss\"}"));
+    let bytes_line = metrics
+        .lines()
+        .find(|l| l.starts_with("mpis_dash_run_cache_bytes "))
+        .expect("the cache's size");
+    let bytes: f64 = bytes_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(bytes > 100.0, "{bytes_line}");
+}
