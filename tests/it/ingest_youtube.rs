@@ -256,3 +256,31 @@ async fn a_stopped_api_is_unavailable_without_the_key_in_the_error() {
     assert!(matches!(error, FetchError::Unavailable(_)), "{error:?}");
     assert!(!error.to_string().contains(standin::YOUTUBE_KEY), "{error}");
 }
+
+#[tokio::test]
+async fn two_items_of_one_video_are_asked_once_and_both_measured() {
+    let stand_in = stand_in(frozen()).await;
+    let id = video(7);
+    let asked = [
+        item(Some(&id), None),
+        item(None, Some(&format!("https://youtu.be/{id}"))),
+    ];
+    let outcome = fetcher(&stand_in, standin::YOUTUBE_KEY)
+        .fetch(&asked)
+        .await
+        .unwrap();
+    let measured: Vec<(Uuid, Value)> = outcome
+        .measured
+        .into_iter()
+        .map(|m| (m.published_item_id, m.raw["views"].clone()))
+        .collect();
+    let views = json!(counter(&id, "views", 0));
+    assert_eq!(
+        measured,
+        [
+            (asked[0].published_item_id, views.clone()),
+            (asked[1].published_item_id, views)
+        ]
+    );
+    assert_eq!(stand_in.calls()[0].query["id"], id);
+}
