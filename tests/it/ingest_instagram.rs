@@ -232,3 +232,18 @@ async fn a_stopped_api_is_unavailable_without_the_token_in_the_error() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn error_code_4_without_a_429_is_rate_limited() {
+    let stand_in = stand_in(Knobs {
+        quota_exhausted: true,
+        ..frozen()
+    })
+    .await;
+    let error = fetcher(&stand_in).fetch(&items(3)).await.unwrap_err();
+    assert!(
+        matches!(&error, FetchError::RateLimited { retry_after: None, detail }
+            if detail.contains("code 4")),
+        "{error:?}"
+    );
+}

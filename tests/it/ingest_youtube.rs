@@ -284,3 +284,21 @@ async fn two_items_of_one_video_are_asked_once_and_both_measured() {
     );
     assert_eq!(stand_in.calls()[0].query["id"], id);
 }
+
+#[tokio::test]
+async fn a_403_quota_exceeded_is_rate_limited() {
+    let stand_in = stand_in(Knobs {
+        quota_exhausted: true,
+        ..frozen()
+    })
+    .await;
+    let error = fetcher(&stand_in, standin::YOUTUBE_KEY)
+        .fetch(&items(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, FetchError::RateLimited { retry_after: None, detail }
+            if detail.contains("quotaExceeded")),
+        "{error:?}"
+    );
+}

@@ -68,6 +68,15 @@ async fn insights(
             "Error validating access token: Session has expired.",
         );
     }
+    if knobs.quota_exhausted {
+        return graph_error(
+            StatusCode::BAD_REQUEST,
+            4,
+            None,
+            "OAuthException",
+            "(#4) Application request limit reached",
+        );
+    }
     if knobs.malformed {
         return axum::Json(json!({"data": [{"name": "reach", "period": "lifetime"}]}))
             .into_response();

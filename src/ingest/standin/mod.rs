@@ -46,6 +46,9 @@ pub struct Knobs {
     pub rate_limited_calls: u32,
     /// `Retry-After` seconds sent with those 429s (none when `None`).
     pub retry_after_secs: Option<u64>,
+    /// The platform's own quota answer, without a 429 (YouTube 403 `quotaExceeded`, Instagram
+    /// HTTP 400 with error code 4), until turned off.
+    pub quota_exhausted: bool,
     /// Every answer is 200 with a body not in the documented shape.
     pub malformed: bool,
     /// Instagram: metrics refused with error 100 as no longer supported (e.g. `impressions`

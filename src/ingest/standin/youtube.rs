@@ -60,6 +60,14 @@ async fn videos(
         }
         Some(_) => {}
     }
+    if knobs.quota_exhausted {
+        return google_error(
+            StatusCode::FORBIDDEN,
+            "quotaExceeded",
+            "PERMISSION_DENIED",
+            "The request cannot be completed because you have exceeded your quota.",
+        );
+    }
     if query.get("part").map(String::as_str) != Some("statistics") {
         return bad_request("'part' must include statistics for this stand-in.");
     }
