@@ -7,6 +7,11 @@
 //!
 //! A fetcher only talks HTTP and maps answers: it knows nothing of the database or schedules.
 
+pub mod http_answer;
+pub mod instagram;
+pub mod standin;
+pub mod youtube;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
