@@ -7,6 +7,13 @@
 //!
 //! A fetcher only talks HTTP and maps answers: it knows nothing of the database or schedules.
 
+pub mod http_errors;
+pub mod standin_telegram;
+pub mod standin_tiktok;
+pub mod telegram;
+pub mod telegram_preview;
+pub mod tiktok;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
