@@ -75,7 +75,7 @@ pub fn post_views(channel: &str, message_id: u64, elapsed: Duration) -> u64 {
 pub fn shown_count(count: u64) -> String {
     let scaled = |unit: u64, suffix: &str| {
         let tenths = count / (unit / 10);
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{}{suffix}", tenths / 10)
         } else {
             format!("{}.{}{suffix}", tenths / 10, tenths % 10)
@@ -228,7 +228,7 @@ async fn preview(
             .cloned()
             .unwrap_or_else(|| shown_count(post_views(&found.username, id, elapsed)));
         let likes = shown_count(post_views(&found.username, id, elapsed) / 50);
-        let _ = write!(
+        let _ = writeln!(
             html,
             "<div class=\"tgme_widget_message_wrap js-widget_message_wrap\">\
              <div class=\"tgme_widget_message text_not_supported_wrap js-widget_message\" \
@@ -239,7 +239,7 @@ async fn preview(
              <div class=\"tgme_widget_message_footer compact js-message_footer\">\
              <div class=\"tgme_widget_message_info short js-message_info\">\
              <span class=\"tgme_widget_message_views\">{views}</span>\
-             <span class=\"copyonly\"> views</span></div></div></div></div>\n",
+             <span class=\"copyonly\"> views</span></div></div></div></div>",
             channel = found.username,
         );
     }

@@ -77,7 +77,10 @@ async fn posts_are_measured_from_one_page() {
         let high = standin_telegram::post_views("standin_news", id, elapsed);
         // What the page shows is rounded down to two figures at most.
         let shown = views[&item.published_item_id];
-        assert!(shown <= high && shown >= low - low / 10, "{id}: {shown} not in {low}..{high}");
+        assert!(
+            shown <= high && shown >= low - low / 10,
+            "{id}: {shown} not in {low}..{high}"
+        );
     }
     let measured = &outcome.measured[0].raw;
     assert!(measured["reactions"]["👍"].as_u64().is_some(), "{measured}");
@@ -130,8 +133,15 @@ async fn k_and_m_counts_are_read_as_numbers() {
     assert_eq!(views[&items[1].published_item_id], 1_200);
     assert_eq!(views[&items[2].published_item_id], 3_400_000);
     assert_eq!(outcome.failures.len(), 1);
-    assert_eq!(outcome.failures[0].published_item_id, items[3].published_item_id);
-    assert!(outcome.failures[0].error.contains("\"lots\""), "{}", outcome.failures[0].error);
+    assert_eq!(
+        outcome.failures[0].published_item_id,
+        items[3].published_item_id
+    );
+    assert!(
+        outcome.failures[0].error.contains("\"lots\""),
+        "{}",
+        outcome.failures[0].error
+    );
     assert_eq!(parse_count("3.4M"), Some(3_400_000));
 }
 
@@ -195,7 +205,11 @@ async fn deleted_posts_and_unknown_channels_fail_alone_and_point_to_the_push_rou
         linked("https://t.me/c/123456/9"),
     ];
     let outcome = fetcher.fetch(&items).await.unwrap();
-    let measured: Vec<Uuid> = outcome.measured.iter().map(|m| m.published_item_id).collect();
+    let measured: Vec<Uuid> = outcome
+        .measured
+        .iter()
+        .map(|m| m.published_item_id)
+        .collect();
     assert_eq!(measured, vec![items[0].published_item_id]);
     let failures: HashMap<Uuid, &str> = outcome
         .failures
@@ -241,5 +255,8 @@ async fn a_page_that_is_not_a_preview_is_an_unexpected_answer() {
     .unwrap();
     let fetcher = fetcher(&standin, json!({"channel_username": "standin_news"}));
     let answer = fetcher.fetch(&[post(3)]).await;
-    assert!(matches!(answer, Err(FetchError::Malformed(_))), "{answer:?}");
+    assert!(
+        matches!(answer, Err(FetchError::Malformed(_))),
+        "{answer:?}"
+    );
 }

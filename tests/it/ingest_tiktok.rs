@@ -36,7 +36,9 @@ fn item(id: &str) -> ItemToMeasure {
 }
 
 fn ids(first: u64, count: u64) -> Vec<ItemToMeasure> {
-    (first..first + count).map(|n| item(&n.to_string())).collect()
+    (first..first + count)
+        .map(|n| item(&n.to_string()))
+        .collect()
 }
 
 #[tokio::test]
@@ -53,7 +55,10 @@ async fn videos_are_measured_with_their_counters() {
         let id = item.channel_item_id.as_deref().unwrap();
         let low = video_counters(id, Duration::ZERO);
         let high = video_counters(id, elapsed);
-        for (n, key) in ["views", "likes", "comments", "shares"].into_iter().enumerate() {
+        for (n, key) in ["views", "likes", "comments", "shares"]
+            .into_iter()
+            .enumerate()
+        {
             let value = measured.raw[key].as_u64().unwrap();
             assert!((low[n]..=high[n]).contains(&value), "{key} {value}");
         }
@@ -98,9 +103,19 @@ async fn unknown_ids_fail_alone() {
         ..item("")
     });
     let outcome = fetcher.fetch(&items).await.unwrap();
-    let measured: Vec<Uuid> = outcome.measured.iter().map(|m| m.published_item_id).collect();
-    assert_eq!(measured, vec![items[0].published_item_id, items[3].published_item_id]);
-    assert_eq!(outcome.measured[1].raw["tiktok"]["id"], "503", "id from the URL");
+    let measured: Vec<Uuid> = outcome
+        .measured
+        .iter()
+        .map(|m| m.published_item_id)
+        .collect();
+    assert_eq!(
+        measured,
+        vec![items[0].published_item_id, items[3].published_item_id]
+    );
+    assert_eq!(
+        outcome.measured[1].raw["tiktok"]["id"], "503",
+        "id from the URL"
+    );
     let failed: Vec<(Uuid, &str)> = outcome
         .failures
         .iter()
@@ -108,9 +123,17 @@ async fn unknown_ids_fail_alone() {
         .collect();
     assert_eq!(failed.len(), 3);
     assert_eq!(failed[0].0, items[4].published_item_id);
-    assert!(failed[0].1.contains("no TikTok video id"), "{}", failed[0].1);
+    assert!(
+        failed[0].1.contains("no TikTok video id"),
+        "{}",
+        failed[0].1
+    );
     assert_eq!(failed[1].0, items[1].published_item_id);
-    assert!(failed[1].1.contains("did not return video 502"), "{}", failed[1].1);
+    assert!(
+        failed[1].1.contains("did not return video 502"),
+        "{}",
+        failed[1].1
+    );
     assert_eq!(failed[2].0, items[2].published_item_id);
 }
 
@@ -136,13 +159,19 @@ async fn rate_limits_carry_retry_after() {
             other => panic!("expected a rate limit, got {other:?}"),
         }
     }
-    assert_eq!(fetcher.fetch(&items).await.unwrap().measured.len(), 2, "the third passes");
+    assert_eq!(
+        fetcher.fetch(&items).await.unwrap().measured.len(),
+        2,
+        "the third passes"
+    );
 }
 
 #[tokio::test]
 async fn a_refused_token_is_unauthorized() {
     let standin = standin_tiktok::start(TiktokKnobs::default()).await.unwrap();
-    let wrong = fetcher(&standin, "some-other-token").fetch(&ids(1, 1)).await;
+    let wrong = fetcher(&standin, "some-other-token")
+        .fetch(&ids(1, 1))
+        .await;
     assert!(
         matches!(&wrong, Err(FetchError::Unauthorized(detail)) if detail.contains("access_token_invalid")),
         "{wrong:?}"
@@ -152,7 +181,10 @@ async fn a_refused_token_is_unauthorized() {
         ..TiktokKnobs::default()
     });
     let expired = fetcher(&standin, TOKEN).fetch(&ids(1, 1)).await;
-    assert!(matches!(expired, Err(FetchError::Unauthorized(_))), "{expired:?}");
+    assert!(
+        matches!(expired, Err(FetchError::Unauthorized(_))),
+        "{expired:?}"
+    );
 }
 
 #[tokio::test]
@@ -176,5 +208,8 @@ async fn an_unreachable_api_is_unavailable() {
     drop(standin);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let answer = fetcher.fetch(&ids(1, 1)).await;
-    assert!(matches!(answer, Err(FetchError::Unavailable(_))), "{answer:?}");
+    assert!(
+        matches!(answer, Err(FetchError::Unavailable(_))),
+        "{answer:?}"
+    );
 }
