@@ -260,3 +260,33 @@ async fn a_page_that_is_not_a_preview_is_an_unexpected_answer() {
         "{answer:?}"
     );
 }
+
+#[tokio::test]
+async fn an_unknown_channel_fails_also_when_redirects_are_not_followed() {
+    let standin = news(10).await;
+    let fetcher = TelegramFetcher::new(FetcherSettings {
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(5))
+            .build()
+            .unwrap(),
+        base_url: Some(standin.base_url()),
+        credential: None,
+        config: json!({"channel_username": "gone_channel"}),
+    })
+    .unwrap();
+    let items = [post(3), post(4)];
+    let outcome = fetcher.fetch(&items).await.unwrap();
+    assert!(outcome.measured.is_empty());
+    assert_eq!(outcome.failures.len(), 2);
+    assert!(
+        outcome.failures[0]
+            .error
+            .contains("@gone_channel has no public preview")
+    );
+    assert_eq!(
+        standin.pages().len(),
+        1,
+        "one page tells the channel has no preview"
+    );
+}
