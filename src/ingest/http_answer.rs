@@ -1,5 +1,5 @@
-//! What the YouTube and Instagram fetchers read the same way from any HTTP answer: the
-//! `Retry-After` hint, transport failures, and platform messages cut to a readable length.
+//! What every fetcher reads the same way from any HTTP answer: the `Retry-After` hint,
+//! transport failures, and platform messages cut to a readable length.
 
 use std::time::Duration;
 
@@ -30,6 +30,21 @@ pub fn transport(error: reqwest::Error) -> FetchError {
     } else {
         FetchError::Unavailable(error.to_string())
     }
+}
+
+/// A request that got no answer (unreachable, timed out, cut off), said with the platform's
+/// name: the whole call failed. The URL is left out, as in [`transport`].
+pub fn send_failed(platform: &str, error: &reqwest::Error) -> FetchError {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let error = format!("{error}");
+    let error = error.split(" for url (").next().unwrap_or(&error);
+    FetchError::Unavailable(format!("{platform}: {what}: {error}"))
 }
 
 /// A platform's message, trimmed and cut to [`MESSAGE_CHARS`] characters.

@@ -10,6 +10,9 @@
 pub mod http_answer;
 pub mod instagram;
 pub mod standin;
+pub mod telegram;
+pub mod telegram_preview;
+pub mod tiktok;
 pub mod youtube;
 
 use std::time::Duration;

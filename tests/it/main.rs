@@ -30,6 +30,8 @@ mod e2e_oncall;
 mod e2e_project_run;
 mod e2e_tmux;
 mod ingest_instagram;
+mod ingest_telegram;
+mod ingest_tiktok;
 mod ingest_youtube;
 mod migrations;
 mod mpis_client;

@@ -8,6 +8,8 @@
 //! Dropping a [`StandIn`] stops it.
 
 pub mod instagram;
+pub mod telegram;
+pub mod tiktok;
 pub mod youtube;
 
 use std::collections::{BTreeSet, HashMap};
