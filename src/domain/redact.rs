@@ -31,13 +31,18 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// `value` with every credential's value (at any depth, inside arrays too) replaced by
-/// [`REDACTED`]; a `null` credential stays `null` (nothing to hide).
+/// [`REDACTED`]; a `null` credential stays `null` and a `credential` reference
+/// (`domain::credential_ref`) is shown as it is (nothing to hide).
 pub fn redact(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, inner)| {
-                    let shown = if is_secret_key(key) && !inner.is_null() {
+                    // A credential reference names where the secret lives: nothing to hide.
+                    let hidden = !inner.is_null()
+                        && !(key == super::credential_ref::CREDENTIAL_KEY
+                            && super::credential_ref::is_reference(inner));
+                    let shown = if is_secret_key(key) && hidden {
                         Value::from(REDACTED)
                     } else {
                         redact(inner)

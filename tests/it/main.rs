@@ -29,6 +29,7 @@ mod dispatch;
 mod e2e_oncall;
 mod e2e_project_run;
 mod e2e_tmux;
+mod ingest_scheduler;
 mod migrations;
 mod mpis_client;
 mod outbox_forwarder;
