@@ -45,12 +45,14 @@ pub struct ConfigProblem {
 pub fn reference(config: &Value) -> Result<Option<CredentialRef>, ConfigProblem> {
     match config.get(CREDENTIAL_KEY) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(map)) => parse_reference(map).map(Some).map_err(|message| {
-            ConfigProblem {
-                path: vec![CREDENTIAL_KEY.into()],
-                message,
-            }
-        }),
+        Some(Value::Object(map)) => {
+            parse_reference(map)
+                .map(Some)
+                .map_err(|message| ConfigProblem {
+                    path: vec![CREDENTIAL_KEY.into()],
+                    message,
+                })
+        }
         Some(_) => Err(ConfigProblem {
             path: vec![CREDENTIAL_KEY.into()],
             message: format!("must not hold the secret itself: {HOW_TO_REFERENCE}"),
@@ -60,7 +62,9 @@ pub fn reference(config: &Value) -> Result<Option<CredentialRef>, ConfigProblem>
 
 /// Whether `value` is a well-formed reference (shown as it is: it holds no secret).
 pub fn is_reference(value: &Value) -> bool {
-    value.as_object().is_some_and(|map| parse_reference(map).is_ok())
+    value
+        .as_object()
+        .is_some_and(|map| parse_reference(map).is_ok())
 }
 
 fn parse_reference(map: &Map<String, Value>) -> Result<CredentialRef, String> {
@@ -71,17 +75,17 @@ fn parse_reference(map: &Map<String, Value>) -> Result<CredentialRef, String> {
             Some(_) => Err(format!("{name:?} must be a non-empty text")),
         }
     };
-    if let Some(unknown) = map.keys().find(|k| !["env", "file", "key"].contains(&k.as_str())) {
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !["env", "file", "key"].contains(&k.as_str()))
+    {
         return Err(format!(
             "unknown key {unknown:?}: a reference has \"env\", or \"file\" and \"key\"; {HOW_TO_REFERENCE}"
         ));
     }
     match (text("env")?, text("file")?, text("key")?) {
         (Some(env), None, None) => {
-            if env
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 Ok(CredentialRef::Env(env))
             } else {
                 Err(format!(

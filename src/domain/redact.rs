@@ -39,9 +39,9 @@ pub fn redact(value: &Value) -> Value {
             map.iter()
                 .map(|(key, inner)| {
                     // A credential reference names where the secret lives: nothing to hide.
-                    let hidden = !inner.is_null()
-                        && !(key == super::credential_ref::CREDENTIAL_KEY
-                            && super::credential_ref::is_reference(inner));
+                    let reference = key == super::credential_ref::CREDENTIAL_KEY
+                        && super::credential_ref::is_reference(inner);
+                    let hidden = !inner.is_null() && !reference;
                     let shown = if is_secret_key(key) && hidden {
                         Value::from(REDACTED)
                     } else {

@@ -43,8 +43,8 @@ fn from_file(path: &Path, key: &str) -> Result<Secret, String> {
     refuse_shared(path, &meta)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("secrets file {shown}: {e}"))?;
     // The parse error is not shown: it may quote the file's text.
-    let table: toml::Table = toml::from_str(&text)
-        .map_err(|_| format!("secrets file {shown} is not valid TOML"))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|_| format!("secrets file {shown} is not valid TOML"))?;
     match table.get(key) {
         Some(toml::Value::String(value)) => Secret::non_blank(value.trim().to_string())
             .ok_or_else(|| format!("key {key:?} of secrets file {shown} is empty")),

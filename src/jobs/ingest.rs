@@ -106,9 +106,13 @@ impl Scheduler {
     /// Passes every `interval` until the stop.
     pub async fn run_until(self, interval: Duration, stop: Stop) {
         let database = StateLog::new();
-        crate::jobs::every::every("ingestion scheduler", interval, stop.wait(), &database, || {
-            self.pass()
-        })
+        crate::jobs::every::every(
+            "ingestion scheduler",
+            interval,
+            stop.wait(),
+            &database,
+            || self.pass(),
+        )
         .await;
     }
 
@@ -129,7 +133,10 @@ impl Scheduler {
         let scheduler = self.clone();
         tokio::spawn(async move {
             if let Err(err) = scheduler.run(job, run_id).await {
-                tracing::warn!("ingestion run {run_id} could not be recorded: {}", err.cause());
+                tracing::warn!(
+                    "ingestion run {run_id} could not be recorded: {}",
+                    err.cause()
+                );
             }
         });
         Ok(run_id)
@@ -321,7 +328,10 @@ impl Scheduler {
 
 /// Why a batch's call brought nothing back.
 enum Stopping {
-    RateLimited { until: DateTime<Utc>, detail: String },
+    RateLimited {
+        until: DateTime<Utc>,
+        detail: String,
+    },
     Call(FetchError),
 }
 
@@ -343,7 +353,12 @@ impl Tally {
     }
 
     fn finish(self, items_asked: usize, stopped: Option<String>) -> Finished {
-        let outcome = outcome(items_asked, self.rows, self.item_errors.len(), stopped.is_some());
+        let outcome = outcome(
+            items_asked,
+            self.rows,
+            self.item_errors.len(),
+            stopped.is_some(),
+        );
         let mut reasons = Vec::new();
         if let Some(stopped) = stopped {
             reasons.push(stopped);
@@ -355,7 +370,7 @@ impl Tally {
             ));
         }
         if self.unasked > 0 {
-            reasons.push(format!("{} items not asked for", self.unasked));
+            reasons.push(format!("{} items not measured", self.unasked));
         }
         Finished {
             items_asked,

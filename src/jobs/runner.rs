@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
-use crate::jobs::dispatch::{DispatchSetupError, Dispatcher};
 use crate::ingest::FetcherFactory;
+use crate::jobs::dispatch::{DispatchSetupError, Dispatcher};
 use crate::jobs::evaluator::Evaluator;
 use crate::jobs::ingest::{INGEST_EVERY, Scheduler};
 use crate::jobs::outbox::Forwarder;

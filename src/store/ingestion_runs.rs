@@ -149,6 +149,9 @@ pub async fn get(pool: &PgPool, run_id: Uuid) -> StoreResult<Option<IngestionRun
     Ok(row)
 }
 
+/// A published item's id, platform id, URL and publish time.
+type ItemRow = (Uuid, Option<String>, Option<String>, DateTime<Utc>);
+
 /// The items a job measures: published on `channel` between `since` and `until`, and when
 /// `persona_id` is given, from that persona's plans (published item -> draft -> plan), oldest
 /// first.
@@ -159,7 +162,7 @@ pub async fn items_to_measure(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> StoreResult<Vec<ItemToMeasure>> {
-    let rows: Vec<(Uuid, Option<String>, Option<String>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<ItemRow> = sqlx::query_as(
         "SELECT p.id, p.channel_item_id, p.channel_url, p.published_at
          FROM published_items p
          WHERE lower(p.channel) = $1 AND p.published_at >= $2 AND p.published_at <= $3

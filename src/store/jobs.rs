@@ -318,7 +318,11 @@ pub async fn delete(pool: &PgPool, id: Uuid) -> StoreResult<()> {
 
 /// Claims one job's lease for `lease` whatever its schedule (a run-now): `Ok(None)` when a run
 /// holds it already (scheduled or manual), so the two never overlap; `NotFound` for no job.
-pub async fn claim_one(pool: &PgPool, id: Uuid, lease: Duration) -> StoreResult<Option<IngestionJob>> {
+pub async fn claim_one(
+    pool: &PgPool,
+    id: Uuid,
+    lease: Duration,
+) -> StoreResult<Option<IngestionJob>> {
     let claimed = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
         "UPDATE metrics_ingestion_jobs SET locked_until = NOW() + make_interval(secs => $2)
          WHERE id = $1 AND (locked_until IS NULL OR locked_until < NOW())

@@ -346,7 +346,10 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
     ] {
         let (status, answer) = call(client.get(api.url(&url))).await;
         assert_eq!(status, StatusCode::OK, "{url}: {answer}");
-        assert!(answer.to_string().contains("TELEGRAM_BOT_TOKEN"), "{url}: {answer}");
+        assert!(
+            answer.to_string().contains("TELEGRAM_BOT_TOKEN"),
+            "{url}: {answer}"
+        );
     }
 
     // Disable, then enable again: next_run_at is computed again from now.

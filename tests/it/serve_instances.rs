@@ -103,8 +103,10 @@ async fn two_runners_forward_each_due_record_exactly_once() {
     enqueue(&db.pool, records).await;
     let second = other_pool(&db).await;
 
-    let a = runner::start_serve_jobs(&config(1), &db.pool, Some(client.clone()), no_fetchers()).unwrap();
-    let b = runner::start_serve_jobs(&config(1), &second, Some(client.clone()), no_fetchers()).unwrap();
+    let a = runner::start_serve_jobs(&config(1), &db.pool, Some(client.clone()), no_fetchers())
+        .unwrap();
+    let b =
+        runner::start_serve_jobs(&config(1), &second, Some(client.clone()), no_fetchers()).unwrap();
     assert_eq!(
         a.names(),
         [
