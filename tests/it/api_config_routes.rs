@@ -311,7 +311,7 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
     );
     assert_eq!(common::count(pool, "metrics_ingestion_jobs").await, 0);
 
-    let reference = json!({"env": "TELEGRAM_BOT_TOKEN"});
+    let reference = json!({"file": "/etc/mpis-dash/secrets.toml", "key": "telegram"});
     let body = json!({
         "job_name": "telegram_metrics_hourly", "channel": "telegram", "persona_id": persona,
         "schedule_cron": "0 * * * *",
@@ -347,7 +347,7 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
         let (status, answer) = call(client.get(api.url(&url))).await;
         assert_eq!(status, StatusCode::OK, "{url}: {answer}");
         assert!(
-            answer.to_string().contains("TELEGRAM_BOT_TOKEN"),
+            answer.to_string().contains(r#""key":"telegram""#),
             "{url}: {answer}"
         );
     }
