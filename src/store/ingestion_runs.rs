@@ -5,7 +5,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use serde_json::Value;
 use sqlx::PgPool;
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -188,9 +187,4 @@ pub async fn items_to_measure(
             },
         )
         .collect())
-}
-
-/// The item errors as JSON for answers.
-pub fn item_errors_json(run: &IngestionRun) -> Value {
-    serde_json::to_value(&run.item_errors.0).unwrap_or(Value::Array(Vec::new()))
 }
