@@ -260,16 +260,19 @@ async fn serve(
             body_limit: config.body_limit_bytes,
             ..crate::api::ApiLimits::default()
         };
+        // The channel fetchers: none wired in yet (each run says "no fetcher for <channel>").
+        let fetchers = crate::ingest::no_fetchers();
         let state = crate::api::ApiState::new(
             db.pool.clone(),
             std::sync::Arc::new(config.clone()),
             mpis.clone(),
             limits,
             anonymous_read,
-        );
+        )
+        .with_fetchers(fetchers.clone());
         tracing::info!("serving {} · {mpis_label}", db.target);
         println!("{}", crate::api::server::ready_line(&listener)?);
-        let jobs = crate::jobs::runner::start_serve_jobs(config, &db.pool, mpis)?;
+        let jobs = crate::jobs::runner::start_serve_jobs(config, &db.pool, mpis, fetchers)?;
         tracing::info!("background jobs: {}", jobs.names().join(", "));
         let served = crate::api::server::serve(
             listener,
@@ -402,7 +405,13 @@ async fn dashboard(
     // (`jobs::evaluator` too).
     let mut jobs = crate::jobs::runner::Runner::new();
     if !read_only {
-        crate::jobs::runner::start_writer_jobs(&mut jobs, config, &db.pool, mpis.clone())?;
+        crate::jobs::runner::start_writer_jobs(
+            &mut jobs,
+            config,
+            &db.pool,
+            mpis.clone(),
+            crate::ingest::no_fetchers(),
+        )?;
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::from_config(&config.theme, no_color).map_err(anyhow::Error::msg)?;

@@ -86,6 +86,9 @@ pub struct FileConfig {
     pub evaluator_interval_secs: Option<u64>,
     /// `serve`: how old `GET /api/red-flags`'s in-process snapshot may be (0: every request).
     pub red_flags_max_age_secs: Option<u64>,
+    /// Ingestion: items published within this many hours are measured (a job's config
+    /// `lookback_hours` overrides it).
+    pub ingest_lookback_hours: Option<u32>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -134,6 +137,8 @@ pub const DEFAULT_PUBLISH_FORWARD_BUDGET_MS: u64 = 2000;
 /// `serve`'s red flag evaluator runs every 5 s, so the counts are at most 5 s old.
 pub const DEFAULT_EVALUATOR_INTERVAL_SECS: u64 = 5;
 pub const DEFAULT_RED_FLAGS_MAX_AGE_SECS: u64 = 2;
+/// Ingestion measures what was published within the last day unless told otherwise.
+pub const DEFAULT_INGEST_LOOKBACK_HOURS: u32 = 24;
 
 /// Values given on the command line or in the environment (clap reads both).
 #[derive(Debug, Clone, Default)]
@@ -192,6 +197,8 @@ pub struct Config {
     /// `serve`: `GET /api/red-flags` answers from a snapshot at most this old (0: computed on
     /// every request).
     pub red_flags_max_age_secs: u64,
+    /// Ingestion: items published within this many hours are measured (at least 1).
+    pub ingest_lookback_hours: u32,
 }
 
 impl Config {
@@ -298,6 +305,10 @@ impl Config {
             red_flags_max_age_secs: file
                 .red_flags_max_age_secs
                 .unwrap_or(DEFAULT_RED_FLAGS_MAX_AGE_SECS),
+            ingest_lookback_hours: file
+                .ingest_lookback_hours
+                .unwrap_or(DEFAULT_INGEST_LOOKBACK_HOURS)
+                .clamp(1, crate::domain::credential_ref::MAX_LOOKBACK_HOURS),
         })
     }
 }

@@ -2,9 +2,13 @@
 //! /api/metrics/jobs/{job_id}`. §1.6.14's `MetricsIngestionJobResponse` plus `config`,
 //! `last_status`, `last_error`, `created_at` and the schedule in words. The cron is checked by
 //! `domain::schedule` (422 naming `schedule_cron` and why) and `next_run_at` computed; PATCH
-//! changes any field, `enabled` included. A config's credentials (any value under a
-//! secret-looking key: `bot_token`, `api_key`, `password`, ...) are never answered or logged:
-//! they read `"[redacted]"`, and sending that placeholder back keeps the stored value.
+//! changes any field, `enabled` included. A config never holds a secret: it names where the
+//! secret lives (`{"credential": {"env": ...}}` or `{"credential": {"file": ..., "key": ...}}`,
+//! `domain::credential_ref`); a secret value (a text under a secret-looking key: `bot_token`,
+//! `api_key`, `password`, ...) is refused with a 422 naming the field and saying how to
+//! reference it instead. Values stored before that rule are still answered `"[redacted]"`.
+//! `POST /api/metrics/jobs/{job_id}/run` runs a job now (202 with the run's id, 409 while a
+//! run holds the job); `GET /api/metrics/jobs/{job_id}/runs` is its run history.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -17,9 +21,12 @@ use serde_json::{Value, json};
 use super::body::{Fields, Given, JsonBody, Style};
 use super::error::uuid_param;
 use super::{ApiError, ApiState};
+use crate::domain::credential_ref;
 use crate::domain::form;
 use crate::domain::redact::redact;
 use crate::domain::schedule::Schedule;
+use crate::jobs::ingest::RunNowError;
+use crate::store::ingestion_runs;
 use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
 use crate::store::tokens::Authenticated;
 use utoipa::ToSchema;
@@ -158,6 +165,7 @@ pub async fn create(
         fields.problem("enabled", "must be true or false (leave it out for true)");
     }
     check_texts(&mut fields, job_name, channel, schedule_cron);
+    check_config(&mut fields, config);
     fields.finish()?;
     let (Some(job_name), Some(channel), Some(schedule_cron)) = (job_name, channel, schedule_cron)
     else {
@@ -227,6 +235,7 @@ pub async fn update(
         channel.value(),
         schedule_cron.value(),
     );
+    check_config(&mut fields, config.value());
     fields.finish()?;
     if jobs::get(&state.pool, id).await?.is_none() {
         return Err(not_found(id));
@@ -306,4 +315,84 @@ fn check_texts(
     {
         fields.problem("schedule_cron", err.to_string());
     }
+}
+
+/// A config holds no secret value (only where a secret lives) and a valid `lookback_hours`.
+fn check_config(fields: &mut Fields<'_>, config: Option<&Value>) {
+    let Some(config) = config else { return };
+    let problems = credential_ref::secret_values(config)
+        .into_iter()
+        .chain(credential_ref::lookback_hours(config).err());
+    for problem in problems {
+        let mut loc = vec![json!("body"), json!("config")];
+        loc.extend(problem.path.iter().map(|key| json!(key)));
+        let field = format!("config.{}", problem.path.join("."));
+        fields.problem_at(loc, format!("{field} {}", problem.message));
+    }
+}
+
+#[utoipa::path(post, path = "/api/metrics/jobs/{job_id}/run", tag = "jobs",
+    params(("job_id" = uuid::Uuid, Path, description = "The job's id")),
+    responses(
+        (status = 202, description = "The run started: its id", body = Object),
+        (status = 404, description = "No such job", body = super::openapi::ErrorDetail),
+        (status = 409, description = "A run of the job is in progress", body = super::openapi::ErrorDetail),
+    ))]
+pub async fn run_now(
+    State(state): State<ApiState>,
+    Extension(caller): Extension<Authenticated>,
+    Path(raw): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = uuid_param("job_id", &raw)?;
+    match state.ingest.run_now(id).await {
+        Ok(run_id) => {
+            tracing::info!(job = %id, run = %run_id, by = %caller.name, "ingestion job run now");
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({ "job_id": id, "run_id": run_id, "outcome": "running" })),
+            ))
+        }
+        Err(RunNowError::Busy) => Err(ApiError::status(
+            StatusCode::CONFLICT,
+            RunNowError::Busy.to_string(),
+        )),
+        Err(RunNowError::Store(crate::store::StoreError::NotFound { .. })) => Err(not_found(id)),
+        Err(RunNowError::Store(err)) => Err(err.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RunsQuery {
+    limit: Option<i64>,
+    before: Option<chrono::DateTime<Utc>>,
+}
+
+/// Runs per answer when `limit` is not given, and the most one answer may hold.
+pub const RUNS_DEFAULT_LIMIT: i64 = 50;
+pub const RUNS_MAX_LIMIT: i64 = 500;
+
+#[utoipa::path(get, path = "/api/metrics/jobs/{job_id}/runs", tag = "jobs",
+    params(
+        ("job_id" = uuid::Uuid, Path, description = "The job's id"),
+        ("limit" = Option<i64>, Query, description = "Runs per answer (bounded)"),
+        ("before" = Option<String>, Query, description = "Runs started before this time (the last answer's oldest `started_at`)"),
+    ),
+    responses(
+        (status = 200, description = "The job's runs, newest first, with per-item errors", body = Vec<Object>),
+        (status = 404, description = "No such job", body = super::openapi::ErrorDetail),
+    ))]
+pub async fn runs(
+    State(state): State<ApiState>,
+    Path(raw): Path<String>,
+    query: Result<Query<RunsQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = uuid_param("job_id", &raw)?;
+    let Query(query) = query?;
+    let limit = super::projects::query_limit(query.limit, RUNS_DEFAULT_LIMIT, RUNS_MAX_LIMIT)
+        .map_err(ApiError::field)?;
+    if jobs::get(&state.pool, id).await?.is_none() {
+        return Err(not_found(id));
+    }
+    let rows = ingestion_runs::list(&state.pool, id, query.before, limit).await?;
+    Ok(Json(json!(rows)))
 }

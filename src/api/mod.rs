@@ -92,6 +92,8 @@ pub struct ApiState {
     pub auth_cache: Arc<auth_cache::AuthCache>,
     /// Run answers kept until the run changes (`run_cache`).
     pub run_cache: Arc<run_cache::RunCache>,
+    /// Runs an ingestion job now (`POST /api/metrics/jobs/{job_id}/run`).
+    pub ingest: Arc<crate::jobs::ingest::Scheduler>,
 }
 
 impl ApiState {
@@ -109,7 +111,13 @@ impl ApiState {
             config.red_flags_max_age_secs,
         )));
         let run_cache = Arc::new(run_cache::RunCache::following(&pool));
+        let ingest = Arc::new(crate::jobs::ingest::Scheduler::new(
+            pool.clone(),
+            &config,
+            crate::ingest::no_fetchers(),
+        ));
         ApiState {
+            ingest,
             pool,
             run_cache,
             config,
@@ -121,6 +129,22 @@ impl ApiState {
             red_flags,
             auth_cache: Arc::default(),
         }
+    }
+
+    /// The state with the channel fetchers a run-now uses (the scheduler's own).
+    pub fn with_fetchers(mut self, fetchers: crate::ingest::FetcherFactory) -> ApiState {
+        self.ingest = Arc::new(crate::jobs::ingest::Scheduler::new(
+            self.pool.clone(),
+            &self.config,
+            fetchers,
+        ));
+        self
+    }
+
+    /// The state with a scheduler of the caller's (tests: a shorter rate-limit wait).
+    pub fn with_scheduler(mut self, scheduler: crate::jobs::ingest::Scheduler) -> ApiState {
+        self.ingest = Arc::new(scheduler);
+        self
     }
 }
 
@@ -172,7 +196,9 @@ pub fn router(state: ApiState) -> Router {
         .route(
             "/metrics/jobs/{job_id}",
             get(jobs::get).patch(jobs::update).delete(jobs::delete),
-        );
+        )
+        .route("/metrics/jobs/{job_id}/run", post(jobs::run_now))
+        .route("/metrics/jobs/{job_id}/runs", get(jobs::runs));
     // No token: the login that gives one (limited per address like `/health*`).
     let public = Router::new()
         .route("/auth/login", post(login::login))

@@ -75,6 +75,8 @@ pub const ADMIN_PATHS: &[&str] = &[
     "/api/widgets/register",
     "/api/metrics/jobs",
     "/api/metrics/jobs/{job_id}",
+    "/api/metrics/jobs/{job_id}/run",
+    "/api/metrics/jobs/{job_id}/runs",
 ];
 
 /// The role a route needs: `None` for the public ones.
@@ -135,6 +137,8 @@ pub fn role_of(path: &str, method: &Method) -> Option<Role> {
         jobs::get,
         jobs::update,
         jobs::delete,
+        jobs::run_now,
+        jobs::runs,
         login::login,
     ),
     components(schemas(ErrorDetail, ValidationError, FieldProblemSchema, LocPart))

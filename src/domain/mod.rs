@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod channel;
+pub mod credential_ref;
 pub mod form;
 pub mod genesis;
 pub mod layout;

@@ -31,13 +31,19 @@ pub fn is_secret_key(key: &str) -> bool {
 }
 
 /// `value` with every credential's value (at any depth, inside arrays too) replaced by
-/// [`REDACTED`]; a `null` credential stays `null` (nothing to hide).
+/// [`REDACTED`]; a `null` credential stays `null` and a `credential` reference
+/// (`domain::credential_ref`) is shown as it is (nothing to hide).
 pub fn redact(value: &Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, inner)| {
-                    let shown = if is_secret_key(key) && !inner.is_null() {
+                    // A credential reference names where the secret lives: nothing to hide.
+                    let reference = key == super::credential_ref::CREDENTIAL_KEY
+                        && super::credential_ref::is_reference(inner);
+                    let shown = if reference {
+                        inner.clone()
+                    } else if is_secret_key(key) && !inner.is_null() {
                         Value::from(REDACTED)
                     } else {
                         redact(inner)
@@ -125,6 +131,18 @@ mod tests {
             })
         );
         assert!(!redact(&config).to_string().contains("123:abc"));
+    }
+
+    #[test]
+    fn a_credential_reference_is_shown_and_a_credential_value_is_not() {
+        let reference = json!({"credential": {"file": "/etc/s.toml", "key": "youtube"}});
+        assert_eq!(redact(&reference), reference);
+        let env = json!({"credential": {"env": "YOUTUBE_API_KEY"}});
+        assert_eq!(redact(&env), env);
+        assert_eq!(
+            redact(&json!({"credential": {"value": "abc"}, "nested": {"credential": "x"}})),
+            json!({"credential": REDACTED, "nested": {"credential": REDACTED}})
+        );
     }
 
     #[test]

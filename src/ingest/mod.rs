@@ -107,3 +107,20 @@ pub trait Fetcher: Send + Sync {
         items: &'a [ItemToMeasure],
     ) -> BoxFuture<'a, Result<FetchOutcome, FetchError>>;
 }
+
+pub mod credentials;
+
+/// Builds a job's fetcher for its channel: the real ones are wired in by `serve` and the
+/// dashboard; an `Err` says why there is none (an unknown channel, a bad option), in words
+/// the run history shows.
+pub type FetcherFactory = std::sync::Arc<
+    dyn Fn(&Channel, FetcherSettings) -> Result<Box<dyn Fetcher>, String> + Send + Sync,
+>;
+
+/// A factory that refuses every channel (until the real fetchers are wired in): each run
+/// fails with "no fetcher for <channel> yet", which the history shows.
+pub fn no_fetchers() -> FetcherFactory {
+    std::sync::Arc::new(|channel: &Channel, _settings: FetcherSettings| {
+        Err(format!("no fetcher for {} yet", channel.as_str()))
+    })
+}

@@ -14,8 +14,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::ingest::FetcherFactory;
 use crate::jobs::dispatch::{DispatchSetupError, Dispatcher};
 use crate::jobs::evaluator::Evaluator;
+use crate::jobs::ingest::{INGEST_EVERY, Scheduler};
 use crate::jobs::outbox::Forwarder;
 use crate::mpis::MpisClient;
 
@@ -114,6 +116,7 @@ pub fn start_serve_jobs(
     config: &Config,
     pool: &PgPool,
     mpis: Option<MpisClient>,
+    fetchers: FetcherFactory,
 ) -> Result<Runner, DispatchSetupError> {
     let mut runner = Runner::new();
     let interval = Duration::from_secs(config.evaluator_interval_secs);
@@ -121,18 +124,20 @@ pub fn start_serve_jobs(
     runner.spawn("red flag evaluator", move |stop| async move {
         evaluator.run_until(interval, stop.wait()).await;
     });
-    start_writer_jobs(&mut runner, config, pool, mpis)?;
+    start_writer_jobs(&mut runner, config, pool, mpis, fetchers)?;
     Ok(runner)
 }
 
 /// The jobs every writer runs, `serve` and the dashboard when not read-only: the publish
-/// outbox forwarder (with an MPIS) and the n8n dispatcher (with `n8n_webhook_url`), so a run
-/// started from the terminal reaches n8n without a `serve` running.
+/// outbox forwarder (with an MPIS), the n8n dispatcher (with `n8n_webhook_url`), so a run
+/// started from the terminal reaches n8n without a `serve` running, and the metrics ingestion
+/// scheduler with `fetchers` for the channels.
 pub fn start_writer_jobs(
     runner: &mut Runner,
     config: &Config,
     pool: &PgPool,
     mpis: Option<MpisClient>,
+    fetchers: FetcherFactory,
 ) -> Result<(), DispatchSetupError> {
     if let Some(client) = mpis {
         let forwarder = Forwarder::new(pool.clone(), client);
@@ -146,6 +151,10 @@ pub fn start_writer_jobs(
             dispatcher.run(DISPATCH_EVERY, stop).await;
         });
     }
+    let scheduler = Scheduler::new(pool.clone(), config, fetchers);
+    runner.spawn("ingestion scheduler", move |stop| async move {
+        scheduler.run_until(INGEST_EVERY, stop).await;
+    });
     Ok(())
 }
 

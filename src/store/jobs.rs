@@ -315,3 +315,98 @@ pub async fn delete(pool: &PgPool, id: Uuid) -> StoreResult<()> {
     }
     Ok(())
 }
+
+/// Claims one job's lease for `lease` whatever its schedule (a run-now): `Ok(None)` when a run
+/// holds it already (scheduled or manual), so the two never overlap; `NotFound` for no job.
+pub async fn claim_one(
+    pool: &PgPool,
+    id: Uuid,
+    lease: Duration,
+) -> StoreResult<Option<IngestionJob>> {
+    let claimed = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET locked_until = NOW() + make_interval(secs => $2)
+         WHERE id = $1 AND (locked_until IS NULL OR locked_until < NOW())
+         RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(lease.as_secs_f64())
+    .fetch_optional(pool)
+    .await?;
+    if claimed.is_none() && get(pool, id).await?.is_none() {
+        return Err(StoreError::not_found("ingestion job", id));
+    }
+    Ok(claimed)
+}
+
+/// How a run of a job ended, for the job's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult<'a> {
+    /// `success`, `partial` or `failed`.
+    pub status: &'a str,
+    pub error: Option<&'a str>,
+    /// Whether the run wrote rows (or had nothing to measure): resets the failures in a row.
+    pub succeeded: bool,
+    /// The platform asked to wait until then (a `Retry-After`): the next run is not earlier.
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+/// Records a finished run on its job and gives the lease back: `last_run_at`, the status and
+/// error, the failures in a row, `last_success_at`, and the next run from the cron after
+/// `finished_at` (so a job due many times while nothing ran runs once), never before
+/// `not_before`.
+pub async fn record_run(
+    pool: &PgPool,
+    id: Uuid,
+    finished_at: DateTime<Utc>,
+    result: &RunResult<'_>,
+) -> StoreResult<IngestionJob> {
+    let cron: String =
+        sqlx::query_scalar("SELECT schedule_cron FROM metrics_ingestion_jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .ok_or_else(|| StoreError::not_found("ingestion job", id))?;
+    let next = Schedule::parse(&cron)
+        .ok()
+        .and_then(|s| s.next_after(finished_at))
+        .map(|next| result.not_before.map_or(next, |wait| next.max(wait)));
+    let job = sqlx::query_as::<_, IngestionJob>(sqlx::AssertSqlSafe(format!(
+        "UPDATE metrics_ingestion_jobs SET last_run_at = $2, next_run_at = $3, locked_until = NULL,
+             last_status = $4, last_error = $5,
+             consecutive_failures = CASE WHEN $6 THEN 0 ELSE consecutive_failures + 1 END,
+             last_success_at = CASE WHEN $6 THEN $2 ELSE last_success_at END
+         WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(finished_at)
+    .bind(next)
+    .bind(result.status)
+    .bind(result.error)
+    .bind(result.succeeded)
+    .fetch_one(pool)
+    .await?;
+    Ok(job)
+}
+
+/// A job's failures in a row and its last successful run (`record_run` keeps them).
+pub async fn failure_streak(
+    pool: &PgPool,
+    id: Uuid,
+) -> StoreResult<Option<(i32, Option<DateTime<Utc>>)>> {
+    let row = sqlx::query_as(
+        "SELECT consecutive_failures, last_success_at FROM metrics_ingestion_jobs WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row)
+}
+
+/// Gives a claimed job's lease back without recording a run (a run that never started).
+pub async fn release(pool: &PgPool, id: Uuid) -> StoreResult<()> {
+    sqlx::query("UPDATE metrics_ingestion_jobs SET locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

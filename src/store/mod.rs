@@ -10,6 +10,7 @@ pub mod drafts;
 pub mod flag_drill;
 pub mod genesis;
 pub mod id_prefix;
+pub mod ingestion_runs;
 pub mod jobs;
 pub mod layouts;
 pub(crate) mod lease;

@@ -284,21 +284,44 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
     let persona = common::persona(pool, "Ada").await;
     let api = start(pool.clone(), None, ApiLimits::default()).await;
     let client = api.http();
-    let body = json!({
+    // A secret value in the config: 422 naming each field and saying how to reference it;
+    // nothing stored.
+    let secrets = json!({
         "job_name": "telegram_metrics_hourly", "channel": "telegram", "persona_id": persona,
         "schedule_cron": "0 * * * *",
         "config": {"lookback_hours": 24, "bot_token": "123456:SECRET-bot-token",
                    "accounts": [{"name": "main", "api_key": "k-SECRET"}]},
     });
+    let (status, refused) = call(client.post(api.url("/api/metrics/jobs")).json(&secrets)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(
+        locs(&refused),
+        vec![
+            json!(["body", "config", "accounts", "0", "api_key"]),
+            json!(["body", "config", "bot_token"]),
+        ]
+    );
+    assert!(!refused.to_string().contains("SECRET"), "{refused}");
+    assert!(
+        refused["detail"][1]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("\"credential\": {\"env\""),
+        "{refused}"
+    );
+    assert_eq!(common::count(pool, "metrics_ingestion_jobs").await, 0);
+
+    let reference = json!({"file": "/etc/mpis-dash/secrets.toml", "key": "telegram"});
+    let body = json!({
+        "job_name": "telegram_metrics_hourly", "channel": "telegram", "persona_id": persona,
+        "schedule_cron": "0 * * * *",
+        "config": {"lookback_hours": 24, "credential": reference, "accounts": [{"name": "main"}]},
+    });
     let started = chrono::Utc::now();
     let (status, job) = call(client.post(api.url("/api/metrics/jobs")).json(&body)).await;
     assert_eq!(status, StatusCode::OK, "{job}");
-    assert!(
-        !job.to_string().contains("SECRET"),
-        "credentials echoed: {job}"
-    );
-    assert_eq!(job["config"]["bot_token"], "[redacted]");
-    assert_eq!(job["config"]["accounts"][0]["api_key"], "[redacted]");
+    // The reference is shown as it is: it names where the secret lives, not the secret.
+    assert_eq!(job["config"]["credential"], reference);
     assert_eq!(job["config"]["lookback_hours"], 24);
     assert_eq!(job["enabled"], true);
     assert!(job["last_run_at"].is_null());
@@ -310,21 +333,23 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
     );
     assert_eq!(chrono::Timelike::minute(&next), 0);
     let id = job["id"].as_str().unwrap().to_string();
-    // Stored as given (the scheduler needs it), answered redacted everywhere.
     let stored: Value =
         sqlx::query_scalar("SELECT config FROM metrics_ingestion_jobs WHERE id = $1::uuid")
             .bind(&id)
             .fetch_one(pool)
             .await
             .unwrap();
-    assert_eq!(stored["bot_token"], "123456:SECRET-bot-token");
+    assert_eq!(stored["credential"], reference);
     for url in [
         "/api/metrics/jobs".to_string(),
         format!("/api/metrics/jobs/{id}"),
     ] {
         let (status, answer) = call(client.get(api.url(&url))).await;
         assert_eq!(status, StatusCode::OK, "{url}: {answer}");
-        assert!(!answer.to_string().contains("SECRET"), "{url}: {answer}");
+        assert!(
+            answer.to_string().contains(r#""key":"telegram""#),
+            "{url}: {answer}"
+        );
     }
 
     // Disable, then enable again: next_run_at is computed again from now.
@@ -340,7 +365,13 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
     assert_eq!(on["enabled"], true);
     assert!(on["next_run_at"].is_string());
 
-    // Other fields; the config sent back redacted keeps the stored credentials.
+    // A secret value by PATCH is refused too (a credential given as a text); nothing changed.
+    let (status, bad) = call(patch(json!({"config": {"credential": "123456:SECRET"}}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    assert_eq!(locs(&bad), vec![json!(["body", "config", "credential"])]);
+    assert!(!bad.to_string().contains("SECRET"), "{bad}");
+
+    // Other fields; the config read back and sent again keeps its reference.
     let mut config = on["config"].clone();
     config["lookback_hours"] = json!(48);
     let (status, changed) = call(patch(json!({
@@ -361,8 +392,7 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
             .fetch_one(pool)
             .await
             .unwrap();
-    assert_eq!(stored["bot_token"], "123456:SECRET-bot-token");
-    assert_eq!(stored["accounts"][0]["api_key"], "k-SECRET");
+    assert_eq!(stored["credential"], reference);
     assert_eq!(stored["lookback_hours"], 48);
 
     // A bad cron: 422 naming schedule_cron and why; nothing changed.

@@ -577,7 +577,7 @@ async fn real_answers_of_the_main_routes_match_their_schemas() {
         (
             "/api/metrics/jobs",
             json!({"job_name": "schema job", "channel": "telegram", "schedule_cron": "0 * * * *",
-                   "config": {"bot_token": "SECRET"}}),
+                   "config": {"credential": {"env": "TELEGRAM_BOT_TOKEN"}}}),
             200,
         ),
         (

@@ -33,6 +33,7 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.n8n_timeout_secs, 10);
     assert_eq!(config.publish_forward_budget_ms, 2000);
     assert_eq!(config.evaluator_interval_secs, 5);
+    assert_eq!(config.ingest_lookback_hours, 24);
     assert!(Keymap::with_overrides(&config.keys).is_ok());
     assert_eq!(
         Theme::from_config(&config.theme, false).expect("theme"),

@@ -471,10 +471,16 @@ async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
 
     let config = crate::api_common::config();
     assert!(config.n8n_webhook_url.is_none());
-    let jobs = mpis_dash::jobs::runner::start_serve_jobs(&config, pool, None).unwrap();
+    let jobs = mpis_dash::jobs::runner::start_serve_jobs(
+        &config,
+        pool,
+        None,
+        mpis_dash::ingest::no_fetchers(),
+    )
+    .unwrap();
     assert_eq!(
         jobs.names(),
-        ["red flag evaluator"],
+        ["red flag evaluator", "ingestion scheduler"],
         "no n8n_webhook_url: no dispatcher"
     );
     assert!(jobs.stop(Duration::from_secs(5)).await.is_empty());
@@ -482,8 +488,15 @@ async fn the_runner_dispatches_until_stopped_and_not_without_a_webhook_url() {
     let mut config = crate::api_common::config();
     config.n8n_webhook_url = Some(url.trim_end_matches('/').to_string());
     let mut jobs = mpis_dash::jobs::runner::Runner::new();
-    mpis_dash::jobs::runner::start_writer_jobs(&mut jobs, &config, pool, None).unwrap();
-    assert_eq!(jobs.names(), ["n8n dispatcher"]);
+    mpis_dash::jobs::runner::start_writer_jobs(
+        &mut jobs,
+        &config,
+        pool,
+        None,
+        mpis_dash::ingest::no_fetchers(),
+    )
+    .unwrap();
+    assert_eq!(jobs.names(), ["n8n dispatcher", "ingestion scheduler"]);
     let created = new_run(pool, &valid_run(&project)).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     while run(pool, created.run_id).await.status != "running" {

@@ -33,6 +33,7 @@ mod ingest_instagram;
 mod ingest_telegram;
 mod ingest_tiktok;
 mod ingest_youtube;
+mod ingest_scheduler;
 mod migrations;
 mod mpis_client;
 mod outbox_forwarder;

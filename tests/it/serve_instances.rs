@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use mpis_dash::config::Config;
 use mpis_dash::domain::red_flags::Thresholds;
+use mpis_dash::ingest::no_fetchers;
 use mpis_dash::jobs::evaluator::{EVALUATOR_LOCK_KEY, Evaluator, PassOutcome};
 use mpis_dash::jobs::runner::{self, Runner};
 use mpis_dash::mpis::sandbox::{self, SandboxFaults, SandboxHandle};
@@ -102,11 +103,17 @@ async fn two_runners_forward_each_due_record_exactly_once() {
     enqueue(&db.pool, records).await;
     let second = other_pool(&db).await;
 
-    let a = runner::start_serve_jobs(&config(1), &db.pool, Some(client.clone())).unwrap();
-    let b = runner::start_serve_jobs(&config(1), &second, Some(client.clone())).unwrap();
+    let a = runner::start_serve_jobs(&config(1), &db.pool, Some(client.clone()), no_fetchers())
+        .unwrap();
+    let b =
+        runner::start_serve_jobs(&config(1), &second, Some(client.clone()), no_fetchers()).unwrap();
     assert_eq!(
         a.names(),
-        ["red flag evaluator", "publish outbox forwarder"]
+        [
+            "red flag evaluator",
+            "publish outbox forwarder",
+            "ingestion scheduler"
+        ]
     );
     // Both claim at once (batches of 20), then every 5 s.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -242,10 +249,10 @@ async fn a_dropped_pass_releases_the_evaluator_lock() {
 #[tokio::test]
 async fn the_runner_keeps_red_flags_as_fresh_as_its_interval() {
     let db = common::db().await;
-    let jobs = runner::start_serve_jobs(&config(1), &db.pool, None).unwrap();
+    let jobs = runner::start_serve_jobs(&config(1), &db.pool, None, no_fetchers()).unwrap();
     assert_eq!(
         jobs.names(),
-        ["red flag evaluator"],
+        ["red flag evaluator", "ingestion scheduler"],
         "no MPIS, no forwarder"
     );
     let project = common::persona_with_project(&db.pool, "Fresh").await;
