@@ -6,9 +6,10 @@
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
 //! `correlation` (request ids, the request span), `metrics` (`/metrics`), `openapi`
-//! (`/openapi.json`, `/docs`). Handlers only parse (bodies through `body::Fields`, nothing
+//! (`/openapi.json`, `/docs`), `analyst` (the AI analyst's questions). Handlers only parse (bodies through `body::Fields`, nothing
 //! else), call `store`/`domain`, and shape JSON.
 
+pub mod analyst;
 pub mod auth;
 pub mod auth_cache;
 pub mod body;
@@ -180,8 +181,16 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             rate_limit::by_ip,
         ));
+    // A viewer whatever the method: questions are bodies, but nothing is written.
+    let queries = Router::new()
+        .route("/ai-analyst/query", post(analyst::query))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_viewer,
+        ));
     let api = guard(api, state.clone())
         .merge(admin_guard(admin, state.clone()))
+        .merge(queries)
         .merge(public);
     let health = Router::new()
         .route("/health", get(health::service))

@@ -11,6 +11,8 @@ mod common;
 mod tmux_common;
 mod tui_common;
 
+mod analyst;
+mod api_analyst;
 mod api_config_routes;
 mod api_genesis;
 mod api_login_limits;

@@ -26,9 +26,11 @@ pub mod aggregates;
 pub mod confidence;
 pub mod engine;
 pub mod question;
+pub mod range;
 
 pub use aggregates::{
     Aggregates, Bucket, ChannelTotals, CitedItem, FailureGroup, MissingItem, PeriodTotals,
 };
 pub use engine::{Answer, answer};
 pub use question::{Intent, Needs, recognize};
+pub use range::TimeRange;
