@@ -86,6 +86,24 @@ pub struct FileConfig {
     pub evaluator_interval_secs: Option<u64>,
     /// `serve`: how old `GET /api/red-flags`'s in-process snapshot may be (0: every request).
     pub red_flags_max_age_secs: Option<u64>,
+    /// `[analyst]`: optional phrasing of the AI analyst's answers by a language model.
+    #[serde(default)]
+    pub analyst: AnalystConfig,
+}
+
+/// `[analyst]`: an OpenAI-compatible chat endpoint that rephrases the engine's answers (the
+/// numbers and citations stay the engine's). The key is never in the file: `llm_key_env`
+/// names the environment variable holding it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalystConfig {
+    /// `https://host/v1/chat/completions`; none: the engine's own text.
+    pub llm_url: Option<String>,
+    /// The environment variable holding the endpoint's API key (sent as a Bearer token).
+    pub llm_key_env: Option<String>,
+    pub llm_model: Option<String>,
+    /// How long the phrasing may take before the engine's text is answered (default 5).
+    pub llm_timeout_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -192,6 +210,8 @@ pub struct Config {
     /// `serve`: `GET /api/red-flags` answers from a snapshot at most this old (0: computed on
     /// every request).
     pub red_flags_max_age_secs: u64,
+    /// `[analyst]` as written (the phrasing is off without `llm_url`).
+    pub analyst: AnalystConfig,
 }
 
 impl Config {
@@ -298,6 +318,7 @@ impl Config {
             red_flags_max_age_secs: file
                 .red_flags_max_age_secs
                 .unwrap_or(DEFAULT_RED_FLAGS_MAX_AGE_SECS),
+            analyst: file.analyst,
         })
     }
 }

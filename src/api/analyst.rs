@@ -2,7 +2,9 @@
 //! `{answer, citations, suggested_actions, confidence}`, computed only from the dashboard's
 //! data by the deterministic engine (`domain::analyst`) over what `store::analyst` fetches for
 //! the recognized question. Also `understood_as` (the recognized question, `null` when none),
-//! `time_range` (the bounds used) and `phrased_by` (`engine`: the text is the engine's own).
+//! `time_range` (the bounds used) and `phrased_by`: `engine` (the engine's own text) or `llm`
+//! (the text phrased by the configured language model, `analyst_llm`; numbers, citations,
+//! actions and confidence are the engine's either way).
 //!
 //! A viewer may ask (the question is a body, so the route is a POST, but it writes nothing).
 
@@ -65,7 +67,7 @@ pub struct AnalystAnswer {
     /// The bounds used: `{from, to}`.
     #[schema(value_type = Object)]
     time_range: Value,
-    /// `engine`.
+    /// `engine` or `llm`.
     phrased_by: String,
 }
 
@@ -183,15 +185,27 @@ pub async fn query(
         None => analyst::Aggregates::default(),
     };
     let answer = analyst::answer(intent, &data);
+    // Only an answered question is phrased: the list of what can be asked stays as it is.
+    let phrased = match (&state.phraser, intent) {
+        (Some(phraser), Some(_)) => match phraser.phrase(&query.question, &answer).await {
+            Ok(text) => Some(text),
+            Err(error) => {
+                tracing::warn!("analyst: the engine's own text is answered: {error}");
+                None
+            }
+        },
+        _ => None,
+    };
+    let phrased_by = if phrased.is_some() { "llm" } else { "engine" };
     Ok(Json(json!({
-        "answer": answer.answer,
+        "answer": phrased.unwrap_or(answer.answer),
         "citations": answer.citations,
         "suggested_actions": answer.suggested_actions,
         "confidence": answer.confidence,
         "understood_as": answer.understood_as,
         "persona_id": query.persona_id,
         "time_range": {"from": query.range.from, "to": query.range.to},
-        "phrased_by": "engine",
+        "phrased_by": phrased_by,
     })))
 }
 

@@ -93,6 +93,8 @@ pub struct ApiState {
     pub auth_cache: Arc<auth_cache::AuthCache>,
     /// Run answers kept until the run changes (`run_cache`).
     pub run_cache: Arc<run_cache::RunCache>,
+    /// The AI analyst's optional phrasing (config `[analyst]`); `None`: the engine's text.
+    pub phraser: Option<Arc<crate::analyst_llm::Phraser>>,
 }
 
 impl ApiState {
@@ -110,7 +112,9 @@ impl ApiState {
             config.red_flags_max_age_secs,
         )));
         let run_cache = Arc::new(run_cache::RunCache::following(&pool));
+        let phraser = crate::analyst_llm::Phraser::from_config(&config.analyst).map(Arc::new);
         ApiState {
+            phraser,
             pool,
             run_cache,
             config,

@@ -119,3 +119,117 @@ async fn bad_fields_are_named_with_a_422() {
         assert_eq!(locs(&answer), expected, "{body}");
     }
 }
+
+/// A stand-in of an OpenAI-compatible chat endpoint on 127.0.0.1:0: `/ok` echoes the figures
+/// it was sent, `/drops` leaves them out, `/slow` answers after 3 s, `/fail` is a 500 and
+/// `/garbage` is not JSON. Its base URL.
+async fn chat_stand_in() -> String {
+    use axum::Json;
+    use axum::http::StatusCode as Status;
+    use axum::routing::post;
+    async fn ok(Json(body): Json<Value>) -> Json<Value> {
+        let facts: Value =
+            serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+        let text = format!("In short (LLM): {}", facts["answer"].as_str().unwrap());
+        Json(json!({"choices": [{"message": {"role": "assistant", "content": text}}]}))
+    }
+    async fn drops() -> Json<Value> {
+        Json(json!({"choices": [{"message": {"content": "Telegram is great."}}]}))
+    }
+    async fn slow() -> Json<Value> {
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        drops().await
+    }
+    async fn fail() -> (Status, &'static str) {
+        (Status::INTERNAL_SERVER_ERROR, "{\"error\": \"boom\"}")
+    }
+    async fn garbage() -> &'static str {
+        "<html>not json</html>"
+    }
+    let app = axum::Router::new()
+        .route("/ok", post(ok))
+        .route("/drops", post(drops))
+        .route("/slow", post(slow))
+        .route("/fail", post(fail))
+        .route("/garbage", post(garbage));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    base
+}
+
+#[tokio::test]
+async fn the_phrasing_keeps_the_figures_and_falls_back_on_any_failure() {
+    use mpis_dash::analyst_llm::{PhraseError, Phraser};
+    use mpis_dash::domain::analyst::{self, Aggregates, ChannelTotals, Intent};
+    let base = chat_stand_in().await;
+    let totals = |channel: &str, avg: f64| ChannelTotals {
+        channel: channel.into(),
+        rated: 40,
+        avg_engagement: Some(avg),
+        views: 0,
+    };
+    let data = Aggregates {
+        channels: vec![totals("telegram", 0.1), totals("instagram", 0.05)],
+        ..Aggregates::default()
+    };
+    let answer = analyst::answer(Some(Intent::BestChannel), &data);
+    let phraser = |path: &str| {
+        Phraser::new(
+            &format!("{base}{path}"),
+            "test-model",
+            None,
+            std::time::Duration::from_secs(1),
+        )
+    };
+    let text = phraser("/ok")
+        .phrase("best channel", &answer)
+        .await
+        .unwrap();
+    assert!(
+        text.starts_with("In short (LLM): telegram works best"),
+        "{text}"
+    );
+    let outcomes = [
+        ("/drops", "dropped"),
+        ("/slow", "within"),
+        ("/fail", "HTTP 500"),
+        ("/garbage", "no reply"),
+    ];
+    for (path, words) in outcomes {
+        let error: PhraseError = phraser(path)
+            .phrase("best channel", &answer)
+            .await
+            .unwrap_err();
+        assert!(error.to_string().contains(words), "{path}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn the_route_says_who_phrased_the_answer() {
+    let db = common::db().await;
+    let seeded = seed(&db.pool).await;
+    let base = chat_stand_in().await;
+    let viewer = api_common::token(&db.pool, "analyst-viewer", Role::Viewer).await;
+    for (path, phrased_by) in [("/ok", "llm"), ("/fail", "engine")] {
+        let mut config = api_common::config();
+        config.analyst.llm_url = Some(format!("{base}{path}"));
+        let api =
+            api_common::start_configured(db.pool.clone(), None, ApiLimits::default(), config).await;
+        let body = json!({"persona_id": seeded.alex, "question": "best channel"});
+        let request = http()
+            .post(api.url("/api/ai-analyst/query"))
+            .bearer_auth(&viewer);
+        let (status, answer) = call(request.json(&body)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["phrased_by"], phrased_by, "{path}");
+        let text = answer["answer"].as_str().unwrap();
+        assert_eq!(
+            text.starts_with("In short (LLM)"),
+            phrased_by == "llm",
+            "{text}"
+        );
+        assert!(text.contains("telegram works best"), "{text}");
+        assert_eq!(answer["citations"].as_array().unwrap().len(), 2);
+    }
+}
