@@ -260,8 +260,8 @@ async fn serve(
             body_limit: config.body_limit_bytes,
             ..crate::api::ApiLimits::default()
         };
-        // The channel fetchers: none wired in yet (each run says "no fetcher for <channel>").
-        let fetchers = crate::ingest::no_fetchers();
+        // The four channels' fetchers, shared by the scheduler and the API's run-now.
+        let fetchers = crate::ingest::channel_fetchers();
         let state = crate::api::ApiState::new(
             db.pool.clone(),
             std::sync::Arc::new(config.clone()),
@@ -410,7 +410,7 @@ async fn dashboard(
             config,
             &db.pool,
             mpis.clone(),
-            crate::ingest::no_fetchers(),
+            crate::ingest::channel_fetchers(),
         )?;
     }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

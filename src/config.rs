@@ -89,6 +89,24 @@ pub struct FileConfig {
     /// Ingestion: items published within this many hours are measured (a job's config
     /// `lookback_hours` overrides it).
     pub ingest_lookback_hours: Option<u32>,
+    /// `[analyst]`: optional phrasing of the AI analyst's answers by a language model.
+    #[serde(default)]
+    pub analyst: AnalystConfig,
+}
+
+/// `[analyst]`: an OpenAI-compatible chat endpoint that rephrases the engine's answers (the
+/// numbers and citations stay the engine's). The key is never in the file: `llm_key_env`
+/// names the environment variable holding it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AnalystConfig {
+    /// `https://host/v1/chat/completions`; none: the engine's own text.
+    pub llm_url: Option<String>,
+    /// The environment variable holding the endpoint's API key (sent as a Bearer token).
+    pub llm_key_env: Option<String>,
+    pub llm_model: Option<String>,
+    /// How long the phrasing may take before the engine's text is answered (default 5).
+    pub llm_timeout_secs: Option<u64>,
 }
 
 /// `serve`'s defaults: the old service's port, 30 s per request, 1 MiB bodies.
@@ -199,6 +217,8 @@ pub struct Config {
     pub red_flags_max_age_secs: u64,
     /// Ingestion: items published within this many hours are measured (at least 1).
     pub ingest_lookback_hours: u32,
+    /// `[analyst]` as written (the phrasing is off without `llm_url`).
+    pub analyst: AnalystConfig,
 }
 
 impl Config {
@@ -309,6 +329,7 @@ impl Config {
                 .ingest_lookback_hours
                 .unwrap_or(DEFAULT_INGEST_LOOKBACK_HOURS)
                 .clamp(1, crate::domain::credential_ref::MAX_LOOKBACK_HOURS),
+            analyst: file.analyst,
         })
     }
 }

@@ -32,7 +32,8 @@ pub async fn require_token(
     request: Request,
     next: Next,
 ) -> Response {
-    check(state, Role::Viewer, request, next).await
+    let needed = needed_role(request.method());
+    check(state, needed, request, next).await
 }
 
 /// The middleware in front of the admin routes (widgets registry, ingestion jobs): an admin
@@ -45,11 +46,20 @@ pub async fn require_admin(
     check(state, Role::Admin, request, next).await
 }
 
-/// The token's role against the method's and the route's (`floor`); then the caller's rate
+/// The middleware in front of the queries sent as POST that write nothing (the AI analyst):
+/// a viewer whatever the method, like a read (none with `--allow-anonymous-read`).
+pub async fn require_viewer(
+    State(state): State<ApiState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    check(state, Role::Viewer, request, next).await
+}
+
+/// The token's role against the role `needed`; then the caller's rate
 /// limit (per token; per client IP without one). A refused token counts against its IP's
 /// limit, so guessing tokens is slowed down like any flood.
-async fn check(state: ApiState, floor: Role, mut request: Request, next: Next) -> Response {
-    let needed = needed_role(request.method()).max(floor);
+async fn check(state: ApiState, needed: Role, mut request: Request, next: Next) -> Response {
     let ip = rate_limit::client_ip(&request);
     let header = request.headers().get(header::AUTHORIZATION);
     let Some(header) = header else {

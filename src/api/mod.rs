@@ -6,9 +6,10 @@
 //! graceful shutdown), `rate_limit`, `cors`, `login`, `layouts`,
 //! `widgets`, `jobs` (the configuration routes), `runs`, `publish`, `metrics_ingest`, `genesis`,
 //! `correlation` (request ids, the request span), `metrics` (`/metrics`), `openapi`
-//! (`/openapi.json`, `/docs`). Handlers only parse (bodies through `body::Fields`, nothing
+//! (`/openapi.json`, `/docs`), `analyst` (the AI analyst's questions). Handlers only parse (bodies through `body::Fields`, nothing
 //! else), call `store`/`domain`, and shape JSON.
 
+pub mod analyst;
 pub mod auth;
 pub mod auth_cache;
 pub mod body;
@@ -94,6 +95,8 @@ pub struct ApiState {
     pub run_cache: Arc<run_cache::RunCache>,
     /// Runs an ingestion job now (`POST /api/metrics/jobs/{job_id}/run`).
     pub ingest: Arc<crate::jobs::ingest::Scheduler>,
+    /// The AI analyst's optional phrasing (config `[analyst]`); `None`: the engine's text.
+    pub phraser: Option<Arc<crate::analyst_llm::Phraser>>,
 }
 
 impl ApiState {
@@ -114,10 +117,12 @@ impl ApiState {
         let ingest = Arc::new(crate::jobs::ingest::Scheduler::new(
             pool.clone(),
             &config,
-            crate::ingest::no_fetchers(),
+            crate::ingest::channel_fetchers(),
         ));
+        let phraser = crate::analyst_llm::Phraser::from_config(&config.analyst).map(Arc::new);
         ApiState {
             ingest,
+            phraser,
             pool,
             run_cache,
             config,
@@ -206,8 +211,16 @@ pub fn router(state: ApiState) -> Router {
             state.clone(),
             rate_limit::by_ip,
         ));
+    // A viewer whatever the method: questions are bodies, but nothing is written.
+    let queries = Router::new()
+        .route("/ai-analyst/query", post(analyst::query))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_viewer,
+        ));
     let api = guard(api, state.clone())
         .merge(admin_guard(admin, state.clone()))
+        .merge(queries)
         .merge(public);
     let health = Router::new()
         .route("/health", get(health::service))

@@ -14,8 +14,8 @@ use serde_json::{Map, Value, json};
 use utoipa::{OpenApi, ToSchema};
 
 use super::{
-    genesis, health, jobs, layouts, login, metrics, metrics_ingest, personas, projects, publish,
-    red_flags, runs, widgets,
+    analyst, genesis, health, jobs, layouts, login, metrics, metrics_ingest, personas, projects,
+    publish, red_flags, runs, widgets,
 };
 use crate::domain::auth::Role;
 
@@ -79,12 +79,17 @@ pub const ADMIN_PATHS: &[&str] = &[
     "/api/metrics/jobs/{job_id}/runs",
 ];
 
+/// The routes a viewer may POST to (queries that write nothing: the router's `queries`).
+pub const VIEWER_PATHS: &[&str] = &["/api/ai-analyst/query"];
+
 /// The role a route needs: `None` for the public ones.
 pub fn role_of(path: &str, method: &Method) -> Option<Role> {
     if PUBLIC_PATHS.contains(&path) {
         None
     } else if ADMIN_PATHS.contains(&path) {
         Some(Role::Admin)
+    } else if VIEWER_PATHS.contains(&path) {
+        Some(Role::Viewer)
     } else {
         Some(super::auth::needed_role(method))
     }
@@ -140,6 +145,7 @@ pub fn role_of(path: &str, method: &Method) -> Option<Role> {
         jobs::run_now,
         jobs::runs,
         login::login,
+        analyst::query,
     ),
     components(schemas(ErrorDetail, ValidationError, FieldProblemSchema, LocPart))
 )]
@@ -302,6 +308,10 @@ mod tests {
         assert_eq!(role_of("/api/projects", &Method::GET), Some(Role::Viewer));
         assert_eq!(role_of("/api/projects", &Method::POST), Some(Role::Editor));
         assert_eq!(role_of("/metrics", &Method::GET), Some(Role::Viewer));
+        assert_eq!(
+            role_of("/api/ai-analyst/query", &Method::POST),
+            Some(Role::Viewer)
+        );
         assert_eq!(
             role_of("/api/metrics/jobs/{job_id}", &Method::GET),
             Some(Role::Admin)

@@ -7,6 +7,7 @@
 //!
 //! A fetcher only talks HTTP and maps answers: it knows nothing of the database or schedules.
 
+pub mod credentials;
 pub mod http_answer;
 pub mod instagram;
 pub mod standin;
@@ -108,8 +109,6 @@ pub trait Fetcher: Send + Sync {
     ) -> BoxFuture<'a, Result<FetchOutcome, FetchError>>;
 }
 
-pub mod credentials;
-
 /// Builds a job's fetcher for its channel: the real ones are wired in by `serve` and the
 /// dashboard; an `Err` says why there is none (an unknown channel, a bad option), in words
 /// the run history shows.
@@ -117,10 +116,29 @@ pub type FetcherFactory = std::sync::Arc<
     dyn Fn(&Channel, FetcherSettings) -> Result<Box<dyn Fetcher>, String> + Send + Sync,
 >;
 
-/// A factory that refuses every channel (until the real fetchers are wired in): each run
-/// fails with "no fetcher for <channel> yet", which the history shows.
+/// The four channels' fetchers: what `serve` and the dashboard run jobs with. Another channel
+/// has none (its job's runs fail saying so; its metrics arrive by the push ingest route).
+pub fn channel_fetchers() -> FetcherFactory {
+    std::sync::Arc::new(|channel: &Channel, settings: FetcherSettings| {
+        let fetcher: Box<dyn Fetcher> = match channel {
+            Channel::Youtube => Box::new(youtube::YoutubeFetcher::new(settings)?),
+            Channel::Instagram => Box::new(instagram::InstagramFetcher::new(settings)?),
+            Channel::Tiktok => Box::new(tiktok::TiktokFetcher::new(settings)?),
+            Channel::Telegram => Box::new(telegram::TelegramFetcher::new(settings)?),
+            Channel::Other(name) => {
+                return Err(format!(
+                    "no fetcher for {name}: its metrics arrive by POST \
+                     /api/publisher/metrics/ingest"
+                ));
+            }
+        };
+        Ok(fetcher)
+    })
+}
+
+/// A factory that refuses every channel, for callers that must not reach any platform.
 pub fn no_fetchers() -> FetcherFactory {
     std::sync::Arc::new(|channel: &Channel, _settings: FetcherSettings| {
-        Err(format!("no fetcher for {} yet", channel.as_str()))
+        Err(format!("no fetcher for {}", channel.as_str()))
     })
 }

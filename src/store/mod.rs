@@ -3,6 +3,7 @@
 //! Every function takes a pool (or a transaction where several writes must land together) and
 //! returns domain-friendly rows. Queries read pages and aggregates, never whole tables.
 
+pub mod analyst;
 pub mod audit;
 pub mod database_info;
 pub mod dispatch;

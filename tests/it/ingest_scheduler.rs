@@ -407,13 +407,13 @@ async fn partial_and_failed_runs_are_recorded_with_their_item_errors() {
     let after = jobs::get(pool, failing.id).await.unwrap().unwrap();
     assert_eq!(after.last_status.as_deref(), Some("failed"));
 
-    // No fetcher for the channel (what `serve` runs until the real ones are wired in).
+    // No fetcher for the channel.
     let none = Scheduler::new(pool.clone(), &config(), mpis_dash::ingest::no_fetchers());
     let report = none.pass().await.unwrap().remove(0);
     assert_eq!(report.finished.outcome, Outcome::Failed);
     assert_eq!(
         report.finished.error.as_deref(),
-        Some("no fetcher for youtube yet")
+        Some("no fetcher for youtube")
     );
 }
 
@@ -717,4 +717,59 @@ async fn env_and_file_references_resolve_and_a_world_readable_secrets_file_is_re
         error.contains("chmod 600") && !error.contains("from-file"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_youtube_job_measures_its_videos_through_the_real_fetcher_and_the_stand_in() {
+    use mpis_dash::ingest::standin::{self, Platform, YOUTUBE_KEY};
+    use std::os::unix::fs::PermissionsExt;
+    let db = common::db().await;
+    let pool = &db.pool;
+    // Video ids as YouTube has them (11 URL-safe characters).
+    let (persona, ids) = items(pool, &[("dQw4w9WgXcQ", 1), ("9bZkp7q19f0", 2)]).await;
+    let api = standin::start(Platform::Youtube).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = dir.path().join("secrets.toml");
+    std::fs::write(&secrets, format!("youtube = \"{YOUTUBE_KEY}\"\n")).unwrap();
+    std::fs::set_permissions(&secrets, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config_json = json!({
+        "credential": {"file": secrets.to_str().unwrap(), "key": "youtube"},
+        "base_url": api.base_url,
+    });
+    due_job(
+        pool,
+        "yt-real",
+        Some(persona),
+        "0 * * * *",
+        config_json,
+        minutes(1),
+    )
+    .await;
+    // What `serve` and the dashboard run with.
+    let scheduler = Scheduler::new(
+        pool.clone(),
+        &config(),
+        mpis_dash::ingest::channel_fetchers(),
+    );
+    let report = scheduler.pass().await.unwrap().remove(0);
+    assert_eq!(report.finished.outcome, Outcome::Success, "{report:?}");
+    assert_eq!(
+        (report.finished.items_asked, report.finished.rows_written),
+        (2, 2)
+    );
+    let stored: Vec<(Uuid, Option<i32>, Value)> = sqlx::query_as(
+        "SELECT published_item_id, views, raw_metrics FROM normalized_metrics
+         WHERE source = 'ingest:yt-real' ORDER BY published_item_id",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(stored.iter().map(|r| r.0).collect::<Vec<_>>(), expected);
+    for (_, views, raw) in &stored {
+        // The stand-in sends the counts as strings, as YouTube does; stored as numbers.
+        assert!(views.is_some_and(|v| v > 0), "{raw}");
+        assert!(raw["youtube"]["viewCount"].is_string(), "{raw}");
+    }
 }
