@@ -67,7 +67,15 @@ async fn no_password_token_or_credential_reaches_the_log() {
         .send()
         .await
         .unwrap();
-    assert_eq!(created.status(), 200);
+    // Secret values are refused (a job names where its secret lives): the refusal neither
+    // echoes nor logs them.
+    assert_eq!(created.status(), 422);
+    let refusal = created.text().await.unwrap();
+    assert!(refusal.contains("credential"), "{refusal}");
+    assert!(
+        !refusal.contains("LEAKCHECK"),
+        "a secret was echoed: {refusal}"
+    );
     // Over the rate limit, with an unknown token, and more wrong passwords (up to 429).
     for _ in 0..4 {
         let _ = client
