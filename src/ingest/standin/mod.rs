@@ -20,7 +20,6 @@ use std::time::Instant;
 
 use axum::Router;
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The API key the YouTube stand-in accepts.
@@ -112,8 +111,38 @@ pub struct StandIn {
     pub base_url: String,
     pub platform: Platform,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    _server: Server,
+}
+
+/// A router served on 127.0.0.1 (a free port) until dropped: what every stand-in runs on.
+pub(crate) struct Server {
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Server {
+    pub(crate) async fn start(app: Router) -> io::Result<Server> {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::warn!(%error, "a stand-in stopped");
+            }
+        });
+        Ok(Server { addr, task })
+    }
+
+    pub(crate) fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Aborted, not shut down gracefully: a keep-alive client's open connections would
+        // hold a graceful shutdown.
+        self.task.abort();
+    }
 }
 
 /// Starts a stand-in for `platform` with default knobs.
@@ -123,8 +152,6 @@ pub async fn start(platform: Platform) -> io::Result<StandIn> {
 
 /// Starts a stand-in for `platform` misbehaving as `knobs` say.
 pub async fn start_with(platform: Platform, knobs: Knobs) -> io::Result<StandIn> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         knobs: Mutex::new(knobs),
         calls: Mutex::new(Vec::new()),
@@ -134,20 +161,12 @@ pub async fn start_with(platform: Platform, knobs: Knobs) -> io::Result<StandIn>
         Platform::Youtube => youtube::router(Arc::clone(&shared)),
         Platform::Instagram => instagram::router(Arc::clone(&shared)),
     };
-    let (shutdown, stop) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop.await;
-            })
-            .await
-    });
+    let server = Server::start(app).await?;
     Ok(StandIn {
-        base_url: format!("http://{addr}"),
+        base_url: server.base_url(),
         platform,
         shared,
-        shutdown: Some(shutdown),
-        task: Some(task),
+        _server: server,
     })
 }
 
@@ -179,18 +198,6 @@ impl StandIn {
     }
 }
 
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        // The open connections of a keep-alive client would hold a graceful shutdown.
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-    }
-}
-
 /// The stand-ins' counter for `metric` of `id` after `minutes`: a base from the hash of both,
 /// growing by a per-id step each minute. Views-like metrics are larger than interactions.
 pub fn counter(id: &str, metric: &str, minutes: u64) -> u64 {
@@ -207,7 +214,8 @@ pub fn counter(id: &str, metric: &str, minutes: u64) -> u64 {
     base + step * scale * minutes
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A poisoned lock only means a handler panicked mid-update of plain data: keep serving.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

@@ -12,8 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -22,7 +21,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use tokio::sync::oneshot;
+
+use super::{Server, lock};
 
 /// Posts on one preview page, as on t.me.
 pub const PAGE_SIZE: u64 = 20;
@@ -90,9 +90,8 @@ pub fn shown_count(count: u64) -> String {
 
 /// The running stand-in; dropping it stops the server.
 pub struct TelegramStandIn {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 /// A preview page request: the channel and its `before`.
@@ -110,8 +109,6 @@ struct Shared {
 
 /// Starts the stand-in on 127.0.0.1 (a free port).
 pub async fn start(knobs: TelegramKnobs) -> io::Result<TelegramStandIn> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         started: Instant::now(),
         knobs: Mutex::new(knobs),
@@ -121,26 +118,14 @@ pub async fn start(knobs: TelegramKnobs) -> io::Result<TelegramStandIn> {
         .route("/s/{channel}", get(preview))
         .route("/{channel}", get(plain_page))
         .with_state(Arc::clone(&shared));
-    let (shutdown, stop) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let stopped = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stop.await;
-        });
-        if let Err(error) = stopped.await {
-            tracing::warn!(%error, "the Telegram stand-in stopped");
-        }
-    });
-    Ok(TelegramStandIn {
-        addr,
-        shared,
-        shutdown: Some(shutdown),
-    })
+    let server = Server::start(app).await?;
+    Ok(TelegramStandIn { server, shared })
 }
 
 impl TelegramStandIn {
     /// `http://ADDR`, the `base_url` for the fetcher.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     pub fn set_knobs(&self, knobs: TelegramKnobs) {
@@ -156,19 +141,6 @@ impl TelegramStandIn {
     pub fn elapsed(&self) -> Duration {
         self.shared.started.elapsed()
     }
-}
-
-impl Drop for TelegramStandIn {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
-/// A poisoned lock only means a handler panicked mid-update of plain data: keep serving.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Deserialize)]

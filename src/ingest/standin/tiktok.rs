@@ -10,8 +10,7 @@
 
 use std::collections::HashSet;
 use std::io;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -20,8 +19,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
+
+use super::{Server, lock};
 use serde_json::{Map, Value, json};
-use tokio::sync::oneshot;
 
 /// The access token the stand-in accepts.
 pub const TOKEN: &str = "standin-token";
@@ -52,9 +52,8 @@ pub fn video_counters(id: &str, elapsed: Duration) -> [u64; 4] {
 
 /// The running stand-in; dropping it stops the server.
 pub struct TiktokStandIn {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
 }
 
 struct Shared {
@@ -66,8 +65,6 @@ struct Shared {
 
 /// Starts the stand-in on 127.0.0.1 (a free port).
 pub async fn start(knobs: TiktokKnobs) -> io::Result<TiktokStandIn> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-    let addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
         started: Instant::now(),
         knobs: Mutex::new(knobs),
@@ -76,26 +73,14 @@ pub async fn start(knobs: TiktokKnobs) -> io::Result<TiktokStandIn> {
     let app = Router::new()
         .route("/v2/video/query/", post(video_query))
         .with_state(Arc::clone(&shared));
-    let (shutdown, stop) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let stopped = axum::serve(listener, app).with_graceful_shutdown(async {
-            let _ = stop.await;
-        });
-        if let Err(error) = stopped.await {
-            tracing::warn!(%error, "the TikTok stand-in stopped");
-        }
-    });
-    Ok(TiktokStandIn {
-        addr,
-        shared,
-        shutdown: Some(shutdown),
-    })
+    let server = Server::start(app).await?;
+    Ok(TiktokStandIn { server, shared })
 }
 
 impl TiktokStandIn {
     /// `http://ADDR`, the `base_url` for the fetcher.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     pub fn set_knobs(&self, knobs: TiktokKnobs) {
@@ -111,19 +96,6 @@ impl TiktokStandIn {
     pub fn elapsed(&self) -> Duration {
         self.shared.started.elapsed()
     }
-}
-
-impl Drop for TiktokStandIn {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-    }
-}
-
-/// A poisoned lock only means a handler panicked mid-update of plain data: keep serving.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[derive(Deserialize)]
