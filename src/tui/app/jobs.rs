@@ -99,6 +99,14 @@ impl App {
         self.open(Screen::Jobs(state))
     }
 
+    /// Enter on the dashboard's ingestion-jobs widget: `:jobs` with its selected job selected.
+    pub(super) fn open_jobs_on(&mut self, job_id: Option<Uuid>) -> Vec<Command> {
+        self.open(Screen::Jobs(JobsState {
+            selected_id: job_id,
+            ..JobsState::default()
+        }))
+    }
+
     /// The job names `:jobs NAME` completes (loaded once the palette asks for them).
     pub(super) fn load_job_names_once(&mut self) -> Vec<Command> {
         if self.job_names.is_some() {

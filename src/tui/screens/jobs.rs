@@ -21,13 +21,15 @@ use crate::tui::widgets::{
 };
 use crate::tui::worker::JobsList;
 
+// At 80 columns the cron shows whole and the persona is left to the details below; wider,
+// the persona and the cron's words too.
 const COLUMNS: [Column; 8] = [
     Column::left("on", 3, 3, 0),
     Column::left("job", 10, 22, 1),
-    Column::left("channel", 8, 9, 3),
-    Column::left("persona", 6, 18, 6),
-    Column::left("schedule", 9, FILL, 4),
-    Column::right("next", 8, 8, 2),
+    Column::left("channel", 9, 9, 3),
+    Column::left("persona", 10, 18, 6),
+    Column::left("schedule", 16, FILL, 2),
+    Column::right("next", 6, 8, 4),
     Column::right("last run", 10, 12, 2),
     Column::left("outcome", 7, 9, 5),
 ];
