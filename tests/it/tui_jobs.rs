@@ -407,6 +407,59 @@ fn read_only_refuses_every_write_but_shows_the_list_and_history() {
 }
 
 #[test]
+fn edit_opens_the_job_as_stored_and_saves_every_field_keeping_other_config_keys() {
+    let mut app = jobs_screen((80, 24));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert!(press(&mut app, KeyCode::Char('e')).is_empty());
+    let Screen::JobForm(form) = &app.screen else {
+        panic!("the form: {:?}", app.screen)
+    };
+    assert_eq!(form.editing, Some(id(0x7003)));
+    assert_eq!(form.value(2), "Maria Mornings");
+    assert_eq!(form.credential.value, "/etc/mpis-dash/secrets.toml#youtube");
+    assert_eq!(form.base_url.value, "http://127.0.0.1:9000");
+    // Nothing changed: Esc leaves at once.
+    press(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen, Screen::Jobs(_)));
+    press(&mut app, KeyCode::Char('e'));
+    type_text(&mut app, "-2");
+    // Changed: Esc asks first; n keeps editing.
+    press(&mut app, KeyCode::Esc);
+    assert!(screen_text(&app).contains("Discard what you typed?"));
+    press(&mut app, KeyCode::Char('n'));
+    for _ in 0..7 {
+        press(&mut app, KeyCode::Tab);
+    }
+    press(&mut app, KeyCode::Char(' ')); // enabled: no
+    let commands = app.update(ctrl('s'), app.now);
+    let [Command::SaveJob(Some(job_id), valid)] = commands.as_slice() else {
+        panic!("saved: {commands:?}")
+    };
+    assert_eq!(*job_id, id(0x7003));
+    assert_eq!(valid.job_name, "youtube-hourly-2");
+    assert_eq!(valid.persona_id, Some(id(0x52)));
+    assert!(!valid.enabled);
+    assert_eq!(
+        valid.config,
+        json!({"credential": {"file": "/etc/mpis-dash/secrets.toml", "key": "youtube"},
+               "base_url": "http://127.0.0.1:9000"})
+    );
+    // Saved: back to the list, that job selected.
+    let mut saved = jobs_list().jobs.remove(2);
+    saved.job_name = "youtube-hourly-2".into();
+    let commands = app.update(Event::Data(DataEvent::JobSaved(false, Ok(saved))), app.now);
+    assert_eq!(commands, vec![Command::LoadJobs]);
+    assert!(
+        app.message
+            .clone()
+            .unwrap()
+            .text
+            .starts_with("job \"youtube-hourly-2\" saved")
+    );
+}
+
+#[test]
 fn delete_asks_first_then_sends_the_delete() {
     let mut app = jobs_screen((80, 24));
     assert!(press(&mut app, KeyCode::Char('d')).is_empty());

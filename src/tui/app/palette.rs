@@ -264,10 +264,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
     ("project", "new project (name, persona, channels)"),
-    (
-        "jobs",
-        "ingestion jobs (run now, enable, edit); jobs NAME opens its runs",
-    ),
+    ("jobs", "ingestion jobs; jobs NAME opens its runs"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.
