@@ -427,12 +427,21 @@ async fn dashboard(
         notices,
         channels: config.channels.clone(),
     };
-    let (commands, events) = tui::worker::spawn_with_mpis(
+    // `:jobs`' run now goes through the same scheduler path as the API's (not read-only).
+    let scheduler = (!read_only).then(|| {
+        crate::jobs::ingest::Scheduler::new(
+            db.pool.clone(),
+            config,
+            crate::ingest::channel_fetchers(),
+        )
+    });
+    let (commands, events) = tui::worker::spawn_with_scheduler(
         db.pool.clone(),
         config.operator.clone(),
         tui::user_id(&config.operator),
         config.thresholds.clone(),
         mpis,
+        scheduler,
     );
     let mut app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     app.n8n_configured = config.n8n_webhook_url.is_some();

@@ -21,8 +21,7 @@ use serde_json::{Value, json};
 use super::body::{Fields, Given, JsonBody, Style};
 use super::error::uuid_param;
 use super::{ApiError, ApiState};
-use crate::domain::credential_ref;
-use crate::domain::form;
+use crate::domain::job_form;
 use crate::domain::redact::redact;
 use crate::domain::schedule::Schedule;
 use crate::jobs::ingest::RunNowError;
@@ -31,9 +30,8 @@ use crate::store::jobs::{self, IngestionJob, JobChanges, NewJob};
 use crate::store::tokens::Authenticated;
 use utoipa::ToSchema;
 
-/// Longest job name and channel name.
-pub const NAME_MAX: usize = 200;
-pub const CHANNEL_MAX: usize = 64;
+/// Longest job name and channel name (the rules are `domain::job_form`'s, shared with `:jobs`).
+pub use crate::domain::job_form::{CHANNEL_MAX, NAME_MAX};
 /// Jobs per answer when `limit` is not given, and the most one answer may hold.
 pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 1000;
@@ -295,35 +293,31 @@ fn not_found(id: uuid::Uuid) -> ApiError {
 }
 
 /// The name and channel as one-line texts; the cron by `domain::schedule` (its error says
-/// why and shows an example).
+/// why and shows an example): `domain::job_form`'s rules, as the `:jobs` form checks them.
 fn check_texts(
     fields: &mut Fields<'_>,
     job_name: Option<&str>,
     channel: Option<&str>,
     schedule_cron: Option<&str>,
 ) {
-    for (field, text, max) in [
-        ("job_name", job_name, NAME_MAX),
-        ("channel", channel, CHANNEL_MAX),
-    ] {
-        if let Some(text) = text {
-            fields.check(field, form::check_one_line(text, max));
-        }
+    if let Some(text) = job_name {
+        fields.check("job_name", job_form::check_name(text));
+    }
+    if let Some(text) = channel {
+        fields.check("channel", job_form::check_channel(text));
     }
     if let Some(cron) = schedule_cron
-        && let Err(err) = Schedule::parse(cron)
+        && let Err(why) = job_form::check_cron(cron)
     {
-        fields.problem("schedule_cron", err.to_string());
+        fields.problem("schedule_cron", why);
     }
 }
 
-/// A config holds no secret value (only where a secret lives) and a valid `lookback_hours`.
+/// A config holds no secret value (only where a secret lives), a valid `lookback_hours` and
+/// an http(s) `base_url` (`domain::job_form::config_problems`, as the `:jobs` form checks it).
 fn check_config(fields: &mut Fields<'_>, config: Option<&Value>) {
     let Some(config) = config else { return };
-    let problems = credential_ref::secret_values(config)
-        .into_iter()
-        .chain(credential_ref::lookback_hours(config).err());
-    for problem in problems {
+    for problem in job_form::config_problems(config) {
         let mut loc = vec![json!("body"), json!("config")];
         loc.extend(problem.path.iter().map(|key| json!(key)));
         let field = format!("config.{}", problem.path.join("."));

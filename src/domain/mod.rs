@@ -9,6 +9,7 @@ pub mod channel;
 pub mod credential_ref;
 pub mod form;
 pub mod genesis;
+pub mod job_form;
 pub mod layout;
 pub mod metrics;
 pub mod nearest;

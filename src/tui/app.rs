@@ -41,6 +41,7 @@ use crate::store::runs::{RunCursor, RunListRow};
 mod dashboard;
 mod data_events;
 mod genesis;
+mod jobs;
 mod keys;
 mod layout_editor;
 mod layouts;
@@ -57,6 +58,7 @@ mod run_detail;
 mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
+pub use jobs::{JobHistoryState, JobsState};
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
@@ -119,6 +121,12 @@ pub enum Screen {
     ProjectForm(super::forms::project::ProjectFormState),
     /// `:run` without an id: start a run.
     RunForm(super::forms::run::RunFormState),
+    /// `:jobs`: the ingestion jobs.
+    Jobs(JobsState),
+    /// A job's run history with each run's per-item errors.
+    JobHistory(JobHistoryState),
+    /// `:jobs` n / e: a new job, or one edited.
+    JobForm(super::forms::job::JobFormState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -319,6 +327,10 @@ pub struct App {
     /// Whether runs are dispatched to n8n (config `n8n_webhook_url`): what `:run` says after
     /// starting one.
     pub n8n_configured: bool,
+    /// The ingestion jobs' names `:jobs NAME` completes (`None`: not asked for yet).
+    pub job_names: Option<Vec<String>>,
+    /// Jobs run now from this dashboard whose run has not landed yet ("running…").
+    pub jobs_running: Vec<Uuid>,
 }
 
 impl App {
@@ -356,6 +368,8 @@ impl App {
             prefix_lookup: None,
             open_flag_counts: None,
             n8n_configured: false,
+            job_names: None,
+            jobs_running: Vec::new(),
         }
     }
 

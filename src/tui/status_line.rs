@@ -85,6 +85,9 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
         Screen::Item(_) => "published item",
         Screen::ProjectForm(_) => "new project",
         Screen::RunForm(_) => "start a run",
+        Screen::Jobs(_) => "ingestion jobs",
+        Screen::JobHistory(_) => "job runs",
+        Screen::JobForm(_) => "ingestion job",
     })
 }
 

@@ -71,6 +71,12 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::project_form::render(app, state, body, frame.buffer_mut())
         }
         Screen::RunForm(state) => screens::run_form::render(app, state, body, frame.buffer_mut()),
+        Screen::Jobs(state) => screens::jobs::render(app, state, body, frame.buffer_mut()),
+        Screen::JobHistory(state) => {
+            screens::job_history::render(app, state, body, frame.buffer_mut());
+            None
+        }
+        Screen::JobForm(state) => screens::job_form::render(app, state, body, frame.buffer_mut()),
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.

@@ -310,6 +310,15 @@ async fn ingestion_jobs_are_created_listed_changed_and_deleted_without_echoing_c
         "{refused}"
     );
     assert_eq!(common::count(pool, "metrics_ingestion_jobs").await, 0);
+    // A base URL that is not http(s): 422 at it (domain::job_form, as the :jobs form).
+    let (status, refused) = call(client.post(api.url("/api/metrics/jobs")).json(&json!({
+        "job_name": "x", "channel": "telegram", "schedule_cron": "0 * * * *",
+        "config": {"base_url": "ftp://example.org"},
+    })))
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(locs(&refused), vec![json!(["body", "config", "base_url"])]);
+    assert_eq!(common::count(pool, "metrics_ingestion_jobs").await, 0);
 
     let reference = json!({"file": "/etc/mpis-dash/secrets.toml", "key": "telegram"});
     let body = json!({

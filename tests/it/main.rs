@@ -58,6 +58,7 @@ mod tui_copy_and_hints;
 mod tui_genesis_edit;
 mod tui_genesis_form;
 mod tui_genesis_job;
+mod tui_jobs;
 mod tui_layout_editor;
 mod tui_lists;
 mod tui_oncall;

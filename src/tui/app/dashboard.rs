@@ -109,6 +109,16 @@ impl App {
                 }
             }
             WidgetKind::Outbox => self.open_outbox_record(),
+            // `:jobs` on the selected job (its history, writes and form are there).
+            WidgetKind::IngestionJobs => {
+                let Some(WidgetData::Jobs(jobs)) = slot.data.value.as_ref() else {
+                    return Vec::new();
+                };
+                let rows =
+                    crate::tui::widgets::ingestion_jobs::filtered(jobs, self.active_filter());
+                let selected = rows.get(slot.selected).map(|j| j.id);
+                self.open_jobs_on(selected)
+            }
             _ => Vec::new(),
         }
     }

@@ -121,6 +121,17 @@ impl App {
             DataEvent::FlagCondition(result) => self.flag_condition(result),
             DataEvent::OpenFlagCounts(result) => self.open_flag_counts_loaded(result),
             DataEvent::ChangesMissed => return self.refresh_all(),
+            DataEvent::Jobs(result) => return self.jobs_loaded(result),
+            DataEvent::JobRuns(job_id, result) => self.job_runs_loaded(job_id, result),
+            DataEvent::JobSaved(created, result) => return self.job_saved(created, result),
+            DataEvent::JobToggled(result) => return self.job_toggled(result),
+            DataEvent::JobDeleted(name, result) => return self.job_deleted(name, result),
+            DataEvent::JobRunStarted(job_id, result) => {
+                return self.job_run_started(job_id, result);
+            }
+            DataEvent::JobRunFinished(job_id, result) => {
+                return self.job_run_finished(job_id, result);
+            }
             DataEvent::Drafts(result) => {
                 if let Screen::PublishForm(state) = &mut self.screen {
                     state.drafts_loaded(result, wall, now);

@@ -36,6 +36,9 @@ impl App {
         if let Some(commands) = self.project_run_key(key) {
             return commands;
         }
+        if let Some(commands) = self.jobs_key(key) {
+            return commands;
+        }
         if let Screen::GenesisJob(_) = self.screen
             && let Some(commands) = self.genesis_job_key(key)
         {
@@ -101,7 +104,10 @@ impl App {
                 Screen::RedFlags(_) => self.flags_action(action),
                 Screen::FlagDrill(_) => self.flag_drill_action(action),
                 Screen::Item(_) => self.item_action(action),
+                Screen::Jobs(_) => self.jobs_action(action),
+                Screen::JobHistory(_) => self.job_history_action(action),
                 Screen::LayoutEditor(_)
+                | Screen::JobForm(_)
                 | Screen::PublishForm(_)
                 | Screen::GenesisForm(_)
                 | Screen::GenesisJob(_)

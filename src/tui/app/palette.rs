@@ -12,6 +12,7 @@ impl App {
         PaletteNames {
             layouts: self.layout_names(),
             genesis_jobs: crate::tui::genesis_jobs::completions(&self.awaiting_jobs()),
+            ingestion_jobs: self.job_names.clone().unwrap_or_default(),
         }
     }
 
@@ -60,6 +61,7 @@ impl App {
                 Err(_) => self.find_by_prefix(input, IdKind::GenesisJob, argument),
             },
             "project" => self.open_project_form(),
+            "jobs" => self.open_jobs((!argument.is_empty()).then_some(argument)),
             "run" if argument.is_empty() => self.open_run_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
@@ -262,6 +264,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
     ("project", "new project (name, persona, channels)"),
+    ("jobs", "ingestion jobs; jobs NAME opens its runs"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.
@@ -270,6 +273,8 @@ pub struct PaletteNames {
     pub layouts: Vec<String>,
     /// Persona names of the genesis jobs awaiting approval (labels for a shared name).
     pub genesis_jobs: Vec<String>,
+    /// The ingestion jobs' names (`jobs NAME`).
+    pub ingestion_jobs: Vec<String>,
 }
 
 /// Completions of what was typed: commands, layout names after `layout `, and `new` or the
@@ -290,6 +295,9 @@ pub fn palette_completions(input: &str, names: &PaletteNames) -> Vec<String> {
         let mut options = vec!["new".to_string()];
         options.extend(names.genesis_jobs.iter().cloned());
         return complete("genesis", rest, &options);
+    }
+    if let Some(rest) = lower.strip_prefix("jobs ") {
+        return complete("jobs", rest, &names.ingestion_jobs);
     }
     PALETTE_COMMANDS
         .iter()

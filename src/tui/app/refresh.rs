@@ -116,6 +116,15 @@ impl App {
                 state.loading = true;
                 vec![Command::GenesisStatus(state.job_id)]
             }
+            Screen::Jobs(state) => {
+                state.list.start();
+                vec![Command::LoadJobs]
+            }
+            // The runs, and the job's header (schedule, next run) from the list.
+            Screen::JobHistory(state) => {
+                state.runs.start();
+                vec![Command::LoadJobRuns(state.job.id), Command::LoadJobs]
+            }
             // The submitted record, until forwarded or failed (the poll behind NOTIFY).
             Screen::PublishForm(state) => state
                 .followed_record()
@@ -139,6 +148,10 @@ impl App {
             Screen::FlagDrill(_) => tables
                 .iter()
                 .any(|t| t == "red_flags" || t.starts_with("dashboard_run")),
+            // A run starting or finishing writes its job's row (the lease, the outcome).
+            Screen::Jobs(_) | Screen::JobHistory(_) => {
+                tables.iter().any(|t| t == "metrics_ingestion_jobs")
+            }
             _ => false,
         };
         if screen_shows {

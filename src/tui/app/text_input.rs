@@ -24,6 +24,8 @@ impl App {
             Screen::LayoutEditor(state) => state.prompt.is_some(),
             Screen::ProjectForm(state) => state.editing_text(),
             Screen::RunForm(state) => state.editing_text(),
+            Screen::JobForm(state) => state.editing_text(),
+            Screen::Jobs(state) => state.filter_editing,
             _ => false,
         }
     }
@@ -64,6 +66,12 @@ impl App {
             Screen::LayoutEditor(_) => self.editor_paste(text),
             Screen::ProjectForm(state) => state.paste(text),
             Screen::RunForm(state) => state.paste(text),
+            Screen::JobForm(state) => state.paste(text),
+            Screen::Jobs(state) if state.filter_editing => {
+                let line = text_field::one_line(text);
+                text_field::insert(&mut state.filter, &mut state.filter_cursor, &line);
+                true
+            }
             _ => false,
         };
         if !taken {
@@ -91,9 +99,12 @@ impl App {
         }
         palette.error = None;
         let genesis = palette.input.starts_with("genesis ");
+        let jobs = palette.input.starts_with("jobs ");
         self.overlay = Some(Overlay::Palette(palette));
         if genesis {
             self.load_genesis_jobs_once()
+        } else if jobs {
+            self.load_job_names_once()
         } else {
             Vec::new()
         }

@@ -21,6 +21,7 @@ pub enum FormAction<T> {
     Close,
 }
 pub mod choice;
+pub mod job;
 pub mod project;
 pub mod run;
 

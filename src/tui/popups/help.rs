@@ -150,6 +150,56 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
                 "scroll",
             ),
         ],
+        Screen::Jobs(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a job",
+            ),
+            (k(Action::Enter), "its run history (per-item errors)"),
+            ("/".to_string(), "filter the jobs (Enter keeps, Esc clears)"),
+            ("n".to_string(), "new job (writes)"),
+            ("e".to_string(), "edit the job (writes)"),
+            ("Space / x".to_string(), "enable / disable (writes)"),
+            ("r".to_string(), "run now, then its outcome (writes)"),
+            ("d".to_string(), "delete the job (asks first) (writes)"),
+        ]
+        .into_iter()
+        .filter(|(_, what)| !(read_only && what.ends_with("(writes)")))
+        .collect(),
+        Screen::JobHistory(_) => vec![
+            (
+                format!("{} {}", k(Action::Up), k(Action::Down)),
+                "select a run",
+            ),
+            (k(Action::Enter), "scroll its per-item errors (Esc: back)"),
+            (
+                format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
+                "a screenful (runs, or errors when scrolling them)",
+            ),
+            ("r".to_string(), "run the job now (writes)"),
+        ]
+        .into_iter()
+        .filter(|(_, what)| !(read_only && what.ends_with("(writes)")))
+        .collect(),
+        Screen::JobForm(_) => vec![
+            (
+                "Tab / Shift-Tab / Enter".to_string(),
+                "next / previous field",
+            ),
+            ("Tab (channel)".to_string(), "complete a known channel"),
+            (
+                "type / Up/Down / Enter (persona)".to_string(),
+                "filter, pick, take (blank: all)",
+            ),
+            ("Space (enabled)".to_string(), "toggle on / off"),
+            (
+                "credential".to_string(),
+                "ENV_VAR_NAME or /path/secrets.toml#key",
+            ),
+            (TEXT_MOVES.to_string(), "move in the text"),
+            ("Ctrl-S".to_string(), "validate and save"),
+            ("Esc".to_string(), "leave (asks before losing input)"),
+        ],
         Screen::RedFlags(_) => vec![
             (
                 format!("{} {}", k(Action::Up), k(Action::Down)),

@@ -16,6 +16,7 @@ use crate::domain::genesis::ValidGenesis;
 use crate::domain::publish::ValidPublish;
 use crate::domain::red_flags::FlagKind;
 use crate::domain::red_flags::Thresholds;
+use crate::jobs::ingest::Scheduler;
 use crate::mpis::MpisClient;
 use crate::mpis::types::{
     GenesisApproveRequest, GenesisApproveResponse, GenesisStartResponse, GenesisStatus,
@@ -34,6 +35,7 @@ use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
 use chrono::{DateTime, Utc};
 
+mod jobs;
 mod listen;
 mod loads;
 mod mpis_calls;
@@ -46,6 +48,7 @@ pub use listen::CHANGES_CHANNEL;
 // callers have always found them.
 pub use crate::jobs::outbox::publish_note;
 pub use crate::mpis::types::genesis_request;
+pub use jobs::JobsList;
 pub use oncall::DRILL_PAGE;
 pub use project_run::{RunChoices, WriteRefused};
 
@@ -170,6 +173,24 @@ pub enum Command {
     CreateProject(crate::domain::project_form::ValidProject),
     /// Write a new run and its n8n dispatch row; answered by `RunStarted`.
     StartRun(crate::domain::publisher_contract::ValidRun),
+    /// The ingestion jobs and the personas (`:jobs`); answered by `Jobs`.
+    LoadJobs,
+    /// A job's runs, newest first; answered by `JobRuns`.
+    LoadJobRuns(Uuid),
+    /// Write a new job (`None`) or every field of one; answered by `JobSaved`.
+    SaveJob(Option<Uuid>, crate::domain::job_form::ValidJob),
+    /// Turn a job on or off; answered by `JobToggled`.
+    SetJobEnabled {
+        id: Uuid,
+        enabled: bool,
+    },
+    /// Run a job now (the API's path); answered by `JobRunStarted`, then `JobRunFinished`.
+    RunJobNow(Uuid),
+    /// Delete a job (its runs go with it); answered by `JobDeleted`.
+    DeleteJob {
+        id: Uuid,
+        name: String,
+    },
 }
 
 /// What kind of id a prefix is looked up as.
@@ -271,6 +292,23 @@ pub enum DataEvent {
     RunChoices(Result<RunChoices, String>),
     ProjectCreated(Result<Project, WriteRefused>),
     RunStarted(Result<Run, WriteRefused>),
+    Jobs(Result<JobsList, String>),
+    JobRuns(
+        Uuid,
+        Result<Vec<crate::store::ingestion_runs::IngestionRun>, String>,
+    ),
+    /// A job written (`true`: created), or why not.
+    JobSaved(bool, Result<crate::store::jobs::IngestionJob, WriteRefused>),
+    JobToggled(Result<crate::store::jobs::IngestionJob, String>),
+    /// A job deleted (its name), or why not.
+    JobDeleted(String, Result<(), String>),
+    /// A run now started (its id), or why not (busy, no scheduler, the database).
+    JobRunStarted(Uuid, Result<Uuid, String>),
+    /// A run started here has finished: the run as recorded.
+    JobRunFinished(
+        Uuid,
+        Result<crate::store::ingestion_runs::IngestionRun, String>,
+    ),
 }
 
 /// A published item with its measurements, newest first.
@@ -305,6 +343,19 @@ pub fn spawn_with_mpis(
     thresholds: Thresholds,
     mpis: Option<MpisClient>,
 ) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    spawn_with_scheduler(pool, operator, user_id, thresholds, mpis, None)
+}
+
+/// As [`spawn_with_mpis`], with the ingestion scheduler `:jobs` runs a job now through (the
+/// dashboard's when not read-only; without one, run now says it is off).
+pub fn spawn_with_scheduler(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    mpis: Option<MpisClient>,
+    scheduler: Option<Scheduler>,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
@@ -335,6 +386,7 @@ pub fn spawn_with_mpis(
                 thresholds: thresholds.clone(),
                 events: event_tx.clone(),
                 evaluator: evaluator.clone(),
+                scheduler: scheduler.clone(),
             };
             let task = tokio::spawn(async move { context.handle(command).await });
             if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
@@ -354,6 +406,8 @@ struct Context {
     events: UnboundedSender<DataEvent>,
     /// The red flag evaluator's pass (`jobs::evaluator`, one at a time across processes).
     evaluator: std::sync::Arc<crate::jobs::evaluator::Evaluator>,
+    /// Run now for `:jobs` (the API's `Scheduler::run_now`).
+    scheduler: Option<Scheduler>,
 }
 
 impl Context {
@@ -499,6 +553,12 @@ impl Context {
             Command::LoadRunChoices => self.load_run_choices().await,
             Command::CreateProject(valid) => self.create_project(valid).await,
             Command::StartRun(valid) => self.start_run(valid).await,
+            Command::LoadJobs => self.load_jobs().await,
+            Command::LoadJobRuns(job_id) => self.load_job_runs(job_id).await,
+            Command::SaveJob(id, valid) => self.save_job(id, valid).await,
+            Command::SetJobEnabled { id, enabled } => self.set_job_enabled(id, enabled).await,
+            Command::RunJobNow(job_id) => self.run_job_now(job_id).await,
+            Command::DeleteJob { id, name } => self.delete_job(id, name).await,
         }
     }
 

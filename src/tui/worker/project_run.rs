@@ -52,7 +52,7 @@ pub struct WriteRefused {
 }
 
 impl WriteRefused {
-    fn from_store(error: StoreError) -> WriteRefused {
+    pub(super) fn from_store(error: StoreError) -> WriteRefused {
         match error {
             StoreError::Invalid { field, message } => WriteRefused {
                 field: Some(field),
@@ -120,7 +120,7 @@ impl Context {
 
     /// Reports the connection state a write's result implies (the error itself goes to the
     /// form).
-    fn observe_connection<T>(&self, result: &Result<T, StoreError>) {
+    pub(super) fn observe_connection<T>(&self, result: &Result<T, StoreError>) {
         match result {
             Ok(_) => self.send(DataEvent::Connection(Ok(()))),
             Err(StoreError::Database(err)) if super::is_connection_error(err) => {
