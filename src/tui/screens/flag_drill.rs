@@ -1,6 +1,7 @@
 //! What a red flag counts: the flag (who acknowledged or silenced it), what the list is, and
 //! its rows, a page at a time: failed runs of the window, published items without metrics, or
-//! runs missing publish records (with how many items each). Enter opens a row; hidden rows
+//! runs missing publish records (with how many items each), or failing ingestion jobs (their
+//! failures in a row, last success and last error). Enter opens a run or an item; hidden rows
 //! are announced (`more ↓`).
 
 use ratatui::buffer::Buffer;
@@ -113,6 +114,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at)).collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
+        Some(DrillRow::Job(_)) => vec!["job", "channel", "in a row", "last success", "why"],
         _ => vec!["status", "started", "project", "persona", "why"],
     };
     let widths = fit_columns(&titles, &rows, table_area.width.saturating_sub(2));
@@ -209,6 +211,7 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
         FlagKind::MissingMetrics => "published items without metrics".to_string(),
         FlagKind::MissingPublishRecords => "runs missing publish records".to_string(),
         FlagKind::StuckRuns => "runs still running past the run timeout".to_string(),
+        FlagKind::IngestionFailing => "failing ingestion jobs".to_string(),
     }
 }
 
@@ -244,6 +247,23 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
             clean(item.channel_item_id.as_deref().unwrap_or("-")),
             item.draft_id.to_string()[..8].to_string(),
         ],
+        DrillRow::Job(job) => {
+            let last_success = job.last_success_at.map_or_else(
+                || "never".to_string(),
+                |at| format!("{} ({})", at.format("%m-%d %H:%M"), age(at, now)),
+            );
+            let why = match job.last_error.as_deref().map(clean) {
+                Some(error) if !error.is_empty() => format!("{}: {error}", job.why.describe()),
+                _ => job.why.describe(),
+            };
+            vec![
+                clean(&job.job_name),
+                clean(&job.channel),
+                job.consecutive_failures.to_string(),
+                last_success,
+                why,
+            ]
+        }
     }
 }
 
