@@ -662,7 +662,9 @@ fn ingestion_entry(inputs: &RedFlagInputs, t: &Thresholds) -> (Value, Option<Fla
             ingestion::MISSED_INTERVALS
         );
         let description = match (severity, count) {
-            (Severity::Critical, 1) => format!("the only enabled ingestion job is failing ({rule})"),
+            (Severity::Critical, 1) => {
+                format!("the only enabled ingestion job is failing ({rule})")
+            }
             (Severity::Critical, n) => {
                 format!("all {n} enabled ingestion jobs are failing ({rule})")
             }

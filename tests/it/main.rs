@@ -36,6 +36,7 @@ mod ingest_scheduler;
 mod ingest_telegram;
 mod ingest_tiktok;
 mod ingest_youtube;
+mod ingestion_failing;
 mod migrations;
 mod mpis_client;
 mod outbox_forwarder;

@@ -111,7 +111,7 @@ async fn only_runs_running_past_the_timeout_are_counted_listed_and_flagged() {
                 assert_eq!(*missing_items, None);
                 run.run_id
             }
-            DrillRow::Item(item) => panic!("an item among runs: {item:?}"),
+            other => panic!("not a run: {other:?}"),
         })
         .collect();
     assert_eq!(listed, stuck, "newest first: 7 h, 8 h, 30 h");

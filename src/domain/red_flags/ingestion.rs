@@ -133,7 +133,11 @@ mod tests {
             Some(at(10, 17, 30))
         );
         assert_eq!(failing(&j, 3, at(10, 14, 59)), None);
-        assert_eq!(failing(&j, 3, at(10, 15, 30)), None, "third run in progress");
+        assert_eq!(
+            failing(&j, 3, at(10, 15, 30)),
+            None,
+            "third run in progress"
+        );
         assert_eq!(
             failing(&j, 3, at(10, 17, 30)),
             Some(Failing::NoSuccess {

@@ -13,6 +13,7 @@ use ratatui::widgets::{
 };
 
 use crate::domain::red_flags::FlagKind;
+use crate::domain::red_flags::ingestion::{Failing, MISSED_INTERVALS};
 use crate::store::flag_drill::{DrillRow, window_start};
 use crate::store::red_flags::RedFlag;
 use crate::text::{columns, fit_words};
@@ -114,7 +115,8 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at)).collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
-        Some(DrillRow::Job(_)) => vec!["job", "channel", "in a row", "last success", "why"],
+        // The channel last before the reason: the first to go in a narrow terminal.
+        Some(DrillRow::Job(_)) => vec!["job", "in a row", "last success", "channel", "why"],
         _ => vec!["status", "started", "project", "persona", "why"],
     };
     let widths = fit_columns(&titles, &rows, table_area.width.saturating_sub(2));
@@ -252,15 +254,19 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
                 || "never".to_string(),
                 |at| format!("{} ({})", at.format("%m-%d %H:%M"), age(at, now)),
             );
-            let why = match job.last_error.as_deref().map(clean) {
-                Some(error) if !error.is_empty() => format!("{}: {error}", job.why.describe()),
-                _ => job.why.describe(),
+            // The streak has its column: a streak's row says its last error; a job late for
+            // its intervals says so first.
+            let error = job.last_error.as_deref().map(clean).unwrap_or_default();
+            let why = match (job.why, error.is_empty()) {
+                (Failing::InARow { .. }, false) => error,
+                (Failing::NoSuccess { .. }, false) => format!("late {MISSED_INTERVALS}×: {error}"),
+                (_, true) => job.why.describe(),
             };
             vec![
                 clean(&job.job_name),
-                clean(&job.channel),
                 job.consecutive_failures.to_string(),
                 last_success,
+                clean(&job.channel),
                 why,
             ]
         }
