@@ -27,6 +27,7 @@ mod cli_check;
 mod cli_tokens;
 mod config_example;
 mod demo_data;
+mod demo_ingestion;
 mod dispatch;
 mod e2e_oncall;
 mod e2e_project_run;
