@@ -32,6 +32,7 @@ mod dispatch;
 mod e2e_oncall;
 mod e2e_project_run;
 mod e2e_tmux;
+mod ingest_abandoned_runs;
 mod ingest_instagram;
 mod ingest_scheduler;
 mod ingest_telegram;
