@@ -17,12 +17,8 @@ use mpis_dash::store::flag_drill::{self, DrillPage, DrillRow};
 use mpis_dash::store::jobs::{self, IngestionJob, NewJob, RunResult};
 use mpis_dash::store::red_flags::{self, FailingJob};
 use mpis_dash::tui::app::{App, Event};
-use mpis_dash::tui::data::{LoadState, RedFlagsData, WidgetData, WidgetKind};
-use mpis_dash::tui::theme::Theme;
-use mpis_dash::tui::widgets::{WidgetView, render};
+use mpis_dash::tui::data::{WidgetData, WidgetKind};
 use mpis_dash::tui::worker::DataEvent;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::KeyCode;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -311,37 +307,6 @@ async fn check_reports_failing_ingestion_with_its_exit_code() {
     assert!(stdout.contains("; ingestion failing 1"), "{stdout}");
 }
 
-fn draw(data: &WidgetData, (width, height): (u16, u16)) -> String {
-    let kind = WidgetKind::from_id("red-flags");
-    let theme = Theme::default();
-    let view = WidgetView {
-        kind: &kind,
-        subtitle: String::new(),
-        state: LoadState::Ready,
-        data: Some(data),
-        error: None,
-        age_secs: Some(3),
-        loaded_at: Some(loaded_at()),
-        focused: false,
-        selected: 0,
-        filter: None,
-        theme: &theme,
-    };
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal
-        .draw(|f| render(&view, f.area(), f.buffer_mut()))
-        .unwrap();
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..height {
-        for x in 0..width {
-            out.push_str(buffer[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
 fn evaluation(failing: i64, enabled: i64) -> rules::Evaluation {
     let inputs = RedFlagInputs {
         ingestion_failing: failing,
@@ -352,26 +317,11 @@ fn evaluation(failing: i64, enabled: i64) -> rules::Evaluation {
 }
 
 fn widget(failing: i64, enabled: i64) -> WidgetData {
-    let e = evaluation(failing, enabled);
-    let open_flags = e
-        .flags
-        .iter()
-        .map(|f| {
-            red_flag(
-                0x61,
-                f.kind.key(),
-                f.severity.as_str(),
-                &f.description,
-                "2025-05-20T06:00:00Z",
-                f.metadata.clone(),
-            )
-        })
-        .collect();
-    WidgetData::RedFlags(RedFlagsData {
-        summary: e.summary,
-        overall: e.overall.as_str().to_string(),
-        open_flags,
-    })
+    red_flags_widget_data(evaluation(failing, enabled))
+}
+
+fn draw(data: &WidgetData, size: (u16, u16)) -> String {
+    red_flags_widget_text(data, size)
 }
 
 #[test]
@@ -471,15 +421,5 @@ fn the_drill_in_lists_failing_jobs_with_streak_last_success_and_error() {
 }
 
 fn screen_text(app: &App) -> String {
-    let (width, height) = (80, 24);
-    let terminal = draw_view(app, (width, height));
-    let buffer = terminal.backend().buffer();
-    (0..height)
-        .map(|y| {
-            (0..width)
-                .map(|x| buffer[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    view_text(app, (80, 24))
 }
