@@ -252,6 +252,7 @@ async fn serve(
             demo_data::seed_demo(&db.pool).await?;
         }
         let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
+        let _stand_ins = demo_ingestion(config, demo, &db.pool).await;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {listen}: {err}"))?;
@@ -377,6 +378,26 @@ async fn mpis_for_dashboard(
     Ok((None, None, "MPIS not configured".to_string()))
 }
 
+/// With `--demo`: the channels' stand-ins, running while the returned value lives, with the
+/// demo jobs pointed at them (`ingest::demo`). A stand-in that cannot start is a warning, not
+/// the end of the demo: the jobs then fail and the "ingestion failing" flag says so.
+async fn demo_ingestion(
+    config: &Config,
+    demo: bool,
+    pool: &sqlx::PgPool,
+) -> Option<crate::ingest::demo::DemoIngestion> {
+    if !demo {
+        return None;
+    }
+    match crate::ingest::demo::start(pool, &config.data_dir).await {
+        Ok(stand_ins) => Some(stand_ins),
+        Err(err) => {
+            tracing::warn!("the demo's channel stand-ins did not start: {err:#}");
+            None
+        }
+    }
+}
+
 /// The interactive dashboard on an open database.
 async fn dashboard(
     config: &Config,
@@ -400,6 +421,7 @@ async fn dashboard(
         _ => read_only,
     };
     let (mpis, _sandbox, mpis_label) = mpis_for_dashboard(config, demo, &db.pool).await?;
+    let _stand_ins = demo_ingestion(config, demo, &db.pool).await;
     // Publish records queued by anyone are forwarded, and runs sent to n8n, while the
     // dashboard runs (not read-only). Its evaluator runs on the app's tick through the worker
     // (`jobs::evaluator` too).

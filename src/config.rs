@@ -472,6 +472,15 @@ mod tests {
         assert!(err.to_string().contains("run_timeout"), "{err}");
         let err = load("[red_flags]\nstuck_runs_critical = -1\n").unwrap_err();
         assert!(err.to_string().contains("stuck_runs_critical"), "{err}");
+        assert_eq!(config.thresholds.ingestion_failures_in_a_row, 3);
+        let config = load("[red_flags]\ningestion_failures_in_a_row = 5\n").unwrap();
+        assert_eq!(config.thresholds.ingestion_failures_in_a_row, 5);
+        let err = load("[red_flags]\ningestion_failures_in_a_row = 0\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ingestion_failures_in_a_row = 0: must be at least 1"),
+            "{err}"
+        );
     }
 
     #[test]

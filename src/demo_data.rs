@@ -8,6 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use sqlx::PgPool;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::domain::red_flags::Thresholds;
@@ -259,7 +260,7 @@ async fn seed_run(
             RunStatus::Partial => n == 0,
             _ => true,
         };
-        let channel_item_id = format!("{}", 10_000 + i * 10 + n);
+        let channel_item_id = channel_item_id(channel, 10_000 + i * 10 + n);
         let channel_url = channel_url(channel, &channel_item_id);
         if succeeded && record_in_mpis {
             let item_id = seed::insert_published_item(
@@ -321,12 +322,21 @@ fn failure_text(channel: &str) -> String {
     }
 }
 
+/// An item's id as its platform writes it: YouTube's are 11 characters (its fetcher refuses
+/// others), the other platforms' are numeric.
+fn channel_item_id(channel: &str, n: usize) -> String {
+    match channel {
+        "youtube" => format!("demo{n:0>7}"),
+        _ => n.to_string(),
+    }
+}
+
 fn channel_url(channel: &str, id: &str) -> String {
     match channel {
         "telegram" => format!("https://t.me/mpis_demo/{id}"),
         "instagram" => format!("https://www.instagram.com/p/demo{id}/"),
         "tiktok" => format!("https://www.tiktok.com/@mpis_demo/video/{id}"),
-        _ => format!("https://www.youtube.com/watch?v=demo{id}"),
+        _ => format!("https://www.youtube.com/watch?v={id}"),
     }
 }
 
@@ -374,17 +384,25 @@ fn raw_metrics(channel: &str, views: u64, rng: &mut Prng) -> Value {
     }
 }
 
+/// The demo's ingestion jobs: channel, cron (every few minutes, so a newcomer sees rows
+/// arrive), look-back in hours. The TikTok one starts disabled (the enable toggle's example).
+const DEMO_JOBS: [(&str, &str, u32); 4] = [
+    ("telegram", "*/2 * * * *", 24),
+    ("instagram", "*/3 * * * *", 48),
+    ("tiktok", "*/5 * * * *", 72),
+    ("youtube", "*/4 * * * *", 168),
+];
+
+fn demo_job_name(channel: &str) -> String {
+    format!("{channel}_metrics_demo")
+}
+
 async fn seed_jobs(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<()> {
-    for (channel, cron, lookback) in [
-        ("telegram", "0 * * * *", 24),
-        ("instagram", "15 */6 * * *", 48),
-        ("tiktok", "30 */12 * * *", 72),
-        ("youtube", "0 6 * * *", 168),
-    ] {
+    for (channel, cron, lookback) in DEMO_JOBS {
         jobs::create(
             pool,
             &jobs::NewJob {
-                job_name: format!("{channel}_metrics_demo"),
+                job_name: demo_job_name(channel),
                 channel: channel.to_string(),
                 persona_id: None,
                 schedule_cron: cron.to_string(),
@@ -395,6 +413,74 @@ async fn seed_jobs(pool: &PgPool, now: DateTime<Utc>) -> StoreResult<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Where a demo job is pointed: a stand-in's URL and, when the platform needs one, the
+/// secrets file and key its credential is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoTarget {
+    pub channel: String,
+    pub base_url: String,
+    /// `(file, key)`.
+    pub credential: Option<(String, String)>,
+}
+
+/// The highest message id of the demo's Telegram posts (what its stand-in must serve).
+pub async fn last_telegram_post(pool: &PgPool) -> StoreResult<u64> {
+    let highest: Option<i64> = sqlx::query_scalar(
+        "SELECT max(channel_item_id::bigint) FROM published_items
+         WHERE lower(channel) = 'telegram' AND channel_item_id ~ '^[0-9]{1,18}$'",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(highest.map_or(1, |h| u64::try_from(h).unwrap_or(1).max(1)))
+}
+
+/// Points the seeded demo jobs at `targets` (run at every demo start: the stand-ins' ports
+/// change). Each job's look-back is stretched by the hours since the channel's newest demo
+/// item, so a demo started days after its seed still measures the seeded items. The Telegram
+/// job is made due now: the first rows arrive at once.
+pub async fn point_demo_jobs(
+    pool: &PgPool,
+    targets: &[DemoTarget],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    for target in targets {
+        let Some((_, _, seeded_lookback)) = DEMO_JOBS.iter().find(|(c, _, _)| *c == target.channel)
+        else {
+            continue;
+        };
+        let newest: Option<DateTime<Utc>> = sqlx::query_scalar(
+            "SELECT max(published_at) FROM published_items WHERE lower(channel) = $1",
+        )
+        .bind(&target.channel)
+        .fetch_one(&mut *tx)
+        .await?;
+        let behind = newest.map_or(0, |at| (now - at).num_hours().max(0) + 1);
+        let lookback = (i64::from(*seeded_lookback) + behind)
+            .min(i64::from(crate::domain::credential_ref::MAX_LOOKBACK_HOURS));
+        let mut patch = json!({"base_url": target.base_url, "lookback_hours": lookback});
+        if let Some((file, key)) = &target.credential {
+            patch["credential"] = json!({"file": file, "key": key});
+        }
+        if target.channel == "telegram" {
+            patch["channel_username"] = json!(crate::ingest::demo::TELEGRAM_CHANNEL);
+        }
+        sqlx::query(
+            "UPDATE metrics_ingestion_jobs SET config = config || $2,
+                 next_run_at = CASE WHEN $3 AND enabled THEN $4 ELSE next_run_at END
+             WHERE job_name = $1",
+        )
+        .bind(demo_job_name(&target.channel))
+        .bind(Json(patch))
+        .bind(target.channel == "telegram")
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

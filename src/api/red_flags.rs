@@ -1,5 +1,5 @@
 //! Red flags over HTTP: `GET /api/red-flags` (the old summary's shape, §1.6.13, plus severities,
-//! the documented `items` / `runs` arrays, `evaluated_at` and the missing-metrics `as_of`: the
+//! the documented `items` / `runs` arrays, the `stuck_runs` and `ingestion_failing` entries, `evaluated_at` and the missing-metrics `as_of`: the
 //! same fast read the dashboard refreshes with, answered from an in-process snapshot at most
 //! `red_flags_max_age_secs` old, whose time is the top-level `as_of`), `GET /api/red-flags/flags` (the flag rows),
 //! and acknowledge / resolve of one flag (as the calling token's name, audited).
@@ -35,6 +35,10 @@ pub struct RedFlagSummary {
     /// `{count, alert, severity, runs?}`.
     #[schema(value_type = Option<Object>)]
     pub stuck_runs: Option<Value>,
+    /// Enabled ingestion jobs failing (N failed runs in a row, or no success for 3 of their
+    /// intervals): `{count, alert, severity, enabled_jobs, failures_in_a_row, jobs?}`.
+    #[schema(value_type = Option<Object>)]
+    pub ingestion_failing: Option<Value>,
     pub evaluated_at: Option<chrono::DateTime<Utc>>,
     /// When this answer was computed: answers come from a snapshot at most
     /// `red_flags_max_age_secs` old.

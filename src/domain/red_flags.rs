@@ -12,6 +12,8 @@ use thiserror::Error;
 
 use super::pyround::python_round;
 
+pub mod ingestion;
+
 /// When a count becomes a flag. Defaults reproduce MPIS (failed runs > 10 %, missing metrics
 /// > 5) and the spec's "any missing publish record is critical".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,9 @@ pub struct Thresholds {
     /// slow or crashed workflow execution; three or more at once mean runs are not coming back
     /// at all (n8n down, its callback to us failing), so every new run will hang as well.
     pub stuck_runs_critical: i64,
+    /// An ingestion job whose last runs failed this many times in a row is failing (it also
+    /// is after 3 of its intervals without a successful run). At least 1.
+    pub ingestion_failures_in_a_row: i64,
 }
 
 impl Default for Thresholds {
@@ -51,6 +56,7 @@ impl Default for Thresholds {
             run_timeout: RunTimeout::default(),
             stuck_runs_warning: 0,
             stuck_runs_critical: 2,
+            ingestion_failures_in_a_row: 3,
         }
     }
 }
@@ -175,6 +181,12 @@ pub enum ThresholdError {
     PercentOutOfRange { field: &'static str, value: f64 },
     #[error("{field} = {value}: must not be negative")]
     Negative { field: &'static str, value: i64 },
+    #[error("{field} = {value}: must be at least {min}")]
+    BelowMinimum {
+        field: &'static str,
+        value: i64,
+        min: i64,
+    },
     #[error(
         "{warning_field} ({warning}) is above {critical_field} ({critical}): the warning threshold must not exceed the critical one"
     )]
@@ -214,6 +226,13 @@ impl Thresholds {
             if value < 0 {
                 return Err(ThresholdError::Negative { field, value });
             }
+        }
+        if self.ingestion_failures_in_a_row < 1 {
+            return Err(ThresholdError::BelowMinimum {
+                field: "ingestion_failures_in_a_row",
+                value: self.ingestion_failures_in_a_row,
+                min: 1,
+            });
         }
         if self.failed_runs_warning_pct > self.failed_runs_critical_pct {
             return Err(ThresholdError::WarningAboveCritical {
@@ -288,6 +307,13 @@ pub struct RedFlagInputs {
     pub stuck_runs: i64,
     /// Optional sample (`{run_id, started_at}`, oldest first), shown as the entry's `runs`.
     pub stuck_run_samples: Vec<Value>,
+    /// Enabled ingestion jobs failing by [`ingestion::failing`].
+    pub ingestion_failing: i64,
+    /// Enabled ingestion jobs in all (when all of them fail, no metrics arrive at all).
+    pub ingestion_jobs_enabled: i64,
+    /// Optional sample (`{job_id, job_name, channel, consecutive_failures, last_success_at,
+    /// reason, last_error}`), shown as the entry's `jobs`.
+    pub ingestion_failing_jobs: Vec<Value>,
 }
 
 /// How bad a flag is; `Critical > Warning`.
@@ -353,6 +379,8 @@ pub enum FlagKind {
     MissingPublishRecords,
     /// Runs `running` longer than the run timeout (n8n never called back).
     StuckRuns,
+    /// Ingestion jobs failing N times in a row, or without success for 3 intervals.
+    IngestionFailing,
 }
 
 impl FlagKind {
@@ -585,9 +613,11 @@ pub fn evaluate(inputs: &RedFlagInputs, t: &Thresholds) -> Evaluation {
         }
         flag
     });
+    let (ingestion, ingestion_flag) = ingestion_entry(inputs, t);
     flags.extend(metrics_flag);
     flags.extend(records_flag);
     flags.extend(stuck_flag);
+    flags.extend(ingestion_flag);
 
     let overall = Overall::from_worst(flags.iter().map(|f| f.severity).max());
     let summary = json!({
@@ -596,12 +626,74 @@ pub fn evaluate(inputs: &RedFlagInputs, t: &Thresholds) -> Evaluation {
         "missing_metrics": missing_metrics,
         "missing_publish_records": missing_records,
         "stuck_runs": stuck,
+        "ingestion_failing": ingestion,
     });
     Evaluation {
         summary,
         flags,
         overall,
     }
+}
+
+/// Summary entry and optional flag for failing ingestion jobs: a warning while some enabled
+/// job fails, critical when every enabled job does (no metrics arrive at all).
+fn ingestion_entry(inputs: &RedFlagInputs, t: &Thresholds) -> (Value, Option<Flag>) {
+    let count = inputs.ingestion_failing;
+    let enabled = inputs.ingestion_jobs_enabled;
+    let severity = match count {
+        n if n <= 0 => None,
+        n if n >= enabled => Some(Severity::Critical),
+        _ => Some(Severity::Warning),
+    };
+    let in_a_row = t.ingestion_failures_in_a_row;
+    let sample = &inputs.ingestion_failing_jobs;
+    let mut entry = Map::new();
+    entry.insert("count".into(), json!(count));
+    entry.insert("alert".into(), json!(severity.is_some()));
+    entry.insert("severity".into(), json!(severity.map(Severity::as_str)));
+    entry.insert("enabled_jobs".into(), json!(enabled));
+    entry.insert("failures_in_a_row".into(), json!(in_a_row));
+    if !sample.is_empty() {
+        entry.insert("jobs".into(), Value::Array(sample.clone()));
+    }
+    let flag = severity.map(|severity| {
+        let rule = format!(
+            "{in_a_row} failed runs in a row, or no successful run for {} intervals",
+            ingestion::MISSED_INTERVALS
+        );
+        let description = match (severity, count) {
+            (Severity::Critical, 1) => {
+                format!("the only enabled ingestion job is failing ({rule})")
+            }
+            (Severity::Critical, n) => {
+                format!("all {n} enabled ingestion jobs are failing ({rule})")
+            }
+            (Severity::Warning, 1) => {
+                format!("1 of {enabled} ingestion jobs is failing ({rule})")
+            }
+            (Severity::Warning, n) => {
+                format!("{n} of {enabled} ingestion jobs are failing ({rule})")
+            }
+        };
+        let mut metadata = Map::new();
+        metadata.insert("count".into(), json!(count));
+        metadata.insert("enabled_jobs".into(), json!(enabled));
+        metadata.insert("failures_in_a_row".into(), json!(in_a_row));
+        metadata.insert(
+            "missed_intervals".into(),
+            json!(ingestion::MISSED_INTERVALS),
+        );
+        if !sample.is_empty() {
+            metadata.insert("jobs".into(), Value::Array(sample.clone()));
+        }
+        Flag {
+            kind: FlagKind::IngestionFailing,
+            severity,
+            description,
+            metadata: Value::Object(metadata),
+        }
+    });
+    (Value::Object(entry), flag)
 }
 
 /// Summary entry and optional flag for a count-based check.
@@ -711,6 +803,10 @@ pub fn one_line(e: &Evaluation) -> String {
     let stuck = count("stuck_runs");
     if stuck > 0 {
         line.push_str(&format!("; stuck runs {stuck}"));
+    }
+    let failing = count("ingestion_failing");
+    if failing > 0 {
+        line.push_str(&format!("; ingestion failing {failing}"));
     }
     line
 }
@@ -956,6 +1052,7 @@ mod tests {
             keys,
             [
                 "failed_runs",
+                "ingestion_failing",
                 "missing_metrics",
                 "missing_publish_records",
                 "status",
@@ -1211,7 +1308,8 @@ mod tests {
                 "failed_runs_7d",
                 "missing_metrics",
                 "missing_publish_records",
-                "stuck_runs"
+                "stuck_runs",
+                "ingestion_failing"
             ]
         );
         assert_eq!(FlagKind::from_key("failed_runs_30d"), None);
@@ -1383,5 +1481,93 @@ mod tests {
             "3 runs have been running for more than 6h (critical threshold 2)"
         );
         assert_eq!(FlagKind::from_key("stuck_runs"), Some(FlagKind::StuckRuns));
+    }
+
+    #[test]
+    fn ingestion_failing_is_a_warning_until_every_enabled_job_fails() {
+        let t = Thresholds::default();
+        let quiet = evaluate(
+            &RedFlagInputs {
+                ingestion_jobs_enabled: 4,
+                ..RedFlagInputs::default()
+            },
+            &t,
+        );
+        assert_eq!(
+            quiet.summary["ingestion_failing"],
+            json!({"count": 0, "alert": false, "severity": null, "enabled_jobs": 4,
+                   "failures_in_a_row": 3})
+        );
+        assert!(!one_line(&quiet).contains("ingestion"));
+        assert_eq!(quiet.overall, Overall::Ok);
+
+        let job = json!({"job_name": "yt-hourly", "reason": "in_a_row", "failures": 3});
+        let some = RedFlagInputs {
+            ingestion_failing: 1,
+            ingestion_jobs_enabled: 4,
+            ingestion_failing_jobs: vec![job.clone()],
+            ..RedFlagInputs::default()
+        };
+        let e = evaluate(&some, &t);
+        assert_eq!(e.overall, Overall::Warning);
+        let flag = &e.flags[0];
+        assert_eq!(
+            (flag.kind, flag.severity),
+            (FlagKind::IngestionFailing, Severity::Warning)
+        );
+        assert_eq!(
+            flag.description,
+            "1 of 4 ingestion jobs is failing (3 failed runs in a row, or no successful run for 3 intervals)"
+        );
+        assert_eq!(flag.metadata["jobs"], json!([job]));
+        assert_eq!(e.summary["ingestion_failing"]["jobs"], json!([job]));
+        assert!(one_line(&e).ends_with("; missing publish records 0; ingestion failing 1"));
+
+        let all = RedFlagInputs {
+            ingestion_failing: 2,
+            ingestion_jobs_enabled: 2,
+            ..RedFlagInputs::default()
+        };
+        let e = evaluate(&all, &t);
+        assert_eq!(e.overall, Overall::Critical);
+        assert_eq!(
+            e.flags[0].description,
+            "all 2 enabled ingestion jobs are failing (3 failed runs in a row, or no successful run for 3 intervals)"
+        );
+        let custom = Thresholds {
+            ingestion_failures_in_a_row: 5,
+            ..Thresholds::default()
+        };
+        let e = evaluate(
+            &RedFlagInputs {
+                ingestion_failing: 1,
+                ingestion_jobs_enabled: 1,
+                ..RedFlagInputs::default()
+            },
+            &custom,
+        );
+        assert_eq!(
+            e.flags[0].description,
+            "the only enabled ingestion job is failing (5 failed runs in a row, or no successful run for 3 intervals)"
+        );
+        assert_eq!(e.summary["ingestion_failing"]["failures_in_a_row"], 5);
+    }
+
+    #[test]
+    fn ingestion_failures_in_a_row_is_configured_and_at_least_one() {
+        assert_eq!(Thresholds::default().ingestion_failures_in_a_row, 3);
+        let t: Thresholds = toml::from_str("ingestion_failures_in_a_row = 5").unwrap();
+        assert_eq!(t.ingestion_failures_in_a_row, 5);
+        assert_eq!(t.validate(), Ok(()));
+        for bad in [0, -2] {
+            let t = Thresholds {
+                ingestion_failures_in_a_row: bad,
+                ..Thresholds::default()
+            };
+            assert_eq!(
+                t.validate().unwrap_err().to_string(),
+                format!("ingestion_failures_in_a_row = {bad}: must be at least 1")
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use super::FetchError;
@@ -47,6 +48,21 @@ pub fn send_failed(platform: &str, error: &reqwest::Error) -> FetchError {
     FetchError::Unavailable(format!("{platform}: {what}: {error}"))
 }
 
+/// The whole call's error by its HTTP status alone, once the platform's own error codes said
+/// nothing more: 429 is a rate limit (with its `Retry-After`), 401 and 403 refused
+/// credentials, 5xx the platform unavailable; any other answer is a request it refused.
+pub fn by_status(status: StatusCode, retry_after: Option<Duration>, detail: String) -> FetchError {
+    match status.as_u16() {
+        429 => FetchError::RateLimited {
+            retry_after,
+            detail,
+        },
+        401 | 403 => FetchError::Unauthorized(detail),
+        500..=599 => FetchError::Unavailable(detail),
+        _ => FetchError::Malformed(format!("the request was refused: {detail}")),
+    }
+}
+
 /// A platform's message, trimmed and cut to [`MESSAGE_CHARS`] characters.
 pub fn short(message: &str) -> String {
     let message = message.trim();
@@ -60,6 +76,30 @@ pub fn short(message: &str) -> String {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn statuses_map_to_what_the_scheduler_does_with_them() {
+        let wait = Some(Duration::from_secs(4));
+        let map = |code: u16| by_status(StatusCode::from_u16(code).unwrap(), wait, "d".into());
+        assert_eq!(
+            map(429),
+            FetchError::RateLimited {
+                retry_after: wait,
+                detail: "d".into()
+            }
+        );
+        assert_eq!(map(401), FetchError::Unauthorized("d".into()));
+        assert_eq!(map(403), FetchError::Unauthorized("d".into()));
+        assert_eq!(map(502), FetchError::Unavailable("d".into()));
+        assert_eq!(
+            map(400),
+            FetchError::Malformed("the request was refused: d".into())
+        );
+        assert_eq!(
+            map(404),
+            FetchError::Malformed("the request was refused: d".into())
+        );
+    }
 
     fn headers(value: &str) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -8,6 +8,7 @@
 //! A fetcher only talks HTTP and maps answers: it knows nothing of the database or schedules.
 
 pub mod credentials;
+pub mod demo;
 pub mod http_answer;
 pub mod instagram;
 pub mod standin;

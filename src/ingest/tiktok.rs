@@ -19,7 +19,7 @@ use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::http_answer::{retry_after, send_failed};
+use super::http_answer::{by_status, retry_after, send_failed};
 use super::{
     FetchError, FetchOutcome, Fetcher, FetcherSettings, ItemFailure, ItemToMeasure, Measured,
 };
@@ -278,15 +278,7 @@ fn classify(
         "internal_error" => return FetchError::Unavailable(detail),
         _ => {}
     }
-    match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => FetchError::Unauthorized(detail),
-        StatusCode::TOO_MANY_REQUESTS => FetchError::RateLimited {
-            retry_after,
-            detail,
-        },
-        status if status.is_server_error() => FetchError::Unavailable(detail),
-        _ => FetchError::Malformed(detail),
-    }
+    by_status(status, retry_after, detail)
 }
 
 /// The start of a body, for an error message (never the whole page).

@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use reqwest::{StatusCode, Url};
 use serde_json::{Map, Value, json};
 
-use super::http_answer::{retry_after, short, transport};
+use super::http_answer::{by_status, retry_after, short, transport};
 use super::{
     FetchError, FetchOutcome, Fetcher, FetcherSettings, ItemFailure, ItemToMeasure, Measured,
 };
@@ -260,19 +260,14 @@ fn classify_error(
         "API_KEY_INVALID",
         "API_KEY_EXPIRED",
     ];
+    // YouTube's own reasons first: its quota answer is a 403, a bad key a 400.
     match status.as_u16() {
-        429 => FetchError::RateLimited {
-            retry_after,
-            detail,
-        },
         403 if has(RATE) => FetchError::RateLimited {
             retry_after,
             detail,
         },
-        401 | 403 => FetchError::Unauthorized(detail),
         400 if has(KEY) => FetchError::Unauthorized(detail),
-        500..=599 => FetchError::Unavailable(detail),
-        _ => FetchError::Malformed(format!("the request was refused: {detail}")),
+        _ => by_status(status, retry_after, detail),
     }
 }
 

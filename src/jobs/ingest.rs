@@ -93,8 +93,17 @@ impl Scheduler {
         self
     }
 
-    /// One pass: claims the due jobs and runs them (at once); returns what each did.
+    /// One pass: closes the runs a stopped process left `running` (their lease ran out; the
+    /// first pass is at the scheduler's start), claims the due jobs and runs them (at once);
+    /// returns what each did.
     pub async fn pass(&self) -> StoreResult<Vec<RunReport>> {
+        let closed = ingestion_runs::close_abandoned(&self.pool).await?;
+        if closed > 0 {
+            tracing::warn!(
+                runs = closed,
+                "closed ingestion runs left running by a process that stopped"
+            );
+        }
         let due = jobs::claim_due(&self.pool, LEASE, CLAIM_LIMIT).await?;
         let runs = due.into_iter().map(|job| async move {
             let run_id = ingestion_runs::start(&self.pool, job.id, Trigger::Schedule).await?;

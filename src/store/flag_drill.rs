@@ -1,5 +1,5 @@
 //! What a red flag counts, row by row: the failed runs of its window, the published items
-//! without metrics, the runs missing publish records. Each list uses exactly the rule of the
+//! without metrics, the runs missing publish records, the failing ingestion jobs. Each list uses exactly the rule of the
 //! count in `store::red_flags` and is read in keyset pages (newest first), so it stays fast at
 //! millions of items. Also one published item and its metric history (the item screen).
 
@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::runs::{self, RunCursor, RunFilter, RunListRow};
 use super::{StoreResult, red_flags};
-use crate::domain::red_flags::{FlagKind, RunTimeout};
+use crate::domain::red_flags::{FlagKind, RunTimeout, Thresholds};
 use crate::domain::run_status::RunStatus;
 
 /// A row behind a flag: a run (with how many of its items miss a publish record, for that
@@ -21,14 +21,17 @@ pub enum DrillRow {
         missing_items: Option<i64>,
     },
     Item(PublishedItem),
+    /// A failing ingestion job: its streak, last success and last error.
+    Job(red_flags::FailingJob),
 }
 
 impl DrillRow {
-    /// The row's identity: the run's `run_id` or the item's id.
+    /// The row's identity: the run's `run_id`, the item's or the job's id.
     pub fn id(&self) -> Uuid {
         match self {
             DrillRow::Run { run, .. } => run.run_id,
             DrillRow::Item(item) => item.id,
+            DrillRow::Job(job) => job.id,
         }
     }
 }
@@ -82,7 +85,10 @@ pub fn window_start(kind: FlagKind, now: DateTime<Utc>) -> Option<DateTime<Utc>>
     match kind {
         FlagKind::FailedRuns24h => Some(now - Duration::hours(24)),
         FlagKind::FailedRuns7d => Some(now - Duration::hours(168)),
-        FlagKind::MissingMetrics | FlagKind::MissingPublishRecords | FlagKind::StuckRuns => None,
+        FlagKind::MissingMetrics
+        | FlagKind::MissingPublishRecords
+        | FlagKind::StuckRuns
+        | FlagKind::IngestionFailing => None,
     }
 }
 
@@ -99,7 +105,8 @@ pub async fn page(
     page_within(pool, kind, now, RunTimeout::default(), after, limit).await
 }
 
-/// As [`page`], with the run timeout that decides which running runs are stuck.
+/// As [`page`], with the run timeout that decides which running runs are stuck (and the
+/// default failures in a row for failing ingestion jobs).
 pub async fn page_within(
     pool: &PgPool,
     kind: FlagKind,
@@ -108,8 +115,36 @@ pub async fn page_within(
     after: Option<DrillCursor>,
     limit: i64,
 ) -> StoreResult<DrillPage> {
+    let thresholds = Thresholds {
+        run_timeout,
+        ..Thresholds::default()
+    };
+    page_with(pool, kind, now, &thresholds, after, limit).await
+}
+
+/// As [`page`], with the configured thresholds (the run timeout, the failures in a row).
+pub async fn page_with(
+    pool: &PgPool,
+    kind: FlagKind,
+    now: DateTime<Utc>,
+    thresholds: &Thresholds,
+    after: Option<DrillCursor>,
+    limit: i64,
+) -> StoreResult<DrillPage> {
     let limit = limit.clamp(1, 500);
+    let run_timeout = thresholds.run_timeout;
     match kind {
+        // The jobs table is small: one page holds every failing job.
+        FlagKind::IngestionFailing => {
+            let (_, failing) =
+                red_flags::failing_jobs(pool, thresholds.ingestion_failures_in_a_row, now).await?;
+            let rows = failing
+                .into_iter()
+                .take(usize::try_from(limit).unwrap_or(500))
+                .map(DrillRow::Job)
+                .collect();
+            Ok(DrillPage { rows, next: None })
+        }
         FlagKind::FailedRuns24h | FlagKind::FailedRuns7d => {
             let filter = RunFilter {
                 status: Some(RunStatus::Failed),

@@ -117,6 +117,26 @@ pub async fn finish(pool: &PgPool, run_id: Uuid, finished: &Finished) -> StoreRe
     Ok(())
 }
 
+/// Why a run a stopped process left `running` was closed.
+pub const ABANDONED: &str = "the process running it stopped";
+
+/// Closes as `failed` ([`ABANDONED`]) the runs still `running` whose job's lease has run out
+/// (or was given back): the process running them stopped. A run under a live lease is never
+/// touched: its job's lease is taken before the run is recorded and given back only after it
+/// is finished, so a run another process holds always has a live lease. Returns how many.
+pub async fn close_abandoned(pool: &PgPool) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE metrics_ingestion_runs r SET outcome = 'failed', finished_at = NOW(), error = $1
+         FROM metrics_ingestion_jobs j
+         WHERE r.job_id = j.id AND r.outcome = 'running'
+           AND (j.locked_until IS NULL OR j.locked_until < NOW())",
+    )
+    .bind(ABANDONED)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// A job's runs, newest first, at most `limit`; `before` (a run's `started_at`) pages on.
 pub async fn list(
     pool: &PgPool,

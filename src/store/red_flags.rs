@@ -7,7 +7,9 @@
 //! - missing metrics: the evaluator ([`evaluate_and_record`]) counts the items tracked
 //!   incrementally in `metrics_awaiting_items` ([`metrics_awaiting`], no anti-join over every
 //!   published item) and keeps the count as a snapshot that the summary reads with its age.
-//!   `mpis-dash check` always evaluates live.
+//!   `mpis-dash check` always evaluates live;
+//! - ingestion failing: the ingestion jobs table (a handful of rows) read whole, the rule of
+//!   `domain::red_flags::ingestion` applied to each enabled job.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -16,6 +18,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 use super::{StoreError, StoreResult, audit, metrics_awaiting, runs};
+use crate::domain::red_flags::ingestion::{self, Failing, JobHealth};
 use crate::domain::red_flags::{self, Evaluation, FlagKind, RedFlagInputs, RunCounts, Thresholds};
 
 const MISSING_METRICS: &str = "missing_metrics";
@@ -140,6 +143,100 @@ pub async fn stuck_runs(pool: &PgPool, cutoff: DateTime<Utc>) -> StoreResult<(i6
         .map(|(run_id, started_at)| json!({"run_id": run_id, "started_at": started_at}))
         .collect();
     Ok((count, sample))
+}
+
+/// An ingestion job as the "ingestion failing" rule reads it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+struct JobHealthRow {
+    id: Uuid,
+    job_name: String,
+    channel: String,
+    schedule_cron: String,
+    enabled: bool,
+    consecutive_failures: i32,
+    last_success_at: Option<DateTime<Utc>>,
+    last_run_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+/// An enabled ingestion job that is failing, and why (the flag's drill-in rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailingJob {
+    pub id: Uuid,
+    pub job_name: String,
+    pub channel: String,
+    pub schedule_cron: String,
+    /// Failed runs since the last successful one.
+    pub consecutive_failures: i32,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_run_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub why: Failing,
+}
+
+impl FailingJob {
+    /// The job as the summary's `jobs` sample lists it.
+    fn sample(&self) -> Value {
+        json!({
+            "job_id": self.id,
+            "job_name": self.job_name,
+            "channel": self.channel,
+            "consecutive_failures": self.consecutive_failures,
+            "last_success_at": self.last_success_at,
+            "last_error": self.last_error,
+            "why": self.why,
+        })
+    }
+}
+
+/// The enabled ingestion jobs (how many) and those failing at `now` with the threshold
+/// `failures_in_a_row`, longest streak first then by name. The jobs table holds a handful of
+/// rows (one per channel and persona), so it is read whole and the rule (which needs each
+/// job's cron) applied here.
+pub async fn failing_jobs(
+    pool: &PgPool,
+    failures_in_a_row: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<(i64, Vec<FailingJob>)> {
+    let rows = sqlx::query_as::<_, JobHealthRow>(
+        "SELECT id, job_name, channel, schedule_cron, enabled, consecutive_failures,
+                last_success_at, last_run_at, last_error, created_at
+         FROM metrics_ingestion_jobs WHERE enabled ORDER BY job_name, id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let enabled = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let mut failing: Vec<FailingJob> = rows
+        .into_iter()
+        .filter_map(|row| {
+            let health = JobHealth {
+                enabled: row.enabled,
+                schedule_cron: &row.schedule_cron,
+                consecutive_failures: i64::from(row.consecutive_failures),
+                last_success_at: row.last_success_at,
+                created_at: row.created_at,
+            };
+            let why = ingestion::failing(&health, failures_in_a_row, now)?;
+            Some(FailingJob {
+                id: row.id,
+                job_name: row.job_name,
+                channel: row.channel,
+                schedule_cron: row.schedule_cron,
+                consecutive_failures: row.consecutive_failures,
+                last_success_at: row.last_success_at,
+                last_run_at: row.last_run_at,
+                last_error: row.last_error,
+                why,
+            })
+        })
+        .collect();
+    failing.sort_by(|a, b| {
+        b.consecutive_failures
+            .cmp(&a.consecutive_failures)
+            .then_with(|| a.job_name.cmp(&b.job_name))
+    });
+    Ok((enabled, failing))
 }
 
 /// The missing-metrics rule as a CTE: published items without any normalized metrics (one
@@ -289,18 +386,22 @@ async fn missing_metrics_snapshot(
 /// Everything the evaluation needs, read the fast way (see the module comment).
 /// `max_snapshot_age`: how old the missing-metrics snapshot may be before it is counted live
 /// (`None`: any age, the refresh path).
-/// `run_timeout`: how long a run may be `running` before it counts as stuck.
+/// `thresholds`: the run timeout (how long a run may be `running` before it counts as stuck)
+/// and the failures in a row that make an ingestion job failing.
 pub async fn inputs(
     pool: &PgPool,
     now: DateTime<Utc>,
     max_snapshot_age: Option<Duration>,
-    run_timeout: red_flags::RunTimeout,
+    thresholds: &Thresholds,
 ) -> StoreResult<(RedFlagInputs, DateTime<Utc>)> {
+    let run_timeout = thresholds.run_timeout;
     let runs_24h = run_counts_since(pool, now - Duration::hours(24)).await?;
     let runs_7d = run_counts_since(pool, now - Duration::hours(168)).await?;
     let (missing_publish_records, missing_publish_record_runs) =
         missing_publish_records(pool).await?;
     let (stuck_runs, stuck_run_samples) = stuck_runs(pool, now - run_timeout.duration()).await?;
+    let (ingestion_jobs_enabled, failing) =
+        failing_jobs(pool, thresholds.ingestion_failures_in_a_row, now).await?;
     let snapshot = missing_metrics_snapshot(pool, max_snapshot_age, now).await?;
     let samples = match snapshot.samples.0 {
         Value::Array(items) => items,
@@ -315,6 +416,13 @@ pub async fn inputs(
         missing_publish_record_runs,
         stuck_runs,
         stuck_run_samples,
+        ingestion_failing: i64::try_from(failing.len()).unwrap_or(i64::MAX),
+        ingestion_jobs_enabled,
+        ingestion_failing_jobs: failing
+            .iter()
+            .take(usize::try_from(SAMPLE_LIMIT).unwrap_or(10))
+            .map(FailingJob::sample)
+            .collect(),
     };
     Ok((inputs, snapshot.computed_at))
 }
@@ -338,7 +446,7 @@ pub async fn summary_within(
     now: DateTime<Utc>,
     max_snapshot_age: Option<Duration>,
 ) -> StoreResult<Evaluation> {
-    let (inputs, as_of) = inputs(pool, now, max_snapshot_age, thresholds.run_timeout).await?;
+    let (inputs, as_of) = inputs(pool, now, max_snapshot_age, thresholds).await?;
     let mut evaluation = red_flags::evaluate(&inputs, thresholds);
     annotate(&mut evaluation.summary, now, as_of);
     Ok(evaluation)
@@ -401,14 +509,8 @@ pub async fn evaluate_and_record_within(
     Ok(evaluation)
 }
 
-fn all_kinds() -> [FlagKind; 5] {
-    [
-        FlagKind::FailedRuns24h,
-        FlagKind::FailedRuns7d,
-        FlagKind::MissingMetrics,
-        FlagKind::MissingPublishRecords,
-        FlagKind::StuckRuns,
-    ]
+fn all_kinds() -> &'static [FlagKind] {
+    FlagKind::ALL
 }
 
 /// Opens the condition's flag or updates the open one. An acknowledgement (and a silence)

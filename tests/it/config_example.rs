@@ -18,6 +18,12 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.config_file.as_deref(), Some(path.as_path()));
     assert_eq!(config.refresh_interval_secs, 5);
     assert_eq!(config.thresholds, Thresholds::default());
+    // Every threshold is shown, the newest too (a default left out would still compare equal).
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("\ningestion_failures_in_a_row = 3 "),
+        "{text}"
+    );
     assert_eq!(config.theme, ThemeConfig::default());
     assert!(config.keys.is_empty() && config.database_url.is_none());
     assert!(config.channels.is_empty());

@@ -49,7 +49,7 @@ fn run_ids(rows: &[DrillRow]) -> HashSet<Uuid> {
     rows.iter()
         .map(|r| match r {
             DrillRow::Run { run, .. } => run.run_id,
-            DrillRow::Item(item) => panic!("an item among runs: {item:?}"),
+            other => panic!("not a run: {other:?}"),
         })
         .collect()
 }
@@ -145,7 +145,7 @@ async fn the_failed_runs_lists_are_exactly_the_windows_failed_runs_in_keyset_pag
                 assert_eq!(run.persona_name, "Alex");
                 run.started_at
             }
-            DrillRow::Item(_) => unreachable!(),
+            other => panic!("not a run: {other:?}"),
         })
         .collect();
     assert!(started.windows(2).all(|w| w[0] >= w[1]), "{started:?}");
@@ -198,7 +198,7 @@ async fn the_items_without_metrics_list_matches_the_count_newest_first() {
         .iter()
         .map(|r| match r {
             DrillRow::Item(item) => item.id,
-            DrillRow::Run { .. } => panic!("a run among items"),
+            other => panic!("not an item: {other:?}"),
         })
         .collect();
     assert_eq!(ids, without, "newest first, the measured item left out");
@@ -276,7 +276,7 @@ async fn the_runs_missing_publish_records_list_matches_the_count_with_their_item
         .iter()
         .map(|r| match r {
             DrillRow::Run { run, missing_items } => (run.run_id, *missing_items),
-            DrillRow::Item(_) => unreachable!(),
+            other => panic!("not a run: {other:?}"),
         })
         .collect();
     missing.sort();
@@ -546,7 +546,7 @@ fn item_ids(rows: &[DrillRow]) -> Vec<Uuid> {
     rows.iter()
         .map(|r| match r {
             DrillRow::Item(item) => item.id,
-            DrillRow::Run { .. } => panic!("a run among items"),
+            other => panic!("not an item: {other:?}"),
         })
         .collect()
 }

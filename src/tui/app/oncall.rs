@@ -190,7 +190,8 @@ impl App {
                 return match row {
                     Some(DrillRow::Run { run, .. }) => self.open_run(run.run_id),
                     Some(DrillRow::Item(item)) => self.open_item(item.id),
-                    None => Vec::new(),
+                    // A job's runs are on the jobs screen; the row already says why it fails.
+                    Some(DrillRow::Job(_)) | None => Vec::new(),
                 };
             }
             Action::Acknowledge | Action::Resolve => {

@@ -1,6 +1,7 @@
 //! What a red flag counts: the flag (who acknowledged or silenced it), what the list is, and
 //! its rows, a page at a time: failed runs of the window, published items without metrics, or
-//! runs missing publish records (with how many items each). Enter opens a row; hidden rows
+//! runs missing publish records (with how many items each), or failing ingestion jobs (their
+//! failures in a row, last success and last error). Enter opens a run or an item; hidden rows
 //! are announced (`more ↓`).
 
 use ratatui::buffer::Buffer;
@@ -12,6 +13,7 @@ use ratatui::widgets::{
 };
 
 use crate::domain::red_flags::FlagKind;
+use crate::domain::red_flags::ingestion::{Failing, MISSED_INTERVALS};
 use crate::store::flag_drill::{DrillRow, window_start};
 use crate::store::red_flags::RedFlag;
 use crate::text::{columns, fit_words};
@@ -113,6 +115,8 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at)).collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
+        // The channel last before the reason: the first to go in a narrow terminal.
+        Some(DrillRow::Job(_)) => vec!["job", "in a row", "last success", "channel", "why"],
         _ => vec!["status", "started", "project", "persona", "why"],
     };
     let widths = fit_columns(&titles, &rows, table_area.width.saturating_sub(2));
@@ -209,6 +213,7 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
         FlagKind::MissingMetrics => "published items without metrics".to_string(),
         FlagKind::MissingPublishRecords => "runs missing publish records".to_string(),
         FlagKind::StuckRuns => "runs still running past the run timeout".to_string(),
+        FlagKind::IngestionFailing => "failing ingestion jobs".to_string(),
     }
 }
 
@@ -244,6 +249,27 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
             clean(item.channel_item_id.as_deref().unwrap_or("-")),
             item.draft_id.to_string()[..8].to_string(),
         ],
+        DrillRow::Job(job) => {
+            let last_success = job.last_success_at.map_or_else(
+                || "never".to_string(),
+                |at| format!("{} ({})", at.format("%m-%d %H:%M"), age(at, now)),
+            );
+            // The streak has its column: a streak's row says its last error; a job late for
+            // its intervals says so first.
+            let error = job.last_error.as_deref().map(clean).unwrap_or_default();
+            let why = match (job.why, error.is_empty()) {
+                (Failing::InARow { .. }, false) => error,
+                (Failing::NoSuccess { .. }, false) => format!("late {MISSED_INTERVALS}×: {error}"),
+                (_, true) => job.why.describe(),
+            };
+            vec![
+                clean(&job.job_name),
+                job.consecutive_failures.to_string(),
+                last_success,
+                clean(&job.channel),
+                why,
+            ]
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! `red-flags`: failed-run percentages (24 h / 7 d), missing metrics, missing publish records,
-//! stuck runs (only while there are some) and the open flags by severity. Every check has a
+//! stuck runs and failing ingestion jobs (each only while there are some) and the open flags by severity. Every check has a
 //! text marker (`[CRIT]`, `[WARN]`, `[ OK ]`) besides its color. Compact in a narrow cell; labels get longer and the open flags are
 //! listed as space allows.
 
@@ -78,6 +78,10 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
         // Only while some run is stuck: a rare condition, not worth a row when all is well.
         if int(summary.get("stuck_runs"), "count") > 0 {
             checks.push(stuck_runs_line(summary, tier, theme));
+        }
+        // Likewise failing ingestion jobs: metrics stop arriving, a row while it lasts.
+        if int(summary.get("ingestion_failing"), "count") > 0 {
+            checks.push(ingestion_failing_line(summary, tier, theme));
         }
     }
     let flags = &data.open_flags;
@@ -268,6 +272,23 @@ fn stuck_runs_line(summary: &Value, tier: Tier, theme: &Theme) -> (Level, Line<'
                 .unwrap_or_default();
             let runs = if n == 1 { "run" } else { "runs" };
             ("stuck runs", format!("{n:>5}  {runs} running{timeout}"))
+        }
+    };
+    (level, check_line(level, label, value, tier, theme))
+}
+
+/// `[WARN] ingestion      1`; long: `... 1 of 4 jobs failing`.
+fn ingestion_failing_line(summary: &Value, tier: Tier, theme: &Theme) -> (Level, Line<'static>) {
+    let entry = summary.get("ingestion_failing");
+    let level = level_of(entry);
+    let n = int(entry, "count");
+    let (label, value) = match tier {
+        Tier::Short => ("ingest", n.to_string()),
+        Tier::Medium => ("ingestion", format!("{n:>5}")),
+        Tier::Long => {
+            let enabled = int(entry, "enabled_jobs");
+            let jobs = if enabled == 1 { "job" } else { "jobs" };
+            ("ingestion", format!("{n:>5}  of {enabled} {jobs} failing"))
         }
     };
     (level, check_line(level, label, value, tier, theme))

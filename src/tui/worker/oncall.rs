@@ -23,9 +23,8 @@ impl Context {
         at: DateTime<Utc>,
         after: Option<DrillCursor>,
     ) {
-        let timeout = self.thresholds.run_timeout;
         let result =
-            flag_drill::page_within(&self.pool, kind, at, timeout, after, DRILL_PAGE).await;
+            flag_drill::page_with(&self.pool, kind, at, &self.thresholds, after, DRILL_PAGE).await;
         let event = DataEvent::FlagDrill(self.observe(result));
         self.send(event);
     }

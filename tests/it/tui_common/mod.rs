@@ -786,6 +786,72 @@ pub fn draw_view(app: &App, (width, height): (u16, u16)) -> ratatui::Terminal<Te
     terminal
 }
 
+/// The screen's text, rows joined by line breaks.
+pub fn view_text(app: &App, size: (u16, u16)) -> String {
+    terminal_text(&draw_view(app, size))
+}
+
+fn terminal_text(terminal: &ratatui::Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    (0..buffer.area.height)
+        .map(|y| {
+            (0..buffer.area.width)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `red-flags` widget alone in a `width` x `height` cell, as text.
+pub fn red_flags_widget_text(data: &WidgetData, (width, height): (u16, u16)) -> String {
+    use mpis_dash::tui::data::LoadState;
+    use mpis_dash::tui::widgets::{WidgetView, render};
+    let kind = WidgetKind::from_id("red-flags");
+    let theme = Theme::default();
+    let view = WidgetView {
+        kind: &kind,
+        subtitle: String::new(),
+        state: LoadState::Ready,
+        data: Some(data),
+        error: None,
+        age_secs: Some(3),
+        loaded_at: Some(loaded_at()),
+        focused: false,
+        selected: 0,
+        filter: None,
+        theme: &theme,
+    };
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|f| render(&view, f.area(), f.buffer_mut()))
+        .expect("draw");
+    terminal_text(&terminal) + "\n"
+}
+
+/// The `red-flags` widget's data for an evaluation, its flags open since 06:00.
+pub fn red_flags_widget_data(e: mpis_dash::domain::red_flags::Evaluation) -> WidgetData {
+    let open_flags = e
+        .flags
+        .iter()
+        .map(|f| {
+            red_flag(
+                0x51,
+                f.kind.key(),
+                f.severity.as_str(),
+                &f.description,
+                "2025-05-20T06:00:00Z",
+                f.metadata.clone(),
+            )
+        })
+        .collect();
+    WidgetData::RedFlags(RedFlagsData {
+        summary: e.summary,
+        overall: e.overall.as_str().to_string(),
+        open_flags,
+    })
+}
+
 /// Where the terminal's cursor is after the last frame: (column, row), `None` when hidden.
 pub fn cursor_of(terminal: &ratatui::Terminal<TestBackend>) -> Option<(u16, u16)> {
     let backend = terminal.backend();
