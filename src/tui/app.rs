@@ -38,6 +38,7 @@ use crate::store::layouts::Layout;
 use crate::store::red_flags::RedFlag;
 use crate::store::runs::{RunCursor, RunListRow};
 
+mod ask;
 mod dashboard;
 mod data_events;
 mod genesis;
@@ -57,6 +58,7 @@ mod run_detail;
 mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
+pub use ask::{AskAnswer, AskFocus, AskState, PendingAsk};
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
@@ -119,6 +121,8 @@ pub enum Screen {
     ProjectForm(super::forms::project::ProjectFormState),
     /// `:run` without an id: start a run.
     RunForm(super::forms::run::RunFormState),
+    /// `:ask`: a question to the analyst and its answer.
+    Ask(AskState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -319,6 +323,13 @@ pub struct App {
     /// Whether runs are dispatched to n8n (config `n8n_webhook_url`): what `:run` says after
     /// starting one.
     pub n8n_configured: bool,
+    /// The `:ask` questions, oldest first: the history file's (read at start) and this
+    /// session's (`ask_history`).
+    pub ask_history: Vec<String>,
+    /// Where the history is kept across sessions; `None`: this session only.
+    pub ask_history_path: Option<std::path::PathBuf>,
+    /// The last question's number (an answer to an older one is dropped).
+    ask_seq: u64,
 }
 
 impl App {
@@ -356,6 +367,9 @@ impl App {
             prefix_lookup: None,
             open_flag_counts: None,
             n8n_configured: false,
+            ask_history: Vec::new(),
+            ask_history_path: None,
+            ask_seq: 0,
         }
     }
 

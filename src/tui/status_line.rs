@@ -85,6 +85,7 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
         Screen::Item(_) => "published item",
         Screen::ProjectForm(_) => "new project",
         Screen::RunForm(_) => "start a run",
+        Screen::Ask(_) => "ask the analyst",
     })
 }
 

@@ -71,6 +71,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             screens::project_form::render(app, state, body, frame.buffer_mut())
         }
         Screen::RunForm(state) => screens::run_form::render(app, state, body, frame.buffer_mut()),
+        Screen::Ask(state) => screens::ask::render(app, state, body, frame.buffer_mut()),
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.

@@ -33,6 +33,9 @@ impl App {
                 FormAction::Close => self.back(),
             };
         }
+        if let Screen::Ask(_) = self.screen {
+            return self.ask_key(key);
+        }
         if let Some(commands) = self.project_run_key(key) {
             return commands;
         }
@@ -106,7 +109,8 @@ impl App {
                 | Screen::GenesisForm(_)
                 | Screen::GenesisJob(_)
                 | Screen::ProjectForm(_)
-                | Screen::RunForm(_) => Vec::new(),
+                | Screen::RunForm(_)
+                | Screen::Ask(_) => Vec::new(),
             },
         }
     }

@@ -60,6 +60,7 @@ impl App {
                 Err(_) => self.find_by_prefix(input, IdKind::GenesisJob, argument),
             },
             "project" => self.open_project_form(),
+            "ask" => self.open_ask(argument),
             "run" if argument.is_empty() => self.open_run_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
@@ -262,6 +263,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
     ("project", "new project (name, persona, channels)"),
+    ("ask", "ask the analyst: ask QUESTION (or open the screen)"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

@@ -24,6 +24,7 @@ impl App {
             Screen::LayoutEditor(state) => state.prompt.is_some(),
             Screen::ProjectForm(state) => state.editing_text(),
             Screen::RunForm(state) => state.editing_text(),
+            Screen::Ask(state) => state.focus == AskFocus::Question,
             _ => false,
         }
     }
@@ -64,6 +65,7 @@ impl App {
             Screen::LayoutEditor(_) => self.editor_paste(text),
             Screen::ProjectForm(state) => state.paste(text),
             Screen::RunForm(state) => state.paste(text),
+            Screen::Ask(_) => self.ask_paste(text),
             _ => false,
         };
         if !taken {

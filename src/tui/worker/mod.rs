@@ -34,6 +34,7 @@ use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
 use chrono::{DateTime, Utc};
 
+mod ask;
 mod listen;
 mod loads;
 mod mpis_calls;
@@ -170,6 +171,21 @@ pub enum Command {
     CreateProject(crate::domain::project_form::ValidProject),
     /// Write a new run and its n8n dispatch row; answered by `RunStarted`.
     StartRun(crate::domain::publisher_contract::ValidRun),
+    /// A question to the analyst (`crate::analyst::ask`, as the API answers it); answered by
+    /// `Asked` with the same `seq`.
+    Ask {
+        seq: u64,
+        persona_id: Option<Uuid>,
+        range: crate::domain::analyst::TimeRange,
+        question: String,
+    },
+    /// Stop the question in flight (its task is aborted; no answer comes).
+    CancelAsk,
+    /// Add a question to the history file (`tui::ask_history`); answered by `AskHistorySaved`.
+    RecordAskQuestion {
+        path: std::path::PathBuf,
+        question: String,
+    },
 }
 
 /// What kind of id a prefix is looked up as.
@@ -271,6 +287,12 @@ pub enum DataEvent {
     RunChoices(Result<RunChoices, String>),
     ProjectCreated(Result<Project, WriteRefused>),
     RunStarted(Result<Run, WriteRefused>),
+    /// The analyst's answer to `Ask { seq, .. }`, or why there is none in plain words.
+    Asked {
+        seq: u64,
+        result: Result<crate::analyst::Asked, String>,
+    },
+    AskHistorySaved(Result<(), String>),
 }
 
 /// A published item with its measurements, newest first.
@@ -305,6 +327,20 @@ pub fn spawn_with_mpis(
     thresholds: Thresholds,
     mpis: Option<MpisClient>,
 ) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    spawn_with_analyst(pool, operator, user_id, thresholds, mpis, None)
+}
+
+/// As [`spawn_with_mpis`], with the language model that phrases `:ask`'s answers (config
+/// `[analyst]`, as `serve` has it).
+pub fn spawn_with_analyst(
+    pool: PgPool,
+    operator: String,
+    user_id: Uuid,
+    thresholds: Thresholds,
+    mpis: Option<MpisClient>,
+    phraser: Option<crate::analyst_llm::Phraser>,
+) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    let phraser = phraser.map(std::sync::Arc::new);
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
@@ -317,6 +353,8 @@ pub fn spawn_with_mpis(
     tokio::spawn(async move {
         // The genesis start in flight, so that `CancelGenesis` can abort it.
         let mut genesis: Option<AbortHandle> = None;
+        // The question in flight (`CancelAsk`, or a newer question, aborts it).
+        let mut asking: Option<AbortHandle> = None;
         while let Some(command) = command_rx.recv().await {
             if command == Command::CancelGenesis {
                 if let Some(handle) = genesis.take().filter(|h| !h.is_finished()) {
@@ -325,7 +363,14 @@ pub fn spawn_with_mpis(
                 }
                 continue;
             }
+            if command == Command::CancelAsk {
+                if let Some(handle) = asking.take() {
+                    handle.abort();
+                }
+                continue;
+            }
             let is_genesis = matches!(command, Command::GenesisStart(_));
+            let is_ask = matches!(command, Command::Ask { .. });
             // One task per command: a slow query never holds up the others.
             let context = Context {
                 pool: pool.clone(),
@@ -335,9 +380,13 @@ pub fn spawn_with_mpis(
                 thresholds: thresholds.clone(),
                 events: event_tx.clone(),
                 evaluator: evaluator.clone(),
+                phraser: phraser.clone(),
             };
             let task = tokio::spawn(async move { context.handle(command).await });
             if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
+                previous.abort();
+            }
+            if is_ask && let Some(previous) = asking.replace(task.abort_handle()) {
                 previous.abort();
             }
         }
@@ -354,6 +403,8 @@ struct Context {
     events: UnboundedSender<DataEvent>,
     /// The red flag evaluator's pass (`jobs::evaluator`, one at a time across processes).
     evaluator: std::sync::Arc<crate::jobs::evaluator::Evaluator>,
+    /// Phrases `:ask`'s answers when configured.
+    phraser: Option<std::sync::Arc<crate::analyst_llm::Phraser>>,
 }
 
 impl Context {
@@ -499,6 +550,17 @@ impl Context {
             Command::LoadRunChoices => self.load_run_choices().await,
             Command::CreateProject(valid) => self.create_project(valid).await,
             Command::StartRun(valid) => self.start_run(valid).await,
+            Command::Ask {
+                seq,
+                persona_id,
+                range,
+                question,
+            } => self.ask(seq, persona_id, range, question).await,
+            // Handled by the command loop, which holds the task to abort.
+            Command::CancelAsk => {}
+            Command::RecordAskQuestion { path, question } => {
+                self.record_ask_question(path, question).await
+            }
         }
     }
 
