@@ -150,7 +150,13 @@ mod tests {
             from: Intent::Trend,
         };
         let ranked = rank(
-            vec![s("a", 0.2), s("b", 0.9), s("a", 0.95), s("c", 0.2), s("d", 0.1)],
+            vec![
+                s("a", 0.2),
+                s("b", 0.9),
+                s("a", 0.95),
+                s("c", 0.2),
+                s("d", 0.1),
+            ],
             3,
         );
         let actions: Vec<&str> = ranked.iter().map(|s| s.action.as_str()).collect();

@@ -41,7 +41,9 @@ fn parse(text: &str) -> Vec<String> {
 /// `history` with `question` added last (moved there when it was asked before), at most
 /// [`LIMIT`], oldest dropped first.
 pub fn with(mut history: Vec<String>, question: &str) -> Vec<String> {
-    let question = crate::tui::text_field::one_line(question).trim().to_string();
+    let question = crate::tui::text_field::one_line(question)
+        .trim()
+        .to_string();
     if question.is_empty() {
         return history;
     }
@@ -101,7 +103,8 @@ mod tests {
     fn a_corrupt_file_is_read_as_what_can_be_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = path_in(dir.path());
-        let mut bytes = b"top posts\n\xff\xfe garbage\n\n   \nwhat\x1b[2J lacks metrics\r\n".to_vec();
+        let mut bytes =
+            b"top posts\n\xff\xfe garbage\n\n   \nwhat\x1b[2J lacks metrics\r\n".to_vec();
         bytes.extend("x".repeat(LINE_MAX + 1).as_bytes());
         bytes.extend(b"\ntrend\n");
         std::fs::write(&path, bytes).unwrap();

@@ -155,6 +155,10 @@ fn subtitle(slot: &super::app::Slot) -> String {
     if matches!(slot.kind, EngagementChart | ChannelPerformance) {
         parts.push(format!("{}d", slot.filter.days));
     }
+    // MPIS has no recommendations: the analyst's actions stand in, and the title says so.
+    if let Some(WidgetData::AnalystSuggestions(data)) = &slot.data.value {
+        parts.push(format!("from the analyst · {}d", data.days));
+    }
     if let Some(channel) = &slot.filter.channel {
         parts.push(channel.clone());
     }

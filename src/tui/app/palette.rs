@@ -263,7 +263,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
     ("project", "new project (name, persona, channels)"),
-    ("ask", "ask the analyst: ask QUESTION (or open the screen)"),
+    ("ask", "AI analyst: ask QUESTION asks at once"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

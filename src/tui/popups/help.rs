@@ -236,7 +236,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
                 "Tab / Shift-Tab".to_string(),
                 "question, persona, actions, citations",
             ),
-            ("Ctrl-P / ←→ (persona)".to_string(), "the persona asked about"),
+            (
+                "Ctrl-P / ←→ (persona)".to_string(),
+                "the persona asked about",
+            ),
             (
                 format!("Ctrl-T / {}", k(Action::CycleTimeRange)),
                 "time range 24h / 7d / 30d / 90d",

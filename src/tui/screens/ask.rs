@@ -28,7 +28,7 @@ pub fn render(app: &App, state: &AskState, area: Rect, buf: &mut Buffer) -> Opti
         .borders(Borders::ALL)
         .title(Line::styled(" Ask the analyst ", theme.header()))
         .title_bottom(Line::styled(
-            " Enter ask · ↑↓ history · Tab focus · Ctrl-P persona · Ctrl-T range · Esc back ",
+            " Enter ask · ↑↓ history · Tab focus · ? help · Esc back ",
             theme.muted(),
         ));
     let inner = block.inner(area);
@@ -69,15 +69,16 @@ pub fn render(app: &App, state: &AskState, area: Rect, buf: &mut Buffer) -> Opti
     Line::from(vec![
         Span::styled(format!("{:<LABEL$}", "Persona"), label_style(on_persona)),
         Span::styled(
-            fit(&persona, width.saturating_sub(LABEL + 18)),
+            fit(&persona, width.saturating_sub(LABEL + 31)),
             if on_persona {
                 theme.selected()
             } else {
                 Style::default()
             },
         ),
-        Span::styled("   Range ", theme.muted()),
+        Span::styled(" (Ctrl-P)   Range ", theme.muted()),
         Span::raw(state.range_text()),
+        Span::styled(" (Ctrl-T)", theme.muted()),
     ])
     .render(row(inner, 1), buf);
     Line::styled("─".repeat(width), theme.border()).render(row(inner, 2), buf);
@@ -128,7 +129,11 @@ fn body_lines(
     let theme = &app.options.theme;
     let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(pending) = &state.pending {
-        let secs = app.now.instant.saturating_duration_since(pending.since).as_secs();
+        let secs = app
+            .now
+            .instant
+            .saturating_duration_since(pending.since)
+            .as_secs();
         lines.push(Line::styled(
             format!("asking… {} (Esc stops waiting)", short_duration(secs)),
             theme.accent(),
@@ -240,15 +245,22 @@ fn body_lines(
         for (n, citation) in engine.citations.iter().enumerate() {
             let is_selected = state.focus == AskFocus::Citations && n == state.selected_citation;
             let marker = if is_selected { " ▶ " } else { "   " };
-            let text = fit(
-                &format!("{marker}{}", citation_text(citation)),
-                width,
-            );
-            if is_selected {
-                selected = Some((lines.len(), lines.len()));
-                lines.push(Line::styled(text, theme.selected()));
+            let style = if is_selected {
+                theme.selected()
             } else {
-                lines.push(Line::raw(text));
+                Style::default()
+            };
+            // Wrapped, not cut: every stored metric stays in sight.
+            let first = lines.len();
+            for (i, part) in wrap(&citation_text(citation), width.saturating_sub(5))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { marker } else { "     " };
+                lines.push(Line::from(vec![Span::raw(lead), Span::styled(part, style)]));
+            }
+            if is_selected {
+                selected = Some((first, lines.len().saturating_sub(1)));
             }
         }
     }
@@ -283,15 +295,15 @@ fn confidence_line(theme: &Theme, confidence: f64) -> Line<'static> {
     ])
 }
 
-/// The engine's honest answer, its list of what it can answer one a line.
+/// The engine's honest answer, its list of what it can answer one a line (the list is the
+/// engine's own, `CAN_ANSWER`, so nothing is parsed out of the text but where it starts).
 fn cannot_answer(theme: &Theme, answer: &AskAnswer, width: usize, lines: &mut Vec<Line<'static>>) {
+    const LIST: &str = "I can answer:";
     let text = clean(&answer.asked.answer.answer);
     let intro = text
-        .split_once(" I can answer:")
-        .map_or(text.as_str(), |(intro, _)| intro);
+        .find(LIST)
+        .map_or(text.as_str(), |at| &text[..at + LIST.len()]);
     lines.extend(wrap(intro, width).into_iter().map(Line::raw));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("It can answer, for example:", theme.header()));
     lines.extend(can_answer(theme));
 }
 
@@ -311,7 +323,10 @@ fn can_answer(theme: &Theme) -> Vec<Line<'static>> {
 fn citation_text(citation: &CitedItem) -> String {
     let mut parts = vec![
         clean(&citation.channel),
-        citation.published_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        citation
+            .published_at
+            .format("%Y-%m-%d %H:%M UTC")
+            .to_string(),
     ];
     let mut measured = None;
     for (key, value) in &citation.metrics {

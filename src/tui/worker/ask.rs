@@ -39,8 +39,7 @@ impl Context {
 
     pub(super) async fn record_ask_question(&self, path: PathBuf, question: String) {
         let result = tokio::task::spawn_blocking(move || {
-            ask_history::append(&path, &question)
-                .map_err(|e| format!("{}: {e}", path.display()))
+            ask_history::append(&path, &question).map_err(|e| format!("{}: {e}", path.display()))
         })
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
