@@ -97,11 +97,17 @@ struct Worker {
 
 impl Worker {
     fn spawn(pool: &PgPool) -> Worker {
-        let (commands, events) = worker::spawn(
+        Worker::with_phraser(pool, None)
+    }
+
+    fn with_phraser(pool: &PgPool, phraser: Option<mpis_dash::analyst_llm::Phraser>) -> Worker {
+        let (commands, events) = worker::spawn_with_analyst(
             pool.clone(),
             "alice".to_string(),
             mpis_dash::tui::user_id("alice"),
             Thresholds::default(),
+            None,
+            phraser,
         );
         Worker { commands, events }
     }
@@ -477,4 +483,182 @@ async fn with_mpis_recommendations_the_widget_shows_them() {
     assert_eq!(recs[0].items, ["Post between 8 and 9 am"]);
     let text = screen_text(&app, SMALL);
     assert!(!text.contains("from the analyst"), "{text}");
+}
+
+/// The personas of the fixture, as `LoadPersonaChoices` answers them.
+fn persona_choices() -> Vec<mpis_dash::store::personas::PersonaSummary> {
+    match personas() {
+        WidgetData::Personas(data) => data.personas,
+        other => panic!("personas fixture: {other:?}"),
+    }
+}
+
+#[test]
+fn the_persona_and_range_default_to_the_dashboards_and_cycle_with_ctrl_p_and_ctrl_t() {
+    let mut app = loaded();
+    // The persona selected in the focused personas widget.
+    app.focus = slot_of(&app, &mpis_dash::tui::data::WidgetKind::PersonaOverview);
+    app.slots[app.focus].selected = 1;
+    palette(&mut app, "ask");
+    app.update(
+        Event::Data(DataEvent::PersonaChoices(Ok(persona_choices()))),
+        app.now,
+    );
+    let state = ask_state(&app);
+    assert_eq!(state.persona, Some(id(0x5002)));
+    assert_eq!(state.persona_label(), "Nova Finance");
+    assert_eq!(state.range_text(), "30d", "the charts' range");
+    // Ctrl-P: the next persona, then all personas after the last.
+    app.update(ctrl('p'), app.now);
+    assert_eq!(ask_state(&app).persona_label(), "Mira Travel");
+    app.update(ctrl('p'), app.now);
+    assert_eq!(ask_state(&app).persona_label(), "all personas");
+    app.update(ctrl('p'), app.now);
+    assert_eq!(ask_state(&app).persona_label(), "Alex Tech");
+    // On the persona line, Left goes back.
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(ask_state(&app).focus, AskFocus::Persona);
+    press(&mut app, KeyCode::Left);
+    assert_eq!(ask_state(&app).persona_label(), "all personas");
+    // Ctrl-T: 30d -> 90d -> 24h; the question is asked over the range shown.
+    app.update(ctrl('t'), app.now);
+    app.update(ctrl('t'), app.now);
+    assert_eq!(ask_state(&app).range_text(), "24h");
+    assert!(screen_text(&app, SMALL).contains("Range 24h"));
+    press(&mut app, KeyCode::BackTab);
+    type_text(&mut app, "trend");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert_eq!(
+        commands,
+        vec![Command::Ask {
+            seq: 1,
+            persona_id: None,
+            range: TimeRange::preset("24h", loaded_at()).unwrap(),
+            question: "trend".to_string(),
+        }]
+    );
+}
+
+#[test]
+fn an_error_is_said_in_plain_words_and_an_empty_question_is_not_sent() {
+    let mut app = loaded();
+    palette(&mut app, "ask");
+    assert!(press(&mut app, KeyCode::Enter).is_empty(), "nothing to ask");
+    assert!(
+        app.message
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("type a question first")
+    );
+    // `?` in an empty box is the help, listing the screen's keys; in a question, a character.
+    app.update(char_key('?'), app.now);
+    let help = screen_text(&app, LARGE);
+    assert!(
+        help.contains("earlier questions (kept across sessions)"),
+        "{help}"
+    );
+    press(&mut app, KeyCode::Esc);
+    type_text(&mut app, "why did runs fail?");
+    assert_eq!(ask_state(&app).question, "why did runs fail?");
+    let commands = press(&mut app, KeyCode::Enter);
+    let Command::Ask { seq, .. } = commands[0] else {
+        panic!("asked: {commands:?}");
+    };
+    app.update(
+        Event::Data(DataEvent::Asked {
+            seq,
+            result: Err("the analyst could not read the dashboard's data: database \
+                         unreachable: connection refused"
+                .to_string()),
+        }),
+        app.now,
+    );
+    let state = ask_state(&app);
+    assert!(state.pending.is_none() && state.answer.is_none());
+    let text = screen_text(&app, SMALL);
+    assert!(
+        text.contains("No answer: the analyst could not read the dashboard's data:"),
+        "{text}"
+    );
+}
+
+/// An OpenAI-compatible chat endpoint on 127.0.0.1:0 that rewords the engine's answer (its
+/// figures kept) behind a terminal escape sequence, as text from the network may be. Its URL.
+async fn rewording_model() -> String {
+    use axum::Json;
+    use serde_json::{Value, json};
+    async fn reword(Json(body): Json<Value>) -> Json<Value> {
+        let facts: Value =
+            serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+        let text = format!("\u{1b}[2JIn short: {}", facts["answer"].as_str().unwrap());
+        Json(json!({"choices": [{"message": {"role": "assistant", "content": text}}]}))
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v1/chat/completions",
+        listener.local_addr().unwrap()
+    );
+    let app = axum::Router::new().route("/v1/chat/completions", axum::routing::post(reword));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_language_models_wording_is_said_and_shown_sanitized() {
+    let db = common::db().await;
+    seed(&db.pool, loaded_at()).await;
+    let phraser = mpis_dash::analyst_llm::Phraser::new(
+        &rewording_model().await,
+        "test-model",
+        None,
+        std::time::Duration::from_secs(5),
+    );
+    let mut app = loaded();
+    let mut worker = Worker::with_phraser(&db.pool, Some(phraser));
+    let commands = palette(&mut app, "ask which channel works best");
+    worker.run(&mut app, commands, is_asked).await;
+    let asked = &ask_state(&app).answer.as_ref().expect("an answer").asked;
+    assert_eq!(asked.phrased_by, mpis_dash::analyst::PhrasedBy::Llm);
+    assert!(
+        asked
+            .answer
+            .answer
+            .starts_with("\u{1b}[2JIn short: telegram works best")
+    );
+    let text = screen_text(&app, SMALL);
+    assert!(
+        text.contains("worded by a language model (figures checked)"),
+        "{text}"
+    );
+    assert!(text.contains("In short: telegram works best"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape sequence reaches the terminal: {text}"
+    );
+}
+
+#[test]
+fn the_wheel_and_page_keys_scroll_the_answer() {
+    use ratatui::crossterm::event::{KeyModifiers, MouseEvent, MouseEventKind};
+    let mut app = loaded();
+    palette(&mut app, "ask");
+    let wheel = |kind| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(wheel(MouseEventKind::ScrollDown), app.now);
+    app.update(wheel(MouseEventKind::ScrollDown), app.now);
+    assert_eq!(ask_state(&app).scroll, 2);
+    app.update(wheel(MouseEventKind::ScrollUp), app.now);
+    assert_eq!(ask_state(&app).scroll, 1);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(ask_state(&app).scroll, 11);
+    press(&mut app, KeyCode::PageUp);
+    press(&mut app, KeyCode::PageUp);
+    assert_eq!(ask_state(&app).scroll, 0);
 }

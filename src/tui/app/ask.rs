@@ -440,6 +440,18 @@ impl App {
         }
     }
 
+    /// The mouse wheel on the screen scrolls the answer.
+    pub(super) fn ask_wheel(&mut self, action: Action) -> Vec<Command> {
+        if let Screen::Ask(state) = &mut self.screen {
+            match action {
+                Action::Down => state.scroll = state.scroll.saturating_add(1),
+                Action::Up => state.scroll = state.scroll.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Vec::new()
+    }
+
     /// Pasted text goes into the question box when it has focus.
     pub(super) fn ask_paste(&mut self, text: &str) -> bool {
         let Screen::Ask(state) = &mut self.screen else {

@@ -109,8 +109,9 @@ impl App {
                 | Screen::GenesisForm(_)
                 | Screen::GenesisJob(_)
                 | Screen::ProjectForm(_)
-                | Screen::RunForm(_)
-                | Screen::Ask(_) => Vec::new(),
+                | Screen::RunForm(_) => Vec::new(),
+                // Only the mouse wheel arrives here (keys go to `ask_key`): it scrolls.
+                Screen::Ask(_) => self.ask_wheel(action),
             },
         }
     }
