@@ -662,3 +662,46 @@ fn the_wheel_and_page_keys_scroll_the_answer() {
     press(&mut app, KeyCode::PageUp);
     assert_eq!(ask_state(&app).scroll, 0);
 }
+
+#[test]
+fn the_answer_says_what_was_asked_even_when_the_box_changed_meanwhile() {
+    let mut app = loaded();
+    palette(&mut app, "ask");
+    type_text(&mut app, "top posts");
+    let commands = press(&mut app, KeyCode::Enter);
+    let Command::Ask { seq, .. } = commands[0] else {
+        panic!("asked: {commands:?}");
+    };
+    // While waiting: another range, more typing.
+    app.update(ctrl('t'), app.now);
+    type_text(&mut app, " and more");
+    let asked = mpis_dash::analyst::Asked {
+        answer: mpis_dash::domain::analyst::answer(
+            Some(Intent::TopPosts),
+            &mpis_dash::domain::analyst::Aggregates::default(),
+        ),
+        phrased_by: mpis_dash::analyst::PhrasedBy::Engine,
+    };
+    app.update(
+        Event::Data(DataEvent::Asked {
+            seq,
+            result: Ok(asked),
+        }),
+        app.now,
+    );
+    let answer = ask_state(&app).answer.as_ref().expect("an answer");
+    assert_eq!(
+        (
+            answer.question.as_str(),
+            answer.persona.as_str(),
+            answer.range
+        ),
+        ("top posts", "all personas", "30d")
+    );
+    assert_eq!(
+        ask_state(&app).question,
+        "top posts and more",
+        "the box is left alone"
+    );
+    assert_eq!(ask_state(&app).range_text(), "90d");
+}

@@ -29,6 +29,10 @@ pub struct PendingAsk {
     /// Matches the worker's answer to this question (a later question or Esc drops it).
     pub seq: u64,
     pub since: Instant,
+    /// What was asked (the box, persona and range may change while waiting).
+    pub question: String,
+    pub persona: String,
+    pub range: &'static str,
 }
 
 /// An answer with what it answered.
@@ -233,6 +237,9 @@ impl App {
         state.pending = Some(PendingAsk {
             seq,
             since: self.now.instant,
+            question: question.clone(),
+            persona: state.persona_label(),
+            range: state.range_text(),
         });
         state.error = None;
         state.recalling = None;
@@ -270,13 +277,15 @@ impl App {
         let Some(state) = self.asking(seq) else {
             return;
         };
-        state.pending = None;
+        let Some(pending) = state.pending.take() else {
+            return; // `asking` found it waiting
+        };
         match result {
             Ok(asked) => {
                 state.answer = Some(AskAnswer {
-                    question: state.question.trim().to_string(),
-                    persona: state.persona_label(),
-                    range: state.range_text(),
+                    question: pending.question,
+                    persona: pending.persona,
+                    range: pending.range,
                     asked,
                 });
                 state.error = None;
