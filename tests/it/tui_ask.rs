@@ -705,3 +705,64 @@ fn the_answer_says_what_was_asked_even_when_the_box_changed_meanwhile() {
     );
     assert_eq!(ask_state(&app).range_text(), "90d");
 }
+
+#[test]
+fn a_new_answer_without_the_focused_list_gives_the_focus_back_to_the_question() {
+    let answered = |app: &mut App, intent: Option<Intent>, data| {
+        let commands = press(app, KeyCode::Enter);
+        let Command::Ask { seq, .. } = commands[0] else {
+            panic!("asked: {commands:?}");
+        };
+        let asked = mpis_dash::analyst::Asked {
+            answer: mpis_dash::domain::analyst::answer(intent, &data),
+            phrased_by: mpis_dash::analyst::PhrasedBy::Engine,
+        };
+        app.update(
+            Event::Data(DataEvent::Asked {
+                seq,
+                result: Ok(asked),
+            }),
+            app.now,
+        );
+    };
+    let mut app = loaded();
+    palette(&mut app, "ask");
+    type_text(&mut app, "top posts");
+    // No rated data: one action, no citation.
+    answered(&mut app, Some(Intent::TopPosts), Default::default());
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(ask_state(&app).focus, AskFocus::Actions);
+    press(&mut app, KeyCode::Down);
+    // The answer arrives while the actions have the focus (asked from the palette).
+    palette(&mut app, "ask why did runs fail");
+    if let Screen::Ask(state) = &mut app.screen {
+        state.focus = AskFocus::Actions;
+    }
+    let seq = ask_state(&app).pending.as_ref().unwrap().seq;
+    app.update(
+        Event::Data(DataEvent::Asked {
+            seq,
+            result: Ok(mpis_dash::analyst::Asked {
+                answer: mpis_dash::domain::analyst::answer(
+                    Some(Intent::FailedRuns),
+                    &Default::default(),
+                ),
+                phrased_by: mpis_dash::analyst::PhrasedBy::Engine,
+            }),
+        }),
+        app.now,
+    );
+    assert!(
+        ask_state(&app)
+            .answer
+            .as_ref()
+            .unwrap()
+            .asked
+            .answer
+            .suggested_actions
+            .is_empty()
+    );
+    assert_eq!(ask_state(&app).focus, AskFocus::Question);
+    press(&mut app, KeyCode::Down); // nothing to select, nothing breaks
+}

@@ -292,6 +292,10 @@ impl App {
                 state.scroll = 0;
                 state.selected_action = 0;
                 state.selected_citation = 0;
+                // A list the new answer lacks cannot keep the focus.
+                if !state.stops().contains(&state.focus) {
+                    state.focus = AskFocus::Question;
+                }
             }
             Err(error) => state.error = Some(error),
         }
@@ -395,13 +399,15 @@ impl App {
                 state.selected_action = state.selected_action.saturating_sub(1)
             }
             (AskFocus::Actions, Action::Down) => {
-                state.selected_action = (state.selected_action + 1).min(state.actions() - 1)
+                state.selected_action =
+                    (state.selected_action + 1).min(state.actions().saturating_sub(1))
             }
             (AskFocus::Citations, Action::Up) => {
                 state.selected_citation = state.selected_citation.saturating_sub(1)
             }
             (AskFocus::Citations, Action::Down) => {
-                state.selected_citation = (state.selected_citation + 1).min(state.citations() - 1)
+                state.selected_citation =
+                    (state.selected_citation + 1).min(state.citations().saturating_sub(1))
             }
             (AskFocus::Citations, Action::Enter) => {
                 let id = state.answer.as_ref().and_then(|a| {
