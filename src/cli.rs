@@ -457,16 +457,23 @@ async fn dashboard(
             crate::ingest::channel_fetchers(),
         )
     });
-    let (commands, events) = tui::worker::spawn_with_scheduler(
+    let (commands, events) = tui::worker::spawn_with(
         db.pool.clone(),
         config.operator.clone(),
         tui::user_id(&config.operator),
         config.thresholds.clone(),
-        mpis,
-        scheduler,
+        tui::worker::Services {
+            mpis,
+            scheduler,
+            phraser: crate::analyst_llm::Phraser::from_config(&config.analyst),
+        },
     );
     let mut app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     app.n8n_configured = config.n8n_webhook_url.is_some();
+    // `:ask`'s earlier questions (a small read; an unreadable file is no history).
+    let history_path = tui::ask_history::path_in(&config.data_dir);
+    app.ask_history = tui::ask_history::load(&history_path);
+    app.ask_history_path = Some(history_path);
     let outcome = tui::terminal::run(app, commands, events).await;
     // A send in flight may finish (briefly: quitting stays quick); an aborted one's lease runs out.
     jobs.stop(Duration::from_secs(2)).await;

@@ -4,6 +4,7 @@
 //! default database), `demo_data` (seeding), `status` (the text overview, through `sanitize`),
 //! and the command-line glue in `cli`/`config`/`database`.
 
+pub mod analyst;
 pub mod analyst_llm;
 pub mod api;
 pub mod cli;

@@ -44,6 +44,49 @@ pub fn fit_words(text: &str, width: usize) -> String {
     format!("{kept}…")
 }
 
+/// `text` in lines of at most `width` columns, broken at spaces (a word wider than `width`
+/// is cut into pieces, whole graphemes only). Runs of spaces between words become one; an
+/// empty text is no line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word;
+        // A word too wide for any line: its pieces each fill one.
+        while columns(word) > width {
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            let (piece, _) = word.unicode_truncate(width);
+            if piece.is_empty() {
+                break; // a grapheme wider than the width: kept whole below
+            }
+            lines.push(piece.to_string());
+            word = &word[piece.len()..];
+        }
+        if word.is_empty() {
+            continue;
+        }
+        let needed = if line.is_empty() {
+            columns(word)
+        } else {
+            columns(&line) + 1 + columns(word)
+        };
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// `text` fitted to `width` columns and padded with spaces to exactly `width` (a table cell;
 /// `format!("{:<w$}")` pads by characters, which misaligns wide ones).
 pub fn pad(text: &str, width: usize) -> String {
@@ -66,7 +109,21 @@ pub fn short_duration(secs: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{columns, fit, fit_words, pad};
+    use super::{columns, fit, fit_words, pad, wrap};
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_only_words_wider_than_a_line() {
+        assert_eq!(
+            wrap("telegram works  best: 0.2000 over 20", 14),
+            ["telegram works", "best: 0.2000", "over 20"]
+        );
+        assert_eq!(wrap("abcdefghij xy", 4), ["abcd", "efgh", "ij", "xy"]);
+        assert_eq!(wrap("名前名前 a", 4), ["名前", "名前", "a"]);
+        assert!(wrap("   ", 10).is_empty());
+        for line in wrap("one two three four five six seven", 9) {
+            assert!(columns(&line) <= 9, "{line}");
+        }
+    }
 
     #[test]
     fn fit_words_never_cuts_a_number() {

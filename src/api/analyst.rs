@@ -1,7 +1,8 @@
 //! `POST /api/ai-analyst/query` (reference §3.6): `{persona_id, time_range, question}` ->
 //! `{answer, citations, suggested_actions, confidence}`, computed only from the dashboard's
 //! data by the deterministic engine (`domain::analyst`) over what `store::analyst` fetches for
-//! the recognized question. Also `understood_as` (the recognized question, `null` when none),
+//! the recognized question (the composition is `crate::analyst::ask`, which the dashboard's
+//! `:ask` calls too). Also `understood_as` (the recognized question, `null` when none),
 //! `time_range` (the bounds used) and `phrased_by`: `engine` (the engine's own text) or `llm`
 //! (the text phrased by the configured language model, `analyst_llm`; numbers, citations,
 //! actions and confidence are the engine's either way).
@@ -17,8 +18,7 @@ use uuid::Uuid;
 
 use super::body::{Fields, JsonBody};
 use super::{ApiError, ApiState};
-use crate::domain::analyst::{self, TimeRange, range::PRESETS};
-use crate::store;
+use crate::domain::analyst::{TimeRange, range::PRESETS};
 
 /// The longest question read.
 pub const QUESTION_MAX: usize = 1_000;
@@ -176,36 +176,24 @@ pub async fn query(
     if let Some(persona) = query.persona_id {
         super::personas::must_exist(&state, persona).await?;
     }
-    let intent = analyst::recognize(&query.question);
-    let data = match intent {
-        Some(intent) => {
-            store::analyst::fetch(&state.pool, query.persona_id, query.range, intent.needs())
-                .await?
-        }
-        None => analyst::Aggregates::default(),
-    };
-    let answer = analyst::answer(intent, &data);
-    // Only an answered question is phrased: the list of what can be asked stays as it is.
-    let phrased = match (&state.phraser, intent) {
-        (Some(phraser), Some(_)) => match phraser.phrase(&query.question, &answer).await {
-            Ok(text) => Some(text),
-            Err(error) => {
-                tracing::warn!("analyst: the engine's own text is answered: {error}");
-                None
-            }
-        },
-        _ => None,
-    };
-    let phrased_by = if phrased.is_some() { "llm" } else { "engine" };
+    let asked = crate::analyst::ask(
+        &state.pool,
+        state.phraser.as_deref(),
+        query.persona_id,
+        query.range,
+        &query.question,
+    )
+    .await?;
+    let answer = asked.answer;
     Ok(Json(json!({
-        "answer": phrased.unwrap_or(answer.answer),
+        "answer": answer.answer,
         "citations": answer.citations,
         "suggested_actions": answer.suggested_actions,
         "confidence": answer.confidence,
         "understood_as": answer.understood_as,
         "persona_id": query.persona_id,
         "time_range": {"from": query.range.from, "to": query.range.to},
-        "phrased_by": phrased_by,
+        "phrased_by": asked.phrased_by.as_str(),
     })))
 }
 

@@ -38,6 +38,7 @@ use crate::store::layouts::Layout;
 use crate::store::red_flags::RedFlag;
 use crate::store::runs::{RunCursor, RunListRow};
 
+mod ask;
 mod dashboard;
 mod data_events;
 mod genesis;
@@ -59,6 +60,7 @@ mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
 pub use jobs::{JobHistoryState, JobsState};
+pub use ask::{AskAnswer, AskFocus, AskState, PendingAsk};
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 
@@ -127,6 +129,8 @@ pub enum Screen {
     JobHistory(JobHistoryState),
     /// `:jobs` n / e: a new job, or one edited.
     JobForm(super::forms::job::JobFormState),
+    /// `:ask`: a question to the analyst and its answer.
+    Ask(AskState),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -331,6 +335,13 @@ pub struct App {
     pub job_names: Option<Vec<String>>,
     /// Jobs run now from this dashboard whose run has not landed yet ("running…").
     pub jobs_running: Vec<Uuid>,
+    /// The `:ask` questions, oldest first: the history file's (read at start) and this
+    /// session's (`ask_history`).
+    pub ask_history: Vec<String>,
+    /// Where the history is kept across sessions; `None`: this session only.
+    pub ask_history_path: Option<std::path::PathBuf>,
+    /// The last question's number (an answer to an older one is dropped).
+    ask_seq: u64,
 }
 
 impl App {
@@ -370,6 +381,9 @@ impl App {
             n8n_configured: false,
             job_names: None,
             jobs_running: Vec::new(),
+            ask_history: Vec::new(),
+            ask_history_path: None,
+            ask_seq: 0,
         }
     }
 

@@ -129,6 +129,19 @@ pub struct Recommendation {
     pub items: Vec<String>,
 }
 
+/// `eidos-recommendations` when MPIS's table holds no recommendations for the widget's
+/// personas: the dashboard's analyst's top suggested actions for them instead
+/// (`crate::analyst::top_actions`, the function behind `:ask`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalystSuggestions {
+    /// The widget's persona filter (`None`: every persona).
+    pub persona_id: Option<Uuid>,
+    /// The range asked about, in days (the widget's `time_range`).
+    pub days: i32,
+    /// Most confident first.
+    pub actions: Vec<crate::analyst::Suggestion>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxData {
     pub counts: OutboxCounts,
@@ -144,6 +157,8 @@ pub enum WidgetData {
     Channels(Vec<ChannelAggregate>),
     Personas(PersonasData),
     Recommendations(Vec<Recommendation>),
+    /// The recommendations widget's fallback (MPIS has none).
+    AnalystSuggestions(AnalystSuggestions),
     Jobs(Vec<IngestionJob>),
     Outbox(OutboxData),
 }
@@ -159,6 +174,7 @@ impl WidgetData {
             WidgetData::Channels(d) => d.is_empty(),
             WidgetData::Personas(d) => d.personas.is_empty() && d.awaiting_approval.is_empty(),
             WidgetData::Recommendations(d) => d.is_empty(),
+            WidgetData::AnalystSuggestions(d) => d.actions.is_empty(),
             WidgetData::Jobs(d) => d.is_empty(),
             WidgetData::Outbox(d) => d.unforwarded.is_empty(),
         }

@@ -2,6 +2,7 @@
 //! database query on a background worker that talks to the loop through channels.
 
 pub mod app;
+pub mod ask_history;
 pub mod clock;
 pub mod data;
 pub mod flag_hint;

@@ -88,6 +88,7 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
         Screen::Jobs(_) => "ingestion jobs",
         Screen::JobHistory(_) => "job runs",
         Screen::JobForm(_) => "ingestion job",
+        Screen::Ask(_) => "ask the analyst",
     })
 }
 

@@ -77,6 +77,7 @@ pub fn view(app: &App, frame: &mut Frame) {
             None
         }
         Screen::JobForm(state) => screens::job_form::render(app, state, body, frame.buffer_mut()),
+        Screen::Ask(state) => screens::ask::render(app, state, body, frame.buffer_mut()),
     };
     let filter_cursor = status_line(app, frame, status);
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
@@ -159,6 +160,10 @@ fn subtitle(slot: &super::app::Slot) -> String {
     let mut parts = Vec::new();
     if matches!(slot.kind, EngagementChart | ChannelPerformance) {
         parts.push(format!("{}d", slot.filter.days));
+    }
+    // MPIS has no recommendations: the analyst's actions stand in, and the title says so.
+    if let Some(WidgetData::AnalystSuggestions(data)) = &slot.data.value {
+        parts.push(format!("from the analyst · {}d", data.days));
     }
     if let Some(channel) = &slot.filter.channel {
         parts.push(channel.clone());

@@ -56,6 +56,7 @@ mod store_time_zones;
 mod store_tokens;
 mod stuck_runs;
 mod tui_app;
+mod tui_ask;
 mod tui_charts;
 mod tui_copy_and_hints;
 mod tui_genesis_edit;

@@ -490,13 +490,15 @@ impl Live {
             &crate::api_common::config(),
             mpis_dash::ingest::channel_fetchers(),
         );
-        let (commands, events) = worker::spawn_with_scheduler(
+        let (commands, events) = worker::spawn_with(
             pool.clone(),
             "alice".to_string(),
             mpis_dash::tui::user_id("alice"),
             Thresholds::default(),
-            None,
-            Some(scheduler),
+            worker::Services {
+                scheduler: Some(scheduler),
+                ..worker::Services::default()
+            },
         );
         Live {
             app: loaded(),

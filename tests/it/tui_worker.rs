@@ -496,9 +496,9 @@ async fn every_command_answers_with_the_right_event_on_the_demo_data() {
     match h
         .widget(WidgetKind::EidosRecommendations)
         .await
-        .expect("recommendations (the demo has none, but the query works)")
+        .expect("recommendations (the demo has none: the analyst's actions stand in)")
     {
-        WidgetData::Recommendations(_) => {}
+        WidgetData::AnalystSuggestions(d) => assert_eq!((d.persona_id, d.days), (None, 30)),
         other => panic!("recommendations answered with {other:?}"),
     }
     match h.widget(WidgetKind::IngestionJobs).await.expect("jobs") {

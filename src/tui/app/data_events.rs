@@ -207,7 +207,12 @@ impl App {
                     state.committed_loaded(result);
                 }
             }
-            DataEvent::PersonaChoices(result) => self.persona_choices_loaded(result),
+            DataEvent::PersonaChoices(result) => {
+                self.ask_personas_loaded(&result);
+                self.persona_choices_loaded(result)
+            }
+            DataEvent::Asked { seq, result } => self.asked(seq, result),
+            DataEvent::AskHistorySaved(result) => self.ask_history_saved(result),
             DataEvent::RunChoices(result) => self.run_choices_loaded(result),
             DataEvent::ProjectCreated(result) => return self.project_created(result),
             DataEvent::RunStarted(result) => return self.run_started(result),

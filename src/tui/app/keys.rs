@@ -33,6 +33,9 @@ impl App {
                 FormAction::Close => self.back(),
             };
         }
+        if let Screen::Ask(_) = self.screen {
+            return self.ask_key(key);
+        }
         if let Some(commands) = self.project_run_key(key) {
             return commands;
         }
@@ -113,6 +116,8 @@ impl App {
                 | Screen::GenesisJob(_)
                 | Screen::ProjectForm(_)
                 | Screen::RunForm(_) => Vec::new(),
+                // Only the mouse wheel arrives here (keys go to `ask_key`): it scrolls.
+                Screen::Ask(_) => self.ask_wheel(action),
             },
         }
     }

@@ -62,6 +62,7 @@ impl App {
             },
             "project" => self.open_project_form(),
             "jobs" => self.open_jobs((!argument.is_empty()).then_some(argument)),
+            "ask" => self.open_ask(argument),
             "run" if argument.is_empty() => self.open_run_form(),
             "run" => match Uuid::parse_str(argument) {
                 Ok(run_id) => self.open_run(run_id),
@@ -265,6 +266,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("messages", "the session's messages, whole, newest first"),
     ("project", "new project (name, persona, channels)"),
     ("jobs", "ingestion jobs; jobs NAME opens its runs"),
+    ("ask", "AI analyst: ask QUESTION asks at once"),
 ];
 
 /// The names the palette completes after `layout ` and `genesis `.

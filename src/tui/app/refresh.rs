@@ -39,6 +39,7 @@ impl App {
             Screen::PublishForm(form) => form.submitting(),
             Screen::GenesisForm(form) => form.submitting(),
             Screen::GenesisJob(job) => job.pending.is_some(),
+            Screen::Ask(ask) => ask.pending.is_some(),
             _ => false,
         };
         let expired = self.expire_message(false);

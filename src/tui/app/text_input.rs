@@ -26,6 +26,7 @@ impl App {
             Screen::RunForm(state) => state.editing_text(),
             Screen::JobForm(state) => state.editing_text(),
             Screen::Jobs(state) => state.filter_editing,
+            Screen::Ask(state) => state.focus == AskFocus::Question,
             _ => false,
         }
     }
@@ -72,6 +73,7 @@ impl App {
                 text_field::insert(&mut state.filter, &mut state.filter_cursor, &line);
                 true
             }
+            Screen::Ask(_) => self.ask_paste(text),
             _ => false,
         };
         if !taken {

@@ -276,6 +276,40 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
             format!("{} {}", k(Action::PageUp), k(Action::PageDown)),
             "scroll",
         )],
+        Screen::Ask(_) => vec![
+            ("Enter (question)".to_string(), "ask the analyst"),
+            (
+                "Up / Down (question)".to_string(),
+                "earlier questions (kept across sessions)",
+            ),
+            (
+                "Tab / Shift-Tab".to_string(),
+                "question, persona, actions, citations",
+            ),
+            (
+                "Ctrl-P / ←→ (persona)".to_string(),
+                "the persona asked about",
+            ),
+            (
+                format!("Ctrl-T / {}", k(Action::CycleTimeRange)),
+                "time range 24h / 7d / 30d / 90d",
+            ),
+            (
+                "Up / Down, Enter (citations)".to_string(),
+                "select, open the item and its metrics",
+            ),
+            ("PgUp / PgDn".to_string(), "scroll the answer"),
+            (TEXT_MOVES.to_string(), "move in the text"),
+            (
+                TEXT_DELETES.to_string(),
+                "delete a word / to the start / end",
+            ),
+            (
+                "Esc".to_string(),
+                "stop waiting / back (the question is kept)",
+            ),
+            ("? (empty box) / F1".to_string(), "this help"),
+        ],
         Screen::LayoutEditor(_) => vec![
             ("Tab".to_string(), "next widget"),
             ("arrows / hjkl".to_string(), "move the widget"),

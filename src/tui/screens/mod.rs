@@ -1,5 +1,6 @@
 //! Full-screen views reached from the dashboard (Enter) and left with Esc.
 
+pub mod ask;
 pub mod flag_drill;
 pub mod form_parts;
 pub mod genesis_form;

@@ -103,7 +103,12 @@ fn empty(kind: &WidgetKind, data: &WidgetData, area: Rect, buf: &mut Buffer, vie
         WidgetKind::EngagementChart => "no metrics in this period",
         WidgetKind::ChannelPerformance => "no metrics in this period",
         WidgetKind::PersonaOverview => "no personas yet: start one with :genesis",
-        WidgetKind::EidosRecommendations => "no recommendations computed yet",
+        WidgetKind::EidosRecommendations => match data {
+            WidgetData::AnalystSuggestions(_) => {
+                "no recommendations computed yet, and too little data for the analyst to suggest any"
+            }
+            _ => "no recommendations computed yet",
+        },
         WidgetKind::IngestionJobs => "no ingestion jobs",
         WidgetKind::Outbox => "every publish record was forwarded",
         _ => return body(data, area, buf, view),
@@ -120,6 +125,7 @@ fn body(data: &WidgetData, area: Rect, buf: &mut Buffer, view: &WidgetView) {
         WidgetData::Channels(d) => channel_performance::render(d, area, buf, view),
         WidgetData::Personas(d) => persona_overview::render(d, area, buf, view),
         WidgetData::Recommendations(d) => recommendations::render(d, area, buf, view),
+        WidgetData::AnalystSuggestions(d) => recommendations::render_analyst(d, area, buf, view),
         WidgetData::Jobs(d) => ingestion_jobs::render(d, area, buf, view),
         WidgetData::Outbox(d) => outbox::render(d, area, buf, view),
     }

@@ -7,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{WidgetView, age, clean, filter_note, fit, matches_filter};
-use crate::tui::data::Recommendation;
+use crate::analyst::Suggestion;
+use crate::text::wrap;
+use crate::tui::data::{AnalystSuggestions, Recommendation};
 
 /// The personas the `/` filter lets through (by name, status or any item).
 pub fn filtered<'a>(data: &'a [Recommendation], filter: Option<&str>) -> Vec<&'a Recommendation> {
@@ -72,8 +74,76 @@ pub fn render(data: &Vec<Recommendation>, area: Rect, buf: &mut Buffer, view: &W
         );
         lines.push(Line::styled(text, theme.muted()));
     }
+    draw(lines, area, buf, view, shown.len(), data.len());
+}
+
+/// MPIS has no recommendations: the dashboard's analyst's top actions, numbered, each with
+/// the confidence of the answer behind it (the title says "from the analyst").
+pub fn render_analyst(data: &AnalystSuggestions, area: Rect, buf: &mut Buffer, view: &WidgetView) {
+    if area.is_empty() {
+        return;
+    }
+    let theme = view.theme;
+    let width = usize::from(area.width);
+    let who = if data.persona_id.is_some() {
+        "this persona"
+    } else {
+        "any persona"
+    };
+    let mut lines: Vec<Line> = wrap(
+        &format!(
+            "MPIS has no recommendations for {who}; the dashboard's analyst suggests ({}d):",
+            data.days
+        ),
+        width,
+    )
+    .into_iter()
+    .map(|line| Line::styled(line, theme.muted()))
+    .collect();
+    let shown: Vec<&Suggestion> = data
+        .actions
+        .iter()
+        .filter(|s| matches_filter(view.filter, &[&s.action]))
+        .collect();
+    for (n, suggestion) in shown.iter().enumerate() {
+        let number = format!("{:>2}. ", n + 1);
+        let text = format!(
+            "{} (confidence {:.2})",
+            clean(&suggestion.action),
+            suggestion.confidence
+        );
+        for (i, part) in wrap(&text, width.saturating_sub(4)).into_iter().enumerate() {
+            let lead = if i == 0 {
+                Span::styled(number.clone(), theme.accent())
+            } else {
+                Span::raw("    ")
+            };
+            lines.push(Line::from(vec![lead, Span::raw(part)]));
+        }
+    }
+    if shown.is_empty() {
+        let text = format!(
+            "nothing matches /{}",
+            clean(view.filter.unwrap_or_default().trim())
+        );
+        lines.push(Line::styled(text, theme.muted()));
+    }
+    draw(lines, area, buf, view, shown.len(), data.actions.len());
+}
+
+/// The lines from the top of `area` (the `/` filter's note on the last row); what does not
+/// fit is counted on the last row shown.
+fn draw(
+    lines: Vec<Line>,
+    area: Rect,
+    buf: &mut Buffer,
+    view: &WidgetView,
+    shown: usize,
+    total: usize,
+) {
+    let theme = view.theme;
     let mut rows = area;
-    if let Some(note) = filter_note(view, shown.len(), data.len())
+    if let Some(note) = filter_note(view, shown, total)
         && rows.height >= 3
     {
         rows.height -= 1;

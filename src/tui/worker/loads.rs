@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{PublishTargets, RunDetail};
+use crate::domain::analyst::TimeRange;
 use crate::domain::red_flags::Thresholds;
 use crate::domain::run_status::RunStatus;
 use crate::store::runs::{self, RunCursor, RunFilter};
@@ -14,8 +15,8 @@ use crate::store::{
     red_flags,
 };
 use crate::tui::data::{
-    OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData, WidgetData, WidgetFilter,
-    WidgetKind,
+    AnalystSuggestions, OutboxData, PersonasData, Recommendation, RedFlagsData, RunsData,
+    WidgetData, WidgetFilter, WidgetKind,
 };
 
 pub(super) const LIST_ROWS: i64 = 50;
@@ -74,21 +75,26 @@ pub(super) async fn load_widget(
             personas: personas::list(pool, LIST_ROWS, 0).await?,
             awaiting_approval: genesis::awaiting_approval(pool, 20).await?,
         }),
-        WidgetKind::EidosRecommendations => WidgetData::Recommendations(
-            recs::latest(pool, filter.persona_id, 10)
-                .await?
-                .into_iter()
-                .map(|r| Recommendation {
-                    persona_id: r.persona_id,
-                    computed_at: r.computed_at,
-                    status: format!("{} · {}", r.persona_name, r.status),
-                    items: recs::texts(&r.recommendations.0)
-                        .into_iter()
-                        .take(3)
-                        .collect(),
-                })
-                .collect(),
-        ),
+        WidgetKind::EidosRecommendations => {
+            let latest = recs::latest(pool, filter.persona_id, 10).await?;
+            if latest.is_empty() {
+                return analyst_suggestions(pool, filter).await;
+            }
+            WidgetData::Recommendations(
+                latest
+                    .into_iter()
+                    .map(|r| Recommendation {
+                        persona_id: r.persona_id,
+                        computed_at: r.computed_at,
+                        status: format!("{} · {}", r.persona_name, r.status),
+                        items: recs::texts(&r.recommendations.0)
+                            .into_iter()
+                            .take(3)
+                            .collect(),
+                    })
+                    .collect(),
+            )
+        }
         WidgetKind::IngestionJobs => {
             let mut all = jobs::list(pool, 200).await?;
             if let Some(channel) = channel {
@@ -107,6 +113,29 @@ pub(super) async fn load_widget(
             ));
         }
     })
+}
+
+/// How many of the analyst's actions stand in for MPIS's recommendations.
+pub(super) const ANALYST_ACTIONS: usize = 3;
+
+/// MPIS computed no recommendations for the widget's personas (its table has no row for
+/// them): the analyst's top actions for the same personas and the widget's range. A database
+/// error is the widget's error as before (the analyst reads the same database).
+async fn analyst_suggestions(
+    pool: &PgPool,
+    filter: &WidgetFilter,
+) -> Result<WidgetData, StoreError> {
+    let days = filter.days;
+    let range = TimeRange::preset(&format!("{days}d"), Utc::now())
+        .or_else(|| TimeRange::preset("30d", Utc::now()))
+        .ok_or_else(|| StoreError::invalid("time_range", "no such range"))?;
+    let actions =
+        crate::analyst::top_actions(pool, filter.persona_id, range, ANALYST_ACTIONS).await?;
+    Ok(WidgetData::AnalystSuggestions(AnalystSuggestions {
+        persona_id: filter.persona_id,
+        days,
+        actions,
+    }))
 }
 
 pub(super) async fn load_run_detail(pool: &PgPool, run_id: Uuid) -> Result<RunDetail, StoreError> {

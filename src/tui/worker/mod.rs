@@ -36,6 +36,7 @@ use crate::tui::forms::genesis_job::ApproveFailure;
 use chrono::{DateTime, Utc};
 
 mod jobs;
+mod ask;
 mod listen;
 mod loads;
 mod mpis_calls;
@@ -191,6 +192,21 @@ pub enum Command {
         id: Uuid,
         name: String,
     },
+    /// A question to the analyst (`crate::analyst::ask`, as the API answers it); answered by
+    /// `Asked` with the same `seq`.
+    Ask {
+        seq: u64,
+        persona_id: Option<Uuid>,
+        range: crate::domain::analyst::TimeRange,
+        question: String,
+    },
+    /// Stop the question in flight (its task is aborted; no answer comes).
+    CancelAsk,
+    /// Add a question to the history file (`tui::ask_history`); answered by `AskHistorySaved`.
+    RecordAskQuestion {
+        path: std::path::PathBuf,
+        question: String,
+    },
 }
 
 /// What kind of id a prefix is looked up as.
@@ -309,6 +325,12 @@ pub enum DataEvent {
         Uuid,
         Result<crate::store::ingestion_runs::IngestionRun, String>,
     ),
+    /// The analyst's answer to `Ask { seq, .. }`, or why there is none in plain words.
+    Asked {
+        seq: u64,
+        result: Result<crate::analyst::Asked, String>,
+    },
+    AskHistorySaved(Result<(), String>),
 }
 
 /// A published item with its measurements, newest first.
@@ -343,19 +365,45 @@ pub fn spawn_with_mpis(
     thresholds: Thresholds,
     mpis: Option<MpisClient>,
 ) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
-    spawn_with_scheduler(pool, operator, user_id, thresholds, mpis, None)
+    spawn_with(
+        pool,
+        operator,
+        user_id,
+        thresholds,
+        Services {
+            mpis,
+            ..Services::default()
+        },
+    )
 }
 
-/// As [`spawn_with_mpis`], with the ingestion scheduler `:jobs` runs a job now through (the
-/// dashboard's when not read-only; without one, run now says it is off).
-pub fn spawn_with_scheduler(
+/// What the worker calls besides the database; each is optional (without it, what needs it
+/// says it is off).
+#[derive(Default)]
+pub struct Services {
+    /// MPIS, that publish records are forwarded through and genesis jobs run on.
+    pub mpis: Option<MpisClient>,
+    /// The ingestion scheduler `:jobs` runs a job now through (the dashboard's when not
+    /// read-only).
+    pub scheduler: Option<Scheduler>,
+    /// The language model that phrases `:ask`'s answers (config `[analyst]`, as `serve`).
+    pub phraser: Option<crate::analyst_llm::Phraser>,
+}
+
+/// As [`spawn`], with the services in `services`.
+pub fn spawn_with(
     pool: PgPool,
     operator: String,
     user_id: Uuid,
     thresholds: Thresholds,
-    mpis: Option<MpisClient>,
-    scheduler: Option<Scheduler>,
+    services: Services,
 ) -> (UnboundedSender<Command>, UnboundedReceiver<DataEvent>) {
+    let Services {
+        mpis,
+        scheduler,
+        phraser,
+    } = services;
+    let phraser = phraser.map(std::sync::Arc::new);
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
@@ -368,6 +416,8 @@ pub fn spawn_with_scheduler(
     tokio::spawn(async move {
         // The genesis start in flight, so that `CancelGenesis` can abort it.
         let mut genesis: Option<AbortHandle> = None;
+        // The question in flight (`CancelAsk`, or a newer question, aborts it).
+        let mut asking: Option<AbortHandle> = None;
         while let Some(command) = command_rx.recv().await {
             if command == Command::CancelGenesis {
                 if let Some(handle) = genesis.take().filter(|h| !h.is_finished()) {
@@ -376,7 +426,14 @@ pub fn spawn_with_scheduler(
                 }
                 continue;
             }
+            if command == Command::CancelAsk {
+                if let Some(handle) = asking.take() {
+                    handle.abort();
+                }
+                continue;
+            }
             let is_genesis = matches!(command, Command::GenesisStart(_));
+            let is_ask = matches!(command, Command::Ask { .. });
             // One task per command: a slow query never holds up the others.
             let context = Context {
                 pool: pool.clone(),
@@ -387,9 +444,13 @@ pub fn spawn_with_scheduler(
                 events: event_tx.clone(),
                 evaluator: evaluator.clone(),
                 scheduler: scheduler.clone(),
+                phraser: phraser.clone(),
             };
             let task = tokio::spawn(async move { context.handle(command).await });
             if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
+                previous.abort();
+            }
+            if is_ask && let Some(previous) = asking.replace(task.abort_handle()) {
                 previous.abort();
             }
         }
@@ -408,6 +469,8 @@ struct Context {
     evaluator: std::sync::Arc<crate::jobs::evaluator::Evaluator>,
     /// Run now for `:jobs` (the API's `Scheduler::run_now`).
     scheduler: Option<Scheduler>,
+    /// Phrases `:ask`'s answers when configured.
+    phraser: Option<std::sync::Arc<crate::analyst_llm::Phraser>>,
 }
 
 impl Context {
@@ -559,6 +622,17 @@ impl Context {
             Command::SetJobEnabled { id, enabled } => self.set_job_enabled(id, enabled).await,
             Command::RunJobNow(job_id) => self.run_job_now(job_id).await,
             Command::DeleteJob { id, name } => self.delete_job(id, name).await,
+            Command::Ask {
+                seq,
+                persona_id,
+                range,
+                question,
+            } => self.ask(seq, persona_id, range, question).await,
+            // Handled by the command loop, which holds the task to abort.
+            Command::CancelAsk => {}
+            Command::RecordAskQuestion { path, question } => {
+                self.record_ask_question(path, question).await
+            }
         }
     }
 
