@@ -9,7 +9,7 @@
 //! lease, so it never overlaps a scheduled run.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
@@ -21,11 +21,12 @@ use crate::config::Config;
 use crate::domain::channel::Channel;
 use crate::domain::credential_ref;
 use crate::ingest::{FetchError, Fetcher, FetcherFactory, FetcherSettings, ItemToMeasure};
+use crate::jobs::metric_writer::MetricWriter;
 use crate::jobs::runner::Stop;
 use crate::state_log::StateLog;
 use crate::store::ingestion_runs::{self, Finished, ItemError, Outcome, Trigger};
 use crate::store::jobs::{self, IngestionJob, RunResult};
-use crate::store::metrics::{self, MetricRow};
+use crate::store::metrics::MetricRow;
 use crate::store::{StoreError, StoreResult};
 
 /// How often the scheduler looks for due jobs.
@@ -69,6 +70,17 @@ pub struct RunReport {
     pub run_id: Uuid,
     pub job_id: Uuid,
     pub finished: Finished,
+    pub timings: RunTimings,
+}
+
+/// Where a run's time went (for the logs and `benches/ingest_job.rs`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunTimings {
+    /// Waiting on the platform: the fetch calls, rate-limit waits included.
+    pub fetching: Duration,
+    /// Inside `store::metrics` writing the rows (on the writer's task, overlapping the
+    /// fetching but for the last chunk).
+    pub storing: Duration,
 }
 
 impl Scheduler {
@@ -154,7 +166,8 @@ impl Scheduler {
     /// Runs a claimed job as the recorded run `run_id`, records the outcome on the run and the
     /// job (giving the lease back).
     pub async fn run(&self, job: IngestionJob, run_id: Uuid) -> StoreResult<RunReport> {
-        let (finished, not_before) = match self.measure(&job).await {
+        let mut timings = RunTimings::default();
+        let (finished, not_before) = match self.measure(&job, &mut timings).await {
             Ok(done) => done,
             Err(error) => (
                 Finished {
@@ -191,6 +204,7 @@ impl Scheduler {
             run_id,
             job_id: job.id,
             finished,
+            timings,
         })
     }
 
@@ -199,6 +213,7 @@ impl Scheduler {
     async fn measure(
         &self,
         job: &IngestionJob,
+        timings: &mut RunTimings,
     ) -> Result<(Finished, Option<DateTime<Utc>>), String> {
         let channel = Channel::parse(&job.channel);
         let config = &job.config.0;
@@ -231,8 +246,13 @@ impl Scheduler {
         let mut not_before = None;
         let batch = fetcher.max_batch().max(1);
         let mut batches = items.chunks(batch);
+        // Rows are written in large statements while the next calls are made.
+        let mut writer = MetricWriter::new(self.pool.clone());
         for chunk in batches.by_ref() {
-            match self.fetch_batch(fetcher.as_ref(), chunk).await {
+            let fetching = Instant::now();
+            let fetched = self.fetch_batch(fetcher.as_ref(), chunk).await;
+            timings.fetching += fetching.elapsed();
+            match fetched {
                 Ok(outcome) => {
                     let asked: HashSet<Uuid> = chunk.iter().map(|i| i.published_item_id).collect();
                     let mut answered = HashSet::new();
@@ -242,13 +262,17 @@ impl Scheduler {
                         .filter(|m| asked.contains(&m.published_item_id))
                         .filter(|m| answered.insert(m.published_item_id))
                         .map(|m| {
-                            MetricRow::from_raw(
+                            let mut row = MetricRow::from_raw(
                                 m.published_item_id,
                                 channel.as_str(),
                                 m.raw,
                                 Utc::now(),
                                 &source,
-                            )
+                            );
+                            // A persona's job asked for that persona's items only: no
+                            // look-up per row on insert.
+                            row.persona_id = job.persona_id;
+                            row
                         })
                         .collect();
                     for failure in outcome.failures {
@@ -263,12 +287,9 @@ impl Scheduler {
                             tally.fail(item.published_item_id, "not in the platform's answer");
                         }
                     }
-                    match metrics::insert_batch(&self.pool, &rows).await {
-                        Ok(written) => tally.rows += written as usize,
-                        Err(err) => {
-                            stopped = Some(format!("storing the metrics failed: {}", err.cause()));
-                            break;
-                        }
+                    if let Err(error) = writer.push(rows).await {
+                        stopped = Some(format!("storing the metrics failed: {error}"));
+                        break;
                     }
                 }
                 Err(Stopping::RateLimited { until, detail }) => {
@@ -296,6 +317,17 @@ impl Scheduler {
             }
         }
         tally.unasked += batches.map(<[ItemToMeasure]>::len).sum::<usize>();
+        // Rows already measured are stored even when the run stopped early.
+        let flushed = writer.finish().await;
+        tally.rows = writer.written;
+        timings.storing = writer.storing;
+        if let Err(error) = flushed {
+            let failed = format!("storing the metrics failed: {error}");
+            stopped = Some(match stopped {
+                Some(reason) => format!("{reason}; {failed}"),
+                None => failed,
+            });
+        }
         Ok((tally.finish(items.len(), stopped), not_before))
     }
 

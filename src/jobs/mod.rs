@@ -7,5 +7,6 @@ pub mod dispatch;
 pub mod evaluator;
 pub mod every;
 pub mod ingest;
+pub mod metric_writer;
 pub mod outbox;
 pub mod runner;

@@ -34,6 +34,7 @@ mod e2e_project_run;
 mod e2e_tmux;
 mod ingest_abandoned_runs;
 mod ingest_instagram;
+mod ingest_metric_writer;
 mod ingest_scheduler;
 mod ingest_telegram;
 mod ingest_tiktok;
