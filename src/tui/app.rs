@@ -59,8 +59,8 @@ mod run_detail;
 mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
-pub use jobs::{JobHistoryState, JobsState};
 pub use ask::{AskAnswer, AskFocus, AskState, PendingAsk};
+pub use jobs::{JobHistoryState, JobsState};
 pub use oncall::{FlagDrillState, ItemState, SILENCE_CHOICES, SilenceState, row_id};
 pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 

@@ -300,3 +300,61 @@ fn read_only_on_a_database_without_the_dashboard_schema_says_to_migrate() {
     );
     assert_eq!(tmux.wait_for_exit(Duration::from_secs(5)), 4);
 }
+
+/// `--demo` ingests for real: the seeded jobs point at the in-process stand-ins, the one due
+/// at start has run by the time `:jobs` is opened, and run now on another writes new metric
+/// rows, told in the status line and kept in the job's history.
+#[test]
+fn demo_ingestion_jobs_run_against_the_stand_ins() {
+    let dir = DataDir(std::env::temp_dir().join(format!(
+        "mpis-dash-ingest-{}",
+        uuid::Uuid::new_v4().simple()
+    )));
+    let command = format!(
+        "env -u DATABASE_URL {} --data-dir {} --demo; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_mpis-dash"),
+        dir.0.display()
+    );
+    let tmux = Tmux::start(&command, (160, 40));
+    tmux.wait_for(&["Recent Runs", "db ok"], Duration::from_secs(60));
+
+    // The Telegram job is due at start: the scheduler has run it against its stand-in.
+    tmux.keys(&[":"]);
+    tmux.text("jobs");
+    tmux.keys(&["Enter"]);
+    let list = tmux.wait_for(
+        &[
+            "Ingestion jobs",
+            "youtube_metrics_demo",
+            "telegram_metrics_demo",
+        ],
+        Duration::from_secs(10),
+    );
+    assert!(list.contains("instagram_metrics_demo"), "{list}");
+    let telegram_ran = tmux.wait_for(&["✓"], Duration::from_secs(30));
+    let telegram_line = telegram_ran
+        .lines()
+        .find(|l| l.contains("telegram_metrics_demo"))
+        .unwrap_or_default();
+    assert!(
+        telegram_line.contains("success"),
+        "the job due at start ran successfully:\n{telegram_ran}"
+    );
+
+    // Run now on the YouTube job: new rows from the stand-in, said when the run lands.
+    tmux.keys(&["/"]);
+    tmux.text("youtube");
+    tmux.keys(&["Enter", "r"]);
+    let said = tmux.wait_for(
+        &["job youtube_metrics_demo", "success —", "rows from"],
+        Duration::from_secs(30),
+    );
+    assert!(!said.contains(" 0 rows from"), "{said}");
+
+    // Its history keeps the run, started by hand.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["run now", "success"], Duration::from_secs(10));
+
+    tmux.keys(&["Escape", "Escape", "Escape", "q"]);
+    assert_eq!(tmux.wait_for_exit(Duration::from_secs(30)), 0);
+}

@@ -35,8 +35,8 @@ use crate::store::runs::{Run, RunCursor, RunItem, RunListRow};
 use crate::tui::forms::genesis_job::ApproveFailure;
 use chrono::{DateTime, Utc};
 
-mod jobs;
 mod ask;
+mod jobs;
 mod listen;
 mod loads;
 mod mpis_calls;
