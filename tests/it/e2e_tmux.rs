@@ -315,7 +315,7 @@ fn demo_ingestion_jobs_run_against_the_stand_ins() {
         env!("CARGO_BIN_EXE_mpis-dash"),
         dir.0.display()
     );
-    let tmux = Tmux::start(&command, (160, 40));
+    let tmux = Tmux::start(&command, (200, 40));
     tmux.wait_for(&["Recent Runs", "db ok"], Duration::from_secs(60));
 
     // The Telegram job is due at start: the scheduler has run it against its stand-in.
@@ -346,10 +346,10 @@ fn demo_ingestion_jobs_run_against_the_stand_ins() {
     tmux.text("youtube");
     tmux.keys(&["Enter", "r"]);
     let said = tmux.wait_for(
-        &["job youtube_metrics_demo", "success —", "rows from"],
+        &["job \"youtube_metrics_demo\": ✓ success —", "rows from"],
         Duration::from_secs(30),
     );
-    assert!(!said.contains(" 0 rows from"), "{said}");
+    assert!(!said.contains("— 0 rows from"), "{said}");
 
     // Its history keeps the run, started by hand.
     tmux.keys(&["Enter"]);
