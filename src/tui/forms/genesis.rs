@@ -178,21 +178,17 @@ impl GenesisFormState {
     }
 
     fn submit(&mut self, now: Instant) -> FormAction<ValidGenesis> {
-        match self.form.validate() {
-            Ok(valid) => {
-                self.errors.clear();
-                self.outcome = None;
-                self.submitted_at = Some(now);
-                FormAction::Submit(valid)
-            }
-            Err(errors) => {
-                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
-                    self.focus = first;
-                }
-                self.errors = errors;
-                FormAction::None
-            }
-        }
+        let Some(valid) = super::settle(
+            self.form.validate(),
+            &FIELDS,
+            &mut self.focus,
+            &mut self.errors,
+        ) else {
+            return FormAction::None;
+        };
+        self.outcome = None;
+        self.submitted_at = Some(now);
+        FormAction::Submit(valid)
     }
 
     /// The start waits for the operator's answer to a question (nothing sent yet).

@@ -53,23 +53,47 @@ pub fn while_writing<T>(submitting: bool, key: &KeyEvent) -> Option<FormAction<T
     })
 }
 
-/// The first of a form's `fields` (name, label) that one of `errors` names: where a refused
-/// submission puts the focus.
-pub fn first_with_error(fields: &[(&str, &str)], errors: &[FieldError]) -> Option<usize> {
-    fields
-        .iter()
-        .position(|(name, _)| errors.iter().any(|e| e.field == *name))
+/// A submission checked: the valid value (the form's errors cleared), or `None` with its
+/// problems kept for their fields (`fields`: name, label) and the focus on the first of them.
+pub fn settle<T>(
+    checked: Result<T, Vec<FieldError>>,
+    fields: &[(&str, &str)],
+    focus: &mut usize,
+    errors: &mut Vec<FieldError>,
+) -> Option<T> {
+    match checked {
+        Ok(valid) => {
+            errors.clear();
+            Some(valid)
+        }
+        Err(found) => {
+            if let Some(first) = fields
+                .iter()
+                .position(|(name, _)| found.iter().any(|e| e.field == *name))
+            {
+                *focus = first;
+            }
+            *errors = found;
+            None
+        }
+    }
 }
 
-/// Where the store's refusal of a submission goes: the field it names (its index and the
-/// error to show there), else `Err` with the message (a failure naming no field).
-pub fn refusal_at(
+/// The store's refusal of a submission shown where it belongs: at the field it names (the
+/// focus moved there), else as the form's failure naming no field.
+pub fn place_refusal(
     fields: &[(&'static str, &str)],
     field: Option<&str>,
     message: String,
-) -> Result<(usize, FieldError), String> {
+    focus: &mut usize,
+    errors: &mut Vec<FieldError>,
+    failure: &mut Option<String>,
+) {
     match field.and_then(|f| fields.iter().position(|(name, _)| *name == f)) {
-        Some(index) => Ok((index, FieldError::new(fields[index].0, message))),
-        None => Err(message),
+        Some(index) => {
+            *focus = index;
+            *errors = vec![FieldError::new(fields[index].0, message)];
+        }
+        None => *failure = Some(message),
     }
 }

@@ -243,35 +243,30 @@ impl ProjectFormState {
 
     fn submit(&mut self) -> FormAction<ValidProject> {
         self.failure = None;
-        match project_form::validate(
-            &self.name,
-            self.persona_choice(),
-            &self.channels.text,
-            &self.configured,
-        ) {
-            Ok(valid) => {
-                self.errors.clear();
-                FormAction::Submit(valid)
-            }
-            Err(errors) => {
-                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
-                    self.focus = first;
-                }
-                self.errors = errors;
-                FormAction::None
-            }
-        }
+        super::settle(
+            project_form::validate(
+                &self.name,
+                self.persona_choice(),
+                &self.channels.text,
+                &self.configured,
+            ),
+            &FIELDS,
+            &mut self.focus,
+            &mut self.errors,
+        )
+        .map_or(FormAction::None, FormAction::Submit)
     }
 
     /// The store refused the project: at its field when it names one.
     pub fn refused(&mut self, field: Option<String>, message: String) {
         self.submitted_at = None;
-        match super::refusal_at(&FIELDS, field.as_deref(), message) {
-            Ok((index, error)) => {
-                self.focus = index;
-                self.errors = vec![error];
-            }
-            Err(message) => self.failure = Some(message),
-        }
+        super::place_refusal(
+            &FIELDS,
+            field.as_deref(),
+            message,
+            &mut self.focus,
+            &mut self.errors,
+            &mut self.failure,
+        );
     }
 }

@@ -514,21 +514,17 @@ impl PublishFormState {
     }
 
     fn submit(&mut self, now: Now) -> FormAction<ValidPublish> {
-        match self.form.validate_with(now.wall, &self.channels) {
-            Ok(valid) => {
-                self.errors.clear();
-                self.outcome = None;
-                self.submitted_at = Some(now.instant);
-                FormAction::Submit(valid)
-            }
-            Err(errors) => {
-                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
-                    self.focus = first;
-                }
-                self.errors = errors;
-                FormAction::None
-            }
-        }
+        let Some(valid) = super::settle(
+            self.form.validate_with(now.wall, &self.channels),
+            &FIELDS,
+            &mut self.focus,
+            &mut self.errors,
+        ) else {
+            return FormAction::None;
+        };
+        self.outcome = None;
+        self.submitted_at = Some(now.instant);
+        FormAction::Submit(valid)
     }
 
     /// The approved drafts arrived (again): the picked draft stays picked by its id.

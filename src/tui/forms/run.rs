@@ -456,19 +456,8 @@ impl RunFormState {
 
     fn submit(&mut self) -> FormAction<ValidRun> {
         self.failure = None;
-        match self.validate() {
-            Ok(valid) => {
-                self.errors.clear();
-                FormAction::Submit(valid)
-            }
-            Err(errors) => {
-                if let Some(first) = super::first_with_error(&FIELDS, &errors) {
-                    self.focus = first;
-                }
-                self.errors = errors;
-                FormAction::None
-            }
-        }
+        super::settle(self.validate(), &FIELDS, &mut self.focus, &mut self.errors)
+            .map_or(FormAction::None, FormAction::Submit)
     }
 
     /// The store refused the run: at its field when it names one (`project` / `persona`
@@ -479,13 +468,14 @@ impl RunFormState {
             "project" | "persona" | "persona_id" => "project_id".to_string(),
             _ => f,
         });
-        match super::refusal_at(&FIELDS, field.as_deref(), message) {
-            Ok((index, error)) => {
-                self.focus = index;
-                self.errors = vec![error];
-            }
-            Err(message) => self.failure = Some(message),
-        }
+        super::place_refusal(
+            &FIELDS,
+            field.as_deref(),
+            message,
+            &mut self.focus,
+            &mut self.errors,
+            &mut self.failure,
+        );
     }
 }
 
