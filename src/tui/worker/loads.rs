@@ -5,6 +5,9 @@ use chrono::Utc;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use std::time::Instant;
+
+use super::suggestions::SuggestionCache;
 use super::{PublishTargets, RunDetail};
 use crate::domain::analyst::TimeRange;
 use crate::domain::red_flags::Thresholds;
@@ -30,6 +33,7 @@ pub(super) async fn load_widget(
     filter: &WidgetFilter,
     cursor: Option<RunCursor>,
     page: usize,
+    suggestions: &SuggestionCache,
 ) -> Result<WidgetData, StoreError> {
     let channel = filter.channel.as_deref();
     Ok(match kind {
@@ -78,7 +82,7 @@ pub(super) async fn load_widget(
         WidgetKind::EidosRecommendations => {
             let latest = recs::latest(pool, filter.persona_id, 10).await?;
             if latest.is_empty() {
-                return analyst_suggestions(pool, filter).await;
+                return analyst_suggestions(pool, filter, suggestions).await;
             }
             WidgetData::Recommendations(
                 latest
@@ -124,13 +128,24 @@ pub(super) const ANALYST_ACTIONS: usize = 3;
 async fn analyst_suggestions(
     pool: &PgPool,
     filter: &WidgetFilter,
+    suggestions: &SuggestionCache,
 ) -> Result<WidgetData, StoreError> {
     let days = filter.days;
+    let key = (filter.persona_id, days);
+    if let Some(actions) = suggestions.fresh(key, Instant::now()) {
+        return Ok(WidgetData::AnalystSuggestions(AnalystSuggestions {
+            persona_id: filter.persona_id,
+            days,
+            actions,
+        }));
+    }
+    let asked_at = Instant::now();
     let range = TimeRange::preset(&format!("{days}d"), Utc::now())
         .or_else(|| TimeRange::preset("30d", Utc::now()))
         .ok_or_else(|| StoreError::invalid("time_range", "no such range"))?;
     let actions =
         crate::analyst::top_actions(pool, filter.persona_id, range, ANALYST_ACTIONS).await?;
+    suggestions.keep(key, asked_at, actions.clone());
     Ok(WidgetData::AnalystSuggestions(AnalystSuggestions {
         persona_id: filter.persona_id,
         days,

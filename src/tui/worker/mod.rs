@@ -42,6 +42,7 @@ mod loads;
 mod mpis_calls;
 mod oncall;
 mod project_run;
+mod suggestions;
 mod writes;
 
 pub use listen::CHANGES_CHANNEL;
@@ -404,6 +405,7 @@ pub fn spawn_with(
         phraser,
     } = services;
     let phraser = phraser.map(std::sync::Arc::new);
+    let suggestions = std::sync::Arc::new(suggestions::SuggestionCache::default());
     let (command_tx, mut command_rx) = unbounded_channel::<Command>();
     let (event_tx, event_rx) = unbounded_channel::<DataEvent>();
     tokio::spawn(listen_for_changes(pool.clone(), event_tx.clone()));
@@ -445,6 +447,7 @@ pub fn spawn_with(
                 evaluator: evaluator.clone(),
                 scheduler: scheduler.clone(),
                 phraser: phraser.clone(),
+                suggestions: suggestions.clone(),
             };
             let task = tokio::spawn(async move { context.handle(command).await });
             if is_genesis && let Some(previous) = genesis.replace(task.abort_handle()) {
@@ -471,6 +474,8 @@ struct Context {
     scheduler: Option<Scheduler>,
     /// Phrases `:ask`'s answers when configured.
     phraser: Option<std::sync::Arc<crate::analyst_llm::Phraser>>,
+    /// The recommendations widget's fallback, reused for a while (`suggestions::KEEP_FOR`).
+    suggestions: std::sync::Arc<suggestions::SuggestionCache>,
 }
 
 impl Context {
@@ -506,8 +511,16 @@ impl Context {
                 cursor,
                 page,
             } => {
-                let result =
-                    load_widget(&self.pool, &self.thresholds, &kind, &filter, cursor, page).await;
+                let result = load_widget(
+                    &self.pool,
+                    &self.thresholds,
+                    &kind,
+                    &filter,
+                    cursor,
+                    page,
+                    &self.suggestions,
+                )
+                .await;
                 let result = self.observe(result);
                 self.send(DataEvent::Widget {
                     slot,
