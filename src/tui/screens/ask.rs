@@ -331,7 +331,18 @@ fn citation_text(citation: &CitedItem) -> String {
     let mut measured = None;
     for (key, value) in &citation.metrics {
         if key == "measured_at" {
-            measured = value.as_str().map(clean);
+            // The time as the other times on screen (UTC, to the minute); text that is not
+            // a timestamp is shown as it came.
+            measured = value.as_str().map(|text| {
+                chrono::DateTime::parse_from_rfc3339(text).map_or_else(
+                    |_| clean(text),
+                    |t| {
+                        t.with_timezone(&chrono::Utc)
+                            .format("%Y-%m-%d %H:%M UTC")
+                            .to_string()
+                    },
+                )
+            });
             continue;
         }
         parts.push(format!("{} {}", clean(key), stored(key, value)));
