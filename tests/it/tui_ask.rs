@@ -328,6 +328,35 @@ async fn enter_on_a_citation_opens_the_item_and_esc_returns_to_the_answer() {
 }
 
 #[tokio::test]
+async fn an_action_and_a_cited_items_id_are_copied_with_osc_52() {
+    let (_db, mut app, mut worker) = ask_screen(SMALL).await;
+    ask(&mut app, &mut worker, "which channel works best").await;
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(ask_state(&app).focus, AskFocus::Actions);
+    press(&mut app, KeyCode::Down);
+    let second = ask_state(&app)
+        .answer
+        .as_ref()
+        .and_then(|a| a.asked.answer.suggested_actions.get(1).cloned())
+        .expect("the answer suggests two actions");
+    let commands = press(&mut app, KeyCode::Enter);
+    assert!(commands.is_empty(), "copying asks the worker nothing");
+    assert_eq!(app.clipboard.take(), Some(second.clone()));
+    assert!(
+        screen_text(&app, SMALL).contains("the suggested action"),
+        "the copied text is shown to copy by hand"
+    );
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+
+    press(&mut app, KeyCode::Tab);
+    assert_eq!(ask_state(&app).focus, AskFocus::Citations);
+    press(&mut app, KeyCode::Char('y'));
+    assert_eq!(app.clipboard.take(), Some(id(TELEGRAM[0]).to_string()));
+}
+
+#[tokio::test]
 async fn esc_while_asking_stops_waiting_and_a_late_answer_is_dropped() {
     let (_db, mut app, mut worker) = ask_screen(SMALL).await;
     type_text(&mut app, "top posts");

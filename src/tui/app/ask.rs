@@ -402,6 +402,31 @@ impl App {
                 state.selected_action =
                     (state.selected_action + 1).min(state.actions().saturating_sub(1))
             }
+            // An action or a citation's item id to paste elsewhere (a ticket, a chat).
+            (AskFocus::Actions, Action::Copy | Action::Enter) => {
+                let action = state.answer.as_ref().and_then(|a| {
+                    a.asked
+                        .answer
+                        .suggested_actions
+                        .get(state.selected_action)
+                        .cloned()
+                });
+                if let Some(action) = action {
+                    self.copy_text("the suggested action", action);
+                }
+            }
+            (AskFocus::Citations, Action::Copy) => {
+                let id = state.answer.as_ref().and_then(|a| {
+                    a.asked
+                        .answer
+                        .citations
+                        .get(state.selected_citation)
+                        .map(|c| c.published_item_id.to_string())
+                });
+                if let Some(id) = id {
+                    self.copy_text("the cited item's id", id);
+                }
+            }
             (AskFocus::Citations, Action::Up) => {
                 state.selected_citation = state.selected_citation.saturating_sub(1)
             }

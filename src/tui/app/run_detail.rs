@@ -73,16 +73,22 @@ impl App {
                 if let Some((label, id)) =
                     App::run_detail_ids(state).into_iter().nth(state.focused_id)
                 {
-                    self.clipboard = Some(id.clone());
-                    self.say(format!("{label} sent via OSC 52"), false);
-                    self.overlay = Some(Overlay::Copied {
-                        label: label.to_string(),
-                        text: id.clone(),
-                    });
+                    self.copy_text(&label, id.clone());
                 }
             }
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Sends `text` to the terminal's clipboard (OSC 52) and shows it whole, to copy by hand
+    /// where the terminal ignores OSC 52.
+    pub(super) fn copy_text(&mut self, label: &str, text: String) {
+        self.clipboard = Some(text.clone());
+        self.say(format!("{label} sent via OSC 52"), false);
+        self.overlay = Some(Overlay::Copied {
+            label: label.to_string(),
+            text,
+        });
     }
 }

@@ -298,6 +298,14 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
                 "Up / Down, Enter (citations)".to_string(),
                 "select, open the item and its metrics",
             ),
+            (
+                format!("Enter / {} (actions)", k(Action::Copy)),
+                "copy the action (OSC 52)",
+            ),
+            (
+                format!("{} (citations)", k(Action::Copy)),
+                "copy the item's id",
+            ),
             ("PgUp / PgDn".to_string(), "scroll the answer"),
             (TEXT_MOVES.to_string(), "move in the text"),
             (
