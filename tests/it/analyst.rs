@@ -400,3 +400,35 @@ async fn failures_are_grouped_by_error_and_unmeasured_items_listed() {
     .await;
     assert!(other.answer.starts_with("Every item"), "{}", other.answer);
 }
+
+#[tokio::test]
+async fn the_failed_count_is_exact_when_there_are_more_errors_than_groups_shown() {
+    let db = common::db().await;
+    let pool = &db.pool;
+    let project = common::persona_with_project(pool, "Many Errors").await;
+    let now = Utc::now();
+    // 12 failed runs, each with its own error: more than the 10 groups an answer lists.
+    for n in 0..12 {
+        let run = common::run_at(pool, &project, now - Duration::hours(n + 1), "failed").await;
+        sqlx::query("UPDATE dashboard_runs SET error_message = $2 WHERE run_id = $1")
+            .bind(run.run_id)
+            .bind(format!("error number {n}"))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    common::run_at(pool, &project, now - Duration::hours(1), "success").await;
+    let range = TimeRange::preset("7d", now + Duration::seconds(1)).unwrap();
+    let answer = ask(pool, Some(project.persona_id), range, "why did runs fail?").await;
+    assert!(
+        answer.answer.starts_with(
+            "12 of 13 runs in this range failed or partly failed. By error, most frequent first: "
+        ),
+        "{}",
+        answer.answer
+    );
+    assert_eq!(
+        answer.answer.matches("(1 runs, 0 failed items)").count(),
+        store::MAX_ERROR_GROUPS as usize
+    );
+}

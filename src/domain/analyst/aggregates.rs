@@ -29,6 +29,11 @@ pub struct Aggregates {
     pub failures: Vec<FailureGroup>,
     /// Runs started in the range, whatever their status.
     pub runs_total: u64,
+    /// Of those, the failed and partly failed ones (exact, whatever `failures` groups).
+    pub runs_failed: u64,
+    /// How many of the newest failed runs `failures` was grouped over (all of them up to the
+    /// store's bound).
+    pub failed_runs_grouped: u64,
     /// Published items in the range without any measurement (newest first, a few).
     pub missing: Vec<MissingItem>,
     pub missing_total: u64,

@@ -240,10 +240,13 @@ fn failed_runs_are_grouped_by_error_with_actions() {
             },
         ],
         runs_total: 10,
+        runs_failed: 4,
+        failed_runs_grouped: 4,
         ..Aggregates::default()
     };
     let a = answer(Some(Intent::FailedRuns), &data);
     assert!(a.answer.starts_with("4 of 10 runs"), "{}", a.answer);
+    assert!(a.answer.contains("most frequent first: "), "{}", a.answer);
     assert!(
         a.answer
             .contains("\"telegram: 429 Too Many Requests\" (3 runs, 7 failed items)")
@@ -253,6 +256,24 @@ fn failed_runs_are_grouped_by_error_with_actions() {
     assert!(a.suggested_actions[1].contains("n8n"));
     assert_eq!(a.confidence, 1.0);
     assert!(a.citations.is_empty());
+
+    // The count is exact even when the groups were read from the newest failed runs only.
+    let bounded = answer(
+        Some(Intent::FailedRuns),
+        &Aggregates {
+            runs_total: 90_000,
+            runs_failed: 12_000,
+            failed_runs_grouped: 5_000,
+            ..data.clone()
+        },
+    );
+    assert!(
+        bounded
+            .answer
+            .starts_with("12000 of 90000 runs in this range failed or partly failed. By error, most frequent first among the newest 5000: "),
+        "{}",
+        bounded.answer
+    );
 
     let none = answer(
         Some(Intent::FailedRuns),
