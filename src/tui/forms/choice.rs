@@ -7,6 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::domain::channel::Channel;
 use crate::domain::project_form::channel_names;
+use crate::store::personas::PersonaSummary;
 use crate::tui::text_field::{self, Cursor};
 
 /// The next index of a list of `count` after `current` moved by `delta` (wrapping; the first or
@@ -259,6 +260,22 @@ impl ChannelField {
         );
         self.highlight = None;
     }
+}
+
+/// What a persona picker filters on: each persona's name, slug, language and id.
+pub fn persona_haystacks(personas: &[PersonaSummary]) -> Vec<String> {
+    personas
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {} {} {}",
+                p.name,
+                p.slug,
+                p.language.as_deref().unwrap_or(""),
+                p.id
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -164,18 +164,7 @@ impl JobFormState {
 
     /// What the persona picker filters on: name, slug, language and id.
     pub fn haystacks(&self) -> Vec<String> {
-        self.personas
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} {} {} {}",
-                    p.name,
-                    p.slug,
-                    p.language.as_deref().unwrap_or(""),
-                    p.id
-                )
-            })
-            .collect()
+        super::choice::persona_haystacks(&self.personas)
     }
 
     pub fn persona_names(&self) -> Vec<String> {

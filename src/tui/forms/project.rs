@@ -73,19 +73,7 @@ impl ProjectFormState {
         self.personas
             .value
             .as_ref()
-            .map(|list| {
-                list.iter()
-                    .map(|p| {
-                        format!(
-                            "{} {} {} {}",
-                            p.name,
-                            p.slug,
-                            p.language.as_deref().unwrap_or(""),
-                            p.id
-                        )
-                    })
-                    .collect()
-            })
+            .map(|list| super::choice::persona_haystacks(list))
             .unwrap_or_default()
     }
 

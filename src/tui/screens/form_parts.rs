@@ -11,11 +11,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
+use crate::store::personas::PersonaSummary;
 use crate::tui::data::Loadable;
-use crate::tui::forms::choice::ChannelField;
+use crate::tui::forms::choice::{ChannelField, Picker, persona_haystacks};
 use crate::tui::text_field::{self, Cursor};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{FormFocus, clean, labelled_lines, short_duration, wrapped_height};
+use crate::tui::widgets::{
+    FormFocus, clean, fit, labelled_lines, pad, short_duration, wrapped_height,
+};
 
 /// One field as drawn.
 pub struct FieldRow<'a> {
@@ -236,6 +239,43 @@ pub fn matching(filter: &str) -> String {
     } else {
         format!(" matching {:?}", clean(filter))
     }
+}
+
+/// A persona picker's lines: the personas its filter lets through (name, language, slug),
+/// through [`filtered_picker_lines`].
+pub fn persona_picker_lines(
+    theme: &Theme,
+    picker: &Picker,
+    personas: &[PersonaSummary],
+    room: usize,
+    lines: &mut Vec<Line<'static>>,
+) -> usize {
+    let rows = picker
+        .visible(&persona_haystacks(personas))
+        .into_iter()
+        .map(|i| {
+            let p = &personas[i];
+            (
+                i,
+                format!(
+                    "{} · {} · {}",
+                    pad(&clean(&p.name), 30),
+                    pad(&clean(p.language.as_deref().unwrap_or("?")), 4),
+                    fit(&clean(&p.slug), 30)
+                ),
+            )
+        })
+        .collect();
+    filtered_picker_lines(
+        theme,
+        "persona",
+        &picker.filter,
+        personas.len(),
+        rows,
+        picker.picked,
+        room,
+        lines,
+    )
 }
 
 /// A list of `noun`s filtered as typed: "no {noun} matching ...: type less" when none is left,

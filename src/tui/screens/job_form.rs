@@ -8,7 +8,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 
 use super::form_parts::{
-    FieldRow, field_lines, filtered_picker_lines, form_block, picker_room, tail_lines,
+    FieldRow, field_lines, form_block, persona_picker_lines, picker_room, tail_lines,
 };
 use crate::domain::job_form::{self, CREDENTIAL_HINT};
 use crate::tui::app::App;
@@ -16,7 +16,7 @@ use crate::tui::forms::job::{
     BASE_URL, CHANNEL, CREDENTIAL, CRON, ENABLED, FIELDS, JobFormState, LOOKBACK, PERSONA,
 };
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{clean, fit, pad, render_form};
+use crate::tui::widgets::{clean, render_form};
 
 const LABEL_WIDTH: usize = 12;
 
@@ -191,30 +191,5 @@ fn persona_lines(
         ));
         return lines.len() - 1;
     }
-    let visible = state.persona.visible(&state.haystacks());
-    let rows = visible
-        .iter()
-        .map(|&i| {
-            let p = &state.personas[i];
-            (
-                i,
-                format!(
-                    "{} · {} · {}",
-                    pad(&clean(&p.name), 30),
-                    pad(&clean(p.language.as_deref().unwrap_or("?")), 4),
-                    fit(&clean(&p.slug), 30)
-                ),
-            )
-        })
-        .collect();
-    filtered_picker_lines(
-        theme,
-        "persona",
-        &state.persona.filter,
-        state.personas.len(),
-        rows,
-        state.persona.picked,
-        room,
-        lines,
-    )
+    persona_picker_lines(theme, &state.persona, &state.personas, room, lines)
 }

@@ -7,12 +7,12 @@ use ratatui::layout::{Position, Rect};
 use ratatui::text::Line;
 
 use super::form_parts::{
-    FieldRow, ListSays, channel_lines, field_lines, filtered_picker_lines, form_block, loaded_list,
+    FieldRow, ListSays, channel_lines, field_lines, form_block, loaded_list, persona_picker_lines,
     picker_room, tail_lines,
 };
 use crate::tui::app::App;
 use crate::tui::forms::project::{CHANNELS, FIELDS, PERSONA, ProjectFormState};
-use crate::tui::widgets::{clean, fit, pad, render_form};
+use crate::tui::widgets::render_form;
 
 const LABEL_WIDTH: usize = 12;
 
@@ -112,30 +112,5 @@ fn persona_lines(
         Ok(personas) => personas,
         Err(line) => return line,
     };
-    let visible = state.persona.visible(&state.haystacks());
-    let rows = visible
-        .iter()
-        .map(|&i| {
-            let p = &personas[i];
-            (
-                i,
-                format!(
-                    "{} · {} · {}",
-                    pad(&clean(&p.name), 30),
-                    pad(&clean(p.language.as_deref().unwrap_or("?")), 4),
-                    fit(&clean(&p.slug), 30)
-                ),
-            )
-        })
-        .collect();
-    filtered_picker_lines(
-        theme,
-        "persona",
-        &state.persona.filter,
-        personas.len(),
-        rows,
-        state.persona.picked,
-        room,
-        lines,
-    )
+    persona_picker_lines(theme, &state.persona, personas, room, lines)
 }
