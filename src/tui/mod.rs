@@ -7,6 +7,7 @@ pub mod clock;
 pub mod data;
 pub mod flag_hint;
 pub mod genesis_jobs;
+pub mod glyphs;
 pub mod keymap;
 pub mod popups;
 pub mod screens;

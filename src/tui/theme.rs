@@ -13,6 +13,8 @@ pub struct Theme {
     pub warning: Color,
     pub ok: Color,
     pub muted: Color,
+    /// Unicode or ASCII symbols (`--ascii`).
+    pub glyphs: super::glyphs::Glyphs,
 }
 
 impl Default for Theme {
@@ -24,6 +26,7 @@ impl Default for Theme {
             warning: Color::Yellow,
             ok: Color::Green,
             muted: Color::DarkGray,
+            glyphs: super::glyphs::Glyphs::default(),
         }
     }
 }
