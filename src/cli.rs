@@ -170,7 +170,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve { log_format, .. }) => {
             let filter = crate::logging::filter(crate::logging::SERVE_DEFAULT_FILTER);
             let subscriber =
-                crate::logging::subscriber(*log_format, filter, crate::logging::Stderr);
+                crate::logging::subscriber(
+                *log_format,
+                filter,
+                crate::logging::Stderr,
+                crate::logging::stderr_colour(),
+            );
             let _ = tracing::subscriber::set_global_default(subscriber);
         }
         _ => init_logging(&config, interactive),
@@ -552,7 +557,10 @@ fn init_logging(config: &Config, to_file: bool) {
             .with_writer(std::sync::Mutex::new(file))
             .try_init(),
         None if to_file => builder.with_writer(std::io::sink).try_init(),
-        None => builder.with_writer(std::io::stderr).try_init(),
+        None => builder
+            .with_ansi(crate::logging::stderr_colour())
+            .with_writer(std::io::stderr)
+            .try_init(),
     };
 }
 

@@ -425,20 +425,47 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "mpis-dash")
 }
 
+/// `$XDG_CONFIG_HOME/mpis-dash/config.toml` (an absolute XDG_CONFIG_HOME, as root too),
+/// else the OS config dir's (`~/.config/mpis-dash/config.toml`).
 pub fn default_config_path() -> Option<PathBuf> {
-    project_dirs().map(|d| d.config_dir().join("config.toml"))
+    xdg_dir(std::env::var_os("XDG_CONFIG_HOME"))
+        .or_else(|| project_dirs().map(|d| d.config_dir().to_path_buf()))
+        .map(|dir| dir.join("config.toml"))
 }
 
-/// Where the embedded cluster lives. As root the server runs as `postgres`, which cannot
-/// enter root's home, so root's cluster lives under /var/lib instead.
+/// Where the embedded cluster lives: `$XDG_DATA_HOME/mpis-dash` when XDG_DATA_HOME is set
+/// (as root too: an explicit choice wins), else the OS data dir, or /var/lib/mpis-dash as root
+/// (the server then runs as `postgres`, which cannot enter root's home; `pg_local` says so
+/// when an explicit dir sits in a private folder).
 pub fn default_data_dir() -> Result<PathBuf, ConfigError> {
     // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return Ok(PathBuf::from("/var/lib/mpis-dash"));
+    let root = unsafe { libc::geteuid() } == 0;
+    data_dir_for(
+        root,
+        std::env::var_os("XDG_DATA_HOME"),
+        project_dirs().map(|d| d.data_dir().to_path_buf()),
+    )
+}
+
+/// [`default_data_dir`]'s rule on given values.
+fn data_dir_for(
+    root: bool,
+    xdg_data_home: Option<std::ffi::OsString>,
+    os_default: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    match xdg_dir(xdg_data_home) {
+        Some(dir) => Ok(dir),
+        None if root => Ok(PathBuf::from("/var/lib/mpis-dash")),
+        None => os_default.ok_or(ConfigError::NoHome),
     }
-    project_dirs()
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or(ConfigError::NoHome)
+}
+
+/// `$XDG_…_HOME/mpis-dash` for a set, absolute value (the XDG spec ignores relative ones).
+fn xdg_dir(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    value
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join("mpis-dash"))
 }
 
 /// The operator name recorded in audit entries when none is configured.
@@ -646,6 +673,41 @@ mod tests {
             let err = load(&format!("cors_origins = [{bad:?}]\n")).unwrap_err();
             assert!(err.to_string().contains("cors_origins"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn an_explicit_xdg_data_home_wins_for_root_too() {
+        let os = Some(PathBuf::from("/home/alice/.local/share/mpis-dash"));
+        let xdg = Some(std::ffi::OsString::from("/srv/xdg"));
+        assert_eq!(
+            data_dir_for(true, xdg.clone(), os.clone()).unwrap(),
+            PathBuf::from("/srv/xdg/mpis-dash")
+        );
+        assert_eq!(
+            data_dir_for(false, xdg, os.clone()).unwrap(),
+            PathBuf::from("/srv/xdg/mpis-dash")
+        );
+        assert_eq!(
+            data_dir_for(true, None, os.clone()).unwrap(),
+            PathBuf::from("/var/lib/mpis-dash")
+        );
+        // Empty or relative values are ignored, as the XDG spec says.
+        for ignored in ["", "relative/dir"] {
+            let value = Some(std::ffi::OsString::from(ignored));
+            assert_eq!(
+                data_dir_for(true, value.clone(), os.clone()).unwrap(),
+                PathBuf::from("/var/lib/mpis-dash")
+            );
+            assert_eq!(data_dir_for(false, value, os.clone()).unwrap(), os.clone().unwrap());
+        }
+        assert!(matches!(
+            data_dir_for(false, None, None),
+            Err(ConfigError::NoHome)
+        ));
+        assert_eq!(
+            xdg_dir(Some("/etc/xdg-config".into())),
+            Some(PathBuf::from("/etc/xdg-config/mpis-dash"))
+        );
     }
 
     #[test]
