@@ -169,8 +169,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(Command::Serve { log_format, .. }) => {
             let filter = crate::logging::filter(crate::logging::SERVE_DEFAULT_FILTER);
-            let subscriber =
-                crate::logging::subscriber(
+            let subscriber = crate::logging::subscriber(
                 *log_format,
                 filter,
                 crate::logging::Stderr,

@@ -698,7 +698,10 @@ mod tests {
                 data_dir_for(true, value.clone(), os.clone()).unwrap(),
                 PathBuf::from("/var/lib/mpis-dash")
             );
-            assert_eq!(data_dir_for(false, value, os.clone()).unwrap(), os.clone().unwrap());
+            assert_eq!(
+                data_dir_for(false, value, os.clone()).unwrap(),
+                os.clone().unwrap()
+            );
         }
         assert!(matches!(
             data_dir_for(false, None, None),

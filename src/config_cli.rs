@@ -54,10 +54,7 @@ pub fn run(
 /// unknown keys are not allowed.
 pub fn json_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(FileConfig);
-    schema.insert(
-        "title".into(),
-        "mpis-dash config.toml".into(),
-    );
+    schema.insert("title".into(), "mpis-dash config.toml".into());
     schema.to_value()
 }
 

@@ -106,7 +106,10 @@ mod tests {
         assert!(colour(true, None));
         assert!(colour(true, Some("".into())), "an empty NO_COLOR is unset");
         assert!(!colour(true, Some("1".into())));
-        assert!(!colour(false, None), "a pipe or a file gets no escape codes");
+        assert!(
+            !colour(false, None),
+            "a pipe or a file gets no escape codes"
+        );
         assert!(!colour(false, Some("1".into())));
     }
 }

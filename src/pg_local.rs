@@ -480,7 +480,10 @@ mod tests {
             uid: 4_000_123,
             gids: vec![4_000_123],
         };
-        assert_eq!(first_closed_above(&cluster, &stranger), Some(private.clone()));
+        assert_eq!(
+            first_closed_above(&cluster, &stranger),
+            Some(private.clone())
+        );
         std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o701)).unwrap();
         assert_eq!(first_closed_above(&cluster, &stranger), None);
         // Its own folder's mode does not matter (it is chowned to the account).

@@ -90,6 +90,9 @@ mod tests {
         assert!(folder("/d", 0o751, 0, 0).enterable_by(&account));
         assert!(!folder("/d", 0o750, 0, 0).enterable_by(&account));
         // Root enters anything.
-        assert!(folder("/d", 0o700, 5, 5).enterable_by(&Account { uid: 0, gids: vec![] }));
+        assert!(folder("/d", 0o700, 5, 5).enterable_by(&Account {
+            uid: 0,
+            gids: vec![]
+        }));
     }
 }

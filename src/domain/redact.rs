@@ -36,7 +36,12 @@ pub fn url_password(url: &str) -> String {
                 _ => (part, ""),
             };
             match pair.split_once('=') {
-                Some((name, _)) if matches!(name.to_ascii_lowercase().as_str(), "password" | "sslpassword") => {
+                Some((name, _))
+                    if matches!(
+                        name.to_ascii_lowercase().as_str(),
+                        "password" | "sslpassword"
+                    ) =>
+                {
                     format!("{name}={REDACTED}{sep}")
                 }
                 _ => part.to_string(),
@@ -133,12 +138,27 @@ mod tests {
     #[test]
     fn a_database_urls_password_is_redacted_and_the_rest_kept() {
         let cases = [
-            ("postgres://user:hunter2@db.internal:5432/mpis", "postgres://user:[redacted]@db.internal:5432/mpis"),
+            (
+                "postgres://user:hunter2@db.internal:5432/mpis",
+                "postgres://user:[redacted]@db.internal:5432/mpis",
+            ),
             ("postgres://user@db/mpis", "postgres://user@db/mpis"),
-            ("postgres://db/mpis?sslmode=require", "postgres://db/mpis?sslmode=require"),
-            ("postgres://u:p@ss/w@rd@db/mpis", "postgres://u:[redacted]@db/mpis"),
-            ("postgres://db/mpis?user=u&password=hunter2&sslpassword=x", "postgres://db/mpis?user=u&password=[redacted]&sslpassword=[redacted]"),
-            ("postgres:///mpis?host=/run/pg&Password=hunter2#frag", "postgres:///mpis?host=/run/pg&Password=[redacted]#frag"),
+            (
+                "postgres://db/mpis?sslmode=require",
+                "postgres://db/mpis?sslmode=require",
+            ),
+            (
+                "postgres://u:p@ss/w@rd@db/mpis",
+                "postgres://u:[redacted]@db/mpis",
+            ),
+            (
+                "postgres://db/mpis?user=u&password=hunter2&sslpassword=x",
+                "postgres://db/mpis?user=u&password=[redacted]&sslpassword=[redacted]",
+            ),
+            (
+                "postgres:///mpis?host=/run/pg&Password=hunter2#frag",
+                "postgres:///mpis?host=/run/pg&Password=[redacted]#frag",
+            ),
             ("not a url", "not a url"),
         ];
         for (url, shown) in cases {

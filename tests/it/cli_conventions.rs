@@ -30,7 +30,9 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn asset(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join(name)
 }
 
 #[test]
@@ -81,7 +83,10 @@ fn the_shipped_man_page_is_the_one_the_binary_generates() {
     let page = text(&out.stdout);
     assert!(page.contains(".TH mpis-dash 1"), "{page}");
     assert!(page.contains("\\-\\-read\\-only") && page.contains("completions"));
-    assert!(!page.contains("someone"), "no environment value in the page");
+    assert!(
+        !page.contains("someone"),
+        "no environment value in the page"
+    );
     let shipped = asset("mpis-dash.1");
     if std::env::var_os("UPDATE_ASSETS").is_some_and(|v| v == "1") {
         std::fs::write(&shipped, &page).unwrap();
@@ -171,7 +176,10 @@ fn config_shows_the_paths_and_the_effective_config_with_every_secret_redacted() 
         &[
             ("MPIS_DASH_CONFIG", file.to_str().unwrap()),
             ("MPIS_DASH_DATA_DIR", data.to_str().unwrap()),
-            ("DATABASE_URL", "postgres://alice:db-pass-s3cret@db.internal/mpis"),
+            (
+                "DATABASE_URL",
+                "postgres://alice:db-pass-s3cret@db.internal/mpis",
+            ),
             ("ADMIN_PASSWORD", "admin-s3cret"),
         ],
     );
@@ -181,7 +189,10 @@ fn config_shows_the_paths_and_the_effective_config_with_every_secret_redacted() 
     for line in [
         format!("# config file:      {}\n", file.display()),
         format!("# data dir:         {}\n", data.display()),
-        format!("# log file:         {}", data.join("mpis-dash.log").display()),
+        format!(
+            "# log file:         {}",
+            data.join("mpis-dash.log").display()
+        ),
         format!(
             "# embedded cluster: {} (not used: database_url is set)\n",
             data.join("postgres").display()
@@ -207,7 +218,10 @@ fn config_shows_the_paths_and_the_effective_config_with_every_secret_redacted() 
         &["config", "--config", missing.to_str().unwrap()],
         &[("MPIS_DASH_DATA_DIR", data.to_str().unwrap())],
     );
-    assert!(!out.status.success(), "an explicit missing file is an error");
+    assert!(
+        !out.status.success(),
+        "an explicit missing file is an error"
+    );
     assert!(text(&out.stderr).contains(missing.to_str().unwrap()));
 }
 
@@ -279,6 +293,9 @@ async fn log_lines_into_a_pipe_carry_no_colour_codes() {
             stderr.contains("WARN") && stderr.contains("Asia/Kolkata"),
             "{stderr}"
         );
-        assert!(!stderr.contains("\x1b["), "colour codes in a pipe: {stderr:?}");
+        assert!(
+            !stderr.contains("\x1b["),
+            "colour codes in a pipe: {stderr:?}"
+        );
     }
 }
