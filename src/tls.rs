@@ -58,4 +58,26 @@ mod tests {
         let client = http_client_builder().build();
         assert!(client.is_ok(), "{client:?}");
     }
+
+    /// The whole path of an https request: the client starts a TLS handshake (a ClientHello,
+    /// record type 0x16) with ring, and a peer that is no TLS server is an error, not a panic.
+    #[tokio::test]
+    async fn an_https_request_runs_a_handshake_and_fails_cleanly_against_a_non_tls_peer() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let peer = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut first = [0u8; 1];
+            socket.read_exact(&mut first).await.unwrap();
+            first[0]
+        });
+        let answer = http_client()
+            .get(format!("https://{addr}/"))
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await;
+        assert!(answer.is_err(), "{answer:?}");
+        assert_eq!(peer.await.unwrap(), 0x16, "a TLS handshake record");
+    }
 }
