@@ -299,3 +299,29 @@ async fn log_lines_into_a_pipe_carry_no_colour_codes() {
         );
     }
 }
+
+/// The other side of the rule: on a terminal the same warning is coloured, unless NO_COLOR.
+#[tokio::test]
+async fn log_lines_on_a_terminal_are_coloured_unless_no_color() {
+    use crate::tmux_common::Tmux;
+    let db = ScratchDb::with_time_zone("Asia/Kolkata").await.unwrap();
+    for (no_color, coloured) in [("", true), ("1", false)] {
+        let command = format!(
+            "env -u DATABASE_URL NO_COLOR={no_color} MPIS_DASH_CONFIG=/dev/null {} status --database-url '{}' >/dev/null; echo EXIT=$?; sleep 60",
+            env!("CARGO_BIN_EXE_mpis-dash"),
+            db.url()
+        );
+        let tmux = Tmux::start(&command, (200, 20));
+        assert_eq!(tmux.wait_for_exit(std::time::Duration::from_secs(30)), 0);
+        let screen = tmux.run(&["capture-pane", "-e", "-p", "-t", "app"]);
+        let warning = screen
+            .lines()
+            .find(|line| line.contains("Asia/Kolkata"))
+            .unwrap_or_else(|| panic!("no warning on the screen:\n{screen}"));
+        assert_eq!(
+            warning.contains("\x1b["),
+            coloured,
+            "NO_COLOR={no_color:?}: {warning:?}"
+        );
+    }
+}
