@@ -127,7 +127,8 @@ pub enum Command {
         #[command(subcommand)]
         action: Option<crate::config_cli::ConfigCommand>,
     },
-    /// Print a shell completion script (e.g. `mpis-dash completions bash > ~/.local/share/bash-completion/completions/mpis-dash`).
+    /// Print a shell completion script, e.g.
+    /// `mpis-dash completions bash > ~/.local/share/bash-completion/completions/mpis-dash`.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
