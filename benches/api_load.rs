@@ -405,7 +405,7 @@ fn main() {
             reqwest::header::AUTHORIZATION,
             format!("Bearer {token}").parse().expect("a header"),
         );
-        let client = reqwest::Client::builder()
+        let client = mpis_dash::tls::http_client_builder()
             .default_headers(headers)
             .http1_only()
             .pool_max_idle_per_host(connections as usize)

@@ -73,7 +73,7 @@ impl Phraser {
 
     pub fn new(url: &str, model: &str, key: Option<Secret>, timeout: Duration) -> Phraser {
         Phraser {
-            client: reqwest::Client::new(),
+            client: crate::tls::http_client(),
             url: url.to_string(),
             model: model.to_string(),
             key,

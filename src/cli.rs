@@ -117,6 +117,24 @@ pub enum Command {
         #[arg(long, env = "MPIS_DASH_LOG_FORMAT", value_enum, default_value_t)]
         log_format: crate::logging::LogFormat,
     },
+    /// Where the config file, data, logs and embedded cluster live, and the effective
+    /// configuration (secrets redacted); `--schema` prints the config file's JSON Schema;
+    /// `init` writes the commented example.
+    Config {
+        /// Print the config file's JSON Schema (draft 2020-12) instead.
+        #[arg(long)]
+        schema: bool,
+        #[command(subcommand)]
+        action: Option<crate::config_cli::ConfigCommand>,
+    },
+    /// Print a shell completion script, e.g.
+    /// `mpis-dash completions bash > ~/.local/share/bash-completion/completions/mpis-dash`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `mpis-dash man | man -l -`.
+    Man,
 }
 
 impl Cli {
@@ -138,7 +156,13 @@ impl Cli {
 
 /// Runs the parsed command; errors are printed by `main`.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut config = Config::load(&cli.overrides())?;
+    let overrides = cli.overrides();
+    if let Some(command) = &cli.command
+        && let Some(outcome) = about_itself(command, &overrides)
+    {
+        return outcome;
+    }
+    let mut config = Config::load(&overrides)?;
     if cli.demo {
         config.database_url = None;
     }
@@ -146,8 +170,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Some(Command::Serve { log_format, .. }) => {
             let filter = crate::logging::filter(crate::logging::SERVE_DEFAULT_FILTER);
-            let subscriber =
-                crate::logging::subscriber(*log_format, filter, crate::logging::Stderr);
+            let subscriber = crate::logging::subscriber(
+                *log_format,
+                filter,
+                crate::logging::Stderr,
+                crate::logging::stderr_colour(),
+            );
             let _ = tracing::subscriber::set_global_default(subscriber);
         }
         _ => init_logging(&config, interactive),
@@ -231,6 +259,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let listen = listen.unwrap_or(config.listen);
             serve(&config, listen, cli.demo, allow_anonymous_read).await
         }
+        Some(command @ (Command::Config { .. } | Command::Completions { .. } | Command::Man)) => {
+            about_itself(&command, &overrides).unwrap_or(Ok(ExitCode::FAILURE))
+        }
+    }
+}
+
+/// Commands about mpis-dash itself (`completions`, `man`, `config`): no database, no logging,
+/// and no config file read but by `config`'s own view, so a broken config never stops them.
+/// `None` for every other command.
+fn about_itself(command: &Command, overrides: &Overrides) -> Option<anyhow::Result<ExitCode>> {
+    use crate::cli_docs::{completions, man_page, print};
+    match command {
+        Command::Completions { shell } => Some(
+            print(&completions(*shell))
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from),
+        ),
+        Command::Man => Some(
+            man_page()
+                .and_then(|page| print(&page))
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from),
+        ),
+        Command::Config { schema, action } => {
+            Some(crate::config_cli::run(overrides, *schema, action.as_ref()))
+        }
+        _ => None,
     }
 }
 
@@ -502,7 +557,10 @@ fn init_logging(config: &Config, to_file: bool) {
             .with_writer(std::sync::Mutex::new(file))
             .try_init(),
         None if to_file => builder.with_writer(std::io::sink).try_init(),
-        None => builder.with_writer(std::io::stderr).try_init(),
+        None => builder
+            .with_ansi(crate::logging::stderr_colour())
+            .with_writer(std::io::stderr)
+            .try_init(),
     };
 }
 

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::red_flags::Thresholds;
 
@@ -24,7 +24,7 @@ pub enum ConfigError {
 
 /// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
 /// Plain data here, below the TUI that turns it into a `Theme`.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThemeConfig {
     pub monochrome: bool,
@@ -36,7 +36,12 @@ pub struct ThemeConfig {
 }
 
 /// What `config.toml` may hold; every key optional.
-#[derive(Debug, Clone, Default, Deserialize)]
+///
+/// `mpis-dash config --schema` is derived from this type and the types of its tables (each
+/// derives `schemars::JsonSchema`): doc comments become descriptions and
+/// `deny_unknown_fields` becomes `additionalProperties: false`. A new key's type needs that
+/// derive too.
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub database_url: Option<String>,
@@ -97,7 +102,7 @@ pub struct FileConfig {
 /// `[analyst]`: an OpenAI-compatible chat endpoint that rephrases the engine's answers (the
 /// numbers and citations stay the engine's). The key is never in the file: `llm_key_env`
 /// names the environment variable holding it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnalystConfig {
     /// `https://host/v1/chat/completions`; none: the engine's own text.
@@ -145,6 +150,13 @@ impl Secret {
     }
 }
 
+/// A secret serializes as `[redacted]`, never as itself (`mpis-dash config`'s TOML).
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(crate::domain::redact::REDACTED)
+    }
+}
+
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
@@ -169,14 +181,17 @@ pub struct Overrides {
     pub mpis_api_key: Option<String>,
 }
 
-/// The resolved configuration every command runs with.
-#[derive(Debug, Clone)]
+/// The resolved configuration every command runs with. It serializes (`mpis-dash config`) as
+/// the config file's keys, with every secret as `[redacted]`.
+#[derive(Debug, Clone, Serialize)]
 pub struct Config {
     /// `None`: use the embedded cluster in `data_dir`.
+    #[serde(serialize_with = "serialize_database_url")]
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
     pub operator: String,
     pub refresh_interval_secs: u64,
+    #[serde(rename = "red_flags")]
     pub thresholds: Thresholds,
     pub default_layout: Option<String>,
     pub keys: HashMap<String, String>,
@@ -186,6 +201,7 @@ pub struct Config {
     /// Sent to MPIS as `X-API-Key`; its `Debug` never shows it.
     pub mpis_api_key: Option<Secret>,
     /// The file that was read, if any.
+    #[serde(skip)]
     pub config_file: Option<PathBuf>,
     /// Extra channel names the publish form accepts (trimmed, lowercased, no empty ones).
     pub channels: Vec<String>,
@@ -198,7 +214,9 @@ pub struct Config {
     pub rate_limit_burst: u32,
     /// Origins (`https://host[:port]`, or `*`) given CORS headers; empty = no CORS headers.
     pub cors_origins: Vec<String>,
-    /// `ADMIN_PASSWORD` from the environment: `POST /api/auth/login` works only with it.
+    /// `ADMIN_PASSWORD` from the environment: `POST /api/auth/login` works only with it. Not a
+    /// file key (`mpis-dash config` says whether it is set).
+    #[serde(skip)]
     pub admin_password: Option<Secret>,
     /// n8n's webhook base URL (checked: http or https); `None`: runs are not dispatched.
     pub n8n_webhook_url: Option<String>,
@@ -334,6 +352,17 @@ impl Config {
     }
 }
 
+/// `database_url` with its password (if any) as `[redacted]`.
+fn serialize_database_url<S: serde::Serializer>(
+    url: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match url {
+        Some(url) => serializer.serialize_some(&crate::domain::redact::url_password(url)),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// `cors_origins` as written: each `http(s)://host[:port]` (a trailing `/` dropped) or `*`.
 fn cors_origins(raw: Vec<String>) -> Result<Vec<String>, String> {
     raw.into_iter()
@@ -396,20 +425,47 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "mpis-dash")
 }
 
+/// `$XDG_CONFIG_HOME/mpis-dash/config.toml` (an absolute XDG_CONFIG_HOME, as root too),
+/// else the OS config dir's (`~/.config/mpis-dash/config.toml`).
 pub fn default_config_path() -> Option<PathBuf> {
-    project_dirs().map(|d| d.config_dir().join("config.toml"))
+    xdg_dir(std::env::var_os("XDG_CONFIG_HOME"))
+        .or_else(|| project_dirs().map(|d| d.config_dir().to_path_buf()))
+        .map(|dir| dir.join("config.toml"))
 }
 
-/// Where the embedded cluster lives. As root the server runs as `postgres`, which cannot
-/// enter root's home, so root's cluster lives under /var/lib instead.
+/// Where the embedded cluster lives: `$XDG_DATA_HOME/mpis-dash` when XDG_DATA_HOME is set
+/// (as root too: an explicit choice wins), else the OS data dir, or /var/lib/mpis-dash as root
+/// (the server then runs as `postgres`, which cannot enter root's home; `pg_local` says so
+/// when an explicit dir sits in a private folder).
 pub fn default_data_dir() -> Result<PathBuf, ConfigError> {
     // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 {
-        return Ok(PathBuf::from("/var/lib/mpis-dash"));
+    let root = unsafe { libc::geteuid() } == 0;
+    data_dir_for(
+        root,
+        std::env::var_os("XDG_DATA_HOME"),
+        project_dirs().map(|d| d.data_dir().to_path_buf()),
+    )
+}
+
+/// [`default_data_dir`]'s rule on given values.
+fn data_dir_for(
+    root: bool,
+    xdg_data_home: Option<std::ffi::OsString>,
+    os_default: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    match xdg_dir(xdg_data_home) {
+        Some(dir) => Ok(dir),
+        None if root => Ok(PathBuf::from("/var/lib/mpis-dash")),
+        None => os_default.ok_or(ConfigError::NoHome),
     }
-    project_dirs()
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or(ConfigError::NoHome)
+}
+
+/// `$XDG_…_HOME/mpis-dash` for a set, absolute value (the XDG spec ignores relative ones).
+fn xdg_dir(value: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    value
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .map(|dir| dir.join("mpis-dash"))
 }
 
 /// The operator name recorded in audit entries when none is configured.
@@ -617,6 +673,44 @@ mod tests {
             let err = load(&format!("cors_origins = [{bad:?}]\n")).unwrap_err();
             assert!(err.to_string().contains("cors_origins"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn an_explicit_xdg_data_home_wins_for_root_too() {
+        let os = Some(PathBuf::from("/home/alice/.local/share/mpis-dash"));
+        let xdg = Some(std::ffi::OsString::from("/srv/xdg"));
+        assert_eq!(
+            data_dir_for(true, xdg.clone(), os.clone()).unwrap(),
+            PathBuf::from("/srv/xdg/mpis-dash")
+        );
+        assert_eq!(
+            data_dir_for(false, xdg, os.clone()).unwrap(),
+            PathBuf::from("/srv/xdg/mpis-dash")
+        );
+        assert_eq!(
+            data_dir_for(true, None, os.clone()).unwrap(),
+            PathBuf::from("/var/lib/mpis-dash")
+        );
+        // Empty or relative values are ignored, as the XDG spec says.
+        for ignored in ["", "relative/dir"] {
+            let value = Some(std::ffi::OsString::from(ignored));
+            assert_eq!(
+                data_dir_for(true, value.clone(), os.clone()).unwrap(),
+                PathBuf::from("/var/lib/mpis-dash")
+            );
+            assert_eq!(
+                data_dir_for(false, value, os.clone()).unwrap(),
+                os.clone().unwrap()
+            );
+        }
+        assert!(matches!(
+            data_dir_for(false, None, None),
+            Err(ConfigError::NoHome)
+        ));
+        assert_eq!(
+            xdg_dir(Some("/etc/xdg-config".into())),
+            Some(PathBuf::from("/etc/xdg-config/mpis-dash"))
+        );
     }
 
     #[test]

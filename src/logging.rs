@@ -32,18 +32,35 @@ pub fn filter(default: &str) -> EnvFilter {
 /// the jobs' state changes), everyone else's warnings.
 pub const SERVE_DEFAULT_FILTER: &str = "warn,mpis_dash=info";
 
-/// A subscriber writing `format` lines through `writer` (stderr for `serve`; a buffer in tests).
+/// Whether log lines on stderr may carry ANSI colours: only on a terminal (never into a pipe,
+/// a file or a cron mail) and never with NO_COLOR set to anything but empty.
+pub fn stderr_colour() -> bool {
+    use std::io::IsTerminal;
+    colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR"),
+    )
+}
+
+/// [`stderr_colour`]'s rule on given values (no-color.org: any non-empty NO_COLOR).
+pub fn colour(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// A subscriber writing `format` lines through `writer` (stderr for `serve`; a buffer in
+/// tests); `ansi`: text lines coloured (JSON lines never are).
 pub fn subscriber<W>(
     format: LogFormat,
     filter: EnvFilter,
     writer: W,
+    ansi: bool,
 ) -> Box<dyn Subscriber + Send + Sync + 'static>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(false)
+        .with_ansi(ansi && format == LogFormat::Text)
         .with_writer(writer);
     match format {
         LogFormat::Text => Box::new(builder.finish()),
@@ -77,5 +94,22 @@ impl<'w> MakeWriter<'w> for Stderr {
     type Writer = Stderr;
     fn make_writer(&'w self) -> Stderr {
         Stderr
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        assert!(colour(true, None));
+        assert!(colour(true, Some("".into())), "an empty NO_COLOR is unset");
+        assert!(!colour(true, Some("1".into())));
+        assert!(
+            !colour(false, None),
+            "a pipe or a file gets no escape codes"
+        );
+        assert!(!colour(false, Some("1".into())));
     }
 }

@@ -9,6 +9,8 @@ async fn main() -> ExitCode {
     // On Ctrl-C / SIGTERM / SIGHUP the command's future is dropped, which closes the database
     // and stops an embedded cluster this process started.
     let cli = Cli::parse();
+    // Before any TLS connection (reqwest panics without a process-wide provider).
+    mpis_dash::tls::ensure_crypto_provider();
     // `serve` stops gracefully on its own signals (in-flight requests finish first).
     let outcome = if matches!(cli.command, Some(cli::Command::Serve { .. })) {
         cli::run(cli).await

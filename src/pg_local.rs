@@ -28,6 +28,14 @@ pub enum PgLocalError {
         "running as root, but the unprivileged account `postgres` that must run the server does not exist; create it (`useradd --system postgres`) or run mpis-dash as a normal user"
     )]
     NoUnprivilegedAccount,
+    #[error(
+        "the embedded cluster in {cluster} runs as `{account}` (PostgreSQL refuses root), which cannot enter {closed}: choose a data dir outside it (e.g. --data-dir /var/lib/mpis-dash, or MPIS_DASH_DATA_DIR) or let other accounts enter it with `chmod o+x {closed}`"
+    )]
+    FolderClosed {
+        cluster: PathBuf,
+        account: String,
+        closed: PathBuf,
+    },
     #[error("{action} failed for the cluster in {dir}: {detail}")]
     Command {
         action: &'static str,
@@ -151,6 +159,7 @@ impl LocalCluster {
         set_mode_700(&self.root).map_err(io)?;
         set_mode_700(&self.data_dir()).map_err(io)?;
         if let Some(account) = &self.run_as {
+            check_reachable(&self.root, account)?;
             chown_tree(&self.root, account)?;
         }
         Ok(())
@@ -317,6 +326,68 @@ fn set_mode_700(dir: &Path) -> std::io::Result<()> {
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
+/// As root, before initdb: every folder above the cluster must be enterable by `account`,
+/// else a clear error names the first one that is not (and what to do).
+fn check_reachable(cluster: &Path, account: &str) -> Result<(), PgLocalError> {
+    // An account we cannot look up: let initdb report what it finds.
+    let Some(ids) = account_ids(account) else {
+        return Ok(());
+    };
+    match first_closed_above(cluster, &ids) {
+        Some(closed) => Err(PgLocalError::FolderClosed {
+            cluster: cluster.to_path_buf(),
+            account: account.to_string(),
+            closed,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The first folder above `path` (from `/` down) that `account` cannot enter; folders whose
+/// metadata cannot be read are skipped (the server's own error will tell).
+pub fn first_closed_above(
+    path: &Path,
+    account: &crate::domain::folder_access::Account,
+) -> Option<PathBuf> {
+    use crate::domain::folder_access::{Folder, first_closed};
+    use std::os::unix::fs::MetadataExt;
+    let absolute = std::path::absolute(path).ok()?;
+    let mut above: Vec<&Path> = absolute.ancestors().skip(1).collect();
+    above.reverse();
+    let folders: Vec<Folder> = above
+        .into_iter()
+        .filter_map(|dir| {
+            let meta = std::fs::metadata(dir).ok()?;
+            Some(Folder {
+                path: dir.to_path_buf(),
+                mode: meta.mode(),
+                uid: meta.uid(),
+                gid: meta.gid(),
+            })
+        })
+        .collect();
+    first_closed(&folders, account).map(|folder| folder.path.clone())
+}
+
+/// `account`'s user id and groups (`id -u`, `id -G`).
+fn account_ids(account: &str) -> Option<crate::domain::folder_access::Account> {
+    let id = |flag: &str| {
+        Command::new("id")
+            .arg(flag)
+            .arg(account)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let uid = id("-u")?.trim().parse().ok()?;
+    let gids = id("-G")?
+        .split_whitespace()
+        .filter_map(|g| g.parse().ok())
+        .collect();
+    Some(crate::domain::folder_access::Account { uid, gids })
+}
+
 fn chown_tree(root: &Path, account: &str) -> Result<(), PgLocalError> {
     let out = Command::new("chown")
         .arg("-R")
@@ -392,6 +463,44 @@ mod tests {
         let text = PgLocalError::BinariesNotFound.to_string();
         assert!(text.contains("apt-get install postgresql"), "{text}");
         assert!(text.contains("DATABASE_URL"), "{text}");
+    }
+
+    #[test]
+    fn a_private_folder_above_the_cluster_is_named_and_an_open_path_passes() {
+        use crate::domain::folder_access::Account;
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let private = tmp.path().join("home");
+        let cluster = private.join("data/postgres");
+        std::fs::create_dir_all(&cluster).unwrap();
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o700)).unwrap();
+        // An account that owns nothing here and is in no group of these folders.
+        let stranger = Account {
+            uid: 4_000_123,
+            gids: vec![4_000_123],
+        };
+        assert_eq!(
+            first_closed_above(&cluster, &stranger),
+            Some(private.clone())
+        );
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o701)).unwrap();
+        assert_eq!(first_closed_above(&cluster, &stranger), None);
+        // Its own folder's mode does not matter (it is chowned to the account).
+        std::fs::set_permissions(&cluster, std::fs::Permissions::from_mode(0o700)).unwrap();
+        assert_eq!(first_closed_above(&cluster, &stranger), None);
+        let err = PgLocalError::FolderClosed {
+            cluster: cluster.clone(),
+            account: "postgres".into(),
+            closed: private.clone(),
+        }
+        .to_string();
+        assert!(
+            err.contains(&format!("cannot enter {}", private.display()))
+                && err.contains("--data-dir /var/lib/mpis-dash")
+                && err.contains(&format!("chmod o+x {}", private.display())),
+            "{err}"
+        );
     }
 
     #[test]

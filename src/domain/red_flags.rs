@@ -16,7 +16,7 @@ pub mod ingestion;
 
 /// When a count becomes a flag. Defaults reproduce MPIS (failed runs > 10 %, missing metrics
 /// > 5) and the spec's "any missing publish record is critical".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Failed runs strictly above this percentage raise a warning.
@@ -153,6 +153,23 @@ impl fmt::Display for RunTimeout {
 impl Serialize for RunTimeout {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_string())
+    }
+}
+
+/// In the config's JSON Schema: text with units, or whole seconds above 0.
+impl schemars::JsonSchema for RunTimeout {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RunTimeout".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A duration: \"6h\", \"90m\", \"1h30m\", \"45s\", \"2d\", or whole seconds.",
+            "anyOf": [
+                {"type": "string", "pattern": "^\\s*([0-9]+|([0-9]+[smhdSMHD])+)\\s*$"},
+                {"type": "integer", "minimum": 1}
+            ]
+        })
     }
 }
 

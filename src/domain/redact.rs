@@ -7,6 +7,50 @@ use serde_json::{Map, Value};
 /// What a credential's value is shown as.
 pub const REDACTED: &str = "[redacted]";
 
+/// A database URL with its password shown as [`REDACTED`], in the userinfo
+/// (`postgres://user:[redacted]@host/db`) and in a `password=` / `sslpassword=` query
+/// parameter. Everything else stays as written, so the URL still says where it points.
+pub fn url_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let (head, rest) = url.split_at(scheme_end);
+    let query_start = rest.find(['?', '#']).unwrap_or(rest.len());
+    let (authority_path, query) = rest.split_at(query_start);
+    // The last '@' before the query ends the userinfo (an unencoded '@' in a password too).
+    let authority_path = match authority_path.rfind('@') {
+        Some(at) => {
+            let (userinfo, host) = authority_path.split_at(at);
+            match userinfo.split_once(':') {
+                Some((user, _password)) => format!("{user}:{REDACTED}{host}"),
+                None => authority_path.to_string(),
+            }
+        }
+        None => authority_path.to_string(),
+    };
+    let query = query
+        .split_inclusive(['&', '?', '#'])
+        .map(|part| {
+            let (pair, sep) = match part.char_indices().last() {
+                Some((i, c)) if "&?#".contains(c) => part.split_at(i),
+                _ => (part, ""),
+            };
+            match pair.split_once('=') {
+                Some((name, _))
+                    if matches!(
+                        name.to_ascii_lowercase().as_str(),
+                        "password" | "sslpassword"
+                    ) =>
+                {
+                    format!("{name}={REDACTED}{sep}")
+                }
+                _ => part.to_string(),
+            }
+        })
+        .collect::<String>();
+    format!("{head}{authority_path}{query}")
+}
+
 /// Parts of a key name that mark its value as a credential (case-insensitive).
 const SECRET_WORDS: [&str; 9] = [
     "token",
@@ -90,6 +134,37 @@ pub fn keep_redacted(new: &Value, stored: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_urls_password_is_redacted_and_the_rest_kept() {
+        let cases = [
+            (
+                "postgres://user:hunter2@db.internal:5432/mpis",
+                "postgres://user:[redacted]@db.internal:5432/mpis",
+            ),
+            ("postgres://user@db/mpis", "postgres://user@db/mpis"),
+            (
+                "postgres://db/mpis?sslmode=require",
+                "postgres://db/mpis?sslmode=require",
+            ),
+            (
+                "postgres://u:p@ss/w@rd@db/mpis",
+                "postgres://u:[redacted]@db/mpis",
+            ),
+            (
+                "postgres://db/mpis?user=u&password=hunter2&sslpassword=x",
+                "postgres://db/mpis?user=u&password=[redacted]&sslpassword=[redacted]",
+            ),
+            (
+                "postgres:///mpis?host=/run/pg&Password=hunter2#frag",
+                "postgres:///mpis?host=/run/pg&Password=[redacted]#frag",
+            ),
+            ("not a url", "not a url"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(url_password(url), shown, "{url}");
+        }
+    }
     use serde_json::json;
 
     #[test]

@@ -579,7 +579,7 @@ mod tests {
 
     fn settings(credential: Option<&str>, config: Value) -> FetcherSettings {
         FetcherSettings {
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
             base_url: None,
             credential: credential.map(Secret::new),
             config,

@@ -348,7 +348,7 @@ mod tests {
 
     fn fetcher(config: Value) -> TelegramFetcher {
         TelegramFetcher::new(FetcherSettings {
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
             base_url: None,
             credential: None,
             config,
@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn the_config_and_base_are_checked() {
         let settings = |config: Value, base: Option<&str>| FetcherSettings {
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
             base_url: base.map(str::to_owned),
             credential: None,
             config,

@@ -373,7 +373,7 @@ mod tests {
     #[test]
     fn a_token_is_required_and_the_base_must_be_http() {
         let settings = |credential: Option<&str>, base: Option<&str>| FetcherSettings {
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
             base_url: base.map(str::to_owned),
             credential: credential.map(Secret::new),
             config: Value::Null,

@@ -411,7 +411,7 @@ mod tests {
     #[test]
     fn new_refuses_a_missing_or_blank_key() {
         let settings = |credential: Option<&str>| FetcherSettings {
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
             base_url: None,
             credential: credential.map(Secret::new),
             config: Value::Null,

@@ -124,7 +124,7 @@ impl Dispatcher {
             value.set_sensitive(true);
             headers.insert(API_KEY_HEADER, value);
         }
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client_builder()
             .timeout(target.timeout)
             .connect_timeout(target.timeout)
             // A redirect would turn the POST into a GET: report it instead of following it.

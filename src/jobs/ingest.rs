@@ -90,7 +90,7 @@ impl Scheduler {
             fetchers,
             // Building a client only fails when TLS cannot be set up at all; the default
             // client is then the best there is.
-            http: reqwest::Client::builder()
+            http: crate::tls::http_client_builder()
                 .timeout(HTTP_TIMEOUT)
                 .build()
                 .unwrap_or_default(),

@@ -147,7 +147,7 @@ impl MpisClient {
             value.set_sensitive(true);
             headers.insert(HeaderName::from_static(API_KEY_HEADER), value);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()
             .default_headers(headers)
             .connect_timeout(config.connect_timeout)
             .redirect(reqwest::redirect::Policy::none())

@@ -38,7 +38,7 @@ impl Running {
             let value = format!("Bearer {token}").parse().expect("a header value");
             headers.insert(reqwest::header::AUTHORIZATION, value);
         }
-        reqwest::Client::builder()
+        mpis_dash::tls::http_client_builder()
             .timeout(Duration::from_secs(20))
             .default_headers(headers)
             .build()
@@ -151,7 +151,7 @@ pub async fn token(pool: &PgPool, name: &str, role: Role) -> String {
 
 /// A client without a token.
 pub fn http() -> reqwest::Client {
-    reqwest::Client::builder()
+    mpis_dash::tls::http_client_builder()
         .timeout(Duration::from_secs(20))
         .build()
         .expect("client")

@@ -25,7 +25,7 @@ async fn stand_in(knobs: Knobs) -> StandIn {
 
 fn fetcher_with(stand_in: &StandIn, token: &str, config: Value) -> InstagramFetcher {
     InstagramFetcher::new(FetcherSettings {
-        http: reqwest::Client::builder()
+        http: mpis_dash::tls::http_client_builder()
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap(),

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 fn fetcher(standin: &TelegramStandIn, config: Value) -> TelegramFetcher {
     TelegramFetcher::new(FetcherSettings {
-        http: reqwest::Client::builder()
+        http: mpis_dash::tls::http_client_builder()
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap(),
@@ -265,7 +265,7 @@ async fn a_page_that_is_not_a_preview_is_an_unexpected_answer() {
 async fn an_unknown_channel_fails_also_when_redirects_are_not_followed() {
     let standin = news(10).await;
     let fetcher = TelegramFetcher::new(FetcherSettings {
-        http: reqwest::Client::builder()
+        http: mpis_dash::tls::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(5))
             .build()

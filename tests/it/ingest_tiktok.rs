@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 fn fetcher(standin: &TiktokStandIn, token: &str) -> TiktokFetcher {
     TiktokFetcher::new(FetcherSettings {
-        http: reqwest::Client::builder()
+        http: mpis_dash::tls::http_client_builder()
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap(),

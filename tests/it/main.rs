@@ -24,6 +24,7 @@ mod api_red_flags_snapshot;
 mod api_runs;
 mod api_serve;
 mod cli_check;
+mod cli_conventions;
 mod cli_tokens;
 mod config_example;
 mod demo_data;

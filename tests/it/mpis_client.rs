@@ -543,7 +543,7 @@ async fn validation_errors_are_flattened_422s() {
     );
 
     // Malformed JSON straight to the sandbox: FastAPI's json_invalid form.
-    let raw = reqwest::Client::new()
+    let raw = mpis_dash::tls::http_client()
         .post(format!("{}/genesis/start", sandbox.url()))
         .header("content-type", "application/json")
         .body("{\"persona_name\": ")
@@ -556,7 +556,7 @@ async fn validation_errors_are_flattened_422s() {
     assert_eq!(body["detail"][0]["loc"][0], "body");
     assert_eq!(body["detail"][0]["msg"], "JSON decode error");
 
-    let raw = reqwest::Client::new()
+    let raw = mpis_dash::tls::http_client()
         .post(format!("{}/publisher/publish/record", sandbox.url()))
         .body(r#"{"draft_id": "not-a-uuid", "channel": 7}"#)
         .send()

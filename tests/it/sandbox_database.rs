@@ -493,7 +493,7 @@ async fn database_failures_are_500s_with_a_detail() {
     let pool = &db.pool;
     let sandbox = sandbox_on(pool).await;
     pool.close().await;
-    let http = reqwest::Client::new();
+    let http = mpis_dash::tls::http_client();
 
     let start = http
         .post(format!("{}/genesis/start", sandbox.url()))
