@@ -22,17 +22,42 @@ pub enum ConfigError {
     NoHome,
 }
 
-/// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
-/// Plain data here, below the TUI that turns it into a `Theme`.
+/// The theme from the config file: `theme = "light"` (a built-in name or a path to a theme
+/// file), or a `[theme]` table with `name` and color overrides by name: "red", "lightblue",
+/// "#ff8800". Plain data here, below the TUI that turns it into a `Theme`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThemeConfig {
+    /// A built-in theme (dark, light, high-contrast, colorblind) or a theme file's path.
+    pub name: Option<String>,
     pub monochrome: bool,
     pub accent: Option<String>,
     pub critical: Option<String>,
     pub warning: Option<String>,
     pub ok: Option<String>,
     pub muted: Option<String>,
+}
+
+/// `theme = "light"` or a `[theme]` table: both into a `ThemeConfig` (a name alone keeps the
+/// table's defaults); a table's error (an unknown key) stays serde's.
+fn theme_name_or_table<'de, D>(deserializer: D) -> Result<ThemeConfig, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NameOrTable {
+        Name(String),
+        Table(toml::Table),
+    }
+    match NameOrTable::deserialize(deserializer)? {
+        NameOrTable::Name(name) => Ok(ThemeConfig {
+            name: Some(name),
+            ..ThemeConfig::default()
+        }),
+        NameOrTable::Table(table) => ThemeConfig::deserialize(table)
+            .map_err(|e| serde::de::Error::custom(format!("theme: {}", e.message()))),
+    }
 }
 
 /// What `config.toml` may hold; every key optional.
@@ -53,8 +78,20 @@ pub struct FileConfig {
     /// Key overrides: action name -> key ("refresh" = "f5").
     #[serde(default)]
     pub keys: HashMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "theme_name_or_table")]
     pub theme: ThemeConfig,
+    /// "auto" (from COLORTERM / TERM), "truecolor", "256" or "16": the colors a theme's
+    /// `#rrggbb` are mapped to.
+    pub color_depth: Option<String>,
+    /// Draw with ASCII only (no box drawing, braille or arrows); default: ASCII when the
+    /// locale is not UTF-8.
+    pub ascii: Option<bool>,
+    /// The environment this dashboard looks at ("production", "staging", any name): a badge
+    /// in the status line; production/prod/live is read-only by default.
+    pub environment: Option<String>,
+    /// Per-environment settings, `[environments.NAME]`: theme, read_only, color.
+    #[serde(default)]
+    pub environments: HashMap<String, crate::domain::environment::EnvironmentSettings>,
     /// Channel names accepted by the publish form besides MPIS's four known ones.
     #[serde(default)]
     pub channels: Vec<String>,
@@ -181,6 +218,13 @@ pub struct Config {
     pub default_layout: Option<String>,
     pub keys: HashMap<String, String>,
     pub theme: ThemeConfig,
+    /// `color_depth` as written ("auto" when absent; checked by the TUI's theme).
+    pub color_depth: String,
+    /// `ascii` as written; `None`: decided from the locale.
+    pub ascii: Option<bool>,
+    /// `environment` (empty: none).
+    pub environment: Option<String>,
+    pub environments: HashMap<String, crate::domain::environment::EnvironmentSettings>,
     /// `None`: no MPIS configured (the demo then starts the built-in sandbox).
     pub mpis_api_url: Option<String>,
     /// Sent to MPIS as `X-API-Key`; its `Debug` never shows it.
@@ -282,6 +326,10 @@ impl Config {
                 .map(Secret::new),
             keys: file.keys,
             theme: file.theme,
+            color_depth: file.color_depth.unwrap_or_else(|| "auto".to_string()),
+            ascii: file.ascii,
+            environment: non_empty(file.environment),
+            environments: file.environments,
             config_file,
             channels: file
                 .channels

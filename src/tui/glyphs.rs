@@ -97,9 +97,58 @@ impl Glyphs {
     }
 }
 
+/// Whether the locale's character set is UTF-8, from `LC_ALL`, `LC_CTYPE` and `LANG` as the C
+/// library reads them: the first one set (and not empty) decides. "C" and "POSIX" (and any
+/// codeset but UTF-8, e.g. `en_US.ISO-8859-1`) are not UTF-8: box drawing would print as
+/// garbage there. Nothing set at all is taken as UTF-8 instead of POSIX's "C": that is a
+/// container or a bare `ssh host cmd` without locale forwarding, whose terminal is almost
+/// always UTF-8, and `--ascii` / `ascii = true` is there when it is not.
+pub fn locale_is_utf8(lc_all: Option<&str>, lc_ctype: Option<&str>, lang: Option<&str>) -> bool {
+    let Some(locale) = [lc_all, lc_ctype, lang]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|value| !value.is_empty())
+    else {
+        return true;
+    };
+    let codeset = locale
+        .split_once('.')
+        .map_or("", |(_, rest)| rest.split('@').next().unwrap_or(""));
+    let codeset = codeset.to_ascii_lowercase().replace('-', "");
+    codeset == "utf8"
+}
+
+/// ASCII mode: `--ascii` or `ascii = true` (either wins), `ascii = false` forces Unicode,
+/// otherwise the locale decides.
+pub fn ascii_mode(flag: bool, config: Option<bool>, locale_utf8: bool) -> bool {
+    flag || config.unwrap_or(!locale_utf8)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_locale_variable_set_decides() {
+        assert!(locale_is_utf8(None, None, Some("en_US.UTF-8")));
+        assert!(locale_is_utf8(None, None, Some("C.utf8")));
+        assert!(locale_is_utf8(Some("de_DE.UTF-8@euro"), None, Some("C")));
+        assert!(!locale_is_utf8(Some("C"), None, Some("en_US.UTF-8")));
+        assert!(!locale_is_utf8(None, Some("POSIX"), Some("en_US.UTF-8")));
+        assert!(!locale_is_utf8(None, None, Some("en_US.ISO-8859-1")));
+        assert!(!locale_is_utf8(Some(""), None, Some("C")), "empty is unset");
+        assert!(locale_is_utf8(None, None, None), "nothing set: UTF-8");
+    }
+
+    #[test]
+    fn the_flag_and_config_win_over_the_locale() {
+        assert!(ascii_mode(true, Some(false), true));
+        assert!(ascii_mode(false, Some(true), true));
+        assert!(!ascii_mode(false, Some(false), false));
+        assert!(ascii_mode(false, None, false));
+        assert!(!ascii_mode(false, None, true));
+    }
 
     #[test]
     fn ascii_glyphs_are_all_ascii() {

@@ -184,7 +184,7 @@ const MESSAGE_ROOM: usize = 30;
 
 fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let theme = &app.options.theme;
-    let mut spans = Vec::new();
+    let mut spans: Vec<Span> = super::environment_badge::span(app).into_iter().collect();
     match &app.connection {
         Connection::Ok => spans.push(Span::styled("● db ok", theme.ok())),
         Connection::Connecting => spans.push(Span::styled("○ connecting", theme.muted())),

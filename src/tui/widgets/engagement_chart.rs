@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Sparkline, Widget};
@@ -75,10 +75,7 @@ fn series_style(theme: &Theme, index: usize) -> Style {
         0 => theme.accent(),
         1 => theme.ok(),
         2 => theme.warning(),
-        _ if theme.monochrome => Style::default(),
-        3 => Style::default().fg(Color::Magenta),
-        4 => Style::default().fg(Color::Blue),
-        _ => Style::default().fg(Color::LightRed),
+        other => theme.chart(other - 3),
     }
 }
 
