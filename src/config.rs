@@ -38,6 +38,9 @@ pub struct ThemeConfig {
     pub muted: Option<String>,
 }
 
+/// The values `color_depth` takes (`tui::color_depth` reads them).
+const COLOR_DEPTHS: [&str; 5] = ["auto", "truecolor", "24bit", "256", "16"];
+
 /// `theme = "light"` or a `[theme]` table: both into a `ThemeConfig` (a name alone keeps the
 /// table's defaults); a table's error (an unknown key) stays serde's.
 fn theme_name_or_table<'de, D>(deserializer: D) -> Result<ThemeConfig, D::Error>
@@ -293,6 +296,15 @@ impl Config {
                     message,
                 }
             })?;
+        let color_depth = file.color_depth.clone().unwrap_or_else(|| "auto".to_string());
+        if !COLOR_DEPTHS.contains(&color_depth.trim().to_ascii_lowercase().as_str()) {
+            return Err(ConfigError::Parse {
+                path: config_file.clone().unwrap_or_default(),
+                message: format!(
+                    "color_depth: {color_depth:?} is none of \"auto\", \"truecolor\", \"256\", \"16\""
+                ),
+            });
+        }
         let data_dir = match overrides.data_dir.clone().or(file.data_dir) {
             Some(dir) => dir,
             None => default_data_dir()?,
@@ -326,7 +338,7 @@ impl Config {
                 .map(Secret::new),
             keys: file.keys,
             theme: file.theme,
-            color_depth: file.color_depth.unwrap_or_else(|| "auto".to_string()),
+            color_depth,
             ascii: file.ascii,
             environment: non_empty(file.environment),
             environments: file.environments,
@@ -550,6 +562,44 @@ mod tests {
         assert_eq!(config.keys.get("refresh").map(String::as_str), Some("f5"));
         assert_eq!(config.theme.accent.as_deref(), Some("magenta"));
         assert!(config.theme.monochrome);
+    }
+
+    fn load_toml(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+    }
+
+    #[test]
+    fn the_theme_is_a_name_or_a_table_and_the_look_keys_load() {
+        let config = load_toml(
+            "theme = \"light\"\ncolor_depth = \"256\"\nascii = true\nenvironment = \"prod\"\n\
+             [environments.prod]\nread_only = false\ncolor = \"magenta\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.theme.name.as_deref(), Some("light"));
+        assert!(!config.theme.monochrome && config.theme.accent.is_none());
+        assert_eq!(config.color_depth, "256");
+        assert_eq!(config.ascii, Some(true));
+        assert_eq!(config.environment.as_deref(), Some("prod"));
+        assert_eq!(config.environments["prod"].read_only, Some(false));
+        let config =
+            load_toml("[theme]\nname = \"./mine.toml\"\naccent = \"#112233\"\n").unwrap();
+        assert_eq!(config.theme.name.as_deref(), Some("./mine.toml"));
+        assert_eq!(config.theme.accent.as_deref(), Some("#112233"));
+        let error = load_toml("[theme]\naccnt = \"red\"\n").unwrap_err().to_string();
+        assert!(error.contains("theme") && error.contains("accnt"), "{error}");
+        let error = load_toml("color_depth = \"88\"\n").unwrap_err().to_string();
+        assert!(error.contains("color_depth") && error.contains("88"), "{error}");
+        let error = load_toml("[environments.prod]\nreadonly = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("readonly"), "{error}");
     }
 
     #[test]

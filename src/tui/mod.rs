@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod appearance;
+pub mod ascii_fold;
 pub mod ask_history;
 pub mod clock;
 pub mod color_depth;

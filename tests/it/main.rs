@@ -64,6 +64,7 @@ mod tui_genesis_edit;
 mod tui_genesis_form;
 mod tui_genesis_job;
 mod tui_jobs;
+mod tui_look;
 mod tui_layout_editor;
 mod tui_lists;
 mod tui_oncall;

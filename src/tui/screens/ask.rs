@@ -26,6 +26,7 @@ pub fn render(app: &App, state: &AskState, area: Rect, buf: &mut Buffer) -> Opti
     let theme = &app.options.theme;
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(" Ask the analyst ", theme.header()))
         .title_bottom(Line::styled(
             " Enter ask · ↑↓ history · Tab focus · ? help · Esc back ",

@@ -325,6 +325,7 @@ pub fn picker_room(area: Rect, lines: &[Line], tail: &[Line]) -> usize {
 pub fn form_block(theme: &Theme, title: &str, keys: &str) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(title.to_string(), theme.header()))
         .title_bottom(Line::styled(keys.to_string(), theme.muted()))
 }

@@ -40,6 +40,7 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Genesis job {} ", state.job_id),
             theme.header(),
@@ -234,6 +235,7 @@ fn render_edit_panel(
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .border_style(theme.accent())
         .title(Line::styled(title, theme.header()))
         .title_bottom(Line::styled(

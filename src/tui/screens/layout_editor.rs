@@ -39,6 +39,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
     let title = crate::text::fit(&title, usize::from(area.width.saturating_sub(4)));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(title, theme.header()))
         .title_bottom(Line::styled(hint(area.width), theme.muted()));
     let inner = block.inner(area);
@@ -81,6 +82,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         };
         let widget_block = Block::default()
             .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
             .border_type(if focused {
                 BorderType::Thick
             } else {
@@ -124,6 +126,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
             .block(
                 Block::default()
                     .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
                     .title(" add widget (Enter, Esc) "),
             )
             .render(popup, buf);
@@ -161,6 +164,7 @@ fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
         0,
         Block::default()
             .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
             .border_style(theme.warning())
             .title(" Leave the editor? "),
         area,
@@ -180,6 +184,7 @@ fn name_prompt(app: &App, prompt: &NamePrompt, area: Rect, buf: &mut Buffer) -> 
     Clear.render(popup, buf);
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .border_style(theme.focused_border())
         .title(title);
     let inner = block.inner(popup);

@@ -401,7 +401,7 @@ fn target_lines(
             .map(|run| {
                 format!(
                     "{} {} {} · {} · {}",
-                    status_symbol(&run.status),
+                    status_symbol(theme, &run.status),
                     pad(&clean(&run.status), 8),
                     run.started_at.format("%m-%d %H:%M"),
                     fit(&clean(&run.project_name), 28),
