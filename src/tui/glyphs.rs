@@ -131,7 +131,7 @@ pub const ASCII: Glyphs = Glyphs {
     border_focused: ASCII_BORDER_FOCUSED,
     run_success: "+",
     run_failed: "x",
-    run_partial: "~",
+    run_partial: "/",
     run_running: ">",
     run_pending: "o",
     run_other: "-",

@@ -31,6 +31,7 @@ mod demo_ingestion;
 mod dispatch;
 mod e2e_oncall;
 mod e2e_project_run;
+mod e2e_look;
 mod e2e_tmux;
 mod ingest_abandoned_runs;
 mod ingest_instagram;

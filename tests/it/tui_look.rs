@@ -147,3 +147,172 @@ fn in_ascii_mode_every_main_screen_draws_ascii_only() {
         problems.join("\n")
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Environments
+
+/// The options a dashboard on `environment` starts with, through the same rules as the binary
+/// (`domain::environment`, then the badge), with `--read-write` or not.
+fn options_on(environment: &str, read_write: bool) -> (AppOptions, Option<String>) {
+    use mpis_dash::domain::environment::{resolve, session_access};
+    let env = resolve(environment, &Default::default());
+    let access = session_access(false, read_write, Some(&env));
+    let badge = mpis_dash::tui::environment_badge::Badge::new(
+        &env,
+        mpis_dash::tui::color_depth::ColorDepth::TrueColor,
+    )
+    .expect("badge");
+    let options = AppOptions {
+        read_only: access.read_only,
+        environment: Some(badge),
+        ..options()
+    };
+    (options, access.message)
+}
+
+fn started_on(environment: &str, read_write: bool, size: (u16, u16)) -> App {
+    let (options, message) = options_on(environment, read_write);
+    let mut app = loaded_with(options, size);
+    if let Some(message) = message {
+        app.announce(message);
+    }
+    app
+}
+
+#[test]
+fn the_environment_badge_leads_the_status_line() {
+    for size in SIZES {
+        let app = started_on("production", false, size);
+        let terminal = render(&app, true);
+        insta::assert_snapshot!(
+            format!("production_badge_{}x{}", size.0, size.1),
+            terminal.backend()
+        );
+        let buffer = terminal.backend().buffer();
+        let status_y = size.1 - 1;
+        let badge: String = (0..12).map(|x| buffer[(x, status_y)].symbol()).collect();
+        assert_eq!(badge, " PRODUCTION ");
+        let cell = &buffer[(1, status_y)];
+        assert_eq!(cell.fg, ratatui::style::Color::Red);
+        assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    }
+    // Without color (NO_COLOR, monochrome) the badge is still reversed video.
+    let (options, _) = options_on("staging", false);
+    let options = AppOptions {
+        theme: Theme::monochrome(),
+        ..options
+    };
+    let app = loaded_with(options, (80, 24));
+    let terminal = render(&app, true);
+    let cell = &terminal.backend().buffer()[(1, 23)];
+    assert_eq!(cell.symbol(), "S");
+    assert_eq!(cell.fg, ratatui::style::Color::Reset);
+    assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
+    assert!(!app.options.read_only, "staging writes");
+}
+
+#[test]
+fn production_refuses_a_write_key_by_default_and_read_write_allows_it() {
+    let mut app = started_on("production", false, (80, 24));
+    assert!(app.options.read_only);
+    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(said.contains("read-only by default"), "{said}");
+    // The red flags list, the first flag selected, then `a` (acknowledge).
+    press(&mut app, KeyCode::Enter);
+    app.update(
+        Event::Data(DataEvent::Flags(Ok(flags_with_history()))),
+        app.now,
+    );
+    assert!(matches!(app.screen, Screen::RedFlags(_)));
+    let commands = press(&mut app, KeyCode::Char('a'));
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(app.overlay.is_none(), "no confirmation is asked");
+    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(said.contains("read-only"), "{said}");
+
+    // `--read-write` for this session: the same key asks to acknowledge.
+    let mut app = started_on("production", true, (80, 24));
+    assert!(!app.options.read_only);
+    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    assert!(said.contains("read-write"), "{said}");
+    press(&mut app, KeyCode::Enter);
+    app.update(
+        Event::Data(DataEvent::Flags(Ok(flags_with_history()))),
+        app.now,
+    );
+    press(&mut app, KeyCode::Char('a'));
+    assert!(app.overlay.is_some(), "acknowledging asks first");
+}
+
+// ---------------------------------------------------------------------------------------------
+// ASCII snapshots and the screenshots in assets/
+
+#[test]
+fn dashboard_in_ascii_mode() {
+    for size in SIZES {
+        let mut app = loaded_with(ascii_options(), size);
+        press(&mut app, KeyCode::Tab);
+        insta::assert_snapshot!(
+            format!("dashboard_ascii_{}x{}", size.0, size.1),
+            render(&app, true).backend()
+        );
+    }
+}
+
+/// The screen as plain text, one line per row, trailing spaces cut (the cell after a wide
+/// character is skipped: the character covers it).
+fn plain_text(terminal: &Terminal<TestBackend>) -> String {
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..buffer.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = mpis_dash::text::columns(symbol).saturating_sub(1);
+            line.push_str(symbol);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `assets/screenshots/<name>_<w>x<h>.txt` of the main screens (the README shows them):
+/// written with `UPDATE_ASSETS=1`, otherwise each must equal what the dashboard draws now.
+#[test]
+fn the_screenshots_in_assets_are_what_the_dashboard_draws() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/screenshots");
+    let update = std::env::var_os("UPDATE_ASSETS").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for size in SIZES {
+        let mut scenes = main_screens(&options(), size);
+        scenes.push(("dashboard_ascii", {
+            let mut app = loaded_with(ascii_options(), size);
+            press(&mut app, KeyCode::Tab);
+            app
+        }));
+        for (name, app) in scenes {
+            if matches!(name, "dashboard_focused" | "dashboard_on_call") {
+                continue;
+            }
+            let file = dir.join(format!("{name}_{}x{}.txt", size.0, size.1));
+            let text = plain_text(&render(&app, true));
+            if update {
+                std::fs::create_dir_all(&dir).expect("assets/screenshots");
+                std::fs::write(&file, &text).expect("write the screenshot");
+            } else if std::fs::read_to_string(&file).ok().as_deref() != Some(text.as_str()) {
+                stale.push(file.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "screenshots differ from the dashboard (run with UPDATE_ASSETS=1 and review):\n{}",
+        stale.join("\n")
+    );
+}
