@@ -55,3 +55,25 @@ fn demo_in_the_light_theme_and_ascii_sends_only_ascii() {
     tmux.keys(&["q"]);
     tmux.wait_for(&["EXIT=0"], Duration::from_secs(30));
 }
+
+#[test]
+fn an_unknown_theme_is_refused_before_the_database_opens_listing_the_built_in_ones() {
+    let dir = DataDir(
+        std::env::temp_dir().join(format!("mpis-dash-look-{}", uuid::Uuid::new_v4().simple())),
+    );
+    let command = format!(
+        "env -u DATABASE_URL {} --data-dir {} --theme solarized; echo EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_mpis-dash"),
+        dir.0.display()
+    );
+    let tmux = Tmux::start(&command, (120, 40));
+    let screen = tmux.wait_for(&["EXIT="], Duration::from_secs(20));
+    assert!(screen.contains("EXIT=1"), "{screen}");
+    for name in ["solarized", "dark", "light", "high-contrast", "colorblind"] {
+        assert!(screen.contains(name), "{name}:\n{screen}");
+    }
+    assert!(
+        !dir.0.join("postgres").exists(),
+        "no cluster was started for a bad theme"
+    );
+}
