@@ -296,7 +296,10 @@ impl Config {
                     message,
                 }
             })?;
-        let color_depth = file.color_depth.clone().unwrap_or_else(|| "auto".to_string());
+        let color_depth = file
+            .color_depth
+            .clone()
+            .unwrap_or_else(|| "auto".to_string());
         if !COLOR_DEPTHS.contains(&color_depth.trim().to_ascii_lowercase().as_str()) {
             return Err(ConfigError::Parse {
                 path: config_file.clone().unwrap_or_default(),
@@ -588,14 +591,21 @@ mod tests {
         assert_eq!(config.ascii, Some(true));
         assert_eq!(config.environment.as_deref(), Some("prod"));
         assert_eq!(config.environments["prod"].read_only, Some(false));
-        let config =
-            load_toml("[theme]\nname = \"./mine.toml\"\naccent = \"#112233\"\n").unwrap();
+        let config = load_toml("[theme]\nname = \"./mine.toml\"\naccent = \"#112233\"\n").unwrap();
         assert_eq!(config.theme.name.as_deref(), Some("./mine.toml"));
         assert_eq!(config.theme.accent.as_deref(), Some("#112233"));
-        let error = load_toml("[theme]\naccnt = \"red\"\n").unwrap_err().to_string();
-        assert!(error.contains("theme") && error.contains("accnt"), "{error}");
+        let error = load_toml("[theme]\naccnt = \"red\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("theme") && error.contains("accnt"),
+            "{error}"
+        );
         let error = load_toml("color_depth = \"88\"\n").unwrap_err().to_string();
-        assert!(error.contains("color_depth") && error.contains("88"), "{error}");
+        assert!(
+            error.contains("color_depth") && error.contains("88"),
+            "{error}"
+        );
         let error = load_toml("[environments.prod]\nreadonly = true\n")
             .unwrap_err()
             .to_string();

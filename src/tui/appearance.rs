@@ -53,9 +53,7 @@ pub fn resolve(
             ascii: glyphs::ascii_mode(flags.ascii, config.ascii, locale_utf8),
         },
     )?;
-    let badge = environment
-        .map(|env| Badge::new(env, depth))
-        .transpose()?;
+    let badge = environment.map(|env| Badge::new(env, depth)).transpose()?;
     Ok(Appearance { theme, badge })
 }
 
@@ -120,7 +118,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(look.theme.critical, Color::Red);
-        assert!(!look.theme.glyphs.ascii, "ascii = false wins over the locale");
+        assert!(
+            !look.theme.glyphs.ascii,
+            "ascii = false wins over the locale"
+        );
         let flagged = LookFlags {
             ascii: true,
             ..LookFlags::default()
@@ -136,12 +137,15 @@ mod tests {
 
     #[test]
     fn the_flag_wins_over_the_environments_theme_over_the_configs() {
-        let config = config(
-            "theme = \"dark\"\n[environments.production]\ntheme = \"high-contrast\"\n",
-        );
+        let config =
+            config("theme = \"dark\"\n[environments.production]\ntheme = \"high-contrast\"\n");
         let env = crate::domain::environment::resolve("production", &config.environments);
         let look = resolve(&config, &LookFlags::default(), Some(&env), vars(&[])).unwrap();
-        assert_eq!(look.theme.critical, Color::LightRed, "the environment's theme");
+        assert_eq!(
+            look.theme.critical,
+            Color::LightRed,
+            "the environment's theme"
+        );
         let badge = look.badge.expect("a badge");
         assert_eq!(badge.text, " PRODUCTION ");
         assert_eq!(badge.color, Some(Color::Red));
@@ -156,6 +160,9 @@ mod tests {
             ..LookFlags::default()
         };
         let error = resolve(&config, &flags, None, vars(&[])).unwrap_err();
-        assert!(error.contains("nope") && error.contains("colorblind"), "{error}");
+        assert!(
+            error.contains("nope") && error.contains("colorblind"),
+            "{error}"
+        );
     }
 }

@@ -148,12 +148,12 @@ mod tests {
     #[test]
     fn depth_is_detected_from_colorterm_then_term() {
         use ColorDepth::*;
-        assert_eq!(ColorDepth::detect(Some("truecolor"), Some("xterm")), TrueColor);
-        assert_eq!(ColorDepth::detect(Some("24bit"), None), TrueColor);
         assert_eq!(
-            ColorDepth::detect(None, Some("xterm-256color")),
-            Palette256
+            ColorDepth::detect(Some("truecolor"), Some("xterm")),
+            TrueColor
         );
+        assert_eq!(ColorDepth::detect(Some("24bit"), None), TrueColor);
+        assert_eq!(ColorDepth::detect(None, Some("xterm-256color")), Palette256);
         assert_eq!(
             ColorDepth::detect(Some("yes"), Some("screen-256color")),
             Palette256
@@ -174,9 +174,15 @@ mod tests {
             ColorDepth::parse_setting("TrueColor"),
             Ok(Some(ColorDepth::TrueColor))
         );
-        assert_eq!(ColorDepth::parse_setting("16"), Ok(Some(ColorDepth::Ansi16)));
+        assert_eq!(
+            ColorDepth::parse_setting("16"),
+            Ok(Some(ColorDepth::Ansi16))
+        );
         let error = ColorDepth::parse_setting("88").unwrap_err();
-        assert!(error.contains("color_depth") && error.contains("88"), "{error}");
+        assert!(
+            error.contains("color_depth") && error.contains("88"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -196,7 +202,10 @@ mod tests {
     #[test]
     fn rgb_and_indexes_map_to_the_nearest_named_color_in_16() {
         let orange = ColorDepth::Ansi16.map(Color::Rgb(0xff, 0x88, 0x00));
-        assert!(matches!(orange, Color::Yellow | Color::LightRed), "{orange:?}");
+        assert!(
+            matches!(orange, Color::Yellow | Color::LightRed),
+            "{orange:?}"
+        );
         assert_eq!(nearest_16(200, 10, 10), Color::Red);
         assert_eq!(nearest_16(250, 250, 250), Color::White);
         assert_eq!(ColorDepth::Ansi16.map(Color::Indexed(196)), Color::LightRed);

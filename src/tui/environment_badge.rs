@@ -62,7 +62,10 @@ mod tests {
         assert_eq!(span.style.fg, Some(Color::Red));
         let staging = crate::domain::environment::resolve("staging", &HashMap::new());
         let badge = Badge::new(&staging, ColorDepth::TrueColor).unwrap();
-        assert_eq!(styled(&badge, &Theme::default()).style.fg, Some(Color::Cyan));
+        assert_eq!(
+            styled(&badge, &Theme::default()).style.fg,
+            Some(Color::Cyan)
+        );
         let odd = Environment {
             color: Some("blurple".into()),
             ..staging

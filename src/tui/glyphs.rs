@@ -291,7 +291,10 @@ mod tests {
         }
         assert!(!UNICODE.separator.is_ascii());
         for marker in [g.chart_line, g.chart_point] {
-            assert!(matches!(marker, Marker::Custom(c) if c.is_ascii()), "{marker:?}");
+            assert!(
+                matches!(marker, Marker::Custom(c) if c.is_ascii()),
+                "{marker:?}"
+            );
         }
     }
 }

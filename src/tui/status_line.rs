@@ -143,8 +143,7 @@ pub fn message_span(app: &App, room: usize) -> Option<Span<'static>> {
     } else {
         theme.accent()
     };
-    message_text(&message.text, room, theme.glyphs.separator)
-        .map(|text| Span::styled(text, style))
+    message_text(&message.text, room, theme.glyphs.separator).map(|text| Span::styled(text, style))
 }
 
 #[cfg(test)]

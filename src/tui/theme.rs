@@ -256,7 +256,10 @@ mod tests {
         assert_eq!(theme.warning, Color::Magenta);
         assert_eq!(theme.accent, Color::Magenta, "[theme] accent still applies");
         assert!(theme.glyphs.ascii);
-        assert_eq!(Theme::default(), Theme::from_config(&ThemeConfig::default(), false).unwrap());
+        assert_eq!(
+            Theme::default(),
+            Theme::from_config(&ThemeConfig::default(), false).unwrap()
+        );
     }
 
     #[test]
@@ -275,8 +278,14 @@ mod tests {
             )
             .unwrap()
         };
-        assert_eq!(at(ColorDepth::TrueColor).critical, Color::Rgb(0xd5, 0x5e, 0x00));
-        assert!(matches!(at(ColorDepth::Palette256).critical, Color::Indexed(_)));
+        assert_eq!(
+            at(ColorDepth::TrueColor).critical,
+            Color::Rgb(0xd5, 0x5e, 0x00)
+        );
+        assert!(matches!(
+            at(ColorDepth::Palette256).critical,
+            Color::Indexed(_)
+        ));
         assert_eq!(at(ColorDepth::Ansi16).critical, Color::Red);
         assert_eq!(at(ColorDepth::Ansi16).warning, Color::Yellow);
         assert_eq!(at(ColorDepth::Ansi16).ok, Color::Cyan);

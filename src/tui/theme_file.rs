@@ -143,7 +143,13 @@ mod tests {
     #[test]
     fn the_light_theme_has_no_yellow_or_light_text() {
         let light = load("light").unwrap();
-        let colors = [light.accent, light.critical, light.warning, light.ok, light.muted];
+        let colors = [
+            light.accent,
+            light.critical,
+            light.warning,
+            light.ok,
+            light.muted,
+        ];
         for color in colors.iter().chain(light.chart.iter()) {
             assert!(
                 !matches!(
@@ -207,7 +213,11 @@ mod tests {
         std::fs::write(&path, "accent = \"#112233\"\n").unwrap();
         let palette = load(path.to_str().unwrap()).unwrap();
         assert_eq!(palette.accent, Color::Rgb(0x11, 0x22, 0x33));
-        assert_eq!(palette.critical, Color::Red, "unset keys keep dark's colors");
+        assert_eq!(
+            palette.critical,
+            Color::Red,
+            "unset keys keep dark's colors"
+        );
         let missing = load(dir.join("none.toml").to_str().unwrap()).unwrap_err();
         assert!(missing.contains("none.toml"), "{missing}");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -310,7 +310,10 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         spans.push(message);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
-    let source = Span::styled(format!("{sep}{}", clean(&app.options.source)), theme.muted());
+    let source = Span::styled(
+        format!("{sep}{}", clean(&app.options.source)),
+        theme.muted(),
+    );
     let hint = Span::styled("  ? help  : commands  q quit", theme.muted());
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let (hint_width, source_width) = (hint.content.chars().count(), source.content.chars().count());

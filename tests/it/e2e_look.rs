@@ -48,7 +48,11 @@ fn demo_in_the_light_theme_and_ascii_sends_only_ascii() {
     assert!(colored.is_ascii(), "escape sequences and text alike");
     assert!(colored.contains("38;5;4m"), "blue (accent):\n{colored}");
     assert!(colored.contains("38;5;0m"), "black (borders):\n{colored}");
-    for (color, index) in [("yellow", "38;5;3m"), ("light yellow", "38;5;11m"), ("cyan", "38;5;6m")] {
+    for (color, index) in [
+        ("yellow", "38;5;3m"),
+        ("light yellow", "38;5;11m"),
+        ("cyan", "38;5;6m"),
+    ] {
         assert!(!colored.contains(index), "{color} on white:\n{colored}");
     }
 

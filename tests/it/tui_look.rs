@@ -22,10 +22,7 @@ fn ascii_options() -> AppOptions {
         },
     )
     .expect("theme");
-    AppOptions {
-        theme,
-        ..options()
-    }
+    AppOptions { theme, ..options() }
 }
 
 /// The frame as the screens draw it (without ASCII mode's last pass) or as `view` sends it.
@@ -67,10 +64,7 @@ fn run_detail_screen(options: AppOptions, size: (u16, u16)) -> App {
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::Char('j'));
     press(&mut app, KeyCode::Enter);
-    app.update(
-        Event::Data(DataEvent::RunDetail(Ok(run_detail()))),
-        app.now,
-    );
+    app.update(Event::Data(DataEvent::RunDetail(Ok(run_detail()))), app.now);
     assert!(matches!(app.screen, Screen::RunDetail(_)));
     app
 }
@@ -132,7 +126,11 @@ fn in_ascii_mode_every_main_screen_draws_ascii_only() {
             // What the screens draw themselves: every symbol from `theme.glyphs` (borders,
             // markers, arrows, bars, chart lines), only text punctuation left to the last pass.
             let mut found = non_ascii(&render(&app, false));
-            found.retain(|f| !TEXT_PUNCTUATION.iter().any(|p| f.starts_with(&format!("{p:?}"))));
+            found.retain(|f| {
+                !TEXT_PUNCTUATION
+                    .iter()
+                    .any(|p| f.starts_with(&format!("{p:?}")))
+            });
             // One line per symbol is enough to find where it comes from.
             found.sort();
             found.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
@@ -215,7 +213,11 @@ fn the_environment_badge_leads_the_status_line() {
 fn production_refuses_a_write_key_by_default_and_read_write_allows_it() {
     let mut app = started_on("production", false, (80, 24));
     assert!(app.options.read_only);
-    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let said = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
     assert!(said.contains("read-only by default"), "{said}");
     // The red flags list, the first flag selected, then `a` (acknowledge).
     press(&mut app, KeyCode::Enter);
@@ -227,13 +229,21 @@ fn production_refuses_a_write_key_by_default_and_read_write_allows_it() {
     let commands = press(&mut app, KeyCode::Char('a'));
     assert!(commands.is_empty(), "{commands:?}");
     assert!(app.overlay.is_none(), "no confirmation is asked");
-    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let said = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
     assert!(said.contains("read-only"), "{said}");
 
     // `--read-write` for this session: the same key asks to acknowledge.
     let mut app = started_on("production", true, (80, 24));
     assert!(!app.options.read_only);
-    let said = app.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+    let said = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
     assert!(said.contains("read-write"), "{said}");
     press(&mut app, KeyCode::Enter);
     app.update(

@@ -61,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .block(
             Block::default()
                 .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+                .border_set(theme.glyphs.border)
                 .title(" Messages, newest first (any key closes) "),
         )
         .render(popup, buf);

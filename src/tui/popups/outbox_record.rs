@@ -136,7 +136,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         0,
         Block::default()
             .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+            .border_set(theme.glyphs.border)
             .border_style(theme.focused_border())
             .title(format!(" Publish record {} ", record.id)),
         room,

@@ -78,7 +78,7 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> 
         .block(
             Block::default()
                 .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+                .border_set(theme.glyphs.border)
                 .title(" command (Tab/↑↓ complete, Enter runs, Esc closes) "),
         )
         .render(popup, buf);

@@ -61,7 +61,7 @@ pub fn render(theme: &Theme, state: &JobPickState, area: Rect, buf: &mut Buffer)
         .block(
             Block::default()
                 .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+                .border_set(theme.glyphs.border)
                 .border_style(theme.warning())
                 .title(" Which genesis job? "),
         )

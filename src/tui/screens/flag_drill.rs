@@ -113,7 +113,11 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     if page.rows.is_empty() {
         return;
     }
-    let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(theme, row, loaded_at)).collect();
+    let rows: Vec<Vec<String>> = page
+        .rows
+        .iter()
+        .map(|row| cells(theme, row, loaded_at))
+        .collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
         // The channel last before the reason: the first to go in a narrow terminal.
@@ -218,7 +222,11 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
     }
 }
 
-fn cells(theme: &crate::tui::theme::Theme, row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<String> {
+fn cells(
+    theme: &crate::tui::theme::Theme,
+    row: &DrillRow,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<String> {
     match row {
         DrillRow::Run { run, missing_items } => {
             let why = match missing_items {

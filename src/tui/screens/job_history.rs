@@ -166,7 +166,11 @@ fn run_cells(run: &IngestionRun, theme: &crate::tui::theme::Theme) -> Vec<CellTe
         (count(i64::from(run.items_asked)), Default::default()),
         (count(i64::from(run.rows_written)), Default::default()),
         (
-            format!("{} {}", status_symbol(theme, &run.outcome), clean(&run.outcome)),
+            format!(
+                "{} {}",
+                status_symbol(theme, &run.outcome),
+                clean(&run.outcome)
+            ),
             theme.status(&run.outcome),
         ),
         (errors_text, theme.critical()),

@@ -82,7 +82,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         };
         let widget_block = Block::default()
             .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+            .border_set(theme.glyphs.border)
             .border_type(if focused {
                 BorderType::Thick
             } else {
@@ -126,7 +126,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
             .block(
                 Block::default()
                     .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+                    .border_set(theme.glyphs.border)
                     .title(" add widget (Enter, Esc) "),
             )
             .render(popup, buf);
@@ -164,7 +164,7 @@ fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
         0,
         Block::default()
             .borders(Borders::ALL)
-        .border_set(theme.glyphs.border)
+            .border_set(theme.glyphs.border)
             .border_style(theme.warning())
             .title(" Leave the editor? "),
         area,

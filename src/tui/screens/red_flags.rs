@@ -235,7 +235,7 @@ fn details(
         .block(
             Block::default()
                 .borders(Borders::TOP)
-        .border_set(theme.glyphs.border)
+                .border_set(theme.glyphs.border)
                 .border_style(theme.muted())
                 .title(Line::styled(" selected ", theme.muted())),
         )

@@ -24,11 +24,13 @@ fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'stat
             theme.muted(),
         ));
     if more_below {
-        block = block
-            .title_bottom(
-                Line::styled(format!(" more {} ", theme.glyphs.arrow_down), theme.accent())
-                    .alignment(Alignment::Right),
-            );
+        block = block.title_bottom(
+            Line::styled(
+                format!(" more {} ", theme.glyphs.arrow_down),
+                theme.accent(),
+            )
+            .alignment(Alignment::Right),
+        );
     }
     block
 }

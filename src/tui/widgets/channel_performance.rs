@@ -99,7 +99,9 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
             pad(&clean(&c.channel), name_width)
         ))];
         let bar = match c.avg_engagement {
-            Some(rate) if rate.is_finite() && peak > 0.0 => bar(rate / peak, bar_width, &theme.glyphs),
+            Some(rate) if rate.is_finite() && peak > 0.0 => {
+                bar(rate / peak, bar_width, &theme.glyphs)
+            }
             _ => String::new(),
         };
         let pad = bar_width.saturating_sub(bar.chars().count());

@@ -48,7 +48,11 @@ pub struct WidgetView<'a> {
 /// Draws the frame, then the state or the body.
 pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
     let theme = view.theme;
-    let focus_marker = if view.focused { theme.glyphs.pointer } else { "" };
+    let focus_marker = if view.focused {
+        theme.glyphs.pointer
+    } else {
+        ""
+    };
     let focus_space = if view.focused { " " } else { "" };
     let mut title = vec![Span::styled(
         format!(" {focus_marker}{focus_space}{} ", view.kind.title()),
@@ -361,10 +365,26 @@ pub fn position_note(
         format!("{count}{plus} rows")
     };
     let (arrow_up, arrow_down) = (glyphs.arrow_up, glyphs.arrow_down);
-    let up = if above { format!("more {arrow_up} ") } else { String::new() };
-    let down = if below { format!(" more {arrow_down}") } else { String::new() };
-    let short_up = if above { format!("{arrow_up} ") } else { String::new() };
-    let short_down = if below { format!(" {arrow_down}") } else { String::new() };
+    let up = if above {
+        format!("more {arrow_up} ")
+    } else {
+        String::new()
+    };
+    let down = if below {
+        format!(" more {arrow_down}")
+    } else {
+        String::new()
+    };
+    let short_up = if above {
+        format!("{arrow_up} ")
+    } else {
+        String::new()
+    };
+    let short_down = if below {
+        format!(" {arrow_down}")
+    } else {
+        String::new()
+    };
     [
         format!(" {up}{range}{down} "),
         format!(" {short_up}{range}{short_down} "),

@@ -9,8 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{
-    Column, WidgetView, clean, column_widths, filter_note, matches_filter, pad,
-    short_duration,
+    Column, WidgetView, clean, column_widths, filter_note, matches_filter, pad, short_duration,
 };
 use crate::store::genesis::PendingGenesisJob;
 use crate::store::personas::PersonaSummary;
