@@ -43,6 +43,8 @@ pub struct Glyphs {
     /// "more above / below" in list borders.
     pub arrow_up: &'static str,
     pub arrow_down: &'static str,
+    /// Width by height ("6×2").
+    pub times: &'static str,
     /// Between the ends of a range ("1–4 of 8", "May 07 – May 20").
     pub range: &'static str,
     /// A horizontal rule, and the thick one of chart legends.
@@ -50,6 +52,8 @@ pub struct Glyphs {
     pub rule_thick: &'static str,
     /// Horizontal bars: a full cell and the partial last cell in eighths (index 0..8).
     pub bar_full: &'static str,
+    /// A gauge's empty part.
+    pub bar_empty: &'static str,
     pub bar_eighths: [&'static str; 8],
     /// The sparkline's levels.
     pub sparkline: &'static bar::Set<'static>,
@@ -83,9 +87,11 @@ pub const UNICODE: Glyphs = Glyphs {
     arrow_up: "↑",
     arrow_down: "↓",
     range: "–",
+    times: "×",
     rule: "─",
     rule_thick: "━",
     bar_full: "█",
+    bar_empty: "░",
     bar_eighths: ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"],
     sparkline: &bar::NINE_LEVELS,
     chart_line: Marker::Braille,
@@ -140,9 +146,11 @@ pub const ASCII: Glyphs = Glyphs {
     arrow_up: "^",
     arrow_down: "v",
     range: "-",
+    times: "x",
     rule: "-",
     rule_thick: "=",
     bar_full: "#",
+    bar_empty: ".",
     // A partial last cell: nothing below an eighth... "." up to three, "+" from half on.
     bar_eighths: ["", ".", ".", ".", "+", "+", "+", "+"],
     sparkline: &ASCII_SPARKLINE,
@@ -268,9 +276,11 @@ mod tests {
             g.arrow_up,
             g.arrow_down,
             g.range,
+            g.times,
             g.rule,
             g.rule_thick,
             g.bar_full,
+            g.bar_empty,
             g.separator,
             g.breadcrumb,
             g.sort_ascending,

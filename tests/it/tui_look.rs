@@ -146,6 +146,61 @@ fn in_ascii_mode_every_main_screen_draws_ascii_only() {
     );
 }
 
+/// Overlays and the layout editor in ASCII mode: what reaches the terminal is ASCII, and
+/// borders, markers and arrows come from `theme.glyphs` there too.
+#[test]
+fn in_ascii_mode_the_editor_palette_and_dialogs_draw_ascii_only() {
+    type Scene = (&'static str, fn(&mut App));
+    let scenes: Vec<Scene> = vec![
+        ("layout editor", |app| {
+            press(app, KeyCode::Char('e'));
+            press(app, KeyCode::Char('+'));
+            press(app, KeyCode::Down);
+        }),
+        ("palette", |app| {
+            type_text(app, ":r");
+        }),
+        ("palette error", |app| {
+            type_text(app, ":frobnicate");
+            press(app, KeyCode::Enter);
+        }),
+        ("confirm", |app| {
+            press(app, KeyCode::Enter);
+            app.update(
+                Event::Data(DataEvent::Flags(Ok(flags_with_history()))),
+                app.now,
+            );
+            press(app, KeyCode::Char('a'));
+        }),
+        ("messages", |app| {
+            type_text(app, ":frobnicate");
+            press(app, KeyCode::Enter);
+            press(app, KeyCode::Esc);
+            press(app, KeyCode::Char('m'));
+            assert!(app.overlay.is_some(), "the messages popup");
+        }),
+    ];
+    let mut problems = Vec::new();
+    for size in SIZES {
+        for (name, scene) in &scenes {
+            let mut app = loaded_with(ascii_options(), size);
+            scene(&mut app);
+            let sent = non_ascii(&render(&app, true));
+            assert!(sent.is_empty(), "{name}: {sent:?}");
+            let mut found = non_ascii(&render(&app, false));
+            found.retain(|f| {
+                !TEXT_PUNCTUATION
+                    .iter()
+                    .any(|p| f.starts_with(&format!("{p:?}")))
+            });
+            found.sort();
+            found.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
+            problems.extend(found.into_iter().map(|f| format!("{name} {size:?}: {f}")));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Environments
 

@@ -113,7 +113,10 @@ pub fn picker_lines(
             picked_line = lines.len();
         }
         lines.push(Line::styled(
-            format!("  {} {row}", if chosen { "▸" } else { " " }),
+            format!(
+                "  {} {row}",
+                if chosen { theme.glyphs.selected } else { " " }
+            ),
             if chosen {
                 theme.selected()
             } else {

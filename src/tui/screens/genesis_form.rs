@@ -116,7 +116,11 @@ fn field_lines<'a>(
     lines: &mut Vec<Line<'a>>,
 ) -> (usize, Option<u16>) {
     let focused = index == state.focus;
-    let marker = if focused { "▶ " } else { "  " };
+    let marker = if focused {
+        format!("{} ", theme.glyphs.pointer)
+    } else {
+        "  ".to_string()
+    };
     let cursor = state.cursor(index);
     let value_style = if focused {
         theme.accent()

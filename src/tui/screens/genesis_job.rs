@@ -47,8 +47,13 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
         ))
         .title_bottom(Line::styled(keys, theme.muted()));
     if more_below {
-        block = block
-            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+        block = block.title_bottom(
+            Line::styled(
+                format!(" more {} ", theme.glyphs.arrow_down),
+                theme.accent(),
+            )
+            .alignment(Alignment::Right),
+        );
     }
     block
 }
@@ -320,8 +325,8 @@ fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'st
     lines.push(Line::from(format!(
         "{} [{}{}] {percent}%",
         clean(&status.progress.stage),
-        "█".repeat(filled),
-        "░".repeat(GAUGE_WIDTH - filled)
+        theme.glyphs.bar_full.repeat(filled),
+        theme.glyphs.bar_empty.repeat(GAUGE_WIDTH - filled)
     )));
     if !status.progress.message.is_empty() {
         lines.extend(labelled_lines("", &status.progress.message, theme.muted()));

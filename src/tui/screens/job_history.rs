@@ -68,7 +68,13 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
         Span::raw(schedule),
     ];
     if running {
-        header.push(Span::styled(" · ▶ running…", theme.accent()));
+        header.push(Span::styled(
+            format!(
+                " · {} running{}",
+                theme.glyphs.run_running, theme.glyphs.ellipsis
+            ),
+            theme.accent(),
+        ));
     }
     Line::from(header).render(Rect { height: 1, ..inner }, buf);
     let body = Rect {

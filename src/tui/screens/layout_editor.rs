@@ -6,9 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, BorderType, Borders, Clear, List, ListItem, Paragraph, Widget, Wrap,
-};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Widget, Wrap};
 
 use crate::domain::layout::{CellRect, widget_name};
 use crate::domain::widget_catalog::BUILTIN_WIDGETS;
@@ -73,7 +71,10 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         let p = &placement.position;
         let text = vec![
             Line::styled(widget_name(&clean(&placement.widget_id)), theme.header()),
-            Line::styled(format!("{}×{}", p.w, p.h), theme.muted()),
+            Line::styled(
+                format!("{}{}{}", p.w, theme.glyphs.times, p.h),
+                theme.muted(),
+            ),
         ];
         let style = if focused {
             theme.focused_border()
@@ -82,14 +83,17 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         };
         let widget_block = Block::default()
             .borders(Borders::ALL)
-            .border_set(theme.glyphs.border)
-            .border_type(if focused {
-                BorderType::Thick
+            .border_set(if focused {
+                theme.glyphs.border_focused
             } else {
-                BorderType::Plain
+                theme.glyphs.border
             })
             .border_style(style)
-            .title(if focused { " ▶ " } else { "" });
+            .title(if focused {
+                format!(" {} ", theme.glyphs.pointer)
+            } else {
+                String::new()
+            });
         Paragraph::new(text).block(widget_block).render(rect, buf);
     }
     if problems > 0 {
@@ -97,7 +101,12 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         let lines: Vec<Line> = state
             .problems
             .iter()
-            .map(|p| Line::styled(format!("✖ {}", clean(p)), theme.critical()))
+            .map(|p| {
+                Line::styled(
+                    format!("{} {}", theme.glyphs.failed, clean(p)),
+                    theme.critical(),
+                )
+            })
             .collect();
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
@@ -110,7 +119,11 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let marker = if i == choice { "▶ " } else { "  " };
+                let marker = if i == choice {
+                    format!("{} ", theme.glyphs.pointer)
+                } else {
+                    "  ".to_string()
+                };
                 let style = if i == choice {
                     theme.selected()
                 } else {
