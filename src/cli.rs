@@ -671,3 +671,28 @@ fn unknown(json: bool, cause: &str, detail: &str) -> ExitCode {
 fn exit_code(overall: Overall) -> ExitCode {
     ExitCode::from(u8::try_from(overall.exit_code()).unwrap_or(3))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_look_and_environment_flags_parse_and_read_write_excludes_read_only() {
+        let cli = Cli::try_parse_from([
+            "mpis-dash",
+            "--theme",
+            "./mine.toml",
+            "--ascii",
+            "--environment",
+            "production",
+            "--read-write",
+        ])
+        .expect("parses");
+        assert_eq!(cli.theme.as_deref(), Some("./mine.toml"));
+        assert!(cli.ascii && cli.read_write && !cli.read_only);
+        assert_eq!(cli.environment.as_deref(), Some("production"));
+        let both = Cli::try_parse_from(["mpis-dash", "--read-only", "--read-write"]);
+        let error = both.expect_err("contradictory").to_string();
+        assert!(error.contains("--read-write"), "{error}");
+    }
+}
