@@ -136,9 +136,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
 fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     if app.slots.is_empty() {
         let text = if app.layouts.loading {
-            "loading layout…"
+            format!("loading layout{}", app.options.theme.glyphs.ellipsis)
         } else {
-            "this layout has no widgets: e to edit it"
+            "this layout has no widgets: e to edit it".to_string()
         };
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), area);
         return;

@@ -90,7 +90,12 @@ pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
     }
     match (view.state, view.data) {
         (LoadState::Loading, _) | (_, None) if view.error.is_none() => {
-            message(inner, buf, "loading…", theme.muted());
+            message(
+                inner,
+                buf,
+                &format!("loading{}", theme.glyphs.ellipsis),
+                theme.muted(),
+            );
         }
         (LoadState::Error, _) | (_, None) => {
             let text = format!("error: {}", clean(view.error.unwrap_or("unknown")));
