@@ -69,7 +69,7 @@ pub fn field_lines(
         ];
         if let Some(error) = row.error {
             spans.push(Span::styled(
-                format!("  ✖ {}", clean(error)),
+                format!("  {} {}", theme.glyphs.failed, clean(error)),
                 theme.critical(),
             ));
         } else if let Some((note, warning)) = &row.note {

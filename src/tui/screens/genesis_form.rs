@@ -158,7 +158,7 @@ fn field_lines<'a>(
     ];
     if !multi_line && let Some(error) = errors.first() {
         spans.push(Span::styled(
-            format!("  ✖ {}", clean(error)),
+            format!("  {} {}", theme.glyphs.failed, clean(error)),
             theme.critical(),
         ));
     }
@@ -203,7 +203,7 @@ fn field_lines<'a>(
     }
     for error in errors {
         lines.push(Line::styled(
-            format!("    ✖ {}", clean(error)),
+            format!("    {} {}", theme.glyphs.failed, clean(error)),
             theme.critical(),
         ));
     }

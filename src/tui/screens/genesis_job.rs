@@ -158,7 +158,12 @@ fn panel_lines(
     }
     if let Some(error) = &edit.error {
         lines.push(Line::styled(
-            format!("✖ {}: {}", error.field, clean(&error.message)),
+            format!(
+                "{} {}: {}",
+                theme.glyphs.failed,
+                error.field,
+                clean(&error.message)
+            ),
             theme.critical(),
         ));
     }
@@ -332,7 +337,11 @@ fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'st
         lines.extend(labelled_lines("", &status.progress.message, theme.muted()));
     }
     for error in &status.errors {
-        lines.extend(labelled_lines("✖ ", error, theme.critical()));
+        lines.extend(labelled_lines(
+            &format!("{} ", theme.glyphs.failed),
+            error,
+            theme.critical(),
+        ));
     }
 }
 

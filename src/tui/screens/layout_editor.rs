@@ -47,7 +47,12 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
     let problems = state
         .problems
         .iter()
-        .map(|p| wrapped_height(&Line::raw(format!("✖ {}", clean(p))), width))
+        .map(|p| {
+            wrapped_height(
+                &Line::raw(format!("{} {}", theme.glyphs.failed, clean(p))),
+                width,
+            )
+        })
         .sum::<usize>()
         .min(4) as u16;
     let grid = Rect::new(

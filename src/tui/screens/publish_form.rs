@@ -88,7 +88,7 @@ pub fn render(
         ];
         if let Some(error) = state.error(index) {
             spans.push(Span::styled(
-                format!("  ✖ {}", clean(error)),
+                format!("  {} {}", theme.glyphs.failed, clean(error)),
                 theme.critical(),
             ));
         }
