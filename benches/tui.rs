@@ -62,6 +62,7 @@ fn options() -> AppOptions {
         source: "bench".into(),
         notices: Vec::new(),
         channels: Vec::new(),
+        environment: None,
     }
 }
 

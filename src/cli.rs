@@ -16,7 +16,6 @@ use std::io::IsTerminal;
 use crate::mpis::{MpisClient, MpisConfig, SandboxFaults, SandboxHandle};
 use crate::tui::app::{App, AppOptions};
 use crate::tui::keymap::Keymap;
-use crate::tui::theme::Theme;
 use crate::{demo_data, status, tui};
 
 #[derive(Debug, Parser)]
@@ -40,6 +39,20 @@ pub struct Cli {
     /// Hide every action that writes (acknowledge, resolve, layout editing, the evaluator).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Write to an environment that is read-only by default (production) for this session.
+    #[arg(long, global = true, conflicts_with = "read_only")]
+    pub read_write: bool,
+    /// The environment looked at ("production", "staging", any name): a badge in the status
+    /// line; production/prod/live start read-only (config `[environments.NAME]`).
+    #[arg(long, env = "MPIS_DASH_ENVIRONMENT", global = true)]
+    pub environment: Option<String>,
+    /// The dashboard's theme: dark, light, high-contrast, colorblind, or a theme file's path.
+    #[arg(long, env = "MPIS_DASH_THEME", global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Draw with ASCII only: no box drawing, braille or arrows (default: when the locale is
+    /// not UTF-8).
+    #[arg(long, global = true)]
+    pub ascii: bool,
     /// MPIS API base URL; without one, `--demo` answers MPIS calls with the built-in sandbox.
     #[arg(long, env = "MPIS_API_URL", global = true)]
     pub mpis_api_url: Option<String>,
@@ -190,11 +203,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         None if interactive => {
-            let db = Database::open(&config, 8, policy(!cli.read_only)).await?;
+            let environment = cli
+                .environment
+                .clone()
+                .filter(|e| !e.trim().is_empty())
+                .or(config.environment.clone())
+                .map(|name| crate::domain::environment::resolve(&name, &config.environments));
+            let access = crate::domain::environment::session_access(
+                cli.read_only,
+                cli.read_write,
+                environment.as_ref(),
+            );
+            let look = tui::appearance::LookFlags {
+                theme: cli.theme.clone(),
+                ascii: cli.ascii,
+            };
+            // The look is checked before the database opens: a bad theme is a quick error.
+            let appearance = tui::appearance::resolve(&config, &look, environment.as_ref(), |v| {
+                std::env::var(v).ok()
+            })
+            .map_err(anyhow::Error::msg)?;
+            let read_only = access.read_only;
+            let db = Database::open(&config, 8, policy(!read_only)).await?;
             if cli.demo {
                 demo_data::seed_demo(&db.pool).await?;
             }
-            let outcome = dashboard(&config, &db, cli.read_only, cli.demo).await;
+            let outcome = dashboard(
+                &config,
+                &db,
+                Session {
+                    read_only,
+                    demo: cli.demo,
+                    appearance,
+                    start_message: access.message,
+                },
+            )
+            .await;
             db.close().await;
             outcome?;
             Ok(ExitCode::SUCCESS)
@@ -453,13 +497,23 @@ async fn demo_ingestion(
     }
 }
 
-/// The interactive dashboard on an open database.
-async fn dashboard(
-    config: &Config,
-    db: &Database,
+/// What the dashboard session starts with besides the config.
+struct Session {
     read_only: bool,
     demo: bool,
-) -> anyhow::Result<()> {
+    appearance: tui::appearance::Appearance,
+    /// Said in the status line at start (why read-only, or read-write on production).
+    start_message: Option<String>,
+}
+
+/// The interactive dashboard on an open database.
+async fn dashboard(config: &Config, db: &Database, session: Session) -> anyhow::Result<()> {
+    let Session {
+        read_only,
+        demo,
+        appearance,
+        start_message,
+    } = session;
     let mut notices = Vec::new();
     if let Some(tz) = &db.time_zone
         && let Some(notice) = crate::domain::time_zone::shifted_timestamps_notice(&tz.zone)
@@ -490,19 +544,18 @@ async fn dashboard(
             crate::ingest::channel_fetchers(),
         )?;
     }
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::from_config(&config.theme, no_color).map_err(anyhow::Error::msg)?;
     let keymap = Keymap::with_overrides(&config.keys).map_err(anyhow::Error::msg)?;
     let options = AppOptions {
         operator: config.operator.clone(),
         refresh_interval: Duration::from_secs(config.refresh_interval_secs),
         read_only,
-        theme,
+        theme: appearance.theme,
         keymap,
         preferred_layout: config.default_layout.clone(),
         source: format!("{} · {mpis_label}", db.target),
         notices,
         channels: config.channels.clone(),
+        environment: appearance.badge,
     };
     // `:jobs`' run now goes through the same scheduler path as the API's (not read-only).
     let scheduler = (!read_only).then(|| {
@@ -525,6 +578,9 @@ async fn dashboard(
     );
     let mut app = App::new(options, (80, 24), crate::tui::clock::Now::read());
     app.n8n_configured = config.n8n_webhook_url.is_some();
+    if let Some(message) = start_message {
+        app.announce(message);
+    }
     // `:ask`'s earlier questions (a small read; an unreadable file is no history).
     let history_path = tui::ask_history::path_in(&config.data_dir);
     app.ask_history = tui::ask_history::load(&history_path);
@@ -672,4 +728,29 @@ fn unknown(json: bool, cause: &str, detail: &str) -> ExitCode {
 
 fn exit_code(overall: Overall) -> ExitCode {
     ExitCode::from(u8::try_from(overall.exit_code()).unwrap_or(3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_look_and_environment_flags_parse_and_read_write_excludes_read_only() {
+        let cli = Cli::try_parse_from([
+            "mpis-dash",
+            "--theme",
+            "./mine.toml",
+            "--ascii",
+            "--environment",
+            "production",
+            "--read-write",
+        ])
+        .expect("parses");
+        assert_eq!(cli.theme.as_deref(), Some("./mine.toml"));
+        assert!(cli.ascii && cli.read_write && !cli.read_only);
+        assert_eq!(cli.environment.as_deref(), Some("production"));
+        let both = Cli::try_parse_from(["mpis-dash", "--read-only", "--read-write"]);
+        let error = both.expect_err("contradictory").to_string();
+        assert!(error.contains("--read-write"), "{error}");
+    }
 }

@@ -22,17 +22,56 @@ pub enum ConfigError {
     NoHome,
 }
 
-/// Color overrides from the config file (`[theme]`), by name: "red", "lightblue", "#ff8800".
-/// Plain data here, below the TUI that turns it into a `Theme`.
+/// The theme from the config file: `theme = "light"` (a built-in name or a path to a theme
+/// file), or a `[theme]` table with `name` and color overrides by name: "red", "lightblue",
+/// "#ff8800". Plain data here, below the TUI that turns it into a `Theme`.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct ThemeConfig {
+    /// A built-in theme (dark, light, high-contrast, colorblind) or a theme file's path.
+    pub name: Option<String>,
     pub monochrome: bool,
     pub accent: Option<String>,
     pub critical: Option<String>,
     pub warning: Option<String>,
     pub ok: Option<String>,
     pub muted: Option<String>,
+}
+
+/// The values `color_depth` takes (`tui::color_depth` reads them).
+const COLOR_DEPTHS: [&str; 5] = ["auto", "truecolor", "24bit", "256", "16"];
+
+/// `theme = "light"` or a `[theme]` table, as the file may write it: only its schema is used
+/// (`theme_name_or_table` reads the value), so the schema says both.
+#[allow(dead_code)]
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+enum ThemeSetting {
+    /// A built-in theme's name or a theme file's path.
+    Name(String),
+    Table(ThemeConfig),
+}
+
+/// `theme = "light"` or a `[theme]` table: both into a `ThemeConfig` (a name alone keeps the
+/// table's defaults); a table's error (an unknown key) stays serde's.
+fn theme_name_or_table<'de, D>(deserializer: D) -> Result<ThemeConfig, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum NameOrTable {
+        Name(String),
+        Table(toml::Table),
+    }
+    match NameOrTable::deserialize(deserializer)? {
+        NameOrTable::Name(name) => Ok(ThemeConfig {
+            name: Some(name),
+            ..ThemeConfig::default()
+        }),
+        NameOrTable::Table(table) => ThemeConfig::deserialize(table)
+            .map_err(|e| serde::de::Error::custom(format!("theme: {}", e.message()))),
+    }
 }
 
 /// What `config.toml` may hold; every key optional.
@@ -58,8 +97,21 @@ pub struct FileConfig {
     /// Key overrides: action name -> key ("refresh" = "f5").
     #[serde(default)]
     pub keys: HashMap<String, String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "theme_name_or_table")]
+    #[schemars(with = "ThemeSetting")]
     pub theme: ThemeConfig,
+    /// "auto" (from COLORTERM / TERM), "truecolor", "256" or "16": the colors a theme's
+    /// `#rrggbb` are mapped to.
+    pub color_depth: Option<String>,
+    /// Draw with ASCII only (no box drawing, braille or arrows); default: ASCII when the
+    /// locale is not UTF-8.
+    pub ascii: Option<bool>,
+    /// The environment this dashboard looks at ("production", "staging", any name): a badge
+    /// in the status line; production/prod/live is read-only by default.
+    pub environment: Option<String>,
+    /// Per-environment settings, `[environments.NAME]`: theme, read_only, color.
+    #[serde(default)]
+    pub environments: HashMap<String, crate::domain::environment::EnvironmentSettings>,
     /// Channel names accepted by the publish form besides MPIS's four known ones.
     #[serde(default)]
     pub channels: Vec<String>,
@@ -196,6 +248,13 @@ pub struct Config {
     pub default_layout: Option<String>,
     pub keys: HashMap<String, String>,
     pub theme: ThemeConfig,
+    /// `color_depth` as written ("auto" when absent; checked by the TUI's theme).
+    pub color_depth: String,
+    /// `ascii` as written; `None`: decided from the locale.
+    pub ascii: Option<bool>,
+    /// `environment` (empty: none).
+    pub environment: Option<String>,
+    pub environments: HashMap<String, crate::domain::environment::EnvironmentSettings>,
     /// `None`: no MPIS configured (the demo then starts the built-in sandbox).
     pub mpis_api_url: Option<String>,
     /// Sent to MPIS as `X-API-Key`; its `Debug` never shows it.
@@ -267,6 +326,18 @@ impl Config {
                     message,
                 }
             })?;
+        let color_depth = file
+            .color_depth
+            .clone()
+            .unwrap_or_else(|| "auto".to_string());
+        if !COLOR_DEPTHS.contains(&color_depth.trim().to_ascii_lowercase().as_str()) {
+            return Err(ConfigError::Parse {
+                path: config_file.clone().unwrap_or_default(),
+                message: format!(
+                    "color_depth: {color_depth:?} is none of \"auto\", \"truecolor\", \"256\", \"16\""
+                ),
+            });
+        }
         let data_dir = match overrides.data_dir.clone().or(file.data_dir) {
             Some(dir) => dir,
             None => default_data_dir()?,
@@ -300,6 +371,10 @@ impl Config {
                 .map(Secret::new),
             keys: file.keys,
             theme: file.theme,
+            color_depth,
+            ascii: file.ascii,
+            environment: non_empty(file.environment),
+            environments: file.environments,
             config_file,
             channels: file
                 .channels
@@ -558,6 +633,51 @@ mod tests {
         assert_eq!(config.keys.get("refresh").map(String::as_str), Some("f5"));
         assert_eq!(config.theme.accent.as_deref(), Some("magenta"));
         assert!(config.theme.monochrome);
+    }
+
+    fn load_toml(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&Overrides {
+            config_path: Some(path),
+            data_dir: Some(dir.path().into()),
+            ..Overrides::default()
+        })
+    }
+
+    #[test]
+    fn the_theme_is_a_name_or_a_table_and_the_look_keys_load() {
+        let config = load_toml(
+            "theme = \"light\"\ncolor_depth = \"256\"\nascii = true\nenvironment = \"prod\"\n\
+             [environments.prod]\nread_only = false\ncolor = \"magenta\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.theme.name.as_deref(), Some("light"));
+        assert!(!config.theme.monochrome && config.theme.accent.is_none());
+        assert_eq!(config.color_depth, "256");
+        assert_eq!(config.ascii, Some(true));
+        assert_eq!(config.environment.as_deref(), Some("prod"));
+        assert_eq!(config.environments["prod"].read_only, Some(false));
+        let config = load_toml("[theme]\nname = \"./mine.toml\"\naccent = \"#112233\"\n").unwrap();
+        assert_eq!(config.theme.name.as_deref(), Some("./mine.toml"));
+        assert_eq!(config.theme.accent.as_deref(), Some("#112233"));
+        let error = load_toml("[theme]\naccnt = \"red\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("theme") && error.contains("accnt"),
+            "{error}"
+        );
+        let error = load_toml("color_depth = \"88\"\n").unwrap_err().to_string();
+        assert!(
+            error.contains("color_depth") && error.contains("88"),
+            "{error}"
+        );
+        let error = load_toml("[environments.prod]\nreadonly = true\n")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("readonly"), "{error}");
     }
 
     #[test]

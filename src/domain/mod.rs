@@ -7,6 +7,7 @@ pub mod analyst;
 pub mod auth;
 pub mod channel;
 pub mod credential_ref;
+pub mod environment;
 pub mod folder_access;
 pub mod form;
 pub mod genesis;

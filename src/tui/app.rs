@@ -102,6 +102,8 @@ pub struct AppOptions {
     pub notices: Vec<String>,
     /// Channel names the publish form accepts besides the known four (config `channels`).
     pub channels: Vec<String>,
+    /// The environment's badge (config `environment`), first in the status line.
+    pub environment: Option<super::environment_badge::Badge>,
 }
 
 // One screen at a time (plus a short back stack): the size difference costs nothing.
@@ -419,6 +421,11 @@ impl App {
         };
         self.dirty = true;
         commands
+    }
+
+    /// A message for the status line from outside the loop (what the session started with).
+    pub fn announce(&mut self, text: impl Into<String>) {
+        self.say(text, false);
     }
 
     fn say(&mut self, text: impl Into<String>, error: bool) {

@@ -20,12 +20,14 @@ pub fn status_hint(app: &App) -> Option<Span<'static>> {
     } else {
         format!("press {key}")
     };
+    let glyphs = &app.options.theme.glyphs;
+    let lead = format!(" {} {}", glyphs.separator, glyphs.warning);
     let text = if counts.critical_unacknowledged > 0 {
-        format!(" │ ⚠ {} critical: {press} for flags", counts.critical)
+        format!("{lead} {} critical: {press} for flags", counts.critical)
     } else if key.is_empty() {
-        format!(" │ ⚠ {} critical, acked", counts.critical)
+        format!("{lead} {} critical, acked", counts.critical)
     } else {
-        format!(" │ ⚠ {} critical, acked ({key})", counts.critical)
+        format!("{lead} {} critical, acked ({key})", counts.critical)
     };
     Some(Span::styled(text, app.options.theme.critical()))
 }

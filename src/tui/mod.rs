@@ -2,9 +2,13 @@
 //! database query on a background worker that talks to the loop through channels.
 
 pub mod app;
+pub mod appearance;
+pub mod ascii_fold;
 pub mod ask_history;
 pub mod clock;
+pub mod color_depth;
 pub mod data;
+pub mod environment_badge;
 pub mod flag_hint;
 pub mod genesis_jobs;
 pub mod glyphs;
@@ -16,6 +20,7 @@ pub mod terminal;
 pub mod text_field;
 pub mod text_lines;
 pub mod theme;
+pub mod theme_file;
 pub mod view;
 pub mod widgets;
 pub mod worker;

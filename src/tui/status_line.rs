@@ -96,10 +96,12 @@ pub fn screen_name(screen: &Screen) -> Option<&'static str> {
 /// screen opened from it.
 pub fn place(app: &App) -> Option<String> {
     let layout = app.current_layout().map(|l| clean(&l.name));
+    let glyphs = &app.options.theme.glyphs;
+    let (sep, crumb) = (glyphs.separator, glyphs.breadcrumb);
     match (layout, screen_name(&app.screen)) {
-        (Some(layout), Some(screen)) => Some(format!(" │ {layout} › {screen}")),
-        (Some(layout), None) => Some(format!(" │ {layout}")),
-        (None, Some(screen)) => Some(format!(" │ {screen}")),
+        (Some(layout), Some(screen)) => Some(format!(" {sep} {layout} {crumb} {screen}")),
+        (Some(layout), None) => Some(format!(" {sep} {layout}")),
+        (None, Some(screen)) => Some(format!(" {sep} {screen}")),
         (None, None) => None,
     }
 }
@@ -107,28 +109,29 @@ pub fn place(app: &App) -> Option<String> {
 /// The place in its long form (" │ Overview › run detail") and the short one used when the
 /// status line is crowded (" │ run detail": the screen's name; the layout's on the dashboard).
 pub fn places(app: &App) -> (Option<String>, Option<String>) {
+    let sep = app.options.theme.glyphs.separator;
     let short = match screen_name(&app.screen) {
-        Some(screen) => Some(format!(" │ {screen}")),
+        Some(screen) => Some(format!(" {sep} {screen}")),
         None => app
             .current_layout()
-            .map(|l| format!(" │ {}", clean(&l.name))),
+            .map(|l| format!(" {sep} {}", clean(&l.name))),
     };
     (place(app), short)
 }
 
 /// The message as it fits the `room` columns left on the status line (with its " │ "), or
 /// `None` when there is none or no room for a word. Shortened messages say how to read them.
-pub fn message_text(text: &str, room: usize) -> Option<String> {
-    const LEAD: &str = " │ ";
+pub fn message_text(text: &str, room: usize, separator: &str) -> Option<String> {
     const MORE: &str = " (m)";
+    let lead = format!(" {separator} ");
     let text = clean(text);
-    let room = room.checked_sub(LEAD.chars().count())?;
+    let room = room.checked_sub(lead.chars().count())?;
     if crate::text::columns(&text) <= room {
-        return Some(format!("{LEAD}{text}"));
+        return Some(format!("{lead}{text}"));
     }
     let room = room.checked_sub(MORE.len()).filter(|r| *r > 0)?;
     let short = shorten(&text, room);
-    Some(format!("{LEAD}{short}{MORE}"))
+    Some(format!("{lead}{short}{MORE}"))
 }
 
 /// The message span, in its style.
@@ -140,7 +143,7 @@ pub fn message_span(app: &App, room: usize) -> Option<Span<'static>> {
     } else {
         theme.accent()
     };
-    message_text(&message.text, room).map(|text| Span::styled(text, style))
+    message_text(&message.text, room, theme.glyphs.separator).map(|text| Span::styled(text, style))
 }
 
 #[cfg(test)]
@@ -190,12 +193,13 @@ mod tests {
     #[test]
     fn the_status_line_text_says_a_shortened_message_can_be_read_whole() {
         let text = "layout not saved: Runs overlaps Channel Performance at row 3";
-        assert_eq!(message_text(text, 100).unwrap(), format!(" │ {text}"));
-        let short = message_text(text, 40).unwrap();
+        assert_eq!(message_text(text, 100, "│").unwrap(), format!(" │ {text}"));
+        assert_eq!(message_text(text, 100, "|").unwrap(), format!(" | {text}"));
+        let short = message_text(text, 40, "│").unwrap();
         assert!(short.ends_with("… (m)"), "{short}");
         assert!(crate::text::columns(&short) <= 40);
-        assert_eq!(message_text(text, 10).unwrap(), " │ … (m)");
-        assert_eq!(message_text(text, 5), None);
+        assert_eq!(message_text(text, 10, "│").unwrap(), " │ … (m)");
+        assert_eq!(message_text(text, 5, "│"), None);
     }
 
     #[test]

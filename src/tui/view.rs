@@ -18,6 +18,17 @@ use super::widgets::{self, WidgetView, clean};
 const FILTER_WIDTH: u16 = 30;
 
 pub fn view(app: &App, frame: &mut Frame) {
+    draw(app, frame);
+    // ASCII mode: what the screens drew from data (a persona's name in another script) or a
+    // symbol not yet in `glyphs` becomes ASCII too, so the terminal gets nothing else.
+    if app.options.theme.glyphs.ascii {
+        super::ascii_fold::fold_buffer(frame.buffer_mut());
+    }
+}
+
+/// The frame as the screens draw it (`view` without ASCII mode's last pass; tests check with
+/// it that the screens' own symbols come from `theme.glyphs`).
+pub fn draw(app: &App, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = format!(
@@ -125,9 +136,9 @@ pub fn view(app: &App, frame: &mut Frame) {
 fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
     if app.slots.is_empty() {
         let text = if app.layouts.loading {
-            "loading layout…"
+            format!("loading layout{}", app.options.theme.glyphs.ellipsis)
         } else {
-            "this layout has no widgets: e to edit it"
+            "this layout has no widgets: e to edit it".to_string()
         };
         frame.render_widget(Paragraph::new(text).alignment(Alignment::Center), area);
         return;
@@ -184,27 +195,38 @@ const MESSAGE_ROOM: usize = 30;
 
 fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let theme = &app.options.theme;
-    let mut spans = Vec::new();
+    let glyphs = &theme.glyphs;
+    let sep = format!(" {} ", glyphs.separator);
+    let mut spans: Vec<Span> = super::environment_badge::span(app).into_iter().collect();
     match &app.connection {
-        Connection::Ok => spans.push(Span::styled("● db ok", theme.ok())),
-        Connection::Connecting => spans.push(Span::styled("○ connecting", theme.muted())),
+        Connection::Ok => spans.push(Span::styled(format!("{} db ok", glyphs.ok), theme.ok())),
+        Connection::Connecting => spans.push(Span::styled(
+            format!("{} connecting", glyphs.pending),
+            theme.muted(),
+        )),
         Connection::Unreachable(reason) => spans.push(Span::styled(
-            format!("✖ database unreachable, retrying: {}", clean(reason)),
+            format!(
+                "{} database unreachable, retrying: {}",
+                glyphs.failed,
+                clean(reason)
+            ),
             theme.critical(),
         )),
     }
+    // "refreshed" goes right after the connection (after the badge, if any).
+    let refreshed_at = spans.len();
     // What must show (the connection, pause, read-only, the database notices, an open critical
     // flag) comes first; what is left is shared so that the longer forms go first: "refreshed"
     // shrinks to the time, the place to the screen's name, then the message is shortened.
     if app.paused {
-        spans.push(Span::styled(" │ PAUSED", theme.warning()));
+        spans.push(Span::styled(format!("{sep}PAUSED"), theme.warning()));
     }
     if app.options.read_only {
-        spans.push(Span::styled(" │ READ-ONLY", theme.warning()));
+        spans.push(Span::styled(format!("{sep}READ-ONLY"), theme.warning()));
     }
     for notice in &app.options.notices {
         spans.push(Span::styled(
-            format!(" │ ⚠ {}", clean(notice)),
+            format!("{sep}{} {}", glyphs.warning, clean(notice)),
             theme.warning(),
         ));
     }
@@ -214,10 +236,10 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     let refreshed = app
         .last_refresh
         .map(|t| t.format("%H:%M:%S UTC").to_string());
-    let refreshed_long = format!(" │ refreshed {}", refreshed.as_deref().unwrap_or("never"));
+    let refreshed_long = format!("{sep}refreshed {}", refreshed.as_deref().unwrap_or("never"));
     let refreshed_short = match &refreshed {
-        Some(time) => format!(" │ {time}"),
-        None => " │ not refreshed".to_string(),
+        Some(time) => format!("{sep}{time}"),
+        None => format!("{sep}not refreshed"),
     };
     let (place_long, place_short) = super::status_line::places(app);
     let filter_width = if app.filter_editing || !app.filter.is_empty() {
@@ -258,14 +280,14 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
             || room_for_message(crate::text::columns(place)) >= wanted
             || room_for_message(0) < wanted
     });
-    spans.insert(1, Span::raw(refreshed));
+    spans.insert(refreshed_at, Span::raw(refreshed));
     if let Some(place) = place {
         spans.push(Span::raw(place));
     }
     let mut cursor = None;
     if app.filter_editing || !app.filter.is_empty() {
-        let before = " │ /";
-        let used = Line::from(spans.clone()).width() + Span::raw(before).width();
+        let before = format!("{sep}/");
+        let used = Line::from(spans.clone()).width() + Span::raw(before.as_str()).width();
         let room = area
             .width
             .saturating_sub(u16::try_from(used).unwrap_or(u16::MAX))
@@ -288,7 +310,10 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
         spans.push(message);
     }
     // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
-    let source = Span::styled(format!(" │ {}", clean(&app.options.source)), theme.muted());
+    let source = Span::styled(
+        format!("{sep}{}", clean(&app.options.source)),
+        theme.muted(),
+    );
     let hint = Span::styled("  ? help  : commands  q quit", theme.muted());
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     let (hint_width, source_width) = (hint.content.chars().count(), source.content.chars().count());

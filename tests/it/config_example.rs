@@ -25,6 +25,15 @@ fn the_example_config_loads_and_shows_the_defaults() {
         "{text}"
     );
     assert_eq!(config.theme, ThemeConfig::default());
+    assert_eq!(config.color_depth, "auto");
+    assert_eq!(config.ascii, None);
+    assert_eq!(config.environment, None);
+    // The example's production entry says what the defaults are anyway.
+    let production = mpis_dash::domain::environment::resolve("production", &config.environments);
+    assert_eq!(
+        production,
+        mpis_dash::domain::environment::resolve("production", &Default::default())
+    );
     assert!(config.keys.is_empty() && config.database_url.is_none());
     assert!(config.channels.is_empty());
     assert_eq!(config.listen, mpis_dash::config::DEFAULT_LISTEN);
@@ -75,4 +84,11 @@ fn the_example_config_loads_and_shows_the_defaults() {
     let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
     assert_eq!(keymap.action(&f5), Some(Action::Refresh));
     Theme::from_config(&config.theme, false).expect("its colours are valid");
+    assert_eq!(config.theme.name.as_deref(), Some("dark"));
+    assert_eq!(config.ascii, Some(true));
+    assert_eq!(config.environment.as_deref(), Some("staging"));
+    assert_eq!(
+        config.environments["production"].theme.as_deref(),
+        Some("high-contrast")
+    );
 }

@@ -162,7 +162,7 @@ fn palette(app: &mut App, command: &str) -> Vec<Command> {
     press(app, KeyCode::Enter)
 }
 
-fn jobs_screen_with(options: mpis_dash::tui::app::AppOptions, size: (u16, u16)) -> App {
+pub(crate) fn jobs_screen_with(options: mpis_dash::tui::app::AppOptions, size: (u16, u16)) -> App {
     let mut app = loaded_with(options, size);
     assert_eq!(palette(&mut app, "jobs"), vec![Command::LoadJobs]);
     app.update(Event::Data(DataEvent::Jobs(Ok(jobs_list()))), app.now);

@@ -41,12 +41,12 @@ fn snapshot_both(name: &str, scene: impl Fn((u16, u16)) -> App) {
     }
 }
 
-fn dashboard(size: (u16, u16)) -> App {
+pub(crate) fn dashboard(size: (u16, u16)) -> App {
     loaded_with(options(), size)
 }
 
 /// The dashboard showing the "On-call" layout, every widget loaded.
-fn on_call(size: (u16, u16)) -> App {
+pub(crate) fn on_call(size: (u16, u16)) -> App {
     let mut app = loaded_with(options(), size);
     let commands = app.update(char_key('L'), app.now);
     answer(&mut app, &commands);
@@ -57,7 +57,7 @@ fn on_call(size: (u16, u16)) -> App {
     app
 }
 
-fn flags_screen(size: (u16, u16)) -> App {
+pub(crate) fn flags_screen(size: (u16, u16)) -> App {
     let mut app = dashboard(size);
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('t'));

@@ -324,6 +324,7 @@ fn app_options() -> AppOptions {
         source: "test".to_string(),
         notices: Vec::new(),
         channels: Vec::new(),
+        environment: None,
     }
 }
 

@@ -621,7 +621,7 @@ impl App {
                 let errors = run.item_errors.0.len();
                 let mut said = format!(
                     "job {label}: {} {} — {} rows from {} items",
-                    crate::tui::widgets::status_symbol(&run.outcome),
+                    self.options.theme.glyphs.status(&run.outcome),
                     run.outcome,
                     run.rows_written,
                     run.items_asked

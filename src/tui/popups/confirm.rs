@@ -25,6 +25,7 @@ pub fn render(theme: &Theme, state: &ConfirmState, area: Rect, buf: &mut Buffer)
         6,
         Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.glyphs.border)
             .border_style(theme.warning())
             .title(" Confirm "),
         area,

@@ -28,7 +28,10 @@ pub fn render(theme: &Theme, label: &str, text: &str, area: Rect, buf: &mut Buff
         lines,
         WIDTH,
         0,
-        Block::default().borders(Borders::ALL).title(" Copied "),
+        Block::default()
+            .borders(Borders::ALL)
+            .border_set(theme.glyphs.border)
+            .title(" Copied "),
         area,
         buf,
     );

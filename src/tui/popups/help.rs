@@ -400,13 +400,20 @@ pub fn render(app: &App, scroll: u16, area: Rect, buf: &mut Buffer) {
     let shown = total.min(room.height.saturating_sub(2));
     let scroll = scroll.min(total - shown);
     let popup = crate::tui::popups::centered(room, width, shown + 2);
-    let mut block = Block::default().borders(Borders::ALL);
+    let glyphs = &app.options.theme.glyphs;
+    let mut block = Block::default()
+        .borders(Borders::ALL)
+        .border_set(glyphs.border);
     if shown < total {
-        let above = if scroll > 0 { "more ↑ " } else { "" };
-        let below = if scroll + shown < total {
-            "more ↓ "
+        let above = if scroll > 0 {
+            format!("more {} ", glyphs.arrow_up)
         } else {
-            ""
+            String::new()
+        };
+        let below = if scroll + shown < total {
+            format!("more {} ", glyphs.arrow_down)
+        } else {
+            String::new()
         };
         block = block
             .title(" Help (j/k PgUp/PgDn scroll, other keys close) ")

@@ -30,7 +30,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let line = Line::from(vec![
             Span::styled(message.at.format("%H:%M:%S ").to_string(), theme.muted()),
-            Span::styled(if message.error { "✗ " } else { "  " }, style),
+            Span::styled(
+                if message.error {
+                    format!("{} ", theme.glyphs.run_failed)
+                } else {
+                    "  ".to_string()
+                },
+                style,
+            ),
             Span::styled(clean(&message.text), style),
         ]);
         let height = wrapped_height(&line, inner_width);
@@ -61,6 +68,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .block(
             Block::default()
                 .borders(Borders::ALL)
+                .border_set(theme.glyphs.border)
                 .title(" Messages, newest first (any key closes) "),
         )
         .render(popup, buf);

@@ -42,7 +42,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         Line::from(vec![
             Span::styled(format!("{:<LABEL$}", "state"), theme.muted()),
             Span::styled(
-                status_marker(record.state.as_str()),
+                status_marker(theme, record.state.as_str()),
                 theme.status(record.state.as_str()),
             ),
             Span::raw(format!(" · {}", state_text(record))),
@@ -136,6 +136,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         0,
         Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.glyphs.border)
             .border_style(theme.focused_border())
             .title(format!(" Publish record {} ", record.id)),
         room,

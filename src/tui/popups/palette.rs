@@ -37,7 +37,11 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> 
     const SHOWN: usize = 8;
     let first = chosen.map_or(0, |at| (at + 1).saturating_sub(SHOWN));
     for (index, completion) in completions.iter().enumerate().skip(first).take(SHOWN) {
-        let mark = if chosen == Some(index) { "▸ " } else { "  " };
+        let mark = if chosen == Some(index) {
+            format!("{} ", theme.glyphs.selected)
+        } else {
+            "  ".to_string()
+        };
         let about = PALETTE_COMMANDS
             .iter()
             .find(|(c, _)| *c == completion.as_str())
@@ -78,7 +82,11 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> 
         .block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" command (Tab/↑↓ complete, Enter runs, Esc closes) "),
+                .border_set(theme.glyphs.border)
+                .title(format!(
+                    " command (Tab/{}{} complete, Enter runs, Esc closes) ",
+                    theme.glyphs.arrow_up, theme.glyphs.arrow_down
+                )),
         )
         .render(popup, buf);
     cursor

@@ -33,7 +33,7 @@ pub fn render(theme: &Theme, state: &JobPickState, area: Rect, buf: &mut Buffer)
         let chosen = index == state.selected;
         let row = format!(
             "{} {} · started {} · job {} · draft {} · {}",
-            if chosen { "▸" } else { " " },
+            if chosen { theme.glyphs.selected } else { " " },
             clean(&job.persona_name),
             job.created_at.format("%Y-%m-%d %H:%M"),
             short_id(job.id),
@@ -61,6 +61,7 @@ pub fn render(theme: &Theme, state: &JobPickState, area: Rect, buf: &mut Buffer)
         .block(
             Block::default()
                 .borders(Borders::ALL)
+                .border_set(theme.glyphs.border)
                 .border_style(theme.warning())
                 .title(" Which genesis job? "),
         )

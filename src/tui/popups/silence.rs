@@ -39,6 +39,7 @@ pub fn render(theme: &Theme, state: &SilenceState, area: Rect, buf: &mut Buffer)
         0,
         Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.glyphs.border)
             .border_style(theme.warning())
             .title(" Condition still holds: silence? "),
         area,

@@ -26,6 +26,7 @@ pub fn render(app: &App, state: &AskState, area: Rect, buf: &mut Buffer) -> Opti
     let theme = &app.options.theme;
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(" Ask the analyst ", theme.header()))
         .title_bottom(Line::styled(
             " Enter ask · ↑↓ history · Tab focus · ? help · Esc back ",
@@ -81,7 +82,7 @@ pub fn render(app: &App, state: &AskState, area: Rect, buf: &mut Buffer) -> Opti
         Span::styled(" (Ctrl-T)", theme.muted()),
     ])
     .render(row(inner, 1), buf);
-    Line::styled("─".repeat(width), theme.border()).render(row(inner, 2), buf);
+    Line::styled(theme.glyphs.rule.repeat(width), theme.border()).render(row(inner, 2), buf);
 
     // The answer, scrolled.
     let body = Rect {
@@ -289,8 +290,8 @@ fn confidence_line(theme: &Theme, confidence: f64) -> Line<'static> {
     Line::from(vec![
         Span::styled("confidence ", theme.muted()),
         Span::raw(format!("{confidence:.2} ")),
-        Span::styled("█".repeat(filled), theme.accent()),
-        Span::styled("░".repeat(10 - filled), theme.muted()),
+        Span::styled(theme.glyphs.bar_full.repeat(filled), theme.accent()),
+        Span::styled(theme.glyphs.bar_empty.repeat(10 - filled), theme.muted()),
         Span::raw(format!(" {word}")),
     ])
 }

@@ -40,6 +40,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let flag = &state.flag;
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::from(vec![
             Span::raw(" "),
             Span::styled(marker(flag), theme.status(&flag.severity)),
@@ -112,7 +113,11 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     if page.rows.is_empty() {
         return;
     }
-    let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at)).collect();
+    let rows: Vec<Vec<String>> = page
+        .rows
+        .iter()
+        .map(|row| cells(theme, row, loaded_at))
+        .collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
         // The channel last before the reason: the first to go in a narrow terminal.
@@ -152,7 +157,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     )
     .header(Row::new(shown.iter().map(|&i| titles[i])).style(theme.header()))
     .row_highlight_style(theme.selected())
-    .highlight_symbol("▸ ")
+    .highlight_symbol(format!("{} ", theme.glyphs.selected))
     .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(Some(state.selected));
     StatefulWidget::render(table, table_area, buf, &mut table_state);
@@ -217,7 +222,11 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
     }
 }
 
-fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<String> {
+fn cells(
+    theme: &crate::tui::theme::Theme,
+    row: &DrillRow,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<String> {
     match row {
         DrillRow::Run { run, missing_items } => {
             let why = match missing_items {
@@ -228,7 +237,7 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
                 None => clean(run.error_message.as_deref().unwrap_or("")),
             };
             vec![
-                status_marker(&run.status),
+                status_marker(theme, &run.status),
                 format!(
                     "{} ({})",
                     run.started_at.format("%m-%d %H:%M"),

@@ -69,7 +69,7 @@ pub fn field_lines(
         ];
         if let Some(error) = row.error {
             spans.push(Span::styled(
-                format!("  ✖ {}", clean(error)),
+                format!("  {} {}", theme.glyphs.failed, clean(error)),
                 theme.critical(),
             ));
         } else if let Some((note, warning)) = &row.note {
@@ -113,7 +113,10 @@ pub fn picker_lines(
             picked_line = lines.len();
         }
         lines.push(Line::styled(
-            format!("  {} {row}", if chosen { "▸" } else { " " }),
+            format!(
+                "  {} {row}",
+                if chosen { theme.glyphs.selected } else { " " }
+            ),
             if chosen {
                 theme.selected()
             } else {
@@ -325,6 +328,7 @@ pub fn picker_room(area: Rect, lines: &[Line], tail: &[Line]) -> usize {
 pub fn form_block(theme: &Theme, title: &str, keys: &str) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(title.to_string(), theme.header()))
         .title_bottom(Line::styled(keys.to_string(), theme.muted()))
 }

@@ -116,7 +116,11 @@ fn field_lines<'a>(
     lines: &mut Vec<Line<'a>>,
 ) -> (usize, Option<u16>) {
     let focused = index == state.focus;
-    let marker = if focused { "▶ " } else { "  " };
+    let marker = if focused {
+        format!("{} ", theme.glyphs.pointer)
+    } else {
+        "  ".to_string()
+    };
     let cursor = state.cursor(index);
     let value_style = if focused {
         theme.accent()
@@ -154,7 +158,7 @@ fn field_lines<'a>(
     ];
     if !multi_line && let Some(error) = errors.first() {
         spans.push(Span::styled(
-            format!("  ✖ {}", clean(error)),
+            format!("  {} {}", theme.glyphs.failed, clean(error)),
             theme.critical(),
         ));
     }
@@ -199,7 +203,7 @@ fn field_lines<'a>(
     }
     for error in errors {
         lines.push(Line::styled(
-            format!("    ✖ {}", clean(error)),
+            format!("    {} {}", theme.glyphs.failed, clean(error)),
             theme.critical(),
         ));
     }

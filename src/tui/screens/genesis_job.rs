@@ -40,14 +40,20 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
     };
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Genesis job {} ", state.job_id),
             theme.header(),
         ))
         .title_bottom(Line::styled(keys, theme.muted()));
     if more_below {
-        block = block
-            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+        block = block.title_bottom(
+            Line::styled(
+                format!(" more {} ", theme.glyphs.arrow_down),
+                theme.accent(),
+            )
+            .alignment(Alignment::Right),
+        );
     }
     block
 }
@@ -152,7 +158,12 @@ fn panel_lines(
     }
     if let Some(error) = &edit.error {
         lines.push(Line::styled(
-            format!("✖ {}: {}", error.field, clean(&error.message)),
+            format!(
+                "{} {}: {}",
+                theme.glyphs.failed,
+                error.field,
+                clean(&error.message)
+            ),
             theme.critical(),
         ));
     }
@@ -234,6 +245,7 @@ fn render_edit_panel(
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .border_style(theme.accent())
         .title(Line::styled(title, theme.header()))
         .title_bottom(Line::styled(
@@ -318,14 +330,18 @@ fn status_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'st
     lines.push(Line::from(format!(
         "{} [{}{}] {percent}%",
         clean(&status.progress.stage),
-        "█".repeat(filled),
-        "░".repeat(GAUGE_WIDTH - filled)
+        theme.glyphs.bar_full.repeat(filled),
+        theme.glyphs.bar_empty.repeat(GAUGE_WIDTH - filled)
     )));
     if !status.progress.message.is_empty() {
         lines.extend(labelled_lines("", &status.progress.message, theme.muted()));
     }
     for error in &status.errors {
-        lines.extend(labelled_lines("✖ ", error, theme.critical()));
+        lines.extend(labelled_lines(
+            &format!("{} ", theme.glyphs.failed),
+            error,
+            theme.critical(),
+        ));
     }
 }
 

@@ -15,6 +15,7 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Published item {} ", state.id),
             theme.header(),

@@ -68,7 +68,7 @@ pub fn render(app: &App, state: &JobFormState, area: Rect, buf: &mut Buffer) -> 
     let mut focus = if state.focus < split { first } else { second };
     for problem in state.config_errors() {
         lines.push(Line::styled(
-            format!("  ✖ {}", clean(problem)),
+            format!("  {} {}", theme.glyphs.failed, clean(problem)),
             theme.critical(),
         ));
     }
@@ -172,7 +172,7 @@ fn cron_lines(app: &App, state: &JobFormState, theme: &Theme, lines: &mut Vec<Li
             lines.push(Line::styled(format!("{indent}{text}"), theme.muted()));
         }
         Err(why) => lines.push(Line::styled(
-            format!("{indent}✖ {}", clean(&why)),
+            format!("{indent}{} {}", theme.glyphs.failed, clean(&why)),
             theme.critical(),
         )),
     }

@@ -44,6 +44,7 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
     );
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(
                 " Runs of {} · {} · persona {} ",
@@ -67,7 +68,13 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
         Span::raw(schedule),
     ];
     if running {
-        header.push(Span::styled(" · ▶ running…", theme.accent()));
+        header.push(Span::styled(
+            format!(
+                " · {} running{}",
+                theme.glyphs.run_running, theme.glyphs.ellipsis
+            ),
+            theme.accent(),
+        ));
     }
     Line::from(header).render(Rect { height: 1, ..inner }, buf);
     let body = Rect {
@@ -165,7 +172,11 @@ fn run_cells(run: &IngestionRun, theme: &crate::tui::theme::Theme) -> Vec<CellTe
         (count(i64::from(run.items_asked)), Default::default()),
         (count(i64::from(run.rows_written)), Default::default()),
         (
-            format!("{} {}", status_symbol(&run.outcome), clean(&run.outcome)),
+            format!(
+                "{} {}",
+                status_symbol(theme, &run.outcome),
+                clean(&run.outcome)
+            ),
             theme.status(&run.outcome),
         ),
         (errors_text, theme.critical()),
@@ -183,6 +194,7 @@ fn errors(app: &App, state: &JobHistoryState, run: &IngestionRun, area: Rect, bu
     let item_errors = &run.item_errors.0;
     let block = Block::default()
         .borders(Borders::TOP)
+        .border_set(theme.glyphs.border)
         .border_style(border)
         .title(Line::styled(
             format!(

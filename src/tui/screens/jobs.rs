@@ -89,6 +89,7 @@ pub fn render(app: &App, state: &JobsState, area: Rect, buf: &mut Buffer) -> Opt
     let total = state.list.value.as_ref().map_or(0, |l| l.jobs.len());
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Ingestion jobs ({total}) "),
             theme.header(),
@@ -189,11 +190,17 @@ fn row_cells(
         (true, None) => ("never".to_string(), theme.warning()),
     };
     let last = if app.jobs_running.contains(&j.id) {
-        ("▶ running…".to_string(), theme.accent())
+        (
+            format!(
+                "{} running{}",
+                theme.glyphs.run_running, theme.glyphs.ellipsis
+            ),
+            theme.accent(),
+        )
     } else {
         match (j.last_run_at, j.last_status.as_deref()) {
             (Some(t), Some(status)) => (
-                format!("{} {}", status_symbol(status), age(t, loaded_at)),
+                format!("{} {}", status_symbol(theme, status), age(t, loaded_at)),
                 theme.status(status),
             ),
             (Some(t), None) => (age(t, loaded_at), Default::default()),
@@ -254,7 +261,7 @@ fn details(
             when(at),
             age(at, loaded_at),
             status
-                .map(|s| format!("{} {}", status_symbol(s), clean(s)))
+                .map(|s| format!("{} {}", status_symbol(theme, s), clean(s)))
                 .unwrap_or_default()
         ),
         (None, _) => "never ran".to_string(),

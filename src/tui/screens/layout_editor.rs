@@ -6,9 +6,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{
-    Block, BorderType, Borders, Clear, List, ListItem, Paragraph, Widget, Wrap,
-};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Widget, Wrap};
 
 use crate::domain::layout::{CellRect, widget_name};
 use crate::domain::widget_catalog::BUILTIN_WIDGETS;
@@ -39,6 +37,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
     let title = crate::text::fit(&title, usize::from(area.width.saturating_sub(4)));
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(title, theme.header()))
         .title_bottom(Line::styled(hint(area.width), theme.muted()));
     let inner = block.inner(area);
@@ -48,7 +47,12 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
     let problems = state
         .problems
         .iter()
-        .map(|p| wrapped_height(&Line::raw(format!("✖ {}", clean(p))), width))
+        .map(|p| {
+            wrapped_height(
+                &Line::raw(format!("{} {}", theme.glyphs.failed, clean(p))),
+                width,
+            )
+        })
         .sum::<usize>()
         .min(4) as u16;
     let grid = Rect::new(
@@ -72,7 +76,10 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         let p = &placement.position;
         let text = vec![
             Line::styled(widget_name(&clean(&placement.widget_id)), theme.header()),
-            Line::styled(format!("{}×{}", p.w, p.h), theme.muted()),
+            Line::styled(
+                format!("{}{}{}", p.w, theme.glyphs.times, p.h),
+                theme.muted(),
+            ),
         ];
         let style = if focused {
             theme.focused_border()
@@ -81,13 +88,17 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         };
         let widget_block = Block::default()
             .borders(Borders::ALL)
-            .border_type(if focused {
-                BorderType::Thick
+            .border_set(if focused {
+                theme.glyphs.border_focused
             } else {
-                BorderType::Plain
+                theme.glyphs.border
             })
             .border_style(style)
-            .title(if focused { " ▶ " } else { "" });
+            .title(if focused {
+                format!(" {} ", theme.glyphs.pointer)
+            } else {
+                String::new()
+            });
         Paragraph::new(text).block(widget_block).render(rect, buf);
     }
     if problems > 0 {
@@ -95,7 +106,12 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
         let lines: Vec<Line> = state
             .problems
             .iter()
-            .map(|p| Line::styled(format!("✖ {}", clean(p)), theme.critical()))
+            .map(|p| {
+                Line::styled(
+                    format!("{} {}", theme.glyphs.failed, clean(p)),
+                    theme.critical(),
+                )
+            })
             .collect();
         Paragraph::new(lines)
             .wrap(Wrap { trim: true })
@@ -108,7 +124,11 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                let marker = if i == choice { "▶ " } else { "  " };
+                let marker = if i == choice {
+                    format!("{} ", theme.glyphs.pointer)
+                } else {
+                    "  ".to_string()
+                };
                 let style = if i == choice {
                     theme.selected()
                 } else {
@@ -124,6 +144,7 @@ pub fn render(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) -> O
             .block(
                 Block::default()
                     .borders(Borders::ALL)
+                    .border_set(theme.glyphs.border)
                     .title(" add widget (Enter, Esc) "),
             )
             .render(popup, buf);
@@ -161,6 +182,7 @@ fn leaving(app: &App, state: &EditorState, area: Rect, buf: &mut Buffer) {
         0,
         Block::default()
             .borders(Borders::ALL)
+            .border_set(theme.glyphs.border)
             .border_style(theme.warning())
             .title(" Leave the editor? "),
         area,
@@ -180,6 +202,7 @@ fn name_prompt(app: &App, prompt: &NamePrompt, area: Rect, buf: &mut Buffer) -> 
     Clear.render(popup, buf);
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .border_style(theme.focused_border())
         .title(title);
     let inner = block.inner(popup);

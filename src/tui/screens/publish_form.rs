@@ -71,7 +71,11 @@ pub fn render(
             focus.cursor = lines.len();
             focus.column = shown.cursor.map(|c| VALUE_COLUMN + c);
         }
-        let marker = if focused { "▶ " } else { "  " };
+        let marker = if focused {
+            format!("{} ", theme.glyphs.pointer)
+        } else {
+            "  ".to_string()
+        };
         let value_style = if focused {
             theme.accent()
         } else {
@@ -84,7 +88,7 @@ pub fn render(
         ];
         if let Some(error) = state.error(index) {
             spans.push(Span::styled(
-                format!("  ✖ {}", clean(error)),
+                format!("  {} {}", theme.glyphs.failed, clean(error)),
                 theme.critical(),
             ));
         }
@@ -198,7 +202,10 @@ fn picker_lines(
             picked_line = lines.len();
         }
         lines.push(Line::styled(
-            format!("  {} {row}", if chosen { "▸" } else { " " }),
+            format!(
+                "  {} {row}",
+                if chosen { theme.glyphs.selected } else { " " }
+            ),
             if chosen {
                 theme.selected()
             } else {
@@ -292,7 +299,7 @@ fn draft_lines(
                 Line::styled(
                     format!(
                         "  {} {mark} {} {}",
-                        if chosen { "▸" } else { " " },
+                        if chosen { theme.glyphs.selected } else { " " },
                         pad(&clean(&draft.channel), 10),
                         clean(&draft.plan_title)
                     ),
@@ -322,7 +329,10 @@ fn draft_lines(
     let (start, end) = window(&heights, picked, room.saturating_sub(1).max(2));
     let mut picked_line = heading_line;
     if start > 0 {
-        lines.push(Line::styled(format!("  ↑ {start} more"), theme.accent()));
+        lines.push(Line::styled(
+            format!("  {} {start} more", theme.glyphs.arrow_up),
+            theme.accent(),
+        ));
     }
     for (position, item) in items.into_iter().enumerate().take(end).skip(start) {
         lines.extend(item);
@@ -332,7 +342,7 @@ fn draft_lines(
     }
     if end < visible.len() {
         lines.push(Line::styled(
-            format!("  ↓ {} more", visible.len() - end),
+            format!("  {} {} more", theme.glyphs.arrow_down, visible.len() - end),
             theme.accent(),
         ));
     }
@@ -401,7 +411,7 @@ fn target_lines(
             .map(|run| {
                 format!(
                     "{} {} {} · {} · {}",
-                    status_symbol(&run.status),
+                    status_symbol(theme, &run.status),
                     pad(&clean(&run.status), 8),
                     run.started_at.format("%m-%d %H:%M"),
                     fit(&clean(&run.project_name), 28),

@@ -34,6 +34,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
     };
     let block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Red flags ({shown}) "),
             theme.header(),
@@ -141,7 +142,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
     let table = Table::new(rows, constraints)
         .header(Row::new(header).style(theme.header()))
         .row_highlight_style(theme.selected())
-        .highlight_symbol("▸ ")
+        .highlight_symbol(format!("{} ", theme.glyphs.selected))
         .highlight_spacing(HighlightSpacing::Always);
     // Stateful, so the selected flag is scrolled into view when the list is long.
     let mut table_state = TableState::default().with_selected(Some(state.selected));
@@ -234,6 +235,7 @@ fn details(
         .block(
             Block::default()
                 .borders(Borders::TOP)
+                .border_set(theme.glyphs.border)
                 .border_style(theme.muted())
                 .title(Line::styled(" selected ", theme.muted())),
         )

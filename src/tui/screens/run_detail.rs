@@ -14,6 +14,7 @@ use crate::tui::widgets::{clean, overflow_rows, short_duration};
 fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'static> {
     let mut block = Block::default()
         .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
         .title(Line::styled(
             format!(" Run {} ", state.run_id),
             theme.header(),
@@ -23,8 +24,13 @@ fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'stat
             theme.muted(),
         ));
     if more_below {
-        block = block
-            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+        block = block.title_bottom(
+            Line::styled(
+                format!(" more {} ", theme.glyphs.arrow_down),
+                theme.accent(),
+            )
+            .alignment(Alignment::Right),
+        );
     }
     block
 }
@@ -114,7 +120,11 @@ fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
     lines.push(Line::styled("correlation ids", theme.header()));
     for (index, (label, id)) in App::run_detail_ids(state).iter().enumerate() {
         let focused = index == state.focused_id;
-        let marker = if focused { "▶ " } else { "  " };
+        let marker = if focused {
+            format!("{} ", theme.glyphs.pointer)
+        } else {
+            "  ".to_string()
+        };
         let style = if focused {
             theme.selected()
         } else {

@@ -9,9 +9,6 @@ use ratatui::widgets::Widget;
 use super::{WidgetView, clean, count, pad, percent};
 use crate::store::metrics::ChannelAggregate;
 
-/// Eighths of a cell, for bars finer than one character.
-const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-
 /// Bar lengths: below the minimum the figures go first; above the maximum the bar stops
 /// growing so the figures stay next to it.
 const MIN_BAR: usize = 6;
@@ -102,7 +99,9 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
             pad(&clean(&c.channel), name_width)
         ))];
         let bar = match c.avg_engagement {
-            Some(rate) if rate.is_finite() && peak > 0.0 => bar(rate / peak, bar_width),
+            Some(rate) if rate.is_finite() && peak > 0.0 => {
+                bar(rate / peak, bar_width, &theme.glyphs)
+            }
             _ => String::new(),
         };
         let pad = bar_width.saturating_sub(bar.chars().count());
@@ -144,10 +143,10 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
 }
 
 /// A bar `share` (0..=1) of `width` cells long, in eighths; at least a sliver when above zero.
-fn bar(share: f64, width: usize) -> String {
+fn bar(share: f64, width: usize, glyphs: &crate::tui::glyphs::Glyphs) -> String {
     let eighths = (share.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
     let eighths = if share > 0.0 { eighths.max(1) } else { 0 };
-    let mut out = "█".repeat(eighths / 8);
-    out.push_str(EIGHTHS[eighths % 8]);
+    let mut out = glyphs.bar_full.repeat(eighths / 8);
+    out.push_str(glyphs.bar_eighths[eighths % 8]);
     out
 }

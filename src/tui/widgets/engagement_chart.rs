@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
-use ratatui::symbols::Marker;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Sparkline, Widget};
 
@@ -75,10 +74,7 @@ fn series_style(theme: &Theme, index: usize) -> Style {
         0 => theme.accent(),
         1 => theme.ok(),
         2 => theme.warning(),
-        _ if theme.monochrome => Style::default(),
-        3 => Style::default().fg(Color::Magenta),
-        4 => Style::default().fg(Color::Blue),
-        _ => Style::default().fg(Color::LightRed),
+        other => theme.chart(other - 3),
     }
 }
 
@@ -88,10 +84,12 @@ const POINT_GLYPHS: [&str; 6] = ["o", "+", "x", "*", "#", "%"];
 
 /// The legend's sample of series `index`: a colored line, or its point glyph without color.
 fn legend_sample(theme: &Theme, index: usize) -> String {
+    let glyphs = &theme.glyphs;
     if theme.monochrome {
-        format!("─{}─", POINT_GLYPHS[index % POINT_GLYPHS.len()])
+        let rule = glyphs.rule;
+        format!("{rule}{}{rule}", POINT_GLYPHS[index % POINT_GLYPHS.len()])
     } else {
-        "━━".to_string()
+        glyphs.rule_thick.repeat(2)
     }
 }
 
@@ -217,9 +215,9 @@ fn chart(
                 .data(p)
                 // A lone point is a dot: one braille dot is hard to see.
                 .marker(if p.len() == 1 && !theme.monochrome {
-                    Marker::Dot
+                    theme.glyphs.chart_point
                 } else {
-                    Marker::Braille
+                    theme.glyphs.chart_line
                 })
                 .graph_type(if p.len() == 1 {
                     GraphType::Scatter
@@ -260,6 +258,10 @@ fn chart(
         .render(plot, buf);
     if theme.monochrome {
         draw_point_glyphs(&points, x_bounds, y_bounds, plot, buf);
+    }
+    // The axes are ratatui's own box drawing (it takes no symbols for them): ASCII here.
+    if theme.glyphs.ascii {
+        crate::tui::ascii_fold::fold_area(buf, plot);
     }
 }
 
@@ -328,8 +330,9 @@ fn sparklines(
             format!("avg engagement, {}", first.format("%b %d"))
         } else {
             format!(
-                "avg engagement, {} – {}",
+                "avg engagement, {} {} {}",
                 first.format("%b %d"),
+                theme.glyphs.range,
                 last.format("%b %d")
             )
         };
@@ -389,7 +392,8 @@ fn sparklines(
                 .max(((peak * 10_000.0).round() as u64).max(1))
                 .style(series_style(theme, i))
                 .absent_value_style(theme.muted())
-                .absent_value_symbol("·")
+                .absent_value_symbol(theme.glyphs.dot)
+                .bar_set(theme.glyphs.sparkline.clone())
                 .render(spark, buf);
         }
     }

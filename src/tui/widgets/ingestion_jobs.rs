@@ -47,7 +47,11 @@ pub fn render(data: &Vec<IngestionJob>, area: Rect, buf: &mut Buffer, view: &Wid
         };
         let last = match (j.last_run_at, j.last_status.as_deref()) {
             (Some(t), Some(status)) => {
-                format!("{} {}", status_symbol(status), age(t, view.loaded_at))
+                format!(
+                    "{} {}",
+                    status_symbol(theme, status),
+                    age(t, view.loaded_at)
+                )
             }
             (Some(t), None) => age(t, view.loaded_at),
             (None, _) => "never".to_string(),

@@ -19,7 +19,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::data::{LoadState, WidgetData, WidgetKind};
 use super::theme::Theme;
@@ -48,9 +48,14 @@ pub struct WidgetView<'a> {
 /// Draws the frame, then the state or the body.
 pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
     let theme = view.theme;
-    let focus_marker = if view.focused { "▶ " } else { "" };
+    let focus_marker = if view.focused {
+        theme.glyphs.pointer
+    } else {
+        ""
+    };
+    let focus_space = if view.focused { " " } else { "" };
     let mut title = vec![Span::styled(
-        format!(" {focus_marker}{} ", view.kind.title()),
+        format!(" {focus_marker}{focus_space}{} ", view.kind.title()),
         theme.header(),
     )];
     if !view.subtitle.is_empty() {
@@ -59,12 +64,13 @@ pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
             theme.muted(),
         ));
     }
+    let glyphs = &theme.glyphs;
     let mut block = Block::default()
         .borders(Borders::ALL)
-        .border_type(if view.focused {
-            BorderType::Thick
+        .border_set(if view.focused {
+            glyphs.border_focused
         } else {
-            BorderType::Plain
+            glyphs.border
         })
         .border_style(if view.focused {
             theme.focused_border()
@@ -84,7 +90,12 @@ pub fn render(view: &WidgetView, area: Rect, buf: &mut Buffer) {
     }
     match (view.state, view.data) {
         (LoadState::Loading, _) | (_, None) if view.error.is_none() => {
-            message(inner, buf, "loading…", theme.muted());
+            message(
+                inner,
+                buf,
+                &format!("loading{}", theme.glyphs.ellipsis),
+                theme.muted(),
+            );
         }
         (LoadState::Error, _) | (_, None) => {
             let text = format!("error: {}", clean(view.error.unwrap_or("unknown")));
@@ -203,21 +214,21 @@ pub fn until(at: DateTime<Utc>, loaded_at: Option<DateTime<Utc>>) -> String {
     }
 }
 
-/// The symbol of a status word, so it reads without color: ✓ ✗ ◐ ▶ ○ (· for others).
-pub fn status_symbol(status: &str) -> &'static str {
-    match status {
-        "success" | "forwarded" | "ok" => "✓",
-        "failed" | "critical" => "✗",
-        "partial" | "warning" => "◐",
-        "running" => "▶",
-        "pending" | "queued" => "○",
-        _ => "·",
-    }
+/// The symbol of a status word in the theme's glyphs (`Glyphs::status`): ✓ ✗ ◐ ▶ ○.
+pub fn status_symbol(theme: &Theme, status: &str) -> &'static str {
+    theme.glyphs.status(status)
 }
 
 /// A status word with its symbol in front: "✗ failed".
-pub fn status_marker(status: &str) -> String {
-    format!("{} {}", status_symbol(status), clean(status))
+pub fn status_marker(theme: &Theme, status: &str) -> String {
+    format!("{} {}", status_symbol(theme, status), clean(status))
+}
+
+/// A bordered block in the theme's border glyphs (ASCII mode: `+ - |`).
+pub fn bordered<'a>(theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_set(theme.glyphs.border)
 }
 
 /// A ratio (0.0421) as a percentage with two decimals ("4.21%"), or "-".
@@ -281,7 +292,12 @@ pub const FILL: u16 = u16::MAX;
 
 const COLUMN_SPACING: u16 = 1;
 /// Marks the selected row (besides its reversed colors), so it also shows in plain text.
-pub const SELECTION_SYMBOL: &str = "▸ ";
+pub const SELECTION_SYMBOL_WIDTH: u16 = 2;
+
+/// The selected row's marker and its space ("▸ ", ASCII "> "): `SELECTION_SYMBOL_WIDTH` wide.
+pub fn selection_symbol(theme: &Theme) -> String {
+    format!("{} ", theme.glyphs.selected)
+}
 
 /// The width of each column in `width` cells (0: hidden), one space between columns.
 pub fn column_widths(columns: &[Column], width: u16) -> Vec<u16> {
@@ -339,6 +355,7 @@ pub fn position_note(
     count: usize,
     beyond: bool,
     width: usize,
+    glyphs: &crate::tui::glyphs::Glyphs,
 ) -> Option<String> {
     let last = (offset + visible).min(count);
     let above = offset > 0;
@@ -348,14 +365,31 @@ pub fn position_note(
     }
     let plus = if beyond { "+" } else { "" };
     let range = if last > offset {
-        format!("{}–{last} of {count}{plus}", offset + 1)
+        format!("{}{}{last} of {count}{plus}", offset + 1, glyphs.range)
     } else {
         format!("{count}{plus} rows")
     };
-    let up = if above { "more ↑ " } else { "" };
-    let down = if below { " more ↓" } else { "" };
-    let short_up = if above { "↑ " } else { "" };
-    let short_down = if below { " ↓" } else { "" };
+    let (arrow_up, arrow_down) = (glyphs.arrow_up, glyphs.arrow_down);
+    let up = if above {
+        format!("more {arrow_up} ")
+    } else {
+        String::new()
+    };
+    let down = if below {
+        format!(" more {arrow_down}")
+    } else {
+        String::new()
+    };
+    let short_up = if above {
+        format!("{arrow_up} ")
+    } else {
+        String::new()
+    };
+    let short_down = if below {
+        format!(" {arrow_down}")
+    } else {
+        String::new()
+    };
     [
         format!(" {up}{range}{down} "),
         format!(" {short_up}{range}{short_down} "),
@@ -431,7 +465,7 @@ pub fn list_table_beyond(
         };
         footer.render(footer_area, buf);
     }
-    let selection_width = SELECTION_SYMBOL.chars().count() as u16;
+    let selection_width = SELECTION_SYMBOL_WIDTH;
     let widths = column_widths(columns, table_area.width.saturating_sub(selection_width));
     let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
     let cell = |text: &str, i: usize, style: Style| {
@@ -466,7 +500,7 @@ pub fn list_table_beyond(
         shown.iter().map(|&i| Constraint::Length(widths[i])),
     )
     .column_spacing(COLUMN_SPACING)
-    .highlight_symbol(SELECTION_SYMBOL)
+    .highlight_symbol(selection_symbol(theme))
     .highlight_spacing(HighlightSpacing::Always)
     .row_highlight_style(theme.selected())
     .header(Row::new(
@@ -498,6 +532,7 @@ pub fn list_table_beyond(
         count,
         beyond,
         usize::from(area.width.saturating_sub(2)),
+        &theme.glyphs,
     );
     if let Some(note) = note {
         border_note(area, buf, &note, theme.accent());

@@ -97,7 +97,7 @@ pub fn render(data: &OutboxData, area: Rect, buf: &mut Buffer, view: &WidgetView
             .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
         vec![
             (
-                status_marker(r.state.as_str()),
+                status_marker(theme, r.state.as_str()),
                 theme.status(r.state.as_str()),
             ),
             (clean(&r.channel), Default::default()),

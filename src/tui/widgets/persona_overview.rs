@@ -9,8 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{
-    Column, SELECTION_SYMBOL, WidgetView, clean, column_widths, filter_note, matches_filter, pad,
-    short_duration,
+    Column, WidgetView, clean, column_widths, filter_note, matches_filter, pad, short_duration,
 };
 use crate::store::genesis::PendingGenesisJob;
 use crate::store::personas::PersonaSummary;
@@ -182,8 +181,12 @@ pub fn render(data: &PersonasData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             Item::Heading(line) => line.clone().render(row, buf),
             Item::Row(cells) => {
                 let selected = view.focused && i == selected_line;
-                let mark = if selected { SELECTION_SYMBOL } else { "" };
-                draw_row(cells, &widths, row, buf, mark);
+                let mark = if selected {
+                    super::selection_symbol(theme)
+                } else {
+                    String::new()
+                };
+                draw_row(cells, &widths, row, buf, &mark);
                 if selected {
                     buf.set_style(row, theme.selected());
                 }

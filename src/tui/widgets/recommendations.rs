@@ -174,7 +174,7 @@ fn draw(
         );
     }
     if hidden > 0 && height > 0 {
-        let more = format!("… {} more lines", hidden + 1);
+        let more = format!("{} {} more lines", theme.glyphs.ellipsis, hidden + 1);
         let y = rows.y + keep as u16;
         Line::styled(more, theme.muted()).render(
             Rect {

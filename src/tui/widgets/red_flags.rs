@@ -124,9 +124,9 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             let room = usize::from(area.width).saturating_sub(9 + since.chars().count());
             let mark = if selected == Some(index) {
                 highlight = Some(lines.len());
-                "▸ "
+                format!("{} ", view.theme.glyphs.selected)
             } else {
-                "  "
+                "  ".to_string()
             };
             lines.push(Line::from(vec![
                 Span::raw(mark),
@@ -148,9 +148,12 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             highlight = None;
         }
         let text = if tier == Tier::Short {
-            format!("{hidden} more ↓")
+            format!("{hidden} more {}", view.theme.glyphs.arrow_down)
         } else {
-            format!("{hidden} more ↓ (Enter: flags)")
+            format!(
+                "{hidden} more {} (Enter: flags)",
+                view.theme.glyphs.arrow_down
+            )
         };
         lines.push(Line::styled(
             fit(&text, usize::from(area.width)),

@@ -56,7 +56,7 @@ pub fn render(data: &RunsData, area: Rect, buf: &mut Buffer, view: &WidgetView) 
             .as_deref()
             .and_then(|e| e.lines().find(|l| !l.trim().is_empty()));
         vec![
-            (status_marker(&r.status), theme.status(&r.status)),
+            (status_marker(theme, &r.status), theme.status(&r.status)),
             (clean(&r.project_name), Default::default()),
             (clean(&r.persona_name), Default::default()),
             (age(r.started_at, view.loaded_at), theme.muted()),

@@ -651,6 +651,7 @@ pub fn options() -> AppOptions {
         source: "test".to_string(),
         notices: Vec::new(),
         channels: Vec::new(),
+        environment: None,
     }
 }
 
