@@ -32,7 +32,6 @@ pub enum Action {
     CycleTimeRange,
     AddWidget,
     RemoveWidget,
-    Save,
     Reset,
     /// Home / g: the first row.
     Top,
@@ -42,6 +41,12 @@ pub enum Action {
     Messages,
     /// Open the red flags list (on the selected flag).
     Flags,
+    /// Ctrl-D / Ctrl-U: half of the list's visible rows down / up.
+    HalfPageDown,
+    HalfPageUp,
+    /// `s`: the next sort column of a sortable list; `S`: the other direction.
+    Sort,
+    SortReverse,
 }
 
 impl Action {
@@ -76,6 +81,10 @@ impl Action {
             "bottom" => Bottom,
             "messages" => Messages,
             "flags" => Flags,
+            "half_page_down" => HalfPageDown,
+            "half_page_up" => HalfPageUp,
+            "sort" => Sort,
+            "sort_reverse" => SortReverse,
             _ => return None,
         })
     }
@@ -178,7 +187,14 @@ impl Default for Keymap {
         bind(Char('T'), none, CycleTimeRange);
         bind(Char('+'), none, AddWidget);
         bind(Char('d'), none, RemoveWidget);
-        bind(Char('s'), none, Save);
+        // `s` sorts. The layout editor reads its own letters before the keymap (as a form
+        // does: `s` saves there, `d` removes, `+` adds), so one key means one action in each
+        // context and `[keys] sort` moves sorting without touching the editor.
+        bind(Char('s'), none, Sort);
+        bind(Char('S'), shift, SortReverse);
+        bind(Char('S'), none, SortReverse);
+        bind(Char('d'), KeyModifiers::CONTROL, HalfPageDown);
+        bind(Char('u'), KeyModifiers::CONTROL, HalfPageUp);
         bind(Char('R'), shift, Reset);
         bind(Char('R'), none, Reset);
         bind(KeyCode::Home, none, Top);
@@ -237,6 +253,17 @@ impl Keymap {
             KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
             KeyEvent::new(key.code, KeyModifiers::NONE),
         ]
+    }
+
+    /// The shortest of an action's keys, for the hints line ("j" for Down/j; "F5" when
+    /// `[keys] refresh = "f5"`).
+    pub fn short(&self, action: Action) -> String {
+        let described = self.describe(action);
+        described
+            .split('/')
+            .filter(|k| !k.is_empty())
+            .min_by_key(|k| (k.chars().count(), k.to_string()))
+            .map_or(described.clone(), str::to_string)
     }
 
     /// The key shown for an action in help ("q", "Ctrl-c", "Tab").

@@ -3,14 +3,17 @@
 
 pub mod app;
 pub mod ask_history;
+pub mod breadcrumbs;
 pub mod clock;
 pub mod data;
 pub mod flag_hint;
 pub mod genesis_jobs;
 pub mod glyphs;
+pub mod key_hints;
 pub mod keymap;
 pub mod popups;
 pub mod screens;
+pub mod sorting;
 pub mod status_line;
 pub mod terminal;
 pub mod text_field;

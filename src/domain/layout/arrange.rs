@@ -67,7 +67,9 @@ impl LayoutError {
     /// Performance". (`Display` keeps the JSON path, for layouts read from the database.)
     pub fn plain(&self) -> String {
         match self {
-            LayoutError::Malformed { .. } | LayoutError::InvalidPersonaId { .. } => {
+            LayoutError::Malformed { .. }
+            | LayoutError::InvalidPersonaId { .. }
+            | LayoutError::InvalidSort { .. } => {
                 self.to_string()
             }
             LayoutError::UnknownWidget { widget_id, .. } => {

@@ -7,7 +7,7 @@ use super::*;
 impl Slot {
     pub(super) fn new(placement: WidgetPlacement) -> Slot {
         let kind = WidgetKind::from_id(&placement.widget_id);
-        let filter = WidgetFilter::from_config(&placement.config);
+        let filter = WidgetFilter::from_config(&placement.widget_id, &placement.config);
         Slot {
             placement,
             kind,
@@ -50,7 +50,7 @@ impl App {
 
     /// The screen area the dashboard grid fills (all but the status line).
     pub fn grid_area(&self) -> Rect {
-        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1))
+        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(FOOTER_ROWS))
     }
 
     pub fn slot_rects(&self) -> Vec<Rect> {

@@ -161,6 +161,9 @@ impl App {
         match action {
             Action::Down => state.selected = (state.selected + 1).min(rows.saturating_sub(1)),
             Action::Up => state.selected = state.selected.saturating_sub(1),
+            // The ends of the page shown (PageDown / PageUp go to the next / previous page).
+            Action::Top => state.selected = 0,
+            Action::Bottom => state.selected = rows.saturating_sub(1),
             Action::PageDown => {
                 let Some(next) = state.page.value.as_ref().and_then(|p| p.next) else {
                     self.say("this is the last page", false);
@@ -235,6 +238,7 @@ impl App {
             Action::Up => state.scroll.saturating_sub(1),
             Action::PageDown => state.scroll.saturating_add(10),
             Action::PageUp => state.scroll.saturating_sub(10),
+            Action::Top => 0,
             _ => state.scroll,
         };
         Vec::new()
