@@ -60,7 +60,6 @@ pub fn hints(app: &App) -> Vec<Hint> {
             Overlay::Palette(_) => vec![
                 literal("Enter", "run"),
                 literal("Tab", "complete"),
-                literal("Up/Down", "history"),
                 literal("Esc", "close"),
             ],
             Overlay::Confirm(_) => vec![literal("y/Enter", "yes"), literal("n/Esc", "no")],
@@ -75,9 +74,10 @@ pub fn hints(app: &App) -> Vec<Hint> {
                 literal("d", "24 h"),
                 literal("Esc", "cancel"),
             ],
-            Overlay::OutboxRecord(_) => {
+            Overlay::OutboxRecord(record) => {
                 let mut hints = Vec::new();
-                if writes {
+                // Only a failed record is retried by hand (a queued one is on its way).
+                if writes && record.state == crate::store::outbox::OutboxState::Failed {
                     hints.push(literal("R", "retry"));
                 }
                 hints.push(literal("any key", "close"));
@@ -146,15 +146,12 @@ pub fn hints(app: &App) -> Vec<Hint> {
         Screen::Jobs(_) => {
             let mut hints = vec![bound(Action::Enter, "history"), literal("/", "filter")];
             if writes {
-                hints.extend([
-                    literal("r", "run now"),
-                    literal("n", "new"),
-                    literal("e", "edit"),
-                    literal("x", "enable"),
-                    literal("d", "delete"),
-                ]);
+                hints.extend([literal("r", "run now"), literal("n", "new"), literal("e", "edit")]);
             }
             hints.push(back);
+            if writes {
+                hints.extend([literal("x", "enable"), literal("d", "delete")]);
+            }
             hints
         }
         Screen::JobHistory(state) => {
@@ -176,6 +173,20 @@ pub fn hints(app: &App) -> Vec<Hint> {
                 text_help,
             ];
         }
+        Screen::LayoutEditor(state) if state.picker.is_some() => {
+            return vec![
+                literal("Up/Down", "choose"),
+                literal("Enter", "add"),
+                literal("Esc", "cancel"),
+            ];
+        }
+        Screen::LayoutEditor(state) if state.leaving => {
+            return vec![
+                literal("s", "save"),
+                literal("d", "discard"),
+                literal("Esc", "stay"),
+            ];
+        }
         Screen::LayoutEditor(_) => vec![
             literal("arrows", "move"),
             literal("HJKL", "resize"),
@@ -193,9 +204,9 @@ pub fn hints(app: &App) -> Vec<Hint> {
                 text_help,
             ];
         }
-        Screen::GenesisJob(_) => {
+        Screen::GenesisJob(state) => {
             let mut hints = Vec::new();
-            if writes {
+            if writes && state.can_edit() {
                 hints.extend([literal("A", "approve"), literal("e", "edit")]);
             }
             hints.extend([literal("r", "reload"), literal("j/k", "scroll"), back]);
@@ -251,7 +262,7 @@ fn dashboard(app: &App) -> Vec<Hint> {
     if opens {
         hints.push(bound(Action::Enter, "open"));
     }
-    if kind.is_some_and(|k| app.row_count(app.focus) > 0 || k.is_list()) {
+    if kind.is_some_and(WidgetKind::is_list) {
         hints.push(bound(Action::Filter, "filter"));
     }
     if kind.is_some_and(|k| crate::domain::sort::columns(k.id()).is_some()) {

@@ -193,7 +193,7 @@ fn subtitle(slot: &super::app::Slot, glyphs: &super::glyphs::Glyphs) -> String {
         };
         match slot.kind {
             // The flags have no header row: the order goes on the title.
-            RedFlags => parts.push(format!("by {} {mark}", order.column)),
+            RedFlags => parts.push(format!("{}{mark}", order.column)),
             // Its pages come from the database newest first; the sort orders those loaded.
             Runs => parts.push("sorted: loaded rows".to_string()),
             _ => {}

@@ -140,7 +140,9 @@ impl App {
             return Vec::new();
         }
         let next = self.layout_index.map_or(0, |i| (i + 1) % count);
+        // Another dashboard: the screens opened from the last one are not the way back.
         self.screen = Screen::Dashboard;
+        self.back_stack.clear();
         // The status line names the layout shown.
         self.show_layout(Some(next))
     }

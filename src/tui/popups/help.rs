@@ -126,7 +126,7 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
             ),
             (
                 format!("{} / {}", k(Action::Sort), k(Action::SortReverse)),
-                "sort: next column / reverse (runs, posts, channels, flags)",
+                "sort: next column / reverse (sortable lists)",
             ),
             (
                 k(Action::CycleTimeRange),
@@ -342,7 +342,7 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
     rows.extend([
         (
             format!("{} {}", k(Action::HalfPageDown), k(Action::HalfPageUp)),
-            "half a page down / up (lists, scrolled screens)",
+            "half a page down / up",
         ),
         (k(Action::Filter), "filter lists (Enter keeps, Esc clears)"),
         (k(Action::Palette), "command palette"),
