@@ -268,7 +268,10 @@ mod tests {
         );
         let (key, unknown) = from_config("runs", Some(&json!("views")), None).unwrap_err();
         assert_eq!(key, "sort");
-        assert!(unknown.starts_with("\"views\" is not one of started"), "{unknown}");
+        assert!(
+            unknown.starts_with("\"views\" is not one of started"),
+            "{unknown}"
+        );
         let bad_desc = from_config("runs", Some(&json!("status")), Some(&json!("yes")));
         assert_eq!(
             bad_desc.unwrap_err(),

@@ -146,7 +146,11 @@ pub fn hints(app: &App) -> Vec<Hint> {
         Screen::Jobs(_) => {
             let mut hints = vec![bound(Action::Enter, "history"), literal("/", "filter")];
             if writes {
-                hints.extend([literal("r", "run now"), literal("n", "new"), literal("e", "edit")]);
+                hints.extend([
+                    literal("r", "run now"),
+                    literal("n", "new"),
+                    literal("e", "edit"),
+                ]);
             }
             hints.push(back);
             if writes {

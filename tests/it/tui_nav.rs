@@ -9,6 +9,7 @@ use crate::tui_common::*;
 
 use std::collections::HashMap;
 
+use mpis_dash::domain::red_flags::FlagKind;
 use mpis_dash::domain::sort::SortOrder;
 use mpis_dash::store::layouts::{self, NewLayout};
 use mpis_dash::tui::app::{App, Event, Screen};
@@ -28,7 +29,12 @@ fn rows(app: &App, size: (u16, u16)) -> Vec<String> {
 
 /// The bottom row (the hints), trailing blanks trimmed.
 fn hints_row(app: &App, size: (u16, u16)) -> String {
-    rows(app, size).last().cloned().unwrap_or_default().trim_end().to_string()
+    rows(app, size)
+        .last()
+        .cloned()
+        .unwrap_or_default()
+        .trim_end()
+        .to_string()
 }
 
 /// The status line (the row above the hints).
@@ -49,7 +55,10 @@ fn focus(app: &mut App, kind: WidgetKind) {
 fn flags_screen(app: &mut App) {
     focus(app, WidgetKind::RedFlags);
     press(app, KeyCode::Enter);
-    data(app, DataEvent::Flags(Ok(open_flags())));
+    // As the evaluator keys them: Enter on the first lists its failed runs.
+    let mut flags = open_flags();
+    flags[0].flag_key = Some(FlagKind::FailedRuns24h.key().to_string());
+    data(app, DataEvent::Flags(Ok(flags)));
     assert!(matches!(app.screen, Screen::RedFlags(_)));
 }
 
@@ -92,8 +101,14 @@ fn the_hints_line_shows_the_keys_of_each_context_at_80_and_200_columns() {
     let large = hints_of_contexts(LARGE);
     insta::assert_snapshot!("hints_200", large);
     // Every context keeps its way to the help, at 80 columns too.
-    for line in small.lines().filter(|l| !l.starts_with("help:") && !l.starts_with("palette")) {
-        assert!(line.contains("? help") || line.contains("F1 help"), "{line}");
+    for line in small
+        .lines()
+        .filter(|l| !l.starts_with("help:") && !l.starts_with("palette"))
+    {
+        assert!(
+            line.contains("? help") || line.contains("F1 help"),
+            "{line}"
+        );
     }
 }
 
@@ -170,7 +185,10 @@ fn half_a_page_on_the_flags_screen_and_in_the_help() {
     let Screen::RedFlags(state) = &app.screen else {
         panic!("flags screen")
     };
-    assert_eq!(state.selected, 2, "three flags: half a page goes to the last");
+    assert_eq!(
+        state.selected, 2,
+        "three flags: half a page goes to the last"
+    );
     app.update(ctrl('u'), app.now);
     let Screen::RedFlags(state) = &app.screen else {
         panic!("flags screen")
@@ -194,7 +212,10 @@ fn half_a_page_on_the_flags_screen_and_in_the_help() {
 fn half_page_keys_can_be_moved_in_the_config_and_show_in_help() {
     let overrides = HashMap::from([("half_page_down".to_string(), "ctrl-f".to_string())]);
     let keymap = Keymap::with_overrides(&overrides).unwrap();
-    assert_eq!(keymap.describe(mpis_dash::tui::keymap::Action::HalfPageDown), "Ctrl-f");
+    assert_eq!(
+        keymap.describe(mpis_dash::tui::keymap::Action::HalfPageDown),
+        "Ctrl-f"
+    );
     let mut app = loaded();
     app.update(char_key('?'), app.now);
     let screen = view_text(&app, LARGE);
@@ -230,7 +251,10 @@ fn enter_enter_esc_esc_walks_in_and_out_along_the_breadcrumb() {
     assert!(!status_row(&app, LARGE).contains("failed runs"));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Dashboard);
-    assert!(!status_row(&app, LARGE).contains("›"), "back on the dashboard");
+    assert!(
+        !status_row(&app, LARGE).contains("›"),
+        "back on the dashboard"
+    );
 
     // A run from the runs widget: its short id.
     focus(&mut app, WidgetKind::Runs);
@@ -238,7 +262,10 @@ fn enter_enter_esc_esc_walks_in_and_out_along_the_breadcrumb() {
     let run = &run_rows()[0];
     let short: String = run.run_id.to_string().chars().take(8).collect();
     let status = status_row(&app, LARGE);
-    assert!(status.contains(&format!("Overview › Run {short}")), "{status}");
+    assert!(
+        status.contains(&format!("Overview › Run {short}")),
+        "{status}"
+    );
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.screen, Screen::Dashboard);
 }
@@ -255,7 +282,11 @@ fn another_layout_starts_a_new_breadcrumb() {
     assert!(status.contains("│ On-call"), "{status}");
     assert!(!status.contains("Red flags"), "{status}");
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.screen, Screen::Dashboard, "Esc does not go back into the other layout");
+    assert_eq!(
+        app.screen,
+        Screen::Dashboard,
+        "Esc does not go back into the other layout"
+    );
 }
 
 #[test]

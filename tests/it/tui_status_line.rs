@@ -168,7 +168,10 @@ fn a_crowded_status_line_keeps_the_flag_hint_and_the_screen_name() {
     press(&mut app, KeyCode::Enter);
     let row = status_row(&app);
     assert!(row.contains("press F for flags"), "{row}");
-    assert!(row.contains("│ … › Run 00000000"), "the breadcrumb collapsed: {row}");
+    assert!(
+        row.contains("│ … › Run 00000000"),
+        "the breadcrumb collapsed: {row}"
+    );
     assert!(
         !row.contains("refreshed"),
         "the short form when crowded: {row}"

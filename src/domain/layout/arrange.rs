@@ -69,9 +69,7 @@ impl LayoutError {
         match self {
             LayoutError::Malformed { .. }
             | LayoutError::InvalidPersonaId { .. }
-            | LayoutError::InvalidSort { .. } => {
-                self.to_string()
-            }
+            | LayoutError::InvalidSort { .. } => self.to_string(),
             LayoutError::UnknownWidget { widget_id, .. } => {
                 format!("{widget_id:?} is not a widget this dashboard has; remove it (d)")
             }

@@ -38,11 +38,8 @@ impl App {
             Screen::Dashboard => return self.half_page_list(down),
             Screen::RunDetail(state) => {
                 let page = body.height.saturating_sub(4).max(1);
-                let max = crate::tui::screens::run_detail::max_scroll(
-                    &self.options.theme,
-                    state,
-                    body,
-                );
+                let max =
+                    crate::tui::screens::run_detail::max_scroll(&self.options.theme, state, body);
                 state.scroll = scroll_step(state.scroll, page).min(max);
             }
             Screen::RedFlags(state) => {

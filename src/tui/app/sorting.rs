@@ -49,9 +49,10 @@ impl App {
         slot.placement
             .config
             .insert("sort".into(), serde_json::Value::from(order.column));
-        slot.placement
-            .config
-            .insert("sort_desc".into(), serde_json::Value::from(order.descending));
+        slot.placement.config.insert(
+            "sort_desc".into(),
+            serde_json::Value::from(order.descending),
+        );
         if let Some(data) = slot.data.value.as_mut() {
             crate::tui::sorting::sort_data(data, order);
         }
