@@ -322,6 +322,48 @@ mod tests {
     }
 
     #[test]
+    fn the_short_key_is_the_shortest_bound_and_follows_overrides() {
+        let keymap = Keymap::default();
+        assert_eq!(keymap.short(Action::Down), "j");
+        assert_eq!(keymap.short(Action::Filter), "/");
+        assert_eq!(keymap.short(Action::HalfPageDown), "Ctrl-d");
+        assert_eq!(keymap.short(Action::SortReverse), "S");
+        let overrides = HashMap::from([("refresh".to_string(), "f5".to_string())]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(keymap.short(Action::Refresh), "F5");
+    }
+
+    #[test]
+    fn s_sorts_outside_the_layout_editor_and_ctrl_d_u_move_half_a_page() {
+        let keymap = Keymap::default();
+        let key = |c, m| KeyEvent::new(KeyCode::Char(c), m);
+        assert_eq!(
+            keymap.action(&key('s', KeyModifiers::NONE)),
+            Some(Action::Sort)
+        );
+        assert_eq!(
+            keymap.action(&key('S', KeyModifiers::SHIFT)),
+            Some(Action::SortReverse)
+        );
+        assert_eq!(
+            keymap.action(&key('d', KeyModifiers::CONTROL)),
+            Some(Action::HalfPageDown)
+        );
+        assert_eq!(
+            keymap.action(&key('u', KeyModifiers::CONTROL)),
+            Some(Action::HalfPageUp)
+        );
+        // `d` alone is still the layout editor's remove (its own keys), not half a page.
+        assert_ne!(
+            keymap.action(&key('d', KeyModifiers::NONE)),
+            Some(Action::HalfPageDown)
+        );
+        for name in ["sort", "sort_reverse", "half_page_down", "half_page_up"] {
+            assert!(Action::from_name(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
     fn defaults_cover_arrows_and_vi_keys() {
         let keymap = Keymap::default();
         let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);

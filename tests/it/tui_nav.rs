@@ -554,3 +554,46 @@ fn app_with_layout(layout: mpis_dash::store::layouts::Layout) -> App {
     answer(&mut app, &commands);
     app
 }
+
+#[test]
+fn on_the_ask_screen_ctrl_u_edits_the_question_and_scrolls_the_answer_elsewhere() {
+    let mut app = loaded();
+    app.update(char_key(':'), app.now);
+    type_text(&mut app, "ask");
+    press(&mut app, KeyCode::Enter);
+    type_text(&mut app, "best channel");
+    let ask = |app: &App| match &app.screen {
+        Screen::Ask(state) => (state.question.clone(), state.scroll),
+        _ => panic!("the ask screen"),
+    };
+    // In the question Ctrl-U is the text field's: delete to the start.
+    app.update(ctrl('u'), app.now);
+    assert_eq!(ask(&app), (String::new(), 0));
+    // Elsewhere (the persona line) Ctrl-D / Ctrl-U scroll the answer half a page.
+    press(&mut app, KeyCode::Tab);
+    app.update(ctrl('d'), app.now);
+    let (_, scrolled) = ask(&app);
+    assert!(scrolled > 1, "half a page: {scrolled}");
+    app.update(ctrl('u'), app.now);
+    assert_eq!(ask(&app).1, 0);
+}
+
+#[test]
+fn the_run_detail_takes_half_a_page_and_g_and_capital_g() {
+    let mut app = loaded();
+    focus(&mut app, WidgetKind::Runs);
+    press(&mut app, KeyCode::Down); // the run the detail fixture is of
+    press(&mut app, KeyCode::Enter);
+    data(&mut app, DataEvent::RunDetail(Ok(run_detail())));
+    let scroll = |app: &App| match &app.screen {
+        Screen::RunDetail(state) => state.scroll,
+        _ => panic!("run detail"),
+    };
+    app.update(char_key('G'), app.now);
+    let end = scroll(&app);
+    assert!(end > 0, "the detail is taller than 80x24");
+    app.update(char_key('g'), app.now);
+    assert_eq!(scroll(&app), 0);
+    app.update(ctrl('d'), app.now);
+    assert_eq!(scroll(&app), ((SMALL.1 - 2 - 4) / 2).min(end));
+}

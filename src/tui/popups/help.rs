@@ -385,7 +385,7 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
 
 const WIDTH: u16 = 72;
 
-/// Above the status line, which stays visible.
+/// Above the status line and the key hints, which stay visible.
 fn room_above_status_line(area: Rect) -> Rect {
     Rect {
         height: area.height.saturating_sub(crate::tui::app::FOOTER_ROWS),
