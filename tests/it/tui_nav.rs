@@ -597,3 +597,22 @@ fn the_run_detail_takes_half_a_page_and_g_and_capital_g() {
     app.update(ctrl('d'), app.now);
     assert_eq!(scroll(&app), ((SMALL.1 - 2 - 4) / 2).min(end));
 }
+
+#[test]
+fn ctrl_d_in_the_layout_editor_removes_no_widget_and_s_still_saves_there() {
+    let mut app = loaded();
+    app.update(char_key('e'), app.now);
+    let count = |app: &App| match &app.screen {
+        Screen::LayoutEditor(state) => state.config.widgets.len(),
+        _ => panic!("the layout editor"),
+    };
+    let before = count(&app);
+    app.update(ctrl('d'), app.now);
+    assert_eq!(count(&app), before);
+    // `s` is the editor's save here (its own letters come before the keymap's sort).
+    app.update(char_key('s'), app.now);
+    let Screen::LayoutEditor(state) = &app.screen else {
+        panic!("the layout editor")
+    };
+    assert!(state.prompt.is_some(), "save asks for a name");
+}
