@@ -616,3 +616,62 @@ fn ctrl_d_in_the_layout_editor_removes_no_widget_and_s_still_saves_there() {
     };
     assert!(state.prompt.is_some(), "save asks for a name");
 }
+
+#[test]
+fn capital_g_on_a_published_item_goes_to_its_last_line_and_k_moves_at_once() {
+    use mpis_dash::store::flag_drill::{MetricPoint, PublishedItem};
+    use mpis_dash::tui::app::ItemState;
+    use mpis_dash::tui::data::Loadable;
+    use mpis_dash::tui::worker::ItemDetail;
+    let mut app = loaded();
+    let item = PublishedItem {
+        id: id(0x7001),
+        draft_id: id(0x6001),
+        channel: "telegram".to_string(),
+        channel_item_id: Some("tg-4711".to_string()),
+        channel_url: None,
+        published_at: at("2025-05-20T09:00:00Z"),
+    };
+    // Thirty measurements: taller than 80x24.
+    let metrics = (0..30)
+        .map(|minute| MetricPoint {
+            measured_at: at(&format!("2025-05-20T10:{minute:02}:00Z")),
+            views: Some(100 + minute),
+            impressions: None,
+            reach: None,
+            reactions: Some(3),
+            comments: Some(1),
+            shares: None,
+            saves: None,
+            clicks: None,
+            engagement_rate: Some(0.04),
+            source: "n8n".to_string(),
+        })
+        .collect();
+    let mut detail = Loadable::default();
+    detail.succeed(ItemDetail { item, metrics }, app.now.wall, app.now.instant);
+    app.back_stack.push(Screen::Dashboard);
+    app.screen = Screen::Item(ItemState {
+        id: id(0x7001),
+        detail,
+        scroll: 0,
+    });
+    let scroll = |app: &App| match &app.screen {
+        Screen::Item(state) => state.scroll,
+        _ => panic!("the item"),
+    };
+    app.update(char_key('G'), app.now);
+    let end = scroll(&app);
+    assert!(end > 0);
+    // The last measurement listed is in sight.
+    assert!(view_text(&app, SMALL).contains("2025-05-20 10:29"));
+    app.update(char_key('j'), app.now);
+    assert_eq!(scroll(&app), end, "not past the end");
+    app.update(char_key('k'), app.now);
+    assert_eq!(scroll(&app), end - 1);
+    app.update(char_key('g'), app.now);
+    app.update(ctrl('d'), app.now);
+    assert_eq!(scroll(&app), ((SMALL.1 - 2 - 4) / 2).min(end));
+    let status = status_row(&app, LARGE);
+    assert!(status.contains("Overview › item 00000000"), "{status}");
+}

@@ -51,7 +51,8 @@ impl App {
                 state.selected = step(state.selected, screen_rows, last.saturating_sub(1));
             }
             Screen::Item(state) => {
-                state.scroll = scroll_step(state.scroll, body.height.saturating_sub(4));
+                let max = crate::tui::screens::item::max_scroll(&self.options.theme, state, body);
+                state.scroll = scroll_step(state.scroll, body.height.saturating_sub(4)).min(max);
             }
             Screen::Jobs(state) => {
                 let last = state.rows().len().saturating_sub(1);

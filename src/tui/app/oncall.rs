@@ -230,17 +230,22 @@ impl App {
     }
 
     pub(super) fn item_action(&mut self, action: Action) -> Vec<Command> {
+        let body = self.grid_area();
         let Screen::Item(state) = &mut self.screen else {
             return Vec::new();
         };
+        // Never past the last line, so Up moves at once after End.
+        let max = crate::tui::screens::item::max_scroll(&self.options.theme, state, body);
         state.scroll = match action {
             Action::Down => state.scroll.saturating_add(1),
             Action::Up => state.scroll.saturating_sub(1),
             Action::PageDown => state.scroll.saturating_add(10),
             Action::PageUp => state.scroll.saturating_sub(10),
             Action::Top => 0,
+            Action::Bottom => max,
             _ => state.scroll,
-        };
+        }
+        .min(max);
         Vec::new()
     }
 
