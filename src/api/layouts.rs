@@ -306,6 +306,10 @@ pub fn location(err: &LayoutError) -> Vec<Value> {
             loc.extend(widget(index));
             loc.extend([json!("config"), json!("persona_id")]);
         }
+        LayoutError::InvalidSort { index, key, .. } => {
+            loc.extend(widget(index));
+            loc.extend([json!("config"), json!(key)]);
+        }
     }
     loc
 }

@@ -118,6 +118,14 @@ pub enum LayoutError {
         widget_id: String,
         value: String,
     },
+    /// `config.sort` / `config.sort_desc` (`key`) that the widget cannot take.
+    #[error("widgets[{index}].config.{key} ({widget_id}): {message}")]
+    InvalidSort {
+        index: usize,
+        widget_id: String,
+        key: &'static str,
+        message: String,
+    },
 }
 
 fn malformed(path: impl Into<String>, message: impl Into<String>) -> LayoutError {
@@ -280,6 +288,18 @@ impl LayoutConfig {
                     index,
                     widget_id: id.clone(),
                     value: describe(value),
+                });
+            }
+            if let Err((key, message)) = super::sort::from_config(
+                id,
+                placement.config.get("sort"),
+                placement.config.get("sort_desc"),
+            ) {
+                errors.push(LayoutError::InvalidSort {
+                    index,
+                    widget_id: id.clone(),
+                    key,
+                    message,
                 });
             }
         }

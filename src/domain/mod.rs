@@ -23,5 +23,6 @@ pub mod red_flags;
 pub mod redact;
 pub mod run_status;
 pub mod schedule;
+pub mod sort;
 pub mod time_zone;
 pub mod widget_catalog;

@@ -47,6 +47,7 @@ mod keys;
 mod layout_editor;
 mod layouts;
 mod lists;
+mod navigation;
 mod oncall;
 mod outbox;
 mod overlays;
@@ -56,6 +57,7 @@ mod publish;
 mod red_flags;
 mod refresh;
 mod run_detail;
+mod sorting;
 mod text_input;
 
 pub use crate::tui::widgets::runs::run_fields;
@@ -67,6 +69,8 @@ pub use palette::{PALETTE_COMMANDS, PaletteNames, palette_completions};
 /// The smallest terminal the dashboard lays out; smaller gets a clear message.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// Rows below the screens: the status line, then the key hints line at the very bottom.
+pub const FOOTER_ROWS: u16 = 2;
 /// How often the red flag evaluator runs while the dashboard is open (not read-only).
 const EVALUATE_EVERY: Duration = Duration::from_secs(30);
 
@@ -152,6 +156,9 @@ pub struct FlagsState {
     pub selected: usize,
     /// The flag to select when the list arrives (opened from the widget or a drill-in).
     pub open_on: Option<Uuid>,
+    /// `s` / `S`: the list's order (from the red flags widget's when opened; `None`: as
+    /// the store lists them).
+    pub sort: Option<crate::domain::sort::SortOrder>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

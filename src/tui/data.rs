@@ -47,6 +47,34 @@ impl WidgetKind {
         }
     }
 
+    /// The widget's id in a layout (`from_id`'s inverse).
+    pub fn id(&self) -> &str {
+        match self {
+            WidgetKind::RedFlags => "red-flags",
+            WidgetKind::Runs => "runs",
+            WidgetKind::RecentPosts => "recent-posts",
+            WidgetKind::EngagementChart => "engagement-chart",
+            WidgetKind::ChannelPerformance => "channel-performance",
+            WidgetKind::PersonaOverview => "persona-overview",
+            WidgetKind::EidosRecommendations => "eidos-recommendations",
+            WidgetKind::IngestionJobs => "ingestion-jobs",
+            WidgetKind::Outbox => "outbox",
+            WidgetKind::Unsupported(id) => id,
+        }
+    }
+
+    /// A list of rows the `/` filter narrows and the selection moves in.
+    pub fn is_list(&self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Runs
+                | WidgetKind::RecentPosts
+                | WidgetKind::PersonaOverview
+                | WidgetKind::IngestionJobs
+                | WidgetKind::Outbox
+        )
+    }
+
     pub fn title(&self) -> &str {
         match self {
             WidgetKind::RedFlags => "Red Flags",
@@ -71,10 +99,13 @@ pub struct WidgetFilter {
     pub days: i32,
     pub channel: Option<String>,
     pub status: Option<String>,
+    /// `config.sort` / `config.sort_desc`: the rows' order (sorted here, on the rows loaded;
+    /// an invalid value, which the layout's validation names, leaves the list unsorted).
+    pub sort: Option<crate::domain::sort::SortOrder>,
 }
 
 impl WidgetFilter {
-    pub fn from_config(config: &serde_json::Map<String, Value>) -> WidgetFilter {
+    pub fn from_config(widget_id: &str, config: &serde_json::Map<String, Value>) -> WidgetFilter {
         let text = |key: &str| {
             config
                 .get(key)
@@ -92,6 +123,13 @@ impl WidgetFilter {
             },
             channel: text("channel").map(|c| c.to_lowercase()),
             status: text("status"),
+            sort: crate::domain::sort::from_config(
+                widget_id,
+                config.get("sort"),
+                config.get("sort_desc"),
+            )
+            .ok()
+            .flatten(),
         }
     }
 }

@@ -32,7 +32,6 @@ pub enum Action {
     CycleTimeRange,
     AddWidget,
     RemoveWidget,
-    Save,
     Reset,
     /// Home / g: the first row.
     Top,
@@ -42,6 +41,12 @@ pub enum Action {
     Messages,
     /// Open the red flags list (on the selected flag).
     Flags,
+    /// Ctrl-D / Ctrl-U: half of the list's visible rows down / up.
+    HalfPageDown,
+    HalfPageUp,
+    /// `s`: the next sort column of a sortable list; `S`: the other direction.
+    Sort,
+    SortReverse,
 }
 
 impl Action {
@@ -76,6 +81,10 @@ impl Action {
             "bottom" => Bottom,
             "messages" => Messages,
             "flags" => Flags,
+            "half_page_down" => HalfPageDown,
+            "half_page_up" => HalfPageUp,
+            "sort" => Sort,
+            "sort_reverse" => SortReverse,
             _ => return None,
         })
     }
@@ -178,7 +187,14 @@ impl Default for Keymap {
         bind(Char('T'), none, CycleTimeRange);
         bind(Char('+'), none, AddWidget);
         bind(Char('d'), none, RemoveWidget);
-        bind(Char('s'), none, Save);
+        // `s` sorts. The layout editor reads its own letters before the keymap (as a form
+        // does: `s` saves there, `d` removes, `+` adds), so one key means one action in each
+        // context and `[keys] sort` moves sorting without touching the editor.
+        bind(Char('s'), none, Sort);
+        bind(Char('S'), shift, SortReverse);
+        bind(Char('S'), none, SortReverse);
+        bind(Char('d'), KeyModifiers::CONTROL, HalfPageDown);
+        bind(Char('u'), KeyModifiers::CONTROL, HalfPageUp);
         bind(Char('R'), shift, Reset);
         bind(Char('R'), none, Reset);
         bind(KeyCode::Home, none, Top);
@@ -239,6 +255,17 @@ impl Keymap {
         ]
     }
 
+    /// The shortest of an action's keys, for the hints line ("j" for Down/j; "F5" when
+    /// `[keys] refresh = "f5"`).
+    pub fn short(&self, action: Action) -> String {
+        let described = self.describe(action);
+        described
+            .split('/')
+            .filter(|k| !k.is_empty())
+            .min_by_key(|k| (k.chars().count(), k.to_string()))
+            .map_or(described.clone(), str::to_string)
+    }
+
     /// The key shown for an action in help ("q", "Ctrl-c", "Tab").
     pub fn describe(&self, action: Action) -> String {
         let mut keys: Vec<String> = self
@@ -292,6 +319,48 @@ mod tests {
         let bound = Keymap::with_overrides(&overrides).unwrap();
         let alt_r = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::ALT);
         assert_eq!(bound.unfold_alt(alt_r), vec![alt_r]);
+    }
+
+    #[test]
+    fn the_short_key_is_the_shortest_bound_and_follows_overrides() {
+        let keymap = Keymap::default();
+        assert_eq!(keymap.short(Action::Down), "j");
+        assert_eq!(keymap.short(Action::Filter), "/");
+        assert_eq!(keymap.short(Action::HalfPageDown), "Ctrl-d");
+        assert_eq!(keymap.short(Action::SortReverse), "S");
+        let overrides = HashMap::from([("refresh".to_string(), "f5".to_string())]);
+        let keymap = Keymap::with_overrides(&overrides).unwrap();
+        assert_eq!(keymap.short(Action::Refresh), "F5");
+    }
+
+    #[test]
+    fn s_sorts_outside_the_layout_editor_and_ctrl_d_u_move_half_a_page() {
+        let keymap = Keymap::default();
+        let key = |c, m| KeyEvent::new(KeyCode::Char(c), m);
+        assert_eq!(
+            keymap.action(&key('s', KeyModifiers::NONE)),
+            Some(Action::Sort)
+        );
+        assert_eq!(
+            keymap.action(&key('S', KeyModifiers::SHIFT)),
+            Some(Action::SortReverse)
+        );
+        assert_eq!(
+            keymap.action(&key('d', KeyModifiers::CONTROL)),
+            Some(Action::HalfPageDown)
+        );
+        assert_eq!(
+            keymap.action(&key('u', KeyModifiers::CONTROL)),
+            Some(Action::HalfPageUp)
+        );
+        // `d` alone is still the layout editor's remove (its own keys), not half a page.
+        assert_ne!(
+            keymap.action(&key('d', KeyModifiers::NONE)),
+            Some(Action::HalfPageDown)
+        );
+        for name in ["sort", "sort_reverse", "half_page_down", "half_page_up"] {
+            assert!(Action::from_name(name).is_some(), "{name}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The status line's message and place: a message shortened at a word boundary (never cut
 //! mid-word) with the whole text kept in the session's message log (the `m` popup,
-//! `:messages`), messages expiring when stale, and the open screen's name beside the layout's.
+//! `:messages`), messages expiring when stale, and where the operator is (the breadcrumb).
 //!
 //! How long a message stays: information (a saved layout, "time range 30 days") is read at a
 //! glance, so it goes after [`INFO_FOR`]; an error stays until the operator has had time to
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ratatui::text::Span;
 
-use super::app::{App, Screen};
+use super::app::App;
 use super::widgets::clean;
 
 /// Information leaves the status line after this.
@@ -71,52 +71,29 @@ pub fn shorten(text: &str, width: usize) -> String {
     format!("{kept}…")
 }
 
-/// The open screen's name, when it is not the dashboard (whose name is the layout's).
-pub fn screen_name(screen: &Screen) -> Option<&'static str> {
-    Some(match screen {
-        Screen::Dashboard => return None,
-        Screen::RunDetail(_) => "run detail",
-        Screen::RedFlags(_) => "red flags",
-        Screen::LayoutEditor(_) => "layout editor",
-        Screen::PublishForm(_) => "publish",
-        Screen::GenesisForm(_) => "genesis",
-        Screen::GenesisJob(_) => "genesis job",
-        Screen::FlagDrill(_) => "flag detail",
-        Screen::Item(_) => "published item",
-        Screen::ProjectForm(_) => "new project",
-        Screen::RunForm(_) => "start a run",
-        Screen::Jobs(_) => "ingestion jobs",
-        Screen::JobHistory(_) => "job runs",
-        Screen::JobForm(_) => "ingestion job",
-        Screen::Ask(_) => "ask the analyst",
-    })
-}
-
-/// Where the operator is: " │ Overview" on the dashboard, " │ Overview › run detail" on a
-/// screen opened from it.
+/// Where the operator is, as a breadcrumb (`breadcrumbs`): " │ Overview › Run 3f2a1b2c".
 pub fn place(app: &App) -> Option<String> {
-    let layout = app.current_layout().map(|l| clean(&l.name));
+    let places = super::breadcrumbs::places(app);
     let glyphs = &app.options.theme.glyphs;
-    let (sep, crumb) = (glyphs.separator, glyphs.breadcrumb);
-    match (layout, screen_name(&app.screen)) {
-        (Some(layout), Some(screen)) => Some(format!(" {sep} {layout} {crumb} {screen}")),
-        (Some(layout), None) => Some(format!(" {sep} {layout}")),
-        (None, Some(screen)) => Some(format!(" {sep} {screen}")),
-        (None, None) => None,
-    }
+    let whole = super::breadcrumbs::fit(&places, glyphs.breadcrumb, glyphs.ellipsis, usize::MAX);
+    Some(format!(" {} {whole}", glyphs.separator))
 }
 
-/// The place in its long form (" │ Overview › run detail") and the short one used when the
-/// status line is crowded (" │ run detail": the screen's name; the layout's on the dashboard).
+/// The place in its long form (the whole breadcrumb) and the short one used when the status
+/// line is crowded (" │ … › Run 3f2a1b2c": the places before the current one collapsed).
 pub fn places(app: &App) -> (Option<String>, Option<String>) {
-    let sep = app.options.theme.glyphs.separator;
-    let short = match screen_name(&app.screen) {
-        Some(screen) => Some(format!(" {sep} {screen}")),
-        None => app
-            .current_layout()
-            .map(|l| format!(" {sep} {}", clean(&l.name))),
+    let places = super::breadcrumbs::places(app);
+    let glyphs = &app.options.theme.glyphs;
+    let current = places.last().cloned().unwrap_or_default();
+    let short = if places.len() > 1 {
+        format!(
+            " {} {} {} {current}",
+            glyphs.separator, glyphs.ellipsis, glyphs.breadcrumb
+        )
+    } else {
+        format!(" {} {current}", glyphs.separator)
     };
-    (place(app), short)
+    (place(app), Some(short))
 }
 
 /// The message as it fits the `room` columns left on the status line (with its " │ "), or

@@ -7,7 +7,7 @@ use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::app::{App, Connection, MIN_HEIGHT, MIN_WIDTH, Overlay, Screen};
+use super::app::{App, Connection, FOOTER_ROWS, MIN_HEIGHT, MIN_WIDTH, Overlay, Screen};
 use super::data::WidgetData;
 use super::popups;
 use super::screens;
@@ -43,8 +43,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
         );
         return;
     }
-    let body = Rect::new(area.x, area.y, area.width, area.height.saturating_sub(1));
+    let body = Rect::new(
+        area.x,
+        area.y,
+        area.width,
+        area.height.saturating_sub(FOOTER_ROWS),
+    );
     let status = Rect::new(area.x, area.y + body.height, area.width, 1);
+    let hints = Rect::new(area.x, status.y + 1, area.width, 1);
     let screen_cursor = match &app.screen {
         Screen::Dashboard => {
             dashboard(app, frame, body);
@@ -91,6 +97,10 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Screen::Ask(state) => screens::ask::render(app, state, body, frame.buffer_mut()),
     };
     let filter_cursor = status_line(app, frame, status);
+    frame.render_widget(
+        Paragraph::new(super::key_hints::line(app, usize::from(hints.width))),
+        hints,
+    );
     // Keys go to the overlay first, then to the filter, then to the screen: so does the cursor.
     let cursor = match &app.overlay {
         Some(Overlay::Help { scroll }) => {
@@ -148,7 +158,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         let rect = rect.intersection(area);
         let view = WidgetView {
             kind: &slot.kind,
-            subtitle: subtitle(slot),
+            subtitle: subtitle(slot, &app.options.theme.glyphs),
             state: slot
                 .data
                 .state(app.now.instant, stale_after, WidgetData::is_empty),
@@ -159,14 +169,15 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             focused: index == app.focus,
             selected: slot.selected,
             filter: app.filter_for(index),
+            sort: slot.filter.sort,
             theme: &app.options.theme,
         };
         widgets::render(&view, rect, frame.buffer_mut());
     }
 }
 
-/// The filter in effect, shown after the widget's title.
-fn subtitle(slot: &super::app::Slot) -> String {
+/// The filter in effect, shown after the widget's title, and a sort the header cannot show.
+fn subtitle(slot: &super::app::Slot, glyphs: &super::glyphs::Glyphs) -> String {
     use super::data::WidgetKind::*;
     let mut parts = Vec::new();
     if matches!(slot.kind, EngagementChart | ChannelPerformance) {
@@ -185,11 +196,25 @@ fn subtitle(slot: &super::app::Slot) -> String {
     if slot.filter.persona_id.is_some() {
         parts.push("one persona".to_string());
     }
+    if let Some(order) = slot.filter.sort {
+        let mark = if order.descending {
+            glyphs.sort_descending
+        } else {
+            glyphs.sort_ascending
+        };
+        match slot.kind {
+            // The flags have no header row: the order goes on the title.
+            RedFlags => parts.push(format!("{}{mark}", order.column)),
+            // Its pages come from the database newest first; the sort orders those loaded.
+            Runs => parts.push("sorted: loaded rows".to_string()),
+            _ => {}
+        }
+    }
     parts.join(" · ")
 }
 
-/// Connection, last refresh, pause, layout, the `/` filter, the last message, and where to find
-/// help. Returns where the filter's cursor is while it is edited.
+/// Connection, last refresh, pause, where the operator is, the `/` filter, the last message.
+/// Returns where the filter's cursor is while it is edited.
 /// Columns a message keeps before the place gives up its room to it.
 const MESSAGE_ROOM: usize = 30;
 
@@ -309,20 +334,15 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     {
         spans.push(message);
     }
-    // Where the data comes from (database, MPIS or the sandbox) and the key hint, as room allows.
+    // Where the data comes from (database, MPIS or the sandbox), as room allows (the keys are
+    // on the hints line below).
     let source = Span::styled(
         format!("{sep}{}", clean(&app.options.source)),
         theme.muted(),
     );
-    let hint = Span::styled("  ? help  : commands  q quit", theme.muted());
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let (hint_width, source_width) = (hint.content.chars().count(), source.content.chars().count());
-    let room = area.width as usize;
-    if used + source_width + hint_width < room {
+    if used + source.content.chars().count() < usize::from(area.width) {
         spans.push(source);
-    }
-    if used + hint_width < room {
-        spans.push(hint);
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     cursor.filter(|position| position.x < area.x + area.width)

@@ -69,6 +69,7 @@ mod tui_jobs;
 mod tui_layout_editor;
 mod tui_lists;
 mod tui_look;
+mod tui_nav;
 mod tui_oncall;
 mod tui_outbox;
 mod tui_palette;

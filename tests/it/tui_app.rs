@@ -1407,7 +1407,7 @@ fn click_focuses_the_widget_under_the_cursor() {
     // A click on the status line changes nothing.
     app.focus = 2;
     app.update(
-        mouse(MouseEventKind::Down(MouseButton::Left), 10, 23),
+        mouse(MouseEventKind::Down(MouseButton::Left), 10, 22),
         app.now,
     );
     assert_eq!(app.focus, 2);
@@ -1447,8 +1447,8 @@ fn resize_relayouts_at_once() {
     assert_ne!(before, after);
     assert_eq!(after.iter().map(|r| r.right()).max(), Some(200));
     assert!(
-        after.iter().all(|r| r.bottom() <= 49),
-        "the status line stays free"
+        after.iter().all(|r| r.bottom() <= 48),
+        "the status line and the key hints stay free"
     );
     app.update(Event::Resize(60, 20), app.now);
     assert!(app.too_small());
@@ -1565,7 +1565,8 @@ fn the_palette_edits_at_its_cursor_and_shows_it() {
 #[test]
 fn the_filter_edits_at_its_cursor_in_the_status_line() {
     let mut app = loaded();
-    let status_row = app.size.1 - 1;
+    // The status line is above the key hints line.
+    let status_row = app.size.1 - 2;
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "nva");
     press(&mut app, KeyCode::Home);

@@ -47,6 +47,7 @@ fn draw(data: &WidgetData, theme: &Theme, (width, height): (u16, u16)) -> Termin
         focused: false,
         selected: 0,
         filter: None,
+        sort: None,
         theme,
     };
     terminal

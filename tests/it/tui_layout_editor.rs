@@ -289,7 +289,7 @@ fn the_footer_fits_80_columns_and_help_has_the_rest() {
     press(&mut app, KeyCode::Char('e'));
     let terminal = draw_view(&app, (80, 24));
     let buffer = terminal.backend().buffer();
-    let footer: String = (0..80).map(|x| buffer[(x, 22)].symbol()).collect();
+    let footer: String = (0..80).map(|x| buffer[(x, 21)].symbol()).collect();
     assert_eq!(
         footer,
         "└ Tab next · hjkl move · HJKL size · + add · d del · s save · ? more · Esc ────┘"

@@ -269,6 +269,7 @@ fn a_short_list_keeps_its_header_and_says_what_is_hidden() {
         focused: true,
         selected: 0,
         filter: None,
+        sort: None,
         theme: &theme,
     };
     let mut terminal =

@@ -309,7 +309,7 @@ fn a_silenced_flag_shows_who_and_until_when_and_the_table_never_cuts_a_number() 
 #[test]
 fn the_status_line_says_press_f_for_flags_from_any_screen_while_a_critical_flag_is_open() {
     let mut app = loaded();
-    let status = |app: &App| text(app, SMALL).last().cloned().unwrap();
+    let status = |app: &App| text(app, SMALL).iter().rev().nth(1).cloned().unwrap();
     assert!(!status(&app).contains("for flags"), "nothing loaded yet");
     data(
         &mut app,

@@ -323,7 +323,7 @@ fn status_paused_and_read_only() {
     let mut app = loaded_with(options, (80, 24));
     press(&mut app, KeyCode::Char('p'));
     let text = screen_text(&draw(&app));
-    let status = text.lines().last().unwrap_or_default().to_string();
+    let status = text.lines().rev().nth(1).unwrap_or_default().to_string();
     assert!(status.contains("PAUSED"), "{status}");
     assert!(status.contains("READ-ONLY"), "{status}");
 }
@@ -340,7 +340,7 @@ fn the_status_line_keeps_what_the_operator_must_know_about_the_database() {
     };
     let mut app = loaded_with(options, (200, 24));
     let text = screen_text(&draw(&app));
-    let status = text.lines().last().unwrap_or_default().to_string();
+    let status = text.lines().rev().nth(1).unwrap_or_default().to_string();
     assert!(
         status.contains(
             "READ-ONLY │ ⚠ db tz Asia/Kolkata is not UTC: MPIS times shifted │ ⚠ role ro \\x1b[31mx may not write"
@@ -351,7 +351,8 @@ fn the_status_line_keeps_what_the_operator_must_know_about_the_database() {
     press(&mut app, KeyCode::Char('r'));
     let status = screen_text(&draw(&app))
         .lines()
-        .last()
+        .rev()
+        .nth(1)
         .unwrap_or_default()
         .to_string();
     assert!(status.contains("⚠ db tz Asia/Kolkata"), "{status}");

@@ -18,7 +18,8 @@ const LONG_ERROR: &str = "error returned from database: could not connect to ser
 fn status_row(app: &App) -> String {
     let terminal = draw_view(app, (80, 24));
     let buffer = terminal.backend().buffer();
-    (0..80).map(|x| buffer[(x, 23)].symbol()).collect()
+    // The status line: the row above the key hints.
+    (0..80).map(|x| buffer[(x, 22)].symbol()).collect()
 }
 
 fn text(app: &App) -> String {
@@ -124,7 +125,7 @@ fn an_error_stays_until_a_key_once_read_or_a_minute() {
 }
 
 #[test]
-fn the_open_screen_is_named_beside_the_layout() {
+fn the_open_screen_is_named_beside_the_layout_as_a_breadcrumb() {
     let mut app = loaded();
     assert!(status_row(&app).contains("│ Overview"));
     let runs = slot_of(&app, &WidgetKind::Runs);
@@ -133,12 +134,13 @@ fn the_open_screen_is_named_beside_the_layout() {
     }
     press(&mut app, KeyCode::Enter);
     let row = status_row(&app);
-    assert!(row.contains("Overview › run detail"), "{row}");
+    // The breadcrumb: the layout, then the run by its short id.
+    assert!(row.contains("Overview › Run 00000000"), "{row}");
     press(&mut app, KeyCode::Esc);
     type_text(&mut app, ":flags");
     press(&mut app, KeyCode::Enter);
     let row = status_row(&app);
-    assert!(row.contains("Overview › red flags"), "{row}");
+    assert!(row.contains("Overview › Red flags"), "{row}");
 }
 
 /// At 80 columns an open critical flag, the screen's name and a message all show: "refreshed"
@@ -166,7 +168,10 @@ fn a_crowded_status_line_keeps_the_flag_hint_and_the_screen_name() {
     press(&mut app, KeyCode::Enter);
     let row = status_row(&app);
     assert!(row.contains("press F for flags"), "{row}");
-    assert!(row.contains("run detail"), "{row}");
+    assert!(
+        row.contains("│ … › Run 00000000"),
+        "the breadcrumb collapsed: {row}"
+    );
     assert!(
         !row.contains("refreshed"),
         "the short form when crowded: {row}"

@@ -100,6 +100,7 @@ impl<'a> Setup<'a> {
             focused: self.focused,
             selected: self.selected,
             filter: self.filter,
+            sort: None,
             theme: &self.theme,
         };
         terminal
@@ -1201,6 +1202,7 @@ fn tiny_areas_never_panic_and_stay_inside_their_area() {
                         focused,
                         selected,
                         filter,
+                        sort: None,
                         theme: &theme,
                     };
                     // The widget's area sits inside a bigger buffer filled with a sentinel.

@@ -67,9 +67,9 @@ impl LayoutError {
     /// Performance". (`Display` keeps the JSON path, for layouts read from the database.)
     pub fn plain(&self) -> String {
         match self {
-            LayoutError::Malformed { .. } | LayoutError::InvalidPersonaId { .. } => {
-                self.to_string()
-            }
+            LayoutError::Malformed { .. }
+            | LayoutError::InvalidPersonaId { .. }
+            | LayoutError::InvalidSort { .. } => self.to_string(),
             LayoutError::UnknownWidget { widget_id, .. } => {
                 format!("{widget_id:?} is not a widget this dashboard has; remove it (d)")
             }

@@ -355,6 +355,16 @@ impl App {
                 state.scroll = state.scroll.saturating_add(10);
                 return Vec::new();
             }
+            // Ctrl-D / Ctrl-U scroll the answer, except in the question (Ctrl-U deletes there).
+            _ if state.focus != AskFocus::Question
+                && matches!(
+                    self.keymap.action(&key),
+                    Some(Action::HalfPageDown | Action::HalfPageUp)
+                ) =>
+            {
+                let down = self.keymap.action(&key) == Some(Action::HalfPageDown);
+                return self.half_page(down);
+            }
             KeyCode::PageUp => {
                 state.scroll = state.scroll.saturating_sub(10);
                 return Vec::new();

@@ -47,7 +47,10 @@ impl App {
                 {
                     match result {
                         Ok(data) => {
-                            let data = self.widget_loaded(slot, data);
+                            let mut data = self.widget_loaded(slot, data);
+                            if let Some(order) = self.slots[slot].filter.sort {
+                                crate::tui::sorting::sort_data(&mut data, order);
+                            }
                             self.slots[slot].data.succeed(data, wall, now);
                             self.last_refresh = Some(wall);
                         }
@@ -84,7 +87,10 @@ impl App {
                 }
                 if let Screen::RedFlags(state) = &mut self.screen {
                     match result {
-                        Ok(flags) => {
+                        Ok(mut flags) => {
+                            if let Some(order) = state.sort {
+                                crate::tui::sorting::sort_flags(&mut flags, order);
+                            }
                             // The same flag stays selected (by id), or the one asked for.
                             let keep = state.open_on.take().or_else(|| {
                                 state

@@ -541,6 +541,8 @@ fn scroll_job_view(
         Scroll::Down => state.scroll.saturating_add(1),
         Scroll::PageUp => state.scroll.saturating_sub(page),
         Scroll::PageDown => state.scroll.saturating_add(page),
+        Scroll::HalfPageUp => state.scroll.saturating_sub(page / 2),
+        Scroll::HalfPageDown => state.scroll.saturating_add(page / 2),
         Scroll::Top => 0,
         Scroll::Bottom => max,
     }

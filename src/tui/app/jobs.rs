@@ -58,7 +58,7 @@ impl JobsState {
         }
     }
 
-    fn select(&mut self, index: usize) {
+    pub(super) fn select(&mut self, index: usize) {
         let rows = self.rows();
         let index = index.min(rows.len().saturating_sub(1));
         let id = rows.get(index).map(|j| j.id);

@@ -14,6 +14,10 @@ impl App {
         if self.filter_editing {
             return self.filter_key(key);
         }
+        // F1 opens the help everywhere, also where `?` is typed into a text field (forms).
+        if key.code == KeyCode::F(1) {
+            return self.action(Action::Help);
+        }
         if let Screen::PublishForm(_) = self.screen {
             return self.publish_form_key(key);
         }
@@ -101,6 +105,10 @@ impl App {
             }
             Action::NextLayout => self.next_layout(),
             Action::Flags => self.flags_key(),
+            Action::Sort => self.sort_key(false),
+            Action::SortReverse => self.sort_key(true),
+            Action::HalfPageDown => self.half_page(true),
+            Action::HalfPageUp => self.half_page(false),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),

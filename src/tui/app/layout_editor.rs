@@ -134,7 +134,10 @@ impl App {
                 p.y = (p.y + 1).min(MAX_GRID_ROWS - p.h)
             }
             (KeyCode::Char('+') | KeyCode::Char('a'), _) => state.picker = Some(0),
-            (KeyCode::Char('d') | KeyCode::Delete, _) if count > 0 => {
+            // Not Ctrl-D (half a page elsewhere): a slip must not remove a widget.
+            (KeyCode::Char('d') | KeyCode::Delete, _)
+                if count > 0 && !key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
                 let removed = state.config.widgets.remove(focus);
                 state.focus = focus.min(state.config.widgets.len().saturating_sub(1));
                 let name = widget_name(&removed.widget_id);

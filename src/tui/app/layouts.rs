@@ -7,7 +7,7 @@ use super::*;
 impl Slot {
     pub(super) fn new(placement: WidgetPlacement) -> Slot {
         let kind = WidgetKind::from_id(&placement.widget_id);
-        let filter = WidgetFilter::from_config(&placement.config);
+        let filter = WidgetFilter::from_config(&placement.widget_id, &placement.config);
         Slot {
             placement,
             kind,
@@ -50,7 +50,7 @@ impl App {
 
     /// The screen area the dashboard grid fills (all but the status line).
     pub fn grid_area(&self) -> Rect {
-        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(1))
+        Rect::new(0, 0, self.size.0, self.size.1.saturating_sub(FOOTER_ROWS))
     }
 
     pub fn slot_rects(&self) -> Vec<Rect> {
@@ -140,7 +140,9 @@ impl App {
             return Vec::new();
         }
         let next = self.layout_index.map_or(0, |i| (i + 1) % count);
+        // Another dashboard: the screens opened from the last one are not the way back.
         self.screen = Screen::Dashboard;
+        self.back_stack.clear();
         // The status line names the layout shown.
         self.show_layout(Some(next))
     }

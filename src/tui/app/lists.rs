@@ -125,7 +125,7 @@ impl App {
     }
 
     /// [`App::load_more`], with the row to select once the page is there.
-    fn load_more_for(&mut self, index: usize, target: usize) -> Vec<Command> {
+    pub(super) fn load_more_for(&mut self, index: usize, target: usize) -> Vec<Command> {
         let commands = self.load_more(index);
         if !commands.is_empty() {
             self.slots[index].pending_target = Some(target);

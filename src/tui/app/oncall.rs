@@ -161,6 +161,9 @@ impl App {
         match action {
             Action::Down => state.selected = (state.selected + 1).min(rows.saturating_sub(1)),
             Action::Up => state.selected = state.selected.saturating_sub(1),
+            // The ends of the page shown (PageDown / PageUp go to the next / previous page).
+            Action::Top => state.selected = 0,
+            Action::Bottom => state.selected = rows.saturating_sub(1),
             Action::PageDown => {
                 let Some(next) = state.page.value.as_ref().and_then(|p| p.next) else {
                     self.say("this is the last page", false);
@@ -227,16 +230,22 @@ impl App {
     }
 
     pub(super) fn item_action(&mut self, action: Action) -> Vec<Command> {
+        let body = self.grid_area();
         let Screen::Item(state) = &mut self.screen else {
             return Vec::new();
         };
+        // Never past the last line, so Up moves at once after End.
+        let max = crate::tui::screens::item::max_scroll(&self.options.theme, state, body);
         state.scroll = match action {
             Action::Down => state.scroll.saturating_add(1),
             Action::Up => state.scroll.saturating_sub(1),
             Action::PageDown => state.scroll.saturating_add(10),
             Action::PageUp => state.scroll.saturating_sub(10),
+            Action::Top => 0,
+            Action::Bottom => max,
             _ => state.scroll,
-        };
+        }
+        .min(max);
         Vec::new()
     }
 

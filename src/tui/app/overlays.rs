@@ -18,6 +18,8 @@ impl App {
                     Some(Action::Up) => Some(scroll.saturating_sub(1)),
                     Some(Action::PageDown) => Some(scroll.saturating_add(page)),
                     Some(Action::PageUp) => Some(scroll.saturating_sub(page)),
+                    Some(Action::HalfPageDown) => Some(scroll.saturating_add(page / 2)),
+                    Some(Action::HalfPageUp) => Some(scroll.saturating_sub(page / 2)),
                     Some(Action::Top) => Some(0),
                     Some(Action::Bottom) => Some(max),
                     _ => None,

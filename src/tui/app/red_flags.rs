@@ -12,6 +12,7 @@ impl App {
             include_resolved: false,
             selected: 0,
             open_on: None,
+            sort: self.widget_sort(&WidgetKind::RedFlags),
         }))
     }
 

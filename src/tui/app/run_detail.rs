@@ -65,6 +65,10 @@ impl App {
                 state.scroll = state.scroll.saturating_add(page).min(max);
             }
             Action::PageUp => state.scroll = state.scroll.saturating_sub(page),
+            Action::Top => state.scroll = 0,
+            Action::Bottom => {
+                state.scroll = crate::tui::screens::run_detail::max_scroll(theme, state, body)
+            }
             Action::Down | Action::FocusNext if count > 0 => {
                 state.focused_id = (state.focused_id + 1).min(count - 1)
             }

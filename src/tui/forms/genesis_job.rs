@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use strum::VariantArray;
 use uuid::Uuid;
 
@@ -183,6 +183,9 @@ pub enum Scroll {
     Down,
     PageUp,
     PageDown,
+    /// Ctrl-U / Ctrl-D: half a page.
+    HalfPageUp,
+    HalfPageDown,
     Top,
     Bottom,
 }
@@ -425,6 +428,12 @@ impl GenesisJobState {
             KeyCode::Down | KeyCode::Char('j') => JobAction::Scroll(Scroll::Down),
             KeyCode::PageUp => JobAction::Scroll(Scroll::PageUp),
             KeyCode::PageDown | KeyCode::Char(' ') => JobAction::Scroll(Scroll::PageDown),
+            KeyCode::Char('d') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                JobAction::Scroll(Scroll::HalfPageDown)
+            }
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                JobAction::Scroll(Scroll::HalfPageUp)
+            }
             KeyCode::Home | KeyCode::Char('g') => JobAction::Scroll(Scroll::Top),
             KeyCode::End | KeyCode::Char('G') => JobAction::Scroll(Scroll::Bottom),
             KeyCode::Char('e') if read_only => {

@@ -125,6 +125,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
                 "open its genesis job (approve)",
             ),
             (
+                format!("{} / {}", k(Action::Sort), k(Action::SortReverse)),
+                "sort: next column / reverse (sortable lists)",
+            ),
+            (
                 k(Action::CycleTimeRange),
                 "time range 7/30/90 days (the two charts)",
             ),
@@ -209,6 +213,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
             (k(Action::Acknowledge), "acknowledge (asks first)"),
             (k(Action::Resolve), "resolve, or silence (asks first)"),
             (k(Action::ToggleResolved), "show / hide resolved flags"),
+            (
+                format!("{} / {}", k(Action::Sort), k(Action::SortReverse)),
+                "sort: next column / reverse",
+            ),
         ]
         .into_iter()
         // --read-only hides every action that writes.
@@ -332,13 +340,17 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
         ],
     };
     rows.extend([
+        (
+            format!("{} {}", k(Action::HalfPageDown), k(Action::HalfPageUp)),
+            "half a page down / up",
+        ),
         (k(Action::Filter), "filter lists (Enter keeps, Esc clears)"),
         (k(Action::Palette), "command palette"),
         (k(Action::Refresh), "refresh now"),
         (k(Action::TogglePause), "pause / resume auto-refresh"),
         (k(Action::Back), "back"),
         (
-            format!("{} / {}", k(Action::Help), k(Action::Messages)),
+            format!("{}/F1 / {}", k(Action::Help), k(Action::Messages)),
             "this help / the session's messages, whole",
         ),
         (k(Action::Quit), "quit"),
@@ -373,10 +385,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
 
 const WIDTH: u16 = 72;
 
-/// Above the status line, which stays visible.
+/// Above the status line and the key hints, which stay visible.
 fn room_above_status_line(area: Rect) -> Rect {
     Rect {
-        height: area.height.saturating_sub(1),
+        height: area.height.saturating_sub(crate::tui::app::FOOTER_ROWS),
         ..area
     }
 }

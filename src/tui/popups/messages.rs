@@ -13,7 +13,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
     // Above the status line, which stays visible.
     let room = Rect {
-        height: area.height.saturating_sub(1),
+        height: area.height.saturating_sub(crate::tui::app::FOOTER_ROWS),
         ..area
     };
     let width = 100u16.min(room.width);

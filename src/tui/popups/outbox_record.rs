@@ -127,7 +127,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
     };
     lines.push(Line::styled(keys, theme.accent()));
     let room = Rect {
-        height: area.height.saturating_sub(1),
+        height: area.height.saturating_sub(crate::tui::app::FOOTER_ROWS),
         ..area
     };
     super::wrapped(

@@ -67,7 +67,7 @@ pub fn render(app: &App, state: &PaletteState, area: Rect, buf: &mut Buffer) -> 
         area.x + 2,
         area.y + 1,
         width,
-        height.min(area.height.saturating_sub(1)),
+        height.min(area.height.saturating_sub(1 + crate::tui::app::FOOTER_ROWS)),
     );
     Clear.render(popup, buf);
     let cursor = shown

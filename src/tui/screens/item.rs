@@ -9,7 +9,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use crate::store::flag_drill::MetricPoint;
 use crate::tui::app::{App, ItemState};
+use crate::tui::theme::Theme;
 use crate::tui::widgets::{age, clean};
+use crate::tui::worker::ItemDetail;
 
 pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
@@ -34,6 +36,20 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
         Paragraph::new(text).render(inner, buf);
         return;
     };
+    let lines = lines(theme, state, detail);
+    let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let max = rows.saturating_sub(inner.height);
+    let scroll = state.scroll.min(max);
+    if scroll < max {
+        block = block
+            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
+    }
+    block.render(area, buf);
+    Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+}
+
+/// The item's lines: its fields, then its metrics (one line each).
+fn lines(theme: &Theme, state: &ItemState, detail: &ItemDetail) -> Vec<Line<'static>> {
     let now = state.detail.loaded_at.map(|(wall, _)| wall);
     let item = &detail.item;
     let field = |name: &str, value: String| {
@@ -82,15 +98,16 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
         ));
         lines.extend(detail.metrics.iter().map(metric_line));
     }
-    let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
-    let max = rows.saturating_sub(inner.height);
-    let scroll = state.scroll.min(max);
-    if scroll < max {
-        block = block
-            .title_bottom(Line::styled(" more ↓ ", theme.accent()).alignment(Alignment::Right));
-    }
-    block.render(area, buf);
-    Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+    lines
+}
+
+/// How far the screen scrolls in `area` (0 when it fits): `G` goes there.
+pub fn max_scroll(theme: &Theme, state: &ItemState, area: Rect) -> u16 {
+    let Some(detail) = &state.detail.value else {
+        return 0;
+    };
+    let rows = u16::try_from(lines(theme, state, detail).len()).unwrap_or(u16::MAX);
+    rows.saturating_sub(area.height.saturating_sub(2))
 }
 
 fn metric_line(m: &MetricPoint) -> Line<'static> {

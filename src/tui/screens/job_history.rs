@@ -120,6 +120,7 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
         focused: !state.errors_focused,
         selected: state.selected,
         filter: None,
+        sort: None,
         theme,
     };
     let cells = |index: usize| -> Vec<CellText> {

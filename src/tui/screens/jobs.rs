@@ -131,6 +131,7 @@ pub fn render(app: &App, state: &JobsState, area: Rect, buf: &mut Buffer) -> Opt
         focused: true,
         selected: state.selected,
         filter: Some(state.filter.as_str()),
+        sort: None,
         theme,
     };
     let cells = |index: usize| -> Vec<CellText> {

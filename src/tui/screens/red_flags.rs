@@ -90,13 +90,17 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             ]
         })
         .collect();
+    // The sorted column's header is marked (severity's on the marker column).
+    let mark = |title: &str| {
+        crate::tui::sorting::marked_header(title, state.sort, "red-flags", &theme.glyphs)
+    };
     let titles = ["flag", "why", "opened", "who"];
     let need: Vec<usize> = (0..4)
         .map(|i| {
             texts
                 .iter()
                 .map(|t| columns(&t[i]))
-                .chain([columns(titles[i])])
+                .chain([columns(&mark(titles[i]))])
                 .max()
                 .unwrap_or(0)
         })
@@ -137,8 +141,8 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             .iter()
             .map(|&i| Constraint::Length(u16::try_from(widths[i]).unwrap_or(u16::MAX))),
     );
-    let mut header = vec![""];
-    header.extend(visible.iter().map(|&i| titles[i]));
+    let mut header = vec![mark("")];
+    header.extend(visible.iter().map(|&i| mark(titles[i])));
     let table = Table::new(rows, constraints)
         .header(Row::new(header).style(theme.header()))
         .row_highlight_style(theme.selected())

@@ -20,14 +20,15 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
         return;
     }
     let theme = view.theme;
-    let mut channels: Vec<&ChannelAggregate> = data.iter().collect();
-    channels.sort_by(|a, b| {
-        let rate =
-            |c: &ChannelAggregate| c.avg_engagement.filter(|r| r.is_finite()).unwrap_or(-1.0);
-        rate(b)
-            .total_cmp(&rate(a))
-            .then_with(|| a.channel.cmp(&b.channel))
-    });
+    // Sorted (`s`) rows arrive in their order; else the best average engagement first.
+    let mut channels: Vec<ChannelAggregate> = data.clone();
+    match view.sort {
+        Some(order) => crate::tui::sorting::sort_channels(&mut channels, order),
+        None => crate::tui::sorting::channels_by_default(&mut channels),
+    }
+    let mark = |title: &str| {
+        crate::tui::sorting::marked_header(title, view.sort, view.kind.id(), &theme.glyphs)
+    };
     let peak = channels
         .iter()
         .filter_map(|c| c.avg_engagement)
@@ -41,6 +42,13 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
         .max()
         .unwrap_or(0)
         .clamp(4, 12);
+    // The header's mark needs a column more when the list is sorted by channel.
+    let channel_title = mark("channel");
+    let name_width = if channel_title == "channel" {
+        name_width
+    } else {
+        name_width.max(crate::text::columns(&channel_title))
+    };
     // Figures after the bar, dropped from the right when the cell is narrow.
     type Figure = (&'static str, usize, fn(&ChannelAggregate) -> String);
     const FIGURES: [Figure; 3] = [
@@ -71,11 +79,11 @@ pub fn render(data: &Vec<ChannelAggregate>, area: Rect, buf: &mut Buffer, view: 
             ""
         };
         let mut header = format!(
-            "{:<name_width$} {title:<bar_width$}{:>rate_width$}",
-            "channel", "rate"
+            "{channel_title:<name_width$} {title:<bar_width$}{:>rate_width$}",
+            mark("rate")
         );
         for (title, w, _) in &figures {
-            header.push_str(&format!("{title:>w$}"));
+            header.push_str(&format!("{:>w$}", mark(title)));
         }
         Line::styled(header, theme.header()).render(
             Rect {

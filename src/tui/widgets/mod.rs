@@ -42,6 +42,8 @@ pub struct WidgetView<'a> {
     pub selected: usize,
     /// The `/` filter text, applied to list rows (case-insensitive).
     pub filter: Option<&'a str>,
+    /// The rows' order (`s` / `S`, a layout's `config.sort`): its column's header is marked.
+    pub sort: Option<crate::domain::sort::SortOrder>,
     pub theme: &'a Theme,
 }
 
@@ -503,11 +505,15 @@ pub fn list_table_beyond(
     .highlight_symbol(selection_symbol(theme))
     .highlight_spacing(HighlightSpacing::Always)
     .row_highlight_style(theme.selected())
-    .header(Row::new(
-        shown
-            .iter()
-            .map(|&i| cell(columns[i].title, i, theme.header())),
-    ));
+    .header(Row::new(shown.iter().map(|&i| {
+        let title = crate::tui::sorting::marked_header(
+            columns[i].title,
+            view.sort,
+            view.kind.id(),
+            &theme.glyphs,
+        );
+        cell(&title, i, theme.header())
+    })));
     let mut state = TableState::default()
         .with_selected((view.focused && count > 0 && visible > 0).then_some(selected - offset));
     StatefulWidget::render(table, table_area, buf, &mut state);
