@@ -26,5 +26,6 @@ pub mod state_log;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod time_display;
 pub mod token_cli;
 pub mod tui;

@@ -40,6 +40,7 @@ use crate::store::runs::{RunCursor, RunListRow};
 
 mod ask;
 mod dashboard;
+mod dump;
 mod data_events;
 mod genesis;
 mod jobs;
@@ -57,6 +58,8 @@ mod red_flags;
 mod refresh;
 mod run_detail;
 mod text_input;
+mod toggles;
+mod watch;
 
 pub use crate::tui::widgets::runs::run_fields;
 pub use ask::{AskAnswer, AskFocus, AskState, PendingAsk};
@@ -102,6 +105,14 @@ pub struct AppOptions {
     pub notices: Vec<String>,
     /// Channel names the publish form accepts besides the known four (config `channels`).
     pub channels: Vec<String>,
+    /// The zone times are shown in (config `timezone`); `z` toggles it with UTC.
+    pub time_zone: crate::domain::time_zone::DisplayZone,
+    /// Bell, desktop notification and rate limit of alerts (config `[alerts]`).
+    pub alerts: crate::config::AlertsConfig,
+    /// Mouse capture at start (config `mouse`); `M` toggles it.
+    pub mouse: bool,
+    /// Where `:dump` writes without a file name (`<data dir>/dumps`); `None`: the cwd.
+    pub dump_dir: Option<std::path::PathBuf>,
 }
 
 // One screen at a time (plus a short back stack): the size difference costs nothing.
@@ -243,6 +254,13 @@ pub struct PaletteState {
     pub completing: Option<(String, usize)>,
 }
 
+/// `:dump`'s file, and whether its folder is ours to create (the default dumps folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpRequest {
+    pub path: std::path::PathBuf,
+    pub create_folder: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmState {
     pub question: String,
@@ -342,13 +360,27 @@ pub struct App {
     pub ask_history_path: Option<std::path::PathBuf>,
     /// The last question's number (an answer to an older one is dropped).
     ask_seq: u64,
+    /// The zone times are shown in now (`z` switches it).
+    pub time_zone: crate::domain::time_zone::DisplayZone,
+    /// The open flags of the last load, compared with the next (alerts).
+    pub alert_watch: crate::domain::alerts::AlertWatch,
+    /// Flags that turned critical while the dashboard was open and nobody has seen yet: drawn
+    /// bold with a `NEW` marker until selected, opened or acknowledged.
+    pub new_flags: Vec<Uuid>,
+    /// An alert the event loop should give (bell, notification), then clear.
+    pub alert: Option<crate::domain::alerts::Alert>,
+    /// Whether the mouse is captured now.
+    pub mouse_captured: bool,
+    /// Mouse capture to switch on (`true`) or off: the event loop does, then clears it.
+    pub mouse_change: Option<bool>,
+    /// `:dump`: where to write the next drawn frame (the event loop does, after drawing).
+    pub pending_dump: Option<DumpRequest>,
 }
 
 impl App {
     pub fn new(options: AppOptions, size: (u16, u16), now: Now) -> App {
         App {
             keymap: options.keymap.clone(),
-            options,
             screen: Screen::Dashboard,
             back_stack: Vec::new(),
             overlay: None,
@@ -384,7 +416,20 @@ impl App {
             ask_history: Vec::new(),
             ask_history_path: None,
             ask_seq: 0,
+            time_zone: options.time_zone,
+            alert_watch: Default::default(),
+            new_flags: Vec::new(),
+            alert: None,
+            mouse_captured: options.mouse,
+            mouse_change: None,
+            pending_dump: None,
+            options,
         }
+    }
+
+    /// The formatter of absolute times in the zone shown now.
+    pub fn times(&self) -> crate::time_display::TimeDisplay {
+        crate::time_display::TimeDisplay::new(self.time_zone)
     }
 
     /// What to ask the worker for at start.
@@ -417,6 +462,7 @@ impl App {
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
         };
+        self.mark_flags_seen();
         self.dirty = true;
         commands
     }

@@ -42,6 +42,10 @@ pub enum Action {
     Messages,
     /// Open the red flags list (on the selected flag).
     Flags,
+    /// Times in the configured zone or UTC (`z`).
+    TimeZone,
+    /// Mouse capture on / off, so the terminal's own selection works (`M`).
+    Mouse,
 }
 
 impl Action {
@@ -76,6 +80,8 @@ impl Action {
             "bottom" => Bottom,
             "messages" => Messages,
             "flags" => Flags,
+            "time_zone" => TimeZone,
+            "mouse" => Mouse,
             _ => return None,
         })
     }
@@ -189,6 +195,9 @@ impl Default for Keymap {
         bind(Char('m'), none, Messages);
         bind(Char('F'), shift, Flags);
         bind(Char('F'), none, Flags);
+        bind(Char('z'), none, TimeZone);
+        bind(Char('M'), shift, Mouse);
+        bind(Char('M'), none, Mouse);
         Keymap { bindings }
     }
 }

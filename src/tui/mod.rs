@@ -1,6 +1,7 @@
 //! The terminal dashboard: an Elm-style loop (event -> `App::update` -> `view`), with every
 //! database query on a background worker that talks to the loop through channels.
 
+pub mod alert_sequence;
 pub mod app;
 pub mod ask_history;
 pub mod clock;
@@ -10,6 +11,7 @@ pub mod genesis_jobs;
 pub mod glyphs;
 pub mod keymap;
 pub mod popups;
+pub mod screen_dump;
 pub mod screens;
 pub mod status_line;
 pub mod terminal;

@@ -48,6 +48,7 @@ fn draw(data: &WidgetData, theme: &Theme, (width, height): (u16, u16)) -> Termin
         selected: 0,
         filter: None,
         theme,
+        new_flags: &[],
     };
     terminal
         .draw(|f| render(&view, f.area(), f.buffer_mut()))

@@ -101,6 +101,8 @@ impl App {
             }
             Action::NextLayout => self.next_layout(),
             Action::Flags => self.flags_key(),
+            Action::TimeZone => self.toggle_time_zone(),
+            Action::Mouse => self.toggle_mouse(),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),

@@ -306,6 +306,7 @@ impl App {
                 vec![Command::SilenceFlag {
                     id: state.flag_id,
                     hours: *hours,
+                    times: self.times(),
                 }]
             }
             None => {

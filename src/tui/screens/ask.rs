@@ -4,6 +4,7 @@
 //! stored). A question the engine cannot answer shows what it can answer as a list. Every
 //! text from the answer is network or database text: sanitized before it reaches a cell.
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::Style;
@@ -252,7 +253,10 @@ fn body_lines(
             };
             // Wrapped, not cut: every stored metric stays in sight.
             let first = lines.len();
-            for (i, part) in wrap(&citation_text(citation), width.saturating_sub(5))
+            for (i, part) in wrap(
+                &citation_text(citation, app.times()),
+                width.saturating_sub(5),
+            )
                 .into_iter()
                 .enumerate()
             {
@@ -320,13 +324,10 @@ fn can_answer(theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// "telegram · 2025-05-18 09:05 UTC · views 1000 · engagement_rate 0.2000 · measured …".
-fn citation_text(citation: &CitedItem) -> String {
+fn citation_text(citation: &CitedItem, times: TimeDisplay) -> String {
     let mut parts = vec![
         clean(&citation.channel),
-        citation
-            .published_at
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
+        times.format(citation.published_at, time_display::MINUTE),
     ];
     let mut measured = None;
     for (key, value) in &citation.metrics {

@@ -4,6 +4,7 @@
 //! failures in a row, last success and last error). Enter opens a run or an item; hidden rows
 //! are announced (`more ↓`).
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -62,7 +63,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
         .loaded_at
         .map(|(wall, _)| wall)
         .or(Some(state.at));
-    let mut head = vec![Line::styled(history(flag, loaded_at), theme.muted())];
+    let mut head = vec![Line::styled(history(flag, loaded_at, app.times()), theme.muted())];
     let Some(kind) = state.kind else {
         head.push(Line::raw(
             "this flag is not one mpis-dash evaluates: there is no list behind it",
@@ -112,7 +113,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     if page.rows.is_empty() {
         return;
     }
-    let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at)).collect();
+    let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at, app.times())).collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
         // The channel last before the reason: the first to go in a narrow terminal.
@@ -184,8 +185,12 @@ fn label(flag: &RedFlag) -> String {
 }
 
 /// Opened, acknowledged, silenced, resolved: who and when.
-pub fn history(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let when = |at: chrono::DateTime<chrono::Utc>| at.format("%m-%d %H:%M UTC").to_string();
+pub fn history(
+    flag: &RedFlag,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    times: TimeDisplay,
+) -> String {
+    let when = |at: chrono::DateTime<chrono::Utc>| times.format(at, time_display::SHORT);
     let mut parts = vec![format!("opened {}", age(flag.created_at, now))];
     match (flag.acknowledged_at, &flag.acknowledged_by) {
         (Some(at), Some(by)) => parts.push(format!("ack by {} {}", clean(by), when(at))),
@@ -217,7 +222,11 @@ fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
     }
 }
 
-fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<String> {
+fn cells(
+    row: &DrillRow,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    times: TimeDisplay,
+) -> Vec<String> {
     match row {
         DrillRow::Run { run, missing_items } => {
             let why = match missing_items {
@@ -231,7 +240,7 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
                 status_marker(&run.status),
                 format!(
                     "{} ({})",
-                    run.started_at.format("%m-%d %H:%M"),
+                    times.format(run.started_at, time_display::SHORT),
                     age(run.started_at, now)
                 ),
                 clean(&run.project_name),
@@ -242,7 +251,7 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
         DrillRow::Item(item) => vec![
             format!(
                 "{} ({})",
-                item.published_at.format("%m-%d %H:%M"),
+                times.format(item.published_at, time_display::SHORT),
                 age(item.published_at, now)
             ),
             clean(&item.channel),
@@ -252,7 +261,7 @@ fn cells(row: &DrillRow, now: Option<chrono::DateTime<chrono::Utc>>) -> Vec<Stri
         DrillRow::Job(job) => {
             let last_success = job.last_success_at.map_or_else(
                 || "never".to_string(),
-                |at| format!("{} ({})", at.format("%m-%d %H:%M"), age(at, now)),
+                |at| format!("{} ({})", times.format(at, time_display::SHORT), age(at, now)),
             );
             // The streak has its column: a streak's row says its last error; a job late for
             // its intervals says so first.

@@ -2,6 +2,7 @@
 //! history, newest first: why it counts (or not) as missing metrics. Up/Down and
 //! PageUp/PageDown scroll; hidden lines are announced (`more ↓`).
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -48,7 +49,7 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
             "published_at",
             format!(
                 "{} ({})",
-                item.published_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                app.times().format(item.published_at, time_display::SECOND),
                 age(item.published_at, now)
             ),
         ),
@@ -79,7 +80,7 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
             ),
             theme.muted(),
         ));
-        lines.extend(detail.metrics.iter().map(metric_line));
+        lines.extend(detail.metrics.iter().map(|m| metric_line(m, app.times())));
     }
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let max = rows.saturating_sub(inner.height);
@@ -92,14 +93,14 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
     Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
 }
 
-fn metric_line(m: &MetricPoint) -> Line<'static> {
+fn metric_line(m: &MetricPoint, times: TimeDisplay) -> Line<'static> {
     let n = |v: Option<i32>| v.map_or("-".to_string(), |v| v.to_string());
     let rate = m
         .engagement_rate
         .map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
     Line::raw(format!(
         "{:<17} {:>9} {:>9} {:>8} {:>7} {:>8}  {}",
-        m.measured_at.format("%Y-%m-%d %H:%M"),
+        times.format(m.measured_at, time_display::MINUTE),
         n(m.views),
         n(m.reactions),
         n(m.comments),

@@ -162,7 +162,7 @@ fn cron_lines(app: &App, state: &JobFormState, theme: &Theme, lines: &mut Vec<Li
             ));
             let next: Vec<String> = job_form::next_runs(&schedule, app.now.wall, 3)
                 .iter()
-                .map(|t| t.format("%a %m-%d %H:%M").to_string())
+                .map(|t| app.times().format(*t, "%a %m-%d %H:%M"))
                 .collect();
             let text = if next.is_empty() {
                 "never fires".to_string()

@@ -43,6 +43,9 @@ pub struct WidgetView<'a> {
     /// The `/` filter text, applied to list rows (case-insensitive).
     pub filter: Option<&'a str>,
     pub theme: &'a Theme,
+    /// Red flags that turned critical while the dashboard was open and are not seen yet:
+    /// drawn bold with a `NEW` marker.
+    pub new_flags: &'a [uuid::Uuid],
 }
 
 /// Draws the frame, then the state or the body.

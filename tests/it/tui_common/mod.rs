@@ -821,6 +821,7 @@ pub fn red_flags_widget_text(data: &WidgetData, (width, height): (u16, u16)) -> 
         selected: 0,
         filter: None,
         theme: &theme,
+        new_flags: &[],
     };
     let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
