@@ -62,6 +62,10 @@ fn options() -> AppOptions {
         source: "bench".into(),
         notices: Vec::new(),
         channels: Vec::new(),
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 

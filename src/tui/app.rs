@@ -448,6 +448,8 @@ impl App {
             return Vec::new();
         }
         let previous = std::mem::replace(&mut self.now, now);
+        let operator = matches!(event, Event::Key(_) | Event::Mouse(_));
+        let selected_flag = self.selected_widget_flag();
         let commands = match event {
             Event::Tick => return self.tick(previous.instant),
             Event::Resize(w, h) => {
@@ -462,7 +464,7 @@ impl App {
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
         };
-        self.mark_flags_seen();
+        self.mark_flags_seen(operator && self.selected_widget_flag() != selected_flag);
         self.dirty = true;
         commands
     }

@@ -897,8 +897,8 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
     let screen = render(&app);
     for text in [
         "Which genesis job?",
-        "Orbit Science · started 2025-05-18 09:00 · job 1f0c2a9b · draft 1",
-        "Orbit Science · started 2025-05-19 14:30 · job 7d3e4410 · draft 1",
+        "Orbit Science · started 2025-05-18 09:00 UTC · job 1f0c2a9b · draft 1",
+        "Orbit Science · started 2025-05-19 14:30 UTC · job 7d3e4410 · draft 1",
     ] {
         assert!(screen.contains(text), "missing {text:?} in {screen}");
     }

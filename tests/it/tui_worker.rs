@@ -324,6 +324,10 @@ fn app_options() -> AppOptions {
         source: "test".to_string(),
         notices: Vec::new(),
         channels: Vec::new(),
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 

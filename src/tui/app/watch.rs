@@ -36,7 +36,7 @@ impl App {
                 self.new_flags.push(id);
             }
         }
-        self.mark_flags_seen();
+        self.mark_flags_seen(false);
         self.give_due_alert();
     }
 
@@ -52,9 +52,10 @@ impl App {
         true
     }
 
-    /// A highlighted flag the operator has now seen: selected in the focused red flags
-    /// widget, or in the red flags list.
-    pub(super) fn mark_flags_seen(&mut self) {
+    /// A highlighted flag the operator has now seen: the one shown in full on the red flags
+    /// screen, or the one the operator moved the red flags widget's selection to
+    /// (`selection_moved`; a selection resting on a row as a flag arrives there is no look).
+    pub(super) fn mark_flags_seen(&mut self, selection_moved: bool) {
         if self.new_flags.is_empty() {
             return;
         }
@@ -64,15 +65,22 @@ impl App {
         {
             seen.push(flag.id);
         }
-        if self.screen == Screen::Dashboard
-            && let Some(slot) = self.slots.get(self.focus)
-            && let Some(WidgetData::RedFlags(data)) = slot.data.value.as_ref()
-            && let Some(flag) = data
-                .open_flags
-                .get(slot.selected.min(data.open_flags.len().saturating_sub(1)))
-        {
-            seen.push(flag.id);
+        if selection_moved && let Some(id) = self.selected_widget_flag() {
+            seen.push(id);
         }
         self.new_flags.retain(|id| !seen.contains(id));
+    }
+
+    /// The flag selected in the focused red flags widget on the dashboard, if any.
+    pub(super) fn selected_widget_flag(&self) -> Option<Uuid> {
+        if self.screen != Screen::Dashboard {
+            return None;
+        }
+        let slot = self.slots.get(self.focus)?;
+        let Some(WidgetData::RedFlags(data)) = slot.data.value.as_ref() else {
+            return None;
+        };
+        let last = data.open_flags.len().checked_sub(1)?;
+        data.open_flags.get(slot.selected.min(last)).map(|f| f.id)
     }
 }

@@ -100,7 +100,9 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             ]
         })
         .collect();
-    let titles = ["flag", "why", "opened", "who"];
+    // The who column's times ("silenced by bob until 16:00") are in the zone its title names.
+    let who_title = app.times().header("who", loaded_at.unwrap_or(app.now.wall));
+    let titles = ["flag", "why", "opened", who_title.as_str()];
     let need: Vec<usize> = (0..4)
         .map(|i| {
             texts
@@ -183,7 +185,7 @@ fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>, times: TimeDi
         parts.push(format!(
             "silenced by {} until {}",
             clean(by),
-            times.format(until, time_display::HOUR_MINUTE)
+            times.bare(until, time_display::HOUR_MINUTE)
         ));
     }
     parts.join(" · ")

@@ -651,6 +651,10 @@ pub fn options() -> AppOptions {
         source: "test".to_string(),
         notices: Vec::new(),
         channels: Vec::new(),
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 
