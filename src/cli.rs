@@ -181,13 +181,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let notices: Vec<String> = db.time_zone_warning().into_iter().collect();
             let target = db.target.clone();
             db.close().await;
-            print!("{}", status::render(
+            print!(
+                "{}",
+                status::render(
                     &data?,
                     &target,
                     &notices,
                     now,
                     crate::time_display::TimeDisplay::new(config.timezone),
-                ));
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => migrate(&config).await,

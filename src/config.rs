@@ -592,6 +592,44 @@ mod tests {
     }
 
     #[test]
+    fn timezone_alerts_and_mouse_come_from_the_file_and_bad_values_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| load_text(&dir, text);
+        let config = load("").unwrap();
+        assert_eq!(config.timezone, crate::domain::time_zone::DisplayZone::Utc);
+        assert_eq!(config.alerts, AlertsConfig::default());
+        assert!(config.alerts.bell && config.mouse);
+        assert_eq!(config.alerts.desktop, DesktopNotification::Osc9);
+        let config = load(
+            "timezone = \"Europe/Berlin\"\nmouse = false\n\
+             [alerts]\nbell = false\ndesktop = \"osc777\"\nmin_interval_secs = 300\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.timezone,
+            crate::domain::time_zone::DisplayZone::Named(chrono_tz::Europe::Berlin)
+        );
+        assert!(!config.mouse);
+        assert_eq!(
+            config.alerts,
+            AlertsConfig {
+                bell: false,
+                desktop: DesktopNotification::Osc777,
+                min_interval_secs: 300
+            }
+        );
+        let err = load("timezone = \"Europe/Berln\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("timezone: unknown time zone"), "{err}");
+        assert!(err.contains("Europe/Berlin"), "{err}");
+        let err = load("[alerts]\ndesktop = \"growl\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("desktop") && err.contains("osc9"), "{err}");
+    }
+
+    #[test]
     fn serve_settings_come_from_the_file_and_a_bad_address_names_the_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

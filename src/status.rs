@@ -309,7 +309,13 @@ mod tests {
             text.starts_with("mpis-dash status - db - 2026-12-02 21:05 CET"),
             "{text}"
         );
-        let text = render(&data_with_run("Alex", "x"), "db", &[], now, TimeDisplay::default());
+        let text = render(
+            &data_with_run("Alex", "x"),
+            "db",
+            &[],
+            now,
+            TimeDisplay::default(),
+        );
         assert!(
             text.starts_with("mpis-dash status - db - 2026-12-02 20:05 UTC"),
             "{text}"

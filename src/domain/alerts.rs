@@ -129,10 +129,18 @@ mod tests {
     fn the_first_load_is_the_baseline_and_never_alerts() {
         let mut watch = AlertWatch::default();
         let start = Instant::now();
-        assert!(watch.observe(&[flag(1, true, "failed runs 30%")]).is_empty());
+        assert!(
+            watch
+                .observe(&[flag(1, true, "failed runs 30%")])
+                .is_empty()
+        );
         assert_eq!(watch.due(start, MINUTE), None);
         // Still open and still critical on the next load: no news.
-        assert!(watch.observe(&[flag(1, true, "failed runs 30%")]).is_empty());
+        assert!(
+            watch
+                .observe(&[flag(1, true, "failed runs 30%")])
+                .is_empty()
+        );
         assert_eq!(watch.due(start, MINUTE), None);
     }
 
@@ -142,7 +150,11 @@ mod tests {
         let start = Instant::now();
         watch.observe(&[]);
         // A new warning is no alert.
-        assert!(watch.observe(&[flag(2, false, "missing metrics 7")]).is_empty());
+        assert!(
+            watch
+                .observe(&[flag(2, false, "missing metrics 7")])
+                .is_empty()
+        );
         assert_eq!(watch.due(start, MINUTE), None);
         let turned = watch.observe(&[
             flag(2, false, "missing metrics 7"),
@@ -200,7 +212,10 @@ mod tests {
         let start = Instant::now();
         watch.observe(&[flag(1, true, "a")]);
         watch.observe(&[]);
-        assert_eq!(watch.observe(&[flag(1, true, "a")]), vec![Uuid::from_u128(1)]);
+        assert_eq!(
+            watch.observe(&[flag(1, true, "a")]),
+            vec![Uuid::from_u128(1)]
+        );
         assert!(watch.due(start, MINUTE).is_some());
     }
 

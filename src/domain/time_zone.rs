@@ -187,7 +187,10 @@ mod tests {
     #[test]
     fn an_unknown_display_zone_names_the_key_and_the_nearest_zone() {
         let error = DisplayZone::parse("Europe/Berln").unwrap_err();
-        assert!(error.starts_with("timezone: unknown time zone \"Europe/Berln\""), "{error}");
+        assert!(
+            error.starts_with("timezone: unknown time zone \"Europe/Berln\""),
+            "{error}"
+        );
         assert!(error.contains("did you mean \"Europe/Berlin\"?"), "{error}");
         let error = DisplayZone::parse("Mars/Olympus").unwrap_err();
         assert!(error.contains("e.g. \"Europe/Berlin\""), "{error}");
@@ -198,10 +201,22 @@ mod tests {
         let berlin = DisplayZone::Named(chrono_tz::Europe::Berlin);
         assert_eq!(berlin.toggled(berlin), DisplayZone::Utc);
         assert_eq!(DisplayZone::Utc.toggled(berlin), berlin);
-        assert_eq!(DisplayZone::Local.toggled(DisplayZone::Local), DisplayZone::Utc);
-        assert_eq!(DisplayZone::Utc.toggled(DisplayZone::Local), DisplayZone::Local);
+        assert_eq!(
+            DisplayZone::Local.toggled(DisplayZone::Local),
+            DisplayZone::Utc
+        );
+        assert_eq!(
+            DisplayZone::Utc.toggled(DisplayZone::Local),
+            DisplayZone::Local
+        );
         // Configured UTC: between UTC and local.
-        assert_eq!(DisplayZone::Utc.toggled(DisplayZone::Utc), DisplayZone::Local);
-        assert_eq!(DisplayZone::Local.toggled(DisplayZone::Utc), DisplayZone::Utc);
+        assert_eq!(
+            DisplayZone::Utc.toggled(DisplayZone::Utc),
+            DisplayZone::Local
+        );
+        assert_eq!(
+            DisplayZone::Local.toggled(DisplayZone::Utc),
+            DisplayZone::Utc
+        );
     }
 }

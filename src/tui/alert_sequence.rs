@@ -81,11 +81,7 @@ mod tests {
 
     #[test]
     fn inside_tmux_the_osc_is_passed_through_and_the_bell_is_not_wrapped() {
-        let written = bytes(
-            &alert(),
-            &settings(true, DesktopNotification::Osc9),
-            true,
-        );
+        let written = bytes(&alert(), &settings(true, DesktopNotification::Osc9), true);
         assert_eq!(
             String::from_utf8(written).unwrap(),
             "\x07\x1bPtmux;\x1b\x1b]9;mpis-dash: critical red flag: stuck runs 3\x07\x1b\\"
@@ -100,9 +96,12 @@ mod tests {
             title: "t;x".to_string(),
             body: "a\x1b]52;c;AAAA\x07b\u{9c}c".to_string(),
         };
-        let written =
-            String::from_utf8(bytes(&evil, &settings(false, DesktopNotification::Osc777), false))
-                .unwrap();
+        let written = String::from_utf8(bytes(
+            &evil,
+            &settings(false, DesktopNotification::Osc777),
+            false,
+        ))
+        .unwrap();
         assert_eq!(written, "\x1b]777;notify;t,x;a ]52;c;AAAA b c\x07");
         assert_eq!(written.matches('\x1b').count(), 1);
         assert_eq!(written.matches('\x07').count(), 1);

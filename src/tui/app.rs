@@ -40,8 +40,8 @@ use crate::store::runs::{RunCursor, RunListRow};
 
 mod ask;
 mod dashboard;
-mod dump;
 mod data_events;
+mod dump;
 mod genesis;
 mod jobs;
 mod keys;

@@ -70,9 +70,16 @@ pub fn write(path: &Path, text: &str, create_folder: bool) -> Result<PathBuf, St
     // the next free name is tried.
     for _ in 0..10 {
         let target = free_name(&wanted, |p| p.exists()).ok_or_else(|| {
-            format!("dump not written to {}: no free name left", wanted.display())
+            format!(
+                "dump not written to {}: no free name left",
+                wanted.display()
+            )
         })?;
-        match OpenOptions::new().write(true).create_new(true).open(&target) {
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+        {
             Ok(mut file) => {
                 file.write_all(text.as_bytes())
                     .map_err(|e| failed(&target, e))?;
@@ -82,7 +89,10 @@ pub fn write(path: &Path, text: &str, create_folder: bool) -> Result<PathBuf, St
             Err(e) => return Err(failed(&target, e)),
         }
     }
-    Err(format!("dump not written to {}: the name kept being taken", wanted.display()))
+    Err(format!(
+        "dump not written to {}: the name kept being taken",
+        wanted.display()
+    ))
 }
 
 #[cfg(test)]
@@ -105,7 +115,10 @@ mod tests {
             expand_home(Path::new("~/dumps/x.txt"), Some(home)),
             PathBuf::from("/home/ops/dumps/x.txt")
         );
-        assert_eq!(expand_home(Path::new("~"), Some(home)), PathBuf::from("/home/ops"));
+        assert_eq!(
+            expand_home(Path::new("~"), Some(home)),
+            PathBuf::from("/home/ops")
+        );
         assert_eq!(
             expand_home(Path::new("a/~/x.txt"), Some(home)),
             PathBuf::from("a/~/x.txt")

@@ -35,7 +35,7 @@ pub async fn run(
     // and paste markers afterwards.
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
+        let _ = restore_input_modes(&mut io::stdout());
         ratatui_hook(info);
     }));
     // Bracketed paste: a pasted block arrives as one text event, never as keys. The mouse is
@@ -48,7 +48,7 @@ pub async fn run(
     // A terminal that hung up takes no restore; nothing may panic writing to it. Capture is
     // switched off whatever its state (`M` may have changed it).
     crate::hangup::detach_from_hung_up_terminal();
-    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
+    let _ = restore_input_modes(&mut io::stdout());
     ratatui::restore();
     result
 }
@@ -148,6 +148,12 @@ fn send(channel: &UnboundedSender<Command>, commands: Vec<Command>) {
     }
 }
 
+/// Bracketed paste and mouse capture off, whatever their state (`M` may have turned capture
+/// off already; turning it off twice is harmless): on quit, on a signal and on panic.
+pub fn restore_input_modes(out: &mut impl Write) -> io::Result<()> {
+    execute!(out, DisableBracketedPaste, DisableMouseCapture)
+}
+
 /// Puts text on the clipboard of the operator's terminal (OSC 52, crossterm's clipboard
 /// command), which works over SSH.
 fn copy_with_osc52(out: &mut impl Write, text: &str) -> io::Result<()> {
@@ -163,5 +169,21 @@ mod tests {
         let mut out = Vec::new();
         copy_with_osc52(&mut out, "run 7f3a").unwrap();
         assert_eq!(out, b"\x1b]52;c;cnVuIDdmM2E=\x1b\\");
+    }
+
+    #[test]
+    fn restoring_always_turns_mouse_capture_and_bracketed_paste_off() {
+        let mut out = Vec::new();
+        super::restore_input_modes(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("\x1b[?2004l"),
+            "bracketed paste off: {text:?}"
+        );
+        assert!(
+            text.contains("\x1b[?1000l"),
+            "mouse reporting off: {text:?}"
+        );
+        assert!(text.contains("\x1b[?1006l"), "SGR mouse mode off: {text:?}");
     }
 }

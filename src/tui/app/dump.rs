@@ -9,10 +9,7 @@ impl App {
     pub(super) fn request_dump(&mut self, argument: &str) -> Vec<Command> {
         let default = argument.is_empty();
         let path = if default {
-            let name = format!(
-                "mpis-dash-{}.txt",
-                self.now.wall.format("%Y%m%d-%H%M%S")
-            );
+            let name = format!("mpis-dash-{}.txt", self.now.wall.format("%Y%m%d-%H%M%S"));
             match &self.options.dump_dir {
                 Some(dir) => dir.join(name),
                 None => std::path::PathBuf::from(name),

@@ -45,11 +45,7 @@ impl App {
         let expired = self.expire_message(false);
         // Flags that arrived in an alert's quiet time are told when it ends.
         let alerted = self.give_due_alert();
-        if !commands.is_empty()
-            || waiting
-            || expired
-            || alerted
-            || before != self.visible_ages(now)
+        if !commands.is_empty() || waiting || expired || alerted || before != self.visible_ages(now)
         {
             self.dirty = true;
         }

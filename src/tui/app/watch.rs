@@ -16,8 +16,7 @@ impl App {
             .map(|flag| FlagSnapshot {
                 id: flag.id,
                 // A silenced flag is no alert (an escalation clears the silence).
-                critical: flag.severity.eq_ignore_ascii_case("critical")
-                    && !flag.is_silenced(wall),
+                critical: flag.severity.eq_ignore_ascii_case("critical") && !flag.is_silenced(wall),
                 name: flag
                     .description
                     .clone()
@@ -47,7 +46,10 @@ impl App {
         let Some(alert) = self.alert_watch.due(self.now.instant, interval) else {
             return false;
         };
-        self.say(format!("{} {}", self.options.theme.glyphs.warning, alert.body), true);
+        self.say(
+            format!("{} {}", self.options.theme.glyphs.warning, alert.body),
+            true,
+        );
         self.alert = Some(alert);
         true
     }
@@ -61,7 +63,11 @@ impl App {
         }
         let mut seen = Vec::new();
         if let Screen::RedFlags(state) = &self.screen
-            && let Some(flag) = state.flags.value.as_ref().and_then(|f| f.get(state.selected))
+            && let Some(flag) = state
+                .flags
+                .value
+                .as_ref()
+                .and_then(|f| f.get(state.selected))
         {
             seen.push(flag.id);
         }

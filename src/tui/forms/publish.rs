@@ -5,8 +5,8 @@
 //! in this database) is warned about beside the field and asked about before it is sent. After
 //! a submission the form follows the record's forwarding state.
 
-use crate::time_display::TimeDisplay;
 use crate::store::outbox::OutboxState;
+use crate::time_display::TimeDisplay;
 use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

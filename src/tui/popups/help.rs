@@ -337,7 +337,10 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
         (k(Action::Refresh), "refresh now"),
         (k(Action::TogglePause), "pause / resume auto-refresh"),
         (k(Action::TimeZone), "times in the configured zone / UTC"),
-        (k(Action::Mouse), "mouse capture on / off (off: select text)"),
+        (
+            k(Action::Mouse),
+            "mouse capture on / off (off: select text)",
+        ),
         (k(Action::Back), "back"),
         (
             format!("{} / {}", k(Action::Help), k(Action::Messages)),

@@ -30,7 +30,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let line = Line::from(vec![
             Span::styled(
-                format!("{} ", app.times().format(message.at, crate::time_display::CLOCK)),
+                format!(
+                    "{} ",
+                    app.times().format(message.at, crate::time_display::CLOCK)
+                ),
                 theme.muted(),
             ),
             Span::styled(if message.error { "✗ " } else { "  " }, style),

@@ -257,8 +257,8 @@ fn body_lines(
                 &citation_text(citation, app.times()),
                 width.saturating_sub(5),
             )
-                .into_iter()
-                .enumerate()
+            .into_iter()
+            .enumerate()
             {
                 let lead = if i == 0 { marker } else { "     " };
                 lines.push(Line::from(vec![Span::raw(lead), Span::styled(part, style)]));

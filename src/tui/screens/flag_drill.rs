@@ -63,7 +63,10 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
         .loaded_at
         .map(|(wall, _)| wall)
         .or(Some(state.at));
-    let mut head = vec![Line::styled(history(flag, loaded_at, app.times()), theme.muted())];
+    let mut head = vec![Line::styled(
+        history(flag, loaded_at, app.times()),
+        theme.muted(),
+    )];
     let Some(kind) = state.kind else {
         head.push(Line::raw(
             "this flag is not one mpis-dash evaluates: there is no list behind it",
@@ -113,7 +116,11 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     if page.rows.is_empty() {
         return;
     }
-    let rows: Vec<Vec<String>> = page.rows.iter().map(|row| cells(row, loaded_at, app.times())).collect();
+    let rows: Vec<Vec<String>> = page
+        .rows
+        .iter()
+        .map(|row| cells(row, loaded_at, app.times()))
+        .collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
         // The channel last before the reason: the first to go in a narrow terminal.
@@ -261,7 +268,13 @@ fn cells(
         DrillRow::Job(job) => {
             let last_success = job.last_success_at.map_or_else(
                 || "never".to_string(),
-                |at| format!("{} ({})", times.format(at, time_display::SHORT), age(at, now)),
+                |at| {
+                    format!(
+                        "{} ({})",
+                        times.format(at, time_display::SHORT),
+                        age(at, now)
+                    )
+                },
             );
             // The streak has its column: a streak's row says its last error; a job late for
             // its intervals says so first.

@@ -127,8 +127,8 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
             // Turned critical while the dashboard was open and not seen yet: bold, `NEW`.
             let new = view.new_flags.contains(&flag.id);
             let new_mark = if new { NEW_MARK } else { "" };
-            let room = usize::from(area.width)
-                .saturating_sub(9 + since.chars().count() + new_mark.len());
+            let room =
+                usize::from(area.width).saturating_sub(9 + since.chars().count() + new_mark.len());
             let mark = if selected == Some(index) {
                 highlight = Some(lines.len());
                 "▸ "
