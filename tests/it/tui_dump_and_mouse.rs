@@ -38,7 +38,7 @@ fn dump(app: &mut App, argument: &str) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
     draw_if_dirty(&mut terminal, app).unwrap();
     press(app, KeyCode::Char(':'));
-    type_text(app, &format!("dump {argument}").trim_end().to_string());
+    type_text(app, format!("dump {argument}").trim_end());
     press(app, KeyCode::Enter);
     draw_if_dirty(&mut terminal, app).unwrap();
     terminal
