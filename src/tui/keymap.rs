@@ -323,6 +323,20 @@ mod tests {
     }
 
     #[test]
+    fn z_and_shift_m_toggle_the_zone_and_the_mouse_and_take_overrides() {
+        let keymap = Keymap::default();
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(keymap.action(&key('z')), Some(Action::TimeZone));
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT)),
+            Some(Action::Mouse)
+        );
+        assert_eq!(keymap.action(&key('M')), Some(Action::Mouse));
+        assert_eq!(Action::from_name("time_zone"), Some(Action::TimeZone));
+        assert_eq!(Action::from_name("mouse"), Some(Action::Mouse));
+    }
+
+    #[test]
     fn overrides_replace_the_default_key_and_bad_ones_name_the_action() {
         let overrides = HashMap::from([("refresh".to_string(), "f5".to_string())]);
         let keymap = Keymap::with_overrides(&overrides).unwrap();

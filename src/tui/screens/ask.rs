@@ -332,16 +332,12 @@ fn citation_text(citation: &CitedItem, times: TimeDisplay) -> String {
     let mut measured = None;
     for (key, value) in &citation.metrics {
         if key == "measured_at" {
-            // The time as the other times on screen (UTC, to the minute); text that is not
-            // a timestamp is shown as it came.
+            // The time as the other times on screen (the zone shown, to the minute); text
+            // that is not a timestamp is shown as it came.
             measured = value.as_str().map(|text| {
                 chrono::DateTime::parse_from_rfc3339(text).map_or_else(
                     |_| clean(text),
-                    |t| {
-                        t.with_timezone(&chrono::Utc)
-                            .format("%Y-%m-%d %H:%M UTC")
-                            .to_string()
-                    },
+                    |t| times.format(t.with_timezone(&chrono::Utc), time_display::MINUTE),
                 )
             });
             continue;

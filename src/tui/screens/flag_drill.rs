@@ -84,7 +84,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     };
     let first = state.offset() + 1;
     let last = state.offset() + page.rows.len();
-    let mut what = vec![Span::raw(what_is_listed(kind, state))];
+    let mut what = vec![Span::raw(what_is_listed(kind, state, app.times()))];
     if page.rows.is_empty() {
         what.push(Span::styled(
             ": none now (the condition may have cleared)",
@@ -216,9 +216,9 @@ pub fn history(
     parts.join(" · ")
 }
 
-fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
+fn what_is_listed(kind: FlagKind, state: &FlagDrillState, times: TimeDisplay) -> String {
     let since = window_start(kind, state.at)
-        .map(|t| t.format(" since %m-%d %H:%M UTC").to_string())
+        .map(|t| format!(" since {}", times.format(t, time_display::SHORT)))
         .unwrap_or_default();
     match kind {
         FlagKind::FailedRuns24h | FlagKind::FailedRuns7d => format!("failed runs{since}"),

@@ -190,7 +190,7 @@ fn lines(theme: &Theme, times: TimeDisplay, state: &RunDetailState) -> Vec<Line<
                 .map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
             let at = m
                 .measured_at
-                .map(|t| t.format(" (%Y-%m-%d %H:%M UTC)").to_string())
+                .map(|t| format!(" ({})", times.format(t, time_display::MINUTE)))
                 .unwrap_or_default();
             lines.push(Line::raw(format!(
                 "         latest metrics: views {} · reactions {} · comments {} · shares {} · engagement {rate}{at}",
