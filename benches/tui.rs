@@ -63,6 +63,10 @@ fn options() -> AppOptions {
         notices: Vec::new(),
         channels: Vec::new(),
         environment: None,
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 

@@ -253,7 +253,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let notices: Vec<String> = db.time_zone_warning().into_iter().collect();
             let target = db.target.clone();
             db.close().await;
-            print!("{}", status::render(&data?, &target, &notices, now));
+            print!(
+                "{}",
+                status::render(
+                    &data?,
+                    &target,
+                    &notices,
+                    now,
+                    crate::time_display::TimeDisplay::new(config.timezone),
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Migrate) => migrate(&config).await,
@@ -556,6 +565,10 @@ async fn dashboard(config: &Config, db: &Database, session: Session) -> anyhow::
         notices,
         channels: config.channels.clone(),
         environment: appearance.badge,
+        time_zone: config.timezone,
+        alerts: config.alerts.clone(),
+        mouse: config.mouse,
+        dump_dir: Some(config.data_dir.join("dumps")),
     };
     // `:jobs`' run now goes through the same scheduler path as the API's (not read-only).
     let scheduler = (!read_only).then(|| {

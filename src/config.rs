@@ -149,6 +149,55 @@ pub struct FileConfig {
     /// `[analyst]`: optional phrasing of the AI analyst's answers by a language model.
     #[serde(default)]
     pub analyst: AnalystConfig,
+    /// The zone the dashboard and `status` show times in: "UTC" (default), "local" or an IANA
+    /// name ("Europe/Berlin"); env MPIS_DASH_TIMEZONE wins.
+    pub timezone: Option<String>,
+    /// `[alerts]`: the bell and a desktop notification when a critical red flag opens.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    /// Whether the dashboard captures the mouse at start (default true); `false` leaves the
+    /// terminal's own text selection working (`M` toggles it at runtime).
+    pub mouse: Option<bool>,
+}
+
+/// `[alerts]`: what the dashboard does when a new critical red flag opens (or a warning
+/// escalates) while it is open.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// Ring the terminal's bell (BEL).
+    pub bell: bool,
+    /// A desktop notification through the terminal: "osc9" (iTerm2, Windows Terminal, kitty,
+    /// WezTerm, Ghostty), "osc777" (urxvt, foot, VTE terminals) or "off".
+    pub desktop: DesktopNotification,
+    /// At most one alert per this many seconds; flags arriving meanwhile are summed up in the
+    /// next one ("3 new critical flags").
+    pub min_interval_secs: u64,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        AlertsConfig {
+            bell: true,
+            desktop: DesktopNotification::Osc9,
+            min_interval_secs: DEFAULT_ALERT_INTERVAL_SECS,
+        }
+    }
+}
+
+/// One alert a minute at most, by default.
+pub const DEFAULT_ALERT_INTERVAL_SECS: u64 = 60;
+
+/// Which escape sequence carries a desktop notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DesktopNotification {
+    /// `ESC ] 9 ; text BEL`: the most widely understood; terminals that do not know it ignore
+    /// it (an OSC sequence is skipped whole).
+    Osc9,
+    /// `ESC ] 777 ; notify ; title ; body BEL`.
+    Osc777,
+    Off,
 }
 
 /// `[analyst]`: an OpenAI-compatible chat endpoint that rephrases the engine's answers (the
@@ -296,7 +345,16 @@ pub struct Config {
     pub ingest_lookback_hours: u32,
     /// `[analyst]` as written (the phrasing is off without `llm_url`).
     pub analyst: AnalystConfig,
+    /// The zone times are shown in (`timezone`, MPIS_DASH_TIMEZONE; default UTC).
+    pub timezone: crate::domain::time_zone::DisplayZone,
+    /// `[alerts]` as written.
+    pub alerts: AlertsConfig,
+    /// Mouse capture at start (`mouse`, default true).
+    pub mouse: bool,
 }
+
+/// The environment variable that overrides `timezone`.
+pub const TIMEZONE_ENV: &str = "MPIS_DASH_TIMEZONE";
 
 impl Config {
     pub fn load(overrides: &Overrides) -> Result<Config, ConfigError> {
@@ -349,6 +407,15 @@ impl Config {
                     message: format!("n8n_webhook_url: {message}"),
                 }
             })?;
+        let timezone = non_empty(std::env::var(TIMEZONE_ENV).ok())
+            .or(file.timezone.clone())
+            .map(|name| crate::domain::time_zone::DisplayZone::parse(&name))
+            .transpose()
+            .map_err(|message| ConfigError::Parse {
+                path: config_file.clone().unwrap_or_default(),
+                message,
+            })?
+            .unwrap_or_default();
         Ok(Config {
             database_url: overrides
                 .database_url
@@ -423,6 +490,9 @@ impl Config {
                 .unwrap_or(DEFAULT_INGEST_LOOKBACK_HOURS)
                 .clamp(1, crate::domain::credential_ref::MAX_LOOKBACK_HOURS),
             analyst: file.analyst,
+            timezone,
+            alerts: file.alerts,
+            mouse: file.mouse.unwrap_or(true),
         })
     }
 }
@@ -695,6 +765,44 @@ mod tests {
             text.contains("config.toml") && text.contains("databse_url"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn timezone_alerts_and_mouse_come_from_the_file_and_bad_values_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| load_text(&dir, text);
+        let config = load("").unwrap();
+        assert_eq!(config.timezone, crate::domain::time_zone::DisplayZone::Utc);
+        assert_eq!(config.alerts, AlertsConfig::default());
+        assert!(config.alerts.bell && config.mouse);
+        assert_eq!(config.alerts.desktop, DesktopNotification::Osc9);
+        let config = load(
+            "timezone = \"Europe/Berlin\"\nmouse = false\n\
+             [alerts]\nbell = false\ndesktop = \"osc777\"\nmin_interval_secs = 300\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.timezone,
+            crate::domain::time_zone::DisplayZone::Named(chrono_tz::Europe::Berlin)
+        );
+        assert!(!config.mouse);
+        assert_eq!(
+            config.alerts,
+            AlertsConfig {
+                bell: false,
+                desktop: DesktopNotification::Osc777,
+                min_interval_secs: 300
+            }
+        );
+        let err = load("timezone = \"Europe/Berln\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("timezone: unknown time zone"), "{err}");
+        assert!(err.contains("Europe/Berlin"), "{err}");
+        let err = load("[alerts]\ndesktop = \"growl\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("desktop") && err.contains("osc9"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod state_log;
 pub mod status;
 pub mod store;
 pub mod text;
+pub mod time_display;
 pub mod tls;
 pub mod token_cli;
 pub mod tui;

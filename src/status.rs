@@ -4,6 +4,7 @@
 //! Loading is one round of the same store calls the dashboard makes; rendering is a pure
 //! function of the loaded data, and every string from the database goes through `sanitize`.
 
+use crate::time_display::{self, TimeDisplay};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
@@ -57,12 +58,18 @@ pub async fn load(
 /// The overview as text lines (no colors, so it pipes and logs cleanly). `notices` are what
 /// the operator must know about the database itself (a time zone that shifts MPIS's times,
 /// a read-only role), shown under the header.
-pub fn render(data: &StatusData, target: &str, notices: &[String], now: DateTime<Utc>) -> String {
+pub fn render(
+    data: &StatusData,
+    target: &str,
+    notices: &[String],
+    now: DateTime<Utc>,
+    times: TimeDisplay,
+) -> String {
     let mut out = Vec::new();
     out.push(format!(
         "mpis-dash status - {} - {}",
         sanitize(target),
-        now.format("%Y-%m-%d %H:%M UTC")
+        times.format(now, time_display::MINUTE)
     ));
     for notice in notices {
         out.push(format!("NOTE: {}", sanitize(notice)));
@@ -90,7 +97,7 @@ pub fn render(data: &StatusData, target: &str, notices: &[String], now: DateTime
             ack.push_str(&format!(
                 " (silenced by {} until {})",
                 sanitize(who),
-                until.format("%Y-%m-%d %H:%M UTC")
+                times.format(until, time_display::MINUTE)
             ));
         }
         out.push(format!(
@@ -169,7 +176,7 @@ pub fn render(data: &StatusData, target: &str, notices: &[String], now: DateTime
             .unwrap_or_else(|_| format!("invalid schedule {}", job.schedule_cron));
         let next = match (job.enabled, job.next_run_at) {
             (false, _) => "disabled".to_string(),
-            (true, Some(at)) => format!("next {}", at.format("%Y-%m-%d %H:%M")),
+            (true, Some(at)) => format!("next {}", times.format(at, time_display::MINUTE)),
             (true, None) => "no next run".to_string(),
         };
         out.push(format!(
@@ -261,6 +268,7 @@ mod tests {
             "db",
             &[],
             Utc::now(),
+            TimeDisplay::default(),
         );
         assert!(
             text.contains("RED FLAGS: WARNING - failed runs 24h 15.0% (3/20)"),
@@ -281,11 +289,37 @@ mod tests {
             "db",
             &["zone \u{1b}[31mX".to_owned()],
             Utc::now(),
+            TimeDisplay::default(),
         );
         assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'));
         assert!(text.contains("Evil\\x1b]0;owned\\x07"), "{text}");
         assert!(text.contains("line1\\x0aline2"), "{text}");
         assert!(text.contains("NOTE: zone \\x1b[31mX"), "{text}");
+    }
+
+    #[test]
+    fn times_are_in_the_configured_zone_and_name_it() {
+        use chrono::TimeZone;
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 20, 5, 0).unwrap();
+        let berlin = TimeDisplay::new(crate::domain::time_zone::DisplayZone::Named(
+            chrono_tz::Europe::Berlin,
+        ));
+        let text = render(&data_with_run("Alex", "x"), "db", &[], now, berlin);
+        assert!(
+            text.starts_with("mpis-dash status - db - 2026-12-02 21:05 CET"),
+            "{text}"
+        );
+        let text = render(
+            &data_with_run("Alex", "x"),
+            "db",
+            &[],
+            now,
+            TimeDisplay::default(),
+        );
+        assert!(
+            text.starts_with("mpis-dash status - db - 2026-12-02 20:05 UTC"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Everything here is a function of its inputs so it can be unit-tested with the worked examples
 //! of `MPIS_REFERENCE.md` and reused unchanged by the TUI, the HTTP API and the scheduler.
 
+pub mod alerts;
 pub mod analyst;
 pub mod auth;
 pub mod channel;

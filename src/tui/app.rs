@@ -41,6 +41,7 @@ use crate::store::runs::{RunCursor, RunListRow};
 mod ask;
 mod dashboard;
 mod data_events;
+mod dump;
 mod genesis;
 mod jobs;
 mod keys;
@@ -59,6 +60,8 @@ mod refresh;
 mod run_detail;
 mod sorting;
 mod text_input;
+mod toggles;
+mod watch;
 
 pub use crate::tui::widgets::runs::run_fields;
 pub use ask::{AskAnswer, AskFocus, AskState, PendingAsk};
@@ -108,6 +111,14 @@ pub struct AppOptions {
     pub channels: Vec<String>,
     /// The environment's badge (config `environment`), first in the status line.
     pub environment: Option<super::environment_badge::Badge>,
+    /// The zone times are shown in (config `timezone`); `z` toggles it with UTC.
+    pub time_zone: crate::domain::time_zone::DisplayZone,
+    /// Bell, desktop notification and rate limit of alerts (config `[alerts]`).
+    pub alerts: crate::config::AlertsConfig,
+    /// Mouse capture at start (config `mouse`); `M` toggles it.
+    pub mouse: bool,
+    /// Where `:dump` writes without a file name (`<data dir>/dumps`); `None`: the cwd.
+    pub dump_dir: Option<std::path::PathBuf>,
 }
 
 // One screen at a time (plus a short back stack): the size difference costs nothing.
@@ -252,6 +263,13 @@ pub struct PaletteState {
     pub completing: Option<(String, usize)>,
 }
 
+/// `:dump`'s file, and whether its folder is ours to create (the default dumps folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpRequest {
+    pub path: std::path::PathBuf,
+    pub create_folder: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmState {
     pub question: String,
@@ -351,13 +369,27 @@ pub struct App {
     pub ask_history_path: Option<std::path::PathBuf>,
     /// The last question's number (an answer to an older one is dropped).
     ask_seq: u64,
+    /// The zone times are shown in now (`z` switches it).
+    pub time_zone: crate::domain::time_zone::DisplayZone,
+    /// The open flags of the last load, compared with the next (alerts).
+    pub alert_watch: crate::domain::alerts::AlertWatch,
+    /// Flags that turned critical while the dashboard was open and nobody has seen yet: drawn
+    /// bold with a `NEW` marker until selected, opened or acknowledged.
+    pub new_flags: Vec<Uuid>,
+    /// An alert the event loop should give (bell, notification), then clear.
+    pub alert: Option<crate::domain::alerts::Alert>,
+    /// Whether the mouse is captured now.
+    pub mouse_captured: bool,
+    /// Mouse capture to switch on (`true`) or off: the event loop does, then clears it.
+    pub mouse_change: Option<bool>,
+    /// `:dump`: where to write the next drawn frame (the event loop does, after drawing).
+    pub pending_dump: Option<DumpRequest>,
 }
 
 impl App {
     pub fn new(options: AppOptions, size: (u16, u16), now: Now) -> App {
         App {
             keymap: options.keymap.clone(),
-            options,
             screen: Screen::Dashboard,
             back_stack: Vec::new(),
             overlay: None,
@@ -393,7 +425,20 @@ impl App {
             ask_history: Vec::new(),
             ask_history_path: None,
             ask_seq: 0,
+            time_zone: options.time_zone,
+            alert_watch: Default::default(),
+            new_flags: Vec::new(),
+            alert: None,
+            mouse_captured: options.mouse,
+            mouse_change: None,
+            pending_dump: None,
+            options,
         }
+    }
+
+    /// The formatter of absolute times in the zone shown now.
+    pub fn times(&self) -> crate::time_display::TimeDisplay {
+        crate::time_display::TimeDisplay::new(self.time_zone)
     }
 
     /// What to ask the worker for at start.
@@ -412,6 +457,8 @@ impl App {
             return Vec::new();
         }
         let previous = std::mem::replace(&mut self.now, now);
+        let operator = matches!(event, Event::Key(_) | Event::Mouse(_));
+        let selected_flag = self.selected_widget_flag();
         let commands = match event {
             Event::Tick => return self.tick(previous.instant),
             Event::Resize(w, h) => {
@@ -426,6 +473,7 @@ impl App {
             Event::Mouse(mouse) => self.mouse(mouse),
             Event::Data(data) => self.data(data),
         };
+        self.mark_flags_seen(operator && self.selected_widget_flag() != selected_flag);
         self.dirty = true;
         commands
     }

@@ -2,11 +2,12 @@
 //! slug, a prefix of one, a label offered by completion, or the start of a job id), and the labels
 //! that tell jobs of the same persona name apart (start time and short job id). Pure.
 
+use crate::time_display::TimeDisplay;
 use uuid::Uuid;
 
 use crate::store::genesis::PendingGenesisJob;
 
-/// Separates a label's parts: `Orbit Science · started 05-18 09:00 · 1f0c2a9b`.
+/// Separates a label's parts: `Orbit Science · started 05-18 09:00 UTC · 1f0c2a9b`.
 const SEPARATOR: &str = " · ";
 
 /// The first hex digits of a job id: enough to tell jobs apart by eye.
@@ -17,18 +18,18 @@ pub fn short_id(id: Uuid) -> String {
 }
 
 /// A job's name with its start time and short id (the completion of a shared name).
-pub fn label(job: &PendingGenesisJob) -> String {
+pub fn label(job: &PendingGenesisJob, times: TimeDisplay) -> String {
     format!(
         "{}{SEPARATOR}started {}{SEPARATOR}{}",
         job.persona_name,
-        job.created_at.format("%m-%d %H:%M"),
+        times.format(job.created_at, crate::time_display::SHORT),
         short_id(job.id)
     )
 }
 
 /// What `:genesis ` completes to: a job's persona name, or its label when another job has the
 /// same name (so that each completion opens one job).
-pub fn completions(jobs: &[&PendingGenesisJob]) -> Vec<String> {
+pub fn completions(jobs: &[&PendingGenesisJob], times: TimeDisplay) -> Vec<String> {
     let mut names = Vec::new();
     for job in jobs {
         let shared = jobs
@@ -37,7 +38,7 @@ pub fn completions(jobs: &[&PendingGenesisJob]) -> Vec<String> {
             .count()
             > 1;
         let name = if shared {
-            label(job)
+            label(job, times)
         } else {
             job.persona_name.clone()
         };
@@ -133,10 +134,10 @@ mod tests {
         let all = jobs();
         let refs: Vec<_> = all.iter().collect();
         assert_eq!(
-            completions(&refs),
+            completions(&refs, TimeDisplay::default()),
             vec![
-                "Orbit Science · started 05-18 09:00 · 1f0c2a9b",
-                "Orbit Science · started 05-19 14:30 · 7d3e4410",
+                "Orbit Science · started 05-18 09:00 UTC · 1f0c2a9b",
+                "Orbit Science · started 05-19 14:30 UTC · 7d3e4410",
                 "Alex",
             ]
         );
@@ -153,7 +154,7 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            ids("orbit science · started 05-19 14:30 · 7d3e4410"),
+            ids("orbit science · started 05-19 14:30 utc · 7d3e4410"),
             ["7d3e4410"]
         );
         assert_eq!(ids("Orbit Science"), ["1f0c2a9b", "7d3e4410"]);

@@ -285,6 +285,15 @@ fn dashboard(app: &App) -> Vec<Hint> {
     if !app.options.read_only {
         hints.push(bound(Action::EditLayout, "edit layout"));
     }
+    hints.push(bound(Action::TimeZone, "time zone"));
+    hints.push(bound(
+        Action::Mouse,
+        if app.mouse_captured {
+            "mouse off"
+        } else {
+            "mouse on"
+        },
+    ));
     hints
 }
 

@@ -47,6 +47,10 @@ pub enum Action {
     /// `s`: the next sort column of a sortable list; `S`: the other direction.
     Sort,
     SortReverse,
+    /// Times in the configured zone or UTC (`z`).
+    TimeZone,
+    /// Mouse capture on / off, so the terminal's own selection works (`M`).
+    Mouse,
 }
 
 impl Action {
@@ -85,6 +89,8 @@ impl Action {
             "half_page_up" => HalfPageUp,
             "sort" => Sort,
             "sort_reverse" => SortReverse,
+            "time_zone" => TimeZone,
+            "mouse" => Mouse,
             _ => return None,
         })
     }
@@ -205,6 +211,9 @@ impl Default for Keymap {
         bind(Char('m'), none, Messages);
         bind(Char('F'), shift, Flags);
         bind(Char('F'), none, Flags);
+        bind(Char('z'), none, TimeZone);
+        bind(Char('M'), shift, Mouse);
+        bind(Char('M'), none, Mouse);
         Keymap { bindings }
     }
 }
@@ -380,6 +389,20 @@ mod tests {
             keymap.action(&KeyEvent::new(KeyCode::Char('?'), KeyModifiers::SHIFT)),
             Some(Action::Help)
         );
+    }
+
+    #[test]
+    fn z_and_shift_m_toggle_the_zone_and_the_mouse_and_take_overrides() {
+        let keymap = Keymap::default();
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        assert_eq!(keymap.action(&key('z')), Some(Action::TimeZone));
+        assert_eq!(
+            keymap.action(&KeyEvent::new(KeyCode::Char('M'), KeyModifiers::SHIFT)),
+            Some(Action::Mouse)
+        );
+        assert_eq!(keymap.action(&key('M')), Some(Action::Mouse));
+        assert_eq!(Action::from_name("time_zone"), Some(Action::TimeZone));
+        assert_eq!(Action::from_name("mouse"), Some(Action::Mouse));
     }
 
     #[test]

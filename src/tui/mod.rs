@@ -1,6 +1,7 @@
 //! The terminal dashboard: an Elm-style loop (event -> `App::update` -> `view`), with every
 //! database query on a background worker that talks to the loop through channels.
 
+pub mod alert_sequence;
 pub mod app;
 pub mod appearance;
 pub mod ascii_fold;
@@ -16,6 +17,7 @@ pub mod glyphs;
 pub mod key_hints;
 pub mod keymap;
 pub mod popups;
+pub mod screen_dump;
 pub mod screens;
 pub mod sorting;
 pub mod status_line;

@@ -35,15 +35,20 @@ pub async fn run(
     // and paste markers afterwards.
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
+        let _ = restore_input_modes(&mut io::stdout());
         ratatui_hook(info);
     }));
-    // Bracketed paste: a pasted block arrives as one text event, never as keys.
-    let _ = execute!(io::stdout(), EnableMouseCapture, EnableBracketedPaste);
+    // Bracketed paste: a pasted block arrives as one text event, never as keys. The mouse is
+    // captured unless the config says `mouse = false` (the terminal's own selection).
+    let _ = execute!(io::stdout(), EnableBracketedPaste);
+    if app.mouse_captured {
+        let _ = execute!(io::stdout(), EnableMouseCapture);
+    }
     let result = event_loop(&mut terminal, &mut app, commands, events).await;
-    // A terminal that hung up takes no restore; nothing may panic writing to it.
+    // A terminal that hung up takes no restore; nothing may panic writing to it. Capture is
+    // switched off whatever its state (`M` may have changed it).
     crate::hangup::detach_from_hung_up_terminal();
-    let _ = execute!(io::stdout(), DisableBracketedPaste, DisableMouseCapture);
+    let _ = restore_input_modes(&mut io::stdout());
     ratatui::restore();
     result
 }
@@ -62,6 +67,8 @@ async fn event_loop(
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
+    // Alerts' desktop notifications are wrapped for tmux's passthrough inside tmux.
+    let in_tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     loop {
         draw_if_dirty(terminal, app)?;
         let event = tokio::select! {
@@ -87,9 +94,7 @@ async fn event_loop(
         };
         // Every event is stamped here, when the loop receives it: `update` reads no clock.
         send(&commands, app.update(event, Now::read()));
-        if let Some(text) = app.clipboard.take() {
-            copy_with_osc52(&mut io::stdout(), &text)?;
-        }
+        write_effects(app, &mut io::stdout(), in_tmux)?;
         if app.should_quit {
             break;
         }
@@ -98,13 +103,40 @@ async fn event_loop(
 }
 
 /// Draws a frame when the state changed; ratatui then writes only the cells that differ.
+/// A `:dump` asked for is written from the frame just drawn (the palette closed by then).
 pub fn draw_if_dirty<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
 ) -> Result<(), B::Error> {
     if app.dirty {
         app.dirty = false;
-        terminal.draw(|frame| view(app, frame))?;
+        let frame = terminal.draw(|frame| view(app, frame))?;
+        if let Some(dump) = app.pending_dump.take() {
+            let text = super::screen_dump::text(frame.buffer);
+            let result = super::screen_dump::write(&dump.path, &text, dump.create_folder);
+            app.dump_written(result);
+        }
+    }
+    Ok(())
+}
+
+/// What `update` left for the terminal, written to `out` and cleared: text to copy (OSC 52),
+/// an alert (bell, desktop notification, as configured), mouse capture switched on or off.
+pub fn write_effects(app: &mut App, out: &mut impl Write, in_tmux: bool) -> io::Result<()> {
+    if let Some(text) = app.clipboard.take() {
+        copy_with_osc52(out, &text)?;
+    }
+    if let Some(alert) = app.alert.take() {
+        let bytes = super::alert_sequence::bytes(&alert, &app.options.alerts, in_tmux);
+        if !bytes.is_empty() {
+            out.write_all(&bytes)?;
+            out.flush()?;
+        }
+    }
+    match app.mouse_change.take() {
+        Some(true) => execute!(out, EnableMouseCapture)?,
+        Some(false) => execute!(out, DisableMouseCapture)?,
+        None => {}
     }
     Ok(())
 }
@@ -114,6 +146,12 @@ fn send(channel: &UnboundedSender<Command>, commands: Vec<Command>) {
         // The worker lives as long as the loop; a closed channel only happens on shutdown.
         let _ = channel.send(command);
     }
+}
+
+/// Bracketed paste and mouse capture off, whatever their state (`M` may have turned capture
+/// off already; turning it off twice is harmless): on quit, on a signal and on panic.
+pub fn restore_input_modes(out: &mut impl Write) -> io::Result<()> {
+    execute!(out, DisableBracketedPaste, DisableMouseCapture)
 }
 
 /// Puts text on the clipboard of the operator's terminal (OSC 52, crossterm's clipboard
@@ -131,5 +169,21 @@ mod tests {
         let mut out = Vec::new();
         copy_with_osc52(&mut out, "run 7f3a").unwrap();
         assert_eq!(out, b"\x1b]52;c;cnVuIDdmM2E=\x1b\\");
+    }
+
+    #[test]
+    fn restoring_always_turns_mouse_capture_and_bracketed_paste_off() {
+        let mut out = Vec::new();
+        super::restore_input_modes(&mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("\x1b[?2004l"),
+            "bracketed paste off: {text:?}"
+        );
+        assert!(
+            text.contains("\x1b[?1000l"),
+            "mouse reporting off: {text:?}"
+        );
+        assert!(text.contains("\x1b[?1006l"), "SGR mouse mode off: {text:?}");
     }
 }

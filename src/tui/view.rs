@@ -115,7 +115,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
             None
         }
         Some(Overlay::PickJob(state)) => {
-            popups::pick_job::render(&app.options.theme, state, area, frame.buffer_mut());
+            popups::pick_job::render(
+                &app.options.theme,
+                app.times(),
+                state,
+                area,
+                frame.buffer_mut(),
+            );
             None
         }
         Some(Overlay::Messages) => {
@@ -158,7 +164,7 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
         let rect = rect.intersection(area);
         let view = WidgetView {
             kind: &slot.kind,
-            subtitle: subtitle(slot, &app.options.theme.glyphs),
+            subtitle: subtitle(slot, &app.options.theme.glyphs, app.time_zone),
             state: slot
                 .data
                 .state(app.now.instant, stale_after, WidgetData::is_empty),
@@ -171,17 +177,27 @@ fn dashboard(app: &App, frame: &mut Frame, area: Rect) {
             filter: app.filter_for(index),
             sort: slot.filter.sort,
             theme: &app.options.theme,
+            new_flags: &app.new_flags,
         };
         widgets::render(&view, rect, frame.buffer_mut());
     }
 }
 
 /// The filter in effect, shown after the widget's title, and a sort the header cannot show.
-fn subtitle(slot: &super::app::Slot, glyphs: &super::glyphs::Glyphs) -> String {
+fn subtitle(
+    slot: &super::app::Slot,
+    glyphs: &super::glyphs::Glyphs,
+    zone: crate::time_display::DisplayZone,
+) -> String {
     use super::data::WidgetKind::*;
     let mut parts = Vec::new();
     if matches!(slot.kind, EngagementChart | ChannelPerformance) {
         parts.push(format!("{}d", slot.filter.days));
+    }
+    // The chart's days are UTC calendar days (the daily rollups'): said when times are shown
+    // in another zone.
+    if slot.kind == EngagementChart && zone != crate::time_display::DisplayZone::Utc {
+        parts.push("UTC days".to_string());
     }
     // MPIS has no recommendations: the analyst's actions stand in, and the title says so.
     if let Some(WidgetData::AnalystSuggestions(data)) = &slot.data.value {
@@ -260,7 +276,7 @@ fn status_line(app: &App, frame: &mut Frame, area: Rect) -> Option<Position> {
     }
     let refreshed = app
         .last_refresh
-        .map(|t| t.format("%H:%M:%S UTC").to_string());
+        .map(|t| app.times().format(t, crate::time_display::CLOCK));
     let refreshed_long = format!("{sep}refreshed {}", refreshed.as_deref().unwrap_or("never"));
     let refreshed_short = match &refreshed {
         Some(time) => format!("{sep}{time}"),

@@ -370,3 +370,40 @@ async fn a_database_outside_utc_is_named_by_status_and_check() {
     let body: Value = serde_json::from_str(&text(&json.stdout)).unwrap();
     assert_eq!(body["database_time_zone"]["utc"], true);
 }
+
+/// `status` shows its times in the configured zone and names it; `local` is the process's
+/// zone (TZ set for the child, never in this process); a bad name is an error naming the key.
+#[tokio::test]
+async fn status_shows_times_in_the_configured_zone() {
+    let db = ScratchDb::new().await.unwrap();
+    let status = |zone: &str, tz: &str| {
+        Command::new(env!("CARGO_BIN_EXE_mpis-dash"))
+            .arg("status")
+            .env("DATABASE_URL", db.url())
+            .env("MPIS_DASH_CONFIG", "/dev/null")
+            .env("MPIS_DASH_TIMEZONE", zone)
+            .env("TZ", tz)
+            .output()
+            .expect("run mpis-dash")
+    };
+    let first_line = |out: &Output| text(&out.stdout).lines().next().unwrap_or("").to_string();
+    let out = status("local", "Asia/Kolkata");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        first_line(&out).ends_with(" +05:30"),
+        "{}",
+        first_line(&out)
+    );
+    let out = status("Asia/Tokyo", "UTC");
+    assert!(first_line(&out).ends_with(" JST"), "{}", first_line(&out));
+    let out = status("UTC", "Asia/Tokyo");
+    assert!(first_line(&out).ends_with(" UTC"), "{}", first_line(&out));
+    let out = status("Asia/Tokio", "UTC");
+    assert_ne!(out.status.code(), Some(0));
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("timezone: unknown time zone \"Asia/Tokio\""),
+        "{error}"
+    );
+    assert!(error.contains("did you mean \"Asia/Tokyo\"?"), "{error}");
+}

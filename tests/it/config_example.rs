@@ -47,6 +47,21 @@ fn the_example_config_loads_and_shows_the_defaults() {
     assert_eq!(config.n8n_dispatch_attempts, 5);
     assert_eq!(config.n8n_timeout_secs, 10);
     assert_eq!(config.publish_forward_budget_ms, 2000);
+    assert_eq!(
+        config.timezone,
+        mpis_dash::domain::time_zone::DisplayZone::Utc
+    );
+    assert_eq!(config.alerts, mpis_dash::config::AlertsConfig::default());
+    assert!(config.mouse);
+    for line in [
+        "\ntimezone = \"UTC\"",
+        "\nmouse = true",
+        "\nbell = true",
+        "\ndesktop = \"osc9\"",
+        "\nmin_interval_secs = 60",
+    ] {
+        assert!(text.contains(line), "{line} in {text}");
+    }
     assert_eq!(config.evaluator_interval_secs, 5);
     assert_eq!(config.ingest_lookback_hours, 24);
     assert!(Keymap::with_overrides(&config.keys).is_ok());

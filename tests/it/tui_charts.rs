@@ -49,6 +49,7 @@ fn draw(data: &WidgetData, theme: &Theme, (width, height): (u16, u16)) -> Termin
         filter: None,
         sort: None,
         theme,
+        new_flags: &[],
     };
     terminal
         .draw(|f| render(&view, f.area(), f.buffer_mut()))

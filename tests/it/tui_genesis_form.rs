@@ -364,7 +364,7 @@ fn a_job_of_that_name_awaiting_approval_or_a_start_not_waited_for_asks_first() {
     assert_eq!(
         confirm_question(&app),
         Some(
-            "\"Tim  Keller\" was started before: job 4c1d9e27 (tim-keller) started 2025-05-18 09:00 \
+            "\"Tim  Keller\" was started before: job 4c1d9e27 (tim-keller) started 2025-05-18 09:00 UTC \
              is awaiting approval. Start another genesis job for it (MPIS gives it a new slug)?"
         )
     );

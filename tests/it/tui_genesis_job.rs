@@ -831,8 +831,8 @@ fn the_palette_opens_a_job_by_name_from_a_layout_without_persona_overview() {
             palette.error.as_deref(),
             Some(
                 "no job awaiting approval for \"nobody\"; awaiting: \
-                 Orbit Science · started 05-18 09:00 · 1f0c2a9b, \
-                 Orbit Science · started 05-19 14:30 · 7d3e4410, Alex"
+                 Orbit Science · started 05-18 09:00 UTC · 1f0c2a9b, \
+                 Orbit Science · started 05-19 14:30 UTC · 7d3e4410, Alex"
             )
         ),
         other => panic!("expected the palette with an error, got {other:?}"),
@@ -854,8 +854,8 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
     );
     let screen = render(&app);
     for text in [
-        "genesis Orbit Science · started 05-18 09:00 · 1f0c2a9b",
-        "genesis Orbit Science · started 05-19 14:30 · 7d3e4410",
+        "genesis Orbit Science · started 05-18 09:00 UTC · 1f0c2a9b",
+        "genesis Orbit Science · started 05-19 14:30 UTC · 7d3e4410",
     ] {
         assert!(screen.contains(text), "missing {text:?} in {screen}");
     }
@@ -863,7 +863,7 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
     match &app.overlay {
         Some(Overlay::Palette(palette)) => assert_eq!(
             palette.input,
-            "genesis Orbit Science · started 05-18 09:00 · 1f0c2a9b"
+            "genesis Orbit Science · started 05-18 09:00 UTC · 1f0c2a9b"
         ),
         other => panic!("expected the palette, got {other:?}"),
     }
@@ -897,8 +897,8 @@ fn two_jobs_of_one_name_are_told_apart_in_completions_and_a_choice() {
     let screen = render(&app);
     for text in [
         "Which genesis job?",
-        "Orbit Science · started 2025-05-18 09:00 · job 1f0c2a9b · draft 1",
-        "Orbit Science · started 2025-05-19 14:30 · job 7d3e4410 · draft 1",
+        "Orbit Science · started 2025-05-18 09:00 UTC · job 1f0c2a9b · draft 1",
+        "Orbit Science · started 2025-05-19 14:30 UTC · job 7d3e4410 · draft 1",
     ] {
         assert!(screen.contains(text), "missing {text:?} in {screen}");
     }

@@ -271,6 +271,7 @@ fn a_short_list_keeps_its_header_and_says_what_is_hidden() {
         filter: None,
         sort: None,
         theme: &theme,
+        new_flags: &[],
     };
     let mut terminal =
         ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 3)).expect("terminal");

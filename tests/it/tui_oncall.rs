@@ -222,7 +222,8 @@ fn resolving_a_flag_whose_condition_holds_offers_a_silence_and_a_cleared_one_res
         commands,
         vec![Command::SilenceFlag {
             id: flag.id,
-            hours: 4
+            hours: 4,
+            times: Default::default(),
         }]
     );
     assert!(app.overlay.is_none());

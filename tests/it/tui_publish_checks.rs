@@ -182,7 +182,7 @@ fn publishing_again_on_the_same_channel_asks_naming_the_earlier_publish() {
     assert!(shown.contains("✓ telegram   Balcony tomatoes"), "{shown}");
     press(&mut app, KeyCode::Enter);
     assert!(
-        screen(&app).contains("⚠ already published here 11-30 18:05 (item msg-41)"),
+        screen(&app).contains("⚠ already published here 11-30 18:05 UTC (item msg-41)"),
         "{}",
         screen(&app)
     );
@@ -225,7 +225,7 @@ fn the_picker_filters_as_you_type_and_tells_same_titled_drafts_apart() {
     let shown = screen(&app);
     // Persona, creation date, short id and draft number under each title.
     assert!(
-        shown.contains("Maria · 2026-11-21 09:30 · #"),
+        shown.contains("Maria · 2026-11-21 09:30 UTC · #"),
         "persona and date:\n{shown}"
     );
     type_text(&mut app, "morning");

@@ -902,7 +902,7 @@ fn the_picker_marks_published_drafts_and_fills_the_height_it_has() {
     assert_eq!(form(&app).picked, Some(0));
     let screen = text_of(&draw_form(&app, (120, 40)));
     assert!(
-        screen.contains("⚠ already published here 05-20 12:00 (item 7)"),
+        screen.contains("⚠ already published here 05-20 12:00 UTC (item 7)"),
         "{screen}"
     );
 }

@@ -102,6 +102,7 @@ impl<'a> Setup<'a> {
             filter: self.filter,
             sort: None,
             theme: &self.theme,
+            new_flags: &[],
         };
         terminal
             .draw(|f| render(&view, f.area(), f.buffer_mut()))
@@ -1204,6 +1205,7 @@ fn tiny_areas_never_panic_and_stay_inside_their_area() {
                         filter,
                         sort: None,
                         theme: &theme,
+                        new_flags: &[],
                     };
                     // The widget's area sits inside a bigger buffer filled with a sentinel.
                     let mut buffer = Buffer::filled(Rect::new(0, 0, 70, 12), {

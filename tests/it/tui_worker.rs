@@ -325,6 +325,10 @@ fn app_options() -> AppOptions {
         notices: Vec::new(),
         channels: Vec::new(),
         environment: None,
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 

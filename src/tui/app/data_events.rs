@@ -126,6 +126,7 @@ impl App {
             DataEvent::Item(id, result) => self.item_loaded(id, result),
             DataEvent::FlagCondition(result) => self.flag_condition(result),
             DataEvent::OpenFlagCounts(result) => self.open_flag_counts_loaded(result),
+            DataEvent::OpenFlags(result) => self.open_flags_loaded(result),
             DataEvent::ChangesMissed => return self.refresh_all(),
             DataEvent::Jobs(result) => return self.jobs_loaded(result),
             DataEvent::JobRuns(job_id, result) => self.job_runs_loaded(job_id, result),

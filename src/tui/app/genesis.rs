@@ -89,7 +89,7 @@ impl App {
         let error = if jobs.is_empty() {
             "no genesis job is awaiting approval; :job JOB_ID opens any job".to_string()
         } else {
-            let names: Vec<String> = genesis_jobs::completions(&jobs)
+            let names: Vec<String> = genesis_jobs::completions(&jobs, self.times())
                 .iter()
                 .map(|n| crate::tui::widgets::clean(n))
                 .collect();
@@ -222,7 +222,9 @@ impl App {
             if !same_persona_name(&start.persona_name, name) {
                 continue;
             }
-            let at = start.at.format("%H:%M UTC");
+            let at = self
+                .times()
+                .format(start.at, crate::time_display::HOUR_MINUTE);
             earlier.push(match start.job_id {
                 Some(id) => {
                     seen.push(id);
@@ -238,7 +240,8 @@ impl App {
                     "job {} ({}) started {} is awaiting approval",
                     genesis_jobs::short_id(job.id),
                     job.slug,
-                    job.created_at.format("%Y-%m-%d %H:%M")
+                    self.times()
+                        .format(job.created_at, crate::time_display::MINUTE)
                 ));
             }
         }
@@ -295,10 +298,11 @@ impl App {
         let body = self.grid_area();
         let now = self.now.instant;
         let theme = &self.options.theme;
+        let times = self.times();
         if let Screen::GenesisJob(state) = &mut self.screen {
             let scroll = if down { Scroll::Down } else { Scroll::Up };
             for _ in 0..3 {
-                scroll_job_view(theme, state, body, scroll, now);
+                scroll_job_view(theme, times, state, body, scroll, now);
             }
         }
     }
@@ -430,6 +434,7 @@ impl App {
         let body = self.grid_area();
         let now = self.now.instant;
         let theme = &self.options.theme;
+        let times = self.times();
         let Screen::GenesisJob(state) = &mut self.screen else {
             return None;
         };
@@ -456,7 +461,7 @@ impl App {
                 Vec::new()
             }
             JobAction::Scroll(scroll) => {
-                scroll_job_view(theme, state, body, scroll, now);
+                scroll_job_view(theme, times, state, body, scroll, now);
                 Vec::new()
             }
             JobAction::StopWaiting(what) => {
@@ -529,12 +534,13 @@ fn genesis_draft_command(state: &mut GenesisJobState) -> Option<Command> {
 /// drawn at `now`).
 fn scroll_job_view(
     theme: &Theme,
+    times: crate::time_display::TimeDisplay,
     state: &mut GenesisJobState,
     body: Rect,
     scroll: Scroll,
     now: Instant,
 ) {
-    let max = crate::tui::screens::genesis_job::max_scroll(theme, state, body, now);
+    let max = crate::tui::screens::genesis_job::max_scroll(theme, times, state, body, now);
     let page = body.height.saturating_sub(4).max(1);
     state.scroll = match scroll {
         Scroll::Up => state.scroll.saturating_sub(1),

@@ -522,7 +522,10 @@ impl App {
                 let verb = if created { "created" } else { "saved" };
                 let next = match (job.enabled, job.next_run_at) {
                     (false, _) => "disabled".to_string(),
-                    (true, Some(at)) => format!("next run {}", at.format("%Y-%m-%d %H:%M UTC")),
+                    (true, Some(at)) => format!(
+                        "next run {}",
+                        self.times().format(at, crate::time_display::MINUTE)
+                    ),
                     (true, None) => "the cron never fires again".to_string(),
                 };
                 self.say(
@@ -556,7 +559,7 @@ impl App {
                     (false, _) => format!("job {name:?} disabled: it runs only when run now"),
                     (true, Some(at)) => format!(
                         "job {name:?} enabled: next run {}",
-                        at.format("%Y-%m-%d %H:%M UTC")
+                        self.times().format(at, crate::time_display::MINUTE)
                     ),
                     (true, None) => format!("job {name:?} enabled, but its cron never fires"),
                 };

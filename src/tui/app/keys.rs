@@ -109,6 +109,8 @@ impl App {
             Action::SortReverse => self.sort_key(true),
             Action::HalfPageDown => self.half_page(true),
             Action::HalfPageUp => self.half_page(false),
+            Action::TimeZone => self.toggle_time_zone(),
+            Action::Mouse => self.toggle_mouse(),
             _ => match &self.screen {
                 Screen::Dashboard => self.dashboard_action(action),
                 Screen::RunDetail(_) => self.run_detail_action(action),

@@ -34,12 +34,17 @@ impl App {
         };
         let body = self.grid_area();
         let screen_rows = self.screen_page();
+        let times = self.times();
         match &mut self.screen {
             Screen::Dashboard => return self.half_page_list(down),
             Screen::RunDetail(state) => {
                 let page = body.height.saturating_sub(4).max(1);
-                let max =
-                    crate::tui::screens::run_detail::max_scroll(&self.options.theme, state, body);
+                let max = crate::tui::screens::run_detail::max_scroll(
+                    &self.options.theme,
+                    times,
+                    state,
+                    body,
+                );
                 state.scroll = scroll_step(state.scroll, page).min(max);
             }
             Screen::RedFlags(state) => {
@@ -51,7 +56,8 @@ impl App {
                 state.selected = step(state.selected, screen_rows, last.saturating_sub(1));
             }
             Screen::Item(state) => {
-                let max = crate::tui::screens::item::max_scroll(&self.options.theme, state, body);
+                let max =
+                    crate::tui::screens::item::max_scroll(&self.options.theme, times, state, body);
                 state.scroll = scroll_step(state.scroll, body.height.saturating_sub(4)).min(max);
             }
             Screen::Jobs(state) => {

@@ -231,11 +231,12 @@ impl App {
 
     pub(super) fn item_action(&mut self, action: Action) -> Vec<Command> {
         let body = self.grid_area();
+        let times = self.times();
         let Screen::Item(state) = &mut self.screen else {
             return Vec::new();
         };
         // Never past the last line, so Up moves at once after End.
-        let max = crate::tui::screens::item::max_scroll(&self.options.theme, state, body);
+        let max = crate::tui::screens::item::max_scroll(&self.options.theme, times, state, body);
         state.scroll = match action {
             Action::Down => state.scroll.saturating_add(1),
             Action::Up => state.scroll.saturating_sub(1),
@@ -315,6 +316,7 @@ impl App {
                 vec![Command::SilenceFlag {
                     id: state.flag_id,
                     hours: *hours,
+                    times: self.times(),
                 }]
             }
             None => {

@@ -11,7 +11,10 @@ impl App {
     pub fn palette_names(&self) -> PaletteNames {
         PaletteNames {
             layouts: self.layout_names(),
-            genesis_jobs: crate::tui::genesis_jobs::completions(&self.awaiting_jobs()),
+            genesis_jobs: crate::tui::genesis_jobs::completions(
+                &self.awaiting_jobs(),
+                self.times(),
+            ),
             ingestion_jobs: self.job_names.clone().unwrap_or_default(),
         }
     }
@@ -48,6 +51,7 @@ impl App {
                 Vec::new()
             }
             "refresh" => self.refresh_all(),
+            "dump" => self.request_dump(argument),
             "messages" => {
                 self.overlay = Some(Overlay::Messages);
                 Vec::new()
@@ -264,6 +268,10 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("help", "keys of this screen"),
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
+    (
+        "dump",
+        "the screen as text to a file: dump [FILE] (never overwrites)",
+    ),
     ("project", "new project (name, persona, channels)"),
     ("jobs", "ingestion jobs; jobs NAME opens its runs"),
     ("ask", "AI analyst: ask QUESTION asks at once"),

@@ -56,11 +56,12 @@ impl App {
 
     /// A valid form: sent at once for an approved draft, else after the operator says yes.
     fn submit_publish(&mut self, valid: ValidPublish) -> Vec<Command> {
+        let times = self.times();
         let Screen::PublishForm(state) = &mut self.screen else {
             return Vec::new();
         };
         // Each reason to ask, in one question: not approved, already published there.
-        let questions: Vec<String> = [state.unapproved_question(), state.republish_question()]
+        let questions: Vec<String> = [state.unapproved_question(), state.republish_question(times)]
             .into_iter()
             .flatten()
             .collect();

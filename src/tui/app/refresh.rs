@@ -43,7 +43,10 @@ impl App {
             _ => false,
         };
         let expired = self.expire_message(false);
-        if !commands.is_empty() || waiting || expired || before != self.visible_ages(now) {
+        // Flags that arrived in an alert's quiet time are told when it ends.
+        let alerted = self.give_due_alert();
+        if !commands.is_empty() || waiting || expired || alerted || before != self.visible_ages(now)
+        {
             self.dirty = true;
         }
         commands

@@ -54,6 +54,7 @@ impl App {
     pub(super) fn run_detail_action(&mut self, action: Action) -> Vec<Command> {
         let body = self.grid_area();
         let theme = &self.options.theme;
+        let times = self.times();
         let Screen::RunDetail(state) = &mut self.screen else {
             return Vec::new();
         };
@@ -61,13 +62,14 @@ impl App {
         let page = body.height.saturating_sub(4).max(1);
         match action {
             Action::PageDown => {
-                let max = crate::tui::screens::run_detail::max_scroll(theme, state, body);
+                let max = crate::tui::screens::run_detail::max_scroll(theme, times, state, body);
                 state.scroll = state.scroll.saturating_add(page).min(max);
             }
             Action::PageUp => state.scroll = state.scroll.saturating_sub(page),
             Action::Top => state.scroll = 0,
             Action::Bottom => {
-                state.scroll = crate::tui::screens::run_detail::max_scroll(theme, state, body)
+                state.scroll =
+                    crate::tui::screens::run_detail::max_scroll(theme, times, state, body)
             }
             Action::Down | Action::FocusNext if count > 0 => {
                 state.focused_id = (state.focused_id + 1).min(count - 1)

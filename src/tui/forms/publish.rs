@@ -6,6 +6,7 @@
 //! a submission the form follows the record's forwarding state.
 
 use crate::store::outbox::OutboxState;
+use crate::time_display::TimeDisplay;
 use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -427,7 +428,7 @@ impl PublishFormState {
 
     /// What to say beside the channel field: a channel other than the draft's plan's (a
     /// warning), or the draft's earlier publish there.
-    pub fn channel_remark(&self) -> Option<DraftRemark> {
+    pub fn channel_remark(&self, times: TimeDisplay) -> Option<DraftRemark> {
         let draft = self.typed_draft()?;
         let typed = self.form.channel_text.trim();
         if typed.is_empty() {
@@ -449,7 +450,7 @@ impl PublishFormState {
                 } else {
                     "published"
                 },
-                earlier.published_at.format("%m-%d %H:%M"),
+                times.format(earlier.published_at, crate::time_display::SHORT),
                 earlier
                     .channel_item_id
                     .as_deref()
@@ -462,7 +463,7 @@ impl PublishFormState {
 
     /// The question before recording another publish of a draft already published on that
     /// channel: it names the earlier one.
-    pub fn republish_question(&self) -> Option<String> {
+    pub fn republish_question(&self, times: TimeDisplay) -> Option<String> {
         let earlier = self.earlier_publish()?;
         let title = self
             .typed_draft()
@@ -470,7 +471,7 @@ impl PublishFormState {
             .unwrap_or_default();
         Some(format!(
             "Draft {title} was already {}. Record another publish?",
-            describe_publish(earlier)
+            describe_publish(earlier, times)
         ))
     }
 
@@ -560,7 +561,7 @@ impl PublishFormState {
 
 /// "published on telegram 2026-12-01 14:02 UTC (item msg-42)", or "queued for …" while the
 /// outbox still holds it.
-pub fn describe_publish(earlier: &EarlierPublish) -> String {
+pub fn describe_publish(earlier: &EarlierPublish, times: TimeDisplay) -> String {
     let item = earlier
         .channel_item_id
         .as_deref()
@@ -574,6 +575,6 @@ pub fn describe_publish(earlier: &EarlierPublish) -> String {
             "published on"
         },
         earlier.channel,
-        earlier.published_at.format("%Y-%m-%d %H:%M UTC")
+        times.format(earlier.published_at, crate::time_display::MINUTE)
     )
 }

@@ -348,6 +348,11 @@ fn lines(app: &App, area: Rect) -> (Vec<Line<'static>>, u16) {
         (k(Action::Palette), "command palette"),
         (k(Action::Refresh), "refresh now"),
         (k(Action::TogglePause), "pause / resume auto-refresh"),
+        (k(Action::TimeZone), "times in the configured zone / UTC"),
+        (
+            k(Action::Mouse),
+            "mouse capture on / off (off: select text)",
+        ),
         (k(Action::Back), "back"),
         (
             format!("{}/F1 / {}", k(Action::Help), k(Action::Messages)),

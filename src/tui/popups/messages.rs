@@ -29,7 +29,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Default::default()
         };
         let line = Line::from(vec![
-            Span::styled(message.at.format("%H:%M:%S ").to_string(), theme.muted()),
+            Span::styled(
+                format!(
+                    "{} ",
+                    app.times().format(message.at, crate::time_display::CLOCK)
+                ),
+                theme.muted(),
+            ),
             Span::styled(
                 if message.error {
                     format!("{} ", theme.glyphs.run_failed)

@@ -15,8 +15,8 @@ use crate::tui::widgets::{clean, clean_lines, status_marker};
 const WIDTH: u16 = 76;
 const LABEL: usize = 13;
 
-fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+fn time(app: &App, at: DateTime<Utc>) -> String {
+    app.times().format(at, crate::time_display::SECOND)
 }
 
 /// What the state means for this record, in words (never "gave up" after no try).
@@ -72,7 +72,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
     lines.push(field(
         "next attempt",
         match record.state {
-            OutboxState::Queued => time(record.next_attempt_at),
+            OutboxState::Queued => time(app, record.next_attempt_at),
             _ => "none".to_string(),
         },
     ));
@@ -95,7 +95,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         "created",
         format!(
             "{}{}",
-            time(record.created_at),
+            time(app, record.created_at),
             record
                 .created_by
                 .as_deref()
@@ -107,7 +107,7 @@ pub fn render(app: &App, record: &PublishRecord, area: Rect, buf: &mut Buffer) {
         "forwarded",
         record
             .forwarded_at
-            .map_or_else(|| "not yet".to_string(), time),
+            .map_or_else(|| "not yet".to_string(), |at| time(app, at)),
     ));
     lines.push(field(
         "MPIS item",

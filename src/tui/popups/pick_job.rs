@@ -1,6 +1,7 @@
 //! The choice between genesis jobs that one `:genesis` argument matched (the same persona name
 //! twice): each with its start time, short job id, draft and status. Up/Down, Enter opens.
 
+use crate::time_display::TimeDisplay;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -12,7 +13,13 @@ use crate::tui::genesis_jobs::short_id;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{clean, fit};
 
-pub fn render(theme: &Theme, state: &JobPickState, area: Rect, buf: &mut Buffer) {
+pub fn render(
+    theme: &Theme,
+    times: TimeDisplay,
+    state: &JobPickState,
+    area: Rect,
+    buf: &mut Buffer,
+) {
     let width = area.width.saturating_sub(4).min(96);
     let inner_width = usize::from(width.saturating_sub(2));
     let mut lines = vec![
@@ -35,7 +42,7 @@ pub fn render(theme: &Theme, state: &JobPickState, area: Rect, buf: &mut Buffer)
             "{} {} · started {} · job {} · draft {} · {}",
             if chosen { theme.glyphs.selected } else { " " },
             clean(&job.persona_name),
-            job.created_at.format("%Y-%m-%d %H:%M"),
+            times.format(job.created_at, crate::time_display::MINUTE),
             short_id(job.id),
             job.draft_no,
             clean(&job.status)

@@ -4,6 +4,7 @@
 //! stored). A question the engine cannot answer shows what it can answer as a list. Every
 //! text from the answer is network or database text: sanitized before it reaches a cell.
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Position, Rect};
 use ratatui::style::Style;
@@ -253,9 +254,12 @@ fn body_lines(
             };
             // Wrapped, not cut: every stored metric stays in sight.
             let first = lines.len();
-            for (i, part) in wrap(&citation_text(citation), width.saturating_sub(5))
-                .into_iter()
-                .enumerate()
+            for (i, part) in wrap(
+                &citation_text(citation, app.times()),
+                width.saturating_sub(5),
+            )
+            .into_iter()
+            .enumerate()
             {
                 let lead = if i == 0 { marker } else { "     " };
                 lines.push(Line::from(vec![Span::raw(lead), Span::styled(part, style)]));
@@ -321,27 +325,20 @@ fn can_answer(theme: &Theme) -> Vec<Line<'static>> {
 }
 
 /// "telegram · 2025-05-18 09:05 UTC · views 1000 · engagement_rate 0.2000 · measured …".
-fn citation_text(citation: &CitedItem) -> String {
+fn citation_text(citation: &CitedItem, times: TimeDisplay) -> String {
     let mut parts = vec![
         clean(&citation.channel),
-        citation
-            .published_at
-            .format("%Y-%m-%d %H:%M UTC")
-            .to_string(),
+        times.format(citation.published_at, time_display::MINUTE),
     ];
     let mut measured = None;
     for (key, value) in &citation.metrics {
         if key == "measured_at" {
-            // The time as the other times on screen (UTC, to the minute); text that is not
-            // a timestamp is shown as it came.
+            // The time as the other times on screen (the zone shown, to the minute); text
+            // that is not a timestamp is shown as it came.
             measured = value.as_str().map(|text| {
                 chrono::DateTime::parse_from_rfc3339(text).map_or_else(
                     |_| clean(text),
-                    |t| {
-                        t.with_timezone(&chrono::Utc)
-                            .format("%Y-%m-%d %H:%M UTC")
-                            .to_string()
-                    },
+                    |t| times.format(t.with_timezone(&chrono::Utc), time_display::MINUTE),
                 )
             });
             continue;

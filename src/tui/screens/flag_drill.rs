@@ -4,6 +4,7 @@
 //! failures in a row, last success and last error). Enter opens a run or an item; hidden rows
 //! are announced (`more ↓`).
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -63,7 +64,10 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
         .loaded_at
         .map(|(wall, _)| wall)
         .or(Some(state.at));
-    let mut head = vec![Line::styled(history(flag, loaded_at), theme.muted())];
+    let mut head = vec![Line::styled(
+        history(flag, loaded_at, app.times()),
+        theme.muted(),
+    )];
     let Some(kind) = state.kind else {
         head.push(Line::raw(
             "this flag is not one mpis-dash evaluates: there is no list behind it",
@@ -81,7 +85,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     };
     let first = state.offset() + 1;
     let last = state.offset() + page.rows.len();
-    let mut what = vec![Span::raw(what_is_listed(kind, state))];
+    let mut what = vec![Span::raw(what_is_listed(kind, state, app.times()))];
     if page.rows.is_empty() {
         what.push(Span::styled(
             ": none now (the condition may have cleared)",
@@ -116,7 +120,7 @@ pub fn render(app: &App, state: &FlagDrillState, area: Rect, buf: &mut Buffer) {
     let rows: Vec<Vec<String>> = page
         .rows
         .iter()
-        .map(|row| cells(theme, row, loaded_at))
+        .map(|row| cells(theme, row, loaded_at, app.times()))
         .collect();
     let titles: Vec<&str> = match page.rows.first() {
         Some(DrillRow::Item(_)) => vec!["published", "channel", "channel item id", "draft"],
@@ -189,8 +193,12 @@ fn label(flag: &RedFlag) -> String {
 }
 
 /// Opened, acknowledged, silenced, resolved: who and when.
-pub fn history(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    let when = |at: chrono::DateTime<chrono::Utc>| at.format("%m-%d %H:%M UTC").to_string();
+pub fn history(
+    flag: &RedFlag,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    times: TimeDisplay,
+) -> String {
+    let when = |at: chrono::DateTime<chrono::Utc>| times.format(at, time_display::SHORT);
     let mut parts = vec![format!("opened {}", age(flag.created_at, now))];
     match (flag.acknowledged_at, &flag.acknowledged_by) {
         (Some(at), Some(by)) => parts.push(format!("ack by {} {}", clean(by), when(at))),
@@ -209,9 +217,9 @@ pub fn history(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> St
     parts.join(" · ")
 }
 
-fn what_is_listed(kind: FlagKind, state: &FlagDrillState) -> String {
+fn what_is_listed(kind: FlagKind, state: &FlagDrillState, times: TimeDisplay) -> String {
     let since = window_start(kind, state.at)
-        .map(|t| t.format(" since %m-%d %H:%M UTC").to_string())
+        .map(|t| format!(" since {}", times.format(t, time_display::SHORT)))
         .unwrap_or_default();
     match kind {
         FlagKind::FailedRuns24h | FlagKind::FailedRuns7d => format!("failed runs{since}"),
@@ -226,6 +234,7 @@ fn cells(
     theme: &crate::tui::theme::Theme,
     row: &DrillRow,
     now: Option<chrono::DateTime<chrono::Utc>>,
+    times: TimeDisplay,
 ) -> Vec<String> {
     match row {
         DrillRow::Run { run, missing_items } => {
@@ -240,7 +249,7 @@ fn cells(
                 status_marker(theme, &run.status),
                 format!(
                     "{} ({})",
-                    run.started_at.format("%m-%d %H:%M"),
+                    times.format(run.started_at, time_display::SHORT),
                     age(run.started_at, now)
                 ),
                 clean(&run.project_name),
@@ -251,7 +260,7 @@ fn cells(
         DrillRow::Item(item) => vec![
             format!(
                 "{} ({})",
-                item.published_at.format("%m-%d %H:%M"),
+                times.format(item.published_at, time_display::SHORT),
                 age(item.published_at, now)
             ),
             clean(&item.channel),
@@ -261,7 +270,13 @@ fn cells(
         DrillRow::Job(job) => {
             let last_success = job.last_success_at.map_or_else(
                 || "never".to_string(),
-                |at| format!("{} ({})", at.format("%m-%d %H:%M"), age(at, now)),
+                |at| {
+                    format!(
+                        "{} ({})",
+                        times.format(at, time_display::SHORT),
+                        age(at, now)
+                    )
+                },
             );
             // The streak has its column: a streak's row says its last error; a job late for
             // its intervals says so first.

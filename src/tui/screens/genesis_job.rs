@@ -6,6 +6,7 @@
 //! draft's paths that complete the typed one and the question about a path not in the draft.
 //! Everything from MPIS or the database goes through `clean()`, or `labelled_lines()`.
 
+use crate::time_display::{self, TimeDisplay};
 use std::time::Instant;
 
 use ratatui::buffer::Buffer;
@@ -60,10 +61,16 @@ fn block(theme: &Theme, state: &GenesisJobState, more_below: bool) -> Block<'sta
 
 /// How far the view can scroll in `area` (the screen's body), drawn at `now`: its wrapped
 /// height minus what fits; 0 when everything fits.
-pub fn max_scroll(theme: &Theme, state: &GenesisJobState, area: Rect, now: Instant) -> u16 {
+pub fn max_scroll(
+    theme: &Theme,
+    times: TimeDisplay,
+    state: &GenesisJobState,
+    area: Rect,
+    now: Instant,
+) -> u16 {
     let (area, _) = split(theme, state, area);
     let inner = block(theme, state, false).inner(area);
-    overflow_rows(&lines(theme, state, now), inner)
+    overflow_rows(&lines(theme, times, state, now), inner)
 }
 
 /// Draws the view; returns where the terminal's cursor goes (the edit panel's focused field).
@@ -75,14 +82,14 @@ pub fn render(
 ) -> Option<Position> {
     let theme = &app.options.theme;
     let now = app.now.instant;
-    let max = max_scroll(theme, state, area, now);
+    let max = max_scroll(theme, app.times(), state, area, now);
     let (area, panel) = split(theme, state, area);
     let panel_cursor = panel.and_then(|panel| render_edit_panel(theme, state, panel, buf));
     let scroll = state.scroll.min(max);
     let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
     block.render(area, buf);
-    Paragraph::new(lines(theme, state, now))
+    Paragraph::new(lines(theme, app.times(), state, now))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(inner, buf);
@@ -268,7 +275,12 @@ fn render_edit_panel(
 
 /// The view's lines, top to bottom; what needs the operator's attention comes first so that a
 /// long draft never pushes it off the screen.
-fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'static>> {
+fn lines(
+    theme: &Theme,
+    times: TimeDisplay,
+    state: &GenesisJobState,
+    now: Instant,
+) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     status_lines(theme, state, &mut lines);
     if let Some(pending) = &state.pending {
@@ -294,7 +306,7 @@ fn lines(theme: &Theme, state: &GenesisJobState, now: Instant) -> Vec<Line<'stat
     }
     approved_lines(theme, state, &mut lines);
     preview_lines(theme, state, &mut lines);
-    draft_lines(theme, state, &mut lines);
+    draft_lines(theme, times, state, &mut lines);
     lines
 }
 
@@ -390,7 +402,12 @@ fn preview_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'s
 }
 
 /// The draft as MPIS stored it, one `path = value` line per leaf: the paths `e` edits.
-fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'static>>) {
+fn draft_lines(
+    theme: &Theme,
+    times: TimeDisplay,
+    state: &GenesisJobState,
+    lines: &mut Vec<Line<'static>>,
+) {
     if state.status.is_none()
         && state.draft.is_none()
         && state.draft_error.is_none()
@@ -422,7 +439,7 @@ fn draft_lines(theme: &Theme, state: &GenesisJobState, lines: &mut Vec<Line<'sta
                 format!(
                     "── draft {} as stored {}{older} ──",
                     draft.draft_no,
-                    draft.created_at.format("%Y-%m-%d %H:%M UTC")
+                    times.format(draft.created_at, time_display::MINUTE)
                 ),
                 theme.header(),
             ));

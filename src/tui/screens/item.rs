@@ -2,6 +2,7 @@
 //! history, newest first: why it counts (or not) as missing metrics. Up/Down and
 //! PageUp/PageDown scroll; hidden lines are announced (`more ↓`).
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -36,7 +37,7 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
         Paragraph::new(text).render(inner, buf);
         return;
     };
-    let lines = lines(theme, state, detail);
+    let lines = lines(theme, app.times(), state, detail);
     let rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
     let max = rows.saturating_sub(inner.height);
     let scroll = state.scroll.min(max);
@@ -49,7 +50,12 @@ pub fn render(app: &App, state: &ItemState, area: Rect, buf: &mut Buffer) {
 }
 
 /// The item's lines: its fields, then its metrics (one line each).
-fn lines(theme: &Theme, state: &ItemState, detail: &ItemDetail) -> Vec<Line<'static>> {
+fn lines(
+    theme: &Theme,
+    times: TimeDisplay,
+    state: &ItemState,
+    detail: &ItemDetail,
+) -> Vec<Line<'static>> {
     let now = state.detail.loaded_at.map(|(wall, _)| wall);
     let item = &detail.item;
     let field = |name: &str, value: String| {
@@ -65,7 +71,7 @@ fn lines(theme: &Theme, state: &ItemState, detail: &ItemDetail) -> Vec<Line<'sta
             "published_at",
             format!(
                 "{} ({})",
-                item.published_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                times.format(item.published_at, time_display::SECOND),
                 age(item.published_at, now)
             ),
         ),
@@ -96,28 +102,28 @@ fn lines(theme: &Theme, state: &ItemState, detail: &ItemDetail) -> Vec<Line<'sta
             ),
             theme.muted(),
         ));
-        lines.extend(detail.metrics.iter().map(metric_line));
+        lines.extend(detail.metrics.iter().map(|m| metric_line(m, times)));
     }
     lines
 }
 
 /// How far the screen scrolls in `area` (0 when it fits): `G` goes there.
-pub fn max_scroll(theme: &Theme, state: &ItemState, area: Rect) -> u16 {
+pub fn max_scroll(theme: &Theme, times: TimeDisplay, state: &ItemState, area: Rect) -> u16 {
     let Some(detail) = &state.detail.value else {
         return 0;
     };
-    let rows = u16::try_from(lines(theme, state, detail).len()).unwrap_or(u16::MAX);
+    let rows = u16::try_from(lines(theme, times, state, detail).len()).unwrap_or(u16::MAX);
     rows.saturating_sub(area.height.saturating_sub(2))
 }
 
-fn metric_line(m: &MetricPoint) -> Line<'static> {
+fn metric_line(m: &MetricPoint, times: TimeDisplay) -> Line<'static> {
     let n = |v: Option<i32>| v.map_or("-".to_string(), |v| v.to_string());
     let rate = m
         .engagement_rate
         .map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
     Line::raw(format!(
         "{:<17} {:>9} {:>9} {:>8} {:>7} {:>8}  {}",
-        m.measured_at.format("%Y-%m-%d %H:%M"),
+        times.format(m.measured_at, time_display::MINUTE),
         n(m.views),
         n(m.reactions),
         n(m.comments),

@@ -160,14 +160,19 @@ fn cron_lines(app: &App, state: &JobFormState, theme: &Theme, lines: &mut Vec<Li
                 ),
                 theme.ok(),
             ));
-            let next: Vec<String> = job_form::next_runs(&schedule, app.now.wall, 3)
+            // The cron runs in UTC; its times are shown in the zone chosen, named once.
+            let runs = job_form::next_runs(&schedule, app.now.wall, 3);
+            let next: Vec<String> = runs
                 .iter()
-                .map(|t| t.format("%a %m-%d %H:%M").to_string())
+                .map(|t| app.times().bare(*t, "%a %m-%d %H:%M"))
                 .collect();
-            let text = if next.is_empty() {
-                "never fires".to_string()
-            } else {
-                format!("next: {} UTC", next.join(" · "))
+            let text = match runs.last() {
+                None => "never fires".to_string(),
+                Some(last) => format!(
+                    "next: {} {}",
+                    next.join(" · "),
+                    app.times().abbreviation(*last)
+                ),
             };
             lines.push(Line::styled(format!("{indent}{text}"), theme.muted()));
         }

@@ -2,6 +2,7 @@
 //! items asked, rows written, outcome), and below, the selected run's error and per-item
 //! errors (item id, message), sanitized; Enter focuses them to scroll, Esc gives the keys back.
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -122,10 +123,11 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
         filter: None,
         sort: None,
         theme,
+        new_flags: &[],
     };
     let cells = |index: usize| -> Vec<CellText> {
         runs.get(index)
-            .map(|run| run_cells(run, theme))
+            .map(|run| run_cells(run, theme, app.times()))
             .unwrap_or_default()
     };
     list_table(table_area, buf, &view, &COLUMNS, runs.len(), cells, None);
@@ -141,7 +143,11 @@ pub fn render(app: &App, state: &JobHistoryState, area: Rect, buf: &mut Buffer) 
     }
 }
 
-fn run_cells(run: &IngestionRun, theme: &crate::tui::theme::Theme) -> Vec<CellText> {
+fn run_cells(
+    run: &IngestionRun,
+    theme: &crate::tui::theme::Theme,
+    times: TimeDisplay,
+) -> Vec<CellText> {
     let took = match run.finished_at {
         Some(done) => {
             let ms = (done - run.started_at).num_milliseconds().max(0);
@@ -165,7 +171,7 @@ fn run_cells(run: &IngestionRun, theme: &crate::tui::theme::Theme) -> Vec<CellTe
     };
     vec![
         (
-            run.started_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            times.format(run.started_at, "%m-%d %H:%M:%S"),
             Default::default(),
         ),
         (took, theme.muted()),
@@ -199,8 +205,8 @@ fn errors(app: &App, state: &JobHistoryState, run: &IngestionRun, area: Rect, bu
         .border_style(border)
         .title(Line::styled(
             format!(
-                " run of {} UTC · {} item errors ",
-                run.started_at.format("%Y-%m-%d %H:%M:%S"),
+                " run of {} · {} item errors ",
+                app.times().format(run.started_at, time_display::SECOND),
                 item_errors.len()
             ),
             theme.header(),

@@ -3,6 +3,7 @@
 //! "running…" for a run started here), the last outcome; the `/` filter in the table's last
 //! line; below, the selected job in full (its schedule, last error, where its credential lives).
 
+use crate::time_display;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -133,6 +134,7 @@ pub fn render(app: &App, state: &JobsState, area: Rect, buf: &mut Buffer) -> Opt
         filter: Some(state.filter.as_str()),
         sort: None,
         theme,
+        new_flags: &[],
     };
     let cells = |index: usize| -> Vec<CellText> {
         let Some(j) = rows.get(index) else {
@@ -243,7 +245,7 @@ fn details(
 ) {
     let theme = &app.options.theme;
     let label = |text: &str| Span::styled(format!("{text:<10}"), theme.header());
-    let when = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = |at: chrono::DateTime<chrono::Utc>| app.times().format(at, time_display::MINUTE);
     let mut lines = Vec::new();
     let (schedule, _) = schedule_text(&job.schedule_cron);
     let next = match (job.enabled, job.next_run_at) {

@@ -5,6 +5,7 @@
 //! screen, it scrolls to keep the focused field (and on the draft field the picked draft) in
 //! sight.
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
@@ -94,7 +95,7 @@ pub fn render(
         }
         let remark = match index {
             0 => state.draft_remark(),
-            CHANNEL => state.channel_remark(),
+            CHANNEL => state.channel_remark(app.times()),
             _ => None,
         };
         if let Some(remark) = remark {
@@ -158,8 +159,8 @@ pub fn render(
             ));
             lines.len() - 1
         }
-        RUN | PROJECT => target_lines(theme, state, room, &mut lines),
-        _ => draft_lines(theme, state, room, inner.width, &mut lines),
+        RUN | PROJECT => target_lines(theme, app.times(), state, room, &mut lines),
+        _ => draft_lines(theme, app.times(), state, room, inner.width, &mut lines),
     };
     let status = lines.len() + 1;
     lines.extend(tail);
@@ -222,6 +223,7 @@ fn picker_lines(
 /// fit in `room` rows around the picked one, saying how many more there are.
 fn draft_lines(
     theme: &Theme,
+    times: TimeDisplay,
     state: &PublishFormState,
     room: usize,
     width: u16,
@@ -309,7 +311,7 @@ fn draft_lines(
                     format!(
                         "      {} · {} · #{} · draft {}",
                         clean(&draft.persona_name),
-                        draft.created_at.format("%Y-%m-%d %H:%M"),
+                        times.format(draft.created_at, time_display::MINUTE),
                         &draft.id.simple().to_string()[..short],
                         draft.draft_no
                     ),
@@ -376,6 +378,7 @@ fn window(heights: &[usize], picked: usize, room: usize) -> (usize, usize) {
 /// The recent runs (run field) or the projects (project field) to pick from.
 fn target_lines(
     theme: &Theme,
+    times: TimeDisplay,
     state: &PublishFormState,
     room: usize,
     lines: &mut Vec<Line<'static>>,
@@ -413,7 +416,7 @@ fn target_lines(
                     "{} {} {} · {} · {}",
                     status_symbol(theme, &run.status),
                     pad(&clean(&run.status), 8),
-                    run.started_at.format("%m-%d %H:%M"),
+                    times.format(run.started_at, time_display::SHORT),
                     fit(&clean(&run.project_name), 28),
                     fit(&clean(&run.persona_name), 24)
                 )

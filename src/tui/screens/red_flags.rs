@@ -3,8 +3,10 @@
 //! a flag whose condition holds is offered a silence instead), `t` shows resolved ones too. Below the
 //! table, the selected flag in full (the table cuts long text on narrow terminals).
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{
     Block, Borders, Cell, HighlightSpacing, Paragraph, Row, StatefulWidget, Table, TableState,
@@ -74,7 +76,7 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
             height: (inner.height - table_height).min(DETAIL_ROWS),
             ..inner
         };
-        details(theme, flag, loaded_at, detail_area, buf);
+        details(theme, app.times(), flag, loaded_at, detail_area, buf);
     }
     // Each column as wide as its content when there is room; else whole columns are dropped
     // (why first, then who; the details below show both), and the flag's text is shortened at
@@ -83,10 +85,19 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
         .iter()
         .map(|flag| {
             [
-                clean(flag.description.as_deref().unwrap_or(&flag.flag_type)),
+                // Turned critical while the dashboard was open and not seen yet.
+                format!(
+                    "{}{}",
+                    if app.new_flags.contains(&flag.id) {
+                        crate::tui::widgets::red_flags::NEW_MARK
+                    } else {
+                        ""
+                    },
+                    clean(flag.description.as_deref().unwrap_or(&flag.flag_type))
+                ),
                 why(&flag.metadata.0),
                 age(flag.created_at, loaded_at),
-                who(flag, loaded_at),
+                who(flag, loaded_at, app.times()),
             ]
         })
         .collect();
@@ -94,7 +105,9 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
     let mark = |title: &str| {
         crate::tui::sorting::marked_header(title, state.sort, "red-flags", &theme.glyphs)
     };
-    let titles = ["flag", "why", "opened", "who"];
+    // The who column's times ("silenced by bob until 16:00") are in the zone its title names.
+    let who_title = app.times().header("who", loaded_at.unwrap_or(app.now.wall));
+    let titles = ["flag", "why", "opened", who_title.as_str()];
     let need: Vec<usize> = (0..4)
         .map(|i| {
             texts
@@ -133,7 +146,11 @@ pub fn render(app: &App, state: &FlagsState, area: Rect, buf: &mut Buffer) {
                 .iter()
                 .map(|&i| Cell::from(fit_words(&text[i], widths[i]))),
         );
-        Row::new(cells)
+        if app.new_flags.contains(&flag.id) {
+            Row::new(cells).style(Style::default().add_modifier(Modifier::BOLD))
+        } else {
+            Row::new(cells)
+        }
     });
     let mut constraints = vec![Constraint::Length(6)];
     constraints.extend(
@@ -159,7 +176,7 @@ const FLAG_MIN: usize = 16;
 const WHY_MIN: usize = 16;
 
 /// Who acknowledged and who silenced it (until when), or who resolved it.
-fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
+fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>, times: TimeDisplay) -> String {
     if let Some(by) = &flag.resolved_by {
         return format!("resolved by {}", clean(by));
     }
@@ -173,7 +190,7 @@ fn who(flag: &RedFlag, now: Option<chrono::DateTime<chrono::Utc>>) -> String {
         parts.push(format!(
             "silenced by {} until {}",
             clean(by),
-            until.format("%H:%M")
+            times.bare(until, time_display::HOUR_MINUTE)
         ));
     }
     parts.join(" · ")
@@ -190,12 +207,13 @@ fn marker(flag: &RedFlag) -> &'static str {
 /// The selected flag in full: description, the numbers, and who did what when.
 fn details(
     theme: &Theme,
+    times: TimeDisplay,
     flag: &RedFlag,
     loaded_at: Option<chrono::DateTime<chrono::Utc>>,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let when = |at: chrono::DateTime<chrono::Utc>| at.format("%Y-%m-%d %H:%M UTC").to_string();
+    let when = |at: chrono::DateTime<chrono::Utc>| times.format(at, time_display::MINUTE);
     let mut history = vec![format!(
         "opened {} ({})",
         when(flag.created_at),

@@ -2,6 +2,7 @@
 //! the per-item results with their metrics, and the error text. PageUp/PageDown scroll when it
 //! is taller than the screen.
 
+use crate::time_display::{self, TimeDisplay};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
@@ -37,14 +38,14 @@ fn block(theme: &Theme, state: &RunDetailState, more_below: bool) -> Block<'stat
 
 /// How far the detail can scroll in `area` (the screen's body): its wrapped height minus what
 /// fits. 0 while loading or when everything fits.
-pub fn max_scroll(theme: &Theme, state: &RunDetailState, area: Rect) -> u16 {
+pub fn max_scroll(theme: &Theme, times: TimeDisplay, state: &RunDetailState, area: Rect) -> u16 {
     let inner = block(theme, state, false).inner(area);
-    overflow_rows(&lines(theme, state), inner)
+    overflow_rows(&lines(theme, times, state), inner)
 }
 
 pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
     let theme = &app.options.theme;
-    let max = max_scroll(theme, state, area);
+    let max = max_scroll(theme, app.times(), state, area);
     let scroll = state.scroll.min(max);
     let block = block(theme, state, scroll < max);
     let inner = block.inner(area);
@@ -57,14 +58,14 @@ pub fn render(app: &App, state: &RunDetailState, area: Rect, buf: &mut Buffer) {
         Paragraph::new(text).render(inner, buf);
         return;
     }
-    Paragraph::new(lines(theme, state))
+    Paragraph::new(lines(theme, app.times(), state))
         .wrap(Wrap { trim: false })
         .scroll((scroll, 0))
         .render(inner, buf);
 }
 
 /// The detail's lines (empty while loading).
-fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
+fn lines(theme: &Theme, times: TimeDisplay, state: &RunDetailState) -> Vec<Line<'static>> {
     let Some(detail) = &state.detail.value else {
         return Vec::new();
     };
@@ -84,12 +85,12 @@ fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
     lines.push(field("persona", clean(&detail.persona_name)));
     lines.push(field(
         "started",
-        run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        times.format(run.started_at, time_display::SECOND),
     ));
     let completed = match run.completed_at {
         Some(done) => format!(
             "{} (took {})",
-            done.format("%Y-%m-%d %H:%M:%S UTC"),
+            times.format(done, time_display::SECOND),
             short_duration((done - run.started_at).num_seconds().max(0) as u64)
         ),
         None => "not yet".to_string(),
@@ -199,7 +200,7 @@ fn lines(theme: &Theme, state: &RunDetailState) -> Vec<Line<'static>> {
                 .map_or("-".to_string(), |r| format!("{:.2}%", r * 100.0));
             let at = m
                 .measured_at
-                .map(|t| t.format(" (%Y-%m-%d %H:%M UTC)").to_string())
+                .map(|t| format!(" ({})", times.format(t, time_display::MINUTE)))
                 .unwrap_or_default();
             lines.push(Line::raw(format!(
                 "         latest metrics: views {} · reactions {} · comments {} · shares {} · engagement {rate}{at}",

@@ -45,6 +45,9 @@ pub struct WidgetView<'a> {
     /// The rows' order (`s` / `S`, a layout's `config.sort`): its column's header is marked.
     pub sort: Option<crate::domain::sort::SortOrder>,
     pub theme: &'a Theme,
+    /// Red flags that turned critical while the dashboard was open and are not seen yet:
+    /// drawn bold with a `NEW` marker.
+    pub new_flags: &'a [uuid::Uuid],
 }
 
 /// Draws the frame, then the state or the body.

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use serde_json::Value;
@@ -15,6 +15,9 @@ use super::{WidgetView, age, clean, fit};
 use crate::text::fit_words;
 use crate::tui::data::RedFlagsData;
 use crate::tui::theme::Theme;
+
+/// Before a flag that turned critical while the dashboard was open, until it is seen.
+pub const NEW_MARK: &str = "NEW ";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
@@ -121,18 +124,28 @@ pub fn render(data: &RedFlagsData, area: Rect, buf: &mut Buffer, view: &WidgetVi
                 since.push_str(" · silenced");
             }
             let what = flag.description.as_deref().unwrap_or(&flag.flag_type);
-            let room = usize::from(area.width).saturating_sub(9 + since.chars().count());
+            // Turned critical while the dashboard was open and not seen yet: bold, `NEW`.
+            let new = view.new_flags.contains(&flag.id);
+            let new_mark = if new { NEW_MARK } else { "" };
+            let room =
+                usize::from(area.width).saturating_sub(9 + since.chars().count() + new_mark.len());
             let mark = if selected == Some(index) {
                 highlight = Some(lines.len());
                 format!("{} ", view.theme.glyphs.selected)
             } else {
                 "  ".to_string()
             };
+            let text_style = if new {
+                Style::default().add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
             lines.push(Line::from(vec![
                 Span::raw(mark),
                 Span::styled(level.marker(), level.style(theme)),
                 Span::raw(" "),
-                Span::raw(fit_words(&clean(what), room)),
+                Span::styled(new_mark, theme.critical()),
+                Span::styled(fit_words(&clean(what), room), text_style),
                 Span::styled(since, theme.muted()),
             ]));
         }

@@ -142,6 +142,8 @@ pub enum Command {
     SilenceFlag {
         id: Uuid,
         hours: i64,
+        /// The zone the answer names the silence's end in.
+        times: crate::time_display::TimeDisplay,
     },
     /// The open flags that are alerts now, by severity (the status line's hint); answered by
     /// `OpenFlagCounts`.
@@ -305,6 +307,8 @@ pub enum DataEvent {
     /// The flag as it is now and whether its condition still holds.
     FlagCondition(Result<(RedFlag, bool), String>),
     OpenFlagCounts(Result<OpenFlagCounts, String>),
+    /// The open flags (with `LoadOpenFlagCounts`): compared load by load for alerts.
+    OpenFlags(Result<Vec<RedFlag>, String>),
     PersonaChoices(Result<Vec<crate::store::personas::PersonaSummary>, String>),
     RunChoices(Result<RunChoices, String>),
     ProjectCreated(Result<Project, WriteRefused>),
@@ -623,7 +627,7 @@ impl Context {
             }
             Command::LoadItem { id } => self.load_item(id).await,
             Command::CheckFlagCondition { id } => self.check_flag_condition(id).await,
-            Command::SilenceFlag { id, hours } => self.silence_flag(id, hours).await,
+            Command::SilenceFlag { id, hours, times } => self.silence_flag(id, hours, times).await,
             Command::LoadOpenFlagCounts => self.load_open_flag_counts().await,
             Command::LoadPersonaChoices => self.load_persona_choices().await,
             Command::LoadRunChoices => self.load_run_choices().await,

@@ -48,13 +48,18 @@ impl Context {
         self.send(event);
     }
 
-    pub(super) async fn silence_flag(&self, id: Uuid, hours: i64) {
+    pub(super) async fn silence_flag(
+        &self,
+        id: Uuid,
+        hours: i64,
+        times: crate::time_display::TimeDisplay,
+    ) {
         let until = Utc::now() + Duration::hours(hours);
         let result = red_flags::silence(&self.pool, id, &self.operator, until).await;
         self.report(result.map(|f| {
             format!(
                 "silenced for {hours} h (until {}): {}",
-                until.format("%H:%M UTC"),
+                times.format(until, crate::time_display::HOUR_MINUTE),
                 f.description.unwrap_or(f.flag_type)
             )
         }));
@@ -64,5 +69,13 @@ impl Context {
         let result = red_flags::open_counts(&self.pool, Utc::now()).await;
         let event = DataEvent::OpenFlagCounts(self.observe(result));
         self.send(event);
+        // The open flags themselves, whatever the layout shows: the app compares each load
+        // with the last to alert on flags that turned critical.
+        let result = red_flags::list(&self.pool, false, OPEN_FLAGS_WATCHED).await;
+        let event = DataEvent::OpenFlags(self.observe(result));
+        self.send(event);
     }
 }
+
+/// Open flags read for alerts: far more than are ever open at once (one per condition).
+const OPEN_FLAGS_WATCHED: i64 = 500;

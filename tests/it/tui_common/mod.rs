@@ -652,6 +652,10 @@ pub fn options() -> AppOptions {
         notices: Vec::new(),
         channels: Vec::new(),
         environment: None,
+        time_zone: Default::default(),
+        alerts: Default::default(),
+        mouse: true,
+        dump_dir: None,
     }
 }
 
@@ -823,6 +827,7 @@ pub fn red_flags_widget_text(data: &WidgetData, (width, height): (u16, u16)) -> 
         filter: None,
         sort: None,
         theme: &theme,
+        new_flags: &[],
     };
     let mut terminal = ratatui::Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
