@@ -101,7 +101,11 @@ pub fn hints(app: &App) -> Vec<Hint> {
             text_help.clone(),
         ]
     };
-    let back = bound(Action::Back, "back");
+    // Esc walks the breadcrumb back: never dropped on a screen opened from another.
+    let back = Hint {
+        keep: true,
+        ..bound(Action::Back, "back")
+    };
     let mut hints = match &app.screen {
         Screen::Dashboard => dashboard(app),
         Screen::RunDetail(_) => vec![
@@ -239,7 +243,12 @@ pub fn hints(app: &App) -> Vec<Hint> {
             back,
         ],
     };
-    hints.extend([help, bound(Action::Quit, "quit")]);
+    // Help and quit stay whatever the width: the screen's own hints give way first.
+    let quit = Hint {
+        keep: true,
+        ..bound(Action::Quit, "quit")
+    };
+    hints.extend([help, quit]);
     hints
 }
 

@@ -242,7 +242,8 @@ fn the_environment_badge_leads_the_status_line() {
             terminal.backend()
         );
         let buffer = terminal.backend().buffer();
-        let status_y = size.1 - 1;
+        // The status line is above the key hints line.
+        let status_y = size.1 - 2;
         let badge: String = (0..12).map(|x| buffer[(x, status_y)].symbol()).collect();
         assert_eq!(badge, " PRODUCTION ");
         let cell = &buffer[(1, status_y)];
@@ -257,7 +258,7 @@ fn the_environment_badge_leads_the_status_line() {
     };
     let app = loaded_with(options, (80, 24));
     let terminal = render(&app, true);
-    let cell = &terminal.backend().buffer()[(1, 23)];
+    let cell = &terminal.backend().buffer()[(1, 22)];
     assert_eq!(cell.symbol(), "S");
     assert_eq!(cell.fg, ratatui::style::Color::Reset);
     assert!(cell.modifier.contains(ratatui::style::Modifier::REVERSED));
@@ -379,5 +380,12 @@ fn the_screenshots_in_assets_are_what_the_dashboard_draws() {
         stale.is_empty(),
         "screenshots differ from the dashboard (run with UPDATE_ASSETS=1 and review):\n{}",
         stale.join("\n")
+    );
+    // The README shows the 80x24 dashboard inline: the same text, copied by hand.
+    let readme = std::fs::read_to_string(dir.join("../../README.md")).expect("README.md");
+    let dashboard = std::fs::read_to_string(dir.join("dashboard_80x24.txt")).expect("screenshot");
+    assert!(
+        readme.contains(&format!("```text\n{dashboard}```")),
+        "README.md's inline dashboard differs from assets/screenshots/dashboard_80x24.txt: copy it"
     );
 }

@@ -268,10 +268,7 @@ pub const PALETTE_COMMANDS: &[(&str, &str)] = &[
     ("help", "keys of this screen"),
     ("quit", "leave"),
     ("messages", "the session's messages, whole, newest first"),
-    (
-        "dump",
-        "the screen as text to a file: dump [FILE] (never overwrites)",
-    ),
+    ("dump", "the screen as text: dump [FILE]"),
     ("project", "new project (name, persona, channels)"),
     ("jobs", "ingestion jobs; jobs NAME opens its runs"),
     ("ask", "AI analyst: ask QUESTION asks at once"),
