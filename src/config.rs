@@ -623,11 +623,11 @@ pub fn os_user() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Loads `text` as the config file in `dir` (the data dir too).
-    fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Config, ConfigError> {
+    pub(crate) fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Config, ConfigError> {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
         Config::load(&Overrides {
@@ -706,14 +706,7 @@ mod tests {
     }
 
     fn load_toml(text: &str) -> Result<Config, ConfigError> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, text).unwrap();
-        Config::load(&Overrides {
-            config_path: Some(path),
-            data_dir: Some(dir.path().into()),
-            ..Overrides::default()
-        })
+        load_text(&tempfile::tempdir().unwrap(), text)
     }
 
     #[test]

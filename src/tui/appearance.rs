@@ -60,20 +60,11 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Overrides;
     use ratatui::style::Color;
     use std::collections::HashMap;
 
     fn config(text: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, text).unwrap();
-        Config::load(&Overrides {
-            config_path: Some(path),
-            data_dir: Some(dir.path().into()),
-            ..Overrides::default()
-        })
-        .unwrap()
+        crate::config::tests::load_text(&tempfile::tempdir().unwrap(), text).unwrap()
     }
 
     fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
