@@ -180,14 +180,18 @@ impl Scheduler {
                 None,
             ),
         };
-        ingestion_runs::finish(&self.pool, run_id, &finished).await?;
         let result = RunResult {
             status: finished.outcome.as_str(),
             error: finished.error.as_deref(),
             succeeded: finished.outcome != Outcome::Failed,
             not_before,
         };
-        jobs::record_run(&self.pool, job.id, Utc::now(), &result).await?;
+        // The run's end and the lease given back in one transaction: whoever sees the run
+        // ended (the history, `:jobs`) may run the job now.
+        let mut tx = self.pool.begin().await?;
+        ingestion_runs::finish(&mut tx, run_id, &finished).await?;
+        jobs::record_run(&mut tx, job.id, Utc::now(), &result).await?;
+        tx.commit().await?;
         match finished.outcome {
             Outcome::Success => tracing::info!(
                 job = %job.job_name, rows = finished.rows_written, "ingestion run succeeded"

@@ -98,8 +98,13 @@ pub async fn start(pool: &PgPool, job_id: Uuid, trigger: Trigger) -> StoreResult
     Ok(id)
 }
 
-/// Records how a run ended.
-pub async fn finish(pool: &PgPool, run_id: Uuid, finished: &Finished) -> StoreResult<()> {
+/// Records how a run ended (in the caller's transaction, with the job's `record_run`, so the
+/// history never shows a run ended while its job still holds the lease).
+pub async fn finish(
+    conn: &mut sqlx::PgConnection,
+    run_id: Uuid,
+    finished: &Finished,
+) -> StoreResult<()> {
     let clamp = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     sqlx::query(
         "UPDATE metrics_ingestion_runs SET finished_at = NOW(), items_asked = $2,
@@ -112,7 +117,7 @@ pub async fn finish(pool: &PgPool, run_id: Uuid, finished: &Finished) -> StoreRe
     .bind(finished.outcome.as_str())
     .bind(finished.error.as_deref())
     .bind(Json(&finished.item_errors))
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }

@@ -355,7 +355,7 @@ pub struct RunResult<'a> {
 /// `finished_at` (so a job due many times while nothing ran runs once), never before
 /// `not_before`.
 pub async fn record_run(
-    pool: &PgPool,
+    conn: &mut sqlx::PgConnection,
     id: Uuid,
     finished_at: DateTime<Utc>,
     result: &RunResult<'_>,
@@ -363,7 +363,7 @@ pub async fn record_run(
     let cron: String =
         sqlx::query_scalar("SELECT schedule_cron FROM metrics_ingestion_jobs WHERE id = $1")
             .bind(id)
-            .fetch_optional(pool)
+            .fetch_optional(&mut *conn)
             .await?
             .ok_or_else(|| StoreError::not_found("ingestion job", id))?;
     let next = Schedule::parse(&cron)
@@ -383,7 +383,7 @@ pub async fn record_run(
     .bind(result.status)
     .bind(result.error)
     .bind(result.succeeded)
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     Ok(job)
 }

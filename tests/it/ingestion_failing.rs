@@ -44,7 +44,10 @@ async fn ran(pool: &PgPool, job: &IngestionJob, at: DateTime<Utc>, error: Option
         succeeded: error.is_none(),
         not_before: None,
     };
-    jobs::record_run(pool, job.id, at, &result).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    jobs::record_run(&mut conn, job.id, at, &result)
+        .await
+        .unwrap();
 }
 
 fn ingestion_flag(e: &rules::Evaluation) -> Option<&rules::Flag> {
