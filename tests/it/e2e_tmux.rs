@@ -88,8 +88,10 @@ fn demo_dashboard_drill_in_help_acknowledge_publish_genesis_and_quit() {
     tmux.keys(&["Escape", ":"]);
     tmux.text("publish");
     tmux.keys(&["Enter"]);
+    // "approved drafts (N of M…" once they are loaded ("loading approved drafts…" before: a
+    // Down then would pick nothing).
     tmux.wait_for(
-        &["Record a publish", "approved drafts"],
+        &["Record a publish", "approved drafts ("],
         Duration::from_secs(10),
     );
     tmux.keys(&["Down", "Tab", "Tab"]);
