@@ -115,28 +115,34 @@ fn main_screens(options: &AppOptions, size: (u16, u16)) -> Vec<(&'static str, Ap
 /// of a cut text (`text::fit`, shared with `status`) and the middle dot between words.
 const TEXT_PUNCTUATION: [&str; 2] = ["…", "·"];
 
+/// What `app` draws that is not ASCII, asserting first that nothing non-ASCII reaches the
+/// terminal: the symbols the screens draw themselves (every one should come from
+/// `theme.glyphs`), text punctuation left to the last pass, one line per symbol.
+fn ascii_problems(name: &str, size: (u16, u16), app: &App) -> Vec<String> {
+    // What the terminal gets: nothing but ASCII.
+    let sent = non_ascii(&render(app, true));
+    assert!(sent.is_empty(), "{name}: {sent:?}");
+    let mut found = non_ascii(&render(app, false));
+    found.retain(|f| {
+        !TEXT_PUNCTUATION
+            .iter()
+            .any(|p| f.starts_with(&format!("{p:?}")))
+    });
+    // One line per symbol is enough to find where it comes from.
+    found.sort();
+    found.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
+    found
+        .into_iter()
+        .map(|symbol| format!("{name} {}x{}: {symbol}", size.0, size.1))
+        .collect()
+}
+
 #[test]
 fn in_ascii_mode_every_main_screen_draws_ascii_only() {
     let mut problems = Vec::new();
     for size in SIZES {
         for (name, app) in main_screens(&ascii_options(), size) {
-            // What the terminal gets: nothing but ASCII.
-            let sent = non_ascii(&render(&app, true));
-            assert!(sent.is_empty(), "{name}: {sent:?}");
-            // What the screens draw themselves: every symbol from `theme.glyphs` (borders,
-            // markers, arrows, bars, chart lines), only text punctuation left to the last pass.
-            let mut found = non_ascii(&render(&app, false));
-            found.retain(|f| {
-                !TEXT_PUNCTUATION
-                    .iter()
-                    .any(|p| f.starts_with(&format!("{p:?}")))
-            });
-            // One line per symbol is enough to find where it comes from.
-            found.sort();
-            found.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
-            for symbol in found {
-                problems.push(format!("{name} {}x{}: {symbol}", size.0, size.1));
-            }
+            problems.extend(ascii_problems(name, size, &app));
         }
     }
     assert!(
@@ -185,17 +191,7 @@ fn in_ascii_mode_the_editor_palette_and_dialogs_draw_ascii_only() {
         for (name, scene) in &scenes {
             let mut app = loaded_with(ascii_options(), size);
             scene(&mut app);
-            let sent = non_ascii(&render(&app, true));
-            assert!(sent.is_empty(), "{name}: {sent:?}");
-            let mut found = non_ascii(&render(&app, false));
-            found.retain(|f| {
-                !TEXT_PUNCTUATION
-                    .iter()
-                    .any(|p| f.starts_with(&format!("{p:?}")))
-            });
-            found.sort();
-            found.dedup_by(|a, b| a.split(' ').next() == b.split(' ').next());
-            problems.extend(found.into_iter().map(|f| format!("{name} {size:?}: {f}")));
+            problems.extend(ascii_problems(name, size, &app));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
